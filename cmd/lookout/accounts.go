@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/config"
+	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/tuya"
+)
+
+// configError is a bad config file: exit 2.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// account is one configured account with its protocol client.
+type account struct {
+	name, kind string
+	dir        session.Directory
+	opener     session.Opener
+	close      func() error
+}
+
+// workspace is every account of the config, or the demo site's.
+type workspace struct {
+	accounts []*account
+	site     *demo.Site
+	path     string
+}
+
+// openWorkspace loads the config and builds a client per account. With no
+// config, no accounts, or forceDemo it starts the demo site in-process.
+func openWorkspace(ctx context.Context, g *globals, forceDemo bool) (*workspace, error) {
+	path, err := config.Path(g.configFlag)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return nil, &configError{err}
+		}
+		return nil, &configError{fmt.Errorf("%s: %w", path, err)}
+	}
+	w := &workspace{path: path}
+	if forceDemo || len(cfg.Accounts) == 0 {
+		g.log.Info("no accounts configured: starting the demo site", "config", path)
+		if err := w.startDemo(ctx, g.log); err != nil {
+			return nil, err
+		}
+		return w, nil
+	}
+	for _, a := range cfg.Accounts {
+		acc, err := buildAccount(a, nil, g.log)
+		if err != nil {
+			return nil, errors.Join(&failure{source: a.Name, err: err}, w.Close())
+		}
+		w.accounts = append(w.accounts, acc)
+	}
+	return w, nil
+}
+
+func (w *workspace) startDemo(ctx context.Context, log *slog.Logger) error {
+	site, err := demo.Start(ctx, demo.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("demo site: %w", err)
+	}
+	w.site = site
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	pool.AppendCertsFromPEM(site.CAPEM())
+	acc, err := buildAccount(config.Account{
+		Name: "demo", Kind: "tuya", Endpoint: site.TuyaEndpoint(),
+		ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID(), SignMethod: "hmac",
+	}, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, log)
+	if err != nil {
+		return errors.Join(err, site.Close())
+	}
+	w.accounts = append(w.accounts, acc)
+	return nil
+}
+
+// buildAccount makes the protocol client of one account; tlsCfg nil means
+// the account's own (system roots plus ca_file).
+func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*account, error) {
+	if tlsCfg == nil {
+		var err error
+		if tlsCfg, err = a.TLSConfig(); err != nil {
+			return nil, err
+		}
+	}
+	httpClient := &http.Client{
+		Timeout:   15 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment},
+	}
+	switch a.Kind {
+	case "tuya":
+		secret, err := config.Resolve(a.Secret, config.SystemKeyring())
+		if err != nil {
+			return nil, err
+		}
+		c, err := tuya.New(tuya.Config{
+			Endpoint: a.Endpoint, ClientID: a.ClientID, Secret: secret, UID: a.UID,
+			SignMethod: tuya.SignMethod(a.SignMethod), Devices: a.Devices,
+			HTTPClient: httpClient, TLSConfig: tlsCfg, Logger: log.With("account", a.Name),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close}, nil
+	default:
+		return nil, fmt.Errorf("accounts of kind %q are not supported by this build yet", a.Kind)
+	}
+}
+
+// find resolves "ACCOUNT/ID" to its account and id.
+func (w *workspace) find(source string) (*account, string, error) {
+	name, id, ok := strings.Cut(source, "/")
+	if !ok || name == "" || id == "" {
+		return nil, "", usagef("source %q is not ACCOUNT/ID", source)
+	}
+	for _, a := range w.accounts {
+		if a.name == name {
+			return a, id, nil
+		}
+	}
+	names := make([]string, 0, len(w.accounts))
+	for _, a := range w.accounts {
+		names = append(names, a.name)
+	}
+	return nil, "", usagef("no account %q in %s (accounts: %s)", name, w.path, strings.Join(names, ", "))
+}
+
+// Close closes every client and the demo site.
+func (w *workspace) Close() error {
+	var errs []error
+	for _, a := range w.accounts {
+		if a.close != nil {
+			errs = append(errs, a.close())
+		}
+	}
+	if w.site != nil {
+		errs = append(errs, w.site.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// reasonOf is the words printed for a failure: the service's own reason when
+// it gave one.
+func reasonOf(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	return session.Reason(err)
+}

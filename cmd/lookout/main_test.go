@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"image"
+	"image/png"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/lookout-app/lookout/session/demo"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// paho and pion leave no goroutines once closed; these are the
+		// runtime's and net/http's idle pools.
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+	)
+}
+
+// lookout runs one command line in-process and returns its exit status,
+// stdout and stderr.
+func lookout(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// startDemo runs "lookout demo --write-config" in-process until the test
+// ends and returns the config path.
+func startDemo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.toml")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() { done <- run(ctx, []string{"demo", "--write-config", cfg}, &bytes.Buffer{}, &errb) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("demo did not stop within 20 s")
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if fi, err := os.Stat(cfg); err == nil && fi.Size() > 0 {
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("config mode %v, want 0600", fi.Mode().Perm())
+			}
+			return cfg
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("demo exited with %d: %s", code, errb.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("demo wrote no config within 20 s: %s", errb.String())
+	return ""
+}
+
+func decodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m
+}
+
+// distinctColours counts distinct colours on a grid, to tell a picture from
+// a blank or uniform frame.
+func distinctColours(m image.Image) int {
+	seen := map[[3]uint32]bool{}
+	b := m.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += b.Dy() / 32 {
+		for x := b.Min.X; x < b.Max.X; x += b.Dx() / 32 {
+			r, g, bl, _ := m.At(x, y).RGBA()
+			seen[[3]uint32{r >> 12, g >> 12, bl >> 12}] = true
+		}
+	}
+	return len(seen)
+}
+
+func TestSnapshotFromDemoSite(t *testing.T) {
+	cfg := startDemo(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name    string
+		quality string
+		w, h    int
+	}{
+		{"main", "main", 1280, 720},
+		{"sub", "sub", 640, 360},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".png")
+			code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam1", "-o", out, "--quality", tc.quality)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			m := decodePNG(t, out)
+			if got := m.Bounds().Size(); got != image.Pt(tc.w, tc.h) {
+				t.Fatalf("snapshot is %v, want %dx%d", got, tc.w, tc.h)
+			}
+			if n := distinctColours(m); n < 8 {
+				t.Fatalf("snapshot has %d distinct colours: not a picture", n)
+			}
+		})
+	}
+}
+
+func TestListDemoJSON(t *testing.T) {
+	cfg := startDemo(t)
+	code, out, stderr := lookout(t, context.Background(), "--config", cfg, "list", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{`"source": "demo/cam1"`, `"type": "camera"`, `"kind": "tuya"`, `"online": false`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list --json lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// rewrite replaces the value of key in a TOML file.
+func rewrite(t *testing.T, path, key, value string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == key {
+			l = fmt.Sprintf("%s = %q", key, value)
+		}
+		lines = append(lines, l)
+	}
+	out := filepath.Join(t.TempDir(), "edited.toml")
+	if err := os.WriteFile(out, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestSnapshotWrongSecret(t *testing.T) {
+	cfg := rewrite(t, startDemo(t), "secret", "0123456789abcdef0123456789abcdef")
+	start := time.Now()
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam1", "-o", filepath.Join(t.TempDir(), "x.png"))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stderr, "lookout: snapshot demo/cam1: sign invalid") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("stderr = %q, want one line 'lookout: snapshot demo/cam1: sign invalid...'", stderr)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("took %s, want under 10 s", d)
+	}
+}
+
+func TestBadUsageAndConfig(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.toml")
+	if err := os.WriteFile(bad, []byte("[[account]]\nname = \"x\"\nkind = \"nope\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(bad)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		prefix string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, "lookout: frobnicate: unknown command"},
+		{"snapshot without -o", []string{"--config", bad, "snapshot", "demo/cam1"}, 2, "lookout: snapshot: -o FILE is required"},
+		{"bad format", []string{"snapshot", "demo/cam1", "-o", "x.gif"}, 2, "lookout: snapshot: cannot tell the image format"},
+		{"bad kind", []string{"--config", bad, "list"}, 2, "lookout: config " + bad + ":3: "},
+		{"bad log level", []string{"--log-level", "loud", "list"}, 2, "lookout: lookout: --log-level"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := lookout(t, context.Background(), tc.args...)
+			if code != tc.code || !strings.HasPrefix(stderr, tc.prefix) {
+				t.Fatalf("exit %d stderr %q, want %d and prefix %q", code, stderr, tc.code, tc.prefix)
+			}
+		})
+	}
+	after, _ := os.ReadFile(bad)
+	if !bytes.Equal(before, after) {
+		t.Fatal("config was rewritten on error")
+	}
+}
+
+// startMosquitto runs Debian's mosquitto with TLS on a free loopback port,
+// with a certificate from a CA made here, and returns its URL and CA PEM.
+func startMosquitto(t *testing.T) (string, []byte) {
+	t.Helper()
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		if _, err = os.Stat("/usr/sbin/mosquitto"); err != nil {
+			t.Skip("mosquitto is not installed (make test installs it)")
+		}
+		bin = "/usr/sbin/mosquitto"
+	}
+	dir := t.TempDir()
+	caPEM, certPEM, keyPEM := makeCerts(t)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	conf := write("mosquitto.conf", []byte(fmt.Sprintf(
+		"user root\nlistener %d 127.0.0.1\nallow_anonymous true\ncafile %s\ncertfile %s\nkeyfile %s\n",
+		port, write("ca.pem", caPEM), write("cert.pem", certPEM), write("key.pem", keyPEM))))
+	cmd := exec.Command(bin, "-c", conf)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i > 100 {
+			t.Fatalf("mosquitto did not listen on %s: %s", addr, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return "ssl://" + addr, caPEM
+}
+
+func makeCerts(t *testing.T) (caPEM, certPEM, keyPEM []byte) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mosquitto test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+}
+
+// siteConfig starts a demo site with cfg and writes a Lookout config for it.
+func siteConfig(t *testing.T, cfg demo.Config) (*demo.Site, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	site, err := demo.Start(ctx, cfg)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := site.Close(); err != nil {
+			t.Errorf("site close: %v", err)
+		}
+		cancel()
+	})
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, site.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "c.toml")
+	if err := os.WriteFile(path, []byte(site.ConfigTOML(ca)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return site, path
+}
+
+func TestSnapshotThroughMosquittoTLS(t *testing.T) {
+	url, brokerCA := startMosquitto(t)
+	_, cfg := siteConfig(t, demo.Config{BrokerURL: url, BrokerCAPEM: brokerCA})
+	out := filepath.Join(t.TempDir(), "m.png")
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam2", "-o", out, "--quality", "sub")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := decodePNG(t, out).Bounds().Size(); got != image.Pt(640, 360) {
+		t.Fatalf("snapshot is %v, want 640x360", got)
+	}
+}
+
+func TestSnapshotWrongAuth(t *testing.T) {
+	site, cfg := siteConfig(t, demo.Config{})
+	site.Camera("cam1").SetAuth("not-what-the-cloud-hands-out")
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam1", "-o", filepath.Join(t.TempDir(), "x.png"), "--timeout", "15s")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stderr, "lookout: snapshot demo/cam1: ") || !strings.Contains(stderr, "hung up") || !strings.Contains(stderr, "auth") {
+		t.Fatalf("stderr = %q, want the camera hanging up over auth", stderr)
+	}
+	if n := site.Camera("cam1").AuthRejected(); n != 1 {
+		t.Fatalf("camera rejected %d offers, want 1", n)
+	}
+}
+
+func TestOfferNeverOverMQTTLimit(t *testing.T) {
+	site, cfg := siteConfig(t, demo.Config{})
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam3", "-o", filepath.Join(t.TempDir(), "x.png"), "--quality", "sub")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	cam := site.Camera("cam3")
+	if cam.MaxPayloadSeen() == 0 || cam.MaxPayloadSeen() > 8192 || cam.OversizeDropped() != 0 {
+		t.Fatalf("largest payload the camera saw %d bytes, %d dropped as oversize; want 1..8192 and none", cam.MaxPayloadSeen(), cam.OversizeDropped())
+	}
+}
+
+func TestBrokerDown(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "ssl://" + l.Addr().String()
+	l.Close()
+	_, cfg := siteConfig(t, demo.Config{BrokerURL: dead})
+	start := time.Now()
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam1", "-o", filepath.Join(t.TempDir(), "x.png"))
+	if code != 1 || !strings.HasPrefix(stderr, "lookout: snapshot demo/cam1: ") || !strings.Contains(strings.ToLower(stderr), "mqtt") {
+		t.Fatalf("exit %d stderr %q, want 1 and an MQTT error", code, stderr)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("took %s with the broker down", d)
+	}
+}

@@ -1,0 +1,319 @@
+// Package peer wraps a pion PeerConnection for one Lookout session: pion's
+// callbacks become channels, and Close waits for everything the Peer started.
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Config says what the peer connection offers.
+type Config struct {
+	ICEServers []webrtc.ICEServer
+	// Audio and Video are the transceiver directions; zero adds none.
+	Audio, Video webrtc.RTPTransceiverDirection
+	// AudioCodecs and VideoCodecs restrict the codecs offered by MIME type;
+	// empty means every codec Lookout can handle.
+	AudioCodecs, VideoCodecs []string
+	// DisconnectedTimeout is how long ICE may stay disconnected before it
+	// fails; zero keeps pion's default.
+	DisconnectedTimeout time.Duration
+	Logger              *slog.Logger
+}
+
+// Track is a remote track together with the codec negotiated for it.
+type Track struct {
+	Remote *webrtc.TrackRemote
+	Codec  webrtc.RTPCodecParameters
+}
+
+// Peer is one WebRTC peer connection.
+type Peer struct {
+	pc     *webrtc.PeerConnection
+	log    *slog.Logger
+	audio  *webrtc.RTPTransceiver
+	closed chan struct{}
+	once   atomic.Bool
+
+	candidates chan webrtc.ICECandidateInit
+	tracks     chan Track
+	states     chan webrtc.PeerConnectionState
+	iceStates  chan webrtc.ICEConnectionState
+
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	lastPC  webrtc.PeerConnectionState
+	lastICE webrtc.ICEConnectionState
+}
+
+// The codecs Lookout can decode, in order of preference. Payload types
+// follow the numbers browsers use so that answers from devices that copy a
+// browser's numbering need no repair.
+var videoCodecs = []webrtc.RTPCodecParameters{
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: videoFeedback}, PayloadType: 102},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032", RTCPFeedback: videoFeedback}, PayloadType: 112},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH265, ClockRate: 90000, RTCPFeedback: videoFeedback}, PayloadType: 116},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback}, PayloadType: 96},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP9, ClockRate: 90000, SDPFmtpLine: "profile-id=0", RTCPFeedback: videoFeedback}, PayloadType: 98},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeAV1, ClockRate: 90000, RTCPFeedback: videoFeedback}, PayloadType: 45},
+}
+
+var audioCodecs = []webrtc.RTPCodecParameters{
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: 8},
+}
+
+var videoFeedback = []webrtc.RTCPFeedback{
+	{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
+}
+
+func pick(all []webrtc.RTPCodecParameters, want []string) []webrtc.RTPCodecParameters {
+	if len(want) == 0 {
+		return all
+	}
+	var out []webrtc.RTPCodecParameters
+	for _, w := range want {
+		for _, c := range all {
+			if strings.EqualFold(c.MimeType, w) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// New builds a peer connection with the transceivers of cfg, audio first.
+func New(cfg Config) (*Peer, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m := &webrtc.MediaEngine{}
+	register := func(codecs []webrtc.RTPCodecParameters, kind webrtc.RTPCodecType) error {
+		if len(codecs) == 0 {
+			return ErrNoCodecs
+		}
+		for _, c := range codecs {
+			if err := m.RegisterCodec(c, kind); err != nil {
+				return fmt.Errorf("peer: register %s: %w", c.MimeType, err)
+			}
+		}
+		return nil
+	}
+	if cfg.Audio != webrtc.RTPTransceiverDirectionUnknown {
+		if err := register(pick(audioCodecs, cfg.AudioCodecs), webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Video != webrtc.RTPTransceiverDirectionUnknown {
+		if err := register(pick(videoCodecs, cfg.VideoCodecs), webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, err
+		}
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		return nil, fmt.Errorf("peer: interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	// Demo cameras and test peers live on 127.0.0.1; pion leaves loopback
+	// candidates out unless asked.
+	se.SetIncludeLoopbackCandidate(true)
+	if cfg.DisconnectedTimeout > 0 {
+		se.SetICETimeouts(cfg.DisconnectedTimeout, 2*cfg.DisconnectedTimeout, time.Second)
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: cfg.ICEServers})
+	if err != nil {
+		return nil, fmt.Errorf("peer: new: %w", err)
+	}
+	p := &Peer{
+		pc:         pc,
+		log:        log,
+		closed:     make(chan struct{}),
+		candidates: make(chan webrtc.ICECandidateInit, 64),
+		tracks:     make(chan Track, 4),
+		states:     make(chan webrtc.PeerConnectionState, 16),
+		iceStates:  make(chan webrtc.ICEConnectionState, 16),
+	}
+	if cfg.Audio != webrtc.RTPTransceiverDirectionUnknown {
+		t, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: cfg.Audio})
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("peer: audio transceiver: %w", err), pc.Close())
+		}
+		p.audio = t
+	}
+	if cfg.Video != webrtc.RTPTransceiverDirectionUnknown {
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: cfg.Video}); err != nil {
+			return nil, errors.Join(fmt.Errorf("peer: video transceiver: %w", err), pc.Close())
+		}
+	}
+	pc.OnICECandidate(p.onCandidate)
+	pc.OnTrack(p.onTrack)
+	pc.OnConnectionStateChange(p.onState)
+	pc.OnICEConnectionStateChange(p.onICEState)
+	return p, nil
+}
+
+func (p *Peer) onCandidate(c *webrtc.ICECandidate) {
+	init := webrtc.ICECandidateInit{} // empty candidate: gathering is complete
+	if c != nil {
+		init = c.ToJSON()
+	}
+	select {
+	case p.candidates <- init:
+	case <-p.closed:
+	default:
+		p.log.Debug("peer: local candidate dropped, nobody reading")
+	}
+}
+
+func (p *Peer) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	select {
+	case p.tracks <- Track{Remote: t, Codec: t.Codec()}:
+	case <-p.closed:
+	}
+}
+
+func (p *Peer) onState(s webrtc.PeerConnectionState) {
+	p.mu.Lock()
+	p.lastPC = s
+	p.mu.Unlock()
+	select {
+	case p.states <- s:
+	case <-p.closed:
+	default:
+	}
+}
+
+func (p *Peer) onICEState(s webrtc.ICEConnectionState) {
+	p.mu.Lock()
+	p.lastICE = s
+	p.mu.Unlock()
+	select {
+	case p.iceStates <- s:
+	case <-p.closed:
+	default:
+	}
+}
+
+// Offer creates the offer and sets it as the local description. Candidates
+// then arrive on Candidates as they are gathered.
+func (p *Peer) Offer() (string, error) {
+	offer, err := p.pc.CreateOffer(nil)
+	if err != nil {
+		return "", fmt.Errorf("peer: create offer: %w", err)
+	}
+	if err := p.pc.SetLocalDescription(offer); err != nil {
+		return "", fmt.Errorf("peer: set local description: %w", err)
+	}
+	return offer.SDP, nil
+}
+
+// GatheredOffer creates the offer and waits until ICE gathering is complete,
+// returning an offer that carries every candidate (for non-trickle signaling).
+func (p *Peer) GatheredOffer(ctx context.Context) (string, error) {
+	done := webrtc.GatheringCompletePromise(p.pc)
+	if _, err := p.Offer(); err != nil {
+		return "", err
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-p.closed:
+		return "", ErrClosed
+	}
+	return p.pc.LocalDescription().SDP, nil
+}
+
+// SetAnswer applies the remote answer.
+func (p *Peer) SetAnswer(sdp string) error {
+	err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp})
+	if err != nil {
+		return fmt.Errorf("peer: set answer: %w", err)
+	}
+	return nil
+}
+
+// AddCandidate applies one remote candidate.
+func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
+	if err := p.pc.AddICECandidate(c); err != nil {
+		return fmt.Errorf("peer: add candidate: %w", err)
+	}
+	return nil
+}
+
+// Candidates delivers local candidates; an empty Candidate ends gathering.
+func (p *Peer) Candidates() <-chan webrtc.ICECandidateInit { return p.candidates }
+
+// Tracks delivers remote tracks as they start.
+func (p *Peer) Tracks() <-chan Track { return p.tracks }
+
+// States delivers connection state changes (lossy: read State for the latest).
+func (p *Peer) States() <-chan webrtc.PeerConnectionState { return p.states }
+
+// ICEStates delivers ICE connection state changes (lossy).
+func (p *Peer) ICEStates() <-chan webrtc.ICEConnectionState { return p.iceStates }
+
+// State returns the latest connection and ICE states.
+func (p *Peer) State() (webrtc.PeerConnectionState, webrtc.ICEConnectionState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastPC, p.lastICE
+}
+
+// AudioSender returns the sending audio transceiver's sender, or nil when the
+// plan had no sending audio.
+func (p *Peer) AudioSender() *webrtc.RTPSender {
+	if p.audio == nil {
+		return nil
+	}
+	return p.audio.Sender()
+}
+
+// RequestKeyframe asks the sender of the media with the given SSRC for a new
+// keyframe (PLI, which every WebRTC camera honours).
+func (p *Peer) RequestKeyframe(ssrc webrtc.SSRC) error {
+	return p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
+}
+
+// Stats returns pion's statistics report.
+func (p *Peer) Stats() webrtc.StatsReport { return p.pc.GetStats() }
+
+// Go runs f in a goroutine that Close waits for; f must return once the
+// closed channel it receives is closed.
+func (p *Peer) Go(f func(closed <-chan struct{})) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f(p.closed)
+	}()
+}
+
+// Close closes the connection and waits for the goroutines started with Go.
+// Later calls return ErrClosed.
+func (p *Peer) Close() error {
+	if !p.once.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	close(p.closed)
+	err := p.pc.Close()
+	p.wg.Wait()
+	if err != nil {
+		return fmt.Errorf("peer: close: %w", err)
+	}
+	return nil
+}

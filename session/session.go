@@ -1,0 +1,408 @@
+// Package session runs Lookout's sessions: one Session per tile negotiates
+// WebRTC with a device over its vendor's signaling, feeds the picture to the
+// player and supervises the connection, retrying with backoff. It knows
+// nothing of Fyne; state changes leave it as values.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/lookout-app/lookout/player"
+	"github.com/lookout-app/lookout/session/peer"
+)
+
+// Config describes one session. Zero durations get defaults in New.
+type Config struct {
+	Source  string // "ACCOUNT/ID", for logs and messages
+	ID      string // the id handed to Opener
+	Opener  Opener
+	Quality Quality
+	// Sink receives decoded pictures, latest-frame-wins.
+	Sink player.Sink
+	// NewDecoder makes a video decoder for a negotiated MIME type.
+	NewDecoder func(mimeType string) (player.Decoder, error)
+	// Width and Height are the size pictures are scaled to; zero keeps the
+	// stream's own size.
+	Width, Height int
+	// OnStatus is called on every state change from the session's goroutine;
+	// it must not block.
+	OnStatus func(Status)
+	Logger   *slog.Logger
+	// ConnectTimeout bounds one attempt from its start to the first picture.
+	ConnectTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the wait between attempts.
+	MinBackoff, MaxBackoff time.Duration
+	// MaxAttempts stops retrying after that many attempts; zero retries
+	// until cancelled.
+	MaxAttempts int
+}
+
+// Session is one tile's connection to one source.
+type Session struct {
+	cfg    Config
+	log    *slog.Logger
+	retry  chan struct{}
+	mu     sync.Mutex
+	status Status
+	video  atomic.Pointer[player.Video]
+	dec    atomic.Pointer[decoderBox]
+}
+
+type decoderBox struct{ d player.Decoder }
+
+// New checks cfg and fills in defaults.
+func New(cfg Config) (*Session, error) {
+	if cfg.Opener == nil || cfg.NewDecoder == nil || cfg.Sink == nil {
+		return nil, errors.New("session: Opener, NewDecoder and Sink are required")
+	}
+	if cfg.Quality == "" {
+		cfg.Quality = QualityMain
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 20 * time.Second
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = time.Second
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = 30 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Session{cfg: cfg, log: log.With("source", cfg.Source), retry: make(chan struct{}, 1)}, nil
+}
+
+// Status returns the latest status.
+func (s *Session) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+// Stats returns the picture statistics of the current attempt.
+func (s *Session) Stats() player.Stats {
+	if v := s.video.Load(); v != nil {
+		return v.Stats()
+	}
+	return player.Stats{}
+}
+
+// SetOutputSize changes the size pictures are scaled to.
+func (s *Session) SetOutputSize(width, height int) {
+	s.mu.Lock()
+	s.cfg.Width, s.cfg.Height = width, height
+	s.mu.Unlock()
+	if b := s.dec.Load(); b != nil {
+		b.d.SetOutputSize(width, height)
+	}
+}
+
+// RetryNow cuts short the wait before the next attempt.
+func (s *Session) RetryNow() {
+	select {
+	case s.retry <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Session) publish(st Status) {
+	s.mu.Lock()
+	s.status = st
+	s.mu.Unlock()
+	if st.Err != nil {
+		s.log.Info("session state", "state", st.State.String(), "attempt", st.Attempt, "reason", Reason(st.Err))
+	} else {
+		s.log.Debug("session state", "state", st.State.String(), "attempt", st.Attempt)
+	}
+	if s.cfg.OnStatus != nil {
+		s.cfg.OnStatus(st)
+	}
+}
+
+// Permanent reports whether retrying err cannot help without the user
+// changing something (credentials, device id, codecs).
+func Permanent(err error) bool {
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnsupportedCodec)
+}
+
+// Run connects and keeps the session connected until ctx is cancelled,
+// retrying failed attempts with exponential backoff. It returns ctx.Err()
+// when cancelled, or the last error when it gives up (a permanent error or
+// MaxAttempts reached).
+func (s *Session) Run(ctx context.Context) error {
+	backoff := s.cfg.MinBackoff
+	for attempt := 1; ; attempt++ {
+		started := time.Now()
+		err := s.attempt(ctx, attempt)
+		if ctx.Err() != nil {
+			s.publish(Status{State: StateClosed, Attempt: attempt})
+			return ctx.Err()
+		}
+		if Permanent(err) || (s.cfg.MaxAttempts > 0 && attempt >= s.cfg.MaxAttempts) {
+			s.publish(Status{State: StateFailed, Err: err, Attempt: attempt})
+			return err
+		}
+		if time.Since(started) > 2*s.cfg.MaxBackoff {
+			backoff = s.cfg.MinBackoff // it was up for a good while: start over
+		}
+		s.publish(Status{State: StateRetrying, Err: err, Attempt: attempt, RetryAt: time.Now().Add(backoff)})
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			s.publish(Status{State: StateClosed, Attempt: attempt})
+			return ctx.Err()
+		case <-s.retry:
+			t.Stop()
+		case <-t.C:
+		}
+		backoff = min(2*backoff, s.cfg.MaxBackoff)
+	}
+}
+
+// frameTap forwards frames and signals the first one.
+type frameTap struct {
+	next  player.Sink
+	once  sync.Once
+	first chan struct{}
+}
+
+func (t *frameTap) PutFrame(f *player.Frame) {
+	t.once.Do(func() { close(t.first) })
+	t.next.PutFrame(f)
+}
+
+// attempt runs one connection from signaling to its end.
+func (s *Session) attempt(parent context.Context, n int) (err error) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	state := StateSignaling
+	s.publish(Status{State: state, Attempt: n})
+
+	call, err := s.cfg.Opener.Open(ctx, s.cfg.ID, s.cfg.Quality)
+	if err != nil {
+		return err
+	}
+	plan := call.Plan()
+	p, err := peer.New(peer.Config{
+		ICEServers: plan.ICEServers, Audio: plan.Audio, Video: plan.Video,
+		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs,
+		DisconnectedTimeout: 5 * time.Second, Logger: s.log,
+	})
+	if err != nil {
+		return errors.Join(err, call.Close())
+	}
+	defer func() {
+		cancel() // stop the trickle goroutines before waiting for them
+		cerr := errors.Join(p.Close(), call.Close())
+		if cerr != nil {
+			s.log.Debug("session: cleanup", "err", cerr)
+		}
+	}()
+
+	timeout := time.NewTimer(s.cfg.ConnectTimeout)
+	defer timeout.Stop()
+	exchanged := make(chan error, 1)
+	var answerSDP string
+	trickler, trickle := call.(Trickler)
+	go func() {
+		var offer string
+		var err error
+		if trickle {
+			offer, err = p.Offer()
+		} else {
+			offer, err = p.GatheredOffer(ctx)
+		}
+		if err == nil {
+			if sh, ok := call.(OfferShaper); ok {
+				offer, err = sh.ShapeOffer(offer)
+			}
+		}
+		if err == nil {
+			answerSDP, err = call.Exchange(ctx, offer)
+			if err == nil {
+				if r, ok := call.(AnswerRepairer); ok {
+					answerSDP, err = r.RepairAnswer(offer, answerSDP)
+				}
+			}
+		}
+		exchanged <- err
+	}()
+	select {
+	case err := <-exchanged:
+		if err != nil {
+			return err
+		}
+	case <-timeout.C:
+		cancel()
+		<-exchanged
+		return fmt.Errorf("%w: no answer from %s within %s", ErrTimeout, s.cfg.Source, s.cfg.ConnectTimeout)
+	case <-ctx.Done():
+		<-exchanged
+		return ctx.Err()
+	}
+	if err := p.SetAnswer(answerSDP); err != nil {
+		if strings.Contains(err.Error(), "codec") {
+			return fmt.Errorf("%w: %w", ErrUnsupportedCodec, err)
+		}
+		return fmt.Errorf("%w: bad answer: %w", ErrProtocol, err)
+	}
+	state = StateICE
+	s.publish(Status{State: state, Attempt: n})
+	if trickle {
+		s.trickle(ctx, p, trickler)
+	}
+
+	var hangup <-chan struct{}
+	h, hasHangup := call.(Hangup)
+	if hasHangup {
+		hangup = h.Done()
+	}
+	tap := &frameTap{next: s.cfg.Sink, first: make(chan struct{})}
+	videoDone := make(chan error, 1)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timeout.C:
+			return fmt.Errorf("%w: stuck at %s for %s", ErrTimeout, state, s.cfg.ConnectTimeout)
+		case <-hangup:
+			return h.Err()
+		case st := <-p.ICEStates():
+			switch st {
+			case webrtc.ICEConnectionStateConnected:
+				if state == StateICE {
+					state = StateDTLS
+					s.publish(Status{State: state, Attempt: n})
+				}
+			case webrtc.ICEConnectionStateFailed:
+				return ErrNoPath
+			}
+		case st := <-p.States():
+			switch st {
+			case webrtc.PeerConnectionStateConnected:
+				if state < StateWaiting {
+					state = StateWaiting
+					s.publish(Status{State: state, Attempt: n})
+				}
+			case webrtc.PeerConnectionStateFailed:
+				if state == StateLive {
+					return errors.New("connection lost")
+				}
+				return ErrNoPath
+			case webrtc.PeerConnectionStateClosed:
+				return ErrHangup
+			}
+		case tr := <-p.Tracks():
+			if err := s.startTrack(ctx, p, tr, tap, videoDone); err != nil {
+				return err
+			}
+		case <-tap.first:
+			tap.first = nil // fire once
+			timeout.Stop()
+			state = StateLive
+			s.publish(Status{State: state, Attempt: n})
+		case err := <-videoDone:
+			if err == nil {
+				err = ErrHangup
+			}
+			return fmt.Errorf("video: %w", err)
+		}
+	}
+}
+
+// trickle forwards local candidates to the call and remote ones to the peer.
+func (s *Session) trickle(ctx context.Context, p *peer.Peer, t Trickler) {
+	p.Go(func(closed <-chan struct{}) {
+		for {
+			select {
+			case c := <-p.Candidates():
+				if err := t.SendCandidate(ctx, c); err != nil {
+					s.log.Debug("session: send candidate", "err", err)
+				}
+			case <-closed:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	p.Go(func(closed <-chan struct{}) {
+		remote := t.RemoteCandidates()
+		for {
+			select {
+			case c, ok := <-remote:
+				if !ok {
+					return
+				}
+				if err := p.AddCandidate(c); err != nil {
+					s.log.Debug("session: remote candidate", "err", err)
+				}
+			case <-closed:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+}
+
+// startTrack runs the player for a video track and drains an audio track.
+func (s *Session) startTrack(ctx context.Context, p *peer.Peer, tr peer.Track, sink player.Sink, done chan<- error) error {
+	if tr.Remote.Kind() != webrtc.RTPCodecTypeVideo {
+		p.Go(func(<-chan struct{}) {
+			for {
+				if _, _, err := tr.Remote.ReadRTP(); err != nil {
+					return
+				}
+			}
+		})
+		return nil
+	}
+	dec, err := s.cfg.NewDecoder(tr.Codec.MimeType)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrUnsupportedCodec, tr.Codec.MimeType, err)
+	}
+	s.mu.Lock()
+	w, h := s.cfg.Width, s.cfg.Height
+	s.mu.Unlock()
+	dec.SetOutputSize(w, h)
+	ssrc := tr.Remote.SSRC()
+	v, err := player.NewVideo(player.VideoConfig{
+		MimeType:  tr.Codec.MimeType,
+		ClockRate: tr.Codec.ClockRate,
+		Sink:      sink,
+		RequestKeyframe: func() {
+			if err := p.RequestKeyframe(ssrc); err != nil {
+				s.log.Debug("session: keyframe request", "err", err)
+			}
+		},
+		Logger: s.log,
+	}, dec)
+	if err != nil {
+		return errors.Join(fmt.Errorf("%w: %w", ErrUnsupportedCodec, err), dec.Close())
+	}
+	s.video.Store(v)
+	s.dec.Store(&decoderBox{dec})
+	p.Go(func(<-chan struct{}) {
+		// Run returns when the peer closes the track (ReadRTP fails).
+		err := v.Run(ctx, tr.Remote)
+		s.dec.Store(nil)
+		if cerr := dec.Close(); cerr != nil {
+			s.log.Debug("session: decoder close", "err", cerr)
+		}
+		done <- err
+	})
+	return nil
+}

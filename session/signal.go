@@ -1,0 +1,114 @@
+package session
+
+import (
+	"context"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Signaler carries one offer/answer exchange to a device or server.
+type Signaler interface {
+	Exchange(ctx context.Context, offer string) (answer string, err error)
+	Close() error
+}
+
+// Trickler is implemented by signalers that carry ICE candidates separately;
+// without it the session waits for gathering to complete before Exchange.
+// A nil candidate pointer is never sent: end of gathering is signalled by
+// SendCandidate with an empty Candidate string.
+type Trickler interface {
+	SendCandidate(ctx context.Context, c webrtc.ICECandidateInit) error
+	RemoteCandidates() <-chan webrtc.ICECandidateInit
+}
+
+// OfferShaper is implemented by calls that must rewrite the local offer before
+// it is sent (Tuya cameras take at most 8 KB of MQTT payload).
+type OfferShaper interface {
+	ShapeOffer(sdp string) (string, error)
+}
+
+// AnswerRepairer is implemented by calls whose devices send answers that pion
+// would reject as they are (upper-case fingerprints, foreign payload types).
+type AnswerRepairer interface {
+	RepairAnswer(offer, answer string) (string, error)
+}
+
+// Hangup is implemented by calls that learn of the remote side ending the call
+// after the exchange. The channel is closed, after its error is set, when the
+// remote hangs up; Err then says why.
+type Hangup interface {
+	Done() <-chan struct{}
+	Err() error
+}
+
+// Quality picks one of a camera's streams.
+type Quality string
+
+// Stream qualities. Main is the full-size (HD) stream, Sub the small one.
+const (
+	QualityMain Quality = "main"
+	QualitySub  Quality = "sub"
+)
+
+// Plan says what a call's peer connection must offer.
+type Plan struct {
+	ICEServers []webrtc.ICEServer
+	// Audio and Video are the directions of the transceivers to add; zero
+	// (webrtc.RTPTransceiverDirectionUnknown) adds none of that kind.
+	Audio webrtc.RTPTransceiverDirection
+	Video webrtc.RTPTransceiverDirection
+	// AudioCodecs restricts the audio codecs offered (MIME types such as
+	// webrtc.MimeTypePCMA); empty offers pion's defaults.
+	AudioCodecs []string
+	// VideoCodecs restricts the video codecs offered; empty offers pion's defaults.
+	VideoCodecs []string
+	// Talk says how the device takes talk audio.
+	Talk Talk
+}
+
+// Talk is a device's ability to play audio sent to it.
+type Talk string
+
+// Talk abilities, as printed by "lookout list --json".
+const (
+	TalkNone Talk = "none"
+	TalkHalf Talk = "half"
+	TalkFull Talk = "full"
+)
+
+// Call is one signaling session to one source, as opened by an Opener.
+type Call interface {
+	Signaler
+	Plan() Plan
+}
+
+// Opener opens calls to the sources of one account; every protocol client
+// implements it. id is the part of the source after "ACCOUNT/".
+type Opener interface {
+	Open(ctx context.Context, id string, q Quality) (Call, error)
+}
+
+// DeviceType is the kind of thing a source is.
+type DeviceType string
+
+// Device types, as printed by "lookout list --json".
+const (
+	TypeCamera  DeviceType = "camera"
+	TypeSpeaker DeviceType = "speaker"
+	TypeStream  DeviceType = "stream"
+	TypeRoom    DeviceType = "room"
+)
+
+// Device is one entry of an account's directory.
+type Device struct {
+	ID     string     // the part of the source after "ACCOUNT/"
+	Name   string     // the name the user gave it
+	Type   DeviceType // camera, speaker, stream or room
+	Online bool
+	Talk   Talk
+}
+
+// Directory lists what an account can show.
+type Directory interface {
+	Devices(ctx context.Context) ([]Device, error)
+}
