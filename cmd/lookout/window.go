@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/lookout-app/lookout/ui"
 )
 
 // cmdWindow opens the desktop window.
-func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer) error {
+func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) error {
 	fs := newFlags(g, "lookout")
 	forceDemo := fs.Bool("demo", false, "open the demo site even when a config exists")
 	pos, err := parseFlags(g, fs, args)
@@ -16,5 +21,51 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 	if len(pos) != 0 {
 		return usagef("unknown command %q (try 'lookout help')", pos[0])
 	}
-	return runWindow(ctx, g, *forceDemo, stderr)
+	// GLFW panics without a display; say so instead.
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("no display: the window needs X11 or Wayland (set DISPLAY, or use a sub-command such as 'lookout list')")
+	}
+	opt := ui.Options{NewDecoder: newDecoder, Logger: g.log, Title: "Lookout", DefaultTiles: 4}
+	ws, err := openWorkspace(ctx, g, *forceDemo)
+	var ce *configError
+	switch {
+	case errors.As(err, &ce):
+		demoWS := &workspace{}
+		defer func() { _ = demoWS.Close() }()
+		opt.ConfigError = ce.err
+		opt.OpenDemo = func(ctx context.Context) ([]ui.Account, error) {
+			if err := demoWS.startDemo(ctx, g.log); err != nil {
+				return nil, err
+			}
+			return uiAccounts(demoWS), nil
+		}
+	case err != nil:
+		return err
+	default:
+		defer func() { _ = ws.Close() }()
+		opt.Accounts = uiAccounts(ws)
+		opt.StatePath = statePath(ws)
+		if ws.site != nil {
+			opt.Title = "Lookout — demo site"
+		}
+	}
+	return ui.Run(ctx, opt)
+}
+
+func uiAccounts(ws *workspace) []ui.Account {
+	out := make([]ui.Account, 0, len(ws.accounts))
+	for _, a := range ws.accounts {
+		out = append(out, ui.Account{Name: a.name, Kind: a.kind, Directory: a.dir, Opener: a.opener})
+	}
+	return out
+}
+
+// statePath is the wall state file next to the config; the demo site's wall
+// has its own, since its sources differ from a real config's.
+func statePath(ws *workspace) string {
+	name := "wall.json"
+	if ws.site != nil {
+		name = "wall-demo.json"
+	}
+	return filepath.Join(filepath.Dir(ws.path), name)
 }

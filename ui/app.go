@@ -1,0 +1,300 @@
+// Package ui is Lookout's desktop window: the device list, the multi-camera
+// wall and its tiles. It is the only package that uses Fyne; sessions and
+// players reach it as values through fyne.Do.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lookout-app/lookout/assets"
+	"github.com/lookout-app/lookout/player"
+	"github.com/lookout-app/lookout/session"
+)
+
+// AppID is the application id of FyneApp.toml.
+const AppID = "app.lookout.desk"
+
+// Options is what the window is given by main.
+type Options struct {
+	Accounts   []Account
+	NewDecoder func(mimeType string) (player.Decoder, error)
+	Logger     *slog.Logger
+	// StatePath is the wall state file; empty keeps nothing.
+	StatePath string
+	// Title is shown in the window's title bar.
+	Title string
+	// DefaultTiles is how many cameras a first start puts on the wall.
+	DefaultTiles int
+	// ConfigError, when set, is shown first with an offer to open the demo
+	// site through OpenDemo.
+	ConfigError error
+	OpenDemo    func(ctx context.Context) ([]Account, error)
+	// Size is the initial window size; zero means 1280x720.
+	Size fyne.Size
+}
+
+// Run opens the window and blocks until it is closed or ctx ends. Every
+// session has ended when it returns.
+func Run(ctx context.Context, opt Options) error {
+	a := app.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	w := a.NewWindow(opt.Title)
+	if opt.Size.IsZero() {
+		opt.Size = fyne.NewSize(1280, 720)
+	}
+	w.Resize(opt.Size)
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	win := &window{opt: opt, log: log, w: w, a: a}
+	if opt.ConfigError != nil {
+		win.showConfigError(ctx)
+	} else {
+		win.build(ctx, opt.Accounts)
+	}
+	stopWatch := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	defer stopWatch()
+	w.SetMaster()
+	w.ShowAndRun()
+	cancel()
+	win.shutdown()
+	return nil
+}
+
+type window struct {
+	opt     Options
+	log     *slog.Logger
+	w       fyne.Window
+	a       fyne.App
+	wall    *Wall
+	sidebar *Sidebar
+	status  *widget.Label
+	pageLbl *widget.Label
+	done    chan struct{}
+}
+
+func (win *window) showConfigError(ctx context.Context) {
+	msg := widget.NewLabel("The config file has an error:\n\n" + win.opt.ConfigError.Error() +
+		"\n\nFix the file and start Lookout again, or look around the demo site meanwhile.")
+	msg.Wrapping = fyne.TextWrapWord
+	open := widget.NewButton("Open the demo site", func() {
+		accs, err := win.opt.OpenDemo(ctx)
+		if err != nil {
+			dialog.ShowError(err, win.w)
+			return
+		}
+		win.build(ctx, accs)
+	})
+	open.Importance = widget.HighImportance
+	win.w.SetContent(container.NewCenter(container.NewVBox(msg, container.NewCenter(open))))
+}
+
+func (win *window) factory(accounts []Account) SessionFactory {
+	return func(source string, q session.Quality) (session.Config, error) {
+		name, id, _ := strings.Cut(source, "/")
+		for _, a := range accounts {
+			if a.Name == name {
+				return session.Config{
+					Source: source, ID: id, Opener: a.Opener, Quality: q,
+					NewDecoder: win.opt.NewDecoder, Logger: win.log,
+				}, nil
+			}
+		}
+		return session.Config{}, fmt.Errorf("no account %q in the config", name)
+	}
+}
+
+func (win *window) build(ctx context.Context, accounts []Account) {
+	win.wall = NewWall(ctx, win.factory(accounts), win.log)
+	win.sidebar = NewSidebar(accounts)
+	win.sidebar.OnOpen = func(src, title string) { win.wall.Add(src, title) }
+	win.sidebar.DropTarget = func(p fyne.Position) bool {
+		o := win.wall.Object()
+		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+		s := o.Size()
+		return p.X >= at.X && p.Y >= at.Y && p.X < at.X+s.Width && p.Y < at.Y+s.Height
+	}
+	st, found, err := LoadState(win.opt.StatePath)
+	if err != nil {
+		win.log.Warn("wall state unreadable; starting afresh", "err", err)
+	}
+	if found && st.Layout != "" {
+		win.wall.mode = st.Layout
+	}
+	win.wall.KeepWarm = st.KeepWarm
+	win.wall.OnChange = win.saveState
+	restore := func() {
+		for _, src := range st.Sources {
+			win.wall.Add(src, src)
+		}
+		win.wall.setPage(st.Page)
+	}
+	win.sidebar.OnLoaded = func(account string, devs []session.Device) {
+		for _, d := range devs {
+			win.wall.SetTitle(account+"/"+d.ID, d.Name)
+		}
+	}
+
+	layoutSel := widget.NewSelect(Layouts, func(m string) { win.wall.SetLayout(m) })
+	layoutSel.SetSelected(win.wall.Mode())
+	win.pageLbl = widget.NewLabel("")
+	prev := widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus() })
+	next := widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus() })
+	warm := widget.NewCheck("Keep hidden pages connected", func(on bool) {
+		win.wall.KeepWarm = on
+		win.wall.apply()
+		win.saveState()
+	})
+	warm.SetChecked(st.KeepWarm)
+	toolbar := container.NewHBox(widget.NewLabel("Layout"), layoutSel, prev, win.pageLbl, next, warm)
+	win.status = widget.NewLabel("")
+	split := container.NewHSplit(win.sidebar.Object(), container.NewBorder(toolbar, nil, nil, nil, win.wall.Object()))
+	split.Offset = 0.2
+	win.w.SetContent(container.NewBorder(nil, win.status, nil, nil, split))
+	win.w.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
+		switch e.Name {
+		case fyne.KeyPageUp:
+			win.wall.PrevPage()
+		case fyne.KeyPageDown:
+			win.wall.NextPage()
+		}
+		win.updateStatus()
+	})
+	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
+		func(fyne.Shortcut) { win.wall.MoveFocused(-1) })
+	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierControl},
+		func(fyne.Shortcut) { win.wall.MoveFocused(1) })
+
+	win.sidebar.Load(ctx)
+	if found {
+		// Titles arrive with the device lists; show the tiles at once with
+		// their sources and let the names follow.
+		restore()
+	} else {
+		win.fillDefault(ctx, accounts)
+	}
+	win.done = make(chan struct{})
+	go win.tick(ctx)
+}
+
+// fillDefault puts the first cameras on the wall once the lists arrive.
+func (win *window) fillDefault(ctx context.Context, accounts []Account) {
+	n := win.opt.DefaultTiles
+	if n <= 0 {
+		return
+	}
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			done := make(chan bool, 1)
+			fyne.Do(func() {
+				if !win.sidebar.Loaded() {
+					done <- false
+					return
+				}
+				added := 0
+				for _, a := range accounts {
+					for _, d := range win.sidebar.Devices(a.Name) {
+						if added < n && d.Online && (d.Type == session.TypeCamera || d.Type == session.TypeStream) {
+							win.wall.Add(a.Name+"/"+d.ID, d.Name)
+							added++
+						}
+					}
+				}
+				done <- true
+			})
+			if <-done {
+				return
+			}
+		}
+	}()
+}
+
+func (win *window) saveState() {
+	if win.opt.StatePath == "" || win.wall == nil {
+		return
+	}
+	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.Sources(), KeepWarm: win.wall.KeepWarm}
+	if err := SaveState(win.opt.StatePath, st); err != nil {
+		win.log.Warn("cannot save the wall layout", "file", win.opt.StatePath, "err", err)
+	}
+}
+
+// tick refreshes the status bar once a second.
+func (win *window) tick(ctx context.Context) {
+	defer close(win.done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	var cpu cpuMeter
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pct := cpu.percent()
+			fyne.Do(func() {
+				win.updateStatus()
+				win.status.SetText(fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
+					win.wall.Live(), len(win.wall.entries), win.wall.DecodeFPS(), pct))
+			})
+		}
+	}
+}
+
+func (win *window) updateStatus() {
+	win.pageLbl.SetText(fmt.Sprintf("page %d/%d", win.wall.Page()+1, win.wall.Pages()))
+}
+
+// shutdown ends every session and saves the wall, after the window closed.
+func (win *window) shutdown() {
+	if win.wall == nil {
+		return
+	}
+	win.saveState()
+	win.wall.Close()
+	win.sidebar.Wait()
+	<-win.done
+}
+
+// cpuMeter measures this process's CPU use between calls, in percent of
+// one core.
+type cpuMeter struct {
+	last time.Time
+	used time.Duration
+}
+
+func (c *cpuMeter) percent() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	used := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	now := time.Now()
+	var pct float64
+	if !c.last.IsZero() {
+		pct = 100 * float64(used-c.used) / float64(now.Sub(c.last))
+	}
+	c.last, c.used = now, used
+	return pct
+}

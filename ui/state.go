@@ -1,0 +1,60 @@
+package ui
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// WallState is what the window remembers between runs: which tiles, in which
+// order and layout, and the page shown. It lives in its own file next to the
+// config, so the config itself is never rewritten.
+type WallState struct {
+	Layout   string   `json:"layout"`
+	Page     int      `json:"page"`
+	Sources  []string `json:"sources"`
+	KeepWarm bool     `json:"keep_hidden_warm"`
+}
+
+// LoadState reads the state file; a missing file returns ok=false.
+func LoadState(path string) (WallState, bool, error) {
+	var st WallState
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, err
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, false, fmt.Errorf("%s: %w", path, err)
+	}
+	return st, true, nil
+}
+
+// SaveState writes the state file atomically with mode 0600.
+func SaveState(path string, st WallState) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".wall-*.json")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	if _, err := tmp.Write(b); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

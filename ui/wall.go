@@ -1,0 +1,378 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lookout-app/lookout/session"
+)
+
+// Layouts of the wall. LayoutAuto picks the smallest square grid that holds
+// the tiles, up to 4x4 a page.
+const (
+	LayoutAuto = "auto"
+	Layout1    = "1"
+	Layout2x2  = "2x2"
+	Layout3x3  = "3x3"
+	Layout4x4  = "4x4"
+)
+
+// Layouts lists the layouts in menu order.
+var Layouts = []string{LayoutAuto, Layout1, Layout2x2, Layout3x3, Layout4x4}
+
+// SessionFactory returns the session config for a source at a quality.
+type SessionFactory func(source string, q session.Quality) (session.Config, error)
+
+type wallEntry struct {
+	source string
+	tile   *Tile
+	run    *runner
+	q      session.Quality // quality of the running session
+}
+
+// Wall is the multi-camera wall: tiles in a grid, paged, one of them
+// possibly maximised. Only visible tiles run a session unless KeepWarm.
+type Wall struct {
+	ctx      context.Context
+	factory  SessionFactory
+	log      *slog.Logger
+	grid     *fyne.Container
+	empty    fyne.CanvasObject
+	box      *fyne.Container
+	entries  []*wallEntry
+	mode     string
+	page     int
+	maxed    *wallEntry
+	focused  *wallEntry
+	KeepWarm bool
+	// OnChange is called after every change a user makes (to persist it).
+	OnChange func()
+	stopping sync.WaitGroup
+}
+
+// NewWall makes an empty wall whose sessions live until ctx ends.
+func NewWall(ctx context.Context, factory SessionFactory, log *slog.Logger) *Wall {
+	w := &Wall{ctx: ctx, factory: factory, log: log, mode: LayoutAuto}
+	w.grid = container.NewGridWithColumns(1)
+	w.empty = container.NewCenter(widget.NewLabel("Double-click a camera in the list to put it on the wall"))
+	w.box = container.NewStack(w.empty)
+	return w
+}
+
+// Object is the wall's canvas object.
+func (w *Wall) Object() fyne.CanvasObject { return w.box }
+
+// Sources returns the sources on the wall in order.
+func (w *Wall) Sources() []string {
+	out := make([]string, len(w.entries))
+	for i, e := range w.entries {
+		out[i] = e.source
+	}
+	return out
+}
+
+// Tiles returns the tiles in wall order.
+func (w *Wall) Tiles() []*Tile {
+	out := make([]*Tile, len(w.entries))
+	for i, e := range w.entries {
+		out[i] = e.tile
+	}
+	return out
+}
+
+// Mode returns the layout in use.
+func (w *Wall) Mode() string { return w.mode }
+
+// Page returns the page shown, from 0.
+func (w *Wall) Page() int { return w.page }
+
+// Add puts a source on the wall (once) and shows its page.
+func (w *Wall) Add(source, title string) {
+	for i, e := range w.entries {
+		if e.source == source {
+			w.page = i / w.perPage()
+			w.apply()
+			return
+		}
+	}
+	e := &wallEntry{source: source}
+	e.tile = NewTile(title, nil)
+	e.tile.OnClose = func() { w.Remove(source) }
+	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
+	e.tile.OnFocus = func() { w.focused = e }
+	w.entries = append(w.entries, e)
+	w.page = (len(w.entries) - 1) / w.perPage()
+	w.apply()
+	w.changed()
+}
+
+// Remove takes a source off the wall and ends its session.
+func (w *Wall) Remove(source string) {
+	for i, e := range w.entries {
+		if e.source != source {
+			continue
+		}
+		w.stop(e)
+		w.entries = append(w.entries[:i], w.entries[i+1:]...)
+		if w.maxed == e {
+			w.maxed = nil
+		}
+		if w.focused == e {
+			w.focused = nil
+		}
+		w.page = min(w.page, w.pages()-1)
+		w.apply()
+		w.changed()
+		return
+	}
+}
+
+// SetTitle renames the tile of a source.
+func (w *Wall) SetTitle(source, title string) {
+	if i := w.index(source); i >= 0 {
+		w.entries[i].tile.SetTitle(title)
+	}
+}
+
+// Swap exchanges the places of two sources.
+func (w *Wall) Swap(a, b string) {
+	i, j := w.index(a), w.index(b)
+	if i < 0 || j < 0 {
+		return
+	}
+	w.entries[i], w.entries[j] = w.entries[j], w.entries[i]
+	w.apply()
+	w.changed()
+}
+
+// MoveFocused swaps the focused tile with its neighbour by delta places.
+func (w *Wall) MoveFocused(delta int) {
+	if w.focused == nil {
+		return
+	}
+	i := w.index(w.focused.source)
+	j := i + delta
+	if j < 0 || j >= len(w.entries) {
+		return
+	}
+	w.Swap(w.entries[i].source, w.entries[j].source)
+}
+
+func (w *Wall) index(source string) int {
+	for i, e := range w.entries {
+		if e.source == source {
+			return i
+		}
+	}
+	return -1
+}
+
+// ToggleMaximise fills the wall with a tile on its main stream, or restores
+// the grid (and the sub stream).
+func (w *Wall) ToggleMaximise(source string) {
+	i := w.index(source)
+	if i < 0 {
+		return
+	}
+	if w.maxed == w.entries[i] {
+		w.maxed = nil
+	} else {
+		w.maxed = w.entries[i]
+	}
+	w.apply()
+}
+
+// Maximised returns the maximised source, or "".
+func (w *Wall) Maximised() string {
+	if w.maxed == nil {
+		return ""
+	}
+	return w.maxed.source
+}
+
+// SetLayout switches the grid.
+func (w *Wall) SetLayout(mode string) {
+	w.mode = mode
+	w.page = min(w.page, w.pages()-1)
+	w.apply()
+	w.changed()
+}
+
+// NextPage and PrevPage page through tiles that do not fit.
+func (w *Wall) NextPage() { w.setPage(w.page + 1) }
+
+// PrevPage shows the previous page.
+func (w *Wall) PrevPage() { w.setPage(w.page - 1) }
+
+func (w *Wall) setPage(p int) {
+	if p < 0 || p >= w.pages() || p == w.page {
+		return
+	}
+	w.page = p
+	w.maxed = nil
+	w.apply()
+	w.changed()
+}
+
+// Pages returns how many pages the wall has.
+func (w *Wall) Pages() int { return w.pages() }
+
+func (w *Wall) perPage() int {
+	switch w.mode {
+	case Layout1:
+		return 1
+	case Layout2x2:
+		return 4
+	case Layout3x3:
+		return 9
+	default:
+		return 16
+	}
+}
+
+func (w *Wall) pages() int {
+	return max(1, (len(w.entries)+w.perPage()-1)/w.perPage())
+}
+
+// columns is the grid width for n tiles on a page.
+func (w *Wall) columns(n int) int {
+	switch w.mode {
+	case Layout1:
+		return 1
+	case Layout2x2:
+		return 2
+	case Layout3x3:
+		return 3
+	case Layout4x4:
+		return 4
+	}
+	return max(1, int(math.Ceil(math.Sqrt(float64(n)))))
+}
+
+// visible returns the entries shown now.
+func (w *Wall) visible() []*wallEntry {
+	if w.maxed != nil {
+		return []*wallEntry{w.maxed}
+	}
+	start := w.page * w.perPage()
+	end := min(start+w.perPage(), len(w.entries))
+	if start >= end {
+		return nil
+	}
+	return w.entries[start:end]
+}
+
+// apply starts, restarts and stops sessions to match what is visible, then
+// lays the visible tiles out.
+func (w *Wall) apply() {
+	vis := w.visible()
+	shown := map[*wallEntry]bool{}
+	for _, e := range vis {
+		shown[e] = true
+		q := session.QualitySub
+		if w.maxed == e {
+			q = session.QualityMain
+		}
+		if e.run != nil && e.q != q {
+			w.stop(e)
+		}
+		if e.run == nil {
+			w.start(e, q)
+		}
+	}
+	if !w.KeepWarm {
+		for _, e := range w.entries {
+			if !shown[e] && e.run != nil {
+				w.stop(e)
+				e.tile.SetStatus(session.Status{State: session.StateIdle})
+			}
+		}
+	}
+	if len(vis) == 0 {
+		w.box.Objects = []fyne.CanvasObject{w.empty}
+		w.box.Refresh()
+		return
+	}
+	objs := make([]fyne.CanvasObject, len(vis))
+	for i, e := range vis {
+		objs[i] = e.tile
+	}
+	cols := w.columns(len(vis))
+	if w.maxed != nil {
+		cols = 1
+	}
+	w.grid.Layout = layout.NewGridLayoutWithColumns(cols)
+	w.grid.Objects = objs
+	w.box.Objects = []fyne.CanvasObject{w.grid}
+	w.box.Refresh()
+	w.grid.Refresh()
+}
+
+func (w *Wall) start(e *wallEntry, q session.Quality) {
+	cfg, err := w.factory(e.source, q)
+	if err == nil {
+		e.run, err = startRunner(w.ctx, cfg, e.tile)
+	}
+	if err != nil {
+		e.tile.SetStatus(session.Status{State: session.StateFailed, Err: err})
+		return
+	}
+	e.q = q
+}
+
+// stop ends a session without blocking the Fyne goroutine; Close waits.
+func (w *Wall) stop(e *wallEntry) {
+	if e.run == nil {
+		return
+	}
+	r := e.run
+	e.run = nil
+	w.stopping.Add(1)
+	go func() {
+		defer w.stopping.Done()
+		r.Stop()
+	}()
+}
+
+// Live counts the tiles showing pictures.
+func (w *Wall) Live() int {
+	n := 0
+	for _, e := range w.entries {
+		if e.run != nil && e.run.Live() {
+			n++
+		}
+	}
+	return n
+}
+
+// DecodeFPS is the sum of the running tiles' decode rates.
+func (w *Wall) DecodeFPS() float64 {
+	var fps float64
+	for _, e := range w.entries {
+		if e.run != nil {
+			fps += e.run.Stats().FPS
+		}
+	}
+	return fps
+}
+
+func (w *Wall) changed() {
+	if w.OnChange != nil {
+		w.OnChange()
+	}
+}
+
+// Close ends every session and waits for all of them.
+func (w *Wall) Close() {
+	for _, e := range w.entries {
+		w.stop(e)
+	}
+	w.stopping.Wait()
+}
