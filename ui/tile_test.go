@@ -128,7 +128,7 @@ func TestTileHoverShowsStats(t *testing.T) {
 
 func TestFitSize(t *testing.T) {
 	for _, tc := range []struct {
-		name                       string
+		name                         string
 		sw, sh, bw, bh, wantW, wantH int
 	}{
 		{"wide box", 1280, 720, 800, 300, 532, 300},
