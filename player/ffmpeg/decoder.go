@@ -1,0 +1,218 @@
+// Package ffmpeg decodes, scales and encodes video with FFmpeg 5.1 through
+// go-astiav v0.16.0. All of the player's cgo lives here.
+package ffmpeg
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"github.com/lookout-app/lookout/player"
+)
+
+// inputPadding is AV_INPUT_BUFFER_PADDING_SIZE: decoders read up to this many
+// bytes past a packet's end, and Packet.FromData does not add them.
+const inputPadding = 64
+
+// decoderChoice maps a MIME type to the FFmpeg decoders to try, in order. FFmpeg 5.1's native "av1" decoder only works with a hardware
+// accelerator, so AV1 goes to libdav1d or libaom.
+var decoderChoice = []struct {
+	mime  string
+	names []string
+}{
+	{player.MimeTypeH264, []string{"h264"}},
+	{player.MimeTypeH265, []string{"hevc"}},
+	{player.MimeTypeVP8, []string{"vp8"}},
+	{player.MimeTypeVP9, []string{"vp9"}},
+	{player.MimeTypeAV1, []string{"libdav1d", "libaom-av1"}},
+}
+
+// findDecoder returns the software decoder FFmpeg offers for mime, or nil.
+func findDecoder(mime string) *astiav.Codec {
+	for _, c := range decoderChoice {
+		if !strings.EqualFold(c.mime, mime) {
+			continue
+		}
+		for _, n := range c.names {
+			if d := astiav.FindDecoderByName(n); d != nil {
+				return d
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// Decoder is a player.Decoder backed by an FFmpeg decoder and swscale. Decode
+// and Close may be called from one goroutine at a time; SetOutputSize from any.
+type Decoder struct {
+	name string
+	out  atomic.Uint64 // width<<32 | height
+
+	mu     sync.Mutex
+	closed bool
+	cc     *astiav.CodecContext
+	pkt    *astiav.Packet
+	frame  *astiav.Frame
+	sc     scaler
+	in     []byte
+}
+
+var _ player.Decoder = (*Decoder)(nil)
+
+// NewDecoder returns a player.Decoder for the MIME type (video/H264,
+// video/H265, video/VP8, video/VP9, video/AV1). Frames are scaled with
+// swscale into RGBA at the size set by SetOutputSize (0,0 = source size),
+// reusing the swscale context while sizes are stable. The decoder runs with
+// the low-delay flag and one thread: a wall runs many decoders at once, and
+// frame threading would hold pictures back.
+func NewDecoder(mimeType string) (*Decoder, error) {
+	codec := findDecoder(mimeType)
+	if codec == nil {
+		return nil, fmt.Errorf("ffmpeg: decoder %q: %w", mimeType, player.ErrUnsupportedCodec)
+	}
+	cc := astiav.AllocCodecContext(codec)
+	if cc == nil {
+		return nil, fmt.Errorf("ffmpeg: decoder %s: allocating context failed", codec.Name())
+	}
+	cc.SetFlags(cc.Flags().Add(astiav.CodecContextFlagLowDelay))
+	cc.SetThreadCount(1)
+	cc.SetThreadType(astiav.ThreadTypeSlice)
+	if err := cc.Open(codec, nil); err != nil {
+		cc.Free()
+		return nil, fmt.Errorf("ffmpeg: decoder %s: open: %w", codec.Name(), err)
+	}
+	return &Decoder{
+		name:  codec.Name(),
+		cc:    cc,
+		pkt:   astiav.AllocPacket(),
+		frame: astiav.AllocFrame(),
+	}, nil
+}
+
+// SetOutputSize sets the size of the frames Decode emits. 0,0 keeps the
+// source's size; a single 0 is derived from the other side and the source's
+// aspect ratio. It is safe to call while Decode runs.
+func (d *Decoder) SetOutputSize(width, height int) {
+	width = max(0, min(width, 1<<16))
+	height = max(0, min(height, 1<<16))
+	d.out.Store(uint64(width)<<32 | uint64(height))
+}
+
+// outputSize resolves the requested size for a source of srcW x srcH.
+func (d *Decoder) outputSize(srcW, srcH int) (int, int) {
+	v := d.out.Load()
+	w, h := int(v>>32), int(v&0xffffffff)
+	switch {
+	case w == 0 && h == 0:
+		return srcW, srcH
+	case w == 0:
+		w = max(1, (h*srcW+srcH/2)/srcH)
+	case h == 0:
+		h = max(1, (w*srcH+srcW/2)/srcW)
+	}
+	return w, h
+}
+
+// Decode decodes one access unit and calls emit with each picture that became
+// ready, converted to RGBA. A corrupt unit returns an error (the decoder's,
+// or ErrCorruptFrame for a picture with concealed errors, which is not
+// emitted); the decoder stays usable and recovers at the next keyframe.
+func (d *Decoder) Decode(au player.AccessUnit, emit func(*player.Frame)) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return fmt.Errorf("ffmpeg: decode: %w", player.ErrClosed)
+	}
+	if len(au.Data) == 0 {
+		return nil
+	}
+	d.in = append(d.in[:0], au.Data...)
+	d.in = append(d.in, make([]byte, inputPadding)...)
+	if err := d.pkt.FromData(d.in); err != nil {
+		return fmt.Errorf("ffmpeg: decode %s: packet: %w", d.name, err)
+	}
+	d.pkt.SetSize(len(au.Data))
+	d.pkt.SetPts(au.PTS.Microseconds())
+	defer d.pkt.Unref()
+
+	var errs []error
+	err := d.cc.SendPacket(d.pkt)
+	if errors.Is(err, astiav.ErrEagain) {
+		// The decoder wants its output read first.
+		errs = append(errs, d.receive(emit))
+		err = d.cc.SendPacket(d.pkt)
+	}
+	if err != nil {
+		errs = append(errs, fmt.Errorf("ffmpeg: decode %s: %w", d.name, err))
+	}
+	errs = append(errs, d.receive(emit))
+	return errors.Join(errs...)
+}
+
+// receive emits every frame the decoder has ready.
+func (d *Decoder) receive(emit func(*player.Frame)) error {
+	var errs []error
+	for {
+		err := d.cc.ReceiveFrame(d.frame)
+		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+			return errors.Join(errs...)
+		}
+		if err != nil {
+			return errors.Join(append(errs, fmt.Errorf("ffmpeg: decode %s: %w", d.name, err))...)
+		}
+		f, err := d.convert(d.frame)
+		d.frame.Unref()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if emit != nil {
+			emit(f)
+		}
+	}
+}
+
+// convert scales a decoded frame into a player.Frame.
+func (d *Decoder) convert(src *astiav.Frame) (*player.Frame, error) {
+	if _, _, corrupt := frameInfo(src); corrupt {
+		return nil, fmt.Errorf("ffmpeg: decode %s: %w", d.name, ErrCorruptFrame)
+	}
+	sw, sh := src.Width(), src.Height()
+	if sw <= 0 || sh <= 0 {
+		return nil, fmt.Errorf("ffmpeg: decode %s: %w", d.name, ErrCorruptFrame)
+	}
+	ow, oh := d.outputSize(sw, sh)
+	img, err := d.sc.scale(src, ow, oh)
+	if err != nil {
+		return nil, fmt.Errorf("ffmpeg: decode %s: %w", d.name, err)
+	}
+	return &player.Frame{
+		Image:        img,
+		SourceWidth:  sw,
+		SourceHeight: sh,
+		PTS:          time.Duration(src.Pts()) * time.Microsecond,
+		Key:          src.KeyFrame(),
+	}, nil
+}
+
+// Close frees the decoder. Later calls to Decode return player.ErrClosed;
+// calling Close again does nothing.
+func (d *Decoder) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	d.sc.free()
+	d.frame.Free()
+	d.pkt.Free()
+	d.cc.Free()
+	return nil
+}

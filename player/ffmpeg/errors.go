@@ -1,0 +1,13 @@
+package ffmpeg
+
+import "errors"
+
+// Sentinel errors of the ffmpeg package. Unsupported codecs and use after
+// Close are reported with player.ErrUnsupportedCodec and player.ErrClosed.
+var (
+	// ErrCorruptFrame means the decoder produced a picture with concealed
+	// errors (missing references or damaged data); it was not emitted.
+	ErrCorruptFrame = errors.New("corrupt frame")
+	// ErrInvalidConfig means an EncoderConfig or an input picture does not fit.
+	ErrInvalidConfig = errors.New("invalid encoder config")
+)

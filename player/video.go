@@ -1,0 +1,437 @@
+package player
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+)
+
+// AccessUnit is one coded picture (Annex-B for H.264/H.265) or one frame of
+// VP8/VP9/AV1 (AV1 as low-overhead OBUs with size fields).
+type AccessUnit struct {
+	// Data is the coded picture. The decoder must not keep it after Decode returns.
+	Data []byte
+	// RTPTime is the RTP timestamp the picture was sent with.
+	RTPTime uint32
+	// PTS is RTPTime relative to the stream's first access unit.
+	PTS time.Duration
+}
+
+// Decoder turns access units into frames; player/ffmpeg implements it.
+type Decoder interface {
+	// Decode decodes one access unit and calls emit for each picture that
+	// became ready. An error means this unit was corrupt; the decoder stays usable.
+	Decode(au AccessUnit, emit func(*Frame)) error
+	// SetOutputSize sets the size frames are scaled to; 0,0 means the
+	// source's own size. It may be called from any goroutine.
+	SetOutputSize(width, height int)
+	// Close releases the decoder.
+	Close() error
+}
+
+// RTPReader is what pion's *webrtc.TrackRemote offers.
+type RTPReader interface {
+	ReadRTP() (*rtp.Packet, interceptor.Attributes, error)
+}
+
+// VideoConfig configures a Video. Zero values get defaults in NewVideo.
+type VideoConfig struct {
+	// MimeType is the negotiated codec, e.g. webrtc.MimeTypeH264 ("video/H264").
+	MimeType string
+	// ClockRate is the RTP clock rate; 0 means 90000.
+	ClockRate uint32
+	// Sink receives decoded frames; nil keeps statistics only.
+	Sink Sink
+	// RequestKeyframe is called when media starts and after loss or a decode
+	// error, at most about once per 500 ms, on Run's goroutine. It must not
+	// block (send a PLI from another goroutine or with a non-blocking write).
+	// It may be nil.
+	RequestKeyframe func()
+	// Logger receives debug records about loss and decode errors; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock used for jitter, rates and freezes; nil means time.Now.
+	Now func() time.Time
+}
+
+const (
+	defaultClockRate = 90000
+	// reorderPackets bounds the reordering window in packets; it must exceed
+	// the packet count of the largest keyframe, which arrives all at once.
+	reorderPackets = 1000
+	// reorderDelay bounds how long a missing packet is waited for.
+	reorderDelay = 200 * time.Millisecond
+	// keyframeInterval rate-limits keyframe requests.
+	keyframeInterval = 500 * time.Millisecond
+	// startupPackets bounds how many packets are held before the first push.
+	startupPackets = 512
+	// maxDropout is RFC 3550's MAX_DROPOUT: a bigger sequence jump restarts the stream.
+	maxDropout = 3000
+)
+
+// Video depacketizes, reorders, gates and decodes one RTP video track.
+//
+// Depacketization goes through pion's samplebuilder, which releases a frame
+// only once the first packet of the next frame has arrived: a picture reaches
+// the sink one frame interval after its last packet. That is the price of
+// reordering without relying on marker bits, which some cameras get wrong.
+type Video struct {
+	cfg   VideoConfig
+	codec codecInfo
+	dec   Decoder
+	log   *slog.Logger
+	now   func() time.Time
+	ran   atomic.Bool
+
+	mu          sync.Mutex
+	width       int
+	height      int
+	packets     window
+	frames      window
+	seq         seqTracker
+	jitter      jitterMeter
+	clock       frameClock
+	frameCount  uint64
+	freezes     uint64
+	keyRequests uint64
+}
+
+// NewVideo returns a Video for the codec named by cfg.MimeType that decodes
+// with dec. It fails with ErrUnsupportedCodec for a MIME type it does not know.
+func NewVideo(cfg VideoConfig, dec Decoder) (*Video, error) {
+	c, ok := lookupCodec(cfg.MimeType)
+	if !ok {
+		return nil, fmt.Errorf("player: video %q: %w", cfg.MimeType, ErrUnsupportedCodec)
+	}
+	if dec == nil {
+		return nil, fmt.Errorf("player: video: %w", ErrNoDecoder)
+	}
+	if cfg.ClockRate == 0 {
+		cfg.ClockRate = defaultClockRate
+	}
+	v := &Video{cfg: cfg, codec: c, dec: dec, log: cfg.Logger, now: cfg.Now}
+	if v.log == nil {
+		v.log = slog.New(slog.DiscardHandler)
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	return v, nil
+}
+
+// Stats returns a snapshot of the stream's statistics. It is safe to call
+// from any goroutine.
+func (v *Video) Stats() Stats {
+	now := v.now()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.packets.trim(now)
+	v.frames.trim(now)
+	return Stats{
+		Codec:            v.codec.name,
+		Width:            v.width,
+		Height:           v.height,
+		FPS:              float64(v.frames.count()) / statsWindow.Seconds(),
+		BitrateKbps:      float64(v.packets.bytes) * 8 / 1000 / statsWindow.Seconds(),
+		PacketsReceived:  uint64(v.packets.total),
+		PacketsLost:      v.seq.lostBefore + v.seq.lost(),
+		JitterMs:         v.jitter.jitter / float64(v.cfg.ClockRate) * 1000,
+		Frames:           v.frameCount,
+		Freezes:          v.freezes,
+		KeyframeRequests: v.keyRequests,
+	}
+}
+
+// Run reads RTP packets from src and decodes them until src returns an error
+// or ctx is done. It returns nil when src returns io.EOF, ctx.Err() when ctx
+// is done, and the read error otherwise. ReadRTP blocks and cannot be
+// interrupted by ctx: to stop Run, cancel ctx and close the track (or its
+// PeerConnection) so that ReadRTP returns. A Video runs once; a second call
+// returns ErrRunning. Decode errors do not end Run: they trigger a keyframe
+// request.
+func (v *Video) Run(ctx context.Context, src RTPReader) error {
+	if !v.ran.CompareAndSwap(false, true) {
+		return fmt.Errorf("player: run: %w", ErrRunning)
+	}
+	s := v.newStream()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p, _, err := src.ReadRTP()
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("player: read rtp: %w", err)
+		}
+		if p == nil {
+			continue
+		}
+		v.handlePacket(s, p)
+	}
+}
+
+// stream is the per-SSRC state Run owns; only Run's goroutine touches it.
+type stream struct {
+	started bool
+	ssrc    uint32
+	sb      *samplebuilder.SampleBuilder
+	// startup holds the first packets until the first frame is complete.
+	startup []*rtp.Packet
+	primed  bool
+	// highest is the highest extended sequence number pushed.
+	highest int64
+	// emitted is the extended sequence number of the last packet of the last
+	// sample taken from the samplebuilder; valid when haveEmitted.
+	emitted     int64
+	haveEmitted bool
+	// padding marks sequence numbers that carried padding only.
+	padding [1 << 10]uint64
+	// waitKey drops pictures until a keyframe arrives.
+	waitKey     bool
+	lastRequest time.Time
+	firstTS     uint32
+	lastTS      int64 // unwrapped RTP time of the last access unit
+	haveTS      bool
+	emit        func(*Frame)
+}
+
+func (v *Video) newStream() *stream {
+	s := &stream{}
+	s.emit = v.deliver
+	return s
+}
+
+// reset starts a new stream for ssrc.
+func (v *Video) reset(s *stream, ssrc uint32) {
+	*s = stream{emit: s.emit, lastRequest: s.lastRequest}
+	s.started = true
+	s.ssrc = ssrc
+	s.waitKey = true
+	s.sb = samplebuilder.New(reorderPackets, v.codec.newDepay(), v.cfg.ClockRate,
+		samplebuilder.WithMaxTimeDelay(reorderDelay), samplebuilder.WithRTPHeaders(true))
+}
+
+func (s *stream) setPadding(ext int64, on bool) {
+	i := uint16(ext)
+	if on {
+		s.padding[i/64] |= 1 << (i % 64)
+	} else {
+		s.padding[i/64] &^= 1 << (i % 64)
+	}
+}
+
+func (s *stream) isPadding(ext int64) bool {
+	i := uint16(ext)
+	return s.padding[i/64]&(1<<(i%64)) != 0
+}
+
+// onlyPadding reports whether every sequence number in [from, to) carried
+// padding, and forgets them.
+func (s *stream) onlyPadding(from, to int64) bool {
+	if to-from > 1<<10 {
+		return false
+	}
+	all := true
+	for i := from; i < to; i++ {
+		if !s.isPadding(i) {
+			all = false
+		}
+		s.setPadding(i, false)
+	}
+	return all
+}
+
+func (v *Video) handlePacket(s *stream, p *rtp.Packet) {
+	now := v.now()
+	if !s.started || p.SSRC != s.ssrc {
+		if s.started {
+			v.log.Debug("player: ssrc changed", "old", s.ssrc, "new", p.SSRC)
+		}
+		v.restartStats()
+		v.reset(s, p.SSRC)
+		v.requestKeyframe(s, now, "media start")
+	}
+	ext := unwrap(p.SequenceNumber, s.highest)
+	if s.sb != nil && s.highest != 0 && (ext-s.highest > maxDropout || s.highest-ext > maxDropout) {
+		v.log.Debug("player: sequence jump, restarting", "from", s.highest, "to", ext)
+		v.restartStats()
+		v.reset(s, p.SSRC)
+		v.requestKeyframe(s, now, "sequence jump")
+	}
+	if s.highest == 0 {
+		// Start extended numbers well above zero so unwrap never goes negative.
+		ext = int64(p.SequenceNumber) + 1<<16
+	}
+	v.countPacket(p, ext, now)
+
+	if s.highest != 0 && (s.highest-ext >= reorderPackets || (s.haveEmitted && ext <= s.emitted)) {
+		return // too late: its frame was built or given up already
+	}
+	if ext > s.highest {
+		s.highest = ext
+	}
+	if len(p.Payload) == 0 {
+		// Padding-only packets (bandwidth probes) are pushed with the marker
+		// set so the samplebuilder closes them as a sample of their own and
+		// drops it, instead of gluing them to the next frame.
+		s.setPadding(ext, true)
+		q := *p
+		q.Marker = true
+		p = &q
+	} else {
+		s.setPadding(ext, false)
+	}
+	if !s.primed {
+		// pion's samplebuilder starts its window at the first packet pushed
+		// and never looks back: hold the first frame's packets and push them
+		// in sequence order, so a reordered first packet is not lost.
+		s.startup = append(s.startup, p)
+		if len(s.startup) < startupPackets && p.Timestamp == s.startup[0].Timestamp {
+			return
+		}
+		slices.SortFunc(s.startup, func(a, b *rtp.Packet) int {
+			return cmp.Compare(unwrap(a.SequenceNumber, s.highest), unwrap(b.SequenceNumber, s.highest))
+		})
+		for _, q := range s.startup {
+			s.sb.Push(q)
+		}
+		s.startup, s.primed = nil, true
+	} else {
+		s.sb.Push(p)
+	}
+	for {
+		smp := s.sb.Pop()
+		if smp == nil {
+			return
+		}
+		v.handleSample(s, smp, now)
+	}
+}
+
+func (v *Video) countPacket(p *rtp.Packet, ext int64, now time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.packets.add(now, p.MarshalSize())
+	v.packets.total++
+	if !v.seq.started {
+		v.seq.started = true
+		v.seq.base, v.seq.highest = ext, ext
+	}
+	if ext > v.seq.highest {
+		v.seq.highest = ext
+	}
+	v.seq.received++
+	v.jitter.add(now, p.Timestamp, v.cfg.ClockRate)
+}
+
+func (v *Video) restartStats() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.seq.restart()
+	v.jitter.started = false
+}
+
+func (v *Video) handleSample(s *stream, smp *media.Sample, now time.Time) {
+	if len(smp.RTPHeaders) == 0 {
+		return
+	}
+	first := unwrap(smp.RTPHeaders[0].SequenceNumber, s.highest)
+	last := unwrap(smp.RTPHeaders[len(smp.RTPHeaders)-1].SequenceNumber, s.highest)
+	prev := s.emitted
+	if s.haveEmitted && first <= prev {
+		// The samplebuilder can hand back packets it had already consumed
+		// when loss forces it to flush; they were decoded or dropped before.
+		return
+	}
+	gap := s.haveEmitted && first != prev+1 && !s.onlyPadding(prev+1, first)
+	s.emitted, s.haveEmitted = last, true
+	if len(smp.Data) == 0 {
+		return
+	}
+	kind := v.codec.classify(smp.Data)
+	if gap {
+		v.log.Debug("player: packets lost", "first", uint16(prev+1), "count", first-prev-1)
+		if kind != auKey {
+			s.waitKey = true
+		}
+	}
+	if s.waitKey {
+		switch kind {
+		case auKey:
+			s.waitKey = false
+		case auDelta:
+			v.requestKeyframe(s, now, "waiting for keyframe")
+			return
+		}
+	}
+	au := AccessUnit{Data: smp.Data, RTPTime: smp.PacketTimestamp, PTS: s.pts(smp.PacketTimestamp, v.cfg.ClockRate)}
+	if err := v.dec.Decode(au, s.emit); err != nil {
+		v.log.Debug("player: decode failed", "codec", v.codec.name, "err", err)
+		if kind != auConfig {
+			s.waitKey = true
+			v.requestKeyframe(s, now, "decode error")
+		}
+	}
+}
+
+// pts converts an RTP timestamp to time since the stream's first access unit.
+func (s *stream) pts(ts uint32, clockRate uint32) time.Duration {
+	if !s.haveTS {
+		s.haveTS = true
+		s.firstTS = ts
+		s.lastTS = 0
+	} else {
+		s.lastTS += int64(int32(ts - uint32(int64(s.firstTS)+s.lastTS)))
+	}
+	return time.Duration(s.lastTS) * time.Second / time.Duration(clockRate)
+}
+
+func (v *Video) requestKeyframe(s *stream, now time.Time, reason string) {
+	if v.cfg.RequestKeyframe == nil {
+		return
+	}
+	if !s.lastRequest.IsZero() && now.Sub(s.lastRequest) < keyframeInterval {
+		return
+	}
+	s.lastRequest = now
+	v.log.Debug("player: requesting keyframe", "reason", reason)
+	v.mu.Lock()
+	v.keyRequests++
+	v.mu.Unlock()
+	v.cfg.RequestKeyframe()
+}
+
+// deliver is the emit function handed to the decoder.
+func (v *Video) deliver(f *Frame) {
+	if f == nil {
+		return
+	}
+	now := v.now()
+	v.mu.Lock()
+	v.frames.add(now, 0)
+	v.frameCount++
+	if v.clock.add(now) {
+		v.freezes++
+	}
+	v.width, v.height = f.SourceWidth, f.SourceHeight
+	v.mu.Unlock()
+	if v.cfg.Sink != nil {
+		v.cfg.Sink.PutFrame(f)
+	}
+}
