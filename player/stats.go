@@ -23,8 +23,10 @@ type Stats struct {
 	JitterMs float64
 	// Frames counts frames delivered to the sink.
 	Frames uint64
-	// Freezes counts gaps between delivered frames longer than three median
-	// frame intervals or longer than 500 ms.
+	// Freezes counts gaps between delivered frames longer than
+	// max(3 × median interval, median + 150 ms), webrtc-stats' freezeCount
+	// rule with the median for the mean; before enough frames to know the
+	// median, a gap over 1.5 s counts.
 	Freezes uint64
 	// KeyframeRequests counts calls made to VideoConfig.RequestKeyframe.
 	KeyframeRequests uint64
@@ -32,8 +34,9 @@ type Stats struct {
 
 const (
 	statsWindow     = time.Second
-	freezeAbsolute  = 500 * time.Millisecond
+	freezeAbsolute  = 1500 * time.Millisecond
 	freezeFactor    = 3
+	freezeSlack     = 150 * time.Millisecond
 	intervalHistory = 31
 	minIntervals    = 5
 )
@@ -150,9 +153,8 @@ func (c *frameClock) add(now time.Time) bool {
 	if len(c.intervals) >= minIntervals {
 		c.scratch = append(c.scratch[:0], c.intervals...)
 		slices.Sort(c.scratch)
-		if median := c.scratch[len(c.scratch)/2]; gap > freezeFactor*median {
-			freeze = true
-		}
+		median := c.scratch[len(c.scratch)/2]
+		freeze = gap > max(freezeFactor*median, median+freezeSlack)
 	}
 	if len(c.intervals) == intervalHistory {
 		copy(c.intervals, c.intervals[1:])

@@ -502,10 +502,12 @@ func TestFrameClock(t *testing.T) {
 		freeze int
 	}{
 		{"steady 30 fps", repeat(33*time.Millisecond, 40), 0},
-		{"one gap of 4 intervals", append(repeat(33*time.Millisecond, 20), 140*time.Millisecond, 33*time.Millisecond), 1},
+		{"gap over median+150 ms", append(repeat(33*time.Millisecond, 20), 200*time.Millisecond, 33*time.Millisecond), 1},
+		{"gap of 4 intervals under median+150 ms", append(repeat(33*time.Millisecond, 20), 140*time.Millisecond), 0},
 		{"gap under 3 intervals", append(repeat(33*time.Millisecond, 20), 90*time.Millisecond), 0},
-		{"600 ms before the median is known", []time.Duration{33 * time.Millisecond, 600 * time.Millisecond}, 1},
-		{"steady 1 fps stays a freeze each second", repeat(time.Second, 5), 5},
+		{"2 s before the median is known", []time.Duration{33 * time.Millisecond, 2 * time.Second}, 1},
+		{"steady 1 fps is no freeze", repeat(time.Second, 10), 0},
+		{"5 s gap at 1 fps", append(repeat(time.Second, 10), 5*time.Second), 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

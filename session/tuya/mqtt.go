@@ -1,0 +1,327 @@
+package tuya
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
+
+	"github.com/lookout-app/lookout/session"
+)
+
+// MQTT timings.
+const (
+	connectTimeout = 10 * time.Second // TCP+TLS+CONNACK, and SUBACK
+	quiesce        = 250              // ms a Disconnect may take
+	renewFraction  = 0.8              // renew credentials at 80% of expire_time
+	maxRenewDelay  = time.Minute      // retry cap after failed renewals
+)
+
+// mqttLink is one connection to Tuya's broker with the credentials it was
+// opened with.
+type mqttLink struct {
+	client  paho.Client
+	cfg     *MQTTConfig
+	from    string    // the header's "from": the source topic after "/av/u/"
+	renewAt time.Time // zero: the credentials do not expire
+	onConn  atomic.Int32
+}
+
+// ensureLink returns the shared MQTT connection, opening it on first use.
+func (c *Client) ensureLink(ctx context.Context) (*mqttLink, error) {
+	if l := c.link.Load(); l != nil {
+		return l, nil
+	}
+	c.mqMu.Lock()
+	defer c.mqMu.Unlock()
+	if c.closed.Load() {
+		return nil, fmt.Errorf("tuya: mqtt: %w", session.ErrClosed)
+	}
+	if l := c.link.Load(); l != nil {
+		return l, nil
+	}
+	l, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.link.Store(l)
+	c.wg.Add(1)
+	go c.renewLoop()
+	return l, nil
+}
+
+// dial fetches MQTT credentials, connects and subscribes to the source topic.
+func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
+	cfg, err := c.MQTTConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	obtained := c.now()
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("tuya: mqtt: %w: broker url %q", ErrBadResponse, cfg.URL)
+	}
+	// The spec's sample gives "/av/u/<id>"; the header's "from" is <id>
+	// (spec 4.1).
+	from, ok := strings.CutPrefix(cfg.SourceTopic.IPC, "/av/u/")
+	if !ok {
+		from = cfg.SourceTopic.IPC[strings.LastIndex(cfg.SourceTopic.IPC, "/")+1:]
+	}
+	if from == "" {
+		return nil, fmt.Errorf("tuya: mqtt: %w: source topic %q has no id", ErrBadResponse, cfg.SourceTopic.IPC)
+	}
+	l := &mqttLink{cfg: cfg, from: from}
+	if cfg.ExpireTime > 0 {
+		life := time.Duration(float64(time.Duration(cfg.ExpireTime)*time.Second) * renewFraction)
+		l.renewAt = obtained.Add(life)
+	}
+
+	opts := paho.NewClientOptions().
+		AddBroker(cfg.URL).
+		SetClientID(cfg.ClientID).
+		SetUsername(cfg.Username).
+		SetPassword(cfg.Password).
+		SetCleanSession(true).
+		SetConnectTimeout(connectTimeout).
+		SetWriteTimeout(connectTimeout).
+		SetKeepAlive(60 * time.Second).
+		SetPingTimeout(10 * time.Second).
+		SetConnectRetry(false).
+		SetAutoReconnect(true).
+		SetMaxReconnectInterval(30 * time.Second)
+	switch strings.ToLower(u.Scheme) {
+	case "ssl", "tls", "mqtts", "tcps":
+		tc := &tls.Config{MinVersion: tls.VersionTLS12}
+		if c.cfg.TLSConfig != nil {
+			tc = c.cfg.TLSConfig.Clone()
+		}
+		tc.InsecureSkipVerify = false // verification is always on
+		if tc.ServerName == "" {
+			tc.ServerName = u.Hostname()
+		}
+		opts.SetTLSConfig(tc)
+	case "tcp", "mqtt":
+	default:
+		return nil, fmt.Errorf("tuya: mqtt: %w: unsupported broker scheme %q", ErrBadResponse, u.Scheme)
+	}
+	topic := cfg.SourceTopic.IPC
+	handler := func(_ paho.Client, m paho.Message) { c.route(m.Payload()) }
+	opts.SetOnConnectHandler(func(cl paho.Client) {
+		// Called (in its own goroutine) on the first connection too, where
+		// dial subscribes itself; later calls follow automatic reconnects of
+		// a clean session, which has lost its subscription.
+		if l.onConn.Add(1) == 1 {
+			return
+		}
+		if t := cl.Subscribe(topic, 1, handler); !t.WaitTimeout(connectTimeout) || t.Error() != nil {
+			c.log.Warn("tuya: mqtt: resubscribe after reconnect failed", "err", t.Error())
+		}
+	})
+	opts.SetConnectionLostHandler(func(_ paho.Client, err error) {
+		c.log.Warn("tuya: mqtt: connection lost; reconnecting", "err", err)
+	})
+	cl := paho.NewClient(opts)
+	l.client = cl
+
+	where := u.Scheme + "://" + u.Host
+	if err := waitToken(ctx, cl.Connect()); err != nil {
+		c.discard(cl)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, packets.ErrorRefusedNotAuthorised) || errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) {
+			return nil, fmt.Errorf("tuya: mqtt: broker %s refused the credentials: %w: %w", where, session.ErrUnauthorized, err)
+		}
+		return nil, fmt.Errorf("tuya: mqtt: cannot connect to broker %s: %w", where, err)
+	}
+	if err := waitToken(ctx, cl.Subscribe(topic, 1, handler)); err != nil {
+		c.discard(cl)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("tuya: mqtt: subscribe on %s: %w", where, err)
+	}
+	c.log.Debug("tuya: mqtt: connected", "broker", where)
+	return l, nil
+}
+
+// waitToken waits for t, for ctx, or for a little longer than paho's own
+// connect timeout, whichever is first.
+func waitToken(ctx context.Context, t paho.Token) error {
+	timer := time.NewTimer(connectTimeout + 5*time.Second)
+	defer timer.Stop()
+	select {
+	case <-t.Done():
+		return t.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return errors.New("timed out")
+	}
+}
+
+// discard disconnects cl in the background (a Disconnect waits for a
+// connect in progress); Close waits for it.
+func (c *Client) discard(cl paho.Client) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		cl.Disconnect(quiesce)
+	}()
+}
+
+// renewLoop replaces the connection with fresh credentials before they
+// expire. It reads the injected clock every renewPoll, so a test can move
+// time forward.
+func (c *Client) renewLoop() {
+	defer c.wg.Done()
+	backoff := time.Second
+	for {
+		l := c.link.Load()
+		if l == nil || l.renewAt.IsZero() {
+			return
+		}
+		wait := c.renewPoll
+		if d := l.renewAt.Sub(c.now()); d <= 0 {
+			if err := c.renew(); err != nil {
+				if errors.Is(err, session.ErrClosed) {
+					return
+				}
+				c.log.Warn("tuya: mqtt: renewing credentials failed; will retry", "err", err, "in", backoff)
+				wait = backoff
+				backoff = min(2*backoff, maxRenewDelay)
+			} else {
+				backoff = time.Second
+				continue
+			}
+		} else if d < wait {
+			wait = d
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-c.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// renew opens a connection with fresh credentials, then drops the old one.
+// Calls keep their routes; they publish on whatever link is current.
+func (c *Client) renew() error {
+	c.mqMu.Lock()
+	defer c.mqMu.Unlock()
+	if c.closed.Load() {
+		return session.ErrClosed
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*connectTimeout)
+	defer cancel()
+	watchDone := make(chan struct{})
+	defer close(watchDone)
+	go func() {
+		select {
+		case <-c.stop:
+			cancel()
+		case <-watchDone:
+		}
+	}()
+	nl, err := c.dial(ctx)
+	if err != nil {
+		return err
+	}
+	old := c.link.Swap(nl)
+	if old != nil {
+		if old.from != nl.from {
+			c.log.Warn("tuya: mqtt: source topic changed on renewal; calls in progress may lose messages")
+		}
+		old.client.Disconnect(quiesce)
+	}
+	c.log.Debug("tuya: mqtt: credentials renewed")
+	return nil
+}
+
+// route hands an incoming message to the call with its session ID.
+func (c *Client) route(payload []byte) {
+	m, err := Decode(payload)
+	if err != nil {
+		c.log.Debug("tuya: mqtt: dropping message", "err", err)
+		return
+	}
+	c.routesMu.Lock()
+	defer c.routesMu.Unlock()
+	call := c.routes[m.Data.Header.SessionID]
+	if call == nil {
+		c.log.Debug("tuya: mqtt: dropping message for an unknown session", "type", m.Data.Header.Type)
+		return
+	}
+	call.deliver(m)
+}
+
+// register routes messages with the call's session ID to it.
+func (c *Client) register(call *Call) error {
+	c.routesMu.Lock()
+	defer c.routesMu.Unlock()
+	if c.closed.Load() {
+		return fmt.Errorf("tuya: open: %w", session.ErrClosed)
+	}
+	c.routes[call.hdr.SessionID] = call
+	return nil
+}
+
+// unregister stops routing to call and closes its candidate channel.
+func (c *Client) unregister(call *Call) {
+	c.routesMu.Lock()
+	defer c.routesMu.Unlock()
+	if c.routes[call.hdr.SessionID] == call {
+		delete(c.routes, call.hdr.SessionID)
+	}
+	call.closeCandidates()
+}
+
+// publish sends payload to topic on the current connection.
+func (c *Client) publish(ctx context.Context, topic string, payload []byte) error {
+	if len(payload) > MaxPayload {
+		return fmt.Errorf("%w: %d bytes, the camera takes at most %d", ErrOfferTooLarge, len(payload), MaxPayload)
+	}
+	l := c.link.Load()
+	if l == nil {
+		return session.ErrClosed
+	}
+	return waitToken(ctx, l.client.Publish(topic, 1, false, payload))
+}
+
+// Close hangs up every call, disconnects from the broker and waits for
+// the goroutines of the Client. Later calls return session.ErrClosed.
+func (c *Client) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	close(c.stop)
+	c.mqMu.Lock()
+	l := c.link.Swap(nil)
+	c.mqMu.Unlock()
+	c.routesMu.Lock()
+	calls := make([]*Call, 0, len(c.routes))
+	for id, call := range c.routes {
+		calls = append(calls, call)
+		delete(c.routes, id)
+		call.closeCandidates()
+	}
+	c.routesMu.Unlock()
+	for _, call := range calls {
+		call.hangup(fmt.Errorf("tuya: client closed: %w", session.ErrClosed))
+	}
+	if l != nil {
+		l.client.Disconnect(quiesce)
+	}
+	c.wg.Wait()
+	return nil
+}
