@@ -1,0 +1,362 @@
+// Package check is the network half of Lookout's pre-check: for one
+// account it resolves and connects to the cloud's endpoints, asks each
+// STUN server for a binding and each TURN server for an allocation with the
+// account's credentials, gathers ICE candidates, and runs a data-channel
+// probe through the relay that measures RTT, loss each way and throughput,
+// in the manner of test.webrtc.org's troubleshooter and TRTC's speed test.
+// It also holds the types of the whole pre-check report.
+package check
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Target is what one account offers to probe, built by the caller from the
+// account's real endpoints and ICE servers.
+type Target struct {
+	Account, Kind string
+	// HTTPS lists URLs to connect to: DNS, TCP and TLS timing, then one GET.
+	HTTPS []string
+	// MQTT lists broker URLs (ssl://host:port, tls://, mqtts://, tcp://,
+	// mqtt://): DNS, TCP and TLS timing.
+	MQTT []string
+	// WSS lists WebSocket URLs (wss://, ws://): DNS, TCP and TLS timing.
+	WSS []string
+	// ICEServers are the account's STUN and TURN servers, with credentials.
+	ICEServers []webrtc.ICEServer
+	// TLSConfig verifies the endpoints and turns: servers; nil uses the
+	// system roots.
+	TLSConfig *tls.Config
+}
+
+// Options tunes CheckNetwork. Zero values get defaults.
+type Options struct {
+	// ProbeDuration is the length of each probe phase (pings, then paced
+	// throughput); default 3 s.
+	ProbeDuration time.Duration
+	// StepTimeout bounds each DNS, connect, STUN, TURN and gathering step;
+	// default 5 s.
+	StepTimeout time.Duration
+	// ConnectTimeout bounds setting up the probe's peer connection; default
+	// 10 s.
+	ConnectTimeout time.Duration
+	// TargetKbps is the paced rate of the throughput phase, each way;
+	// default 2000 (a 1080p camera stream).
+	TargetKbps float64
+	// Resolver looks up host names; default net.DefaultResolver.
+	Resolver *net.Resolver
+	// Logger receives debug logs, pion's included; default discards.
+	Logger *slog.Logger
+	// Progress, when set, is called before each step, for a UI.
+	Progress func(account, step string)
+}
+
+func (o *Options) defaults() {
+	if o.ProbeDuration <= 0 {
+		o.ProbeDuration = 3 * time.Second
+	}
+	if o.StepTimeout <= 0 {
+		o.StepTimeout = 5 * time.Second
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 10 * time.Second
+	}
+	if o.TargetKbps <= 0 {
+		o.TargetKbps = 2000
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// stepResult is what a step function reports besides its error; ms, when
+// not zero, replaces the step's elapsed time (a STUN step reports the RTT
+// of the answered transaction).
+type stepResult struct {
+	detail string
+	code   int
+	ms     time.Duration
+}
+
+type runner struct {
+	t        Target
+	o        Options
+	rep      *AccountReport
+	resolved map[string][]net.IP
+}
+
+// run times one step and appends it to the report. It reports false when
+// ctx is done, after which no more steps run.
+func (r *runner) run(ctx context.Context, name string, timeout time.Duration, fn func(context.Context) (stepResult, error)) (Step, bool) {
+	if err := ctx.Err(); err != nil {
+		return Step{}, false
+	}
+	if r.o.Progress != nil {
+		r.o.Progress(r.t.Account, name)
+	}
+	stepCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	res, err := fn(stepCtx)
+	elapsed := time.Since(start)
+	if res.ms > 0 {
+		elapsed = res.ms
+	}
+	s := Step{Name: name, OK: err == nil, Ms: ms(elapsed), Detail: res.detail, Code: res.code}
+	if err != nil {
+		s.Detail = err.Error()
+		if ctx.Err() != nil {
+			s.Detail = name + " canceled"
+		}
+	}
+	r.o.Logger.Debug("check step", "account", r.t.Account, "step", name, "ok", s.OK, "ms", s.Ms, "detail", s.Detail)
+	r.rep.Steps = append(r.rep.Steps, s)
+	return s, ctx.Err() == nil
+}
+
+// CheckNetwork runs the network check of one account. It never fails as a
+// whole: every problem is a step with OK false and a detail, and the
+// report's Verdict says what to do first. Cancelling ctx ends the check
+// promptly with the steps run so far.
+func CheckNetwork(ctx context.Context, t Target, o Options) AccountReport {
+	o.defaults()
+	rep := AccountReport{Account: t.Account, Kind: t.Kind}
+	r := &runner{t: t, o: o, rep: &rep, resolved: map[string][]net.IP{}}
+	r.check(ctx)
+	return rep
+}
+
+func (r *runner) check(ctx context.Context) {
+	urls, badURLs := splitICEServers(r.t.ICEServers)
+
+	// DNS, once per host name, before anything connects.
+	var hosts []string
+	seen := map[string]bool{}
+	addHost := func(h string) {
+		if h != "" && net.ParseIP(h) == nil && !seen[h] {
+			seen[h] = true
+			hosts = append(hosts, h)
+		}
+	}
+	for _, raw := range concat(r.t.HTTPS, r.t.MQTT, r.t.WSS) {
+		if ep, err := parseEndpoint(raw); err == nil {
+			addHost(ep.host)
+		}
+	}
+	for _, u := range urls {
+		addHost(u.uri.Host)
+	}
+	for _, h := range hosts {
+		if _, ok := r.run(ctx, "dns", r.o.StepTimeout, func(ctx context.Context) (stepResult, error) { return r.dnsStep(ctx, h) }); !ok {
+			r.finish(ctx, nil)
+			return
+		}
+	}
+
+	for _, group := range []struct {
+		name string
+		urls []string
+	}{{"https", r.t.HTTPS}, {"mqtt", r.t.MQTT}, {"wss", r.t.WSS}} {
+		for _, raw := range group.urls {
+			if _, ok := r.run(ctx, group.name, r.o.StepTimeout, func(ctx context.Context) (stepResult, error) { return r.connectStep(ctx, raw) }); !ok {
+				r.finish(ctx, nil)
+				return
+			}
+		}
+	}
+	for _, raw := range badURLs {
+		r.rep.Steps = append(r.rep.Steps, Step{Name: "ice-server", Detail: fmt.Sprintf("%q is not a STUN or TURN URL: check the account's ICE server list", raw)})
+	}
+
+	// STUN bindings first, then TURN allocations, as the troubleshooter does.
+	var stuns, relays []webrtc.ICEServer
+	var haveSTUN, haveTURN bool
+	for _, pass := range []bool{false, true} {
+		for _, u := range urls {
+			if u.isTURN() != pass {
+				continue
+			}
+			fn := r.stunStep
+			if u.isTURN() {
+				fn = r.turnStep
+				haveTURN = true
+			} else {
+				haveSTUN = true
+			}
+			s, ok := r.run(ctx, u.stepName(), r.o.StepTimeout, func(ctx context.Context) (stepResult, error) { return fn(ctx, u) })
+			if !ok {
+				r.finish(ctx, nil)
+				return
+			}
+			switch {
+			case !s.OK:
+			case u.isTURN():
+				relays = append(relays, u.server)
+			default:
+				stuns = append(stuns, u.server)
+			}
+		}
+	}
+
+	working := append(append([]webrtc.ICEServer(nil), stuns...), relays...)
+	_, ok := r.run(ctx, "candidates", r.o.StepTimeout, func(ctx context.Context) (stepResult, error) {
+		res, labels, err := r.candidatesStep(ctx, working, len(relays) > 0, len(stuns) > 0)
+		r.rep.Candidates = labels
+		return res, err
+	})
+	if !ok {
+		r.finish(ctx, nil)
+		return
+	}
+
+	var pr *probeResult
+	probeTimeout := r.o.ConnectTimeout + 2*r.o.ProbeDuration + 5*time.Second
+	_, ok = r.run(ctx, "probe", probeTimeout, func(ctx context.Context) (stepResult, error) {
+		res, err := r.probe(ctx, relays, stuns)
+		if err != nil {
+			return stepResult{}, err
+		}
+		pr = &res
+		return stepResult{detail: fmt.Sprintf("%s: rtt %.1f ms, loss up %.1f%% (%d packets) down %.1f%% (%d packets), up %.0f kbit/s, down %.0f kbit/s at a %.0f kbit/s target",
+			res.path, ms(res.rtt), 100*res.lossUp, res.pingsUp, 100*res.lossDown, res.pongsDown, res.upKbps, res.downKbps, r.o.TargetKbps)}, nil
+	})
+	if !ok {
+		r.finish(ctx, nil)
+		return
+	}
+	if pr != nil {
+		r.rep.RTTMs = round1(ms(pr.rtt))
+		r.rep.LossUp = round4(pr.lossUp)
+		r.rep.LossDown = round4(pr.lossDown)
+		r.rep.UpKbps = round1(pr.upKbps)
+		r.rep.DownKbps = round1(pr.downKbps)
+	}
+	r.finish(ctx, &finishInfo{probe: pr, haveSTUN: haveSTUN, haveTURN: haveTURN, relayed: len(relays) > 0, stunOK: len(stuns) > 0})
+}
+
+// finishInfo is what the verdict needs beyond the steps.
+type finishInfo struct {
+	probe              *probeResult
+	haveSTUN, haveTURN bool
+	relayed, stunOK    bool
+}
+
+// finish sets OK, Quality and Verdict. info is nil when the check was cut
+// short by ctx.
+func (r *runner) finish(ctx context.Context, info *finishInfo) {
+	rep := r.rep
+	if info == nil {
+		rep.OK = false
+		rep.Quality = QualityUnknown
+		rep.Verdict = "the check was canceled before it finished"
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			rep.Verdict = "the check ran out of time before it finished"
+		}
+		return
+	}
+	var problems []string
+	ok := true
+	failed := func(name string) []Step {
+		var out []Step
+		for _, s := range rep.Steps {
+			if s.Name == name && !s.OK {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	for _, name := range []string{"dns", "https", "mqtt", "wss"} {
+		for _, s := range failed(name) {
+			ok = false
+			problems = append(problems, fmt.Sprintf("cannot reach the %s service: %s", r.t.Kind, s.Detail))
+		}
+	}
+	for _, s := range failed("ice-server") {
+		ok = false
+		problems = append(problems, s.Detail)
+	}
+	turnFailed := append(append(failed("turn-udp"), failed("turn-tcp")...), failed("turn-tls")...)
+	if info.haveTURN && !info.relayed {
+		ok = false
+	}
+	for _, s := range turnFailed {
+		problems = append(problems, s.Detail)
+	}
+	if info.haveSTUN && !info.stunOK {
+		ok = false
+	}
+	for _, s := range failed("stun") {
+		problems = append(problems, "no STUN answer: "+s.Detail)
+	}
+	if info.probe == nil {
+		ok = false
+		rep.Quality = QualityDisconnected
+		for _, s := range failed("probe") {
+			problems = append(problems, "no media could flow: "+s.Detail+"; calls will not connect: check a firewall or VPN that blocks UDP")
+		}
+	} else {
+		p := info.probe
+		loss := max(p.lossUp, p.lossDown)
+		rep.Quality = Score(ms(p.rtt), loss)
+		where := "on the direct path"
+		if info.relayed {
+			where = "on the relay path"
+		}
+		problems = append(problems, qualityVerdict(rep.Quality, ms(p.rtt), p.lossUp, p.lossDown, where))
+	}
+	rep.OK = ok
+	rep.Verdict = strings.Join(problems, "; ")
+}
+
+// qualityVerdict says in plain words what the measured path means for a
+// call and what to do about it.
+func qualityVerdict(q int, rttMs, lossUp, lossDown float64, where string) string {
+	loss := max(lossUp, lossDown)
+	dir := "both ways"
+	switch {
+	case lossUp >= 2*lossDown && lossUp > 0.01:
+		dir = "upstream"
+	case lossDown >= 2*lossUp && lossDown > 0.01:
+		dir = "downstream"
+	}
+	switch q {
+	case QualityExcellent:
+		return fmt.Sprintf("excellent network %s (rtt %.0f ms, loss %.1f%%): video and talk will be smooth", where, rttMs, 100*loss)
+	case QualityGood:
+		return fmt.Sprintf("good network %s (rtt %.0f ms, loss %.1f%%): video and talk will work well", where, rttMs, 100*loss)
+	}
+	var parts []string
+	lossBad := Score(0, loss) >= q
+	rttBad := Score(rttMs, 0) >= q
+	if lossBad {
+		parts = append(parts, fmt.Sprintf("packet loss %.0f%% %s %s: check Wi-Fi or the uplink; video will stutter", 100*loss, dir, where))
+	}
+	if rttBad {
+		parts = append(parts, fmt.Sprintf("round-trip time %.0f ms %s: the network or the relay is slow or far away; talk will lag", rttMs, where))
+	}
+	return QualityName(q) + " network: " + strings.Join(parts, "; ")
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
+func round4(v float64) float64 { return float64(int64(v*10000+0.5)) / 10000 }
