@@ -33,7 +33,7 @@ func cmdDemo(ctx context.Context, g *globals, args []string, stdout, stderr io.W
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return usagef("--listen must be a loopback address, not %q", host)
 	}
-	site, err := demo.Start(ctx, demo.Config{Listen: host, Port: port, Logger: g.log})
+	site, err := demo.Start(ctx, demo.Config{Listen: host, APIPort: port, Logger: g.log})
 	if err != nil {
 		return fmt.Errorf("demo site: %w", err)
 	}

@@ -12,6 +12,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	_ "github.com/lookout-app/lookout/cmd/lookout/internal/posixlocale" // must init before Fyne's lang
+	"github.com/lookout-app/lookout/player/ffmpeg"
 )
 
 // Exit statuses of the contract.
@@ -170,5 +173,6 @@ func (g *globals) setLogger() error {
 		return usagef("--log-level must be debug, info, warn or error, not %q", g.logLevel)
 	}
 	g.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	ffmpeg.SetVerbose(lvl <= slog.LevelDebug)
 	return nil
 }

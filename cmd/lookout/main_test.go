@@ -3,16 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"image"
 	"image/png"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -33,6 +26,8 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+		// Fyne starts its main-thread queue in a package init.
+		goleak.IgnoreTopFunction("fyne.io/fyne/v2/internal/async.(*UnboundedChan[...]).processing"),
 	)
 }
 
@@ -217,9 +212,20 @@ func TestBadUsageAndConfig(t *testing.T) {
 	}
 }
 
-// startMosquitto runs Debian's mosquitto with TLS on a free loopback port,
-// with a certificate from a CA made here, and returns its URL and CA PEM.
-func startMosquitto(t *testing.T) (string, []byte) {
+// freeBrokerURL returns an ssl:// URL on a free loopback port.
+func freeBrokerURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return "ssl://" + l.Addr().String()
+}
+
+// startMosquitto runs Debian's mosquitto with TLS on addr, with a certificate
+// signed by the demo site's CA.
+func startMosquitto(t *testing.T, addr string, caPEM, certPEM, keyPEM []byte) {
 	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
@@ -229,7 +235,6 @@ func startMosquitto(t *testing.T) (string, []byte) {
 		bin = "/usr/sbin/mosquitto"
 	}
 	dir := t.TempDir()
-	caPEM, certPEM, keyPEM := makeCerts(t)
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -237,14 +242,11 @@ func startMosquitto(t *testing.T) (string, []byte) {
 		}
 		return p
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	// Started as root, mosquitto drops to its own user and could no longer
+	// read the key in this root-owned directory: keep it root.
 	conf := write("mosquitto.conf", []byte(fmt.Sprintf(
-		"user root\nlistener %d 127.0.0.1\nallow_anonymous true\ncafile %s\ncertfile %s\nkeyfile %s\n",
+		"user root\nlistener %s 127.0.0.1\nallow_anonymous true\ncafile %s\ncertfile %s\nkeyfile %s\n",
 		port, write("ca.pem", caPEM), write("cert.pem", certPEM), write("key.pem", keyPEM))))
 	cmd := exec.Command(bin, "-c", conf)
 	var logs bytes.Buffer
@@ -256,49 +258,17 @@ func startMosquitto(t *testing.T) (string, []byte) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for i := 0; ; i++ {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
-			break
+			return
 		}
 		if i > 100 {
 			t.Fatalf("mosquitto did not listen on %s: %s", addr, logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return "ssl://" + addr, caPEM
-}
-
-func makeCerts(t *testing.T) (caPEM, certPEM, keyPEM []byte) {
-	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mosquitto test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 }
 
 // siteConfig starts a demo site with cfg and writes a Lookout config for it.
@@ -329,8 +299,18 @@ func siteConfig(t *testing.T, cfg demo.Config) (*demo.Site, string) {
 }
 
 func TestSnapshotThroughMosquittoTLS(t *testing.T) {
-	url, brokerCA := startMosquitto(t)
-	_, cfg := siteConfig(t, demo.Config{BrokerURL: url, BrokerCAPEM: brokerCA})
+	url := freeBrokerURL(t)
+	site, cfg := siteConfig(t, demo.Config{BrokerURL: url})
+	certPEM, keyPEM, err := site.IssueCertificate("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	startMosquitto(t, strings.TrimPrefix(url, "ssl://"), site.CAPEM(), certPEM, keyPEM)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := site.Ready(ctx); err != nil {
+		t.Fatalf("cameras did not reach mosquitto: %v", err)
+	}
 	out := filepath.Join(t.TempDir(), "m.png")
 	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam2", "-o", out, "--quality", "sub")
 	if code != 0 {
@@ -343,7 +323,7 @@ func TestSnapshotThroughMosquittoTLS(t *testing.T) {
 
 func TestSnapshotWrongAuth(t *testing.T) {
 	site, cfg := siteConfig(t, demo.Config{})
-	site.Camera("cam1").SetAuth("not-what-the-cloud-hands-out")
+	site.Camera("cam1").ExpectAuth("not-what-the-cloud-hands-out")
 	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam1", "-o", filepath.Join(t.TempDir(), "x.png"), "--timeout", "15s")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1: %s", code, stderr)

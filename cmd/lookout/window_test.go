@@ -79,8 +79,8 @@ func decodeXWD(b []byte) (*image.RGBA, error) {
 	f := func(i int) uint32 { return binary.BigEndian.Uint32(b[4*i:]) }
 	hdr, format, bpp := f(0), f(2), f(11)
 	w, h, bpl, byteOrder := int(f(4)), int(f(5)), int(f(12)), f(7)
-	rmask, gmask, bmask, ncolors := f(15), f(16), f(17), int(f(19))
-	if format != 2 || bpp != 32 {
+	rmask, gmask, bmask, ncolors := f(14), f(15), f(16), int(f(19))
+	if format != 2 || (bpp != 32 && bpp != 24) {
 		return nil, fmt.Errorf("unsupported xwd: format %d, %d bits per pixel", format, bpp)
 	}
 	off := int(hdr) + 12*ncolors
@@ -101,10 +101,17 @@ func decodeXWD(b []byte) (*image.RGBA, error) {
 		row := b[off+y*bpl:]
 		for x := 0; x < w; x++ {
 			var p uint32
-			if byteOrder == 0 {
-				p = binary.LittleEndian.Uint32(row[4*x:])
+			px := row[x*int(bpp)/8:]
+			if bpp == 24 {
+				if byteOrder == 0 {
+					p = uint32(px[0]) | uint32(px[1])<<8 | uint32(px[2])<<16
+				} else {
+					p = uint32(px[2]) | uint32(px[1])<<8 | uint32(px[0])<<16
+				}
+			} else if byteOrder == 0 {
+				p = binary.LittleEndian.Uint32(px)
 			} else {
-				p = binary.BigEndian.Uint32(row[4*x:])
+				p = binary.BigEndian.Uint32(px)
 			}
 			m.SetRGBA(x, y, color.RGBA{uint8((p & rmask) >> rs), uint8((p & gmask) >> gs), uint8((p & bmask) >> bs), 255})
 		}

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/pion/stun/v4"
-	"github.com/pion/turn/v5"
 )
 
 // authChecker answers requests that carry wrong long-term credentials with
@@ -17,12 +16,8 @@ import (
 // unknown or MESSAGE-INTEGRITY does not match; pion/turn v5.1.0 answers 400
 // Bad Request instead, which clients cannot tell from a malformed request.
 type authChecker struct {
-	username, realm string
-	key             []byte
-}
-
-func newAuthChecker(username, realm, password string) *authChecker {
-	return &authChecker{username: username, realm: realm, key: turn.GenerateAuthKey(username, realm, password)}
+	realm  string
+	keyFor func(username string) ([]byte, bool)
 }
 
 // reject returns the raw 401 response for p, or nil when p is not an
@@ -46,7 +41,7 @@ func (a *authChecker) reject(p []byte) []byte {
 	if user.GetFrom(m) != nil || realm.GetFrom(m) != nil || nonce.GetFrom(m) != nil {
 		return nil // malformed: pion answers 400 itself
 	}
-	if user.String() == a.username && realm.String() == a.realm && stun.MessageIntegrity(a.key).Check(m) == nil {
+	if key, ok := a.keyFor(user.String()); ok && realm.String() == a.realm && stun.MessageIntegrity(key).Check(m) == nil {
 		return nil
 	}
 	resp, err := stun.Build(

@@ -6,13 +6,18 @@ package stunturn
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +36,10 @@ type Config struct {
 	// Username and Password are the long-term credentials TURN clients must
 	// present. An empty Username gets a random user and password.
 	Username, Password string
+	// RESTSecret, when set, also accepts time-limited TURN REST credentials
+	// ("expiry:user" with the password base64(HMAC-SHA1(secret, username))),
+	// the form cloud services such as Tuya hand out; see RESTCredentials.
+	RESTSecret string
 	// TLSCert, when set, adds a TURN-over-TLS listener (turns:).
 	TLSCert *tls.Certificate
 	// Loss is the probability, 0 to 1, that a relayed packet or a STUN
@@ -45,6 +54,8 @@ type Config struct {
 // Server is a running STUN/TURN server.
 type Server struct {
 	host, username, password string
+	realm, restSecret        string
+	staticKey                []byte
 	im                       *impairment
 	turn                     *turn.Server
 	udp                      net.PacketConn
@@ -84,16 +95,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("stunturn: host %q is not an IP address", cfg.Host)
 	}
 	s := &Server{
-		host:      cfg.Host,
-		username:  cfg.Username,
-		password:  cfg.Password,
-		im:        newImpairment(cfg.Loss, cfg.Delay),
-		log:       cfg.Logger,
-		closeDone: make(chan struct{}),
-		relayZero: make(chan struct{}),
+		host:       cfg.Host,
+		username:   cfg.Username,
+		password:   cfg.Password,
+		realm:      cfg.Realm,
+		restSecret: cfg.RESTSecret,
+		staticKey:  turn.GenerateAuthKey(cfg.Username, cfg.Realm, cfg.Password),
+		im:         newImpairment(cfg.Loss, cfg.Delay),
+		log:        cfg.Logger,
+		closeDone:  make(chan struct{}),
+		relayZero:  make(chan struct{}),
 	}
-	auth := newAuthChecker(cfg.Username, cfg.Realm, cfg.Password)
-	key := turn.GenerateAuthKey(cfg.Username, cfg.Realm, cfg.Password)
+	auth := &authChecker{realm: cfg.Realm, keyFor: s.keyFor}
 
 	var lc net.ListenConfig
 	hostPort := net.JoinHostPort(cfg.Host, "0")
@@ -125,7 +138,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Realm:         cfg.Realm,
 		LoggerFactory: pionLogs{log: cfg.Logger},
 		AuthHandler: func(ra *turn.RequestAttributes) (string, []byte, bool) {
-			if ra.Username != cfg.Username || ra.Realm != cfg.Realm {
+			key, ok := s.keyFor(ra.Username)
+			if !ok || ra.Realm != cfg.Realm {
 				return "", nil, false
 			}
 			return ra.Username, key, true
@@ -143,6 +157,39 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.turn = srv
 	return s, nil
+}
+
+// keyFor returns the long-term key of a username: the static user's, or a
+// TURN REST user's while its expiry lies ahead.
+func (s *Server) keyFor(username string) ([]byte, bool) {
+	if username == s.username {
+		return s.staticKey, true
+	}
+	if s.restSecret == "" {
+		return nil, false
+	}
+	exp, _, ok := strings.Cut(username, ":")
+	if !ok {
+		return nil, false
+	}
+	sec, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || time.Now().Unix() > sec {
+		return nil, false
+	}
+	return turn.GenerateAuthKey(username, s.realm, restPassword(s.restSecret, username)), true
+}
+
+// RESTCredentials mints TURN REST credentials for user valid for ttl; the
+// server must have been started with a RESTSecret.
+func (s *Server) RESTCredentials(user string, ttl time.Duration) (username, password string) {
+	username = strconv.FormatInt(time.Now().Add(ttl).Unix(), 10) + ":" + user
+	return username, restPassword(s.restSecret, username)
+}
+
+func restPassword(secret, username string) string {
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write([]byte(username))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 func randomHex(n int) string {

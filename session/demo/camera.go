@@ -1,0 +1,928 @@
+package demo
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/lookout-app/lookout/audio/g711"
+	"github.com/lookout-app/lookout/player/ffmpeg"
+	"github.com/lookout-app/lookout/session/tuya"
+)
+
+// Stream types of a 302 offer's stream_type (spec 3.3; 1, the sub stream,
+// is the default).
+const (
+	streamMain = 0
+	streamSub  = 1
+)
+
+const (
+	videoFPS          = 25
+	audioRate         = 8000
+	audioFrame        = 20 * time.Millisecond
+	audioFrameSamples = audioRate / 50
+	// receivedMax bounds the received talk audio a camera keeps (one minute).
+	receivedMax = 60 * audioRate
+	// inboxSize bounds the messages waiting for a camera's signaling loop.
+	inboxSize = 64
+	// publishTimeout bounds the wait for the broker to acknowledge a publish.
+	publishTimeout = 5 * time.Second
+)
+
+// videoEncoder is what a camera's stream needs from an H.264 encoder.
+type videoEncoder interface {
+	Encode(img *image.YCbCr, forceKey bool) ([][]byte, error)
+	Close() error
+}
+
+// encoderFunc makes a videoEncoder for a w x h stream at fps.
+type encoderFunc func(w, h, fps int) (videoEncoder, error)
+
+// newFFmpegEncoder is the encoderFunc of the real site: libx264 through
+// player/ffmpeg at about one bit per ten pixels per frame.
+func newFFmpegEncoder(w, h, fps int) (videoEncoder, error) {
+	return ffmpeg.NewH264Encoder(ffmpeg.EncoderConfig{
+		Width:       w,
+		Height:      h,
+		FPS:         fps,
+		BitrateKbps: max(w*h*fps/10/1000, 300),
+		KeyInterval: 2 * fps,
+	})
+}
+
+// CameraSim is one simulated Tuya camera: an MQTT client on the site's
+// broker that answers protocol-302 offers with a pion peer streaming H.264
+// video of the test picture and G.711 audio, and keeps the talk audio its
+// viewers send.
+type CameraSim struct {
+	id, name string
+	online   bool
+	motoID   string
+	auth     string
+	topic    string // the camera's sink topic, /av/moto/<moto_id>/u/<id>
+	created  time.Time
+	cred     *mqttCred
+
+	api        *webrtc.API
+	newEncoder encoderFunc
+	log        *slog.Logger
+
+	offers, authRejected, oversizeDropped, maxPayload atomic.Int64
+	// expectAuth, when set, replaces auth as what offers must carry.
+	expectAuth atomic.Pointer[string]
+
+	audioMu  sync.Mutex
+	received []int16
+
+	client    paho.Client
+	inbox     chan []byte
+	out       chan outgoing
+	closing   chan struct{}
+	closeOnce sync.Once
+	ready     chan struct{}
+	readyOnce sync.Once
+	wg        sync.WaitGroup
+
+	mu      sync.Mutex
+	viewers map[string]*viewer
+	feeds   [2]*feed
+}
+
+// outgoing is one MQTT message waiting to be published.
+type outgoing struct {
+	topic   string
+	payload []byte
+}
+
+// newCamera makes a camera; start connects it.
+func newCamera(id, name string, online bool, api *webrtc.API, enc encoderFunc, log *slog.Logger) *CameraSim {
+	c := &CameraSim{
+		id:         id,
+		name:       name,
+		online:     online,
+		motoID:     "moto_demo_" + id,
+		auth:       randomBase64(32),
+		created:    time.Now(),
+		api:        api,
+		newEncoder: enc,
+		log:        log.With("camera", id),
+		inbox:      make(chan []byte, inboxSize),
+		out:        make(chan outgoing, inboxSize),
+		closing:    make(chan struct{}),
+		ready:      make(chan struct{}),
+		viewers:    map[string]*viewer{},
+	}
+	c.topic = "/av/moto/" + c.motoID + "/u/" + id
+	c.cred = &mqttCred{
+		username: "device_" + id,
+		password: randomHex(16),
+		clientID: "device_" + id + "_" + randomHex(4),
+		camera:   c,
+	}
+	c.feeds[streamMain] = &feed{cam: c, w: MainWidth, h: MainHeight, sinks: map[*viewer]*sink{}}
+	c.feeds[streamSub] = &feed{cam: c, w: SubWidth, h: SubHeight, sinks: map[*viewer]*sink{}}
+	return c
+}
+
+// ID returns the device id.
+func (c *CameraSim) ID() string { return c.id }
+
+// Name returns the device name.
+func (c *CameraSim) Name() string { return c.name }
+
+// Online reports whether the camera is connected; offline cameras never
+// answer.
+func (c *CameraSim) Online() bool { return c.online }
+
+// MotoID returns the moto_id webrtc-configs reports for the camera.
+func (c *CameraSim) MotoID() string { return c.motoID }
+
+// Auth returns the auth secret webrtc-configs reports; offers must carry it.
+func (c *CameraSim) Auth() string { return c.auth }
+
+// Topic returns the MQTT topic the camera listens on,
+// /av/moto/<moto_id>/u/<device_id>.
+func (c *CameraSim) Topic() string { return c.topic }
+
+// Offers returns the number of offers the camera received.
+func (c *CameraSim) Offers() int64 { return c.offers.Load() }
+
+// ExpectAuth makes the camera insist on a different auth than the one the
+// cloud hands out, as a camera re-paired behind the cloud's back would: every
+// offer is then refused with a disconnect.
+func (c *CameraSim) ExpectAuth(auth string) { c.expectAuth.Store(&auth) }
+
+// AuthRejected returns the number of offers refused for a wrong auth.
+func (c *CameraSim) AuthRejected() int64 { return c.authRejected.Load() }
+
+// OversizeDropped returns the number of MQTT payloads over
+// tuya.MaxPayload the camera dropped unread, as real cameras do.
+func (c *CameraSim) OversizeDropped() int64 { return c.oversizeDropped.Load() }
+
+// MaxPayloadSeen returns the size of the largest MQTT payload received.
+func (c *CameraSim) MaxPayloadSeen() int { return int(c.maxPayload.Load()) }
+
+// Viewers returns the number of peers the camera is streaming to.
+func (c *CameraSim) Viewers() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.viewers)
+}
+
+// ReceivedAudio returns a copy of the talk audio viewers sent (the last
+// minute at most), decoded to 8 kHz mono PCM.
+func (c *CameraSim) ReceivedAudio() []int16 {
+	c.audioMu.Lock()
+	defer c.audioMu.Unlock()
+	return append([]int16(nil), c.received...)
+}
+
+func (c *CameraSim) appendReceived(pcm []int16) {
+	c.audioMu.Lock()
+	defer c.audioMu.Unlock()
+	c.received = append(c.received, pcm...)
+	if n := len(c.received) - receivedMax; n > 0 {
+		c.received = append(c.received[:0], c.received[n:]...)
+	}
+}
+
+// start connects an online camera to the broker at url and starts its
+// loops; the camera keeps retrying until the broker answers, and
+// reconnects when it goes away.
+func (c *CameraSim) start(url string, tlsConf *tls.Config) {
+	if !c.online {
+		return
+	}
+	c.wg.Add(3)
+	go c.run()
+	go c.publishLoop()
+	go c.connectLoop(url, tlsConf)
+}
+
+// connectLoop owns the camera's MQTT connection. paho's own reconnect
+// sleeps where Close cannot interrupt it, so the camera reconnects itself
+// with a fresh client each time.
+func (c *CameraSim) connectLoop(url string, tlsConf *tls.Config) {
+	defer c.wg.Done()
+	backoff := 100 * time.Millisecond
+	for {
+		lost := make(chan struct{})
+		var lostOnce sync.Once
+		opts := paho.NewClientOptions().
+			AddBroker(url).
+			SetClientID(c.cred.clientID).
+			SetUsername(c.cred.username).
+			SetPassword(c.cred.password).
+			SetTLSConfig(tlsConf).
+			SetCleanSession(true).
+			SetOrderMatters(true).
+			SetAutoReconnect(false).
+			SetConnectRetry(false).
+			SetConnectTimeout(2 * time.Second).
+			SetKeepAlive(30 * time.Second).
+			SetConnectionLostHandler(func(paho.Client, error) { lostOnce.Do(func() { close(lost) }) })
+		cl := paho.NewClient(opts)
+		if c.connect(cl) {
+			backoff = 100 * time.Millisecond
+			c.setClient(cl)
+			select {
+			case <-lost:
+				c.setClient(nil)
+				c.log.Info("demo camera: lost the broker, reconnecting")
+			case <-c.closing:
+				c.setClient(nil)
+				cl.Disconnect(100)
+				return
+			}
+		}
+		select {
+		case <-c.closing:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// connect connects cl and subscribes to the camera's topic; it reports
+// success, leaving cl disconnected on failure.
+func (c *CameraSim) connect(cl paho.Client) bool {
+	tok := cl.Connect()
+	<-tok.Done() // bounded by the connect timeout
+	if err := tok.Error(); err != nil {
+		c.log.Debug("demo camera: connect", "err", err)
+		return false
+	}
+	sub := cl.Subscribe(c.topic, 1, c.onMessage)
+	if !sub.WaitTimeout(publishTimeout) || sub.Error() != nil {
+		c.log.Warn("demo camera: subscribe failed", "err", sub.Error())
+		cl.Disconnect(100)
+		return false
+	}
+	c.readyOnce.Do(func() { close(c.ready) })
+	return true
+}
+
+func (c *CameraSim) setClient(cl paho.Client) {
+	c.mu.Lock()
+	c.client = cl
+	c.mu.Unlock()
+}
+
+func (c *CameraSim) mqttClient() paho.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.client
+}
+
+// onMessage is paho's handler: it must not block, so it only sizes the
+// payload and queues it for the signaling loop.
+func (c *CameraSim) onMessage(_ paho.Client, m paho.Message) {
+	p := m.Payload()
+	for {
+		cur := c.maxPayload.Load()
+		if int64(len(p)) <= cur || c.maxPayload.CompareAndSwap(cur, int64(len(p))) {
+			break
+		}
+	}
+	if len(p) > tuya.MaxPayload {
+		// Real cameras silently ignore messages over 8 KB.
+		c.oversizeDropped.Add(1)
+		c.log.Debug("demo camera: dropped oversize message", "bytes", len(p))
+		return
+	}
+	select {
+	case c.inbox <- p:
+	default:
+		c.log.Warn("demo camera: inbox full, message dropped")
+	}
+}
+
+// close disconnects the camera, hangs up every viewer and waits for all
+// its goroutines.
+func (c *CameraSim) close() {
+	c.closeOnce.Do(func() { close(c.closing) })
+	c.wg.Wait()
+}
+
+// run is the signaling loop: one message at a time.
+func (c *CameraSim) run() {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.closing:
+			return
+		case b := <-c.inbox:
+			c.handle(b)
+		}
+	}
+}
+
+// publishLoop publishes queued messages in order.
+func (c *CameraSim) publishLoop() {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.closing:
+			return
+		case o := <-c.out:
+			cl := c.mqttClient()
+			if cl == nil {
+				c.log.Warn("demo camera: not connected, message dropped", "topic", o.topic)
+				continue
+			}
+			tok := cl.Publish(o.topic, 1, false, o.payload)
+			if !tok.WaitTimeout(publishTimeout) {
+				c.log.Warn("demo camera: publish timed out", "topic", o.topic)
+			} else if err := tok.Error(); err != nil {
+				c.log.Warn("demo camera: publish failed", "topic", o.topic, "err", err)
+			}
+		}
+	}
+}
+
+// send queues a 302 message of type typ to the viewer `to` in session sid.
+func (c *CameraSim) send(to, sid, typ string, msg any) {
+	if to == "" || strings.ContainsAny(to, "/+#") {
+		return
+	}
+	b, err := tuya.Encode(tuya.Header{Type: typ, From: c.id, To: to, SessionID: sid, MotoID: c.motoID}, msg, time.Now())
+	if err != nil {
+		c.log.Warn("demo camera: encode", "type", typ, "err", err)
+		return
+	}
+	select {
+	case c.out <- outgoing{topic: "/av/u/" + to, payload: b}:
+	case <-c.closing:
+	}
+}
+
+func (c *CameraSim) handle(b []byte) {
+	m, err := tuya.Decode(b)
+	if err != nil {
+		c.log.Debug("demo camera: undecodable message", "err", err)
+		return
+	}
+	h := m.Data.Header
+	if h.To != c.id {
+		c.log.Debug("demo camera: message for another device", "to", h.To)
+		return
+	}
+	switch h.Type {
+	case tuya.TypeOffer:
+		c.handleOffer(h, m.Data.Msg)
+	case tuya.TypeCandidate:
+		v := c.viewer(h.SessionID, h.From)
+		if v == nil {
+			return
+		}
+		var cm tuya.CandidateMsg
+		if err := json.Unmarshal(m.Data.Msg, &cm); err != nil {
+			return
+		}
+		cand := strings.TrimPrefix(strings.TrimSpace(cm.Candidate), "a=")
+		if err := v.pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: cand}); err != nil {
+			c.log.Debug("demo camera: remote candidate refused", "err", err)
+		}
+	case tuya.TypeDisconnect:
+		if v := c.viewer(h.SessionID, h.From); v != nil {
+			v.close()
+		}
+	}
+}
+
+// viewer returns the viewer of session sid if it belongs to from.
+func (c *CameraSim) viewer(sid, from string) *viewer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := c.viewers[sid]
+	if v == nil || v.peer != from {
+		return nil
+	}
+	return v
+}
+
+func (c *CameraSim) handleOffer(h tuya.Header, raw json.RawMessage) {
+	c.offers.Add(1)
+	var om tuya.OfferMsg
+	if err := json.Unmarshal(raw, &om); err != nil {
+		c.send(h.From, h.SessionID, tuya.TypeDisconnect, tuya.DisconnectMsg{Mode: "webrtc"})
+		return
+	}
+	want := c.auth
+	if p := c.expectAuth.Load(); p != nil {
+		want = *p
+	}
+	if om.Auth != want {
+		c.authRejected.Add(1)
+		c.log.Info("demo camera: offer with a wrong auth refused", "session", h.SessionID)
+		c.send(h.From, h.SessionID, tuya.TypeDisconnect, tuya.DisconnectMsg{Mode: "webrtc"})
+		return
+	}
+	if old := c.viewer(h.SessionID, h.From); old != nil {
+		old.close()
+	}
+	stream := streamSub
+	if om.StreamType == streamMain {
+		stream = streamMain
+	}
+	if err := c.answer(h, om.SDP, stream); err != nil {
+		c.log.Warn("demo camera: cannot answer", "session", h.SessionID, "err", err)
+		c.send(h.From, h.SessionID, tuya.TypeDisconnect, tuya.DisconnectMsg{Mode: "webrtc"})
+	}
+}
+
+// answer creates a viewer for an offer, queues the answer and starts
+// streaming; candidates follow as pion gathers them.
+func (c *CameraSim) answer(h tuya.Header, offer string, stream int) error {
+	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return fmt.Errorf("peer connection: %w", err)
+	}
+	v := &viewer{
+		cam:     c,
+		session: h.SessionID,
+		peer:    h.From,
+		feed:    c.feeds[stream],
+		pc:      pc,
+		dead:    make(chan struct{}),
+		stop:    make(chan struct{}),
+	}
+	fed := false
+	fail := func(err error) error {
+		if fed {
+			v.feed.remove(v)
+		}
+		v.markClosing()
+		_ = pc.GracefulClose()
+		v.wg.Wait()
+		return err
+	}
+	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
+		s := ""
+		if cand != nil {
+			s = "a=" + cand.ToJSON().Candidate
+		}
+		c.send(v.peer, v.session, tuya.TypeCandidate, tuya.CandidateMsg{Mode: "webrtc", Candidate: s})
+	})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+			if v.video != nil {
+				v.feed.connected(v)
+			}
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+			v.markDead()
+		}
+	})
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		if tr.Kind() != webrtc.RTPCodecTypeAudio || !v.goroutine() {
+			return
+		}
+		go v.readTalk(tr)
+	})
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return fail(fmt.Errorf("offer: %w", err))
+	}
+	audioMime, hasVideo := offeredMedia(offer)
+	if audioMime != "" {
+		v.audioMime = audioMime
+		v.audio, err = webrtc.NewTrackLocalStaticSample(
+			webrtc.RTPCodecCapability{MimeType: audioMime, ClockRate: audioRate}, "audio", "demo-"+c.id)
+		if err != nil {
+			return fail(fmt.Errorf("audio track: %w", err))
+		}
+		sender, err := pc.AddTrack(v.audio)
+		if err != nil {
+			return fail(fmt.Errorf("audio track: %w", err))
+		}
+		v.wg.Add(1)
+		go v.drainRTCP(sender, false)
+	}
+	if hasVideo {
+		v.video, err = webrtc.NewTrackLocalStaticSample(h264Capability, "video", "demo-"+c.id)
+		if err != nil {
+			return fail(fmt.Errorf("video track: %w", err))
+		}
+		sender, err := pc.AddTrack(v.video)
+		if err != nil {
+			return fail(fmt.Errorf("video track: %w", err))
+		}
+		v.wg.Add(1)
+		go v.drainRTCP(sender, true)
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return fail(fmt.Errorf("answer: %w", err))
+	}
+	if v.video != nil {
+		v.feed.add(v)
+		fed = true
+	}
+	// The answer is queued before SetLocalDescription starts gathering, so
+	// it reaches the viewer before any candidate.
+	c.send(v.peer, v.session, tuya.TypeAnswer, tuya.AnswerMsg{Mode: "webrtc", SDP: answer.SDP})
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return fail(fmt.Errorf("set answer: %w", err))
+	}
+	c.mu.Lock()
+	c.viewers[v.session] = v
+	c.mu.Unlock()
+	if v.audio != nil {
+		v.wg.Add(1)
+		go v.sendTone()
+	}
+	c.wg.Add(1)
+	go v.supervise()
+	c.log.Info("demo camera: answered", "session", v.session, "stream", stream, "audio", audioMime)
+	return nil
+}
+
+// offeredMedia returns the first G.711 codec (MIME type) of the offer's
+// audio section, in the offer's order of preference, and whether the offer
+// has a video section.
+func offeredMedia(offer string) (audioMime string, video bool) {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(offer); err != nil {
+		return "", false
+	}
+	for _, m := range sd.MediaDescriptions {
+		switch m.MediaName.Media {
+		case "video":
+			video = true
+		case "audio":
+			if audioMime != "" {
+				continue
+			}
+			names := map[string]string{"0": "PCMU", "8": "PCMA"}
+			for _, a := range m.Attributes {
+				if a.Key != "rtpmap" {
+					continue
+				}
+				pt, enc, ok := strings.Cut(a.Value, " ")
+				if ok {
+					name, _, _ := strings.Cut(enc, "/")
+					names[pt] = strings.ToUpper(name)
+				}
+			}
+			for _, f := range m.MediaName.Formats {
+				switch names[f] {
+				case "PCMU":
+					audioMime = webrtc.MimeTypePCMU
+				case "PCMA":
+					audioMime = webrtc.MimeTypePCMA
+				}
+				if audioMime != "" {
+					break
+				}
+			}
+		}
+	}
+	return audioMime, video
+}
+
+// viewer is one peer a camera streams to.
+type viewer struct {
+	cam           *CameraSim
+	session, peer string
+	feed          *feed
+	pc            *webrtc.PeerConnection
+	audio, video  *webrtc.TrackLocalStaticSample
+	audioMime     string
+
+	mu      sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
+
+	dead, stop         chan struct{}
+	deadOnce, stopOnce sync.Once
+}
+
+// goroutine reserves a slot in v.wg for a goroutine started from a pion
+// callback; it fails once the viewer is closing.
+func (v *viewer) goroutine() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.closing {
+		return false
+	}
+	v.wg.Add(1)
+	return true
+}
+
+func (v *viewer) markClosing() {
+	v.mu.Lock()
+	v.closing = true
+	v.mu.Unlock()
+}
+
+// markDead records that the connection failed or closed.
+func (v *viewer) markDead() { v.deadOnce.Do(func() { close(v.dead) }) }
+
+// close asks the viewer to hang up.
+func (v *viewer) close() { v.stopOnce.Do(func() { close(v.stop) }) }
+
+// supervise waits for the end of the viewer and tears it down.
+func (v *viewer) supervise() {
+	c := v.cam
+	defer c.wg.Done()
+	select {
+	case <-v.dead:
+	case <-v.stop:
+	case <-c.closing:
+	}
+	c.mu.Lock()
+	if c.viewers[v.session] == v {
+		delete(c.viewers, v.session)
+	}
+	c.mu.Unlock()
+	if v.video != nil {
+		v.feed.remove(v)
+	}
+	v.markClosing()
+	v.close()
+	if err := v.pc.GracefulClose(); err != nil {
+		c.log.Debug("demo camera: close peer", "err", err)
+	}
+	v.wg.Wait()
+	c.log.Info("demo camera: viewer gone", "session", v.session)
+}
+
+// drainRTCP reads the RTCP of a sender so interceptors run; on the video
+// sender, PLI and FIR ask the stream for a key frame.
+func (v *viewer) drainRTCP(s *webrtc.RTPSender, video bool) {
+	defer v.wg.Done()
+	for {
+		pkts, _, err := s.ReadRTCP()
+		if err != nil {
+			return
+		}
+		if !video {
+			continue
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				v.feed.requestKey()
+			}
+		}
+	}
+}
+
+// readTalk decodes the talk audio the viewer sends into the camera's
+// buffer.
+func (v *viewer) readTalk(tr *webrtc.TrackRemote) {
+	defer v.wg.Done()
+	mime := strings.ToLower(tr.Codec().MimeType)
+	var pcm []int16
+	for {
+		pkt, _, err := tr.ReadRTP()
+		if err != nil {
+			return
+		}
+		switch mime {
+		case strings.ToLower(webrtc.MimeTypePCMU):
+			pcm = g711.DecodeUlaw(pcm[:0], pkt.Payload)
+		case strings.ToLower(webrtc.MimeTypePCMA):
+			pcm = g711.DecodeAlaw(pcm[:0], pkt.Payload)
+		default:
+			continue
+		}
+		v.cam.appendReceived(pcm)
+	}
+}
+
+// sendTone sends the camera's audio: 20 ms G.711 frames of a soft 440 Hz
+// tone with an 880 Hz beep during the first 100 ms of every second.
+func (v *viewer) sendTone() {
+	defer v.wg.Done()
+	t := time.NewTicker(audioFrame)
+	defer t.Stop()
+	pcm := make([]int16, audioFrameSamples)
+	var n int64
+	for {
+		select {
+		case <-v.stop:
+			return
+		case <-v.dead:
+			return
+		case <-t.C:
+		}
+		tone(pcm, n)
+		n += audioFrameSamples
+		var b []byte
+		if v.audioMime == webrtc.MimeTypePCMA {
+			b = g711.EncodeAlaw(make([]byte, 0, len(pcm)), pcm)
+		} else {
+			b = g711.EncodeUlaw(make([]byte, 0, len(pcm)), pcm)
+		}
+		if err := v.audio.WriteSample(media.Sample{Data: b, Duration: audioFrame}); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
+			v.cam.log.Debug("demo camera: audio write", "err", err)
+		}
+	}
+}
+
+// tone fills pcm with the audio pattern starting at sample n.
+func tone(pcm []int16, n int64) {
+	for i := range pcm {
+		s := n + int64(i)
+		t := float64(s) / audioRate
+		v := 0.05 * math.Sin(2*math.Pi*440*t)
+		if s%audioRate < audioRate/10 {
+			v += 0.2 * math.Sin(2*math.Pi*880*t)
+		}
+		pcm[i] = int16(v * 32767)
+	}
+}
+
+// h264Capability is the codec of the cameras' video tracks: what the
+// encoder produces (constrained baseline, packetization mode 1).
+var h264Capability = webrtc.RTPCodecCapability{
+	MimeType:    webrtc.MimeTypeH264,
+	ClockRate:   90000,
+	SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+}
+
+// feed is one stream (main or sub) of a camera: a single encoder shared by
+// the stream's viewers, running only while someone watches.
+type feed struct {
+	cam  *CameraSim
+	w, h int
+
+	mu      sync.Mutex
+	sinks   map[*viewer]*sink
+	keyReq  bool
+	running bool
+	stop    chan struct{}
+}
+
+// sink is a viewer's place in a feed: it gets pictures from the first IDR
+// encoded after its connection is up.
+type sink struct {
+	connected bool
+	keyAt     time.Time // once connected: IDRs from this time on start it
+	started   bool
+}
+
+// srtpDelay is how long after pion reports a viewer connected the feed
+// waits before sending it the IDR: pion announces the state just before it
+// starts SRTP, and anything written earlier is dropped.
+const srtpDelay = 30 * time.Millisecond
+
+// add makes v a viewer of the stream; it gets pictures once connected.
+func (f *feed) add(v *viewer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sinks[v] = &sink{}
+	if !f.running {
+		f.running = true
+		f.stop = make(chan struct{})
+		f.cam.wg.Add(1)
+		go f.run(f.stop)
+	}
+}
+
+// connected records that v's connection is up: the next picture after
+// srtpDelay is an IDR for it.
+func (f *feed) connected(v *viewer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s := f.sinks[v]; s != nil && !s.connected {
+		s.connected = true
+		s.keyAt = time.Now().Add(srtpDelay)
+	}
+}
+
+// remove stops sending to v; the encoder stops with the last viewer.
+func (f *feed) remove(v *viewer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.sinks, v)
+	if len(f.sinks) == 0 && f.running {
+		close(f.stop)
+		f.running = false
+	}
+}
+
+// requestKey makes the next picture an IDR.
+func (f *feed) requestKey() {
+	f.mu.Lock()
+	f.keyReq = true
+	f.mu.Unlock()
+}
+
+// wantKey reports whether the picture of time now must be an IDR: asked
+// for by a viewer, or needed to start a connected one.
+func (f *feed) wantKey(now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	force := f.keyReq
+	f.keyReq = false
+	for _, s := range f.sinks {
+		if s.connected && !s.started && !now.Before(s.keyAt) {
+			force = true
+		}
+	}
+	return force
+}
+
+// targets returns the viewers an access unit of time now goes to, starting
+// the connected ones that wait for an IDR when it is one.
+func (f *feed) targets(dst []*viewer, now time.Time, key bool) []*viewer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for v, s := range f.sinks {
+		if !s.started && key && s.connected && !now.Before(s.keyAt) {
+			s.started = true
+		}
+		if s.started {
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+func (f *feed) run(stop chan struct{}) {
+	c := f.cam
+	defer c.wg.Done()
+	enc, err := c.newEncoder(f.w, f.h, videoFPS)
+	if err != nil {
+		c.log.Error("demo camera: video encoder", "err", err)
+		f.mu.Lock()
+		if f.stop == stop {
+			f.running = false
+		}
+		f.mu.Unlock()
+		return
+	}
+	defer func() { _ = enc.Close() }()
+	img := image.NewYCbCr(image.Rect(0, 0, f.w, f.h), image.YCbCrSubsampleRatio420)
+	tick := time.NewTicker(time.Second / videoFPS)
+	defer tick.Stop()
+	var (
+		frame   int64
+		last    = time.Now()
+		targets []*viewer
+	)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-c.closing:
+			return
+		case now := <-tick.C:
+			force := f.wantKey(now)
+			DrawPicture(img, c.name, now, frame)
+			frame++
+			aus, err := enc.Encode(img, force)
+			if err != nil {
+				c.log.Warn("demo camera: encode", "err", err)
+				continue
+			}
+			dur := now.Sub(last)
+			last = now
+			for _, au := range aus {
+				targets = f.targets(targets[:0], now, isIDR(au))
+				for _, v := range targets {
+					if err := v.video.WriteSample(media.Sample{Data: au, Duration: dur}); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
+						c.log.Debug("demo camera: video write", "err", err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// isIDR reports whether an Annex-B access unit holds an IDR slice.
+func isIDR(au []byte) bool {
+	zeros := 0
+	for i := 0; i < len(au); i++ {
+		switch {
+		case au[i] == 0:
+			zeros++
+		case au[i] == 1 && zeros >= 2 && i+1 < len(au):
+			if au[i+1]&0x1F == 5 {
+				return true
+			}
+			zeros = 0
+		default:
+			zeros = 0
+		}
+	}
+	return false
+}

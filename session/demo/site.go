@@ -1,0 +1,509 @@
+// Package demo is Lookout's demo site: an embedded, in-process stand-in for
+// the camera clouds that speaks their real protocols on loopback, so the app
+// shows live tiles with no account and no internet, through the very client
+// code that talks to the real services.
+//
+// The Tuya part serves the Tuya OpenAPI over HTTPS (with real request
+// signing), an MQTT broker over TLS (mochi-mqtt) with per-link credentials,
+// a STUN/TURN server, and simulated cameras that answer protocol-302 offers
+// with pion peers streaming H.264 of a test picture with a running clock and
+// G.711 audio, and that keep the talk audio sent to them.
+package demo
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/demo/stunturn"
+)
+
+// Config configures the demo site. Zero values get defaults.
+type Config struct {
+	// Listen is the host every listener binds (port 0); default 127.0.0.1.
+	Listen string
+	// APIPort is the port of the OpenAPI (HTTPS) listener; default "0", any
+	// free port. The other listeners always take free ports.
+	APIPort string
+	// BrokerURL names an external MQTT broker (e.g. ssl://127.0.0.1:8883 of a
+	// mosquitto using a certificate from IssueCertificate) that access/config
+	// hands out and the cameras connect to; "" runs the embedded broker.
+	BrokerURL string
+	// MQTTExpire is the lifetime of the MQTT credentials access/config
+	// issues (its expire_time); default 2 hours.
+	MQTTExpire time.Duration
+	// TokenExpire is the lifetime of OpenAPI access tokens; default 2 hours.
+	TokenExpire time.Duration
+	// Logger receives the site's logs; default discards them.
+	Logger *slog.Logger
+	// Cameras is the number of online cameras, 1 to 8; default 4. One more,
+	// offline device ("cam9") is always listed.
+	Cameras int
+}
+
+// Camera describes one device of the demo site.
+type Camera struct {
+	ID     string
+	Name   string
+	Online bool
+}
+
+// cameraNames are the names of cam1, cam2, ...
+var cameraNames = []string{"Front door", "Garage", "Lobby", "Yard", "Porch", "Driveway", "Office", "Workshop"}
+
+// Offline device of every site.
+const (
+	offlineID   = "cam9"
+	offlineName = "Attic (offline)"
+)
+
+// readyTimeout bounds how long Start waits for the cameras to reach the
+// embedded broker.
+const readyTimeout = 10 * time.Second
+
+// turnTTL is the lifetime of the TURN credentials webrtc-configs hands out,
+// as the real service's ttl.
+const turnTTL = 10 * time.Hour
+
+// Site is a running demo site.
+type Site struct {
+	log      *slog.Logger
+	host     string
+	auth     *authority
+	clientID string
+	secret   string
+	uid      string
+
+	api       *openAPI
+	http      *http.Server
+	endpoint  string
+	broker    *broker
+	brokerURL string
+	turn      *stunturn.Server
+	turnAddr  string
+	turnKey   string
+	cams      []*CameraSim
+
+	closed atomic.Bool
+	wg     sync.WaitGroup
+}
+
+// Start runs a demo site until Close. ctx bounds the start-up only; with
+// the embedded broker, Start returns once every online camera is connected.
+func Start(ctx context.Context, cfg Config) (*Site, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1"
+	}
+	if cfg.MQTTExpire <= 0 {
+		cfg.MQTTExpire = 2 * time.Hour
+	}
+	if cfg.TokenExpire <= 0 {
+		cfg.TokenExpire = 2 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Cameras <= 0 {
+		cfg.Cameras = 4
+	}
+	cfg.Cameras = min(cfg.Cameras, len(cameraNames))
+	host := strings.Trim(cfg.Listen, "[]")
+
+	a, err := newAuthority(time.Now(), host)
+	if err != nil {
+		return nil, err
+	}
+	s := &Site{
+		log:      cfg.Logger,
+		host:     host,
+		auth:     a,
+		clientID: randomAlnum(20),
+		secret:   randomHex(16),
+		uid:      "az" + randomAlnum(18),
+		turnKey:  randomHex(16),
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = s.Close()
+		}
+	}()
+
+	if err := s.startTURN(ctx); err != nil {
+		return nil, err
+	}
+	creds := newCredStore()
+	if cfg.BrokerURL == "" {
+		b, err := startBroker(host, a.serverTLS(), creds, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.broker = b
+		s.brokerURL = "ssl://" + advertise(b.addr)
+	} else {
+		s.brokerURL = cfg.BrokerURL
+	}
+	camTLS, err := s.cameraTLS()
+	if err != nil {
+		return nil, err
+	}
+
+	wapi, err := newWebRTCAPI(host, s.log)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < cfg.Cameras; i++ {
+		id := "cam" + strconv.Itoa(i+1)
+		s.cams = append(s.cams, newCamera(id, cameraNames[i], true, wapi, newFFmpegEncoder, s.log))
+	}
+	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, wapi, newFFmpegEncoder, s.log))
+	for _, c := range s.cams {
+		creds.add(c.cred)
+		c.start(s.brokerURL, camTLS)
+	}
+
+	s.api = &openAPI{
+		clientID:  s.clientID,
+		secret:    s.secret,
+		uid:       s.uid,
+		tokenTTL:  cfg.TokenExpire,
+		mqttTTL:   cfg.MQTTExpire,
+		brokerURL: s.brokerURL,
+		creds:     creds,
+		cams:      s.cams,
+		ices:      s.iceServers,
+		log:       s.log,
+		tokens:    map[string]time.Time{},
+		refresh:   map[string]string{},
+	}
+	port := cfg.APIPort
+	if port == "" {
+		port = "0"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, fmt.Errorf("demo: openapi listen: %w", err)
+	}
+	s.endpoint = "https://" + advertise(ln.Addr().String())
+	s.http = &http.Server{
+		Handler:           s.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	tl := tls.NewListener(ln, a.serverTLS())
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.http.Serve(tl); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("demo openapi: serve", "err", err)
+		}
+	}()
+
+	if s.broker != nil {
+		rctx, cancel := context.WithTimeout(ctx, readyTimeout)
+		defer cancel()
+		if err := s.Ready(rctx); err != nil {
+			return nil, err
+		}
+	}
+	s.log.Info("demo site started", "openapi", s.endpoint, "mqtt", s.brokerURL, "turn", s.turnAddr)
+	ok = true
+	return s, nil
+}
+
+// cameraTLS returns the cameras' MQTT TLS configuration for the broker URL.
+func (s *Site) cameraTLS() (*tls.Config, error) {
+	u, err := url.Parse(s.brokerURL)
+	if err != nil || u.Hostname() == "" {
+		return nil, fmt.Errorf("%w: %q", ErrBrokerURL, s.brokerURL)
+	}
+	switch u.Scheme {
+	case "ssl", "tls", "mqtts", "tcps":
+		return s.auth.clientTLS(u.Hostname(), nil), nil
+	case "tcp", "mqtt":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrBrokerURL, s.brokerURL)
+}
+
+// Ready waits until every online camera is connected and subscribed to the
+// broker. Start waits for it with the embedded broker; with an external one
+// the cameras keep retrying until it answers.
+func (s *Site) Ready(ctx context.Context) error {
+	for _, c := range s.cams {
+		if !c.online {
+			continue
+		}
+		select {
+		case <-c.ready:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %s: %w", ErrNotReady, c.id, ctx.Err())
+		}
+	}
+	return nil
+}
+
+// startTURN runs the site's STUN/TURN server, which accepts the TURN REST
+// credentials webrtc-configs hands out ("expiry:device", HMAC-SHA1 of the
+// site's TURN key), as the real service's are.
+func (s *Site) startTURN(ctx context.Context) error {
+	host := s.host
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	srv, err := stunturn.Start(ctx, stunturn.Config{Host: host, Realm: "lookout-demo", RESTSecret: s.turnKey, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("demo: turn: %w", err)
+	}
+	s.turn = srv
+	s.turnAddr = srv.UDPAddr()
+	return nil
+}
+
+// iceServers is p2p_config.ices for a device: the site's STUN server, a
+// "nat:" entry as the real service lists (clients must skip it), and TURN
+// with time-limited credentials.
+func (s *Site) iceServers(deviceID string) []iceServer {
+	user, pass := s.turn.RESTCredentials(deviceID, turnTTL)
+	return []iceServer{
+		{URLs: "stun:" + s.turnAddr},
+		{URLs: "nat:" + s.turnAddr},
+		{URLs: "turn:" + s.turnAddr, Username: user, Credential: pass, TTL: int(turnTTL / time.Second)},
+	}
+}
+
+// TURN returns the site's STUN/TURN server, to make it lossy or slow.
+func (s *Site) TURN() *stunturn.Server { return s.turn }
+
+// newWebRTCAPI builds the cameras' pion API: G.711 and H.264 only, default
+// interceptors, host candidates on loopback (all interfaces when the site
+// listens on a non-loopback host), no mDNS.
+func newWebRTCAPI(host string, log *slog.Logger) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	for _, c := range []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: audioRate}, PayloadType: 0},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: audioRate}, PayloadType: 8},
+	} {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, fmt.Errorf("demo: register codec: %w", err)
+		}
+	}
+	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
+	for i, plid := range []string{"42e01f", "42001f", "4d001f", "640032"} {
+		c := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType:     webrtc.MimeTypeH264,
+				ClockRate:    90000,
+				SDPFmtpLine:  "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=" + plid,
+				RTCPFeedback: fb,
+			},
+			PayloadType: webrtc.PayloadType(102 + 2*i),
+		}
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("demo: register codec: %w", err)
+		}
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, fmt.Errorf("demo: interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.LoggerFactory = slogFactory{log: log}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}
+
+// advertise turns a listener address into one clients can dial: an
+// unspecified host becomes 127.0.0.1.
+func advertise(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Close stops the site: cameras, broker, OpenAPI and TURN, and waits for
+// their goroutines. Later calls return session.ErrClosed.
+func (s *Site) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return session.ErrClosed
+	}
+	var errs []error
+	var wg sync.WaitGroup
+	for _, c := range s.cams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.close()
+		}()
+	}
+	wg.Wait()
+	if s.broker != nil {
+		errs = append(errs, s.broker.close())
+	}
+	if s.http != nil {
+		errs = append(errs, s.http.Close())
+	}
+	if s.turn != nil {
+		errs = append(errs, s.turn.Close())
+	}
+	s.wg.Wait()
+	return errors.Join(errs...)
+}
+
+// TuyaEndpoint returns the OpenAPI base URL, https://127.0.0.1:PORT.
+func (s *Site) TuyaEndpoint() string { return s.endpoint }
+
+// MQTTURL returns the broker URL access/config hands out.
+func (s *Site) MQTTURL() string { return s.brokerURL }
+
+// STUNURL returns the site's STUN server as an ICE URL, stun:127.0.0.1:PORT.
+func (s *Site) STUNURL() string { return "stun:" + s.turnAddr }
+
+// ClientID returns the project's Access ID.
+func (s *Site) ClientID() string { return s.clientID }
+
+// Secret returns the project's Access Secret, random for every run.
+func (s *Site) Secret() string { return s.secret }
+
+// UID returns the linked app account's user id.
+func (s *Site) UID() string { return s.uid }
+
+// CAPEM returns the PEM certificate of the site's CA, which issued the
+// certificates of its HTTPS and MQTT listeners.
+func (s *Site) CAPEM() []byte { return append([]byte(nil), s.auth.caPEM...) }
+
+// IssueCertificate returns a PEM server certificate chain and PEM PKCS#8
+// key for hosts (IP addresses or DNS names), signed by the site's CA, for
+// an external broker such as mosquitto.
+func (s *Site) IssueCertificate(hosts ...string) (certPEM, keyPEM []byte, err error) {
+	return s.auth.issue(time.Now(), hosts...)
+}
+
+// Cameras lists the site's devices, online cameras first.
+func (s *Site) Cameras() []Camera {
+	out := make([]Camera, 0, len(s.cams))
+	for _, c := range s.cams {
+		out = append(out, Camera{ID: c.id, Name: c.name, Online: c.online})
+	}
+	return out
+}
+
+// Camera returns the simulated camera id, or nil.
+func (s *Site) Camera(id string) *CameraSim {
+	for _, c := range s.cams {
+		if c.id == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// ConfigTOML returns a Lookout config whose single account, "demo" of kind
+// "tuya", points at the site; caFile is where the caller saved CAPEM.
+func (s *Site) ConfigTOML(caFile string) string {
+	var b strings.Builder
+	b.WriteString("# Lookout demo site: valid while this demo site runs.\n")
+	b.WriteString("[[account]]\n")
+	for _, kv := range [][2]string{
+		{"name", "demo"},
+		{"kind", "tuya"},
+		{"endpoint", s.endpoint},
+		{"client_id", s.clientID},
+		{"secret", s.secret},
+		{"uid", s.uid},
+		{"sign_method", "hmac"},
+		{"ca_file", caFile},
+	} {
+		fmt.Fprintf(&b, "%s = %s\n", kv[0], tomlString(kv[1]))
+	}
+	return b.String()
+}
+
+// tomlString quotes s as a TOML basic string.
+func tomlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// randomAlnum returns n random lower-case letters and digits.
+func randomAlnum(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := randomBytes(n)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// randomBase64 returns n random bytes in standard base64, the shape of the
+// real service's auth strings.
+func randomBase64(n int) string {
+	return base64.StdEncoding.EncodeToString(randomBytes(n))
+}
+
+// slogFactory routes pion's logs to slog at debug level.
+type slogFactory struct{ log *slog.Logger }
+
+// NewLogger returns a logger for one pion scope.
+func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
+	return slogLogger{f.log.With("component", "pion", "scope", scope)}
+}
+
+type slogLogger struct{ log *slog.Logger }
+
+func (l slogLogger) Trace(string)          {}
+func (l slogLogger) Tracef(string, ...any) {}
+func (l slogLogger) Debug(string)          {}
+func (l slogLogger) Debugf(string, ...any) {}
+func (l slogLogger) Info(m string)         { l.log.Debug(m) }
+func (l slogLogger) Infof(f string, a ...any) {
+	l.log.Debug(fmt.Sprintf(f, a...))
+}
+func (l slogLogger) Warn(m string) { l.log.Debug(m) }
+func (l slogLogger) Warnf(f string, a ...any) {
+	l.log.Debug(fmt.Sprintf(f, a...))
+}
+func (l slogLogger) Error(m string) { l.log.Debug(m) }
+func (l slogLogger) Errorf(f string, a ...any) {
+	l.log.Debug(fmt.Sprintf(f, a...))
+}
