@@ -12,9 +12,7 @@ DEB_BUILD := ca-certificates gcc libc6-dev pkg-config libavdevice-dev libgl-dev 
 DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps
 
 BIN := bin/lookout
-FUZZTIME ?= 5s
-# Fuzz targets as package:Target.
-FUZZ := ./session/tuya:FuzzDecode ./session/config:FuzzParse ./audio/g711:FuzzUlaw
+FUZZTIME ?= 4s
 
 .PHONY: all run build test deps test-deps vet unit fuzz check-imports clean
 
@@ -47,10 +45,13 @@ check-imports:
 unit:
 	$(GO) test -count=1 -timeout 30m ./...
 
+# Every Fuzz target of every package, a few seconds each.
 fuzz:
-	@set -e; for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "fuzz $$pkg $$name $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; done
+	@set -eo pipefail; grep -rlE --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u | while read -r pkg; do \
+		for name in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]*' $$pkg/*_test.go | cut -d' ' -f2); do \
+			echo "fuzz $$pkg $$name $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg | tail -1; \
+		done; done
 
 clean:
 	rm -rf bin

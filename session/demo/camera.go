@@ -19,6 +19,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/audio/g711"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session/tuya"
@@ -36,6 +37,11 @@ const (
 	audioRate         = 8000
 	audioFrame        = 20 * time.Millisecond
 	audioFrameSamples = audioRate / 50
+	// ToneHz is the frequency of the tone every camera sends.
+	ToneHz = 1000
+	// EchoDelay is how long after talk audio reaches a camera it is played
+	// back to the viewer who sent it.
+	EchoDelay = time.Second
 	// receivedMax bounds the received talk audio a camera keeps (one minute).
 	receivedMax = 60 * audioRate
 	// inboxSize bounds the messages waiting for a camera's signaling loop.
@@ -460,6 +466,7 @@ func (c *CameraSim) answer(h tuya.Header, offer string, stream int) error {
 		peer:    h.From,
 		feed:    c.feeds[stream],
 		pc:      pc,
+		echo:    audio.NewRing(int(3 * EchoDelay / time.Second * audioRate)),
 		dead:    make(chan struct{}),
 		stop:    make(chan struct{}),
 	}
@@ -604,6 +611,9 @@ type viewer struct {
 	pc            *webrtc.PeerConnection
 	audio, video  *webrtc.TrackLocalStaticSample
 	audioMime     string
+	// echo holds the talk audio this viewer sent, played back to it
+	// EchoDelay later (an echo camera).
+	echo *audio.Ring
 
 	mu      sync.Mutex
 	closing bool
@@ -704,17 +714,20 @@ func (v *viewer) readTalk(tr *webrtc.TrackRemote) {
 			continue
 		}
 		v.cam.appendReceived(pcm)
+		v.echo.Write(pcm)
 	}
 }
 
-// sendTone sends the camera's audio: 20 ms G.711 frames of a soft 440 Hz
-// tone with an 880 Hz beep during the first 100 ms of every second.
+// sendTone sends the camera's audio: 20 ms G.711 frames of a soft 1 kHz
+// tone with a 2 kHz beep during the first 100 ms of every second, and, once
+// a viewer has talked, its own voice EchoDelay later in place of the tone.
 func (v *viewer) sendTone() {
 	defer v.wg.Done()
 	t := time.NewTicker(audioFrame)
 	defer t.Stop()
 	pcm := make([]int16, audioFrameSamples)
 	var n int64
+	echoing := false
 	for {
 		select {
 		case <-v.stop:
@@ -723,7 +736,17 @@ func (v *viewer) sendTone() {
 			return
 		case <-t.C:
 		}
-		tone(pcm, n)
+		// The echo starts once EchoDelay of talk is queued and runs until
+		// the queue is empty, so the delay holds however talk is paced.
+		if !echoing && v.echo.Len() >= int(EchoDelay/audioFrame)*audioFrameSamples {
+			echoing = true
+		}
+		if echoing && v.echo.Len() >= audioFrameSamples {
+			v.echo.Read(pcm)
+		} else {
+			echoing = false
+			tone(pcm, n)
+		}
 		n += audioFrameSamples
 		var b []byte
 		if v.audioMime == webrtc.MimeTypePCMA {
@@ -742,9 +765,9 @@ func tone(pcm []int16, n int64) {
 	for i := range pcm {
 		s := n + int64(i)
 		t := float64(s) / audioRate
-		v := 0.05 * math.Sin(2*math.Pi*440*t)
+		v := 0.05 * math.Sin(2*math.Pi*ToneHz*t)
 		if s%audioRate < audioRate/10 {
-			v += 0.2 * math.Sin(2*math.Pi*880*t)
+			v += 0.2 * math.Sin(2*math.Pi*2*ToneHz*t)
 		}
 		pcm[i] = int16(v * 32767)
 	}

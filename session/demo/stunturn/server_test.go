@@ -157,6 +157,29 @@ func TestWrongCredentials401(t *testing.T) {
 	}
 }
 
+func TestRESTCredentials(t *testing.T) {
+	cert, roots := selfSigned(t)
+	s := startServer(t, Config{RESTSecret: "site-key", TLSCert: &cert})
+	user, pass := s.RESTCredentials("cam1", time.Hour)
+	if _, err := allocate(t, s, "udp", user, pass, roots); err != nil {
+		t.Fatalf("fresh REST credentials refused: %v", err)
+	}
+	expired, expiredPass := s.RESTCredentials("cam1", -time.Minute)
+	for _, tc := range []struct{ name, user, pass string }{
+		{"expired", expired, expiredPass},
+		{"wrong password", user, "AAAA"},
+		{"not a REST user", "cam1", pass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := allocate(t, s, "udp", tc.user, tc.pass, roots)
+			var te *stun.TurnError
+			if !errors.As(err, &te) || te.ErrorCodeAttr.Code != stun.CodeUnauthorized {
+				t.Fatalf("err = %v, want 401", err)
+			}
+		})
+	}
+}
+
 func TestICEServers(t *testing.T) {
 	cert, _ := selfSigned(t)
 	s := startServer(t, Config{TLSCert: &cert, Username: "u", Password: "p"})
@@ -346,7 +369,8 @@ func FuzzReadFrame(f *testing.F) {
 	f.Add([]byte{0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0})
 	f.Add([]byte{0xff, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a := newAuthChecker("u", "r", "p")
+		key := turn.GenerateAuthKey("u", "r", "p")
+		a := &authChecker{realm: "r", keyFor: func(u string) ([]byte, bool) { return key, u == "u" }}
 		_ = a.reject(b)
 		_ = impairable(b)
 		frame, n, err := readFrame(bufio.NewReader(bytes.NewReader(b)))
