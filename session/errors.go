@@ -26,6 +26,8 @@ var (
 	ErrClosed = errors.New("closed")
 	// ErrTimeout means a phase of the connection took longer than allowed.
 	ErrTimeout = errors.New("timed out")
+	// ErrNoTalk means the device cannot take talk audio now.
+	ErrNoTalk = errors.New("cannot talk")
 	// ErrNoPath means ICE found no network path between the peers.
 	ErrNoPath = errors.New("no network path to the device (ICE failed)")
 )

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session/peer"
 )
@@ -44,6 +45,13 @@ type Config struct {
 	// MaxAttempts stops retrying after that many attempts; zero retries
 	// until cancelled.
 	MaxAttempts int
+	// Audio receives the device's audio, decoded by NewAudioDecoder into
+	// AudioFormat (zero: the codec's own rate and channels). Nil drops it.
+	Audio           AudioSink
+	AudioFormat     audio.Format
+	NewAudioDecoder func(mimeType string, clockRate, channels int, out audio.Format) (AudioDecoder, error)
+	// NewAudioEncoder makes the talk encoder for the negotiated codec.
+	NewAudioEncoder func(mimeType string, in audio.Format, frameSamples int) (AudioEncoder, error)
 }
 
 // Session is one tile's connection to one source.
@@ -55,6 +63,10 @@ type Session struct {
 	status Status
 	video  atomic.Pointer[player.Video]
 	dec    atomic.Pointer[decoderBox]
+
+	talk     atomic.Pointer[talker]
+	talking  atomic.Bool
+	planTalk atomic.Value // Talk of the latest plan, as a string
 }
 
 type decoderBox struct{ d player.Decoder }
@@ -195,6 +207,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 		return err
 	}
 	plan := call.Plan()
+	s.planTalk.Store(string(plan.Talk))
 	p, err := peer.New(peer.Config{
 		ICEServers: plan.ICEServers, Audio: plan.Audio, Video: plan.Video,
 		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs,
@@ -204,6 +217,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 		return errors.Join(err, call.Close())
 	}
 	defer func() {
+		s.talk.Store(nil)
 		cancel() // stop the trickle goroutines before waiting for them
 		cerr := errors.Join(p.Close(), call.Close())
 		if cerr != nil {
@@ -293,6 +307,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 			switch st {
 			case webrtc.PeerConnectionStateConnected:
 				if state < StateWaiting {
+					s.enableTalk(p, plan, ctx.Done())
 					state = StateWaiting
 					s.publish(Status{State: state, Attempt: n})
 				}
@@ -305,7 +320,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 				return ErrHangup
 			}
 		case tr := <-p.Tracks():
-			if err := s.startTrack(ctx, p, tr, tap, videoDone); err != nil {
+			if err := s.startTrack(ctx, p, tr, plan.Talk == TalkHalf, tap, videoDone); err != nil {
 				return err
 			}
 		case <-tap.first:
@@ -358,15 +373,16 @@ func (s *Session) trickle(ctx context.Context, p *peer.Peer, t Trickler) {
 	})
 }
 
-// startTrack runs the player for a video track and drains an audio track.
-func (s *Session) startTrack(ctx context.Context, p *peer.Peer, tr peer.Track, sink player.Sink, done chan<- error) error {
+// startTrack runs the player for a video track, and plays (or drains) an
+// audio track.
+func (s *Session) startTrack(ctx context.Context, p *peer.Peer, tr peer.Track, half bool, sink player.Sink, done chan<- error) error {
 	if tr.Remote.Kind() != webrtc.RTPCodecTypeVideo {
 		p.Go(func(<-chan struct{}) {
-			for {
-				if _, _, err := tr.Remote.ReadRTP(); err != nil {
-					return
-				}
+			if s.cfg.Audio == nil || s.cfg.NewAudioDecoder == nil {
+				drain(tr.Remote)
+				return
 			}
+			_ = s.playAudio(tr, half)
 		})
 		return nil
 	}

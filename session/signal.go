@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -64,6 +65,9 @@ type Plan struct {
 	VideoCodecs []string
 	// Talk says how the device takes talk audio.
 	Talk Talk
+	// TalkFrame is the duration of one G.711 talk frame the device plays
+	// best; zero means 20 ms. Opus always uses 20 ms.
+	TalkFrame time.Duration
 }
 
 // Talk is a device's ability to play audio sent to it.

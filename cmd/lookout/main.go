@@ -48,6 +48,8 @@ commands:
   list [--json]                       list every account's devices, streams and rooms
   snapshot SOURCE -o FILE [--timeout 20s] [--quality main|sub]
                                       write the first complete picture as PNG or JPEG
+  talk SOURCE --in FILE.wav [--out FILE.wav] [--timeout 20s]
+                                      send a WAV as talk audio in real time; record the reply
   demo [--listen 127.0.0.1:0] [--write-config FILE]
                                       run the demo site alone until interrupted
 `
@@ -79,6 +81,8 @@ func dispatch(ctx context.Context, g *globals, cmd string, args []string, stdout
 		return cmdList(ctx, g, args, stdout, stderr)
 	case "snapshot":
 		return cmdSnapshot(ctx, g, args, stdout, stderr)
+	case "talk":
+		return cmdTalk(ctx, g, args, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, g, args, stdout, stderr)
 	case "help":

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -138,9 +139,21 @@ func TestListDemoJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{`"source": "demo/cam1"`, `"type": "camera"`, `"kind": "tuya"`, `"online": false`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("list --json lacks %s:\n%s", want, out)
+	var got []listEntry
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("list --json: %v\n%s", err, out)
+	}
+	want := map[string]listEntry{
+		"demo/cam1": {Source: "demo/cam1", Account: "demo", Kind: "tuya", Type: "camera", Name: "Front door", Online: true, Talk: "full"},
+		"demo/cam4": {Source: "demo/cam4", Account: "demo", Kind: "tuya", Type: "camera", Name: "Yard", Online: true, Talk: "none"},
+		"demo/cam9": {Source: "demo/cam9", Account: "demo", Kind: "tuya", Type: "camera", Name: "Attic (offline)", Online: false, Talk: "none"},
+	}
+	if len(got) != 5 {
+		t.Errorf("%d entries, want the demo's 5 cameras:\n%s", len(got), out)
+	}
+	for _, e := range got {
+		if w, ok := want[e.Source]; ok && e != w {
+			t.Errorf("entry %+v, want %+v", e, w)
 		}
 	}
 }

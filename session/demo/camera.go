@@ -78,6 +78,7 @@ func newFFmpegEncoder(w, h, fps int) (videoEncoder, error) {
 type CameraSim struct {
 	id, name string
 	online   bool
+	speaker  bool // plays talk audio (webrtc-configs call_mode 2)
 	motoID   string
 	auth     string
 	topic    string // the camera's sink topic, /av/moto/<moto_id>/u/<id>

@@ -60,10 +60,14 @@ type Config struct {
 
 // Camera describes one device of the demo site.
 type Camera struct {
-	ID     string
-	Name   string
-	Online bool
+	ID      string
+	Name    string
+	Online  bool
+	Speaker bool // takes talk audio (call_mode 2)
 }
+
+// listenOnlyIndex is the camera (from 0) with no speaker: cam4, "Yard".
+const listenOnlyIndex = 3
 
 // cameraNames are the names of cam1, cam2, ...
 var cameraNames = []string{"Front door", "Garage", "Lobby", "Yard", "Porch", "Driveway", "Office", "Workshop"}
@@ -171,7 +175,11 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	}
 	for i := 0; i < cfg.Cameras; i++ {
 		id := "cam" + strconv.Itoa(i+1)
-		s.cams = append(s.cams, newCamera(id, cameraNames[i], true, wapi, newFFmpegEncoder, s.log))
+		c := newCamera(id, cameraNames[i], true, wapi, newFFmpegEncoder, s.log)
+		// The fourth camera, an outdoor one, has a microphone but no
+		// speaker: webrtc-configs offers it one-way audio only.
+		c.speaker = i != listenOnlyIndex
+		s.cams = append(s.cams, c)
 	}
 	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, wapi, newFFmpegEncoder, s.log))
 	for _, c := range s.cams {
@@ -410,7 +418,7 @@ func (s *Site) IssueCertificate(hosts ...string) (certPEM, keyPEM []byte, err er
 func (s *Site) Cameras() []Camera {
 	out := make([]Camera, 0, len(s.cams))
 	for _, c := range s.cams {
-		out = append(out, Camera{ID: c.id, Name: c.name, Online: c.online})
+		out = append(out, Camera{ID: c.id, Name: c.name, Online: c.online, Speaker: c.speaker})
 	}
 	return out
 }

@@ -333,6 +333,10 @@ func (a *openAPI) webRTCConfigs(id string) (any, *apiError) {
 	var res webRTCResult
 	res.AudioAttributes.CallMode = []int{1, 2}
 	res.AudioAttributes.HardwareCapability = []int{1, 2}
+	if !c.speaker {
+		res.AudioAttributes.CallMode = []int{1}
+		res.AudioAttributes.HardwareCapability = []int{1}
+	}
 	res.Auth = c.auth
 	res.ID = c.id
 	res.MotoID = c.motoID

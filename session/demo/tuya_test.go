@@ -121,7 +121,7 @@ func TestOpenAPIResources(t *testing.T) {
 
 	var devs []deviceResult
 	c.result(c.request(http.MethodGet, "/v1.0/users/"+s.UID()+"/devices", nil, nil), &devs)
-	want := []Camera{{"cam1", "Front door", true}, {"cam2", "Garage", true}, {"cam9", "Attic (offline)", false}}
+	want := []Camera{{ID: "cam1", Name: "Front door", Online: true}, {ID: "cam2", Name: "Garage", Online: true}, {ID: "cam9", Name: "Attic (offline)"}}
 	if len(devs) != len(want) {
 		t.Fatalf("%d devices, want %d", len(devs), len(want))
 	}

@@ -284,6 +284,32 @@ func (p *Peer) AudioSender() *webrtc.RTPSender {
 	return p.audio.Sender()
 }
 
+// TalkTrack returns the sending audio track in the codec the answer chose,
+// replacing the placeholder track pion made from the first codec offered
+// when the answer picked another. Call it after SetAnswer.
+func (p *Peer) TalkTrack() (*webrtc.TrackLocalStaticSample, webrtc.RTPCodecParameters, error) {
+	sender := p.AudioSender()
+	if sender == nil {
+		return nil, webrtc.RTPCodecParameters{}, ErrNoTalk
+	}
+	codecs := sender.GetParameters().Codecs
+	if len(codecs) == 0 {
+		return nil, webrtc.RTPCodecParameters{}, fmt.Errorf("%w: no audio codec negotiated", ErrNoTalk)
+	}
+	codec := codecs[0]
+	if t, ok := sender.Track().(*webrtc.TrackLocalStaticSample); ok && strings.EqualFold(t.Codec().MimeType, codec.MimeType) {
+		return t, codec, nil
+	}
+	t, err := webrtc.NewTrackLocalStaticSample(codec.RTPCodecCapability, "audio", "lookout-talk")
+	if err != nil {
+		return nil, codec, fmt.Errorf("peer: talk track: %w", err)
+	}
+	if err := sender.ReplaceTrack(t); err != nil {
+		return nil, codec, fmt.Errorf("peer: talk track: %w", err)
+	}
+	return t, codec, nil
+}
+
 // RequestKeyframe asks the sender of the media with the given SSRC for a new
 // keyframe (PLI, which every WebRTC camera honours).
 func (p *Peer) RequestKeyframe(ssrc webrtc.SSRC) error {

@@ -116,9 +116,13 @@ func (call *Call) makePlan() session.Plan {
 		VideoCodecs: []string{webrtc.MimeTypeH264},
 		Talk:        session.TalkNone,
 	}
+	// call_mode 2 is two-way chat: the camera plays our audio while it
+	// keeps sending its own (full duplex); 1 alone is listen-only. Real
+	// Tuya cameras play 240-byte G.711 frames (30 ms) with the least delay.
 	if call.cfg.AudioAttributes.TwoWay() {
 		p.Audio = webrtc.RTPTransceiverDirectionSendrecv
-		p.Talk = session.TalkHalf
+		p.Talk = session.TalkFull
+		p.TalkFrame = 30 * time.Millisecond
 	}
 	if call.cfg.Skill.HasH265() {
 		p.VideoCodecs = append(p.VideoCodecs, webrtc.MimeTypeH265)

@@ -70,7 +70,7 @@ func TestCallExchange(t *testing.T) {
 			call := sc.(*Call)
 			plan := call.Plan()
 			if plan.Audio != webrtc.RTPTransceiverDirectionSendrecv || plan.Video != webrtc.RTPTransceiverDirectionRecvonly ||
-				plan.Talk != session.TalkHalf || len(plan.ICEServers) != 2 || len(plan.VideoCodecs) != 1 {
+				plan.Talk != session.TalkFull || plan.TalkFrame != 30*time.Millisecond || len(plan.ICEServers) != 2 || len(plan.VideoCodecs) != 1 {
 				t.Fatalf("plan %+v", plan)
 			}
 			answer, err := call.Exchange(ctx, "v=0\r\n")

@@ -349,8 +349,9 @@ type apiDevice struct {
 
 // Devices lists the linked user's cameras (category "sp"), or, when
 // Config.Devices is set, exactly those devices that the user has, in that
-// order and whatever their category. The talk ability is not fetched here:
-// cameras are listed with session.TalkHalf.
+// order and whatever their category. The talk ability of online devices
+// comes from their webrtc-configs (fetched a few at a time); offline ones
+// and those whose configs fail are listed with session.TalkNone.
 func (c *Client) Devices(ctx context.Context) ([]session.Device, error) {
 	if c.closed.Load() {
 		return nil, fmt.Errorf("tuya: devices: %w", session.ErrClosed)
@@ -378,7 +379,7 @@ func (c *Client) Devices(ctx context.Context) ([]session.Device, error) {
 		if name == "" {
 			name = d.ID
 		}
-		return session.Device{ID: d.ID, Name: name, Type: session.TypeCamera, Online: d.Online, Talk: session.TalkHalf}
+		return session.Device{ID: d.ID, Name: name, Type: session.TypeCamera, Online: d.Online, Talk: session.TalkNone}
 	}
 	var out []session.Device
 	if len(c.cfg.Devices) > 0 {
@@ -394,14 +395,41 @@ func (c *Client) Devices(ctx context.Context) ([]session.Device, error) {
 			}
 			out = append(out, toDevice(d))
 		}
-		return out, nil
-	}
-	for _, d := range list {
-		if d.Category == categoryCamera {
-			out = append(out, toDevice(d))
+	} else {
+		for _, d := range list {
+			if d.Category == categoryCamera {
+				out = append(out, toDevice(d))
+			}
 		}
 	}
+	c.fillTalk(ctx, out)
 	return out, nil
+}
+
+// fillTalk sets the talk ability of online devices from webrtc-configs.
+func (c *Client) fillTalk(ctx context.Context, devs []session.Device) {
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i := range devs {
+		if !devs[i].Online {
+			continue
+		}
+		wg.Add(1)
+		go func(d *session.Device) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cfg, err := c.WebRTCConfigs(ctx, d.ID)
+			if err != nil {
+				c.log.Debug("tuya: talk ability unknown", "device", d.ID, "err", err)
+				return
+			}
+			if cfg.AudioAttributes.TwoWay() {
+				d.Talk = session.TalkFull
+			}
+		}(&devs[i])
+	}
+	wg.Wait()
 }
 
 // MQTTConfig is the result of POST /v1.0/open-hub/access/config (spec

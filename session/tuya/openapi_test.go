@@ -50,19 +50,23 @@ func TestDevices(t *testing.T) {
 	f := newFakeTuya(t)
 	f.devices = `[{"id":"cam1","name":"Porch","category":"sp","online":true},
 {"id":"plug1","name":"Plug","category":"cz","online":true},
-{"id":"cam2","name":"","category":"sp","online":false}]`
+{"id":"cam2","name":"","category":"sp","online":false},
+{"id":"cam3","name":"Shed","category":"sp","online":true}]`
+	// cam1 talks both ways; cam3 is listen-only; cam2 is offline.
+	f.configs = map[string]string{"cam1": webrtcConfig("cam1", true), "cam3": webrtcConfig("cam3", false)}
 	tests := []struct {
 		name    string
 		devices []string
 		want    []session.Device
 	}{
 		{"cameras only", nil, []session.Device{
-			{ID: "cam1", Name: "Porch", Type: session.TypeCamera, Online: true, Talk: session.TalkHalf},
-			{ID: "cam2", Name: "cam2", Type: session.TypeCamera, Online: false, Talk: session.TalkHalf},
+			{ID: "cam1", Name: "Porch", Type: session.TypeCamera, Online: true, Talk: session.TalkFull},
+			{ID: "cam2", Name: "cam2", Type: session.TypeCamera, Online: false, Talk: session.TalkNone},
+			{ID: "cam3", Name: "Shed", Type: session.TypeCamera, Online: true, Talk: session.TalkNone},
 		}},
 		{"configured ids in their order", []string{"cam2", "missing", "cam1"}, []session.Device{
-			{ID: "cam2", Name: "cam2", Type: session.TypeCamera, Online: false, Talk: session.TalkHalf},
-			{ID: "cam1", Name: "Porch", Type: session.TypeCamera, Online: true, Talk: session.TalkHalf},
+			{ID: "cam2", Name: "cam2", Type: session.TypeCamera, Online: false, Talk: session.TalkNone},
+			{ID: "cam1", Name: "Porch", Type: session.TypeCamera, Online: true, Talk: session.TalkFull},
 		}},
 	}
 	for _, tc := range tests {

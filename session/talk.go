@@ -1,0 +1,185 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/session/peer"
+)
+
+// AudioDecoder turns RTP audio payloads into PCM; player/ffmpeg implements it.
+type AudioDecoder interface {
+	Decode(payload []byte) ([]int16, error)
+	Close() error
+}
+
+// AudioEncoder turns PCM into frames of the negotiated codec; player/ffmpeg
+// implements it.
+type AudioEncoder interface {
+	Encode(pcm []int16) ([][]byte, error)
+	FrameDuration() time.Duration
+	Close() error
+}
+
+// AudioSink receives the device's decoded audio. PlayAudio must not block
+// (a speaker queues into its ring buffer, a recorder writes a file).
+type AudioSink interface {
+	PlayAudio(pcm []int16, f audio.Format)
+}
+
+// talker is the sending side of a connected attempt.
+type talker struct {
+	track *webrtc.TrackLocalStaticSample
+	codec webrtc.RTPCodecParameters
+	frame time.Duration
+	half  bool
+	done  <-chan struct{} // closed when the attempt ends
+}
+
+// CanTalk reports whether the device takes talk audio now, and why not.
+func (s *Session) CanTalk() (bool, string) {
+	if s.talk.Load() != nil {
+		return true, ""
+	}
+	if s.planTalk.Load() == string(TalkNone) {
+		return false, "this device has no speaker"
+	}
+	return false, "not connected"
+}
+
+// Talking reports whether Talk is sending.
+func (s *Session) Talking() bool { return s.talking.Load() }
+
+// Talk sends audio read from c to the device, as a held push-to-talk button
+// does, until ctx ends (the button is released: it returns nil and stops
+// within one read of 10 ms), c runs out (io.EOF: nil) or the connection
+// ends. Half-duplex devices' audio is muted meanwhile.
+func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
+	t := s.talk.Load()
+	if t == nil {
+		_, why := s.CanTalk()
+		return fmt.Errorf("%w: %s", ErrNoTalk, why)
+	}
+	if s.cfg.NewAudioEncoder == nil {
+		return fmt.Errorf("%w: no audio encoder configured", ErrNoTalk)
+	}
+	if !s.talking.CompareAndSwap(false, true) {
+		return fmt.Errorf("%w: already talking", ErrBusy)
+	}
+	defer s.talking.Store(false)
+	frameSamples := int(int64(t.codec.ClockRate) * int64(t.frame) / int64(time.Second))
+	enc, err := s.cfg.NewAudioEncoder(t.codec.MimeType, c.Format(), frameSamples)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrUnsupportedCodec, t.codec.MimeType, err)
+	}
+	defer func() { _ = enc.Close() }()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-t.done:
+			cancel()
+		case <-stop:
+		}
+	}()
+	buf := make([]int16, c.Format().Samples(10*time.Millisecond))
+	for {
+		n, rerr := c.Read(ctx, buf)
+		if n > 0 {
+			frames, err := enc.Encode(buf[:n])
+			if err != nil {
+				return fmt.Errorf("talk: encode: %w", err)
+			}
+			for _, f := range frames {
+				if err := t.track.WriteSample(media.Sample{Data: f, Duration: enc.FrameDuration()}); err != nil {
+					return fmt.Errorf("talk: send: %w", err)
+				}
+			}
+		}
+		switch {
+		case rerr == nil:
+		case errors.Is(rerr, io.EOF):
+			return nil
+		case ctx.Err() != nil:
+			select {
+			case <-t.done:
+				return fmt.Errorf("talk: %w", ErrHangup)
+			default:
+				return nil // released
+			}
+		default:
+			return fmt.Errorf("talk: microphone: %w", rerr)
+		}
+	}
+}
+
+// enableTalk makes the attempt's audio sender available to Talk.
+func (s *Session) enableTalk(p *peer.Peer, plan Plan, done <-chan struct{}) {
+	if plan.Talk == TalkNone || plan.Audio != webrtc.RTPTransceiverDirectionSendrecv {
+		return
+	}
+	track, codec, err := p.TalkTrack()
+	if err != nil {
+		s.log.Info("session: talk unavailable", "err", err)
+		return
+	}
+	frame := plan.TalkFrame
+	if frame <= 0 || strings.EqualFold(codec.MimeType, webrtc.MimeTypeOpus) {
+		frame = 20 * time.Millisecond
+	}
+	s.talk.Store(&talker{track: track, codec: codec, frame: frame, half: plan.Talk == TalkHalf, done: done})
+}
+
+// playAudio decodes a remote audio track into the configured sink until the
+// track ends. Half-duplex devices are muted while we talk.
+func (s *Session) playAudio(tr peer.Track, half bool) error {
+	channels := int(tr.Codec.Channels)
+	if channels == 0 {
+		channels = 1
+	}
+	out := s.cfg.AudioFormat
+	if out.SampleRate == 0 {
+		out = audio.Format{SampleRate: int(tr.Codec.ClockRate), Channels: channels}
+	}
+	dec, err := s.cfg.NewAudioDecoder(tr.Codec.MimeType, int(tr.Codec.ClockRate), channels, out)
+	if err != nil {
+		s.log.Info("session: device audio not played", "codec", tr.Codec.MimeType, "err", err)
+		drain(tr.Remote)
+		return nil
+	}
+	defer func() { _ = dec.Close() }()
+	for {
+		pkt, _, err := tr.Remote.ReadRTP()
+		if err != nil {
+			return nil
+		}
+		pcm, err := dec.Decode(pkt.Payload)
+		if err != nil {
+			s.log.Debug("session: audio decode", "err", err)
+			continue
+		}
+		if len(pcm) == 0 || (half && s.talking.Load()) {
+			continue
+		}
+		s.cfg.Audio.PlayAudio(pcm, out)
+	}
+}
+
+func drain(t *webrtc.TrackRemote) {
+	for {
+		if _, _, err := t.ReadRTP(); err != nil {
+			return
+		}
+	}
+}
