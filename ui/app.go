@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"syscall"
 	"time"
@@ -247,16 +248,24 @@ func (win *window) tick(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	var cpu cpuMeter
+	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case now := <-t.C:
 			pct := cpu.percent()
+			secs := now.Sub(last).Seconds()
+			last = now
 			fyne.Do(func() {
 				win.updateStatus()
+				live, decoded := win.wall.Live(), win.wall.DecodeFPS()
+				paint := win.wall.TakePaintRates(secs)
 				win.status.SetText(fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
-					win.wall.Live(), len(win.wall.entries), win.wall.DecodeFPS(), pct))
+					live, len(win.wall.entries), decoded, pct))
+				minP, avgP := rateSummary(paint)
+				win.log.Info("wall", "live", live, "tiles", len(win.wall.entries), "decode_fps", round1(decoded),
+					"paint_fps_min", round1(minP), "paint_fps_avg", round1(avgP), "cpu_pct", round1(pct))
 			})
 		}
 	}
@@ -276,6 +285,21 @@ func (win *window) shutdown() {
 	win.sidebar.Wait()
 	<-win.done
 }
+
+// rateSummary returns the smallest and the mean of rates (0, 0 for none).
+func rateSummary(rates []float64) (lo, mean float64) {
+	if len(rates) == 0 {
+		return 0, 0
+	}
+	lo = rates[0]
+	for _, r := range rates {
+		lo = min(lo, r)
+		mean += r
+	}
+	return lo, mean / float64(len(rates))
+}
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 // cpuMeter measures this process's CPU use between calls, in percent of
 // one core.

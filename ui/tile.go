@@ -51,6 +51,7 @@ type Tile struct {
 	maxBtn   *widget.Button
 
 	status   session.Status
+	paints   int // pictures shown since the last PaintsSince
 	hovered  bool
 	focused  bool
 	srcW     int
@@ -166,6 +167,14 @@ func (t *Tile) SetTitle(title string) {
 	t.title.Refresh()
 }
 
+// TakePaints returns how many pictures the tile was given since the last
+// call, and resets the count.
+func (t *Tile) TakePaints() int {
+	n := t.paints
+	t.paints = 0
+	return n
+}
+
 // Status returns the state shown.
 func (t *Tile) Status() session.Status { return t.status }
 
@@ -189,6 +198,7 @@ func (t *Tile) SetFrame(f *player.Frame) {
 		t.picture.Show()
 	}
 	t.picture.Refresh()
+	t.paints++
 	if t.hovered {
 		t.updateStats()
 	}

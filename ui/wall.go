@@ -363,6 +363,19 @@ func (w *Wall) DecodeFPS() float64 {
 	return fps
 }
 
+// TakePaintRates returns the pictures per second each visible tile showed
+// over the last secs seconds, and restarts the counts.
+func (w *Wall) TakePaintRates(secs float64) []float64 {
+	var out []float64
+	for _, e := range w.visible() {
+		n := e.tile.TakePaints()
+		if secs > 0 {
+			out = append(out, float64(n)/secs)
+		}
+	}
+	return out
+}
+
 func (w *Wall) changed() {
 	if w.OnChange != nil {
 		w.OnChange()

@@ -19,12 +19,16 @@ func cmdDemo(ctx context.Context, g *globals, args []string, stdout, stderr io.W
 	fs := newFlags(g, "demo")
 	listen := fs.String("listen", "127.0.0.1:0", "address of the demo site's HTTPS API (loopback only)")
 	write := fs.String("write-config", "", "write the config to FILE instead of printing it")
+	cameras := fs.Int("cameras", 4, "number of online cameras, 1 to 16")
 	pos, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
 		return usagef("demo takes no arguments")
+	}
+	if *cameras < 1 || *cameras > 16 {
+		return usagef("--cameras must be 1 to 16")
 	}
 	host, port, err := net.SplitHostPort(*listen)
 	if err != nil {
@@ -33,7 +37,7 @@ func cmdDemo(ctx context.Context, g *globals, args []string, stdout, stderr io.W
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return usagef("--listen must be a loopback address, not %q", host)
 	}
-	site, err := demo.Start(ctx, demo.Config{Listen: host, APIPort: port, Logger: g.log})
+	site, err := demo.Start(ctx, demo.Config{Listen: host, APIPort: port, Cameras: *cameras, Logger: g.log})
 	if err != nil {
 		return fmt.Errorf("demo site: %w", err)
 	}

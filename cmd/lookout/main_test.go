@@ -146,7 +146,7 @@ func TestListDemoJSON(t *testing.T) {
 	want := map[string]listEntry{
 		"demo/cam1": {Source: "demo/cam1", Account: "demo", Kind: "tuya", Type: "camera", Name: "Front door", Online: true, Talk: "full"},
 		"demo/cam4": {Source: "demo/cam4", Account: "demo", Kind: "tuya", Type: "camera", Name: "Yard", Online: true, Talk: "none"},
-		"demo/cam9": {Source: "demo/cam9", Account: "demo", Kind: "tuya", Type: "camera", Name: "Attic (offline)", Online: false, Talk: "none"},
+		"demo/attic": {Source: "demo/attic", Account: "demo", Kind: "tuya", Type: "camera", Name: "Attic (offline)", Online: false, Talk: "none"},
 	}
 	if len(got) != 5 {
 		t.Errorf("%d entries, want the demo's 5 cameras:\n%s", len(got), out)

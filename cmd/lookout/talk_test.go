@@ -115,7 +115,7 @@ func TestTalkErrors(t *testing.T) {
 	}{
 		{"no --in", []string{"--config", cfg, "talk", "demo/cam1"}, 2, "lookout: talk: --in FILE.wav is required"},
 		{"not a wav", []string{"--config", cfg, "talk", "demo/cam1", "--in", notWAV}, 2, "lookout: talk: --in " + notWAV},
-		{"offline", []string{"--config", cfg, "talk", "demo/cam9", "--in", good}, 1, "lookout: talk demo/cam9: device is offline"},
+		{"offline", []string{"--config", cfg, "talk", "demo/attic", "--in", good}, 1, "lookout: talk demo/attic: device is offline"},
 		{"no speaker", []string{"--config", cfg, "talk", "demo/cam4", "--in", good}, 1, "lookout: talk demo/cam4: this device has no speaker\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -571,13 +571,13 @@ func TestCameraRefusals(t *testing.T) {
 
 func TestOfflineCameraNeverAnswers(t *testing.T) {
 	s := startSite(t, Config{Cameras: 1})
-	v := newTestViewer(t, s, "cam9")
+	v := newTestViewer(t, s, "attic")
 	sid := "s" + randomHex(15)
 	if err := v.send(sid, tuya.TypeOffer, tuya.OfferMsg{Mode: "webrtc", SDP: newTestOffer(t), StreamType: streamSub, Auth: v.cfg.Auth}); err != nil {
 		t.Fatal(err)
 	}
 	quiet(t, v, sid)
-	if n := s.Camera("cam9").Offers(); n != 0 {
+	if n := s.Camera("attic").Offers(); n != 0 {
 		t.Fatalf("offline camera saw %d offers", n)
 	}
 }

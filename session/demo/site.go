@@ -53,8 +53,8 @@ type Config struct {
 	TokenExpire time.Duration
 	// Logger receives the site's logs; default discards them.
 	Logger *slog.Logger
-	// Cameras is the number of online cameras, 1 to 8; default 4. One more,
-	// offline device ("cam9") is always listed.
+	// Cameras is the number of online cameras, 1 to 16; default 4. One
+	// more, offline device ("attic") is always listed.
 	Cameras int
 }
 
@@ -66,6 +66,9 @@ type Camera struct {
 	Speaker bool // takes talk audio (call_mode 2)
 }
 
+// maxCameras bounds Config.Cameras (a 4x4 wall).
+const maxCameras = 16
+
 // listenOnlyIndex is the camera (from 0) with no speaker: cam4, "Yard".
 const listenOnlyIndex = 3
 
@@ -74,7 +77,7 @@ var cameraNames = []string{"Front door", "Garage", "Lobby", "Yard", "Porch", "Dr
 
 // Offline device of every site.
 const (
-	offlineID   = "cam9"
+	offlineID   = "attic"
 	offlineName = "Attic (offline)"
 )
 
@@ -127,7 +130,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	if cfg.Cameras <= 0 {
 		cfg.Cameras = 4
 	}
-	cfg.Cameras = min(cfg.Cameras, len(cameraNames))
+	cfg.Cameras = min(cfg.Cameras, maxCameras)
 	host := strings.Trim(cfg.Listen, "[]")
 
 	a, err := newAuthority(time.Now(), host)
@@ -175,7 +178,11 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	}
 	for i := 0; i < cfg.Cameras; i++ {
 		id := "cam" + strconv.Itoa(i+1)
-		c := newCamera(id, cameraNames[i], true, wapi, newFFmpegEncoder, s.log)
+		name := "Camera " + strconv.Itoa(i+1)
+		if i < len(cameraNames) {
+			name = cameraNames[i]
+		}
+		c := newCamera(id, name, true, wapi, newFFmpegEncoder, s.log)
 		// The fourth camera, an outdoor one, has a microphone but no
 		// speaker: webrtc-configs offers it one-way audio only.
 		c.speaker = i != listenOnlyIndex

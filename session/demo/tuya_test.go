@@ -121,7 +121,7 @@ func TestOpenAPIResources(t *testing.T) {
 
 	var devs []deviceResult
 	c.result(c.request(http.MethodGet, "/v1.0/users/"+s.UID()+"/devices", nil, nil), &devs)
-	want := []Camera{{ID: "cam1", Name: "Front door", Online: true}, {ID: "cam2", Name: "Garage", Online: true}, {ID: "cam9", Name: "Attic (offline)"}}
+	want := []Camera{{ID: "cam1", Name: "Front door", Online: true}, {ID: "cam2", Name: "Garage", Online: true}, {ID: "attic", Name: "Attic (offline)"}}
 	if len(devs) != len(want) {
 		t.Fatalf("%d devices, want %d", len(devs), len(want))
 	}
@@ -165,7 +165,7 @@ func TestOpenAPIResources(t *testing.T) {
 	if !schemes["stun"] || !schemes["nat"] || !schemes["turn"] {
 		t.Errorf("ices %+v", cfg.P2PConfig.Ices)
 	}
-	if e := c.request(http.MethodGet, "/v1.0/users/"+s.UID()+"/devices/cam9/webrtc-configs", nil, nil); e.Code != 2001 || e.Msg != "device is offline" {
+	if e := c.request(http.MethodGet, "/v1.0/users/"+s.UID()+"/devices/attic/webrtc-configs", nil, nil); e.Code != 2001 || e.Msg != "device is offline" {
 		t.Errorf("offline device: code %d %q", e.Code, e.Msg)
 	}
 	if e := c.request(http.MethodGet, "/v1.0/users/"+s.UID()+"/devices/nosuch/webrtc-configs", nil, nil); e.Code != 1106 {
@@ -208,7 +208,7 @@ func TestConfigTOML(t *testing.T) {
 			t.Errorf("config lacks %q:\n%s", want, got)
 		}
 	}
-	if cams := s.Cameras(); len(cams) != 2 || cams[0].ID != "cam1" || cams[1].ID != "cam9" || cams[1].Online {
+	if cams := s.Cameras(); len(cams) != 2 || cams[0].ID != "cam1" || cams[1].ID != "attic" || cams[1].Online {
 		t.Errorf("Cameras() = %+v", cams)
 	}
 	if s.Camera("nosuch") != nil {
