@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/assets"
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 )
@@ -44,6 +45,13 @@ type Options struct {
 	OpenDemo    func(ctx context.Context) ([]Account, error)
 	// Size is the initial window size; zero means 1280x720.
 	Size fyne.Size
+	// Sound is the speaker and microphone; their absence disables talk
+	// with the reason shown.
+	Sound Sound
+	// NewAudioDecoder and NewAudioEncoder make the codecs of camera audio
+	// and talk.
+	NewAudioDecoder func(mimeType string, clockRate, channels int, out audio.Format) (session.AudioDecoder, error)
+	NewAudioEncoder func(mimeType string, in audio.Format, frameSamples int) (session.AudioEncoder, error)
 }
 
 // Run opens the window and blocks until it is closed or ctx ends. Every
@@ -79,6 +87,8 @@ func Run(ctx context.Context, opt Options) error {
 
 type window struct {
 	opt     Options
+	mic     *mic
+	router  *router
 	log     *slog.Logger
 	w       fyne.Window
 	a       fyne.App
@@ -110,10 +120,15 @@ func (win *window) factory(accounts []Account) SessionFactory {
 		name, id, _ := strings.Cut(source, "/")
 		for _, a := range accounts {
 			if a.Name == name {
-				return session.Config{
+				cfg := session.Config{
 					Source: source, ID: id, Opener: a.Opener, Quality: q,
 					NewDecoder: win.opt.NewDecoder, Logger: win.log,
-				}, nil
+					NewAudioDecoder: win.opt.NewAudioDecoder, NewAudioEncoder: win.opt.NewAudioEncoder,
+				}
+				if sp := win.opt.Sound.Speaker; sp != nil {
+					cfg.AudioFormat = sp.Format()
+				}
+				return cfg, nil
 			}
 		}
 		return session.Config{}, fmt.Errorf("no account %q in the config", name)
@@ -122,8 +137,22 @@ func (win *window) factory(accounts []Account) SessionFactory {
 
 func (win *window) build(ctx context.Context, accounts []Account) {
 	win.wall = NewWall(ctx, win.factory(accounts), win.log)
+	win.router = newRouter(win.opt.Sound.Speaker)
+	why := ""
+	if win.opt.Sound.OpenMic == nil {
+		why = "no microphone"
+		if win.opt.Sound.Problem != "" {
+			why += " (" + win.opt.Sound.Problem + ")"
+		}
+	} else {
+		win.mic = &mic{open: win.opt.Sound.OpenMic}
+	}
+	win.wall.setSound(win.mic, win.router, why)
 	win.sidebar = NewSidebar(accounts)
-	win.sidebar.OnOpen = func(src, title string) { win.wall.Add(src, title) }
+	win.sidebar.OnOpen = func(src, title string) {
+		win.wall.Add(src, title)
+		win.wall.SetTalk(src, win.sidebar.Talk(src))
+	}
 	win.sidebar.DropTarget = func(p fyne.Position) bool {
 		o := win.wall.Object()
 		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
@@ -148,6 +177,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.sidebar.OnLoaded = func(account string, devs []session.Device) {
 		for _, d := range devs {
 			win.wall.SetTitle(account+"/"+d.ID, d.Name)
+			win.wall.SetTalk(account+"/"+d.ID, d.Talk)
 		}
 	}
 
@@ -219,6 +249,7 @@ func (win *window) fillDefault(ctx context.Context, accounts []Account) {
 					for _, d := range win.sidebar.Devices(a.Name) {
 						if added < n && d.Online && (d.Type == session.TypeCamera || d.Type == session.TypeStream) {
 							win.wall.Add(a.Name+"/"+d.ID, d.Name)
+							win.wall.SetTalk(a.Name+"/"+d.ID, d.Talk)
 							added++
 						}
 					}
@@ -261,8 +292,12 @@ func (win *window) tick(ctx context.Context) {
 				win.updateStatus()
 				live, decoded := win.wall.Live(), win.wall.DecodeFPS()
 				paint := win.wall.TakePaintRates(secs)
-				win.status.SetText(fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
-					live, len(win.wall.entries), decoded, pct))
+				text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
+					live, len(win.wall.entries), decoded, pct)
+				if p := win.opt.Sound.Problem; p != "" {
+					text += " · audio: " + p
+				}
+				win.status.SetText(text)
 				minP, avgP := rateSummary(paint)
 				win.log.Info("wall", "live", live, "tiles", len(win.wall.entries), "decode_fps", round1(decoded),
 					"paint_fps_min", round1(minP), "paint_fps_avg", round1(avgP), "cpu_pct", round1(pct))
@@ -284,6 +319,11 @@ func (win *window) shutdown() {
 	win.wall.Close()
 	win.sidebar.Wait()
 	<-win.done
+	if win.mic != nil {
+		if err := win.mic.close(); err != nil {
+			win.log.Debug("microphone close", "err", err)
+		}
+	}
 }
 
 // rateSummary returns the smallest and the mean of rates (0, 0 for none).

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 )
@@ -15,6 +17,12 @@ import (
 // states to the tile, latest-frame-wins: a frame that arrives while the
 // previous one is still waiting to be painted replaces it.
 type runner struct {
+	source  string
+	mic     *mic
+	router  *router
+	talkMu  sync.Mutex
+	endTalk context.CancelFunc
+	ctx     context.Context // the runner's lifetime, for talks it starts
 	s       *session.Session
 	sink    *player.Latest
 	cancel  context.CancelFunc
@@ -24,13 +32,24 @@ type runner struct {
 	pending atomic.Bool // a paint is queued on the Fyne goroutine
 }
 
-// startRunner starts cfg's session for tile t. cfg.Sink and cfg.OnStatus are
-// set here.
-func startRunner(parent context.Context, cfg session.Config, t *Tile) (*runner, error) {
-	r := &runner{sink: player.NewLatest(), restart: make(chan struct{}, 1)}
+// startRunner starts cfg's session for tile t. cfg.Sink, cfg.OnStatus and
+// cfg.Audio are set here; m and rt may be nil (no microphone, no speaker).
+func startRunner(parent context.Context, cfg session.Config, t *Tile, m *mic, rt *router) (*runner, error) {
+	r := &runner{source: cfg.Source, mic: m, router: rt, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
 	cfg.Sink = r.sink
+	if rt != nil {
+		if sink := rt.sink(cfg.Source); sink != nil {
+			cfg.Audio = sink
+		}
+	}
 	cfg.OnStatus = func(st session.Status) {
-		fyne.Do(func() { t.SetStatus(st) })
+		fyne.Do(func() {
+			// A stopped runner's last states (closed) must not overwrite
+			// those of the runner that replaced it on the same tile.
+			if !r.stopped.Load() {
+				t.SetStatus(st)
+			}
+		})
 	}
 	s, err := session.New(cfg)
 	if err != nil {
@@ -40,10 +59,15 @@ func startRunner(parent context.Context, cfg session.Config, t *Tile) (*runner, 
 	t.ctrl = r
 	ctx, cancel := context.WithCancel(parent)
 	r.cancel = cancel
+	r.ctx = ctx
 	r.wg.Add(2)
 	go func() {
 		defer r.wg.Done()
 		for {
+			select { // a Retry pressed while retrying is spent already
+			case <-r.restart:
+			default:
+			}
 			_ = s.Run(ctx) // failures reach the tile as states
 			select {
 			case <-r.restart: // Retry after a permanent failure
@@ -62,7 +86,9 @@ func startRunner(parent context.Context, cfg session.Config, t *Tile) (*runner, 
 				}
 				fyne.Do(func() {
 					r.pending.Store(false)
-					t.SetFrame(r.sink.Load())
+					if !r.stopped.Load() {
+						t.SetFrame(r.sink.Load())
+					}
 				})
 			case <-ctx.Done():
 				return
@@ -87,6 +113,60 @@ func (r *runner) Stats() player.Stats { return r.s.Stats() }
 // SetOutputSize implements TileControl.
 func (r *runner) SetOutputSize(w, h int) { r.s.SetOutputSize(w, h) }
 
+// StartTalk implements TileControl: the shared microphone goes to this
+// tile's device until StopTalk.
+func (r *runner) StartTalk(ended func(error)) error {
+	if r.mic == nil {
+		return errors.New("no microphone")
+	}
+	r.talkMu.Lock()
+	defer r.talkMu.Unlock()
+	if r.stopped.Load() {
+		return session.ErrClosed
+	}
+	if ok, why := r.s.CanTalk(); !ok {
+		return errors.New(why)
+	}
+	c, err := r.mic.forTalk()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	r.endTalk = cancel
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer cancel()
+		ended(r.s.Talk(ctx, c))
+	}()
+	return nil
+}
+
+// StopTalk implements TileControl.
+func (r *runner) StopTalk() {
+	r.talkMu.Lock()
+	defer r.talkMu.Unlock()
+	if r.endTalk != nil {
+		r.endTalk()
+		r.endTalk = nil
+	}
+}
+
+// MicLevel implements TileControl.
+func (r *runner) MicLevel() audio.Level {
+	if r.mic == nil {
+		return audio.Level{RMSdBFS: audio.FloordBFS, PeakdBFS: audio.FloordBFS, Silent: true}
+	}
+	return r.mic.meter.Last()
+}
+
+// SetMuted implements TileControl.
+func (r *runner) SetMuted(m bool) {
+	if r.router != nil {
+		r.router.setMuted(r.source, m)
+	}
+}
+
 // Live reports whether pictures are arriving.
 func (r *runner) Live() bool { return r.s.Status().State == session.StateLive }
 
@@ -95,6 +175,9 @@ func (r *runner) Stop() {
 	if r.stopped.Swap(true) {
 		return
 	}
+	// A StartTalk holding talkMu has done its wg.Add; later ones see stopped.
+	r.talkMu.Lock()
+	r.talkMu.Unlock() //nolint:staticcheck // an empty critical section is the barrier
 	r.cancel()
 	r.wg.Wait()
 }

@@ -121,6 +121,19 @@ func (s *Sidebar) Devices(account string) []session.Device {
 	return nil
 }
 
+// Talk returns what a source's device takes, as its directory said.
+func (s *Sidebar) Talk(source string) session.Talk {
+	name, id, _ := strings.Cut(source, "/")
+	if n := s.node(name); n != nil {
+		for _, d := range n.devices {
+			if d.ID == id {
+				return d.Talk
+			}
+		}
+	}
+	return session.TalkNone
+}
+
 // Loaded reports whether every account has answered.
 func (s *Sidebar) Loaded() bool {
 	for _, n := range s.accounts {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"image"
 	"image/color"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 )
@@ -23,6 +25,15 @@ type TileControl interface {
 	Retry()
 	Stats() player.Stats
 	SetOutputSize(width, height int)
+	// StartTalk starts sending the microphone; ended is called (from any
+	// goroutine) when the talk stops, with why if it failed.
+	StartTalk(ended func(error)) error
+	// StopTalk stops a talk started with StartTalk.
+	StopTalk()
+	// MicLevel is the level of the microphone audio being sent.
+	MicLevel() audio.Level
+	// SetMuted mutes or unmutes the tile's audio.
+	SetMuted(bool)
 }
 
 // Tile shows one source: its picture when live, otherwise the phase of the
@@ -42,6 +53,7 @@ type Tile struct {
 	border   *canvas.Rectangle
 	picture  *canvas.Image
 	title    *canvas.Text
+	titleBG  *canvas.Rectangle
 	phase    *widget.Label
 	activity *widget.Activity
 	retry    *widget.Button
@@ -49,6 +61,17 @@ type Tile struct {
 	statsBG  *canvas.Rectangle
 	closeBtn *widget.Button
 	maxBtn   *widget.Button
+	talkBtn  *holdButton
+	speaker  *widget.Button
+	level    *widget.ProgressBar
+	talkNote *canvas.Text
+
+	talk      session.Talk // what the device can take
+	talkWhy   string       // why talk is unavailable although the device could
+	talking   bool
+	muted     bool
+	heard     bool
+	talkError string
 
 	status   session.Status
 	paints   int // pictures shown since the last PaintsSince
@@ -79,6 +102,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.picture.Hide()
 	t.title = canvas.NewText(title, color.White)
 	t.title.TextSize = theme.TextSize() * 0.9
+	t.titleBG = canvas.NewRectangle(overlayBG)
 	t.phase = widget.NewLabel("")
 	t.phase.Alignment = fyne.TextAlignCenter
 	t.phase.Wrapping = fyne.TextWrapWord
@@ -107,6 +131,15 @@ func NewTile(title string, ctrl TileControl) *Tile {
 		}
 	})
 	t.maxBtn.Importance = widget.LowImportance
+	t.talkBtn = newHoldButton("Talk", theme.MediaRecordIcon(), t.startTalk, t.stopTalk)
+	t.talkBtn.Hide()
+	t.speaker = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), func() { t.SetMuted(!t.muted) })
+	t.speaker.Importance = widget.LowImportance
+	t.level = widget.NewProgressBar()
+	t.level.TextFormatter = func() string { return "" }
+	t.level.Hide()
+	t.talkNote = canvas.NewText("", color.NRGBA{R: 0xff, G: 0xb0, B: 0x40, A: 0xff})
+	t.talkNote.TextSize = theme.TextSize() * 0.8
 	t.ExtendBaseWidget(t)
 	t.SetStatus(session.Status{State: session.StateIdle})
 	return t
@@ -115,7 +148,8 @@ func NewTile(title string, ctrl TileControl) *Tile {
 // CreateRenderer implements fyne.Widget.
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	middle := container.NewVBox(t.activity, t.phase, container.NewCenter(t.retry))
-	objs := []fyne.CanvasObject{t.bg, t.picture, middle, t.statsBG, t.stats, t.title, t.closeBtn, t.maxBtn, t.border}
+	objs := []fyne.CanvasObject{t.bg, t.picture, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
+		t.speaker, t.talkBtn, t.level, t.talkNote, t.border}
 	return &tileRenderer{t: t, middle: middle, objs: objs}
 }
 
@@ -165,6 +199,157 @@ func (t *Tile) SetTitle(title string) {
 	t.Title = title
 	t.title.Text = title
 	t.title.Refresh()
+}
+
+// SetTalk sets what the device takes (from its account's directory) and,
+// when the window has no microphone, why talk is unavailable.
+func (t *Tile) SetTalk(talk session.Talk, unavailable string) {
+	t.talk, t.talkWhy = talk, unavailable
+	t.updateTalk()
+}
+
+// TalkVisible reports whether the Talk button shows.
+func (t *Tile) TalkVisible() bool { return t.talkBtn.Visible() }
+
+// TalkEnabled reports whether the Talk button can be pressed.
+func (t *Tile) TalkEnabled() bool { return t.talkBtn.Visible() && !t.talkBtn.Disabled() }
+
+// Talking reports whether the tile is sending the microphone.
+func (t *Tile) Talking() bool { return t.talking }
+
+// TalkNote is the text shown about talk (why it is unavailable or failed).
+func (t *Tile) TalkNote() string { return t.talkNote.Text }
+
+func (t *Tile) updateTalk() {
+	switch {
+	case t.talk == "" || t.talk == session.TalkNone:
+		t.talkBtn.Hide()
+		t.talkNote.Text = ""
+	case t.talkWhy != "":
+		t.talkBtn.Show()
+		t.talkBtn.Disable()
+		// The tile has room for the gist; the status bar has the details.
+		short, _, _ := strings.Cut(t.talkWhy, " (")
+		t.talkNote.Text = "talk unavailable: " + short
+	default:
+		t.talkBtn.Show()
+		t.talkBtn.Enable()
+		t.talkNote.Text = t.talkError
+	}
+	t.talkBtn.SetPressed(t.talking)
+	if t.talking {
+		t.level.Show()
+	} else {
+		t.level.Hide()
+	}
+	t.talkNote.Refresh()
+	t.Refresh()
+}
+
+// startTalk begins push-to-talk (Talk button held, or Space down).
+func (t *Tile) startTalk() {
+	if t.talking || !t.TalkEnabled() || t.ctrl == nil {
+		return
+	}
+	t.talkError = ""
+	err := t.ctrl.StartTalk(func(err error) {
+		fyne.Do(func() { t.talkEnded(err) })
+	})
+	if err != nil {
+		t.talkError = "talk failed: " + session.Reason(err)
+		t.updateTalk()
+		return
+	}
+	t.talking = true
+	t.updateTalk()
+	go t.meterWhileTalking()
+}
+
+// stopTalk ends push-to-talk (button or Space released).
+func (t *Tile) stopTalk() {
+	if !t.talking || t.ctrl == nil {
+		return
+	}
+	t.ctrl.StopTalk()
+}
+
+func (t *Tile) talkEnded(err error) {
+	t.talking = false
+	if err != nil {
+		t.talkError = "talk failed: " + session.Reason(err)
+	}
+	t.updateTalk()
+}
+
+// meterWhileTalking moves the mic level bar twenty times a second.
+func (t *Tile) meterWhileTalking() {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for range tick.C {
+		lvl := t.ctrl.MicLevel()
+		still := make(chan bool, 1)
+		fyne.Do(func() {
+			if !t.talking {
+				still <- false
+				return
+			}
+			// -60 dBFS and below shows empty, 0 dBFS full.
+			t.level.SetValue(max(0, min(1, (lvl.RMSdBFS+60)/60)))
+			still <- true
+		})
+		if !<-still {
+			return
+		}
+	}
+}
+
+// SetMuted mutes or unmutes the tile's audio.
+func (t *Tile) SetMuted(m bool) {
+	t.muted = m
+	if t.ctrl != nil {
+		t.ctrl.SetMuted(m)
+	}
+	t.updateSpeaker()
+}
+
+// Muted reports whether the tile's audio is muted.
+func (t *Tile) Muted() bool { return t.muted }
+
+// SetHeard marks the tile whose audio plays (the focused one).
+func (t *Tile) SetHeard(h bool) {
+	t.heard = h
+	t.updateSpeaker()
+}
+
+func (t *Tile) updateSpeaker() {
+	switch {
+	case t.muted:
+		t.speaker.SetIcon(theme.VolumeMuteIcon())
+	case t.heard:
+		t.speaker.SetIcon(theme.VolumeUpIcon())
+	default:
+		t.speaker.SetIcon(theme.VolumeDownIcon())
+	}
+	if t.heard && !t.muted {
+		t.speaker.Importance = widget.HighImportance
+	} else {
+		t.speaker.Importance = widget.LowImportance
+	}
+	t.speaker.Refresh()
+}
+
+// KeyDown starts talking while Space is held on the focused tile.
+func (t *Tile) KeyDown(e *fyne.KeyEvent) {
+	if e.Name == fyne.KeySpace {
+		t.startTalk()
+	}
+}
+
+// KeyUp stops talking when Space is released.
+func (t *Tile) KeyUp(e *fyne.KeyEvent) {
+	if e.Name == fyne.KeySpace {
+		t.stopTalk()
+	}
 }
 
 // TakePaints returns how many pictures the tile was given since the last
@@ -328,6 +513,9 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t.maxBtn.Resize(btn)
 	t.maxBtn.Move(fyne.NewPos(size.Width-2*btn.Width, 0))
 	t.title.Move(fyne.NewPos(pad*2, pad))
+	tsz := t.title.MinSize()
+	t.titleBG.Resize(fyne.NewSize(tsz.Width+pad*4, tsz.Height+pad*2))
+	t.titleBG.Move(fyne.NewPos(0, 0))
 	ms := r.middle.MinSize()
 	w := min(size.Width-4*pad, max(ms.Width, size.Width*0.8))
 	r.middle.Resize(fyne.NewSize(w, ms.Height))
@@ -336,6 +524,18 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t.statsBG.Resize(fyne.NewSize(size.Width, ts.Height+2*pad))
 	t.statsBG.Move(fyne.NewPos(0, size.Height-ts.Height-2*pad))
 	t.stats.Move(fyne.NewPos(pad*2, size.Height-ts.Height-pad))
+	t.speaker.Resize(btn)
+	t.speaker.Move(fyne.NewPos(size.Width-3*btn.Width, 0))
+	tb := t.talkBtn.MinSize()
+	t.talkBtn.Resize(tb)
+	bottom := size.Height - tb.Height - pad
+	if t.stats.Visible() {
+		bottom -= ts.Height + 2*pad
+	}
+	t.talkBtn.Move(fyne.NewPos(size.Width-tb.Width-pad, bottom))
+	t.level.Resize(fyne.NewSize(min(160, size.Width/3), tb.Height/2))
+	t.level.Move(fyne.NewPos(size.Width-tb.Width-2*pad-t.level.Size().Width, bottom+tb.Height/4))
+	t.talkNote.Move(fyne.NewPos(pad*2, bottom+pad))
 	if size != t.lastSize {
 		t.lastSize = size
 		scale := float32(1)
@@ -365,3 +565,56 @@ func (r *tileRenderer) Refresh() {
 
 func (r *tileRenderer) Objects() []fyne.CanvasObject { return r.objs }
 func (r *tileRenderer) Destroy()                     {}
+
+// holdButton is a button that acts while held: press calls onPress,
+// release (or the pointer leaving while pressed) calls onRelease.
+type holdButton struct {
+	widget.Button
+	onPress, onRelease func()
+	held               bool
+}
+
+func newHoldButton(label string, icon fyne.Resource, onPress, onRelease func()) *holdButton {
+	b := &holdButton{onPress: onPress, onRelease: onRelease}
+	b.Text, b.Icon = label, icon
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// SetPressed shows the held state.
+func (b *holdButton) SetPressed(on bool) {
+	if on {
+		b.Importance = widget.DangerImportance
+	} else {
+		b.Importance = widget.MediumImportance
+	}
+	b.Refresh()
+}
+
+// Tapped is handled by MouseDown and MouseUp.
+func (b *holdButton) Tapped(*fyne.PointEvent) {}
+
+// MouseDown implements desktop.Mouseable.
+func (b *holdButton) MouseDown(*desktop.MouseEvent) {
+	if b.Disabled() {
+		return
+	}
+	b.held = true
+	b.onPress()
+}
+
+// MouseUp implements desktop.Mouseable.
+func (b *holdButton) MouseUp(*desktop.MouseEvent) { b.release() }
+
+// MouseOut releases a held button when the pointer leaves it.
+func (b *holdButton) MouseOut() {
+	b.Button.MouseOut()
+	b.release()
+}
+
+func (b *holdButton) release() {
+	if b.held {
+		b.held = false
+		b.onRelease()
+	}
+}

@@ -9,18 +9,51 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 )
 
-// fakeControl stands in for a session behind a tile.
+// fakeControl stands in for a session behind a tile. Its talk ends when
+// StopTalk is called, as a released session.Talk does.
 type fakeControl struct {
 	mu      sync.Mutex
 	retries int
 	w, h    int
+	talks   int
+	stops   int
+	muted   bool
+	ended   func(error)
+	talkErr error
 }
+
+func (f *fakeControl) StartTalk(ended func(error)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.talkErr != nil {
+		return f.talkErr
+	}
+	f.talks++
+	f.ended = ended
+	return nil
+}
+
+func (f *fakeControl) StopTalk() {
+	f.mu.Lock()
+	f.stops++
+	ended := f.ended
+	f.ended = nil
+	f.mu.Unlock()
+	if ended != nil {
+		ended(nil)
+	}
+}
+
+func (f *fakeControl) MicLevel() audio.Level { return audio.Level{RMSdBFS: -30} }
+func (f *fakeControl) SetMuted(m bool)       { f.mu.Lock(); f.muted = m; f.mu.Unlock() }
 
 func (f *fakeControl) Retry() { f.mu.Lock(); f.retries++; f.mu.Unlock() }
 func (f *fakeControl) Stats() player.Stats {
@@ -142,5 +175,109 @@ func TestFitSize(t *testing.T) {
 				t.Fatalf("fitSize = %dx%d, want %dx%d", w, h, tc.wantW, tc.wantH)
 			}
 		})
+	}
+}
+
+func TestSpaceOnFocusedTileTalks(t *testing.T) {
+	test.NewTempApp(t)
+	ctrl := &fakeControl{}
+	tile := NewTile("Front door", ctrl)
+	w := test.NewTempWindow(t, tile)
+	w.Resize(fyne.NewSize(400, 240))
+	tile.SetTalk(session.TalkFull, "")
+	tile.SetStatus(session.Status{State: session.StateLive})
+	if !tile.TalkVisible() || !tile.TalkEnabled() {
+		t.Fatal("a two-way device shows no usable Talk button")
+	}
+	w.Canvas().Focus(tile)
+	focused, ok := w.Canvas().Focused().(desktop.Keyable)
+	if !ok || focused != tile {
+		t.Fatal("the tile does not take key presses when focused")
+	}
+	// Pressing and releasing Space is what the driver delivers as KeyDown
+	// and KeyUp to the focused object.
+	focused.KeyDown(&fyne.KeyEvent{Name: fyne.KeySpace})
+	if !tile.Talking() || ctrl.talks != 1 {
+		t.Fatalf("Space down: talking %v, %d talks started", tile.Talking(), ctrl.talks)
+	}
+	if !tile.level.Visible() {
+		t.Fatal("no mic level bar while talking")
+	}
+	focused.KeyDown(&fyne.KeyEvent{Name: fyne.KeySpace}) // key repeat starts nothing new
+	if ctrl.talks != 1 {
+		t.Fatalf("key repeat started %d talks", ctrl.talks)
+	}
+	focused.KeyUp(&fyne.KeyEvent{Name: fyne.KeySpace})
+	if tile.Talking() || ctrl.stops != 1 {
+		t.Fatalf("Space up: talking %v, %d stops", tile.Talking(), ctrl.stops)
+	}
+	if tile.level.Visible() {
+		t.Fatal("mic level bar still shown after release")
+	}
+	// Holding the Talk button does the same.
+	tile.talkBtn.MouseDown(&desktop.MouseEvent{})
+	if !tile.Talking() {
+		t.Fatal("holding Talk does not talk")
+	}
+	tile.talkBtn.MouseUp(&desktop.MouseEvent{})
+	if tile.Talking() || ctrl.talks != 2 || ctrl.stops != 2 {
+		t.Fatalf("Talk button: talking %v after release, %d talks, %d stops", tile.Talking(), ctrl.talks, ctrl.stops)
+	}
+}
+
+func TestTalkButtonFollowsTheDevice(t *testing.T) {
+	test.NewTempApp(t)
+	for _, tc := range []struct {
+		name            string
+		talk            session.Talk
+		why             string
+		visible, usable bool
+		note            string
+	}{
+		{"listen-only camera", session.TalkNone, "", false, false, ""},
+		{"unknown", "", "", false, false, ""},
+		{"half duplex", session.TalkHalf, "", true, true, ""},
+		{"no microphone", session.TalkFull, "no microphone (alsa: no devices)", true, false, "talk unavailable: no microphone"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tile := NewTile("cam", &fakeControl{})
+			test.NewTempWindow(t, tile)
+			tile.SetTalk(tc.talk, tc.why)
+			if tile.TalkVisible() != tc.visible || tile.TalkEnabled() != tc.usable || tile.TalkNote() != tc.note {
+				t.Fatalf("visible %v usable %v note %q; want %v %v %q", tile.TalkVisible(), tile.TalkEnabled(), tile.TalkNote(), tc.visible, tc.usable, tc.note)
+			}
+			tile.KeyDown(&fyne.KeyEvent{Name: fyne.KeySpace})
+			if tile.Talking() && !tc.usable {
+				t.Fatal("Space talks although talk is unavailable")
+			}
+		})
+	}
+}
+
+func TestTalkRefusedShowsWhy(t *testing.T) {
+	test.NewTempApp(t)
+	ctrl := &fakeControl{talkErr: errors.New("not connected")}
+	tile := NewTile("cam", ctrl)
+	test.NewTempWindow(t, tile)
+	tile.SetTalk(session.TalkFull, "")
+	tile.KeyDown(&fyne.KeyEvent{Name: fyne.KeySpace})
+	if tile.Talking() || tile.TalkNote() != "talk failed: not connected" {
+		t.Fatalf("talking %v, note %q", tile.Talking(), tile.TalkNote())
+	}
+}
+
+func TestMuteAndHeard(t *testing.T) {
+	test.NewTempApp(t)
+	ctrl := &fakeControl{}
+	tile := NewTile("cam", ctrl)
+	test.NewTempWindow(t, tile)
+	tile.SetHeard(true)
+	test.Tap(tile.speaker)
+	if !tile.Muted() || !ctrl.muted {
+		t.Fatal("speaker button does not mute")
+	}
+	test.Tap(tile.speaker)
+	if tile.Muted() || ctrl.muted {
+		t.Fatal("speaker button does not unmute")
 	}
 }

@@ -31,6 +31,7 @@ var Layouts = []string{LayoutAuto, Layout1, Layout2x2, Layout3x3, Layout4x4}
 type SessionFactory func(source string, q session.Quality) (session.Config, error)
 
 type wallEntry struct {
+	talk   session.Talk
 	source string
 	tile   *Tile
 	run    *runner
@@ -52,6 +53,9 @@ type Wall struct {
 	maxed    *wallEntry
 	focused  *wallEntry
 	KeepWarm bool
+	mic      *mic
+	router   *router
+	talkWhy  string // why no tile can talk (no microphone), or ""
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
 	stopping sync.WaitGroup
@@ -106,7 +110,8 @@ func (w *Wall) Add(source, title string) {
 	e.tile = NewTile(title, nil)
 	e.tile.OnClose = func() { w.Remove(source) }
 	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
-	e.tile.OnFocus = func() { w.focused = e }
+	e.tile.OnFocus = func() { w.focus(e) }
+	e.tile.SetTalk(e.talk, w.talkWhy)
 	w.entries = append(w.entries, e)
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()
@@ -131,6 +136,31 @@ func (w *Wall) Remove(source string) {
 		w.apply()
 		w.changed()
 		return
+	}
+}
+
+// setSound gives the wall its speaker routing and microphone; why says why
+// there is no microphone, when there is none.
+func (w *Wall) setSound(m *mic, rt *router, why string) {
+	w.mic, w.router, w.talkWhy = m, rt, why
+}
+
+// focus makes e the focused tile, the one whose audio plays.
+func (w *Wall) focus(e *wallEntry) {
+	w.focused = e
+	if w.router != nil {
+		w.router.setHeard(e.source)
+	}
+	for _, o := range w.entries {
+		o.tile.SetHeard(o == e)
+	}
+}
+
+// SetTalk records what a source's device takes, from its directory.
+func (w *Wall) SetTalk(source string, talk session.Talk) {
+	if i := w.index(source); i >= 0 {
+		w.entries[i].talk = talk
+		w.entries[i].tile.SetTalk(talk, w.talkWhy)
 	}
 }
 
@@ -318,7 +348,7 @@ func (w *Wall) apply() {
 func (w *Wall) start(e *wallEntry, q session.Quality) {
 	cfg, err := w.factory(e.source, q)
 	if err == nil {
-		e.run, err = startRunner(w.ctx, cfg, e.tile)
+		e.run, err = startRunner(w.ctx, cfg, e.tile, w.mic, w.router)
 	}
 	if err != nil {
 		e.tile.SetStatus(session.Status{State: session.StateFailed, Err: err})

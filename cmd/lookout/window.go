@@ -14,6 +14,7 @@ import (
 func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) error {
 	fs := newFlags(g, "lookout")
 	forceDemo := fs.Bool("demo", false, "open the demo site even when a config exists")
+	backend := fs.String("audio", "", "sound system: auto, null (silent devices), none, or a miniaudio backend name")
 	pos, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
@@ -25,7 +26,14 @@ func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) erro
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display: the window needs X11 or Wayland (set DISPLAY, or use a sub-command such as 'lookout list')")
 	}
-	opt := ui.Options{NewDecoder: newDecoder, Logger: g.log, Title: "Lookout", DefaultTiles: 4}
+	opt := ui.Options{NewDecoder: newDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
+		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
+	snd, closeSound := openSound(audioBackend(*backend), g)
+	defer closeSound()
+	opt.Sound = snd
+	if snd.Problem != "" {
+		g.log.Warn("audio", "problem", snd.Problem)
+	}
 	ws, err := openWorkspace(ctx, g, *forceDemo)
 	var ce *configError
 	switch {
