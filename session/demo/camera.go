@@ -90,6 +90,9 @@ type CameraSim struct {
 	log        *slog.Logger
 
 	offers, authRejected, oversizeDropped, maxPayload atomic.Int64
+	// loudAt is when talk audio above loudLevel last started arriving
+	// after ResetLoud (unix nanoseconds; 0 = not yet).
+	loudAt atomic.Int64
 	// expectAuth, when set, replaces auth as what offers must carry.
 	expectAuth atomic.Pointer[string]
 
@@ -173,6 +176,22 @@ func (c *CameraSim) Offers() int64 { return c.offers.Load() }
 // cloud hands out, as a camera re-paired behind the cloud's back would: every
 // offer is then refused with a disconnect.
 func (c *CameraSim) ExpectAuth(auth string) { c.expectAuth.Store(&auth) }
+
+// loudLevel is the sample magnitude LoudAt looks for (about -12 dBFS).
+const loudLevel = 8000
+
+// ResetLoud forgets when loud talk audio arrived, to time the next burst.
+func (c *CameraSim) ResetLoud() { c.loudAt.Store(0) }
+
+// LoudAt returns when talk audio louder than about -12 dBFS first arrived
+// since ResetLoud (decoded, as the camera's speaker would play it), or the
+// zero time.
+func (c *CameraSim) LoudAt() time.Time {
+	if n := c.loudAt.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
 
 // AuthRejected returns the number of offers refused for a wrong auth.
 func (c *CameraSim) AuthRejected() int64 { return c.authRejected.Load() }
@@ -716,6 +735,14 @@ func (v *viewer) readTalk(tr *webrtc.TrackRemote) {
 		}
 		v.cam.appendReceived(pcm)
 		v.echo.Write(pcm)
+		if v.cam.loudAt.Load() == 0 {
+			for _, x := range pcm {
+				if x > loudLevel || x < -loudLevel {
+					v.cam.loudAt.CompareAndSwap(0, time.Now().UnixNano())
+					break
+				}
+			}
+		}
 	}
 }
 
