@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/check"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/demo"
 	"github.com/lookout-app/lookout/session/tuya"
@@ -29,6 +30,8 @@ type account struct {
 	dir        session.Directory
 	opener     session.Opener
 	close      func() error
+	// target gathers the endpoints and ICE servers the pre-check probes.
+	target func(ctx context.Context) (check.Target, error)
 }
 
 // workspace is every account of the config, or the demo site's.
@@ -120,7 +123,10 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 		if err != nil {
 			return nil, err
 		}
-		return &account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close}, nil
+		return &account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close,
+			target: func(ctx context.Context) (check.Target, error) {
+				return tuyaTarget(ctx, c, a.Name, a.Endpoint, tlsCfg)
+			}}, nil
 	default:
 		return nil, fmt.Errorf("accounts of kind %q are not supported by this build yet", a.Kind)
 	}

@@ -50,6 +50,8 @@ commands:
                                       write the first complete picture as PNG or JPEG
   talk SOURCE --in FILE.wav [--out FILE.wav] [--timeout 20s]
                                       send a WAV as talk audio in real time; record the reply
+  check [--json] [--capacity] [--account NAME]... [--no-devices] [--no-network] [--audio null]
+                                      the device and network pre-check
   demo [--listen 127.0.0.1:0] [--write-config FILE]
                                       run the demo site alone until interrupted
 `
@@ -81,6 +83,8 @@ func dispatch(ctx context.Context, g *globals, cmd string, args []string, stdout
 		return cmdList(ctx, g, args, stdout, stderr)
 	case "snapshot":
 		return cmdSnapshot(ctx, g, args, stdout, stderr)
+	case "check":
+		return cmdCheck(ctx, g, args, stdout, stderr)
 	case "talk":
 		return cmdTalk(ctx, g, args, stdout, stderr)
 	case "demo":
@@ -99,6 +103,9 @@ func dispatch(ctx context.Context, g *globals, cmd string, args []string, stdout
 func report(stderr io.Writer, cmd string, err error) int {
 	if err == nil || errors.Is(err, errHelpShown) {
 		return exitOK
+	}
+	if err == errReported {
+		return exitFail
 	}
 	var ue *usageError
 	var ce *configError

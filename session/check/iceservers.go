@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lookout-app/lookout/session/peer"
 	"net"
 	"os"
 	"strconv"
@@ -178,7 +179,7 @@ func (r *runner) turnStep(ctx context.Context, u iceURL) (res stepResult, err er
 		Username:       u.username,
 		Password:       u.password,
 		RTO:            retransmit,
-		LoggerFactory:  pionLogs{log: r.o.Logger},
+		LoggerFactory:  peer.Logs(r.o.Logger),
 	})
 	if err != nil {
 		return stepResult{}, fmt.Errorf("%s: %w", u.raw, err)

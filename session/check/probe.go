@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/lookout-app/lookout/session/peer"
 	"net"
 	"slices"
 	"sort"
@@ -28,7 +29,7 @@ func (r *runner) newAPI() *webrtc.API {
 	// pion waits 2 s before nominating a relay pair, hoping for a direct
 	// one; the probe wants the relay when it restricts itself to it.
 	se.SetRelayAcceptanceMinWait(0)
-	se.LoggerFactory = pionLogs{log: r.o.Logger}
+	se.LoggerFactory = peer.Logs(r.o.Logger)
 	return webrtc.NewAPI(webrtc.WithSettingEngine(se))
 }
 

@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/lookout-app/lookout/session/peer"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,7 +29,6 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lookout-app/lookout/session"
@@ -107,6 +107,8 @@ type Site struct {
 	turnAddr  string
 	turnKey   string
 	cams      []*CameraSim
+
+	wrongTURN atomic.Bool
 
 	closed atomic.Bool
 	wg     sync.WaitGroup
@@ -283,7 +285,15 @@ func (s *Site) startTURN(ctx context.Context) error {
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	srv, err := stunturn.Start(ctx, stunturn.Config{Host: host, Realm: "lookout-demo", RESTSecret: s.turnKey, Logger: s.log})
+	certPEM, keyPEM, err := s.auth.issue(time.Now(), host)
+	if err != nil {
+		return fmt.Errorf("demo: turn certificate: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return fmt.Errorf("demo: turn certificate: %w", err)
+	}
+	srv, err := stunturn.Start(ctx, stunturn.Config{Host: host, Realm: "lookout-demo", RESTSecret: s.turnKey, TLSCert: &cert, Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("demo: turn: %w", err)
 	}
@@ -297,12 +307,27 @@ func (s *Site) startTURN(ctx context.Context) error {
 // with time-limited credentials.
 func (s *Site) iceServers(deviceID string) []iceServer {
 	user, pass := s.turn.RESTCredentials(deviceID, turnTTL)
-	return []iceServer{
+	if s.wrongTURN.Load() {
+		pass = "wrong" + pass
+	}
+	out := []iceServer{
 		{URLs: "stun:" + s.turnAddr},
 		{URLs: "nat:" + s.turnAddr},
-		{URLs: "turn:" + s.turnAddr, Username: user, Credential: pass, TTL: int(turnTTL / time.Second)},
 	}
+	for _, u := range []string{
+		"turn:" + s.turnAddr + "?transport=udp",
+		"turn:" + advertise(s.turn.TCPAddr()) + "?transport=tcp",
+		"turns:" + advertise(s.turn.TLSAddr()) + "?transport=tcp",
+	} {
+		out = append(out, iceServer{URLs: u, Username: user, Credential: pass, TTL: int(turnTTL / time.Second)})
+	}
+	return out
 }
+
+// HandOutWrongTURNCredentials makes webrtc-configs list TURN passwords the
+// TURN server refuses (on) or good ones again (off), as a cloud whose TURN
+// secret was rotated would.
+func (s *Site) HandOutWrongTURNCredentials(on bool) { s.wrongTURN.Store(on) }
 
 // TURN returns the site's STUN/TURN server, to make it lossy or slow.
 func (s *Site) TURN() *stunturn.Server { return s.turn }
@@ -346,7 +371,7 @@ func newWebRTCAPI(host string, log *slog.Logger) (*webrtc.API, error) {
 	}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
-	se.LoggerFactory = slogFactory{log: log}
+	se.LoggerFactory = peer.Logs(log)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }
 
@@ -494,31 +519,4 @@ func randomAlnum(n int) string {
 // real service's auth strings.
 func randomBase64(n int) string {
 	return base64.StdEncoding.EncodeToString(randomBytes(n))
-}
-
-// slogFactory routes pion's logs to slog at debug level.
-type slogFactory struct{ log *slog.Logger }
-
-// NewLogger returns a logger for one pion scope.
-func (f slogFactory) NewLogger(scope string) logging.LeveledLogger {
-	return slogLogger{f.log.With("component", "pion", "scope", scope)}
-}
-
-type slogLogger struct{ log *slog.Logger }
-
-func (l slogLogger) Trace(string)          {}
-func (l slogLogger) Tracef(string, ...any) {}
-func (l slogLogger) Debug(string)          {}
-func (l slogLogger) Debugf(string, ...any) {}
-func (l slogLogger) Info(m string)         { l.log.Debug(m) }
-func (l slogLogger) Infof(f string, a ...any) {
-	l.log.Debug(fmt.Sprintf(f, a...))
-}
-func (l slogLogger) Warn(m string) { l.log.Debug(m) }
-func (l slogLogger) Warnf(f string, a ...any) {
-	l.log.Debug(fmt.Sprintf(f, a...))
-}
-func (l slogLogger) Error(m string) { l.log.Debug(m) }
-func (l slogLogger) Errorf(f string, a ...any) {
-	l.log.Debug(fmt.Sprintf(f, a...))
 }

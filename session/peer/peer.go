@@ -127,7 +127,7 @@ func New(cfg Config) (*Peer, error) {
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("peer: interceptors: %w", err)
 	}
-	se := webrtc.SettingEngine{}
+	se := webrtc.SettingEngine{LoggerFactory: Logs(log)}
 	// Demo cameras and test peers live on 127.0.0.1; pion leaves loopback
 	// candidates out unless asked.
 	se.SetIncludeLoopbackCandidate(true)

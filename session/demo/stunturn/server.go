@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/lookout-app/lookout/session/peer"
 	"log/slog"
 	"net"
 	"strconv"
@@ -136,7 +137,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 	srv, err := turn.NewServer(turn.ServerConfig{
 		Realm:         cfg.Realm,
-		LoggerFactory: pionLogs{log: cfg.Logger},
+		LoggerFactory: peer.Logs(cfg.Logger),
 		AuthHandler: func(ra *turn.RequestAttributes) (string, []byte, bool) {
 			key, ok := s.keyFor(ra.Username)
 			if !ok || ra.Realm != cfg.Realm {

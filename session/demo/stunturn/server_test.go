@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"github.com/lookout-app/lookout/session/peer"
 	"io"
 	"log/slog"
 	"math/big"
@@ -98,7 +99,7 @@ func allocate(t *testing.T, s *Server, transport, user, pass string, roots *x509
 	client, err := turn.NewClient(&turn.ClientConfig{
 		STUNServerAddr: server, TURNServerAddr: server, Conn: conn,
 		Username: user, Password: pass, RTO: 100 * time.Millisecond,
-		LoggerFactory: pionLogs{log: quietLogger()},
+		LoggerFactory: peer.Logs(quietLogger()),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +262,7 @@ func TestSTUNLoss(t *testing.T) {
 
 // relayPair allocates over UDP and returns the relayed conn and a peer
 // socket that the allocation may talk to.
-func relayPair(t *testing.T, s *Server) (relay net.PacketConn, peer net.PacketConn) {
+func relayPair(t *testing.T, s *Server) (relay net.PacketConn, far net.PacketConn) {
 	t.Helper()
 	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
@@ -270,7 +271,7 @@ func relayPair(t *testing.T, s *Server) (relay net.PacketConn, peer net.PacketCo
 	t.Cleanup(func() { _ = conn.Close() })
 	client, err := turn.NewClient(&turn.ClientConfig{
 		TURNServerAddr: s.UDPAddr(), Conn: conn, Username: s.Username(), Password: s.Password(),
-		LoggerFactory: pionLogs{log: quietLogger()},
+		LoggerFactory: peer.Logs(quietLogger()),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -284,29 +285,29 @@ func relayPair(t *testing.T, s *Server) (relay net.PacketConn, peer net.PacketCo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = relay.Close() })
-	peer, err = net.ListenPacket("udp4", "127.0.0.1:0")
+	far, err = net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = peer.Close() })
-	return relay, peer
+	t.Cleanup(func() { _ = far.Close() })
+	return relay, far
 }
 
 func TestRelayDelayAndLoss(t *testing.T) {
 	s := startServer(t, Config{})
-	relay, peer := relayPair(t, s)
+	relay, far := relayPair(t, s)
 	buf := make([]byte, 1500)
 	roundTrip := func() (time.Duration, bool) {
 		start := time.Now()
-		if _, err := relay.WriteTo([]byte("ping"), peer.LocalAddr()); err != nil {
+		if _, err := relay.WriteTo([]byte("ping"), far.LocalAddr()); err != nil {
 			t.Fatal(err)
 		}
-		_ = peer.SetReadDeadline(time.Now().Add(400 * time.Millisecond))
-		_, from, err := peer.ReadFrom(buf)
+		_ = far.SetReadDeadline(time.Now().Add(400 * time.Millisecond))
+		_, from, err := far.ReadFrom(buf)
 		if err != nil {
 			return 0, false
 		}
-		if _, err := peer.WriteTo([]byte("pong"), from); err != nil {
+		if _, err := far.WriteTo([]byte("pong"), from); err != nil {
 			t.Fatal(err)
 		}
 		_ = relay.SetReadDeadline(time.Now().Add(400 * time.Millisecond))

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/lookout-app/lookout/audio/miniaudio"
+	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/check"
+	"github.com/lookout-app/lookout/session/tuya"
+)
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// cmdCheck runs the device and network pre-check and prints the report.
+func cmdCheck(ctx context.Context, g *globals, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(g, "check")
+	asJSON := fs.Bool("json", false, "print the whole report as JSON")
+	capacity := fs.Bool("capacity", false, "measure how many tiles this PC can decode")
+	noDevices := fs.Bool("no-devices", false, "skip microphones and speakers")
+	noNetwork := fs.Bool("no-network", false, "skip the accounts' network checks")
+	backend := fs.String("audio", "", "sound system: auto, null (silent devices) or a miniaudio backend name")
+	var accounts stringList
+	fs.Var(&accounts, "account", "check only this account (repeatable)")
+	pos, err := parseFlags(g, fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("check takes no arguments")
+	}
+	progress := func(step string) { g.log.Info("check", "step", step) }
+	rep := check.Report{OK: true, Codecs: check.CheckCodecs()}
+
+	if !*noDevices {
+		rep.Devices = checkDevices(ctx, audioBackend(*backend), g, progress)
+		rep.OK = rep.OK && devicesUsable(rep.Devices)
+	}
+	if *capacity {
+		c, err := check.MeasureCapacity(ctx, progress)
+		if err != nil {
+			return fmt.Errorf("capacity: %w", err)
+		}
+		rep.Capacity = c
+	}
+	if !*noNetwork {
+		ws, err := openWorkspace(ctx, g, false)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = ws.Close() }()
+		if err := checkNames(ws, accounts); err != nil {
+			return err
+		}
+		for _, a := range ws.accounts {
+			if len(accounts) > 0 && !contains(accounts, a.name) {
+				continue
+			}
+			ar := checkAccount(ctx, a, g)
+			rep.Accounts = append(rep.Accounts, ar)
+			rep.OK = rep.OK && ar.OK
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printReport(stdout, rep)
+	}
+	if !rep.OK {
+		fmt.Fprintln(stderr, "lookout: check: "+firstProblem(rep))
+		return errReported
+	}
+	return nil
+}
+
+// errReported is a failure already printed: exit 1, nothing more.
+var errReported = &silentFailure{}
+
+type silentFailure struct{}
+
+func (*silentFailure) Error() string { return "" }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func checkNames(ws *workspace, names []string) error {
+	for _, n := range names {
+		found := false
+		for _, a := range ws.accounts {
+			found = found || a.name == n
+		}
+		if !found {
+			return usagef("--account %q: no such account in %s", n, ws.path)
+		}
+	}
+	return nil
+}
+
+// checkDevices tests the default microphone and speaker.
+func checkDevices(ctx context.Context, backend string, g *globals, progress func(string)) *check.Devices {
+	mctx, err := miniaudio.Open(backend, g.log)
+	if err != nil {
+		why := oneLine(err.Error())
+		return &check.Devices{
+			Microphones: []check.DeviceResult{{Name: "(none)", Verdict: "no sound system: talk will be unavailable", Detail: why}},
+			Speakers:    []check.DeviceResult{{Name: "(none)", Verdict: "no sound system: camera audio cannot be heard", Detail: why}},
+		}
+	}
+	defer func() { _ = mctx.Close() }()
+	return check.CheckDevices(ctx, mctx, check.DeviceOptions{Progress: progress})
+}
+
+// devicesUsable: a call needs a working default microphone and speaker.
+func devicesUsable(d *check.Devices) bool {
+	ok := func(list []check.DeviceResult) bool {
+		for _, r := range list {
+			if r.OK && (r.Default || len(list) == 1) {
+				return true
+			}
+		}
+		return false
+	}
+	return ok(d.Microphones) && ok(d.Speakers)
+}
+
+// checkAccount probes one account's real endpoints and ICE servers.
+func checkAccount(ctx context.Context, a *account, g *globals) check.AccountReport {
+	start := time.Now()
+	t, err := a.target(ctx)
+	api := check.Step{Name: "api", OK: err == nil, Ms: float64(time.Since(start).Microseconds()) / 1000}
+	if err != nil {
+		api.Detail = session.Reason(err)
+		t = check.Target{Account: a.name, Kind: a.kind}
+	} else {
+		api.Detail = "signed in; configuration and ICE servers fetched"
+	}
+	ar := check.CheckNetwork(ctx, t, check.Options{Logger: g.log,
+		Progress: func(acc, step string) { g.log.Info("check", "account", acc, "step", step) }})
+	ar.Steps = append([]check.Step{api}, ar.Steps...)
+	if err != nil {
+		ar.OK = false
+		ar.Quality = check.QualityDisconnected
+		ar.Verdict = "the service refused us: " + session.Reason(err) + "; fix the account's credentials in the config"
+	}
+	return ar
+}
+
+// tuyaTarget gathers what to probe for a Tuya account: the OpenAPI, the
+// MQTT broker it hands out, and the ICE servers of its first online camera.
+func tuyaTarget(ctx context.Context, c *tuya.Client, name, endpoint string, tlsCfg *tls.Config) (check.Target, error) {
+	t := check.Target{Account: name, Kind: "tuya", HTTPS: []string{endpoint}, TLSConfig: tlsCfg}
+	mc, err := c.MQTTConfig(ctx)
+	if err != nil {
+		return t, err
+	}
+	t.MQTT = []string{mc.URL}
+	devs, err := c.Devices(ctx)
+	if err != nil {
+		return t, err
+	}
+	for _, d := range devs {
+		if !d.Online {
+			continue
+		}
+		wc, err := c.WebRTCConfigs(ctx, d.ID)
+		if err != nil {
+			return t, err
+		}
+		t.ICEServers = wc.P2PConfig.ICEServers()
+		break
+	}
+	return t, nil
+}
+
+func printReport(w io.Writer, rep check.Report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if d := rep.Devices; d != nil {
+		for _, group := range []struct {
+			kind string
+			list []check.DeviceResult
+		}{{"microphone", d.Microphones}, {"speaker", d.Speakers}} {
+			for _, r := range group.list {
+				level := ""
+				if r.LevelDBFS != nil {
+					level = fmt.Sprintf("%.1f dBFS", *r.LevelDBFS)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", group.kind, r.Name, okText(r.OK), level, r.Verdict)
+			}
+		}
+	}
+	if c := rep.Codecs; c != nil {
+		fmt.Fprintf(tw, "codecs\tdecoders\t%s\n", strings.Join(c.Decoders, " "))
+		fmt.Fprintf(tw, "codecs\tencoders\t%s\n", strings.Join(c.Encoders, " "))
+		fmt.Fprintf(tw, "codecs\thardware\t%s\n", strings.Join(c.HWAccel, " "))
+	}
+	if c := rep.Capacity; c != nil {
+		fmt.Fprintf(tw, "capacity\t720p\t%.0f decoded fps\t%d tiles at 720p30\n", c.DecodeFPS720p, c.Tiles720p30)
+		fmt.Fprintf(tw, "capacity\t1080p\t%.0f decoded fps\t%d tiles at 1080p30\n", c.DecodeFPS1080p, c.Tiles1080p30)
+	}
+	for _, a := range rep.Accounts {
+		fmt.Fprintf(tw, "account %s\t%s\tquality %d (%s)\trtt %.1f ms, loss %.1f%%/%.1f%%, %.0f/%.0f kbit/s\t%s\n",
+			a.Account, okText(a.OK), a.Quality, check.QualityName(a.Quality), a.RTTMs, 100*a.LossUp, 100*a.LossDown, a.UpKbps, a.DownKbps, a.Verdict)
+		for _, s := range a.Steps {
+			fmt.Fprintf(tw, "  %s\t%s\t%.1f ms\t%s\n", s.Name, okText(s.OK), s.Ms, s.Detail)
+		}
+	}
+	fmt.Fprintf(tw, "overall\t%s\n", okText(rep.OK))
+	_ = tw.Flush()
+}
+
+func okText(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "FAILED"
+}
+
+// firstProblem names what makes the report unusable, in one line.
+func firstProblem(rep check.Report) string {
+	if d := rep.Devices; d != nil && !devicesUsable(d) {
+		for _, r := range append(append([]check.DeviceResult{}, d.Microphones...), d.Speakers...) {
+			if !r.OK {
+				return r.Name + ": " + r.Verdict
+			}
+		}
+	}
+	for _, a := range rep.Accounts {
+		if !a.OK {
+			return a.Account + ": " + a.Verdict
+		}
+	}
+	return "not everything needed for a call works"
+}

@@ -1,0 +1,52 @@
+package peer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/pion/logging"
+)
+
+// Logs adapts pion's logger factory to slog, one step quieter than pion
+// rates itself: pion warns about routine events (a relay it cannot reach, a
+// stream closed during hang-up), so its warnings are logged at info, its
+// errors at warn, and everything else at debug. Every pion user in Lookout
+// (sessions, the pre-check, the demo site) logs through it.
+func Logs(log *slog.Logger) logging.LoggerFactory {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return pionLogs{log: log}
+}
+
+type pionLogs struct{ log *slog.Logger }
+
+// NewLogger returns a leveled logger for one pion scope.
+func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
+	return pionLogger{log: f.log.With("pion", scope)}
+}
+
+type pionLogger struct{ log *slog.Logger }
+
+func (l pionLogger) emit(level slog.Level, msg string) {
+	l.log.Log(context.Background(), level, msg)
+}
+
+// emitf formats only when the level is enabled: pion traces a lot.
+func (l pionLogger) emitf(level slog.Level, format string, args []any) {
+	if l.log.Enabled(context.Background(), level) {
+		l.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
+	}
+}
+
+func (l pionLogger) Trace(msg string)                  { l.emit(slog.LevelDebug-4, msg) }
+func (l pionLogger) Tracef(format string, args ...any) { l.emitf(slog.LevelDebug-4, format, args) }
+func (l pionLogger) Debug(msg string)                  { l.emit(slog.LevelDebug, msg) }
+func (l pionLogger) Debugf(format string, args ...any) { l.emitf(slog.LevelDebug, format, args) }
+func (l pionLogger) Info(msg string)                   { l.emit(slog.LevelDebug, msg) }
+func (l pionLogger) Infof(format string, args ...any)  { l.emitf(slog.LevelDebug, format, args) }
+func (l pionLogger) Warn(msg string)                   { l.emit(slog.LevelInfo, msg) }
+func (l pionLogger) Warnf(format string, args ...any)  { l.emitf(slog.LevelInfo, format, args) }
+func (l pionLogger) Error(msg string)                  { l.emit(slog.LevelWarn, msg) }
+func (l pionLogger) Errorf(format string, args ...any) { l.emitf(slog.LevelWarn, format, args) }
