@@ -76,7 +76,7 @@ func MeasureCapacity(ctx context.Context, progress func(step string)) (*Capacity
 		if err != nil {
 			return nil, err
 		}
-		*r.fps = roundTenth(fps)
+		*r.fps = round1(fps)
 		*r.tiles = Tiles(fps, cores)
 	}
 	return c, nil
@@ -107,10 +107,11 @@ func Tiles(fps float64, cores int) int {
 }
 
 // CapacityClip returns frames pictures of the demo site's moving test
-// picture at w x h, encoded at 30 fps with ffmpeg.NewH264Encoder (libx264
-// constrained baseline, a keyframe every 2 s, about 0.07 bit per pixel: 2
-// Mbit/s at 720p, 4.4 at 1080p, like a camera's main stream), as one
-// Annex-B H.264 stream. The clip is the same on every call. Written to a
+// picture at w x h, with a light sensor-like grain so that it costs what a
+// camera's picture costs, encoded at 30 fps with ffmpeg.NewH264Encoder
+// (libx264 constrained baseline, a keyframe every 2 s, about 0.07 bit per
+// pixel: 1.9 Mbit/s at 720p, 4.4 at 1080p, like a camera's main stream), as
+// one Annex-B H.264 stream. The clip is the same on every call. Written to a
 // file, it lets the ffmpeg CLI be compared with MeasureCapacity:
 //
 //	ffmpeg -benchmark -i clip.h264 -vf scale=640:360 -pix_fmt rgba -f null -
@@ -141,7 +142,9 @@ func clipAUs(ctx context.Context, w, h, frames int) ([][]byte, error) {
 			return nil, err
 		}
 		t := capacityEpoch.Add(time.Duration(i) * time.Second / CapacityFPS)
-		out, err := enc.Encode(demo.NewPicture(w, h, "capacity", t, int64(i)), i == 0)
+		img := demo.NewPicture(w, h, "capacity", t, int64(i))
+		addGrain(img.Y, uint64(i)+1)
+		out, err := enc.Encode(img, i == 0)
 		if err != nil {
 			return nil, fmt.Errorf("check: capacity clip: %w", err)
 		}
@@ -152,6 +155,25 @@ func clipAUs(ctx context.Context, w, h, frames int) ([][]byte, error) {
 	}
 	return aus, nil
 }
+
+// addGrain adds deterministic noise of up to ±grainAmplitude to luma
+// samples, like a camera sensor's: without it the test picture's flat areas
+// cost the encoder almost nothing, and the decoder far less than a real
+// camera's stream of the same bitrate.
+func addGrain(y []byte, seed uint64) {
+	s := seed*0x9e3779b97f4a7c15 | 1
+	for i, v := range y {
+		// xorshift64
+		s ^= s << 13
+		s ^= s >> 7
+		s ^= s << 17
+		n := int(s%(2*grainAmplitude+1)) - grainAmplitude
+		y[i] = byte(max(16, min(235, int(v)+n)))
+	}
+}
+
+// grainAmplitude is the largest luma change addGrain makes.
+const grainAmplitude = 3
 
 // decodeFPS decodes aus over and over (the first is a keyframe with its
 // parameter sets, so each pass starts clean) for at least window and at

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"strings"
 	"time"
@@ -358,5 +359,5 @@ func concat(lists ...[]string) []string {
 	return out
 }
 
-func round1(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
-func round4(v float64) float64 { return float64(int64(v*10000+0.5)) / 10000 }
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
+func round4(v float64) float64 { return math.Round(v*10000) / 10000 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -86,7 +85,7 @@ const (
 // silence).
 func MicVerdict(name string, isDefault bool, pcm []int16, f audio.Format) DeviceResult {
 	lv := audio.Measure(pcm, f.Channels)
-	rms := roundTenth(lv.RMSdBFS)
+	rms := round1(lv.RMSdBFS)
 	r := DeviceResult{Name: name, Default: isDefault, LevelDBFS: &rms}
 	var notes []string
 	if len(pcm) == 0 {
@@ -102,7 +101,7 @@ func MicVerdict(name string, isDefault bool, pcm []int16, f audio.Format) Device
 		r.Verdict = fmt.Sprintf("very low level (%.1f dBFS): move closer or raise the input gain", rms)
 	default:
 		r.OK = true
-		r.Verdict = fmt.Sprintf("working: level %.1f dBFS, peak %.1f dBFS", rms, roundTenth(lv.PeakdBFS))
+		r.Verdict = fmt.Sprintf("working: level %.1f dBFS, peak %.1f dBFS", rms, round1(lv.PeakdBFS))
 	}
 	if lv.DualMono && !lv.Silent {
 		notes = append(notes, fmt.Sprintf("all %d channels carry the same signal: a mono microphone carried as stereo", f.Channels))
@@ -382,7 +381,7 @@ func CheckDevices(ctx context.Context, a AudioDevices, o DeviceOptions) *Devices
 
 // none is the entry standing for a kind of device that was not found.
 func none(verdict string, err error) DeviceResult {
-	r := DeviceResult{Name: "none", Verdict: verdict}
+	r := DeviceResult{Name: "(none)", Verdict: verdict}
 	if err != nil {
 		r.Detail = err.Error()
 	}
@@ -528,7 +527,3 @@ func noteChanges(ctx context.Context, a AudioDevices, results []DeviceResult, be
 	}
 	return results
 }
-
-// roundTenth rounds x to one decimal, halves away from zero (negative
-// levels included).
-func roundTenth(x float64) float64 { return math.Round(x*10) / 10 }
