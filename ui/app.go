@@ -23,6 +23,7 @@ import (
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/check"
 )
 
 // AppID is the application id of FyneApp.toml.
@@ -45,9 +46,11 @@ type Options struct {
 	OpenDemo    func(ctx context.Context) ([]Account, error)
 	// Size is the initial window size; zero means 1280x720.
 	Size fyne.Size
-	// Sound is the speaker and microphone; their absence disables talk
-	// with the reason shown.
-	Sound Sound
+	// Audio is the sound system (nil: none, AudioProblem says why); the
+	// window opens the speaker and microphone chosen in the pre-check, or
+	// the default ones. Their absence disables talk with the reason shown.
+	Audio        check.AudioDevices
+	AudioProblem string
 	// NewAudioDecoder and NewAudioEncoder make the codecs of camera audio
 	// and talk.
 	NewAudioDecoder func(mimeType string, clockRate, channels int, out audio.Format) (session.AudioDecoder, error)
@@ -86,17 +89,17 @@ func Run(ctx context.Context, opt Options) error {
 }
 
 type window struct {
-	opt     Options
-	mic     *mic
-	router  *router
-	log     *slog.Logger
-	w       fyne.Window
-	a       fyne.App
-	wall    *Wall
-	sidebar *Sidebar
-	status  *widget.Label
-	pageLbl *widget.Label
-	done    chan struct{}
+	opt      Options
+	accounts []Account
+	snd      *sound
+	log      *slog.Logger
+	w        fyne.Window
+	a        fyne.App
+	wall     *Wall
+	sidebar  *Sidebar
+	status   *widget.Label
+	pageLbl  *widget.Label
+	done     chan struct{}
 }
 
 func (win *window) showConfigError(ctx context.Context) {
@@ -125,9 +128,7 @@ func (win *window) factory(accounts []Account) SessionFactory {
 					NewDecoder: win.opt.NewDecoder, Logger: win.log,
 					NewAudioDecoder: win.opt.NewAudioDecoder, NewAudioEncoder: win.opt.NewAudioEncoder,
 				}
-				if sp := win.opt.Sound.Speaker; sp != nil {
-					cfg.AudioFormat = sp.Format()
-				}
+				cfg.AudioFormat = SpeakerFormat
 				return cfg, nil
 			}
 		}
@@ -136,18 +137,9 @@ func (win *window) factory(accounts []Account) SessionFactory {
 }
 
 func (win *window) build(ctx context.Context, accounts []Account) {
+	win.accounts = accounts
 	win.wall = NewWall(ctx, win.factory(accounts), win.log)
-	win.router = newRouter(win.opt.Sound.Speaker)
-	why := ""
-	if win.opt.Sound.OpenMic == nil {
-		why = "no microphone"
-		if win.opt.Sound.Problem != "" {
-			why += " (" + win.opt.Sound.Problem + ")"
-		}
-	} else {
-		win.mic = &mic{open: win.opt.Sound.OpenMic}
-	}
-	win.wall.setSound(win.mic, win.router, why)
+
 	win.sidebar = NewSidebar(accounts)
 	win.sidebar.OnOpen = func(src, title string) {
 		win.wall.Add(src, title)
@@ -163,6 +155,8 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	if err != nil {
 		win.log.Warn("wall state unreadable; starting afresh", "err", err)
 	}
+	win.snd = newSound(win.opt.Audio, win.opt.AudioProblem, st.Speaker, st.Microphone)
+	win.wall.setSound(win.snd)
 	if found && st.Layout != "" {
 		win.wall.mode = st.Layout
 	}
@@ -192,7 +186,8 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		win.saveState()
 	})
 	warm.SetChecked(st.KeepWarm)
-	toolbar := container.NewHBox(widget.NewLabel("Layout"), layoutSel, prev, win.pageLbl, next, warm)
+	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
+	toolbar := container.NewHBox(widget.NewLabel("Layout"), layoutSel, prev, win.pageLbl, next, warm, precheck)
 	win.status = widget.NewLabel("")
 	split := container.NewHSplit(win.sidebar.Object(), container.NewBorder(toolbar, nil, nil, nil, win.wall.Object()))
 	split.Offset = 0.2
@@ -267,7 +262,8 @@ func (win *window) saveState() {
 	if win.opt.StatePath == "" || win.wall == nil {
 		return
 	}
-	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.Sources(), KeepWarm: win.wall.KeepWarm}
+	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.Sources(), KeepWarm: win.wall.KeepWarm,
+		Speaker: win.snd.speakerID, Microphone: win.snd.micID}
 	if err := SaveState(win.opt.StatePath, st); err != nil {
 		win.log.Warn("cannot save the wall layout", "file", win.opt.StatePath, "err", err)
 	}
@@ -294,7 +290,7 @@ func (win *window) tick(ctx context.Context) {
 				paint := win.wall.TakePaintRates(secs)
 				text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
 					live, len(win.wall.entries), decoded, pct)
-				if p := win.opt.Sound.Problem; p != "" {
+				if p := win.snd.problem; p != "" {
 					text += " · audio: " + p
 				}
 				win.status.SetText(text)
@@ -319,11 +315,7 @@ func (win *window) shutdown() {
 	win.wall.Close()
 	win.sidebar.Wait()
 	<-win.done
-	if win.mic != nil {
-		if err := win.mic.close(); err != nil {
-			win.log.Debug("microphone close", "err", err)
-		}
-	}
+	win.snd.close()
 }
 
 // rateSummary returns the smallest and the mean of rates (0, 0 for none).

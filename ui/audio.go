@@ -3,29 +3,108 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/check"
 )
 
-// Sound is the window's audio: one speaker that plays the heard tile, one
-// microphone shared by push-to-talk. Either may be missing; the reason is
-// then shown instead of the control.
-type Sound struct {
-	// Speaker plays the heard tile's audio; nil when there is none.
-	Speaker audio.Player
-	// OpenMic opens the microphone on first use; nil when there is none.
-	OpenMic func() (audio.Capturer, error)
-	// Problem says why Speaker or OpenMic is missing.
-	Problem string
+// SpeakerFormat and MicFormat are the formats the window opens its
+// speaker and microphone in; sessions decode camera audio to SpeakerFormat.
+var (
+	SpeakerFormat = audio.Format{SampleRate: 48000, Channels: 2}
+	MicFormat     = audio.Format{SampleRate: 48000, Channels: 1}
+)
+
+// Watcher is implemented by sound systems that notice devices coming and
+// going (miniaudio polls); stop waits for the watch to end.
+type Watcher interface {
+	Watch(interval time.Duration, onChange func(capture, playback []audio.DeviceInfo)) (stop func())
+}
+
+// sound owns the window's speaker and microphone on the chosen devices.
+type sound struct {
+	devs      check.AudioDevices // nil: no sound system
+	problem   string             // why there is no sound system, or a device problem
+	speakerID string
+	micID     string
+	speaker   audio.Player
+	router    *router
+	mic       *mic
+}
+
+// newSound opens the chosen (or default) speaker and prepares the
+// microphone. Problems are kept in problem, never fatal.
+func newSound(devs check.AudioDevices, problem, speakerID, micID string) *sound {
+	s := &sound{devs: devs, problem: problem, router: newRouter(nil)}
+	s.use(speakerID, micID)
+	return s
+}
+
+// use switches to the given devices ("" for the default ones).
+func (s *sound) use(speakerID, micID string) {
+	if s.devs == nil {
+		return
+	}
+	if s.speaker != nil {
+		_ = s.speaker.Close()
+		s.speaker = nil
+	}
+	if s.mic != nil {
+		_ = s.mic.close()
+	}
+	s.speakerID, s.micID = speakerID, micID
+	var problems []string
+	capture, playback, err := s.devs.Devices()
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(playback) == 0 {
+		problems = append(problems, "no speaker")
+	} else if sp, err := s.devs.OpenPlayback(speakerID, SpeakerFormat); err != nil {
+		problems = append(problems, "speaker: "+err.Error())
+	} else {
+		s.speaker = sp
+	}
+	s.router.setSpeaker(s.speaker)
+	if len(capture) == 0 {
+		problems = append(problems, "no microphone")
+		s.mic = nil
+	} else {
+		devs, id := s.devs, micID
+		s.mic = &mic{open: func() (audio.Capturer, error) { return devs.OpenCapture(id, MicFormat) }}
+	}
+	s.problem = strings.Join(problems, "; ")
+}
+
+// talkProblem says why no tile can talk, or "".
+func (s *sound) talkProblem() string {
+	if s.mic != nil {
+		return ""
+	}
+	if s.problem != "" {
+		return "no microphone (" + s.problem + ")"
+	}
+	return "no microphone"
+}
+
+func (s *sound) close() {
+	if s.speaker != nil {
+		_ = s.speaker.Close()
+	}
+	if s.mic != nil {
+		_ = s.mic.close()
+	}
 }
 
 // router sends each tile's decoded audio to the speaker when that tile is
 // the heard one and not muted. Sessions call it from their goroutines.
 type router struct {
-	speaker audio.Player
 	mu      sync.Mutex
+	speaker audio.Player
 	heard   string
 	muted   map[string]bool
 }
@@ -35,11 +114,13 @@ func newRouter(speaker audio.Player) *router {
 }
 
 // sink returns the session audio sink of a source.
-func (r *router) sink(source string) session.AudioSink {
-	if r.speaker == nil {
-		return nil
-	}
-	return routeSink{r: r, source: source}
+func (r *router) sink(source string) session.AudioSink { return routeSink{r: r, source: source} }
+
+// setSpeaker switches the speaker (nil: none).
+func (r *router) setSpeaker(p audio.Player) {
+	r.mu.Lock()
+	r.speaker = p
+	r.mu.Unlock()
 }
 
 func (r *router) setHeard(source string) {
@@ -68,10 +149,11 @@ type routeSink struct {
 // PlayAudio implements session.AudioSink; the speaker's Write never blocks.
 func (s routeSink) PlayAudio(pcm []int16, _ audio.Format) {
 	s.r.mu.Lock()
-	on := s.r.heard == s.source && !s.r.muted[s.source]
+	sp := s.r.speaker
+	on := sp != nil && s.r.heard == s.source && !s.r.muted[s.source]
 	s.r.mu.Unlock()
 	if on {
-		_, _ = s.r.speaker.Write(pcm)
+		_, _ = sp.Write(pcm)
 	}
 }
 

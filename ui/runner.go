@@ -18,9 +18,9 @@ import (
 // previous one is still waiting to be painted replaces it.
 type runner struct {
 	source  string
-	mic     *mic
-	router  *router
+	snd     *sound
 	talkMu  sync.Mutex
+	talkMic *mic // the microphone of the talk in progress
 	endTalk context.CancelFunc
 	ctx     context.Context // the runner's lifetime, for talks it starts
 	s       *session.Session
@@ -33,14 +33,12 @@ type runner struct {
 }
 
 // startRunner starts cfg's session for tile t. cfg.Sink, cfg.OnStatus and
-// cfg.Audio are set here; m and rt may be nil (no microphone, no speaker).
-func startRunner(parent context.Context, cfg session.Config, t *Tile, m *mic, rt *router) (*runner, error) {
-	r := &runner{source: cfg.Source, mic: m, router: rt, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
+// cfg.Audio are set here; snd may be nil (no sound at all).
+func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound) (*runner, error) {
+	r := &runner{source: cfg.Source, snd: snd, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
 	cfg.Sink = r.sink
-	if rt != nil {
-		if sink := rt.sink(cfg.Source); sink != nil {
-			cfg.Audio = sink
-		}
+	if snd != nil {
+		cfg.Audio = snd.router.sink(cfg.Source)
 	}
 	cfg.OnStatus = func(st session.Status) {
 		fyne.Do(func() {
@@ -116,9 +114,10 @@ func (r *runner) SetOutputSize(w, h int) { r.s.SetOutputSize(w, h) }
 // StartTalk implements TileControl: the shared microphone goes to this
 // tile's device until StopTalk.
 func (r *runner) StartTalk(ended func(error)) error {
-	if r.mic == nil {
+	if r.snd == nil || r.snd.mic == nil {
 		return errors.New("no microphone")
 	}
+	m := r.snd.mic
 	r.talkMu.Lock()
 	defer r.talkMu.Unlock()
 	if r.stopped.Load() {
@@ -127,12 +126,12 @@ func (r *runner) StartTalk(ended func(error)) error {
 	if ok, why := r.s.CanTalk(); !ok {
 		return errors.New(why)
 	}
-	c, err := r.mic.forTalk()
+	c, err := m.forTalk()
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
-	r.endTalk = cancel
+	r.endTalk, r.talkMic = cancel, m
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
@@ -154,16 +153,19 @@ func (r *runner) StopTalk() {
 
 // MicLevel implements TileControl.
 func (r *runner) MicLevel() audio.Level {
-	if r.mic == nil {
+	r.talkMu.Lock()
+	m := r.talkMic
+	r.talkMu.Unlock()
+	if m == nil {
 		return audio.Level{RMSdBFS: audio.FloordBFS, PeakdBFS: audio.FloordBFS, Silent: true}
 	}
-	return r.mic.meter.Last()
+	return m.meter.Last()
 }
 
 // SetMuted implements TileControl.
 func (r *runner) SetMuted(m bool) {
-	if r.router != nil {
-		r.router.setMuted(r.source, m)
+	if r.snd != nil {
+		r.snd.router.setMuted(r.source, m)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/check"
 )
 
 // Account is one configured account as the window shows it.
@@ -23,6 +24,8 @@ type Account struct {
 	Name, Kind string
 	Directory  session.Directory
 	Opener     session.Opener
+	// Target gathers what the pre-check probes for this account.
+	Target func(ctx context.Context) (check.Target, error)
 }
 
 type accountNode struct {

@@ -17,6 +17,10 @@ type WallState struct {
 	Page     int      `json:"page"`
 	Sources  []string `json:"sources"`
 	KeepWarm bool     `json:"keep_hidden_warm"`
+	// Speaker and Microphone are the devices chosen in the pre-check;
+	// empty means the system's default.
+	Speaker    string `json:"speaker,omitempty"`
+	Microphone string `json:"microphone,omitempty"`
 }
 
 // LoadState reads the state file; a missing file returns ok=false.

@@ -2,9 +2,9 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 	"image"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"

@@ -53,9 +53,7 @@ type Wall struct {
 	maxed    *wallEntry
 	focused  *wallEntry
 	KeepWarm bool
-	mic      *mic
-	router   *router
-	talkWhy  string // why no tile can talk (no microphone), or ""
+	snd      *sound // nil in tests without sound
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
 	stopping sync.WaitGroup
@@ -111,7 +109,7 @@ func (w *Wall) Add(source, title string) {
 	e.tile.OnClose = func() { w.Remove(source) }
 	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
 	e.tile.OnFocus = func() { w.focus(e) }
-	e.tile.SetTalk(e.talk, w.talkWhy)
+	e.tile.SetTalk(e.talk, w.talkWhy())
 	w.entries = append(w.entries, e)
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()
@@ -139,17 +137,28 @@ func (w *Wall) Remove(source string) {
 	}
 }
 
-// setSound gives the wall its speaker routing and microphone; why says why
-// there is no microphone, when there is none.
-func (w *Wall) setSound(m *mic, rt *router, why string) {
-	w.mic, w.router, w.talkWhy = m, rt, why
+// setSound gives the wall the window's speaker and microphone; call it
+// again after they change, to update the tiles' Talk buttons.
+func (w *Wall) setSound(snd *sound) {
+	w.snd = snd
+	for _, e := range w.entries {
+		e.tile.SetTalk(e.talk, w.talkWhy())
+	}
+}
+
+// talkWhy says why no tile can talk (no microphone), or "".
+func (w *Wall) talkWhy() string {
+	if w.snd == nil {
+		return "no sound system"
+	}
+	return w.snd.talkProblem()
 }
 
 // focus makes e the focused tile, the one whose audio plays.
 func (w *Wall) focus(e *wallEntry) {
 	w.focused = e
-	if w.router != nil {
-		w.router.setHeard(e.source)
+	if w.snd != nil {
+		w.snd.router.setHeard(e.source)
 	}
 	for _, o := range w.entries {
 		o.tile.SetHeard(o == e)
@@ -160,7 +169,7 @@ func (w *Wall) focus(e *wallEntry) {
 func (w *Wall) SetTalk(source string, talk session.Talk) {
 	if i := w.index(source); i >= 0 {
 		w.entries[i].talk = talk
-		w.entries[i].tile.SetTalk(talk, w.talkWhy)
+		w.entries[i].tile.SetTalk(talk, w.talkWhy())
 	}
 }
 
@@ -348,7 +357,7 @@ func (w *Wall) apply() {
 func (w *Wall) start(e *wallEntry, q session.Quality) {
 	cfg, err := w.factory(e.source, q)
 	if err == nil {
-		e.run, err = startRunner(w.ctx, cfg, e.tile, w.mic, w.router)
+		e.run, err = startRunner(w.ctx, cfg, e.tile, w.snd)
 	}
 	if err != nil {
 		e.tile.SetStatus(session.Status{State: session.StateFailed, Err: err})

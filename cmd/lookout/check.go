@@ -8,10 +8,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/lookout-app/lookout/audio/miniaudio"
-	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/check"
 	"github.com/lookout-app/lookout/session/tuya"
 )
@@ -39,19 +37,17 @@ func cmdCheck(ctx context.Context, g *globals, args []string, stdout, stderr io.
 	if len(pos) != 0 {
 		return usagef("check takes no arguments")
 	}
-	progress := func(step string) { g.log.Info("check", "step", step) }
-	rep := check.Report{OK: true, Codecs: check.CheckCodecs()}
-
+	o := check.RunOptions{Capacity: *capacity, Logger: g.log,
+		Progress: func(step string) { g.log.Info("check", "step", step) },
+		Network: check.Options{Logger: g.log, Progress: func(acc, step string) { g.log.Info("check", "account", acc, "step", step) }}}
 	if !*noDevices {
-		rep.Devices = checkDevices(ctx, audioBackend(*backend), g, progress)
-		rep.OK = rep.OK && devicesUsable(rep.Devices)
-	}
-	if *capacity {
-		c, err := check.MeasureCapacity(ctx, progress)
+		mctx, err := miniaudio.Open(audioBackend(*backend), g.log)
 		if err != nil {
-			return fmt.Errorf("capacity: %w", err)
+			o.DevicesProblem = oneLine(err.Error())
+		} else {
+			defer func() { _ = mctx.Close() }()
+			o.Devices = mctx
 		}
-		rep.Capacity = c
 	}
 	if !*noNetwork {
 		ws, err := openWorkspace(ctx, g, false)
@@ -63,14 +59,12 @@ func cmdCheck(ctx context.Context, g *globals, args []string, stdout, stderr io.
 			return err
 		}
 		for _, a := range ws.accounts {
-			if len(accounts) > 0 && !contains(accounts, a.name) {
-				continue
+			if len(accounts) == 0 || contains(accounts, a.name) {
+				o.Accounts = append(o.Accounts, check.Account{Name: a.name, Kind: a.kind, Target: a.target})
 			}
-			ar := checkAccount(ctx, a, g)
-			rep.Accounts = append(rep.Accounts, ar)
-			rep.OK = rep.OK && ar.OK
 		}
 	}
+	rep := check.Run(ctx, o)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -81,7 +75,7 @@ func cmdCheck(ctx context.Context, g *globals, args []string, stdout, stderr io.
 		printReport(stdout, rep)
 	}
 	if !rep.OK {
-		fmt.Fprintln(stderr, "lookout: check: "+firstProblem(rep))
+		fmt.Fprintln(stderr, "lookout: check: "+rep.FirstProblem())
 		return errReported
 	}
 	return nil
@@ -116,54 +110,8 @@ func checkNames(ws *workspace, names []string) error {
 	return nil
 }
 
-// checkDevices tests the default microphone and speaker.
-func checkDevices(ctx context.Context, backend string, g *globals, progress func(string)) *check.Devices {
-	mctx, err := miniaudio.Open(backend, g.log)
-	if err != nil {
-		why := oneLine(err.Error())
-		return &check.Devices{
-			Microphones: []check.DeviceResult{{Name: "(none)", Verdict: "no sound system: talk will be unavailable", Detail: why}},
-			Speakers:    []check.DeviceResult{{Name: "(none)", Verdict: "no sound system: camera audio cannot be heard", Detail: why}},
-		}
-	}
-	defer func() { _ = mctx.Close() }()
-	return check.CheckDevices(ctx, mctx, check.DeviceOptions{Progress: progress})
-}
 
-// devicesUsable: a call needs a working default microphone and speaker.
-func devicesUsable(d *check.Devices) bool {
-	ok := func(list []check.DeviceResult) bool {
-		for _, r := range list {
-			if r.OK && (r.Default || len(list) == 1) {
-				return true
-			}
-		}
-		return false
-	}
-	return ok(d.Microphones) && ok(d.Speakers)
-}
 
-// checkAccount probes one account's real endpoints and ICE servers.
-func checkAccount(ctx context.Context, a *account, g *globals) check.AccountReport {
-	start := time.Now()
-	t, err := a.target(ctx)
-	api := check.Step{Name: "api", OK: err == nil, Ms: float64(time.Since(start).Microseconds()) / 1000}
-	if err != nil {
-		api.Detail = session.Reason(err)
-		t = check.Target{Account: a.name, Kind: a.kind}
-	} else {
-		api.Detail = "signed in; configuration and ICE servers fetched"
-	}
-	ar := check.CheckNetwork(ctx, t, check.Options{Logger: g.log,
-		Progress: func(acc, step string) { g.log.Info("check", "account", acc, "step", step) }})
-	ar.Steps = append([]check.Step{api}, ar.Steps...)
-	if err != nil {
-		ar.OK = false
-		ar.Quality = check.QualityDisconnected
-		ar.Verdict = "the service refused us: " + session.Reason(err) + "; fix the account's credentials in the config"
-	}
-	return ar
-}
 
 // tuyaTarget gathers what to probe for a Tuya account: the OpenAPI, the
 // MQTT broker it hands out, and the ICE servers of its first online camera.
@@ -235,19 +183,3 @@ func okText(ok bool) string {
 	return "FAILED"
 }
 
-// firstProblem names what makes the report unusable, in one line.
-func firstProblem(rep check.Report) string {
-	if d := rep.Devices; d != nil && !devicesUsable(d) {
-		for _, r := range append(append([]check.DeviceResult{}, d.Microphones...), d.Speakers...) {
-			if !r.OK {
-				return r.Name + ": " + r.Verdict
-			}
-		}
-	}
-	for _, a := range rep.Accounts {
-		if !a.OK {
-			return a.Account + ": " + a.Verdict
-		}
-	}
-	return "not everything needed for a call works"
-}

@@ -28,11 +28,12 @@ func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) erro
 	}
 	opt := ui.Options{NewDecoder: newDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
-	snd, closeSound := openSound(audioBackend(*backend), g)
-	defer closeSound()
-	opt.Sound = snd
-	if snd.Problem != "" {
-		g.log.Warn("audio", "problem", snd.Problem)
+	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
+		defer func() { _ = actx.Close() }()
+		opt.Audio = actx
+	} else {
+		opt.AudioProblem = problem
+		g.log.Warn("no sound: talk and camera audio are unavailable", "reason", problem)
 	}
 	ws, err := openWorkspace(ctx, g, *forceDemo)
 	var ce *configError
@@ -63,7 +64,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) erro
 func uiAccounts(ws *workspace) []ui.Account {
 	out := make([]ui.Account, 0, len(ws.accounts))
 	for _, a := range ws.accounts {
-		out = append(out, ui.Account{Name: a.name, Kind: a.kind, Directory: a.dir, Opener: a.opener})
+		out = append(out, ui.Account{Name: a.name, Kind: a.kind, Directory: a.dir, Opener: a.opener, Target: a.target})
 	}
 	return out
 }

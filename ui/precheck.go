@@ -1,0 +1,455 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/session/check"
+)
+
+// precheck is the pre-check wizard: Devices, then Network, then Report.
+// Every test runs on its own goroutine and reports through fyne.Do.
+type precheck struct {
+	w        fyne.Window
+	snd      *sound
+	accounts []Account
+	onUse    func(speakerID, micID string)
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	pages []fyne.CanvasObject
+	page  int
+	body  *fyne.Container
+	back  *widget.Button
+	next  *widget.Button
+
+	capture, playback []audio.DeviceInfo
+	micSel, spkSel    *widget.Select
+	micMeter          *widget.ProgressBar
+	spkMeter          *widget.ProgressBar
+	micResult         *widget.Label
+	spkResult         *widget.Label
+	echoResult        *widget.Label
+	heard             *fyne.Container
+	mic, spk          *check.DeviceResult
+	busy              bool
+
+	capacity *widget.Check
+	status   *widget.Label
+	running  *widget.ProgressBarInfinite
+	runBtn   *widget.Button
+
+	report   *check.Report
+	markdown string
+	summary  *widget.RichText
+	stopScan func()
+}
+
+// openPrecheck opens the wizard in its own window.
+func (win *window) openPrecheck(ctx context.Context) {
+	accs := win.accounts
+	p := newPrecheck(ctx, win.a.NewWindow("Lookout pre-check"), win.snd, accs, func(spk, mic string) {
+		win.snd.use(spk, mic)
+		win.wall.setSound(win.snd)
+		win.saveState()
+	})
+	p.w.Resize(fyne.NewSize(760, 560))
+	p.w.Show()
+}
+
+func newPrecheck(ctx context.Context, w fyne.Window, snd *sound, accounts []Account, onUse func(string, string)) *precheck {
+	p := &precheck{w: w, snd: snd, accounts: accounts, onUse: onUse}
+	p.ctx, p.cancel = context.WithCancel(ctx)
+	p.pages = []fyne.CanvasObject{p.devicesPage(), p.networkPage(), p.reportPage()}
+	p.body = container.NewStack(p.pages[0])
+	p.back = widget.NewButton("Back", func() { p.show(p.page - 1) })
+	p.next = widget.NewButton("Next", func() { p.show(p.page + 1) })
+	p.next.Importance = widget.HighImportance
+	w.SetContent(container.NewBorder(nil, container.NewHBox(p.back, p.next), nil, nil, p.body))
+	w.SetOnClosed(p.close)
+	p.show(0)
+	if wt, ok := snd.devs.(Watcher); ok && snd.devs != nil {
+		p.stopScan = wt.Watch(2*time.Second, func(capture, playback []audio.DeviceInfo) {
+			fyne.Do(func() { p.setDevices(capture, playback, "devices changed") })
+		})
+	}
+	return p
+}
+
+func (p *precheck) show(i int) {
+	if i < 0 || i >= len(p.pages) {
+		return
+	}
+	p.page = i
+	p.body.Objects = []fyne.CanvasObject{p.pages[i]}
+	p.body.Refresh()
+	if i == 0 {
+		p.back.Disable()
+	} else {
+		p.back.Enable()
+	}
+	if i == len(p.pages)-1 {
+		p.next.Disable()
+	} else {
+		p.next.Enable()
+	}
+}
+
+// close stops every test and waits for them.
+func (p *precheck) close() {
+	p.cancel()
+	if p.stopScan != nil {
+		p.stopScan()
+	}
+	p.wg.Wait()
+}
+
+// run starts f on a goroutine the wizard waits for when it closes.
+func (p *precheck) run(f func()) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+}
+
+func levelValue(l audio.Level) float64 { return max(0, min(1, (l.RMSdBFS+60)/60)) }
+
+// Devices page.
+
+func (p *precheck) devicesPage() fyne.CanvasObject {
+	p.micSel = widget.NewSelect(nil, nil)
+	p.spkSel = widget.NewSelect(nil, nil)
+	p.micMeter = widget.NewProgressBar()
+	p.spkMeter = widget.NewProgressBar()
+	for _, m := range []*widget.ProgressBar{p.micMeter, p.spkMeter} {
+		m.TextFormatter = func() string { return "" }
+	}
+	p.micResult = widget.NewLabel("")
+	p.spkResult = widget.NewLabel("")
+	p.echoResult = widget.NewLabel("")
+	for _, l := range []*widget.Label{p.micResult, p.spkResult, p.echoResult} {
+		l.Wrapping = fyne.TextWrapWord
+	}
+	yes := widget.NewButton("Yes, I heard it", func() { p.confirmHeard(true) })
+	no := widget.NewButton("No", func() { p.confirmHeard(false) })
+	p.heard = container.NewHBox(widget.NewLabel("Did you hear it?"), yes, no)
+	p.heard.Hide()
+	testMic := widget.NewButton("Test microphone (3 s)", p.testMic)
+	testSpk := widget.NewButton("Play test sound", p.testSpeaker)
+	echo := widget.NewButton("Echo test (record 3 s, play back)", p.echoTest)
+	use := widget.NewButton("Use these devices", func() {
+		if p.onUse != nil {
+			p.onUse(p.selectedID(p.spkSel, p.playback), p.selectedID(p.micSel, p.capture))
+		}
+	})
+	if p.snd.devs == nil {
+		p.micResult.SetText("No sound system: " + p.snd.problem)
+		for _, b := range []*widget.Button{testMic, testSpk, echo, use} {
+			b.Disable()
+		}
+	} else if capture, playback, err := p.snd.devs.Devices(); err != nil {
+		p.micResult.SetText("Cannot list devices: " + err.Error())
+	} else {
+		p.setDevices(capture, playback, "")
+	}
+	return container.NewVScroll(container.NewVBox(
+		widget.NewLabelWithStyle("Microphone", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		p.micSel, container.NewBorder(nil, nil, testMic, nil, p.micMeter), p.micResult,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Speaker", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		p.spkSel, container.NewBorder(nil, nil, testSpk, nil, p.spkMeter), p.heard, p.spkResult,
+		widget.NewSeparator(),
+		echo, p.echoResult,
+		widget.NewSeparator(),
+		use,
+	))
+}
+
+// setDevices fills the device choices, keeping the current choice when the
+// device is still there.
+func (p *precheck) setDevices(capture, playback []audio.DeviceInfo, why string) {
+	fill := func(sel *widget.Select, list []audio.DeviceInfo, chosen string) {
+		cur := sel.Selected
+		opts := make([]string, len(list))
+		pick := ""
+		for i, d := range list {
+			opts[i] = d.Name
+			if (cur == "" && (d.ID == chosen || (chosen == "" && d.Default))) || d.Name == cur {
+				pick = d.Name
+			}
+		}
+		sel.SetOptions(opts)
+		if pick == "" && len(opts) > 0 {
+			pick = opts[0]
+		}
+		sel.SetSelected(pick)
+	}
+	p.capture, p.playback = capture, playback
+	fill(p.micSel, capture, p.snd.micID)
+	fill(p.spkSel, playback, p.snd.speakerID)
+	if why != "" {
+		p.echoResult.SetText(fmt.Sprintf("%s: %d microphones, %d speakers", why, len(capture), len(playback)))
+	}
+}
+
+func (p *precheck) selectedID(sel *widget.Select, list []audio.DeviceInfo) string {
+	for _, d := range list {
+		if d.Name == sel.Selected {
+			return d.ID
+		}
+	}
+	return ""
+}
+
+func (p *precheck) selected(sel *widget.Select, list []audio.DeviceInfo) audio.DeviceInfo {
+	for _, d := range list {
+		if d.Name == sel.Selected {
+			return d
+		}
+	}
+	return audio.DeviceInfo{Name: sel.Selected}
+}
+
+func (p *precheck) testMic() {
+	if p.busy {
+		return
+	}
+	d := p.selected(p.micSel, p.capture)
+	c, err := p.snd.devs.OpenCapture(d.ID, check.DeviceFormat)
+	if err != nil {
+		p.micResult.SetText("Cannot open " + d.Name + ": " + err.Error())
+		return
+	}
+	p.busy = true
+	p.micResult.SetText("Listening: speak normally…")
+	p.run(func() {
+		res := check.TestMicrophone(p.ctx, d.Name, d.Default, c, check.DefaultMicDuration, func(l audio.Level) {
+			fyne.Do(func() { p.micMeter.SetValue(levelValue(l)) })
+		})
+		_ = c.Close()
+		fyne.Do(func() {
+			p.busy = false
+			p.mic = &res
+			p.micResult.SetText(resultText(res))
+		})
+	})
+}
+
+func (p *precheck) testSpeaker() {
+	if p.busy {
+		return
+	}
+	d := p.selected(p.spkSel, p.playback)
+	pl, err := p.snd.devs.OpenPlayback(d.ID, check.DeviceFormat)
+	if err != nil {
+		p.spkResult.SetText("Cannot open " + d.Name + ": " + err.Error())
+		return
+	}
+	p.busy = true
+	p.spkResult.SetText("Playing the test sound…")
+	p.run(func() {
+		res := check.TestSpeaker(p.ctx, d.Name, d.Default, pl, func(l audio.Level) {
+			fyne.Do(func() { p.spkMeter.SetValue(levelValue(l)) })
+		})
+		_ = pl.Close()
+		fyne.Do(func() {
+			p.busy = false
+			p.spk = &res
+			p.spkResult.SetText(resultText(res))
+			if res.OK {
+				p.heard.Show()
+			}
+		})
+	})
+}
+
+// confirmHeard records the person's answer to "did you hear it?".
+func (p *precheck) confirmHeard(heard bool) {
+	p.heard.Hide()
+	if p.spk == nil {
+		return
+	}
+	if heard {
+		p.spk.Verdict = "played the test chime and you heard it"
+	} else {
+		p.spk.OK = false
+		p.spk.Verdict = "played the test chime but you did not hear it: check the volume, the output device and the cable"
+	}
+	p.spkResult.SetText(resultText(*p.spk))
+}
+
+func (p *precheck) echoTest() {
+	if p.busy {
+		return
+	}
+	md, sd := p.selected(p.micSel, p.capture), p.selected(p.spkSel, p.playback)
+	c, err := p.snd.devs.OpenCapture(md.ID, check.DeviceFormat)
+	if err != nil {
+		p.echoResult.SetText("Cannot open " + md.Name + ": " + err.Error())
+		return
+	}
+	pl, err := p.snd.devs.OpenPlayback(sd.ID, check.DeviceFormat)
+	if err != nil {
+		_ = c.Close()
+		p.echoResult.SetText("Cannot open " + sd.Name + ": " + err.Error())
+		return
+	}
+	p.busy = true
+	p.run(func() {
+		lvl, err := check.EchoTest(p.ctx, c, pl, check.DefaultEchoDuration, func(phase string) {
+			fyne.Do(func() { p.echoResult.SetText("Echo test: " + phase + "…") })
+		})
+		_ = c.Close()
+		_ = pl.Close()
+		fyne.Do(func() {
+			p.busy = false
+			if err != nil {
+				p.echoResult.SetText("Echo test failed: " + err.Error())
+				return
+			}
+			p.echoResult.SetText(fmt.Sprintf("Echo test done: you heard your recording back (level %.1f dBFS).", lvl.RMSdBFS))
+		})
+	})
+}
+
+func resultText(r check.DeviceResult) string {
+	s := okWord(r.OK) + ": " + r.Verdict
+	if r.Detail != "" {
+		s += " (" + r.Detail + ")"
+	}
+	return s
+}
+
+// Network page.
+
+func (p *precheck) networkPage() fyne.CanvasObject {
+	p.capacity = widget.NewCheck("Also measure how many tiles this PC can decode", nil)
+	p.capacity.SetChecked(true)
+	p.status = widget.NewLabel("Checks every account's service, MQTT, STUN and TURN servers, then sends a short WebRTC probe through the relay.")
+	p.status.Wrapping = fyne.TextWrapWord
+	p.running = widget.NewProgressBarInfinite()
+	p.running.Stop()
+	p.running.Hide()
+	p.runBtn = widget.NewButton("Run the network check", p.runNetwork)
+	p.runBtn.Importance = widget.HighImportance
+	return container.NewVBox(p.capacity, p.runBtn, p.running, p.status)
+}
+
+func (p *precheck) runNetwork() {
+	p.runBtn.Disable()
+	p.running.Show()
+	p.running.Start()
+	o := check.RunOptions{Capacity: p.capacity.Checked,
+		Progress: func(step string) { fyne.Do(func() { p.status.SetText("Running: " + step) }) },
+		Network: check.Options{Progress: func(acc, step string) {
+			fyne.Do(func() { p.status.SetText(fmt.Sprintf("Account %s: %s", acc, step)) })
+		}},
+	}
+	for _, a := range p.accounts {
+		o.Accounts = append(o.Accounts, check.Account{Name: a.Name, Kind: a.Kind, Target: a.Target})
+	}
+	mic, spk := p.mic, p.spk
+	switch {
+	case mic != nil || spk != nil: // tested by hand on the first page
+	case p.snd.devs != nil:
+		o.Devices = p.snd.devs
+	default:
+		o.DevicesProblem = p.snd.problem
+	}
+	p.run(func() {
+		rep := check.Run(p.ctx, o)
+		fyne.Do(func() {
+			if mic != nil || spk != nil {
+				rep.Devices = &check.Devices{}
+				if mic != nil {
+					rep.Devices.Microphones = []check.DeviceResult{*mic}
+				}
+				if spk != nil {
+					rep.Devices.Speakers = []check.DeviceResult{*spk}
+				}
+				rep.OK = rep.OK && check.DevicesUsable(rep.Devices)
+			}
+			p.running.Stop()
+			p.running.Hide()
+			p.runBtn.Enable()
+			p.status.SetText("Done.")
+			p.setReport(rep)
+			p.show(2)
+		})
+	})
+}
+
+// Report page.
+
+func (p *precheck) reportPage() fyne.CanvasObject {
+	p.summary = widget.NewRichTextFromMarkdown("Run the network check to see the report.")
+	p.summary.Wrapping = fyne.TextWrapWord
+	saveJSON := widget.NewButton("Save JSON…", func() { p.saveAs("lookout-check.json", p.writeJSON) })
+	saveHTML := widget.NewButton("Save HTML…", func() { p.saveAs("lookout-check.html", p.writeHTML) })
+	savePNG := widget.NewButton("Save PNG…", func() { p.saveAs("lookout-check.png", p.writePNG) })
+	return container.NewBorder(nil, container.NewHBox(saveJSON, saveHTML, savePNG), nil, nil, container.NewVScroll(p.summary))
+}
+
+func (p *precheck) setReport(rep check.Report) {
+	p.report = &rep
+	p.markdown = reportMarkdown(rep)
+	p.summary.ParseMarkdown(p.markdown)
+}
+
+// Summary is the report shown on the last page, as the markdown rendered.
+func (p *precheck) Summary() string { return p.markdown }
+
+func (p *precheck) saveAs(name string, write func(io.Writer) error) {
+	if p.report == nil {
+		dialog.ShowInformation("Nothing to save", "Run the check first.", p.w)
+		return
+	}
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil || wc == nil {
+			return
+		}
+		werr := write(wc)
+		if cerr := wc.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			dialog.ShowError(werr, p.w)
+		}
+	}, p.w)
+	d.SetFileName(name)
+	d.Show()
+}
+
+func (p *precheck) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p.report)
+}
+
+func (p *precheck) writeHTML(w io.Writer) error {
+	b, err := reportHTML(*p.report)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// writePNG saves a picture of the report page as shown.
+func (p *precheck) writePNG(w io.Writer) error {
+	return png.Encode(w, p.w.Canvas().Capture())
+}
