@@ -1,5 +1,7 @@
-# Lookout: `make run` opens the window, `make test` runs every check headless.
-# Both install the Debian packages they need when they are missing.
+# Lookout: `make run` opens the window, `make test` runs every check headless,
+# `make package` builds the Linux desktop bundle in dist/, `make perf` measures
+# the camera wall (docs/PERFORMANCE.md). All install the Debian packages they
+# need when they are missing.
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
@@ -10,11 +12,24 @@ DEB_BUILD := ca-certificates gcc libc6-dev pkg-config libavdevice-dev libgl-dev 
 # Tests: reference decodes and fixtures (ffmpeg), a headless X server (xvfb,
 # xauth), a third-party MQTT broker (mosquitto) and certificates (openssl).
 DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps
+# Packaging: fyne package archives with tar -J (xz).
+DEB_PACKAGE := tar xz-utils
+# Measuring: the test packages plus xwininfo (x11-utils).
+DEB_PERF := ffmpeg xvfb x11-apps x11-utils
 
 BIN := bin/lookout
 FUZZTIME ?= 4s
+DIST := dist
+# The fyne CLI (fyne.io/tools), built from the Go module proxy. It is built in
+# its own module directory with its own go.sum, since `go run
+# fyne.io/tools/cmd/fyne@VERSION` first asks the proxy for the module's version
+# list (deprecation check), which some proxies refuse.
+FYNE_TOOLS := v1.7.0
+FYNE := $(DIST)/.tools/fyne-$(FYNE_TOOLS)
+APP_VERSION = $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+PACKAGE = $(DIST)/lookout-$(APP_VERSION)-linux-$(shell uname -m).tar.xz
 
-.PHONY: all run build test deps test-deps vet unit fuzz check-imports clean
+.PHONY: all run build test deps test-deps vet unit fuzz check-imports package perf clean
 
 all: build
 
@@ -53,5 +68,37 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg | tail -1; \
 		done; done
 
+# Linux bundle: usr/local/bin/lookout, the .desktop entry and the icon, with
+# fyne's Makefile for `make user-install` or `sudo make install`. fyne package
+# bumps Build in FyneApp.toml after packaging; the tracked file is restored.
+package: deps $(FYNE)
+	@./.ci/apt-install $(DEB_PACKAGE)
+	$(GO) build -ldflags='-s -w' -o $(DIST)/build/lookout ./cmd/lookout
+	@set -euo pipefail; keep="$(CURDIR)/$(DIST)/.FyneApp.toml.orig"; cp -p "$(CURDIR)/FyneApp.toml" "$$keep"; \
+	trap 'cp -p "$$keep" "$(CURDIR)/FyneApp.toml" && rm -f "$$keep"' EXIT; \
+	rm -f $(DIST)/Lookout.tar.xz; \
+	(cd $(DIST) && "$(CURDIR)/$(FYNE)" package --target linux --src "$(CURDIR)" --executable "$(CURDIR)/$(DIST)/build/lookout")
+	mv -f $(DIST)/Lookout.tar.xz $(PACKAGE)
+	@set -euo pipefail; list=$$(tar -tJf $(PACKAGE)); \
+	for want in 'bin/lookout$$' 'share/applications/app\.lookout\.desk\.desktop$$' 'share/pixmaps/app\.lookout\.desk\.png$$'; do \
+		grep -qE "$$want" <<<"$$list" || { echo "package: $(PACKAGE) lacks $$want" >&2; exit 1; }; done; \
+	desktop=$$(tar -xJOf $(PACKAGE) --wildcards '*/share/applications/app.lookout.desk.desktop'); \
+	grep -qx 'Name=Lookout' <<<"$$desktop" && grep -qx 'Exec=lookout' <<<"$$desktop" && grep -qx 'Icon=app.lookout.desk' <<<"$$desktop" \
+		|| { echo "package: unexpected desktop entry:" >&2; echo "$$desktop" >&2; exit 1; }; \
+	echo "package: $(PACKAGE) ($$(du -h $(PACKAGE) | cut -f1))"; echo "$$list" | sed 's/^/  /'
+
+$(FYNE):
+	@mkdir -p $(dir $@)
+	@set -euo pipefail; tmp=$$(mktemp -d); \
+	dir=$$(cd "$$tmp" && $(GO) mod download -json fyne.io/tools@$(FYNE_TOOLS) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p'); \
+	rmdir "$$tmp"; test -n "$$dir"; echo "building the fyne CLI fyne.io/tools@$(FYNE_TOOLS)"; \
+	cd "$$dir" && $(GO) build -o "$(CURDIR)/$@" ./cmd/fyne
+
+# The camera wall under Xvfb with 16 and 4 demo cameras (docs/PERFORMANCE.md).
+perf: deps
+	@./.ci/apt-install $(DEB_PERF)
+	./.ci/measure-wall --tiles 16
+	./.ci/measure-wall --tiles 4
+
 clean:
-	rm -rf bin
+	rm -rf bin $(DIST)

@@ -39,7 +39,7 @@ func cmdCheck(ctx context.Context, g *globals, args []string, stdout, stderr io.
 	}
 	o := check.RunOptions{Capacity: *capacity, Logger: g.log,
 		Progress: func(step string) { g.log.Info("check", "step", step) },
-		Network: check.Options{Logger: g.log, Progress: func(acc, step string) { g.log.Info("check", "account", acc, "step", step) }}}
+		Network:  check.Options{Logger: g.log, Progress: func(acc, step string) { g.log.Info("check", "account", acc, "step", step) }}}
 	if !*noDevices {
 		mctx, err := miniaudio.Open(audioBackend(*backend), g.log)
 		if err != nil {
@@ -110,9 +110,6 @@ func checkNames(ws *workspace, names []string) error {
 	return nil
 }
 
-
-
-
 // tuyaTarget gathers what to probe for a Tuya account: the OpenAPI, the
 // MQTT broker it hands out, and the ICE servers of its first online camera.
 func tuyaTarget(ctx context.Context, c *tuya.Client, name, endpoint string, tlsCfg *tls.Config) (check.Target, error) {
@@ -182,4 +179,3 @@ func okText(ok bool) string {
 	}
 	return "FAILED"
 }
-

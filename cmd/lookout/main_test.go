@@ -144,8 +144,8 @@ func TestListDemoJSON(t *testing.T) {
 		t.Fatalf("list --json: %v\n%s", err, out)
 	}
 	want := map[string]listEntry{
-		"demo/cam1": {Source: "demo/cam1", Account: "demo", Kind: "tuya", Type: "camera", Name: "Front door", Online: true, Talk: "full"},
-		"demo/cam4": {Source: "demo/cam4", Account: "demo", Kind: "tuya", Type: "camera", Name: "Yard", Online: true, Talk: "none"},
+		"demo/cam1":  {Source: "demo/cam1", Account: "demo", Kind: "tuya", Type: "camera", Name: "Front door", Online: true, Talk: "full"},
+		"demo/cam4":  {Source: "demo/cam4", Account: "demo", Kind: "tuya", Type: "camera", Name: "Yard", Online: true, Talk: "none"},
 		"demo/attic": {Source: "demo/attic", Account: "demo", Kind: "tuya", Type: "camera", Name: "Attic (offline)", Online: false, Talk: "none"},
 	}
 	if len(got) != 5 {
