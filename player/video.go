@@ -63,6 +63,11 @@ type VideoConfig struct {
 	Logger *slog.Logger
 	// Now is the clock used for jitter, rates and freezes; nil means time.Now.
 	Now func() time.Time
+	// OnAccessUnit, when set, sees every access unit handed to the decoder
+	// (after reordering, and without the delta units dropped while waiting
+	// for a keyframe), with whether it is a keyframe: the recorder's tap.
+	// It runs on Run's goroutine and must not block.
+	OnAccessUnit func(au AccessUnit, key bool)
 }
 
 const (
@@ -381,6 +386,9 @@ func (v *Video) handleSample(s *stream, smp *media.Sample, now time.Time) {
 		}
 	}
 	au := AccessUnit{Data: smp.Data, RTPTime: smp.PacketTimestamp, PTS: s.pts(smp.PacketTimestamp, v.cfg.ClockRate)}
+	if v.cfg.OnAccessUnit != nil {
+		v.cfg.OnAccessUnit(au, kind == auKey)
+	}
 	if err := v.dec.Decode(au, s.emit); err != nil {
 		v.log.Debug("player: decode failed", "codec", v.codec.name, "err", err)
 		if kind != auConfig {

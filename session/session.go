@@ -52,6 +52,18 @@ type Config struct {
 	NewAudioDecoder func(mimeType string, clockRate, channels int, out audio.Format) (AudioDecoder, error)
 	// NewAudioEncoder makes the talk encoder for the negotiated codec.
 	NewAudioEncoder func(mimeType string, in audio.Format, frameSamples int) (AudioEncoder, error)
+	// Tap, when set, receives the coded media as it arrives (to record it
+	// without re-encoding).
+	Tap MediaTap
+}
+
+// MediaTap receives a session's coded media: video access units (Annex-B
+// for H.264) and audio RTP payloads, stamped with their arrival time so the
+// two share one clock. Calls come from the media goroutines and must not
+// block for long.
+type MediaTap interface {
+	VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key bool, at time.Time)
+	AudioPacket(codec webrtc.RTPCodecParameters, payload []byte, at time.Time)
 }
 
 // Session is one tile's connection to one source.
@@ -379,7 +391,7 @@ func (s *Session) startTrack(ctx context.Context, p *peer.Peer, tr peer.Track, h
 	if tr.Remote.Kind() != webrtc.RTPCodecTypeVideo {
 		p.Go(func(<-chan struct{}) {
 			if s.cfg.Audio == nil || s.cfg.NewAudioDecoder == nil {
-				drain(tr.Remote)
+				s.drain(tr)
 				return
 			}
 			_ = s.playAudio(tr, half)
@@ -405,6 +417,11 @@ func (s *Session) startTrack(ctx context.Context, p *peer.Peer, tr peer.Track, h
 			}
 		},
 		Logger: s.log,
+		OnAccessUnit: func(au player.AccessUnit, key bool) {
+			if s.cfg.Tap != nil {
+				s.cfg.Tap.VideoUnit(tr.Codec, au.Data, key, time.Now())
+			}
+		},
 	}, dec)
 	if err != nil {
 		return errors.Join(fmt.Errorf("%w: %w", ErrUnsupportedCodec, err), dec.Close())

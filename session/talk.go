@@ -155,7 +155,7 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 	dec, err := s.cfg.NewAudioDecoder(tr.Codec.MimeType, int(tr.Codec.ClockRate), channels, out)
 	if err != nil {
 		s.log.Info("session: device audio not played", "codec", tr.Codec.MimeType, "err", err)
-		drain(tr.Remote)
+		s.drain(tr)
 		return nil
 	}
 	defer func() { _ = dec.Close() }()
@@ -163,6 +163,9 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 		pkt, _, err := tr.Remote.ReadRTP()
 		if err != nil {
 			return nil
+		}
+		if s.cfg.Tap != nil {
+			s.cfg.Tap.AudioPacket(tr.Codec, pkt.Payload, time.Now())
 		}
 		pcm, err := dec.Decode(pkt.Payload)
 		if err != nil {
@@ -176,10 +179,15 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 	}
 }
 
-func drain(t *webrtc.TrackRemote) {
+// drain reads an audio track nobody listens to, handing it to the tap.
+func (s *Session) drain(tr peer.Track) {
 	for {
-		if _, _, err := t.ReadRTP(); err != nil {
+		pkt, _, err := tr.Remote.ReadRTP()
+		if err != nil {
 			return
+		}
+		if s.cfg.Tap != nil {
+			s.cfg.Tap.AudioPacket(tr.Codec, pkt.Payload, time.Now())
 		}
 	}
 }

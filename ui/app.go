@@ -291,6 +291,10 @@ func (win *window) tick(ctx context.Context) {
 				text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
 					live, len(win.wall.entries), decoded, pct)
 				if p := win.snd.problem; p != "" {
+					// The full reason is on the pre-check's devices page.
+					if len(p) > 60 {
+						p = p[:57] + "..."
+					}
 					text += " · audio: " + p
 				}
 				win.status.SetText(text)

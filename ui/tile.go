@@ -168,7 +168,7 @@ func (t *Tile) SetStatus(st session.Status) {
 	case session.StateIdle:
 		t.phase.SetText("starting")
 	case session.StateClosed:
-		t.phase.SetText("closed")
+		t.phase.SetText("paused")
 	default:
 		t.phase.SetText(st.State.String())
 	}

@@ -330,7 +330,7 @@ func (w *Wall) apply() {
 		for _, e := range w.entries {
 			if !shown[e] && e.run != nil {
 				w.stop(e)
-				e.tile.SetStatus(session.Status{State: session.StateIdle})
+				e.tile.SetStatus(session.Status{State: session.StateClosed})
 			}
 		}
 	}

@@ -48,6 +48,8 @@ commands:
   list [--json]                       list every account's devices, streams and rooms
   snapshot SOURCE -o FILE [--timeout 20s] [--quality main|sub]
                                       write the first complete picture as PNG or JPEG
+  record SOURCE -o FILE --duration D [--quality main|sub] [--timeout 20s]
+                                      write the audio and video to MKV or MP4 (video copied as sent)
   talk SOURCE --in FILE.wav [--out FILE.wav] [--timeout 20s]
                                       send a WAV as talk audio in real time; record the reply
   check [--json] [--capacity] [--account NAME]... [--no-devices] [--no-network] [--audio null]
@@ -83,6 +85,8 @@ func dispatch(ctx context.Context, g *globals, cmd string, args []string, stdout
 		return cmdList(ctx, g, args, stdout, stderr)
 	case "snapshot":
 		return cmdSnapshot(ctx, g, args, stdout, stderr)
+	case "record":
+		return cmdRecord(ctx, g, args, stdout, stderr)
 	case "check":
 		return cmdCheck(ctx, g, args, stdout, stderr)
 	case "talk":

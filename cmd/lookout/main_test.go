@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -17,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/demo"
 )
 
@@ -294,7 +296,7 @@ func siteConfig(t *testing.T, cfg demo.Config) (*demo.Site, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := site.Close(); err != nil {
+		if err := site.Close(); err != nil && !errors.Is(err, session.ErrClosed) {
 			t.Errorf("site close: %v", err)
 		}
 		cancel()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -31,7 +30,6 @@ type mqttLink struct {
 	cfg     *MQTTConfig
 	from    string    // the header's "from": the source topic after "/av/u/"
 	renewAt time.Time // zero: the credentials do not expire
-	onConn  atomic.Int32
 }
 
 // ensureLink returns the shared MQTT connection, opening it on first use.
@@ -94,8 +92,10 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 		SetKeepAlive(60 * time.Second).
 		SetPingTimeout(10 * time.Second).
 		SetConnectRetry(false).
-		SetAutoReconnect(true).
-		SetMaxReconnectInterval(30 * time.Second)
+		// paho's own reconnect sleeps where Disconnect cannot wake it, and
+		// would reuse credentials that may have expired: renewLoop redials
+		// with fresh ones instead.
+		SetAutoReconnect(false)
 	switch strings.ToLower(u.Scheme) {
 	case "ssl", "tls", "mqtts", "tcps":
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}
@@ -113,19 +113,15 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 	}
 	topic := cfg.SourceTopic.IPC
 	handler := func(_ paho.Client, m paho.Message) { c.route(m.Payload()) }
-	opts.SetOnConnectHandler(func(cl paho.Client) {
-		// Called (in its own goroutine) on the first connection too, where
-		// dial subscribes itself; later calls follow automatic reconnects of
-		// a clean session, which has lost its subscription.
-		if l.onConn.Add(1) == 1 {
-			return
-		}
-		if t := cl.Subscribe(topic, 1, handler); !t.WaitTimeout(connectTimeout) || t.Error() != nil {
-			c.log.Warn("tuya: mqtt: resubscribe after reconnect failed", "err", t.Error())
-		}
-	})
 	opts.SetConnectionLostHandler(func(_ paho.Client, err error) {
+		if c.link.Load() != l {
+			return // an old link, already replaced
+		}
 		c.log.Warn("tuya: mqtt: connection lost; reconnecting", "err", err)
+		select {
+		case c.lost <- struct{}{}:
+		default:
+		}
 	})
 	cl := paho.NewClient(opts)
 	l.client = cl
@@ -178,38 +174,54 @@ func (c *Client) discard(cl paho.Client) {
 }
 
 // renewLoop replaces the connection with fresh credentials before they
-// expire. It reads the injected clock every renewPoll, so a test can move
-// time forward.
+// expire, and redials at once (then with backoff) when the broker drops it.
+// It reads the injected clock every renewPoll, so a test can move time
+// forward.
 func (c *Client) renewLoop() {
 	defer c.wg.Done()
 	backoff := time.Second
+	redial := false
 	for {
 		l := c.link.Load()
-		if l == nil || l.renewAt.IsZero() {
+		if l == nil {
 			return
 		}
-		wait := c.renewPoll
-		if d := l.renewAt.Sub(c.now()); d <= 0 {
+		wait := time.Duration(-1) // none: sleep until stopped or lost
+		due := !l.renewAt.IsZero() && !l.renewAt.After(c.now())
+		if due || redial {
 			if err := c.renew(); err != nil {
 				if errors.Is(err, session.ErrClosed) {
 					return
 				}
-				c.log.Warn("tuya: mqtt: renewing credentials failed; will retry", "err", err, "in", backoff)
+				c.log.Warn("tuya: mqtt: reconnecting failed; will retry", "err", err, "in", backoff)
 				wait = backoff
 				backoff = min(2*backoff, maxRenewDelay)
 			} else {
-				backoff = time.Second
+				redial, backoff = false, time.Second
 				continue
 			}
-		} else if d < wait {
-			wait = d
+		} else if !l.renewAt.IsZero() {
+			wait = min(c.renewPoll, l.renewAt.Sub(c.now()))
 		}
-		t := time.NewTimer(wait)
+		var wake <-chan time.Time
+		var t *time.Timer
+		if wait >= 0 {
+			t = time.NewTimer(wait)
+			wake = t.C
+		}
 		select {
 		case <-c.stop:
+		case <-c.lost:
+			redial = true
+		case <-wake:
+		}
+		if t != nil {
 			t.Stop()
+		}
+		select {
+		case <-c.stop:
 			return
-		case <-t.C:
+		default:
 		}
 	}
 }

@@ -90,6 +90,7 @@ type Client struct {
 
 	closed atomic.Bool
 	stop   chan struct{}
+	lost   chan struct{} // the broker connection dropped: redial
 	wg     sync.WaitGroup
 }
 
@@ -139,6 +140,7 @@ func New(cfg Config) (*Client, error) {
 		routes:    make(map[string]*Call),
 		renewPoll: 5 * time.Second,
 		stop:      make(chan struct{}),
+		lost:      make(chan struct{}, 1),
 	}, nil
 }
 
