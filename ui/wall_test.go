@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -78,9 +79,7 @@ func TestWallPagesMaximiseAndFailures(t *testing.T) {
 		t.Fatalf("failed tile shows %q (retry %v)", tiles[2].Phase(), tiles[2].RetryVisible())
 	}
 	for _, i := range []int{0, 1, 3} {
-		if st := tiles[i].Status().State; st != session.StateSignaling {
-			t.Errorf("tile %d is %s, want signaling", i, st)
-		}
+		waitFor(t, fmt.Sprintf("tile %d signaling", i), func() bool { return tiles[i].Status().State == session.StateSignaling })
 	}
 	// Only the visible page runs sessions.
 	if wall.entries[4].run != nil {
