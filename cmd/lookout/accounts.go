@@ -150,6 +150,28 @@ func (w *workspace) find(source string) (*account, string, error) {
 	return nil, "", usagef("no account %q in %s (accounts: %s)", name, w.path, strings.Join(names, ", "))
 }
 
+// openSource loads the config and resolves source to its account and id;
+// the caller closes the workspace.
+func openSource(ctx context.Context, g *globals, source string) (*workspace, *account, string, error) {
+	ws, err := openWorkspace(ctx, g, false)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	acc, id, err := ws.find(source)
+	if err != nil {
+		return nil, nil, "", errors.Join(err, ws.Close())
+	}
+	return ws, acc, id, nil
+}
+
+// qualityFlag checks a --quality value.
+func qualityFlag(v string) (session.Quality, error) {
+	if q := session.Quality(v); q == session.QualityMain || q == session.QualitySub {
+		return q, nil
+	}
+	return "", usagef("--quality must be main or sub, not %q", v)
+}
+
 // Close closes every client and the demo site.
 func (w *workspace) Close() error {
 	var errs []error

@@ -38,24 +38,22 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 		return usagef("--duration must be positive, e.g. --duration 30s")
 	case *timeout <= 0:
 		return usagef("--timeout must be positive")
-	case *quality != string(session.QualityMain) && *quality != string(session.QualitySub):
-		return usagef("--quality must be main or sub, not %q", *quality)
+	}
+	q, err := qualityFlag(*quality)
+	if err != nil {
+		return err
 	}
 	if ext := strings.ToLower(filepath.Ext(*out)); ext != ".mkv" && ext != ".mp4" {
 		return usagef("cannot tell the container of %q: use .mkv or .mp4", *out)
 	}
 	source := pos[0]
-	ws, err := openWorkspace(ctx, g, false)
+	ws, acc, id, err := openSource(ctx, g, source)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = ws.Close() }()
-	acc, id, err := ws.find(source)
-	if err != nil {
-		return err
-	}
 	rec := &recorder{path: *out, started: make(chan struct{})}
-	err = recordOnce(ctx, acc, source, id, session.Quality(*quality), rec, *duration, *timeout, g)
+	err = recordOnce(ctx, acc, source, id, q, rec, *duration, *timeout, g)
 	if cerr := rec.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

@@ -41,23 +41,20 @@ func cmdSnapshot(ctx context.Context, g *globals, args []string, _, _ io.Writer)
 	if err != nil {
 		return err
 	}
-	if *quality != string(session.QualityMain) && *quality != string(session.QualitySub) {
-		return usagef("--quality must be main or sub, not %q", *quality)
+	q, err := qualityFlag(*quality)
+	if err != nil {
+		return err
 	}
 	if *timeout <= 0 {
 		return usagef("--timeout must be positive")
 	}
 	source := pos[0]
-	ws, err := openWorkspace(ctx, g, false)
+	ws, acc, id, err := openSource(ctx, g, source)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = ws.Close() }()
-	acc, id, err := ws.find(source)
-	if err != nil {
-		return err
-	}
-	f, err := firstPicture(ctx, acc, source, id, session.Quality(*quality), *timeout, g)
+	f, err := firstPicture(ctx, acc, source, id, q, *timeout, g)
 	if err != nil {
 		return &failure{source: source, err: err}
 	}

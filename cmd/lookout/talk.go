@@ -59,15 +59,11 @@ func cmdTalk(ctx context.Context, g *globals, args []string, _, _ io.Writer) err
 	if err != nil {
 		return usagef("--in %s: %v", *in, err)
 	}
-	ws, err := openWorkspace(ctx, g, false)
+	ws, acc, id, err := openSource(ctx, g, source)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = ws.Close() }()
-	acc, id, err := ws.find(source)
-	if err != nil {
-		return err
-	}
 	var rec *wavRecorder
 	if *out != "" {
 		rec = &wavRecorder{path: *out}

@@ -764,11 +764,24 @@ func (e *AudioEncoder) Encode(pcm []int16) ([][]byte, error) {
 	return out, nil
 }
 
+// fillS16 writes frames of interleaved S16 samples into an encoder's frame,
+// converting to the frame's own sample format (for the Opus and AAC
+// encoders).
+func fillS16(f *astiav.Frame, pcm []int16, frames, channels int) error {
+	if len(pcm) < frames*channels {
+		return fmt.Errorf("%w: %d samples for %d frames of %d channels", ErrInvalidConfig, len(pcm), frames, channels)
+	}
+	ret := C.lk_fill_s16((*C.AVFrame)(f.UnsafePointer()), (*C.int16_t)(unsafe.Pointer(&pcm[0])), C.int(frames), C.int(channels))
+	if ret < 0 {
+		return astiav.Error(ret)
+	}
+	return nil
+}
+
 // encodeOpus sends one frame to the encoder and collects its packets.
 func (e *AudioEncoder) encodeOpus(chunk []int16) ([][]byte, error) {
-	ret := C.lk_fill_s16((*C.AVFrame)(e.af.UnsafePointer()), (*C.int16_t)(unsafe.Pointer(&chunk[0])), C.int(e.frame), C.int(e.enc.Channels))
-	if ret < 0 {
-		return nil, fmt.Errorf("ffmpeg: audio encode %s: %w", e.name, astiav.Error(ret))
+	if err := fillS16(e.af, chunk, e.frame, e.enc.Channels); err != nil {
+		return nil, fmt.Errorf("ffmpeg: audio encode %s: %w", e.name, err)
 	}
 	e.af.SetPts(e.pts)
 	e.pts += int64(e.frame)

@@ -5,41 +5,6 @@ package ffmpeg
 // G.711 into MP4, which has no portable way to carry it: that is decoded and
 // encoded to AAC (libavcodec's native "aac" encoder).
 
-/*
-#cgo pkg-config: libavcodec libavutil
-#include <errno.h>
-#include <libavutil/error.h>
-#include <libavutil/frame.h>
-#include <libavutil/samplefmt.h>
-
-// lk_mux_fill writes interleaved S16 samples into an encoder's frame in the
-// frame's own sample format.
-static int lk_mux_fill(AVFrame *f, const int16_t *in, int frames, int channels) {
-	int ret = av_frame_make_writable(f);
-	if (ret < 0) {
-		return ret;
-	}
-	switch (f->format) {
-	case AV_SAMPLE_FMT_S16:
-		for (int i = 0; i < frames * channels; i++) ((int16_t *)f->data[0])[i] = in[i];
-		break;
-	case AV_SAMPLE_FMT_FLT:
-		for (int i = 0; i < frames * channels; i++) ((float *)f->data[0])[i] = in[i] / 32768.0f;
-		break;
-	case AV_SAMPLE_FMT_FLTP:
-		for (int c = 0; c < channels; c++) {
-			float *d = (float *)f->extended_data[c];
-			for (int i = 0; i < frames; i++) d[i] = in[i * channels + c] / 32768.0f;
-		}
-		break;
-	default:
-		return AVERROR(EINVAL);
-	}
-	return 0;
-}
-*/
-import "C"
-
 import (
 	"encoding/binary"
 	"errors"
@@ -50,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/asticode/go-astiav"
 
@@ -713,9 +677,8 @@ func (e *aacEncoder) encode(pcm []int16, pts time.Duration, emit func(*astiav.Pa
 func (e *aacEncoder) send(chunk []int16, emit func(*astiav.Packet) error) error {
 	n := len(chunk) / e.in.Channels
 	e.frame.SetNbSamples(n)
-	ret := C.lk_mux_fill((*C.AVFrame)(e.frame.UnsafePointer()), (*C.int16_t)(unsafe.Pointer(&chunk[0])), C.int(n), C.int(e.in.Channels))
-	if ret < 0 {
-		return fmt.Errorf("aac encode: %w", astiav.Error(ret))
+	if err := fillS16(e.frame, chunk, n, e.in.Channels); err != nil {
+		return fmt.Errorf("aac encode: %w", err)
 	}
 	e.frame.SetPts(e.next)
 	e.next += int64(n)
