@@ -12,6 +12,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session/peer"
 )
 
@@ -159,6 +160,11 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 		return nil
 	}
 	defer func() { _ = dec.Close() }()
+	// Packets are put back in order over a few frames; one given up as lost
+	// is played as silence of the last frame's length, so the speaker's
+	// clock and the camera's stay together.
+	reorder := player.NewReorder(audioReorderWindow)
+	var last int
 	for {
 		pkt, _, err := tr.Remote.ReadRTP()
 		if err != nil {
@@ -167,17 +173,33 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 		if s.cfg.Tap != nil {
 			s.cfg.Tap.AudioPacket(tr.Codec, pkt.Payload, time.Now())
 		}
-		pcm, err := dec.Decode(pkt.Payload)
-		if err != nil {
-			s.log.Debug("session: audio decode", "err", err)
-			continue
+		ready, lost := reorder.Push(pkt)
+		mute := half && s.talking.Load()
+		for ; lost > 0 && last > 0; lost-- {
+			if !mute {
+				s.cfg.Audio.PlayAudio(make([]int16, last), out)
+			}
 		}
-		if len(pcm) == 0 || (half && s.talking.Load()) {
-			continue
+		for _, p := range ready {
+			pcm, err := dec.Decode(p.Payload)
+			if err != nil {
+				s.log.Debug("session: audio decode", "err", err)
+				continue
+			}
+			if len(pcm) == 0 {
+				continue
+			}
+			last = len(pcm)
+			if !mute {
+				s.cfg.Audio.PlayAudio(pcm, out)
+			}
 		}
-		s.cfg.Audio.PlayAudio(pcm, out)
 	}
 }
+
+// audioReorderWindow is how many packets may arrive after a missing one
+// before it is given up: 3 frames, 60 ms of G.711 or Opus.
+const audioReorderWindow = 3
 
 // drain reads an audio track nobody listens to, handing it to the tap.
 func (s *Session) drain(tr peer.Track) {

@@ -105,6 +105,9 @@ func (s *sound) close() {
 type router struct {
 	mu      sync.Mutex
 	speaker audio.Player
+	// prefill collects audio while the speaker has run dry, so playback
+	// restarts with playoutDelay in hand to absorb network jitter.
+	prefill []int16
 	heard   string
 	muted   map[string]bool
 }
@@ -126,6 +129,7 @@ func (r *router) setSpeaker(p audio.Player) {
 func (r *router) setHeard(source string) {
 	r.mu.Lock()
 	r.heard = source
+	r.prefill = r.prefill[:0]
 	r.mu.Unlock()
 }
 
@@ -148,14 +152,28 @@ type routeSink struct {
 
 // PlayAudio implements session.AudioSink; the speaker's Write never blocks.
 func (s routeSink) PlayAudio(pcm []int16, _ audio.Format) {
-	s.r.mu.Lock()
-	sp := s.r.speaker
-	on := sp != nil && s.r.heard == s.source && !s.r.muted[s.source]
-	s.r.mu.Unlock()
-	if on {
+	r := s.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sp := r.speaker
+	if sp == nil || r.heard != s.source || r.muted[s.source] {
+		return
+	}
+	if len(r.prefill) == 0 && sp.Buffered() > 0 {
 		_, _ = sp.Write(pcm)
+		return
+	}
+	// Starting, or the speaker ran dry: wait for the playout delay first.
+	r.prefill = append(r.prefill, pcm...)
+	if sp.Format().Duration(len(r.prefill)) >= playoutDelay {
+		_, _ = sp.Write(r.prefill)
+		r.prefill = r.prefill[:0]
 	}
 }
+
+// playoutDelay is the camera audio kept buffered ahead of the speaker to
+// absorb network jitter (re-established after every underrun).
+const playoutDelay = 60 * time.Millisecond
 
 // mic is the shared microphone, opened on the first talk and metered while
 // a talk reads from it.
