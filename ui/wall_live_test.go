@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"go.uber.org/goleak"
+
+	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/player"
+	"github.com/lookout-app/lookout/player/ffmpeg"
+	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/tuya"
+)
+
+// TestWallWithRealSessions puts three demo cameras and one camera of an
+// account with a wrong secret on the wall: the three go live, the fourth
+// shows the cloud's reason, and closing the wall leaves no goroutine and
+// no viewer on any camera.
+func TestWallWithRealSessions(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	test.NewTempApp(t)
+	site, err := demo.Start(context.Background(), demo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(site.CAPEM())
+	tlsCfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	client := func(secret string) *tuya.Client {
+		c, err := tuya.New(tuya.Config{Endpoint: site.TuyaEndpoint(), ClientID: site.ClientID(), Secret: secret, UID: site.UID(),
+			HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}, TLSConfig: tlsCfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	good, bad := client(site.Secret()), client("0123456789abcdef0123456789abcdef")
+	defer good.Close()
+	defer bad.Close()
+	openers := map[string]session.Opener{"demo": good, "broken": bad}
+	factory := func(source string, q session.Quality) (session.Config, error) {
+		name, id, _ := strings.Cut(source, "/")
+		return session.Config{Source: source, ID: id, Opener: openers[name], Quality: q,
+			NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
+			NewAudioDecoder: func(m string, rate, ch int, out audio.Format) (session.AudioDecoder, error) {
+				return ffmpeg.NewAudioDecoder(m, rate, ch, out)
+			},
+			AudioFormat: SpeakerFormat}, nil
+	}
+	wall := NewWall(context.Background(), factory, nil)
+	w := test.NewTempWindow(t, wall.Object())
+	w.Resize(fyne.NewSize(800, 500))
+	sources := []string{"demo/cam1", "demo/cam2", "broken/cam3", "demo/cam4"}
+	for _, s := range sources {
+		wall.Add(s, s)
+	}
+	tiles := wall.Tiles()
+	waitFor(t, "the wrong secret's tile to fail", func() bool { return tiles[2].Status().State == session.StateFailed })
+	if got := tiles[2].Phase(); got != "sign invalid" || !tiles[2].RetryVisible() {
+		t.Fatalf("failed tile shows %q (retry %v), want the cloud's 'sign invalid'", got, tiles[2].RetryVisible())
+	}
+	for _, i := range []int{0, 1, 3} {
+		waitFor(t, sources[i]+" live with a picture", func() bool {
+			return tiles[i].Status().State == session.StateLive && tiles[i].picture.Visible()
+		})
+	}
+	if n := site.Camera("cam1").Viewers(); n != 1 {
+		t.Fatalf("cam1 has %d viewers while on the wall", n)
+	}
+	wall.Close()
+	for _, id := range []string{"cam1", "cam2", "cam4"} {
+		waitFor(t, id+" to lose its viewer", func() bool { return site.Camera(id).Viewers() == 0 })
+	}
+}
