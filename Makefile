@@ -29,7 +29,7 @@ FYNE := $(DIST)/.tools/fyne-$(FYNE_TOOLS)
 APP_VERSION = $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 PACKAGE = $(DIST)/lookout-$(APP_VERSION)-linux-$(shell uname -m).tar.xz
 
-.PHONY: all run build test deps test-deps vet unit fuzz check-imports package perf clean
+.PHONY: all run build test deps test-deps vet unit race fuzz check-imports package perf clean
 
 all: build
 
@@ -39,7 +39,7 @@ run: deps build
 build: deps
 	$(GO) build -o $(BIN) ./cmd/lookout
 
-test: deps test-deps vet check-imports unit fuzz
+test: deps test-deps vet check-imports unit race fuzz
 
 deps:
 	@./.ci/apt-install $(DEB_BUILD)
@@ -59,6 +59,11 @@ check-imports:
 
 unit:
 	$(GO) test -count=1 -timeout 30m ./...
+
+# The race detector over the concurrent packages, with Fyne's fyne.Do
+# migration checks on (FyneApp.toml sets fyneDo = true), as Fyne's own CI does.
+race:
+	$(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./ui/... ./session/... ./player/... ./audio/...
 
 # Every Fuzz target of every package, a few seconds each.
 fuzz:

@@ -79,7 +79,7 @@ func Run(ctx context.Context, opt Options) error {
 	} else {
 		win.build(ctx, opt.Accounts)
 	}
-	stopWatch := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	stopWatch := context.AfterFunc(ctx, func() { do(a.Quit) })
 	defer stopWatch()
 	w.SetMaster()
 	w.ShowAndRun()
@@ -234,7 +234,7 @@ func (win *window) fillDefault(ctx context.Context, accounts []Account) {
 			case <-t.C:
 			}
 			done := make(chan bool, 1)
-			fyne.Do(func() {
+			do(func() {
 				if !win.sidebar.Loaded() {
 					done <- false
 					return
@@ -284,7 +284,7 @@ func (win *window) tick(ctx context.Context) {
 			pct := cpu.percent()
 			secs := now.Sub(last).Seconds()
 			last = now
-			fyne.Do(func() {
+			do(func() {
 				win.updateStatus()
 				live, decoded := win.wall.Live(), win.wall.DecodeFPS()
 				paint := win.wall.TakePaintRates(secs)

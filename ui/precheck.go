@@ -83,7 +83,7 @@ func newPrecheck(ctx context.Context, w fyne.Window, snd *sound, accounts []Acco
 	p.show(0)
 	if wt, ok := snd.devs.(Watcher); ok && snd.devs != nil {
 		p.stopScan = wt.Watch(2*time.Second, func(capture, playback []audio.DeviceInfo) {
-			fyne.Do(func() { p.setDevices(capture, playback, "devices changed") })
+			do(func() { p.setDevices(capture, playback, "devices changed") })
 		})
 	}
 	return p
@@ -238,10 +238,10 @@ func (p *precheck) testMic() {
 	p.micResult.SetText("Listening: speak normally…")
 	p.run(func() {
 		res := check.TestMicrophone(p.ctx, d.Name, d.Default, c, check.DefaultMicDuration, func(l audio.Level) {
-			fyne.Do(func() { p.micMeter.SetValue(levelValue(l)) })
+			do(func() { p.micMeter.SetValue(levelValue(l)) })
 		})
 		_ = c.Close()
-		fyne.Do(func() {
+		do(func() {
 			p.busy = false
 			p.mic = &res
 			p.micResult.SetText(resultText(res))
@@ -263,10 +263,10 @@ func (p *precheck) testSpeaker() {
 	p.spkResult.SetText("Playing the test sound…")
 	p.run(func() {
 		res := check.TestSpeaker(p.ctx, d.Name, d.Default, pl, func(l audio.Level) {
-			fyne.Do(func() { p.spkMeter.SetValue(levelValue(l)) })
+			do(func() { p.spkMeter.SetValue(levelValue(l)) })
 		})
 		_ = pl.Close()
-		fyne.Do(func() {
+		do(func() {
 			p.busy = false
 			p.spk = &res
 			p.spkResult.SetText(resultText(res))
@@ -311,11 +311,11 @@ func (p *precheck) echoTest() {
 	p.busy = true
 	p.run(func() {
 		lvl, err := check.EchoTest(p.ctx, c, pl, check.DefaultEchoDuration, func(phase string) {
-			fyne.Do(func() { p.echoResult.SetText("Echo test: " + phase + "…") })
+			do(func() { p.echoResult.SetText("Echo test: " + phase + "…") })
 		})
 		_ = c.Close()
 		_ = pl.Close()
-		fyne.Do(func() {
+		do(func() {
 			p.busy = false
 			if err != nil {
 				p.echoResult.SetText("Echo test failed: " + err.Error())
@@ -354,9 +354,9 @@ func (p *precheck) runNetwork() {
 	p.running.Show()
 	p.running.Start()
 	o := check.RunOptions{Capacity: p.capacity.Checked,
-		Progress: func(step string) { fyne.Do(func() { p.status.SetText("Running: " + step) }) },
+		Progress: func(step string) { do(func() { p.status.SetText("Running: " + step) }) },
 		Network: check.Options{Progress: func(acc, step string) {
-			fyne.Do(func() { p.status.SetText(fmt.Sprintf("Account %s: %s", acc, step)) })
+			do(func() { p.status.SetText(fmt.Sprintf("Account %s: %s", acc, step)) })
 		}},
 	}
 	for _, a := range p.accounts {
@@ -372,7 +372,7 @@ func (p *precheck) runNetwork() {
 	}
 	p.run(func() {
 		rep := check.Run(p.ctx, o)
-		fyne.Do(func() {
+		do(func() {
 			if mic != nil || spk != nil {
 				rep.Devices = &check.Devices{}
 				if mic != nil {

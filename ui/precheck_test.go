@@ -66,7 +66,7 @@ func (c closing) Close() error {
 func waitText(t *testing.T, what string, get func() string, prefix string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	for !strings.HasPrefix(get(), prefix) {
+	for drainUI(); !strings.HasPrefix(get(), prefix); drainUI() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: %q, want prefix %q", what, get(), prefix)
 		}
@@ -76,6 +76,7 @@ func waitText(t *testing.T, what string, get func() string, prefix string) {
 
 func TestMain(m *testing.M) {
 	ffmpeg.SetVerbose(false) // the capacity clips' encoder is chatty
+	useUIQueue()
 	os.Exit(m.Run())
 }
 

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"fyne.io/fyne/v2"
-
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
@@ -41,7 +39,7 @@ func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound
 		cfg.Audio = snd.router.sink(cfg.Source)
 	}
 	cfg.OnStatus = func(st session.Status) {
-		fyne.Do(func() {
+		do(func() {
 			// A stopped runner's last states (closed) must not overwrite
 			// those of the runner that replaced it on the same tile.
 			if !r.stopped.Load() {
@@ -82,7 +80,7 @@ func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound
 				if r.pending.Swap(true) {
 					continue // the queued paint will take the newest frame
 				}
-				fyne.Do(func() {
+				do(func() {
 					r.pending.Store(false)
 					if !r.stopped.Load() {
 						t.SetFrame(r.sink.Load())

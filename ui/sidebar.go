@@ -98,7 +98,7 @@ func (s *Sidebar) Load(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			fyne.Do(func() {
+			do(func() {
 				n.devices, n.err, n.loading = devs, err, false
 				if s.OnLoaded != nil && err == nil {
 					s.OnLoaded(n.acc.Name, devs)

@@ -26,10 +26,11 @@ func TestSidebarListsFiltersAndOpens(t *testing.T) {
 		{Name: "site", Kind: "een", Directory: fakeDirectory{err: &session.RemoteError{Reason: "Token not valid", Err: session.ErrUnauthorized}}},
 	})
 	test.NewTempWindow(t, s.Object())
-	// Load fetches on goroutines and applies through fyne.Do, which the
-	// test driver runs synchronously.
+	// Load fetches on goroutines and hands the results to do(); drainUI
+	// applies them here, as the main loop would.
 	s.Load(context.Background())
 	s.Wait()
+	drainUI()
 	if !s.Loaded() {
 		t.Fatal("not loaded after Wait")
 	}

@@ -69,6 +69,7 @@ type Tile struct {
 	talk      session.Talk // what the device can take
 	talkWhy   string       // why talk is unavailable although the device could
 	talking   bool
+	meterStop chan struct{} // closed when the talk ends
 	muted     bool
 	heard     bool
 	talkError string
@@ -253,7 +254,7 @@ func (t *Tile) startTalk() {
 	}
 	t.talkError = ""
 	err := t.ctrl.StartTalk(func(err error) {
-		fyne.Do(func() { t.talkEnded(err) })
+		do(func() { t.talkEnded(err) })
 	})
 	if err != nil {
 		t.talkError = "talk failed: " + session.Reason(err)
@@ -261,8 +262,9 @@ func (t *Tile) startTalk() {
 		return
 	}
 	t.talking = true
+	t.meterStop = make(chan struct{})
 	t.updateTalk()
-	go t.meterWhileTalking()
+	go t.meterWhileTalking(t.meterStop)
 }
 
 // stopTalk ends push-to-talk (button or Space released).
@@ -274,6 +276,9 @@ func (t *Tile) stopTalk() {
 }
 
 func (t *Tile) talkEnded(err error) {
+	if t.talking {
+		close(t.meterStop)
+	}
 	t.talking = false
 	if err != nil {
 		t.talkError = "talk failed: " + session.Reason(err)
@@ -281,25 +286,24 @@ func (t *Tile) talkEnded(err error) {
 	t.updateTalk()
 }
 
-// meterWhileTalking moves the mic level bar twenty times a second.
-func (t *Tile) meterWhileTalking() {
+// meterWhileTalking moves the mic level bar twenty times a second until
+// stop is closed.
+func (t *Tile) meterWhileTalking(stop <-chan struct{}) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	for range tick.C {
-		lvl := t.ctrl.MicLevel()
-		still := make(chan bool, 1)
-		fyne.Do(func() {
-			if !t.talking {
-				still <- false
-				return
-			}
-			// -60 dBFS and below shows empty, 0 dBFS full.
-			t.level.SetValue(max(0, min(1, (lvl.RMSdBFS+60)/60)))
-			still <- true
-		})
-		if !<-still {
+	for {
+		select {
+		case <-stop:
 			return
+		case <-tick.C:
 		}
+		lvl := t.ctrl.MicLevel()
+		do(func() {
+			if t.talking {
+				// -60 dBFS and below shows empty, 0 dBFS full.
+				t.level.SetValue(max(0, min(1, (lvl.RMSdBFS+60)/60)))
+			}
+		})
 	}
 }
 

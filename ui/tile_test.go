@@ -208,6 +208,7 @@ func TestSpaceOnFocusedTileTalks(t *testing.T) {
 		t.Fatalf("key repeat started %d talks", ctrl.talks)
 	}
 	focused.KeyUp(&fyne.KeyEvent{Name: fyne.KeySpace})
+	drainUI()
 	if tile.Talking() || ctrl.stops != 1 {
 		t.Fatalf("Space up: talking %v, %d stops", tile.Talking(), ctrl.stops)
 	}
@@ -220,6 +221,7 @@ func TestSpaceOnFocusedTileTalks(t *testing.T) {
 		t.Fatal("holding Talk does not talk")
 	}
 	tile.talkBtn.MouseUp(&desktop.MouseEvent{})
+	drainUI()
 	if tile.Talking() || ctrl.talks != 2 || ctrl.stops != 2 {
 		t.Fatalf("Talk button: talking %v after release, %d talks, %d stops", tile.Talking(), ctrl.talks, ctrl.stops)
 	}

@@ -43,7 +43,7 @@ func (o *fakeOpener) quality(id string) session.Quality {
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
+	for drainUI(); !cond(); drainUI() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
