@@ -38,7 +38,7 @@ type AudioSink interface {
 
 // talker is the sending side of a connected attempt.
 type talker struct {
-	track *webrtc.TrackLocalStaticSample
+	track peer.TalkWriter
 	codec webrtc.RTPCodecParameters
 	frame time.Duration
 	half  bool

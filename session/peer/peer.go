@@ -15,6 +15,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
 )
 
 // Config says what the peer connection offers.
@@ -42,6 +43,7 @@ type Peer struct {
 	pc     *webrtc.PeerConnection
 	log    *slog.Logger
 	audio  *webrtc.RTPTransceiver
+	talk   *talkTrack // the sending audio track, or nil
 	closed chan struct{}
 	once   atomic.Bool
 
@@ -148,7 +150,16 @@ func New(cfg Config) (*Peer, error) {
 		states:     make(chan webrtc.PeerConnectionState, 16),
 		iceStates:  make(chan webrtc.ICEConnectionState, 16),
 	}
-	if cfg.Audio != webrtc.RTPTransceiverDirectionUnknown {
+	switch cfg.Audio {
+	case webrtc.RTPTransceiverDirectionUnknown:
+	case webrtc.RTPTransceiverDirectionSendrecv, webrtc.RTPTransceiverDirectionSendonly:
+		p.talk = &talkTrack{offers: pick(audioCodecs, cfg.AudioCodecs)}
+		t, err := pc.AddTransceiverFromTrack(p.talk, webrtc.RTPTransceiverInit{Direction: cfg.Audio})
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("peer: audio transceiver: %w", err), pc.Close())
+		}
+		p.audio = t
+	default:
 		t, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: cfg.Audio})
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("peer: audio transceiver: %w", err), pc.Close())
@@ -275,39 +286,22 @@ func (p *Peer) State() (webrtc.PeerConnectionState, webrtc.ICEConnectionState) {
 	return p.lastPC, p.lastICE
 }
 
-// AudioSender returns the sending audio transceiver's sender, or nil when the
-// plan had no sending audio.
-func (p *Peer) AudioSender() *webrtc.RTPSender {
-	if p.audio == nil {
-		return nil
-	}
-	return p.audio.Sender()
-}
-
-// TalkTrack returns the sending audio track in the codec the answer chose,
-// replacing the placeholder track pion made from the first codec offered
-// when the answer picked another. Call it after SetAnswer.
-func (p *Peer) TalkTrack() (*webrtc.TrackLocalStaticSample, webrtc.RTPCodecParameters, error) {
-	sender := p.AudioSender()
-	if sender == nil {
+// TalkTrack returns the sending audio track, bound to the codec the answer
+// chose, and that codec. Call it after SetAnswer.
+func (p *Peer) TalkTrack() (TalkWriter, webrtc.RTPCodecParameters, error) {
+	if p.talk == nil {
 		return nil, webrtc.RTPCodecParameters{}, ErrNoTalk
 	}
-	codecs := sender.GetParameters().Codecs
-	if len(codecs) == 0 {
-		return nil, webrtc.RTPCodecParameters{}, fmt.Errorf("%w: no audio codec negotiated", ErrNoTalk)
+	inner, codec := p.talk.bound()
+	if inner == nil {
+		return nil, codec, fmt.Errorf("%w: no audio codec negotiated", ErrNoTalk)
 	}
-	codec := codecs[0]
-	if t, ok := sender.Track().(*webrtc.TrackLocalStaticSample); ok && strings.EqualFold(t.Codec().MimeType, codec.MimeType) {
-		return t, codec, nil
-	}
-	t, err := webrtc.NewTrackLocalStaticSample(codec.RTPCodecCapability, "audio", "lookout-talk")
-	if err != nil {
-		return nil, codec, fmt.Errorf("peer: talk track: %w", err)
-	}
-	if err := sender.ReplaceTrack(t); err != nil {
-		return nil, codec, fmt.Errorf("peer: talk track: %w", err)
-	}
-	return t, codec, nil
+	return p.talk, codec, nil
+}
+
+// TalkWriter sends encoded talk frames.
+type TalkWriter interface {
+	WriteSample(media.Sample) error
 }
 
 // RequestKeyframe asks the sender of the media with the given SSRC for a new

@@ -1,0 +1,135 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// answerer is a plain pion peer that answers with only the given audio codec.
+func answerer(t *testing.T, audioMime string, clockRate uint32, pt webrtc.PayloadType) *webrtc.PeerConnection {
+	t.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: audioMime, ClockRate: clockRate, Channels: 1}, PayloadType: pt}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	return pc
+}
+
+// TestTalkTrackFollowsTheAnswer: we offer PCMA first and PCMU second; a
+// device that only takes PCMU answers with it, and the talk track must be
+// PCMU, or nothing it sends would be decodable there.
+func TestTalkTrackFollowsTheAnswer(t *testing.T) {
+	p, err := New(Config{Audio: webrtc.RTPTransceiverDirectionSendrecv, AudioCodecs: []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	offer, err := p.GatheredOffer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := answerer(t, webrtc.MimeTypePCMU, 8000, 0)
+	if _, err := dev.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := dev.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := webrtc.GatheringCompletePromise(dev)
+	if err := dev.SetLocalDescription(answer); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if err := p.SetAnswer(dev.LocalDescription().SDP); err != nil {
+		t.Fatal(err)
+	}
+	track, codec, err := p.TalkTrack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, _ := p.talk.bound()
+	if codec.MimeType != webrtc.MimeTypePCMU || inner.Codec().MimeType != webrtc.MimeTypePCMU || track == nil {
+		t.Fatalf("talk track %s (codec %s), want PCMU as answered", inner.Codec().MimeType, codec.MimeType)
+	}
+	// And media flows: ICE and DTLS connect on loopback.
+	deadline := time.After(10 * time.Second)
+	for {
+		if st, _ := p.State(); st == webrtc.PeerConnectionStateConnected {
+			break
+		}
+		select {
+		case <-p.States():
+		case <-deadline:
+			t.Fatal("not connected within 10 s")
+		}
+	}
+}
+
+func TestNoTalkWithoutSendingAudio(t *testing.T) {
+	p, err := New(Config{Audio: webrtc.RTPTransceiverDirectionRecvonly, Video: webrtc.RTPTransceiverDirectionRecvonly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.TalkTrack(); !errors.Is(err, ErrNoTalk) {
+		t.Fatalf("TalkTrack on a receive-only peer = %v, want ErrNoTalk", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestCandidatesEndWithAnEmptyOne(t *testing.T) {
+	p, err := New(Config{Video: webrtc.RTPTransceiverDirectionRecvonly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Offer(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case c := <-p.Candidates():
+			if c.Candidate == "" {
+				if n == 0 {
+					t.Fatal("gathering ended without a candidate")
+				}
+				return
+			}
+			n++
+		case <-timeout:
+			t.Fatal("gathering did not end within 10 s")
+		}
+	}
+}
+
+func TestPlanWithoutKnownCodecs(t *testing.T) {
+	if _, err := New(Config{Audio: webrtc.RTPTransceiverDirectionRecvonly, AudioCodecs: []string{"audio/x-nothing"}}); !errors.Is(err, ErrNoCodecs) {
+		t.Fatalf("New = %v, want ErrNoCodecs", err)
+	}
+}
