@@ -42,7 +42,6 @@ type Track struct {
 type Peer struct {
 	pc     *webrtc.PeerConnection
 	log    *slog.Logger
-	audio  *webrtc.RTPTransceiver
 	talk   *talkTrack // the sending audio track, or nil
 	closed chan struct{}
 	once   atomic.Bool
@@ -154,17 +153,13 @@ func New(cfg Config) (*Peer, error) {
 	case webrtc.RTPTransceiverDirectionUnknown:
 	case webrtc.RTPTransceiverDirectionSendrecv, webrtc.RTPTransceiverDirectionSendonly:
 		p.talk = &talkTrack{offers: pick(audioCodecs, cfg.AudioCodecs)}
-		t, err := pc.AddTransceiverFromTrack(p.talk, webrtc.RTPTransceiverInit{Direction: cfg.Audio})
-		if err != nil {
+		if _, err := pc.AddTransceiverFromTrack(p.talk, webrtc.RTPTransceiverInit{Direction: cfg.Audio}); err != nil {
 			return nil, errors.Join(fmt.Errorf("peer: audio transceiver: %w", err), pc.Close())
 		}
-		p.audio = t
 	default:
-		t, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: cfg.Audio})
-		if err != nil {
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: cfg.Audio}); err != nil {
 			return nil, errors.Join(fmt.Errorf("peer: audio transceiver: %w", err), pc.Close())
 		}
-		p.audio = t
 	}
 	if cfg.Video != webrtc.RTPTransceiverDirectionUnknown {
 		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: cfg.Video}); err != nil {
