@@ -334,3 +334,50 @@ func TestReconnectCloseDuringRetry(t *testing.T) {
 		})
 	}
 }
+
+// TestReconnectCloseDuringFirstDial: Close while Open is connecting to a
+// broker that never answers returns promptly, fails the Open, and leaves
+// no goroutine behind.
+func TestReconnectCloseDuringFirstDial(t *testing.T) {
+	f := newFakeTuya(t)
+	f.configs[camAnswer] = webrtcConfig(camAnswer, true)
+	silent := newSilentBroker(t)
+	f.setURL("tcp://" + silent.l.Addr().String())
+	before := goleak.IgnoreCurrent()
+
+	c := newTestClient(t, f, nil)
+	opened := make(chan error, 1)
+	go func() {
+		_, err := c.Open(testCtx(t), camAnswer, session.QualityMain)
+		opened <- err
+	}()
+	select {
+	case <-silent.accepted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Open did not dial the broker")
+	}
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- c.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %s while Open was connecting", d)
+	}
+	select {
+	case err := <-opened:
+		if err == nil {
+			t.Fatal("Open succeeded against a silent broker")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Open did not return after Close")
+	}
+	f.srv.Client().CloseIdleConnections()
+	goleak.VerifyNone(t, before)
+}

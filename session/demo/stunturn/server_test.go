@@ -4,17 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
+	"github.com/lookout-app/lookout/session/internal/testcert"
 	"github.com/lookout-app/lookout/session/peer"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
@@ -28,35 +24,6 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// selfSigned returns a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "stunturn test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
 
 func startServer(t *testing.T, cfg Config) *Server {
 	t.Helper()
@@ -120,7 +87,7 @@ func allocate(t *testing.T, s *Server, transport, user, pass string, roots *x509
 }
 
 func TestAllocate(t *testing.T) {
-	cert, roots := selfSigned(t)
+	cert, roots, _ := testcert.Server(t)
 	s := startServer(t, Config{TLSCert: &cert})
 	for _, transport := range []string{"udp", "tcp", "tls"} {
 		t.Run(transport, func(t *testing.T) {
@@ -136,7 +103,7 @@ func TestAllocate(t *testing.T) {
 }
 
 func TestWrongCredentials401(t *testing.T) {
-	cert, roots := selfSigned(t)
+	cert, roots, _ := testcert.Server(t)
 	s := startServer(t, Config{Username: "alice", Password: "right", TLSCert: &cert})
 	cases := []struct{ name, transport, user, pass string }{
 		{"udp wrong password", "udp", "alice", "wrong"},
@@ -159,7 +126,7 @@ func TestWrongCredentials401(t *testing.T) {
 }
 
 func TestRESTCredentials(t *testing.T) {
-	cert, roots := selfSigned(t)
+	cert, roots, _ := testcert.Server(t)
 	s := startServer(t, Config{RESTSecret: "site-key", TLSCert: &cert})
 	user, pass := s.RESTCredentials("cam1", time.Hour)
 	if _, err := allocate(t, s, "udp", user, pass, roots); err != nil {
@@ -182,7 +149,7 @@ func TestRESTCredentials(t *testing.T) {
 }
 
 func TestICEServers(t *testing.T) {
-	cert, _ := selfSigned(t)
+	cert, _, _ := testcert.Server(t)
 	s := startServer(t, Config{TLSCert: &cert, Username: "u", Password: "p"})
 	servers := s.ICEServers()
 	var urls []string
