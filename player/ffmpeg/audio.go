@@ -788,18 +788,11 @@ func (e *AudioEncoder) encodeOpus(chunk []int16) ([][]byte, error) {
 	if err := e.cc.SendFrame(e.af); err != nil {
 		return nil, fmt.Errorf("ffmpeg: audio encode %s: %w", e.name, err)
 	}
-	var out [][]byte
-	for {
-		err := e.cc.ReceivePacket(e.pkt)
-		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
-			return out, nil
-		}
-		if err != nil {
-			return out, fmt.Errorf("ffmpeg: audio encode %s: %w", e.name, err)
-		}
-		out = append(out, e.pkt.Data())
-		e.pkt.Unref()
+	out, err := receivePackets(e.cc, e.pkt)
+	if err != nil {
+		return out, fmt.Errorf("ffmpeg: audio encode %s: %w", e.name, err)
 	}
+	return out, nil
 }
 
 // Close frees the encoder; samples short of a whole frame are dropped.

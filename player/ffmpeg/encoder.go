@@ -130,17 +130,27 @@ func (e *H264Encoder) Encode(img *image.YCbCr, forceKey bool) ([][]byte, error) 
 	if err := e.cc.SendFrame(e.frame); err != nil {
 		return nil, fmt.Errorf("ffmpeg: h264 encode: %w", err)
 	}
+	out, err := receivePackets(e.cc, e.pkt)
+	if err != nil {
+		return out, fmt.Errorf("ffmpeg: h264 encode: %w", err)
+	}
+	return out, nil
+}
+
+// receivePackets collects the packets an encoder has ready, copied out of
+// pkt, until it asks for more input.
+func receivePackets(cc *astiav.CodecContext, pkt *astiav.Packet) ([][]byte, error) {
 	var out [][]byte
 	for {
-		err := e.cc.ReceivePacket(e.pkt)
+		err := cc.ReceivePacket(pkt)
 		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
 			return out, nil
 		}
 		if err != nil {
-			return out, fmt.Errorf("ffmpeg: h264 encode: %w", err)
+			return out, err
 		}
-		out = append(out, e.pkt.Data())
-		e.pkt.Unref()
+		out = append(out, pkt.Data())
+		pkt.Unref()
 	}
 }
 
