@@ -20,6 +20,8 @@ func cmdDemo(ctx context.Context, g *globals, args []string, stdout, stderr io.W
 	listen := fs.String("listen", "127.0.0.1:0", "address of the demo site's HTTPS API (loopback only)")
 	write := fs.String("write-config", "", "write the config to FILE instead of printing it")
 	cameras := fs.Int("cameras", 4, "number of online cameras, 1 to 16")
+	loss := fs.Float64("loss", 0, "drop this fraction (0-1) of relayed packets each way at the demo TURN server")
+	delay := fs.Duration("delay", 0, "add this one-way delay to relayed packets at the demo TURN server")
 	pos, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
@@ -29,6 +31,9 @@ func cmdDemo(ctx context.Context, g *globals, args []string, stdout, stderr io.W
 	}
 	if *cameras < 1 || *cameras > 16 {
 		return usagef("--cameras must be 1 to 16")
+	}
+	if *loss < 0 || *loss > 1 || *delay < 0 {
+		return usagef("--loss must be 0 to 1 and --delay not negative")
 	}
 	host, port, err := net.SplitHostPort(*listen)
 	if err != nil {
@@ -42,6 +47,7 @@ func cmdDemo(ctx context.Context, g *globals, args []string, stdout, stderr io.W
 		return fmt.Errorf("demo site: %w", err)
 	}
 	defer func() { _ = site.Close() }()
+	site.TURN().SetImpairment(*loss, *delay)
 	if *write == "" {
 		// ca_file names a file, so the CA of this run goes to a temporary
 		// one that lives as long as the site.

@@ -312,6 +312,11 @@ func (r *runner) finish(ctx context.Context, info *finishInfo) {
 		p := info.probe
 		loss := max(p.lossUp, p.lossDown)
 		rep.Quality = Score(ms(p.rtt), loss)
+		// A very poor path connects, but live video and talk over it are
+		// unusable: the account is not ready for a call.
+		if rep.Quality >= QualityVeryPoor {
+			ok = false
+		}
 		where := "on the direct path"
 		if info.relayed {
 			where = "on the relay path"
