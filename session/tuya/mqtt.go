@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -45,6 +47,10 @@ func (c *Client) ensureLink(ctx context.Context) (*mqttLink, error) {
 	if l := c.link.Load(); l != nil {
 		return l, nil
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	unwatch := c.cancelOnStop(cancel)
+	defer unwatch()
 	l, err := c.dial(ctx)
 	if err != nil {
 		return nil, err
@@ -92,6 +98,9 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 		SetKeepAlive(60 * time.Second).
 		SetPingTimeout(10 * time.Second).
 		SetConnectRetry(false).
+		// MQTT 3.1.1 only: paho's fallback to 3.1 after a failed attempt
+		// doubles the wait on a broker that does not answer.
+		SetProtocolVersion(4).
 		// paho's own reconnect sleeps where Disconnect cannot wake it, and
 		// would reuse credentials that may have expired: renewLoop redials
 		// with fresh ones instead.
@@ -110,6 +119,37 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 	case "tcp", "mqtt":
 	default:
 		return nil, fmt.Errorf("tuya: mqtt: %w: unsupported broker scheme %q", ErrBadResponse, u.Scheme)
+	}
+	// paho cannot abort a connect in progress: the socket is ours, and is
+	// closed if ctx ends before the link is up.
+	var detachMu sync.Mutex
+	var detach []func() bool
+	opts.SetCustomOpenConnectionFn(func(bu *url.URL, o paho.ClientOptions) (net.Conn, error) {
+		nc, err := (&net.Dialer{Timeout: connectTimeout}).DialContext(ctx, "tcp", bu.Host)
+		if err != nil {
+			return nil, err
+		}
+		detachMu.Lock()
+		detach = append(detach, context.AfterFunc(ctx, func() { nc.Close() }))
+		detachMu.Unlock()
+		if o.TLSConfig == nil {
+			return nc, nil
+		}
+		tc := tls.Client(nc, o.TLSConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, err
+		}
+		return tc, nil
+	})
+	connected := func() bool {
+		detachMu.Lock()
+		defer detachMu.Unlock()
+		ok := true
+		for _, d := range detach {
+			ok = d() && ok
+		}
+		return ok
 	}
 	topic := cfg.SourceTopic.IPC
 	handler := func(_ paho.Client, m paho.Message) { c.route(m.Payload()) }
@@ -143,6 +183,10 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("tuya: mqtt: subscribe on %s: %w", where, err)
+	}
+	if !connected() { // ctx ended: the socket is being closed
+		c.discard(cl)
+		return nil, ctx.Err()
 	}
 	c.log.Debug("tuya: mqtt: connected", "broker", where)
 	return l, nil
@@ -186,6 +230,11 @@ func (c *Client) renewLoop() {
 		if l == nil {
 			return
 		}
+		// A drop between connecting and the link being stored found no
+		// link to signal: notice it here.
+		if !l.client.IsConnectionOpen() {
+			redial = true
+		}
 		wait := time.Duration(-1) // none: sleep until stopped or lost
 		due := !l.renewAt.IsZero() && !l.renewAt.After(c.now())
 		if due || redial {
@@ -226,6 +275,21 @@ func (c *Client) renewLoop() {
 	}
 }
 
+// cancelOnStop calls cancel when the Client is closed, until unwatch.
+func (c *Client) cancelOnStop(cancel context.CancelFunc) (unwatch func()) {
+	done := make(chan struct{})
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		select {
+		case <-c.stop:
+			cancel()
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
+}
+
 // renew opens a connection with fresh credentials, then drops the old one.
 // Calls keep their routes; they publish on whatever link is current.
 func (c *Client) renew() error {
@@ -236,15 +300,8 @@ func (c *Client) renew() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*connectTimeout)
 	defer cancel()
-	watchDone := make(chan struct{})
-	defer close(watchDone)
-	go func() {
-		select {
-		case <-c.stop:
-			cancel()
-		case <-watchDone:
-		}
-	}()
+	unwatch := c.cancelOnStop(cancel)
+	defer unwatch()
 	nl, err := c.dial(ctx)
 	if err != nil {
 		return err

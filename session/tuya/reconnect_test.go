@@ -1,9 +1,12 @@
 package tuya
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,12 +30,25 @@ func serveBroker(t *testing.T, addr string) (b *broker, stop func(), err error) 
 	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
 		return nil, nil, err
 	}
-	l := listeners.NewTCP(listeners.Config{ID: "t", Address: addr})
-	if err := srv.AddListener(l); err != nil { // binds here
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := listeners.NewNet("t", ln)
+	if err := srv.AddListener(l); err != nil {
+		ln.Close()
 		return nil, nil, err
 	}
 	var once sync.Once
-	stop = func() { once.Do(func() { srv.Close() }) }
+	stop = func() {
+		once.Do(func() {
+			// mochi drops its clients before it closes the listener: a
+			// client quick to redial would get in between. Close the
+			// listener first.
+			ln.Close()
+			srv.Close()
+		})
+	}
 	t.Cleanup(stop)
 	if err := srv.Serve(); err != nil {
 		stop()
@@ -71,6 +87,16 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) tim
 		time.Sleep(5 * time.Millisecond)
 	}
 	return time.Now()
+}
+
+// linkID returns the MQTT client id of c's current connection, "" if none.
+// The broker sees a client before the Client has subscribed and switched
+// to it.
+func linkID(c *Client) string {
+	if l := c.link.Load(); l != nil {
+		return l.cfg.ClientID
+	}
+	return ""
 }
 
 // waitConfigs waits for the fake to have issued n MQTT configs, and returns
@@ -141,7 +167,7 @@ func TestReconnectAfterKick(t *testing.T) {
 			}
 			tc.kick(b, cl)
 			waitUntil(t, 5*time.Second, "not reconnected as cloud_2", func() bool {
-				return b.connected("cloud_2") && !b.connected("cloud_1")
+				return linkID(c) == "cloud_2" && b.connected("cloud_2") && !b.connected("cloud_1")
 			})
 			if n := f.mqttConfigs.Load(); n != 2 {
 				t.Fatalf("%d MQTT configs after one kick, want 2", n)
@@ -186,6 +212,8 @@ func TestReconnectBrokerDown(t *testing.T) {
 	}
 	f.setURL("tcp://" + b.addr)
 	c := newTestClient(t, f, nil)
+	failed := &countingHandler{msg: "tuya: mqtt: reconnecting failed; will retry"}
+	c.log = slog.New(failed)
 	exchangeOK(t, c, b)
 
 	stop()
@@ -194,6 +222,8 @@ func TestReconnectBrokerDown(t *testing.T) {
 	if d := a2.Sub(a1); d < 900*time.Millisecond {
 		t.Fatalf("second retry %s after the first, want about 1 s", d)
 	}
+	// Restart only once the second retry has failed, or it could connect.
+	waitUntil(t, 5*time.Second, "the second retry did not fail", func() bool { return failed.n.Load() >= 2 })
 	if b.connected("cloud_2") || b.connected("cloud_3") {
 		t.Fatal("connected to a stopped broker")
 	}
@@ -212,12 +242,33 @@ func TestReconnectBrokerDown(t *testing.T) {
 	if d := a3.Sub(a2); d < 1900*time.Millisecond {
 		t.Fatalf("third retry %s after the second, want about 2 s", d)
 	}
-	waitUntil(t, 5*time.Second, "not reconnected as cloud_4", func() bool { return nb.connected("cloud_4") })
+	waitUntil(t, 5*time.Second, "not reconnected as cloud_4", func() bool {
+		return linkID(c) == "cloud_4" && nb.connected("cloud_4")
+	})
 	exchangeOK(t, c, nb)
 	if n := f.mqttConfigs.Load(); n != 4 {
 		t.Fatalf("%d MQTT configs, want 4", n)
 	}
 }
+
+// countingHandler is a slog.Handler that counts the records with one
+// message.
+type countingHandler struct {
+	msg string
+	n   atomic.Int32
+}
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.n.Add(1)
+	}
+	return nil
+}
+
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
 
 // silentBroker accepts TCP connections and never answers, so a CONNECT to
 // it hangs until paho's connect timeout.
