@@ -65,13 +65,9 @@ unit:
 race:
 	$(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./ui/... ./session/... ./player/... ./audio/...
 
-# Every Fuzz target of every package, a few seconds each.
+# Every Fuzz target of every package, a few seconds each (see .ci/fuzz).
 fuzz:
-	@set -eo pipefail; grep -rlE --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u | while read -r pkg; do \
-		for name in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]*' $$pkg/*_test.go | cut -d' ' -f2); do \
-			echo "fuzz $$pkg $$name $(FUZZTIME)"; \
-			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg | tail -1; \
-		done; done
+	FUZZTIME=$(FUZZTIME) GO=$(GO) ./.ci/fuzz
 
 # Linux bundle: usr/local/bin/lookout, the .desktop entry and the icon, with
 # fyne's Makefile for `make user-install` or `sudo make install`. fyne package
