@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/lookout-app/lookout/session"
@@ -55,6 +56,20 @@ func TestSidebarListsFiltersAndOpens(t *testing.T) {
 	if row.label.Text != "Garage" {
 		t.Fatalf("row shows %q", row.label.Text)
 	}
+	// Dragging a row and letting go over the wall opens it; elsewhere not.
+	opened = ""
+	s.DropTarget = func(p fyne.Position) bool { return p.X > 300 }
+	row.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{AbsolutePosition: fyne.NewPos(100, 50)}})
+	row.DragEnd()
+	if opened != "" {
+		t.Fatalf("a drop outside the wall opened %q", opened)
+	}
+	row.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{AbsolutePosition: fyne.NewPos(500, 50)}})
+	row.DragEnd()
+	if opened != "home/cam2" {
+		t.Fatalf("a drop on the wall opened %q", opened)
+	}
+
 	errRow := newDeviceRow(s)
 	s.updateNode("e:site", false, errRow)
 	if errRow.label.Text != "error: Token not valid" {

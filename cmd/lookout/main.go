@@ -119,15 +119,24 @@ func report(stderr io.Writer, cmd string, err error) int {
 		fmt.Fprintf(stderr, "lookout: config %s\n", ce.err.Error())
 		return exitUsage
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "lookout: %s: %s\n", cmd, ue.msg)
+		fmt.Fprintf(stderr, "%s%s\n", prefix(cmd), ue.msg)
 		return exitUsage
 	case errors.As(err, &f):
 		fmt.Fprintf(stderr, "lookout: %s %s: %s\n", cmd, f.source, oneLine(reasonOf(f.err)))
 		return exitFail
 	default:
-		fmt.Fprintf(stderr, "lookout: %s: %s\n", cmd, oneLine(reasonOf(err)))
+		fmt.Fprintf(stderr, "%s%s\n", prefix(cmd), oneLine(reasonOf(err)))
 		return exitFail
 	}
+}
+
+// prefix starts a failure line: "lookout: <command>: ", or just
+// "lookout: " for the window, which has no command name.
+func prefix(cmd string) string {
+	if cmd == "lookout" {
+		return "lookout: "
+	}
+	return "lookout: " + cmd + ": "
 }
 
 func oneLine(s string) string {

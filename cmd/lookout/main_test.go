@@ -212,7 +212,7 @@ func TestBadUsageAndConfig(t *testing.T) {
 		{"snapshot without -o", []string{"--config", bad, "snapshot", "demo/cam1"}, 2, "lookout: snapshot: -o FILE is required"},
 		{"bad format", []string{"snapshot", "demo/cam1", "-o", "x.gif"}, 2, "lookout: snapshot: cannot tell the image format"},
 		{"bad kind", []string{"--config", bad, "list"}, 2, "lookout: config " + bad + ":3: "},
-		{"bad log level", []string{"--log-level", "loud", "list"}, 2, "lookout: lookout: --log-level"},
+		{"bad log level", []string{"--log-level", "loud", "list"}, 2, "lookout: --log-level"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := lookout(t, context.Background(), tc.args...)
