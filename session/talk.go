@@ -41,7 +41,6 @@ type talker struct {
 	track peer.TalkWriter
 	codec webrtc.RTPCodecParameters
 	frame time.Duration
-	half  bool
 	done  <-chan struct{} // closed when the attempt ends
 }
 
@@ -139,7 +138,7 @@ func (s *Session) enableTalk(p *peer.Peer, plan Plan, done <-chan struct{}) {
 	if frame <= 0 || strings.EqualFold(codec.MimeType, webrtc.MimeTypeOpus) {
 		frame = 20 * time.Millisecond
 	}
-	s.talk.Store(&talker{track: track, codec: codec, frame: frame, half: plan.Talk == TalkHalf, done: done})
+	s.talk.Store(&talker{track: track, codec: codec, frame: frame, done: done})
 }
 
 // playAudio decodes a remote audio track into the configured sink until the

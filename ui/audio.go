@@ -139,12 +139,6 @@ func (r *router) setMuted(source string, muted bool) {
 	r.mu.Unlock()
 }
 
-func (r *router) isMuted(source string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.muted[source]
-}
-
 type routeSink struct {
 	r      *router
 	source string

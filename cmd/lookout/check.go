@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -59,7 +60,7 @@ func cmdCheck(ctx context.Context, g *globals, args []string, stdout, stderr io.
 			return err
 		}
 		for _, a := range ws.accounts {
-			if len(accounts) == 0 || contains(accounts, a.name) {
+			if len(accounts) == 0 || slices.Contains(accounts, a.name) {
 				o.Accounts = append(o.Accounts, check.Account{Name: a.name, Kind: a.kind, Target: a.target})
 			}
 		}
@@ -88,22 +89,9 @@ type silentFailure struct{}
 
 func (*silentFailure) Error() string { return "" }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func checkNames(ws *workspace, names []string) error {
 	for _, n := range names {
-		found := false
-		for _, a := range ws.accounts {
-			found = found || a.name == n
-		}
-		if !found {
+		if !slices.ContainsFunc(ws.accounts, func(a *account) bool { return a.name == n }) {
 			return usagef("--account %q: no such account in %s", n, ws.path)
 		}
 	}

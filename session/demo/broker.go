@@ -147,8 +147,6 @@ func startBroker(host string, tlsConf *tls.Config, creds *credStore, log *slog.L
 }
 
 // url returns the broker's address as Tuya hands it out.
-func (b *broker) url() string { return "ssl://" + b.addr }
-
 func (b *broker) close() error { return b.srv.Close() }
 
 // demoted lowers every record one level (warn to info, info to debug): mochi
