@@ -125,7 +125,7 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 		}
 		return &account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close,
 			target: func(ctx context.Context) (check.Target, error) {
-				return tuyaTarget(ctx, c, a.Name, a.Endpoint, tlsCfg)
+				return tuyaTarget(ctx, c, a.Name, tlsCfg)
 			}}, nil
 	default:
 		return nil, fmt.Errorf("accounts of kind %q are not supported by this build yet", a.Kind)

@@ -98,31 +98,14 @@ func checkNames(ws *workspace, names []string) error {
 	return nil
 }
 
-// tuyaTarget gathers what to probe for a Tuya account: the OpenAPI, the
-// MQTT broker it hands out, and the ICE servers of its first online camera.
-func tuyaTarget(ctx context.Context, c *tuya.Client, name, endpoint string, tlsCfg *tls.Config) (check.Target, error) {
-	t := check.Target{Account: name, Kind: "tuya", HTTPS: []string{endpoint}, TLSConfig: tlsCfg}
-	mc, err := c.MQTTConfig(ctx)
-	if err != nil {
-		return t, err
+// tuyaTarget gathers what to probe for a Tuya account.
+func tuyaTarget(ctx context.Context, c *tuya.Client, name string, tlsCfg *tls.Config) (check.Target, error) {
+	e, err := c.NetworkEndpoints(ctx)
+	t := check.Target{Account: name, Kind: "tuya", HTTPS: []string{e.API}, ICEServers: e.ICEServers, TLSConfig: tlsCfg}
+	if e.MQTT != "" {
+		t.MQTT = []string{e.MQTT}
 	}
-	t.MQTT = []string{mc.URL}
-	devs, err := c.Devices(ctx)
-	if err != nil {
-		return t, err
-	}
-	for _, d := range devs {
-		if !d.Online {
-			continue
-		}
-		wc, err := c.WebRTCConfigs(ctx, d.ID)
-		if err != nil {
-			return t, err
-		}
-		t.ICEServers = wc.P2PConfig.ICEServers()
-		break
-	}
-	return t, nil
+	return t, err
 }
 
 func printReport(w io.Writer, rep check.Report) {

@@ -47,6 +47,7 @@ type fakeTuya struct {
 	configs    map[string]string // device id -> webrtc-configs result JSON
 	devices    string            // devices result JSON
 	raw        map[string]string // path -> raw body to answer instead
+	requests   map[string]int    // path -> requests served
 
 	tokenGets    atomic.Int32
 	refreshGets  atomic.Int32
@@ -57,7 +58,7 @@ type fakeTuya struct {
 func newFakeTuya(t *testing.T) *fakeTuya {
 	f := &fakeTuya{
 		t: t, tokens: map[string]bool{}, refresh: map[string]bool{}, expire: 7200, mqttExpire: 7200,
-		configs: map[string]string{}, raw: map[string]string{},
+		configs: map[string]string{}, raw: map[string]string{}, requests: map[string]int{},
 	}
 	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
 	f.srv.Config.ErrorLog = nil
@@ -101,6 +102,7 @@ func (f *fakeTuya) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.requests[r.URL.Path]++
 	if raw, ok := f.raw[r.URL.Path]; ok {
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, raw)
@@ -332,3 +334,10 @@ func webrtcConfig(id string, twoWay bool) string {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// served returns how many requests of path the fake answered.
+func (f *fakeTuya) served(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests[path]
+}

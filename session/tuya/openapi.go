@@ -355,6 +355,17 @@ type apiDevice struct {
 // comes from their webrtc-configs (fetched a few at a time); offline ones
 // and those whose configs fail are listed with session.TalkNone.
 func (c *Client) Devices(ctx context.Context) ([]session.Device, error) {
+	out, err := c.listDevices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.fillTalk(ctx, out)
+	return out, nil
+}
+
+// listDevices is Devices without the talk abilities (all TalkNone): one
+// request, whatever the number of devices.
+func (c *Client) listDevices(ctx context.Context) ([]session.Device, error) {
 	if c.closed.Load() {
 		return nil, fmt.Errorf("tuya: devices: %w", session.ErrClosed)
 	}
@@ -404,8 +415,41 @@ func (c *Client) Devices(ctx context.Context) ([]session.Device, error) {
 			}
 		}
 	}
-	c.fillTalk(ctx, out)
 	return out, nil
+}
+
+// Endpoints are what a network check of a Tuya account probes.
+type Endpoints struct {
+	API        string             // the OpenAPI base URL
+	MQTT       string             // the broker access/config hands out
+	ICEServers []webrtc.ICEServer // of the first online camera; none when no camera is online
+}
+
+// NetworkEndpoints signs in and gathers the account's endpoints: the MQTT
+// broker it is handed and the ICE servers of its first online camera (one
+// device list and one webrtc-configs, whatever the number of cameras).
+func (c *Client) NetworkEndpoints(ctx context.Context) (Endpoints, error) {
+	e := Endpoints{API: c.cfg.Endpoint}
+	mc, err := c.MQTTConfig(ctx)
+	if err != nil {
+		return e, err
+	}
+	e.MQTT = mc.URL
+	devs, err := c.listDevices(ctx)
+	if err != nil {
+		return e, err
+	}
+	for _, d := range devs {
+		if d.Online {
+			wc, err := c.WebRTCConfigs(ctx, d.ID)
+			if err != nil {
+				return e, err
+			}
+			e.ICEServers = wc.P2PConfig.ICEServers()
+			break
+		}
+	}
+	return e, nil
 }
 
 // fillTalk sets the talk ability of online devices from webrtc-configs.

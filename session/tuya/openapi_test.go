@@ -296,3 +296,32 @@ func TestMQTTConfigRequest(t *testing.T) {
 		t.Fatalf("request body %s", body)
 	}
 }
+
+// TestNetworkEndpoints: the pre-check's endpoints cost one device list and
+// one webrtc-configs however many cameras the account has.
+func TestNetworkEndpoints(t *testing.T) {
+	f := newFakeTuya(t)
+	f.devices = `[{"id":"cam0","name":"Off","category":"sp","online":false},
+{"id":"cam1","name":"Porch","category":"sp","online":true},
+{"id":"cam2","name":"Yard","category":"sp","online":true},
+{"id":"cam3","name":"Shed","category":"sp","online":true}]`
+	f.configs = map[string]string{"cam1": webrtcConfig("cam1", true), "cam2": webrtcConfig("cam2", true), "cam3": webrtcConfig("cam3", true)}
+	f.mqttURL = "ssl://127.0.0.1:8883" // only handed out, never dialled
+	c := newTestClient(t, f, nil)
+	e, err := c.NetworkEndpoints(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.API != f.srv.URL || e.MQTT != f.mqttURL || len(e.ICEServers) != 2 {
+		t.Fatalf("endpoints %+v: want the API, the broker and cam1's two usable ICE servers", e)
+	}
+	prefix := "/v1.0/users/" + testUID + "/devices"
+	configs := 0
+	for _, id := range []string{"cam0", "cam1", "cam2", "cam3"} {
+		configs += f.served(prefix + "/" + id + "/webrtc-configs")
+	}
+	if n := f.served(prefix); n != 1 || configs != 1 || f.served(prefix+"/cam1/webrtc-configs") != 1 {
+		t.Fatalf("%d device lists and %d webrtc-configs (cam1: %d), want 1 and 1 for the first online camera",
+			n, configs, f.served(prefix+"/cam1/webrtc-configs"))
+	}
+}
