@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/check"
 	"github.com/lookout-app/lookout/session/config"
@@ -162,6 +163,15 @@ func openSource(ctx context.Context, g *globals, source string) (*workspace, *ac
 		return nil, nil, "", errors.Join(err, ws.Close())
 	}
 	return ws, acc, id, nil
+}
+
+// oneShot is the session of a command: one attempt, bounded by timeout,
+// decoding video into a sink nobody paints unless the caller sets one.
+func oneShot(acc *account, source, id string, q session.Quality, timeout time.Duration, g *globals) session.Config {
+	return session.Config{
+		Source: source, ID: id, Opener: acc.opener, Quality: q, Sink: player.NewLatest(),
+		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1,
+	}
 }
 
 // qualityFlag checks a --quality value.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
 )
@@ -68,10 +67,9 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 func recordOnce(ctx context.Context, acc *account, source, id string, q session.Quality, rec *recorder, d, timeout time.Duration, g *globals) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	s, err := session.New(session.Config{
-		Source: source, ID: id, Opener: acc.opener, Quality: q, Sink: player.NewLatest(),
-		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1, Tap: rec,
-	})
+	cfg := oneShot(acc, source, id, q, timeout, g)
+	cfg.Tap = rec
+	s, err := session.New(cfg)
 	if err != nil {
 		return err
 	}

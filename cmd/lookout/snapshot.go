@@ -70,10 +70,9 @@ func firstPicture(ctx context.Context, acc *account, source, id string, q sessio
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	sink := player.NewLatest()
-	s, err := session.New(session.Config{
-		Source: source, ID: id, Opener: acc.opener, Quality: q, Sink: sink,
-		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1,
-	})
+	cfg := oneShot(acc, source, id, q, timeout, g)
+	cfg.Sink = sink
+	s, err := session.New(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lookout-app/lookout/audio"
-	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
 )
@@ -86,18 +85,15 @@ func talkOnce(ctx context.Context, acc *account, source, id string, c audio.Capt
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ready := make(chan struct{}, 1)
-	cfg := session.Config{
-		Source: source, ID: id, Opener: acc.opener, Quality: session.QualitySub, Sink: player.NewLatest(),
-		NewDecoder: newDecoder, NewAudioEncoder: newAudioEncoder, Logger: g.log,
-		ConnectTimeout: timeout, MaxAttempts: 1,
-		OnStatus: func(st session.Status) {
-			if st.State >= session.StateWaiting && st.State <= session.StateLive {
-				select {
-				case ready <- struct{}{}:
-				default:
-				}
+	cfg := oneShot(acc, source, id, session.QualitySub, timeout, g)
+	cfg.NewAudioEncoder = newAudioEncoder
+	cfg.OnStatus = func(st session.Status) {
+		if st.State >= session.StateWaiting && st.State <= session.StateLive {
+			select {
+			case ready <- struct{}{}:
+			default:
 			}
-		},
+		}
 	}
 	if rec != nil {
 		cfg.Audio, cfg.NewAudioDecoder = rec, newAudioDecoder
