@@ -153,9 +153,13 @@ func TestListDemoJSON(t *testing.T) {
 	if len(got) != 5 {
 		t.Errorf("%d entries, want the demo's 5 cameras:\n%s", len(got), out)
 	}
+	bySource := map[string]listEntry{}
 	for _, e := range got {
-		if w, ok := want[e.Source]; ok && e != w {
-			t.Errorf("entry %+v, want %+v", e, w)
+		bySource[e.Source] = e
+	}
+	for src, w := range want {
+		if e, ok := bySource[src]; !ok || e != w {
+			t.Errorf("entry for %s is %+v (listed: %v), want %+v", src, e, ok, w)
 		}
 	}
 }
