@@ -168,10 +168,15 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		}
 		win.wall.setPage(st.Page)
 	}
+	filled := found // a first start fills the wall once every list is in
 	win.sidebar.OnLoaded = func(account string, devs []session.Device) {
 		for _, d := range devs {
 			win.wall.SetTitle(account+"/"+d.ID, d.Name)
 			win.wall.SetTalk(account+"/"+d.ID, d.Talk)
+		}
+		if !filled && win.sidebar.Loaded() {
+			filled = true
+			win.fillDefault(accounts)
 		}
 	}
 
@@ -211,51 +216,23 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		// Titles arrive with the device lists; show the tiles at once with
 		// their sources and let the names follow.
 		restore()
-	} else {
-		win.fillDefault(ctx, accounts)
 	}
 	win.done = make(chan struct{})
 	go win.tick(ctx)
 }
 
-// fillDefault puts the first cameras on the wall once the lists arrive.
-func (win *window) fillDefault(ctx context.Context, accounts []Account) {
-	n := win.opt.DefaultTiles
-	if n <= 0 {
-		return
-	}
-	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			done := make(chan bool, 1)
-			do(func() {
-				if !win.sidebar.Loaded() {
-					done <- false
-					return
-				}
-				added := 0
-				for _, a := range accounts {
-					for _, d := range win.sidebar.Devices(a.Name) {
-						if added < n && d.Online && (d.Type == session.TypeCamera || d.Type == session.TypeStream) {
-							win.wall.Add(a.Name+"/"+d.ID, d.Name)
-							win.wall.SetTalk(a.Name+"/"+d.ID, d.Talk)
-							added++
-						}
-					}
-				}
-				done <- true
-			})
-			if <-done {
-				return
+// fillDefault puts the first online cameras of the loaded lists on the wall.
+func (win *window) fillDefault(accounts []Account) {
+	added := 0
+	for _, a := range accounts {
+		for _, d := range win.sidebar.Devices(a.Name) {
+			if added < win.opt.DefaultTiles && d.Online && (d.Type == session.TypeCamera || d.Type == session.TypeStream) {
+				win.wall.Add(a.Name+"/"+d.ID, d.Name)
+				win.wall.SetTalk(a.Name+"/"+d.ID, d.Talk)
+				added++
 			}
 		}
-	}()
+	}
 }
 
 func (win *window) saveState() {

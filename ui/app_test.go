@@ -38,12 +38,17 @@ func TestConfigErrorOffersTheDemoSite(t *testing.T) {
 	opened := 0
 	op := &fakeOpener{opened: map[string]session.Quality{}}
 	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: Options{
+		DefaultTiles: 4,
 		ConfigError: errors.New(`/home/desk/.config/lookout/config.toml:3: unknown kind "nope": use tuya, een, wcs, whep or trtc`),
 		OpenDemo: func(context.Context) ([]Account, error) {
 			opened++
-			return []Account{{Name: "demo", Kind: "tuya", Opener: op, Directory: fakeDirectory{devs: []session.Device{
-				{ID: "cam1", Name: "Front door", Type: session.TypeCamera, Online: true},
-			}}}}, nil
+			return []Account{
+				{Name: "demo", Kind: "tuya", Opener: op, Directory: fakeDirectory{devs: []session.Device{
+					{ID: "attic", Name: "Attic", Type: session.TypeCamera},
+					{ID: "cam1", Name: "Front door", Type: session.TypeCamera, Online: true},
+				}}},
+				{Name: "broken", Kind: "tuya", Opener: op, Directory: fakeDirectory{err: errors.New("sign invalid")}},
+			}, nil
 		},
 	}}
 	win.showConfigError(ctx)
@@ -68,6 +73,13 @@ func TestConfigErrorOffersTheDemoSite(t *testing.T) {
 	test.Tap(open)
 	if opened != 1 || win.wall == nil || win.sidebar == nil {
 		t.Fatalf("demo opened %d times, wall %v", opened, win.wall != nil)
+	}
+	// A first start fills the wall with the online cameras once every
+	// account has answered, a failing one included.
+	win.sidebar.Wait()
+	drainUI()
+	if got := win.wall.Sources(); len(got) != 1 || got[0] != "demo/cam1" {
+		t.Fatalf("first start put %v on the wall, want [demo/cam1]", got)
 	}
 	cancel()
 	win.shutdown()

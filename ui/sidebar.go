@@ -47,7 +47,8 @@ type Sidebar struct {
 	wg       sync.WaitGroup
 	// OnOpen is called with a source and its title to put it on the wall.
 	OnOpen func(source, title string)
-	// OnLoaded is called on the Fyne goroutine when an account's list arrives.
+	// OnLoaded is called on the Fyne goroutine when an account has
+	// answered: with its devices, or with none when it failed.
 	OnLoaded func(account string, devices []session.Device)
 	// DropTarget reports whether an absolute position is over the wall.
 	DropTarget func(fyne.Position) bool
@@ -100,8 +101,8 @@ func (s *Sidebar) Load(ctx context.Context) {
 			}
 			do(func() {
 				n.devices, n.err, n.loading = devs, err, false
-				if s.OnLoaded != nil && err == nil {
-					s.OnLoaded(n.acc.Name, devs)
+				if s.OnLoaded != nil {
+					s.OnLoaded(n.acc.Name, n.devices)
 				}
 				s.tree.Refresh()
 				s.tree.OpenAllBranches()
