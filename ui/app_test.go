@@ -39,7 +39,7 @@ func TestConfigErrorOffersTheDemoSite(t *testing.T) {
 	op := &fakeOpener{opened: map[string]session.Quality{}}
 	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: Options{
 		DefaultTiles: 4,
-		ConfigError: errors.New(`/home/desk/.config/lookout/config.toml:3: unknown kind "nope": use tuya, een, wcs, whep or trtc`),
+		ConfigError:  errors.New(`/home/desk/.config/lookout/config.toml:3: unknown kind "nope": use tuya, een, wcs, whep or trtc`),
 		OpenDemo: func(context.Context) ([]Account, error) {
 			opened++
 			return []Account{
