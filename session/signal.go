@@ -116,3 +116,13 @@ type Device struct {
 type Directory interface {
 	Devices(ctx context.Context) ([]Device, error)
 }
+
+// RoomDirectory is implemented by directories whose rooms hold several
+// streams (WCS rooms, TRTC rooms). The window opens a room as a group of
+// tiles, one per member, and polls Members while the room is open, so tiles
+// appear and leave as the room's streams come and go. Each member's ID is
+// "ROOM/MEMBER", the part of its source after "ACCOUNT/", and opens through
+// the account's Opener like any other source.
+type RoomDirectory interface {
+	Members(ctx context.Context, room string) ([]Device, error)
+}
