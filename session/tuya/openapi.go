@@ -270,7 +270,11 @@ type envelope struct {
 // envelope. accessToken is empty for token requests.
 func (c *Client) send(ctx context.Context, op, method, path string, body []byte, accessToken string) (json.RawMessage, error) {
 	t := strconv.FormatInt(c.now().UnixMilli(), 10)
-	nonce := randomHex(16)
+	// The legacy MD5 scheme signs no nonce and sends none.
+	nonce := ""
+	if c.cfg.SignMethod != SignMD5 {
+		nonce = randomHex(16)
+	}
 	sign := Sign(c.cfg.SignMethod, c.cfg.Secret, c.cfg.ClientID, accessToken, t, nonce,
 		StringToSign(method, path, body, nil, nil))
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
@@ -281,7 +285,9 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 	req.Header.Set("sign", sign)
 	req.Header.Set("sign_method", c.cfg.SignMethod.header())
 	req.Header.Set("t", t)
-	req.Header.Set("nonce", nonce)
+	if nonce != "" {
+		req.Header.Set("nonce", nonce)
+	}
 	if accessToken != "" {
 		req.Header.Set("access_token", accessToken)
 	}

@@ -81,21 +81,23 @@ func sortedURL(pathAndQuery string) string {
 	return path + "?" + strings.Join(params, "&")
 }
 
-// Sign returns the upper-case hex signature of clientID + accessToken + t +
-// nonce + stringToSign with secret; accessToken is empty for the token
-// requests (GET /v1.0/token and its refresh).
+// Sign returns the upper-case hex signature of a request; accessToken is
+// empty for the token requests (GET /v1.0/token and its refresh).
 //
-// SignHMAC (and any unknown method) computes HMAC-SHA256 keyed with secret,
-// as Tuya documents. For SignMD5 no authoritative statement of Tuya's legacy
-// MD5 method was found, so it computes MD5(str + secret) over the same string
-// str, the secret appended, upper-case hex.
+// SignHMAC (and any unknown method) computes HMAC-SHA256 keyed with secret
+// over clientID + accessToken + t + nonce + stringToSign, as Tuya's "Sign
+// Requests" page documents.
+//
+// SignMD5 is Tuya's legacy scheme of projects created before June 2021:
+// MD5(clientID + secret + t) for token requests and
+// MD5(clientID + accessToken + secret + t) for business requests, with no
+// nonce and no stringToSign (both are ignored).
 func Sign(m SignMethod, secret, clientID, accessToken, t, nonce, stringToSign string) string {
-	str := clientID + accessToken + t + nonce + stringToSign
 	if m == SignMD5 {
-		sum := md5.Sum([]byte(str + secret))
+		sum := md5.Sum([]byte(clientID + accessToken + secret + t))
 		return strings.ToUpper(hex.EncodeToString(sum[:]))
 	}
 	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(str))
+	mac.Write([]byte(clientID + accessToken + t + nonce + stringToSign))
 	return strings.ToUpper(hex.EncodeToString(mac.Sum(nil)))
 }

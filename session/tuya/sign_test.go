@@ -102,13 +102,20 @@ func TestSign(t *testing.T) {
 			want: "36C30E300F226B68ADD014DD1EF56A81EDB7B7A817840485769B9D6C96D0FAA1",
 		},
 		{
-			// Produced once with:
-			//   S=$(printf 'GET\ne3b0c442...b855\n\n/v1.0/token?grant_type=1')
-			//   printf '%s' "1KAD46OrT9HafiKdsXeg1588925778000${S}4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC" | md5sum
+			// Legacy scheme, typed in from:
+			//   printf '%s' "1KAD46OrT9HafiKdsXeg4OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC1588925778000" | md5sum
 			name:   "md5 token request",
-			method: SignMD5,
-			str:    StringToSign("GET", "/v1.0/token?grant_type=1", nil, nil, nil),
-			want:   "85377E6E719988824F282DA011E90A9A",
+			method: SignMD5, nonce: exNonce,
+			str:  StringToSign("GET", "/v1.0/token?grant_type=1", nil, nil, nil),
+			want: "19706D1D5CE4C49341A147A9EF4FCE19",
+		},
+		{
+			// Legacy scheme, typed in from:
+			//   printf '%s' "1KAD46OrT9HafiKdsXeg3f4eda2bdec17232f67c0b188af3eec14OHBOnWOqaEC1mWXOpVL3yV50s0qGSRC1588925778000" | md5sum
+			name:   "md5 business request",
+			method: SignMD5, accessToken: exToken, nonce: exNonce,
+			str:  StringToSign("GET", "/v1.0/users/u1/devices", nil, nil, nil),
+			want: "FE866557FE9F0C4E49997D92A0DB0935",
 		},
 	}
 	for _, tc := range tests {
