@@ -107,8 +107,9 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 		}
 	}
 	httpClient := &http.Client{
-		Timeout:   15 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment},
+		Timeout:       15 * time.Second,
+		CheckRedirect: session.CheckRedirect,
+		Transport:     &http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment},
 	}
 	switch a.Kind {
 	case "tuya":

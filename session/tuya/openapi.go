@@ -125,6 +125,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
+	if cfg.HTTPClient.CheckRedirect == nil {
+		// access_token and sign must not follow a redirect to another host.
+		hc := *cfg.HTTPClient
+		hc.CheckRedirect = session.CheckRedirect
+		cfg.HTTPClient = &hc
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}

@@ -3,6 +3,9 @@ package tuya
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -323,5 +326,36 @@ func TestNetworkEndpoints(t *testing.T) {
 	if n := f.served(prefix); n != 1 || configs != 1 || f.served(prefix+"/cam1/webrtc-configs") != 1 {
 		t.Fatalf("%d device lists and %d webrtc-configs (cam1: %d), want 1 and 1 for the first online camera",
 			n, configs, f.served(prefix+"/cam1/webrtc-configs"))
+	}
+}
+
+func TestRedirectKeepsCredentials(t *testing.T) {
+	got := make(chan http.Header, 1)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		io.WriteString(w, `{"success":false,"code":1004,"msg":"sign invalid"}`)
+	}))
+	defer other.Close()
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	defer moved.Close()
+	c, err := New(Config{Endpoint: moved.URL, ClientID: testClientID, Secret: testSecret, UID: testUID,
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Devices(testCtx(t)); err == nil {
+		t.Fatal("Devices succeeded against a server that refuses")
+	}
+	h := <-got
+	for _, k := range []string{"sign", "access_token", "Authorization"} {
+		if v := h.Get(k); v != "" {
+			t.Errorf("redirect to another host carried %s: %q", k, v)
+		}
+	}
+	if h.Get("client_id") != testClientID {
+		t.Errorf("client_id = %q: the redirected request did not arrive as expected", h.Get("client_id"))
 	}
 }
