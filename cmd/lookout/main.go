@@ -68,7 +68,7 @@ func main() {
 // run executes one command line until done or ctx is cancelled and returns
 // the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g, rest, err := parseGlobal(args)
+	g, rest, err := parseGlobal(args, stderr)
 	cmd := "lookout"
 	if err == nil {
 		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
@@ -148,13 +148,14 @@ type globals struct {
 	configFlag string
 	logLevel   string
 	log        *slog.Logger
+	logOut     io.Writer // where logs go: the command's stderr
 }
 
 var errHelpShown = errors.New("help shown")
 
 // parseGlobal takes the global flags that come before the command.
-func parseGlobal(args []string) (*globals, []string, error) {
-	g := &globals{logLevel: "warn"}
+func parseGlobal(args []string, logOut io.Writer) (*globals, []string, error) {
+	g := &globals{logLevel: "warn", logOut: logOut}
 	for len(args) > 0 {
 		a := args[0]
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
@@ -196,7 +197,11 @@ func (g *globals) setLogger() error {
 	default:
 		return usagef("--log-level must be debug, info, warn or error, not %q", g.logLevel)
 	}
-	g.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	out := g.logOut
+	if out == nil {
+		out = os.Stderr
+	}
+	g.log = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: lvl}))
 	ffmpeg.SetVerbose(lvl <= slog.LevelDebug)
 	return nil
 }

@@ -88,6 +88,7 @@ type CameraSim struct {
 	api        *webrtc.API
 	newEncoder encoderFunc
 	log        *slog.Logger
+	witness    witness
 
 	offers, authRejected, oversizeDropped, maxPayload atomic.Int64
 	// loudAt is when talk audio above loudLevel last started arriving
@@ -454,6 +455,7 @@ func (c *CameraSim) handleOffer(h tuya.Header, raw json.RawMessage) {
 	if p := c.expectAuth.Load(); p != nil {
 		want = *p
 	}
+	c.witness.saw(icePasswords(om.SDP)...)
 	if om.Auth != want {
 		c.authRejected.Add(1)
 		c.log.Info("demo camera: offer with a wrong auth refused", "session", h.SessionID)
@@ -561,6 +563,7 @@ func (c *CameraSim) answer(h tuya.Header, offer string, stream int) error {
 		v.feed.add(v)
 		fed = true
 	}
+	c.witness.saw(icePasswords(answer.SDP)...)
 	// The answer is queued before SetLocalDescription starts gathering, so
 	// it reaches the viewer before any candidate.
 	c.send(v.peer, v.session, tuya.TypeAnswer, tuya.AnswerMsg{Mode: "webrtc", SDP: answer.SDP})

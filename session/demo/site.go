@@ -56,6 +56,9 @@ type Config struct {
 	// Cameras is the number of online cameras, 1 to 16; default 4. One
 	// more, offline device ("attic") is always listed.
 	Cameras int
+	// Secrets, when set, is called with every credential the site issues
+	// or sees (see secrets.go), so tests can prove no log carries one.
+	Secrets func(secret string)
 }
 
 // Camera describes one device of the demo site.
@@ -109,6 +112,7 @@ type Site struct {
 	cams      []*CameraSim
 
 	wrongTURN atomic.Bool
+	witness   witness
 
 	closed atomic.Bool
 	wg     sync.WaitGroup
@@ -147,7 +151,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		secret:   randomHex(16),
 		uid:      "az" + randomAlnum(18),
 		turnKey:  randomHex(16),
+		witness:  cfg.Secrets,
 	}
+	s.witness.saw(s.secret, s.turnKey)
 	ok := false
 	defer func() {
 		if !ok {
@@ -192,6 +198,8 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	}
 	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, wapi, newFFmpegEncoder, s.log))
 	for _, c := range s.cams {
+		c.witness = s.witness
+		s.witness.saw(c.cred.password, c.auth)
 		creds.add(c.cred)
 		c.start(s.brokerURL, camTLS)
 	}
@@ -206,6 +214,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		creds:     creds,
 		cams:      s.cams,
 		ices:      s.iceServers,
+		witness:   s.witness,
 		log:       s.log,
 		tokens:    map[string]time.Time{},
 		refresh:   map[string]string{},
@@ -310,6 +319,7 @@ func (s *Site) iceServers(deviceID string) []iceServer {
 	if s.wrongTURN.Load() {
 		pass = "wrong" + pass
 	}
+	s.witness.saw(pass)
 	out := []iceServer{
 		{URLs: "stun:" + s.turnAddr},
 		{URLs: "nat:" + s.turnAddr},

@@ -52,6 +52,7 @@ type openAPI struct {
 	creds                 *credStore
 	cams                  []*CameraSim
 	ices                  func(deviceID string) []iceServer
+	witness               witness
 	log                   *slog.Logger
 
 	mu      sync.Mutex
@@ -126,6 +127,7 @@ func (a *openAPI) authenticate(r *http.Request, body []byte, tokenRequest bool) 
 	if !tokenRequest {
 		accessToken = r.Header.Get("access_token")
 	}
+	a.witness.saw(r.Header.Get("sign"))
 	if !tuyaSignatureOK(r, body, a.secret, a.clientID, accessToken) {
 		return &apiError{codeSignInvalid, "sign invalid"}
 	}
@@ -193,6 +195,7 @@ func (a *openAPI) issueToken(oldRefresh string) tokenResult {
 			delete(a.tokens, tok)
 		}
 	}
+	a.witness.saw(res.AccessToken, res.RefreshToken)
 	a.tokens[res.AccessToken] = now.Add(a.tokenTTL)
 	a.refresh[res.RefreshToken] = res.AccessToken
 	return res
@@ -357,6 +360,7 @@ func (a *openAPI) accessConfig(body []byte) (any, *apiError) {
 		source:   "/av/u/" + id,
 		expires:  time.Now().Add(a.mqttTTL),
 	}
+	a.witness.saw(cred.password)
 	a.creds.add(cred)
 	return accessConfigResult{
 		ClientID:    cred.clientID,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 
 	"github.com/pion/logging"
 )
@@ -30,14 +31,28 @@ func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
 type pionLogger struct{ log *slog.Logger }
 
 func (l pionLogger) emit(level slog.Level, msg string) {
-	l.log.Log(context.Background(), level, msg)
+	if l.log.Enabled(context.Background(), level) {
+		l.log.Log(context.Background(), level, Redact(msg))
+	}
 }
 
 // emitf formats only when the level is enabled: pion traces a lot.
 func (l pionLogger) emitf(level slog.Level, format string, args []any) {
 	if l.log.Enabled(context.Background(), level) {
-		l.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
+		l.log.Log(context.Background(), level, Redact(fmt.Sprintf(format, args...)))
 	}
+}
+
+// secretValue matches a credential in pion's words: the value after a
+// name such as remotePwd, localPwd, ice-pwd, password, credential,
+// username (TURN usernames are signed), integrity or key, up to the next
+// blank or quote. pion's ICE agent logs "remotePwd: %q" at debug level.
+var secretValue = regexp.MustCompile(`(?i)((?:remote|local)?pwd|ice-pwd|pass(?:word)?|credentials?|username|integrity|secret|token|key)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;]+)`)
+
+// Redact hides the credentials in a log message: ICE passwords, TURN
+// credentials and anything else named as a password, secret or token.
+func Redact(msg string) string {
+	return secretValue.ReplaceAllString(msg, "${1}${2}(hidden)")
 }
 
 func (l pionLogger) Trace(msg string)                  { l.emit(slog.LevelDebug-4, msg) }

@@ -133,3 +133,22 @@ func TestPlanWithoutKnownCodecs(t *testing.T) {
 		t.Fatalf("New = %v, want ErrNoCodecs", err)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+	}{
+		{"pion ICE agent", `Started agent: isControlling? true, remoteUfrag: "abcd", remotePwd: "s3cretPwdValue0123456789"`,
+			`Started agent: isControlling? true, remoteUfrag: "abcd", remotePwd: (hidden)`},
+		{"SDP line", "a=ice-pwd:P58s/ZyBRNVnuIxcrccmEmRG5\r\na=setup:actpass", "a=ice-pwd:(hidden)\r\na=setup:actpass"},
+		{"turn credential", "allocate: username=1700000000:cam1 credential=abc+/=", "allocate: username=(hidden) credential=(hidden)"},
+		{"nothing secret", "Setting new connection state: Checking", "Setting new connection state: Checking"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Redact(tc.in); got != tc.want {
+				t.Fatalf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
