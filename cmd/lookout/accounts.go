@@ -68,7 +68,10 @@ func openWorkspace(ctx context.Context, g *globals, forceDemo bool) (*workspace,
 	for _, a := range cfg.Accounts {
 		acc, err := buildAccount(a, nil, g.log)
 		if err != nil {
-			return nil, errors.Join(&failure{source: a.Name, err: err}, w.Close())
+			// One account never stops the others: it stays listed as a
+			// failed account whose every use reports why.
+			g.log.Info("account cannot be used", "account", a.Name, "kind", a.Kind, "err", err)
+			acc = failedAccount(a, err)
 		}
 		w.accounts = append(w.accounts, acc)
 	}
