@@ -27,8 +27,8 @@ type Capturer interface {
 	// (io.EOF, possibly with a short count), or the Capturer is closed
 	// (ErrClosed).
 	Read(ctx context.Context, p []int16) (int, error)
-	// Close stops capturing and wakes a blocked Read; calling it again does
-	// nothing.
+	// Close stops capturing and wakes a blocked Read; later calls return
+	// ErrClosed.
 	Close() error
 }
 
@@ -41,7 +41,7 @@ type Player interface {
 	Write(p []int16) (int, error)
 	// Buffered returns how much queued audio has not been played yet.
 	Buffered() time.Duration
-	// Close stops playback; calling it again does nothing.
+	// Close stops playback; later calls return ErrClosed.
 	Close() error
 }
 

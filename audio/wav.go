@@ -213,10 +213,10 @@ func (w *WAVWriter) Write(p []int16) error {
 }
 
 // Close writes the real sizes into the header and leaves w positioned after
-// the data. Calling Close again does nothing.
+// the data. Later calls return ErrClosed.
 func (w *WAVWriter) Close() error {
 	if w.closed {
-		return nil
+		return ErrClosed
 	}
 	w.closed = true
 	end := w.start + 44 + w.n

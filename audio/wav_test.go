@@ -297,3 +297,21 @@ func mixDown(p []int16, channels int) []int16 {
 	}
 	return out
 }
+
+func TestWAVWriterCloseTwice(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "x.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := NewWAVWriter(f, Format{SampleRate: 8000, Channels: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("first Close = %v", err)
+	}
+	if err := w.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close = %v, want ErrClosed", err)
+	}
+}

@@ -91,10 +91,14 @@ func (c *wavCapturer) Read(ctx context.Context, p []int16) (int, error) {
 	return n, nil
 }
 
-// Close wakes a blocked Read; later Reads return ErrClosed.
+// Close wakes a blocked Read; later Reads and Closes return ErrClosed.
 func (c *wavCapturer) Close() error {
-	c.closeOnce.Do(func() { close(c.closed) })
-	return nil
+	err := ErrClosed
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		err = nil
+	})
+	return err
 }
 
 // wavPlayerTick is how often the WAV player consumes its buffer.
@@ -209,10 +213,10 @@ func (p *WAVPlayer) write(s []int16) {
 }
 
 // Close stops the player after writing what is buffered; it returns the
-// first write error, if any. Calling it again does nothing.
+// first write error, if any. Later calls return ErrClosed.
 func (p *WAVPlayer) Close() error {
 	if p.closed.Swap(true) {
-		return nil
+		return ErrClosed
 	}
 	close(p.stop)
 	<-p.done

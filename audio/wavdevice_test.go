@@ -96,8 +96,8 @@ func TestWAVCapturerLoopCancelClose(t *testing.T) {
 	if _, err := c.Read(ctx, buf); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Read after Close = %v", err)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatalf("second Close = %v", err)
+	if err := c.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close = %v, want ErrClosed", err)
 	}
 }
 
@@ -131,8 +131,8 @@ func TestWAVPlayer(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Close(); err != nil {
-		t.Fatalf("second Close = %v", err)
+	if err := p.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close = %v, want ErrClosed", err)
 	}
 	if _, err := p.Write(tone); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Write after Close = %v", err)

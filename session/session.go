@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -279,7 +278,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 		return ctx.Err()
 	}
 	if err := p.SetAnswer(answerSDP); err != nil {
-		if strings.Contains(err.Error(), "codec") {
+		if errors.Is(err, peer.ErrNoCommonCodec) {
 			return fmt.Errorf("%w: %w", ErrUnsupportedCodec, err)
 		}
 		return fmt.Errorf("%w: bad answer: %w", ErrProtocol, err)

@@ -82,7 +82,9 @@ func (d *device) onPlayback(out, _ []byte, _ uint32) {
 
 // close stops the device (waiting for its callback to finish) and forgets it.
 func (d *device) close() error {
+	first := false
 	d.closeOnce.Do(func() {
+		first = true
 		close(d.closed)
 		d.dev.Uninit()
 		d.pin.Unpin()
@@ -90,6 +92,9 @@ func (d *device) close() error {
 		delete(d.ctx.devices, d)
 		d.ctx.mu.Unlock()
 	})
+	if !first {
+		return ErrClosed
+	}
 	return d.closeErr
 }
 
@@ -142,8 +147,8 @@ func (c *Capture) Reset() {
 // samples are dropped.
 func (c *Capture) Dropped() uint64 { return c.d.dropped.Load() }
 
-// Close stops the device and wakes a blocked Read. Calling it again does
-// nothing.
+// Close stops the device and wakes a blocked Read. Later calls return
+// ErrClosed.
 func (c *Capture) Close() error { return c.d.close() }
 
 // Playback is an open playback device; it implements audio.Player and
@@ -179,6 +184,6 @@ func (p *Playback) Buffered() time.Duration { return p.d.f.Duration(p.d.ring.Len
 // having had samples.
 func (p *Playback) Underruns() uint64 { return p.d.underruns.Load() }
 
-// Close stops the device; queued audio is dropped. Calling it again does
-// nothing.
+// Close stops the device; queued audio is dropped. Later calls return
+// ErrClosed.
 func (p *Playback) Close() error { return p.d.close() }

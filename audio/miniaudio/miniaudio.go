@@ -159,12 +159,12 @@ func Open(backend string, log *slog.Logger) (*Context, error) {
 func (c *Context) Backend() string { return c.backend }
 
 // Close stops every watch, closes every device opened from c, and frees the
-// context. Calling it again does nothing.
+// context. Later calls return ErrClosed.
 func (c *Context) Close() error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return nil
+		return ErrClosed
 	}
 	c.closed = true
 	devs := make([]*device, 0, len(c.devices))

@@ -183,8 +183,8 @@ func TestCaptureReadCancelAndClose(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("Close did not wake Read")
 	}
-	if err := c.Close(); err != nil {
-		t.Fatalf("second Close = %v", err)
+	if err := c.Close(); !errors.Is(err, audio.ErrClosed) {
+		t.Fatalf("second Close = %v, want ErrClosed", err)
 	}
 	if _, _, err := c.Devices(); !errors.Is(err, audio.ErrClosed) {
 		t.Fatalf("Devices after Close = %v", err)

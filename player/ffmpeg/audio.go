@@ -280,12 +280,13 @@ func (r *Resampler) Flush() ([]int16, error) {
 	return remix(out, r.s.channels, r.out.Channels), nil
 }
 
-// Close frees the resampler; calling it again does nothing.
+// Close frees the resampler; later calls return ErrClosed.
 func (r *Resampler) Close() error {
-	if !r.closed {
-		r.closed = true
-		r.s.free()
+	if r.closed {
+		return ErrClosed
 	}
+	r.closed = true
+	r.s.free()
 	return nil
 }
 
@@ -556,12 +557,12 @@ func (d *AudioDecoder) convert(f *astiav.Frame) ([]int16, error) {
 }
 
 // Close frees the decoder. Later calls to Decode return player.ErrClosed;
-// calling Close again does nothing.
+// later calls to Close return ErrClosed.
 func (d *AudioDecoder) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return nil
+		return ErrClosed
 	}
 	d.closed = true
 	if d.res != nil {
@@ -802,7 +803,7 @@ func (e *AudioEncoder) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return nil
+		return ErrClosed
 	}
 	e.closed = true
 	e.res.Close()

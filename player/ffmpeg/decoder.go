@@ -202,12 +202,12 @@ func (d *Decoder) convert(src *astiav.Frame) (*player.Frame, error) {
 }
 
 // Close frees the decoder. Later calls to Decode return player.ErrClosed;
-// calling Close again does nothing.
+// later calls to Close return ErrClosed.
 func (d *Decoder) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
-		return nil
+		return ErrClosed
 	}
 	d.closed = true
 	d.sc.free()

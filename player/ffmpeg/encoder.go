@@ -155,12 +155,12 @@ func receivePackets(cc *astiav.CodecContext, pkt *astiav.Packet) ([][]byte, erro
 }
 
 // Close frees the encoder. Later calls to Encode return player.ErrClosed;
-// calling Close again does nothing.
+// later calls to Close return ErrClosed.
 func (e *H264Encoder) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return nil
+		return ErrClosed
 	}
 	e.closed = true
 	e.pkt.Free()

@@ -1,6 +1,10 @@
 package ffmpeg
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/lookout-app/lookout/player"
+)
 
 // Sentinel errors of the ffmpeg package. Unsupported codecs and use after
 // Close are reported with player.ErrUnsupportedCodec and player.ErrClosed.
@@ -10,4 +14,7 @@ var (
 	ErrCorruptFrame = errors.New("corrupt frame")
 	// ErrInvalidConfig means an EncoderConfig or an input picture does not fit.
 	ErrInvalidConfig = errors.New("invalid encoder config")
+	// ErrClosed is returned by Close after the first call; it is
+	// player.ErrClosed.
+	ErrClosed = player.ErrClosed
 )

@@ -429,8 +429,8 @@ func TestDecoderRecoversAfterGarbage(t *testing.T) {
 	if err := dec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := dec.Close(); err != nil {
-		t.Fatalf("second Close = %v", err)
+	if err := dec.Close(); !errors.Is(err, player.ErrClosed) {
+		t.Fatalf("second Close = %v, want ErrClosed", err)
 	}
 	if err := dec.Decode(player.AccessUnit{Data: aus[0]}, emit); !errors.Is(err, player.ErrClosed) {
 		t.Fatalf("Decode after Close = %v, want ErrClosed", err)

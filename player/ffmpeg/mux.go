@@ -502,12 +502,12 @@ func (m *Muxer) writeAAC(p *astiav.Packet) error {
 // frees everything. A recording interrupted by an error is finalized too:
 // Close after a failed Write still writes the trailer. A recording that
 // never got a keyframe has nothing to finalize: its file is removed and
-// Close returns ErrNoKeyframe. Calling Close again does nothing.
+// Close returns ErrNoKeyframe. Later calls return ErrClosed.
 func (m *Muxer) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return nil
+		return ErrClosed
 	}
 	m.closed = true
 	var errs []error

@@ -390,8 +390,8 @@ func TestMuxerCutShort(t *testing.T) {
 				if err := m.WriteAudio(pcmu[0], 2*time.Second); !errors.Is(err, player.ErrClosed) {
 					t.Errorf("WriteAudio after Close = %v, want ErrClosed", err)
 				}
-				if err := m.Close(); err != nil {
-					t.Errorf("second Close = %v", err)
+				if err := m.Close(); !errors.Is(err, player.ErrClosed) {
+					t.Errorf("second Close = %v, want ErrClosed", err)
 				}
 			})
 		}

@@ -1,6 +1,10 @@
 package demo
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/lookout-app/lookout/session"
+)
 
 // Sentinel errors of the demo site.
 var (
@@ -10,4 +14,7 @@ var (
 	// ErrNotReady means the simulated cameras did not all reach the MQTT
 	// broker in time.
 	ErrNotReady = errors.New("demo: cameras not connected to the broker")
+	// ErrClosed is returned by Site.Close after the first call; it is
+	// session.ErrClosed.
+	ErrClosed = session.ErrClosed
 )

@@ -248,10 +248,14 @@ func (p *Peer) GatheredOffer(ctx context.Context) (string, error) {
 // SetAnswer applies the remote answer.
 func (p *Peer) SetAnswer(sdp string) error {
 	err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp})
-	if err != nil {
-		return fmt.Errorf("peer: set answer: %w", err)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, webrtc.ErrUnsupportedCodec), errors.Is(err, webrtc.ErrCodecNotFound),
+		errors.Is(err, webrtc.ErrNoCodecsAvailable), errors.Is(err, webrtc.ErrSenderWithNoCodecs):
+		return fmt.Errorf("peer: set answer: %w: %w", ErrNoCommonCodec, err)
 	}
-	return nil
+	return fmt.Errorf("peer: set answer: %w", err)
 }
 
 // AddCandidate applies one remote candidate.

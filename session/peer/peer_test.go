@@ -3,6 +3,7 @@ package peer
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,5 +151,46 @@ func TestRedact(t *testing.T) {
 				t.Fatalf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSetAnswerWithoutACommonCodec: a device that answers with a codec we
+// never offered is told apart from a malformed answer by ErrNoCommonCodec,
+// not by the words of pion's error.
+func TestSetAnswerWithoutACommonCodec(t *testing.T) {
+	p, err := New(Config{Audio: webrtc.RTPTransceiverDirectionSendrecv, AudioCodecs: []string{webrtc.MimeTypePCMA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	offer, err := p.GatheredOffer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The answer names PCMA's payload type 8 but maps it to another codec.
+	dev := answerer(t, webrtc.MimeTypePCMA, 8000, 8)
+	if _, err := dev.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := dev.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.ReplaceAll(answer.SDP, "a=rtpmap:8 PCMA/8000", "a=rtpmap:18 G729/8000")
+	bad = strings.Replace(bad, "UDP/TLS/RTP/SAVPF 8", "UDP/TLS/RTP/SAVPF 18", 1)
+	if bad == answer.SDP {
+		t.Fatalf("answer has no PCMA line to replace:\n%s", answer.SDP)
+	}
+	err = p.SetAnswer(bad)
+	if !errors.Is(err, ErrNoCommonCodec) {
+		t.Fatalf("SetAnswer = %v, want ErrNoCommonCodec", err)
+	}
+	if err := p.SetAnswer("v=0\r\nnot an sdp"); err == nil || errors.Is(err, ErrNoCommonCodec) {
+		t.Fatalf("SetAnswer(garbage) = %v, want an error that is not ErrNoCommonCodec", err)
 	}
 }

@@ -286,11 +286,11 @@ func (call *Call) closeCandidates() {
 }
 
 // Close tells the camera the call is over (best effort, when an offer was
-// sent), stops routing its messages and closes RemoteCandidates. It is
-// idempotent.
+// sent), stops routing its messages and closes RemoteCandidates. Later
+// calls return ErrClosed.
 func (call *Call) Close() error {
 	if call.closed.Swap(true) {
-		return nil
+		return ErrClosed
 	}
 	close(call.closing)
 	if call.offered.Load() && !call.c.closed.Load() {

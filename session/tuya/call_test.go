@@ -136,8 +136,8 @@ func TestCallExchange(t *testing.T) {
 			if dm := nextGot(t, b, TypeDisconnect); dm.Data.Header.SessionID != h.SessionID {
 				t.Fatalf("disconnect for %s", dm.Data.Header.SessionID)
 			}
-			if err := call.Close(); err != nil {
-				t.Fatalf("second Close: %v", err)
+			if err := call.Close(); !errors.Is(err, ErrClosed) {
+				t.Fatalf("second Close = %v, want ErrClosed", err)
 			}
 			if _, ok := <-call.RemoteCandidates(); ok {
 				t.Fatal("RemoteCandidates not closed")

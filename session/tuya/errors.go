@@ -19,6 +19,9 @@ var (
 	// ErrBadResponse means the OpenAPI answered with something that is not
 	// a Tuya JSON envelope (HTML error page, oversize or truncated body).
 	ErrBadResponse = fmt.Errorf("unexpected OpenAPI response: %w", session.ErrProtocol)
+	// ErrClosed is returned by Close after the first call and by the
+	// methods of a closed Client; it is session.ErrClosed.
+	ErrClosed = session.ErrClosed
 )
 
 // classify maps a Tuya OpenAPI error code to a session sentinel, or nil.

@@ -371,7 +371,7 @@ func (c *Client) publish(ctx context.Context, topic string, payload []byte) erro
 // the goroutines of the Client. Later calls return session.ErrClosed.
 func (c *Client) Close() error {
 	if c.closed.Swap(true) {
-		return nil
+		return ErrClosed
 	}
 	close(c.stop)
 	c.mqMu.Lock()

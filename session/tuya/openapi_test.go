@@ -359,3 +359,16 @@ func TestRedirectKeepsCredentials(t *testing.T) {
 		t.Errorf("client_id = %q: the redirected request did not arrive as expected", h.Get("client_id"))
 	}
 }
+
+func TestClientCloseTwice(t *testing.T) {
+	c, err := New(Config{ClientID: "c", Secret: "s", UID: "u", Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("first Close = %v", err)
+	}
+	if err := c.Close(); !errors.Is(err, ErrClosed) || !errors.Is(err, session.ErrClosed) {
+		t.Fatalf("second Close = %v, want ErrClosed", err)
+	}
+}
