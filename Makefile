@@ -52,10 +52,17 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 
-# Fyne belongs to ui/ and cmd/ only (STYLE.md).
+# Fyne belongs to ui/ and cmd/ only, go-astiav (cgo FFmpeg) to player/ffmpeg
+# only and malgo (cgo miniaudio) to audio/miniaudio only (STYLE.md); test
+# files count too.
 check-imports:
-	@bad=$$($(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' ./... | awk '$$1 !~ /\/(ui|cmd)(\/|$$)/ && / fyne\.io\/fyne/ {print $$1}'); \
-	if [ -n "$$bad" ]; then echo "Fyne imported outside ui/ and cmd/: $$bad" >&2; exit 1; fi
+	@set -e; list=$$($(GO) list -f '{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./...); \
+	bad=$$(awk '$$1 !~ /\/(ui|cmd)(\/|$$)/ && / fyne\.io\/fyne/ {print $$1}' <<<"$$list"); \
+	if [ -n "$$bad" ]; then echo "Fyne imported outside ui/ and cmd/: $$bad" >&2; exit 1; fi; \
+	bad=$$(awk '$$1 !~ /\/player\/ffmpeg$$/ && / github\.com\/asticode\/go-astiav( |$$)/ {print $$1}' <<<"$$list"); \
+	if [ -n "$$bad" ]; then echo "go-astiav imported outside player/ffmpeg: $$bad" >&2; exit 1; fi; \
+	bad=$$(awk '$$1 !~ /\/audio\/miniaudio$$/ && / github\.com\/gen2brain\/malgo( |$$)/ {print $$1}' <<<"$$list"); \
+	if [ -n "$$bad" ]; then echo "malgo imported outside audio/miniaudio: $$bad" >&2; exit 1; fi
 
 unit:
 	$(GO) test -count=1 -timeout 30m ./...

@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/asticode/go-astiav"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
@@ -674,4 +676,18 @@ func BenchmarkDecode720p(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(frames)/time.Since(start).Seconds(), "frames/s")
+}
+
+// TestHWAccels: the list is never nil (the report reads []) and sorted; on
+// a machine without a GPU it is empty, elsewhere it names real device types.
+func TestHWAccels(t *testing.T) {
+	got := HWAccels()
+	if got == nil || !slices.IsSorted(got) {
+		t.Fatalf("HWAccels() = %#v, want a sorted, non-nil list", got)
+	}
+	for _, name := range got {
+		if astiav.FindHardwareDeviceTypeByName(name) == astiav.HardwareDeviceTypeNone {
+			t.Errorf("%q is not an FFmpeg hardware device type", name)
+		}
+	}
 }
