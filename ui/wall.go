@@ -36,6 +36,9 @@ type wallEntry struct {
 	tile   *Tile
 	run    *runner
 	q      session.Quality // quality of the running session
+	// ending is closed when the entry's previous session has stopped; nil
+	// when none is stopping. A new session of the entry waits for it.
+	ending chan struct{}
 }
 
 // Wall is the multi-camera wall: tiles in a grid, paged, one of them
@@ -57,6 +60,7 @@ type Wall struct {
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
 	stopping sync.WaitGroup
+	closed   bool
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
@@ -322,7 +326,10 @@ func (w *Wall) apply() {
 		if e.run != nil && e.q != q {
 			w.stop(e)
 		}
-		if e.run == nil {
+		// Many cameras allow one viewer: the other stream's session of
+		// this camera must be gone before this one starts, so a session
+		// still stopping starts this one when it is done (see stop).
+		if e.run == nil && e.ending == nil {
 			w.start(e, q)
 		}
 	}
@@ -373,11 +380,38 @@ func (w *Wall) stop(e *wallEntry) {
 	}
 	r := e.run
 	e.run = nil
+	ending := make(chan struct{})
+	e.ending = ending
 	w.stopping.Add(1)
 	go func() {
 		defer w.stopping.Done()
 		r.Stop()
+		close(ending)
+		do(func() { w.ended(e, ending) })
 	}()
+}
+
+// ended runs on the Fyne goroutine once a session of e has stopped: if e
+// is still shown without a session, its session for the current quality
+// starts now.
+func (w *Wall) ended(e *wallEntry, ending chan struct{}) {
+	if e.ending != ending {
+		return
+	}
+	e.ending = nil
+	if w.closed || e.run != nil {
+		return
+	}
+	for _, v := range w.visible() {
+		if v == e {
+			q := session.QualitySub
+			if w.maxed == e {
+				q = session.QualityMain
+			}
+			w.start(e, q)
+			return
+		}
+	}
 }
 
 // Live counts the tiles showing pictures.
@@ -423,6 +457,7 @@ func (w *Wall) changed() {
 
 // Close ends every session and waits for all of them.
 func (w *Wall) Close() {
+	w.closed = true
 	for _, e := range w.entries {
 		w.stop(e)
 	}

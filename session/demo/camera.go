@@ -96,6 +96,10 @@ type CameraSim struct {
 	loudAt atomic.Int64
 	// expectAuth, when set, replaces auth as what offers must carry.
 	expectAuth atomic.Pointer[string]
+	// maxViewers, when positive, is how many viewers the camera streams to
+	// at once; busyRejected counts the offers refused beyond it.
+	maxViewers   atomic.Int32
+	busyRejected atomic.Int64
 
 	audioMu  sync.Mutex
 	received []int16
@@ -203,6 +207,31 @@ func (c *CameraSim) OversizeDropped() int64 { return c.oversizeDropped.Load() }
 
 // MaxPayloadSeen returns the size of the largest MQTT payload received.
 func (c *CameraSim) MaxPayloadSeen() int { return int(c.maxPayload.Load()) }
+
+// LimitViewers makes the camera stream to at most n viewers at once, as
+// many real cameras allow one: an offer beyond the limit is answered with a
+// disconnect. n <= 0 removes the limit.
+func (c *CameraSim) LimitViewers(n int) { c.maxViewers.Store(int32(max(n, 0))) }
+
+// BusyRejected returns the number of offers refused because the camera
+// already streamed to as many viewers as LimitViewers allows.
+func (c *CameraSim) BusyRejected() int64 { return c.busyRejected.Load() }
+
+// activeViewers counts the viewers that are not hanging up.
+func (c *CameraSim) activeViewers() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, v := range c.viewers {
+		select {
+		case <-v.stop:
+		case <-v.dead:
+		default:
+			n++
+		}
+	}
+	return n
+}
 
 // Viewers returns the number of peers the camera is streaming to.
 func (c *CameraSim) Viewers() int {
@@ -464,6 +493,13 @@ func (c *CameraSim) handleOffer(h tuya.Header, raw json.RawMessage) {
 	}
 	if old := c.viewer(h.SessionID, h.From); old != nil {
 		old.close()
+	}
+	if m := c.maxViewers.Load(); m > 0 && c.activeViewers() >= int(m) {
+		// Like a camera that allows one viewer, refuse the call.
+		c.busyRejected.Add(1)
+		c.log.Info("demo camera: busy, offer refused", "session", h.SessionID, "max_viewers", m)
+		c.send(h.From, h.SessionID, tuya.TypeDisconnect, tuya.DisconnectMsg{Mode: "webrtc"})
+		return
 	}
 	stream := streamSub
 	if om.StreamType == streamMain {
