@@ -29,7 +29,7 @@ FYNE := $(DIST)/.tools/fyne-$(FYNE_TOOLS)
 APP_VERSION = $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 PACKAGE = $(DIST)/lookout-$(APP_VERSION)-linux-$(shell uname -m).tar.xz
 
-.PHONY: all run build test deps test-deps vet unit race fuzz check-imports package perf clean
+.PHONY: all run build test deps test-deps vet unit race fuzz check-imports check-go package perf clean
 
 all: build
 
@@ -39,11 +39,11 @@ run: deps build
 build: deps
 	$(GO) build -o $(BIN) ./cmd/lookout
 
-test: deps test-deps vet check-imports unit race fuzz
+test: deps test-deps vet check-imports check-go unit race fuzz
 
 deps:
 	@./.ci/apt-install $(DEB_BUILD)
-	@command -v $(GO) >/dev/null || { echo "make: Go 1.24 or newer is needed (https://go.dev/dl); not found in PATH or /usr/local/go/bin" >&2; exit 1; }
+	@command -v $(GO) >/dev/null || { echo "make: Go 1.25 or newer is needed (https://go.dev/dl); not found in PATH or /usr/local/go/bin" >&2; exit 1; }
 
 test-deps:
 	@./.ci/apt-install $(DEB_TEST)
@@ -63,6 +63,15 @@ check-imports:
 	if [ -n "$$bad" ]; then echo "go-astiav imported outside player/ffmpeg: $$bad" >&2; exit 1; fi; \
 	bad=$$(awk '$$1 !~ /\/audio\/miniaudio$$/ && / github\.com\/gen2brain\/malgo( |$$)/ {print $$1}' <<<"$$list"); \
 	if [ -n "$$bad" ]; then echo "malgo imported outside audio/miniaudio: $$bad" >&2; exit 1; fi
+
+# The documented minimum Go is go.mod's, and no file is built only on a newer
+# Go (the session retry tests need testing/synctest.Test, Go 1.25).
+check-go:
+	@want=$$(sed -n 's/^go \([0-9]*\.[0-9]*\).*/\1/p' go.mod); \
+	grep -q "Go $$want or newer" README.md || { echo "README does not name go.mod's minimum, Go $$want" >&2; exit 1; }; \
+	grep -q "Go $$want or newer" Makefile || { echo "Makefile does not name go.mod's minimum, Go $$want" >&2; exit 1; }; \
+	bad=$$(git grep -lE '^//go:build.*go1\.[0-9]+' -- '*.go' || true); \
+	if [ -n "$$bad" ]; then echo "files built only on some Go versions: $$bad" >&2; exit 1; fi
 
 unit:
 	$(GO) test -count=1 -timeout 30m ./...

@@ -1,6 +1,6 @@
 module github.com/lookout-app/lookout
 
-go 1.24.0
+go 1.25.0
 
 require (
 	fyne.io/fyne/v2 v2.7.4

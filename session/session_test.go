@@ -1,7 +1,3 @@
-//go:build go1.25
-
-// The constraint above raises this file's language version past go.mod's 1.24 for testing/synctest.Test (Go 1.25).
-
 package session_test
 
 import (
