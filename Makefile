@@ -74,12 +74,12 @@ check-go:
 	if [ -n "$$bad" ]; then echo "files built only on some Go versions: $$bad" >&2; exit 1; fi
 
 unit:
-	$(GO) test -count=1 -timeout 30m ./...
+	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -count=1 -timeout 30m ./...
 
 # The race detector over the concurrent packages, with Fyne's fyne.Do
 # migration checks on (FyneApp.toml sets fyneDo = true), as Fyne's own CI does.
 race:
-	$(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./ui/... ./session/... ./player/... ./audio/...
+	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./ui/... ./session/... ./player/... ./audio/...
 
 # Every Fuzz target of every package, a few seconds each (see .ci/fuzz).
 fuzz:

@@ -246,13 +246,7 @@ func freeBrokerURL(t *testing.T) string {
 // signed by the demo site's CA.
 func startMosquitto(t *testing.T, addr string, caPEM, certPEM, keyPEM []byte) {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		if _, err = os.Stat("/usr/sbin/mosquitto"); err != nil {
-			t.Skip("mosquitto is not installed (make test installs it)")
-		}
-		bin = "/usr/sbin/mosquitto"
-	}
+	bin := findTool(t, "mosquitto")
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
@@ -383,4 +377,27 @@ func TestBrokerDown(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Fatalf("took %s with the broker down", d)
 	}
+}
+
+// findTool finds a program the tests need in PATH or in the sbin
+// directories Debian installs daemons to (mosquitto is /usr/sbin/mosquitto,
+// often not in a user's PATH). When it is missing the test is skipped,
+// except under make test (LOOKOUT_REQUIRE_TOOLS=1), which installs every
+// tool first: there a missing tool fails the test.
+func findTool(t *testing.T, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	if os.Getenv("LOOKOUT_REQUIRE_TOOLS") != "" {
+		t.Fatalf("%s is not installed, and make test needs it (it installs it with .ci/apt-install)", name)
+	}
+	t.Skipf("%s is not installed (make test installs it)", name)
+	return ""
 }

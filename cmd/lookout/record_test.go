@@ -47,9 +47,7 @@ func (p probe) streams() string {
 }
 
 func TestRecord(t *testing.T) {
-	if _, err := exec.LookPath("ffprobe"); err != nil {
-		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
-	}
+	findTool(t, "ffprobe")
 	_, cfg := siteConfig(t, demo.Config{})
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -82,9 +80,7 @@ func TestRecord(t *testing.T) {
 // TestRecordCutShortIsFinalized: the site goes away mid-recording; the
 // command fails with one line, and what was recorded still plays.
 func TestRecordCutShortIsFinalized(t *testing.T) {
-	if _, err := exec.LookPath("ffprobe"); err != nil {
-		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
-	}
+	findTool(t, "ffprobe")
 	site, cfg := siteConfig(t, demo.Config{})
 	out := filepath.Join(t.TempDir(), "cut.mkv")
 	go func() {

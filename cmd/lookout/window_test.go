@@ -19,12 +19,8 @@ import (
 // startXvfb runs a virtual X server on a free display and returns DISPLAY.
 func startXvfb(t *testing.T, w, h int) string {
 	t.Helper()
-	if _, err := exec.LookPath("Xvfb"); err != nil {
-		t.Skip("Xvfb is not installed (make test installs it)")
-	}
-	if _, err := exec.LookPath("xwd"); err != nil {
-		t.Skip("xwd is not installed (make test installs x11-apps)")
-	}
+	findTool(t, "Xvfb")
+	findTool(t, "xwd")
 	r, wr, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
