@@ -54,7 +54,7 @@ vet:
 
 # Fyne belongs to ui/ and cmd/ only, go-astiav (cgo FFmpeg) to player/ffmpeg
 # only and malgo (cgo miniaudio) to audio/miniaudio only (STYLE.md); test
-# files count too.
+# files count too. The demo site never imports a protocol client package.
 check-imports:
 	@set -e; list=$$($(GO) list -f '{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./...); \
 	bad=$$(awk '$$1 !~ /\/(ui|cmd)(\/|$$)/ && / fyne\.io\/fyne/ {print $$1}' <<<"$$list"); \
@@ -62,7 +62,10 @@ check-imports:
 	bad=$$(awk '$$1 !~ /\/player\/ffmpeg$$/ && / github\.com\/asticode\/go-astiav( |$$)/ {print $$1}' <<<"$$list"); \
 	if [ -n "$$bad" ]; then echo "go-astiav imported outside player/ffmpeg: $$bad" >&2; exit 1; fi; \
 	bad=$$(awk '$$1 !~ /\/audio\/miniaudio$$/ && / github\.com\/gen2brain\/malgo( |$$)/ {print $$1}' <<<"$$list"); \
-	if [ -n "$$bad" ]; then echo "malgo imported outside audio/miniaudio: $$bad" >&2; exit 1; fi
+	if [ -n "$$bad" ]; then echo "malgo imported outside audio/miniaudio: $$bad" >&2; exit 1; fi; \
+	bad=$$($(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' ./session/demo/... | \
+		awk '/ github\.com\/lookout-app\/lookout\/session\/(tuya|een|wcs|whep|trtc)( |$$)/ {print $$1}'); \
+	if [ -n "$$bad" ]; then echo "the demo site imports a protocol client (it must be its own reading of the spec): $$bad" >&2; exit 1; fi
 
 # The documented minimum Go is go.mod's, and no file is built only on a newer
 # Go (the session retry tests need testing/synctest.Test, Go 1.25).

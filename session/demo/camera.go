@@ -22,7 +22,6 @@ import (
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/audio/g711"
 	"github.com/lookout-app/lookout/player/ffmpeg"
-	"github.com/lookout-app/lookout/session/tuya"
 )
 
 // Stream types of a 302 offer's stream_type (spec 3.3; 1, the sub stream,
@@ -202,7 +201,7 @@ func (c *CameraSim) LoudAt() time.Time {
 func (c *CameraSim) AuthRejected() int64 { return c.authRejected.Load() }
 
 // OversizeDropped returns the number of MQTT payloads over
-// tuya.MaxPayload the camera dropped unread, as real cameras do.
+// cameraMaxPayload the camera dropped unread, as real cameras do.
 func (c *CameraSim) OversizeDropped() int64 { return c.oversizeDropped.Load() }
 
 // MaxPayloadSeen returns the size of the largest MQTT payload received.
@@ -356,7 +355,7 @@ func (c *CameraSim) onMessage(_ paho.Client, m paho.Message) {
 			break
 		}
 	}
-	if len(p) > tuya.MaxPayload {
+	if len(p) > cameraMaxPayload {
 		// Real cameras silently ignore messages over 8 KB.
 		c.oversizeDropped.Add(1)
 		c.log.Debug("demo camera: dropped oversize message", "bytes", len(p))
@@ -417,7 +416,7 @@ func (c *CameraSim) send(to, sid, typ string, msg any) {
 	if to == "" || strings.ContainsAny(to, "/+#") {
 		return
 	}
-	b, err := tuya.Encode(tuya.Header{Type: typ, From: c.id, To: to, SessionID: sid, MotoID: c.motoID}, msg, time.Now())
+	b, err := build302(header302{Type: typ, From: c.id, To: to, SessionID: sid, MotoID: c.motoID}, msg, time.Now())
 	if err != nil {
 		c.log.Warn("demo camera: encode", "type", typ, "err", err)
 		return
@@ -429,7 +428,7 @@ func (c *CameraSim) send(to, sid, typ string, msg any) {
 }
 
 func (c *CameraSim) handle(b []byte) {
-	m, err := tuya.Decode(b)
+	m, err := parse302(b)
 	if err != nil {
 		c.log.Debug("demo camera: undecodable message", "err", err)
 		return
@@ -440,14 +439,14 @@ func (c *CameraSim) handle(b []byte) {
 		return
 	}
 	switch h.Type {
-	case tuya.TypeOffer:
+	case type302Offer:
 		c.handleOffer(h, m.Data.Msg)
-	case tuya.TypeCandidate:
+	case type302Candidate:
 		v := c.viewer(h.SessionID, h.From)
 		if v == nil {
 			return
 		}
-		var cm tuya.CandidateMsg
+		var cm candidate302
 		if err := json.Unmarshal(m.Data.Msg, &cm); err != nil {
 			return
 		}
@@ -455,7 +454,7 @@ func (c *CameraSim) handle(b []byte) {
 		if err := v.pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: cand}); err != nil {
 			c.log.Debug("demo camera: remote candidate refused", "err", err)
 		}
-	case tuya.TypeDisconnect:
+	case type302Disconnect:
 		if v := c.viewer(h.SessionID, h.From); v != nil {
 			v.close()
 		}
@@ -473,11 +472,11 @@ func (c *CameraSim) viewer(sid, from string) *viewer {
 	return v
 }
 
-func (c *CameraSim) handleOffer(h tuya.Header, raw json.RawMessage) {
+func (c *CameraSim) handleOffer(h header302, raw json.RawMessage) {
 	c.offers.Add(1)
-	var om tuya.OfferMsg
+	var om offer302
 	if err := json.Unmarshal(raw, &om); err != nil {
-		c.send(h.From, h.SessionID, tuya.TypeDisconnect, tuya.DisconnectMsg{Mode: "webrtc"})
+		c.send(h.From, h.SessionID, type302Disconnect, disconnect302{Mode: "webrtc"})
 		return
 	}
 	want := c.auth
@@ -488,7 +487,7 @@ func (c *CameraSim) handleOffer(h tuya.Header, raw json.RawMessage) {
 	if om.Auth != want {
 		c.authRejected.Add(1)
 		c.log.Info("demo camera: offer with a wrong auth refused", "session", h.SessionID)
-		c.send(h.From, h.SessionID, tuya.TypeDisconnect, tuya.DisconnectMsg{Mode: "webrtc"})
+		c.send(h.From, h.SessionID, type302Disconnect, disconnect302{Mode: "webrtc"})
 		return
 	}
 	if old := c.viewer(h.SessionID, h.From); old != nil {
@@ -498,7 +497,7 @@ func (c *CameraSim) handleOffer(h tuya.Header, raw json.RawMessage) {
 		// Like a camera that allows one viewer, refuse the call.
 		c.busyRejected.Add(1)
 		c.log.Info("demo camera: busy, offer refused", "session", h.SessionID, "max_viewers", m)
-		c.send(h.From, h.SessionID, tuya.TypeDisconnect, tuya.DisconnectMsg{Mode: "webrtc"})
+		c.send(h.From, h.SessionID, type302Disconnect, disconnect302{Mode: "webrtc"})
 		return
 	}
 	stream := streamSub
@@ -507,13 +506,13 @@ func (c *CameraSim) handleOffer(h tuya.Header, raw json.RawMessage) {
 	}
 	if err := c.answer(h, om.SDP, stream); err != nil {
 		c.log.Warn("demo camera: cannot answer", "session", h.SessionID, "err", err)
-		c.send(h.From, h.SessionID, tuya.TypeDisconnect, tuya.DisconnectMsg{Mode: "webrtc"})
+		c.send(h.From, h.SessionID, type302Disconnect, disconnect302{Mode: "webrtc"})
 	}
 }
 
 // answer creates a viewer for an offer, queues the answer and starts
 // streaming; candidates follow as pion gathers them.
-func (c *CameraSim) answer(h tuya.Header, offer string, stream int) error {
+func (c *CameraSim) answer(h header302, offer string, stream int) error {
 	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return fmt.Errorf("peer connection: %w", err)
@@ -543,7 +542,7 @@ func (c *CameraSim) answer(h tuya.Header, offer string, stream int) error {
 		if cand != nil {
 			s = "a=" + cand.ToJSON().Candidate
 		}
-		c.send(v.peer, v.session, tuya.TypeCandidate, tuya.CandidateMsg{Mode: "webrtc", Candidate: s})
+		c.send(v.peer, v.session, type302Candidate, candidate302{Mode: "webrtc", Candidate: s})
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		switch s {
@@ -602,7 +601,7 @@ func (c *CameraSim) answer(h tuya.Header, offer string, stream int) error {
 	c.witness.saw(icePasswords(answer.SDP)...)
 	// The answer is queued before SetLocalDescription starts gathering, so
 	// it reaches the viewer before any candidate.
-	c.send(v.peer, v.session, tuya.TypeAnswer, tuya.AnswerMsg{Mode: "webrtc", SDP: answer.SDP})
+	c.send(v.peer, v.session, type302Answer, answer302{Mode: "webrtc", SDP: answer.SDP})
 	if err := pc.SetLocalDescription(answer); err != nil {
 		return fail(fmt.Errorf("set answer: %w", err))
 	}
