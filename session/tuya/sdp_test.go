@@ -264,50 +264,57 @@ func TestRepairAnswerPion(t *testing.T) {
 	}
 }
 
+// repairOffer is the offer of the repairAnswer cases.
+var repairOffer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n" +
+	"m=audio 9 UDP/TLS/RTP/SAVPF 0 8\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n" +
+	"m=video 9 UDP/TLS/RTP/SAVPF 102 103 104\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n" +
+	"a=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n" +
+	"a=rtpmap:103 rtx/90000\r\na=fmtp:103 apt=102\r\n" +
+	"a=rtpmap:104 H264/90000\r\na=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f\r\na=recvonly\r\n"
+
+// repairCases are answers as cameras send them; FuzzRepairAnswer starts
+// from them too.
+var repairCases = []struct {
+	name    string
+	answer  string
+	mids    []string
+	want    []string // lines that must be in the result
+	notWant []string
+	order   []string // m-lines in order
+}{
+	{
+		name: "fingerprint, setup, payload types, LF endings",
+		answer: "v=0\no=- 5 5 IN IP4 1.2.3.4\ns=-\nt=0 0\n" +
+			"m=audio 9 UDP/TLS/RTP/SAVPF 8\nc=IN IP4 0.0.0.0\na=fingerprint:SHA-256  ab:cd:ef \na=rtpmap:8 PCMA/8000\na=sendrecv\n" +
+			"m=video 9 UDP/TLS/RTP/SAVPF 96 97 98\nc=IN IP4 0.0.0.0\na=rtpmap:96 H264/90000\na=fmtp:96 packetization-mode=1;profile-level-id=4d001f\n" +
+			"a=rtcp-fb:96 nack pli\na=rtpmap:97 rtx/90000\na=fmtp:97 apt=96\na=rtpmap:98 VP8/90000\na=sendonly\n",
+		want: []string{"a=fingerprint:sha-256 AB:CD:EF", "a=setup:active", "m=audio 9 UDP/TLS/RTP/SAVPF 8", "m=video 9 UDP/TLS/RTP/SAVPF 102 103",
+			"a=rtpmap:102 H264/90000", "a=fmtp:102 packetization-mode=1;profile-level-id=4d001f", "a=rtcp-fb:102 nack pli",
+			"a=rtpmap:103 rtx/90000", "a=fmtp:103 apt=102", "a=mid:0", "a=mid:1", "a=group:BUNDLE 0 1"},
+		notWant: []string{"VP8", "a=rtpmap:96", "a=setup:actpass"},
+		order:   []string{"m=audio", "m=video"},
+	},
+	{
+		name: "fingerprint without colons, actpass, static PT without rtpmap",
+		answer: "v=0\r\no=- 5 5 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 abcdef01\r\na=setup:actpass\r\n" +
+			"m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n" +
+			"m=video 9 UDP/TLS/RTP/SAVPF 104\r\na=mid:1\r\na=rtpmap:104 H264/90000\r\na=fmtp:104 packetization-mode=0\r\n",
+		want:    []string{"a=fingerprint:sha-256 AB:CD:EF:01", "a=setup:active", "m=audio 9 UDP/TLS/RTP/SAVPF 0", "m=video 9 UDP/TLS/RTP/SAVPF 104"},
+		notWant: []string{"a=setup:actpass"},
+	},
+	{
+		name: "sections back in the offer's order",
+		answer: "v=0\r\no=- 5 5 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\na=setup:active\r\n" +
+			"m=audio 9 UDP/TLS/RTP/SAVPF 8\r\na=mid:1\r\na=rtpmap:8 PCMA/8000\r\n" +
+			"m=video 9 UDP/TLS/RTP/SAVPF 102\r\na=mid:0\r\na=rtpmap:102 H264/90000\r\n",
+		mids:  []string{"0", "1"},
+		order: []string{"m=video", "m=audio"},
+	},
+}
+
 func TestRepairAnswerCases(t *testing.T) {
-	offer := "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n" +
-		"m=audio 9 UDP/TLS/RTP/SAVPF 0 8\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n" +
-		"m=video 9 UDP/TLS/RTP/SAVPF 102 103 104\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n" +
-		"a=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n" +
-		"a=rtpmap:103 rtx/90000\r\na=fmtp:103 apt=102\r\n" +
-		"a=rtpmap:104 H264/90000\r\na=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f\r\na=recvonly\r\n"
-	tests := []struct {
-		name    string
-		answer  string
-		mids    []string
-		want    []string // lines that must be in the result
-		notWant []string
-		order   []string // m-lines in order
-	}{
-		{
-			name: "fingerprint, setup, payload types, LF endings",
-			answer: "v=0\no=- 5 5 IN IP4 1.2.3.4\ns=-\nt=0 0\n" +
-				"m=audio 9 UDP/TLS/RTP/SAVPF 8\nc=IN IP4 0.0.0.0\na=fingerprint:SHA-256  ab:cd:ef \na=rtpmap:8 PCMA/8000\na=sendrecv\n" +
-				"m=video 9 UDP/TLS/RTP/SAVPF 96 97 98\nc=IN IP4 0.0.0.0\na=rtpmap:96 H264/90000\na=fmtp:96 packetization-mode=1;profile-level-id=4d001f\n" +
-				"a=rtcp-fb:96 nack pli\na=rtpmap:97 rtx/90000\na=fmtp:97 apt=96\na=rtpmap:98 VP8/90000\na=sendonly\n",
-			want: []string{"a=fingerprint:sha-256 AB:CD:EF", "a=setup:active", "m=audio 9 UDP/TLS/RTP/SAVPF 8", "m=video 9 UDP/TLS/RTP/SAVPF 102 103",
-				"a=rtpmap:102 H264/90000", "a=fmtp:102 packetization-mode=1;profile-level-id=4d001f", "a=rtcp-fb:102 nack pli",
-				"a=rtpmap:103 rtx/90000", "a=fmtp:103 apt=102", "a=mid:0", "a=mid:1", "a=group:BUNDLE 0 1"},
-			notWant: []string{"VP8", "a=rtpmap:96", "a=setup:actpass"},
-			order:   []string{"m=audio", "m=video"},
-		},
-		{
-			name: "fingerprint without colons, actpass, static PT without rtpmap",
-			answer: "v=0\r\no=- 5 5 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 abcdef01\r\na=setup:actpass\r\n" +
-				"m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n" +
-				"m=video 9 UDP/TLS/RTP/SAVPF 104\r\na=mid:1\r\na=rtpmap:104 H264/90000\r\na=fmtp:104 packetization-mode=0\r\n",
-			want:    []string{"a=fingerprint:sha-256 AB:CD:EF:01", "a=setup:active", "m=audio 9 UDP/TLS/RTP/SAVPF 0", "m=video 9 UDP/TLS/RTP/SAVPF 104"},
-			notWant: []string{"a=setup:actpass"},
-		},
-		{
-			name: "sections back in the offer's order",
-			answer: "v=0\r\no=- 5 5 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\na=setup:active\r\n" +
-				"m=audio 9 UDP/TLS/RTP/SAVPF 8\r\na=mid:1\r\na=rtpmap:8 PCMA/8000\r\n" +
-				"m=video 9 UDP/TLS/RTP/SAVPF 102\r\na=mid:0\r\na=rtpmap:102 H264/90000\r\n",
-			mids:  []string{"0", "1"},
-			order: []string{"m=video", "m=audio"},
-		},
-	}
+	offer := repairOffer
+	tests := repairCases
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := repairAnswer(offer, tc.answer, tc.mids)
