@@ -24,11 +24,8 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m,
-		// paho and pion leave no goroutines once closed; these are the
-		// runtime's and net/http's idle pools.
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+		// paho, pion and net/http leave no goroutine once closed; only
+		// these named, known-benign ones may stay.
 		// Fyne starts its main-thread queue in a package init.
 		goleak.IgnoreTopFunction("fyne.io/fyne/v2/internal/async.(*UnboundedChan[...]).processing"),
 	)
@@ -400,4 +397,16 @@ func findTool(t *testing.T, name string) string {
 	}
 	t.Skipf("%s is not installed (make test installs it)", name)
 	return ""
+}
+
+// cliLines returns the lines of stderr that are not log records (slog's
+// text handler starts every record with "time=").
+func cliLines(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
+		if l != "" && !strings.HasPrefix(l, "time=") {
+			out = append(out, l)
+		}
+	}
+	return out
 }

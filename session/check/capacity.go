@@ -3,9 +3,11 @@ package check
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/lookout-app/lookout/player"
@@ -45,11 +47,14 @@ var capacityEpoch = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 // and how many tiles it can show. For 720p and 1080p in turn it encodes a
 // test clip (CapacityClip, CapacityFrames frames: the clips are generated
 // in memory from the demo site's moving test picture rather than shipped as
-// files, so nothing large sits in the repository), then decodes it with
-// ffmpeg.Decoder, scaling every picture to a TileWidth x TileHeight RGBA
-// tile as the wall does, as fast as it can on one goroutine for about a
-// second, and reports the frames per second. The tile counts follow Tiles
-// with runtime.NumCPU(). progress, when set, is called before each step.
+// files, so nothing large sits in the repository), then runs as many
+// ffmpeg.Decoders in parallel as the machine has cores (runtime.NumCPU),
+// each on its own goroutine decoding the clip over and over and scaling
+// every picture to a TileWidth x TileHeight RGBA tile as the wall does, for
+// about a second, and reports the frames all of them decoded per second:
+// the measured decoding rate of the whole machine, nothing multiplied. The
+// tile counts follow Tiles, whose formula adds only the cost of painting
+// and the reserve. progress, when set, is called before each step.
 func MeasureCapacity(ctx context.Context, progress func(step string)) (*Capacity, error) {
 	c := &Capacity{}
 	cores := runtime.NumCPU()
@@ -72,7 +77,7 @@ func MeasureCapacity(ctx context.Context, progress func(step string)) (*Capacity
 		if progress != nil {
 			progress(fmt.Sprintf("decoding %s as fast as possible", r.name))
 		}
-		fps, err := decodeFPS(ctx, aus, measureWindow)
+		fps, _, err := decodeFPS(ctx, aus, measureWindow, cores)
 		if err != nil {
 			return nil, err
 		}
@@ -83,16 +88,16 @@ func MeasureCapacity(ctx context.Context, progress func(step string)) (*Capacity
 }
 
 // Tiles returns how many 30 fps streams of a resolution this PC can show
-// when one decoder, on one core, decodes and scales fps frames per second
-// of it. Each tile runs its own single-threaded decoder (as the wall does),
-// so decoders spread over the cores and a tile costs 30/fps of a core to
-// decode plus PaintCoresPerTile to paint; ReservedCores stay free for the
-// rest of the app:
+// when its cores, all decoding at once, decode and scale fps frames per
+// second of it (MeasureCapacity's measured rate). Decoding a tile takes
+// 30/fps of the machine, that is 30*cores/fps cores; the formula adds only
+// what was not measured, PaintCoresPerTile to paint each tile, and keeps
+// ReservedCores free for the rest of the app:
 //
-//	tiles = floor((cores - ReservedCores) / (30/fps + PaintCoresPerTile))
+//	tiles = floor((cores - ReservedCores) / (30*cores/fps + PaintCoresPerTile))
 //
-// On 2 cores decoding 300 fps, that is floor(1.5 / 0.25) = 6 tiles. It
-// returns 0 for fps or cores that are not positive.
+// On 2 cores decoding 600 fps together, that is floor(1.5 / 0.25) = 6
+// tiles. It returns 0 for fps or cores that are not positive.
 func Tiles(fps float64, cores int) int {
 	if fps <= 0 || cores <= 0 || math.IsNaN(fps) {
 		return 0
@@ -101,7 +106,7 @@ func Tiles(fps float64, cores int) int {
 	if budget <= 0 {
 		return 0
 	}
-	perTile := CapacityFPS/fps + PaintCoresPerTile
+	perTile := CapacityFPS*float64(cores)/fps + PaintCoresPerTile
 	// A hair of slack keeps exact quotients (1.5/0.25) from flooring low.
 	return int(math.Floor(budget/perTile + 1e-9))
 }
@@ -175,11 +180,54 @@ func addGrain(y []byte, seed uint64) {
 // grainAmplitude is the largest luma change addGrain makes.
 const grainAmplitude = 3
 
-// decodeFPS decodes aus over and over (the first is a keyframe with its
-// parameter sets, so each pass starts clean) for at least window and at
-// least one pass, scaling to a tile, and returns the frames emitted per
-// second.
-func decodeFPS(ctx context.Context, aus [][]byte, window time.Duration) (float64, error) {
+// decodeFPS runs workers decoders in parallel, each decoding aus over and
+// over (the first is a keyframe with its parameter sets, so each pass
+// starts clean) on its own goroutine for at least window and at least one
+// pass, scaling to a tile. It returns the frames all of them emitted per
+// second of wall time, and how many frames each emitted.
+func decodeFPS(ctx context.Context, aus [][]byte, window time.Duration, workers int) (float64, []int, error) {
+	workers = max(workers, 1)
+	frames := make([]int, workers)
+	errs := make([]error, workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			frames[i], errs[i] = decodeLoop(ctx, aus, start, window)
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	// The first decoder that failed cancelled the others: report its error.
+	var first error
+	for _, err := range errs {
+		if err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = err
+		}
+	}
+	if first != nil {
+		return 0, nil, first
+	}
+	total := 0
+	for _, n := range frames {
+		total += n
+	}
+	if total == 0 {
+		return 0, nil, fmt.Errorf("check: capacity: the decoder produced no picture: %w", ErrInvalidClip)
+	}
+	return float64(total) / elapsed.Seconds(), frames, nil
+}
+
+// decodeLoop is one decoder of decodeFPS: whole passes over aus until
+// window has passed since start; it returns the frames emitted.
+func decodeLoop(ctx context.Context, aus [][]byte, start time.Time, window time.Duration) (int, error) {
 	dec, err := ffmpeg.NewDecoder(player.MimeTypeH264)
 	if err != nil {
 		return 0, fmt.Errorf("check: capacity: %w", err)
@@ -188,7 +236,6 @@ func decodeFPS(ctx context.Context, aus [][]byte, window time.Duration) (float64
 	dec.SetOutputSize(TileWidth, TileHeight)
 	frames := 0
 	emit := func(*player.Frame) { frames++ }
-	start := time.Now()
 	var n int64
 	for {
 		for _, au := range aus {
@@ -202,12 +249,7 @@ func decodeFPS(ctx context.Context, aus [][]byte, window time.Duration) (float64
 			}
 		}
 		if time.Since(start) >= window {
-			break
+			return frames, nil
 		}
 	}
-	elapsed := time.Since(start)
-	if frames == 0 {
-		return 0, fmt.Errorf("check: capacity: the decoder produced no picture: %w", ErrInvalidClip)
-	}
-	return float64(frames) / elapsed.Seconds(), nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -22,11 +23,11 @@ func TestTiles(t *testing.T) {
 		cores int
 		want  int
 	}{
-		{"doc example", 300, 2, 6},                    // 1.5 / (0.1 + 0.15)
-		{"fast 8 cores", 812, 8, 40},                  // 7.5 / (0.037 + 0.15)
-		{"painting bounds a fast decoder", 1e9, 2, 9}, // 1.5 / (0.15 + 3e-8), just under 10
-		{"decoding barely keeps up", 30, 2, 1},        // 1.5 / 1.15
-		{"too slow for one tile", 20, 2, 0},           // 1.5 / 1.65
+		{"doc example", 600, 2, 6},                    // 1.5 / (30*2/600 + 0.15)
+		{"fast 8 cores", 6496, 8, 40},                 // 7.5 / (0.037 + 0.15)
+		{"painting bounds a fast decoder", 1e9, 2, 9}, // 1.5 / (0.15 + 6e-8), just under 10
+		{"decoding barely keeps up", 60, 2, 1},        // 1.5 / (1 + 0.15)
+		{"too slow for one tile", 40, 2, 0},           // 1.5 / (1.5 + 0.15)
 		{"one core", 300, 1, 2},                       // 0.5 / 0.25
 		{"no fps", 0, 4, 0},
 		{"negative fps", -5, 4, 0},
@@ -101,6 +102,39 @@ func TestMeasureCapacity(t *testing.T) {
 		"encoding a 1080p test clip", "decoding 1080p as fast as possible"}
 	if !slices.Equal(steps, want) {
 		t.Errorf("steps %q", steps)
+	}
+}
+
+// TestDecodeFPSRunsDecodersInParallel: the capacity is measured with one
+// decoder per core running at once, each of which decodes pictures, and the
+// rate is the sum of what they decoded over the wall time.
+func TestDecodeFPSRunsDecodersInParallel(t *testing.T) {
+	aus, err := clipAUs(context.Background(), 320, 180, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 3} {
+		t.Run(fmt.Sprintf("%d decoders", workers), func(t *testing.T) {
+			start := time.Now()
+			fps, per, err := decodeFPS(context.Background(), aus, 200*time.Millisecond, workers)
+			elapsed := time.Since(start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(per) != workers {
+				t.Fatalf("%d decoders ran, want %d", len(per), workers)
+			}
+			total := 0
+			for i, n := range per {
+				if n < len(aus) {
+					t.Errorf("decoder %d decoded %d pictures, less than one pass of %d", i, n, len(aus))
+				}
+				total += n
+			}
+			if upper := float64(total) / (200 * time.Millisecond).Seconds(); fps <= 0 || fps > upper || fps < float64(total)/elapsed.Seconds() {
+				t.Errorf("rate %.1f fps for %d pictures in %v", fps, total, elapsed)
+			}
+		})
 	}
 }
 
