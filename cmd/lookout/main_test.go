@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/png"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -104,8 +106,53 @@ func distinctColours(m image.Image) int {
 	return len(seen)
 }
 
+// ffmpegDecodeRGBA decodes the first picture of an Annex-B H.264 access
+// unit with the ffmpeg CLI, as w x h RGBA.
+func ffmpegDecodeRGBA(t *testing.T, au []byte, w, h int) []byte {
+	t.Helper()
+	bin := findTool(t, "ffmpeg")
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "key.h264"), filepath.Join(dir, "key.rgba")
+	if err := os.WriteFile(in, au, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-v", "error", "-f", "h264", "-i", in, "-frames:v", "1", "-s", fmt.Sprintf("%dx%d", w, h),
+		"-pix_fmt", "rgba", "-f", "rawvideo", "-y", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != w*h*4 {
+		t.Fatalf("ffmpeg decoded %d bytes, want %dx%d RGBA", len(b), w, h)
+	}
+	return b
+}
+
+// psnrRGB compares the RGB channels of two RGBA buffers.
+func psnrRGB(a, b []byte) float64 {
+	var sum float64
+	n := 0
+	for i := 0; i+3 < len(a) && i+3 < len(b); i += 4 {
+		for c := range 3 {
+			d := float64(a[i+c]) - float64(b[i+c])
+			sum += d * d
+			n++
+		}
+	}
+	if sum == 0 {
+		return math.Inf(1)
+	}
+	return 10 * math.Log10(255*255/(sum/float64(n)))
+}
+
+// TestSnapshotFromDemoSite takes a snapshot of each stream and compares it
+// with FFmpeg's own decode of the keyframe the demo camera sent: a snapshot
+// is the camera's picture, at its size, to within the colour conversion.
 func TestSnapshotFromDemoSite(t *testing.T) {
-	cfg := startDemo(t)
+	site, cfg := siteConfig(t, demo.Config{})
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name    string
@@ -127,6 +174,20 @@ func TestSnapshotFromDemoSite(t *testing.T) {
 			}
 			if n := distinctColours(m); n < 8 {
 				t.Fatalf("snapshot has %d distinct colours: not a picture", n)
+			}
+			got := image.NewRGBA(m.Bounds())
+			draw.Draw(got, got.Rect, m, m.Bounds().Min, draw.Src)
+			keys := site.Camera("cam1").SentKeyframes(tc.quality == "main")
+			if len(keys) == 0 {
+				t.Fatal("the camera sent no keyframe")
+			}
+			best := math.Inf(-1)
+			for _, au := range keys {
+				best = max(best, psnrRGB(got.Pix, ffmpegDecodeRGBA(t, au, tc.w, tc.h)))
+			}
+			t.Logf("PSNR against FFmpeg's decode of the keyframe sent: %.1f dB", best)
+			if best < 35 {
+				t.Fatalf("snapshot PSNR %.1f dB against the camera's keyframe, want >= 35", best)
 			}
 		})
 	}

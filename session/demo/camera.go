@@ -858,6 +858,35 @@ type feed struct {
 	keyReq  bool
 	running bool
 	stop    chan struct{}
+	sent    [][]byte // the last keyframes sent to a viewer, oldest first
+}
+
+// keptKeyframes is how many of the keyframes it sent a feed keeps.
+const keptKeyframes = 8
+
+// keep records a keyframe sent to at least one viewer.
+func (f *feed) keep(au []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.sent) == keptKeyframes {
+		f.sent = append(f.sent[:0], f.sent[1:]...)
+	}
+	f.sent = append(f.sent, append([]byte(nil), au...))
+}
+
+// SentKeyframes returns the last keyframes (Annex-B access units with
+// their SPS and PPS, oldest first) the camera sent to viewers of its main
+// or sub stream, so tests can decode the very picture a viewer got.
+func (c *CameraSim) SentKeyframes(main bool) [][]byte {
+	f := c.feeds[streamSub]
+	if main {
+		f = c.feeds[streamMain]
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([][]byte, len(f.sent))
+	copy(out, f.sent)
+	return out
 }
 
 // sink is a viewer's place in a feed: it gets pictures from the first IDR
@@ -986,7 +1015,11 @@ func (f *feed) run(stop chan struct{}) {
 			dur := now.Sub(last)
 			last = now
 			for _, au := range aus {
-				targets = f.targets(targets[:0], now, isIDR(au))
+				key := isIDR(au)
+				targets = f.targets(targets[:0], now, key)
+				if key && len(targets) > 0 {
+					f.keep(au)
+				}
 				for _, v := range targets {
 					if err := v.video.WriteSample(media.Sample{Data: au, Duration: dur}); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
 						c.log.Debug("demo camera: video write", "err", err)
