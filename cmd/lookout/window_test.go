@@ -135,7 +135,9 @@ func regionDiff(a, b *image.RGBA, r image.Rectangle) float64 {
 }
 
 // TestWindowShowsFourMovingTiles opens the real window on the demo site under
-// Xvfb and checks that four tile regions of the wall show moving pictures.
+// Xvfb, finds the four tiles' pictures in screenshots of the window and
+// checks that each is a demo camera's picture (its colour bars in order)
+// whose clock moves.
 func TestWindowShowsFourMovingTiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens a real window")
@@ -173,16 +175,12 @@ func TestWindowShowsFourMovingTiles(t *testing.T) {
 	}()
 
 	// The wall is right of the sidebar (a fifth of the window), below the
-	// toolbar and above the status bar; with four tiles it is 2x2. Probe a
-	// box in the middle of each quarter, away from titles and edges.
+	// toolbar and above the status bar. The tiles' pictures are found in
+	// the window itself: the areas that change between two screenshots
+	// (the demo picture moves everywhere, the rest of the window is still).
 	wall := image.Rect(sw/5+20, 60, sw, 720-40)
-	var probes []image.Rectangle
-	for _, q := range []image.Point{{1, 1}, {3, 1}, {1, 3}, {3, 3}} {
-		cx, cy := wall.Min.X+wall.Dx()*q.X/4, wall.Min.Y+wall.Dy()*q.Y/4
-		probes = append(probes, image.Rect(cx-60, cy-40, cx+60, cy+40))
-	}
 	deadline := time.Now().Add(60 * time.Second)
-	var diffs []float64
+	var problem string
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
@@ -192,16 +190,18 @@ func TestWindowShowsFourMovingTiles(t *testing.T) {
 		a := screenshot(t, display)
 		time.Sleep(700 * time.Millisecond)
 		b := screenshot(t, display)
-		diffs = diffs[:0]
-		moving := 0
-		for _, p := range probes {
-			d := regionDiff(a, b, p)
-			diffs = append(diffs, d)
-			if d > 1 {
-				moving++
+		pics := movingRects(a, b, wall)
+		problem = ""
+		if len(pics) != 4 {
+			problem = fmt.Sprintf("%d moving pictures %v, want 4", len(pics), pics)
+		}
+		for _, r := range pics {
+			if p := checkDemoPicture(a, b, r); p != "" && problem == "" {
+				problem = fmt.Sprintf("tile at %v: %s", r, p)
 			}
 		}
-		if moving == len(probes) {
+		if problem == "" {
+			t.Logf("demo pictures at %v", pics)
 			f, err := os.Create(filepath.Join(dir, "window.png"))
 			if err == nil {
 				_ = png.Encode(f, b)
@@ -217,5 +217,124 @@ func TestWindowShowsFourMovingTiles(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	t.Fatalf("after 60 s not every tile moves: mean differences %v\n%s", diffs, logs.String())
+	t.Fatalf("after 60 s the window does not show four demo pictures: %s\n%s", problem, logs.String())
+}
+
+// movingRects returns the rectangles of within that changed between a and
+// b: the runs of columns and of rows with many changed pixels, crossed.
+func movingRects(a, b *image.RGBA, within image.Rectangle) []image.Rectangle {
+	changed := func(x, y int) bool {
+		i := a.PixOffset(x, y)
+		d := 0
+		for c := 0; c < 3; c++ {
+			d += absInt(int(a.Pix[i+c]) - int(b.Pix[i+c]))
+		}
+		return d > 30
+	}
+	cols := make([]int, within.Dx())
+	rows := make([]int, within.Dy())
+	for y := within.Min.Y; y < within.Max.Y; y++ {
+		for x := within.Min.X; x < within.Max.X; x++ {
+			if changed(x, y) {
+				cols[x-within.Min.X]++
+				rows[y-within.Min.Y]++
+			}
+		}
+	}
+	xs, ys := runs(cols, 20, 100), runs(rows, 20, 60)
+	var out []image.Rectangle
+	for _, y := range ys {
+		for _, x := range xs {
+			out = append(out, image.Rect(within.Min.X+x[0], within.Min.Y+y[0], within.Min.X+x[1], within.Min.Y+y[1]))
+		}
+	}
+	return out
+}
+
+// runs returns the [start, end) runs of at least minLen entries >= min.
+func runs(counts []int, min, minLen int) [][2]int {
+	var out [][2]int
+	start := -1
+	for i := 0; i <= len(counts); i++ {
+		if i < len(counts) && counts[i] >= min {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= minLen {
+			out = append(out, [2]int{start, i})
+		}
+		start = -1
+	}
+	return out
+}
+
+func absInt(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// demoBars are the demo picture's colour bars in RGB, in their order from
+// left to right (session/demo.DrawPicture); the bars move, in a cycle.
+var demoBars = [8][3]int{{255, 255, 255}, {255, 255, 0}, {0, 255, 255}, {0, 255, 0}, {255, 0, 255}, {255, 0, 0}, {0, 0, 255}, {0, 0, 0}}
+
+// barAt returns the index of the demo bar colour of pixel (x, y), or -1.
+func barAt(m *image.RGBA, x, y int) int {
+	i := m.PixOffset(x, y)
+	for k, c := range demoBars {
+		if absInt(int(m.Pix[i])-c[0]) < 48 && absInt(int(m.Pix[i+1])-c[1]) < 48 && absInt(int(m.Pix[i+2])-c[2]) < 48 {
+			return k
+		}
+	}
+	return -1
+}
+
+// checkDemoPicture says what is wrong with r as a demo camera's picture,
+// or "": a row through the top of the picture crosses at least six colour
+// bars in the demo's order, and the clock (white digits on a black box
+// across the middle of the picture at two fifths of its height) changes
+// between a and b.
+func checkDemoPicture(a, b *image.RGBA, r image.Rectangle) string {
+	w, h := r.Dx(), r.Dy()
+	if w < h || w > 2*h {
+		return fmt.Sprintf("a %dx%d picture is not a camera's", w, h)
+	}
+	y := r.Min.Y + h/6
+	var seq []int
+	for x := r.Min.X + 2; x < r.Max.X-2; x++ {
+		k := barAt(a, x, y)
+		if k < 0 {
+			continue // a blended pixel between two bars
+		}
+		if len(seq) == 0 || seq[len(seq)-1] != k {
+			seq = append(seq, k)
+		}
+	}
+	if len(seq) < 6 {
+		return fmt.Sprintf("only %d colour bars across the top (%v)", len(seq), seq)
+	}
+	for i := 1; i < len(seq); i++ {
+		if seq[i] != (seq[i-1]+1)%8 {
+			return fmt.Sprintf("colour bars out of order: %v", seq)
+		}
+	}
+	clock := image.Rect(r.Min.X+w/4, r.Min.Y+h*33/100, r.Max.X-w/4, r.Min.Y+h*47/100)
+	blackWhite := 0
+	for y := clock.Min.Y; y < clock.Max.Y; y++ {
+		for x := clock.Min.X; x < clock.Max.X; x++ {
+			if k := barAt(a, x, y); k == 0 || k == 7 {
+				blackWhite++
+			}
+		}
+	}
+	if n := clock.Dx() * clock.Dy(); blackWhite < n*8/10 {
+		return fmt.Sprintf("no clock box: %d of %d pixels black or white", blackWhite, n)
+	}
+	if d := regionDiff(a, b, clock); d < 1 {
+		return fmt.Sprintf("the clock did not move (mean difference %.2f)", d)
+	}
+	return ""
 }
