@@ -29,7 +29,7 @@ FYNE := $(DIST)/.tools/fyne-$(FYNE_TOOLS)
 APP_VERSION = $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 PACKAGE = $(DIST)/lookout-$(APP_VERSION)-linux-$(shell uname -m).tar.xz
 
-.PHONY: all run build test deps test-deps vet unit race fuzz check-imports check-go package perf clean
+.PHONY: all run build test deps test-deps vet unit race fuzz check-imports check-go check-docs package perf clean
 
 all: build
 
@@ -39,7 +39,7 @@ run: deps build
 build: deps
 	$(GO) build -o $(BIN) ./cmd/lookout
 
-test: deps test-deps vet check-imports check-go unit race fuzz
+test: deps test-deps vet check-imports check-go check-docs unit race fuzz
 
 deps:
 	@./.ci/apt-install $(DEB_BUILD)
@@ -75,6 +75,14 @@ check-go:
 	grep -q "Go $$want or newer" Makefile || { echo "Makefile does not name go.mod's minimum, Go $$want" >&2; exit 1; }; \
 	bad=$$(git grep -lE '^//go:build.*go1\.[0-9]+' -- '*.go' || true); \
 	if [ -n "$$bad" ]; then echo "files built only on some Go versions: $$bad" >&2; exit 1; fi
+
+# The repository documents itself: no pointer to files users do not have
+# (../shared), and docs/CONFIG.md covers every account kind the parser knows.
+check-docs:
+	@bad=$$(git grep -l '\.\./shared' -- README.md docs || true); \
+	if [ -n "$$bad" ]; then echo "documentation points outside the repository (../shared): $$bad" >&2; exit 1; fi; \
+	for k in $$(sed -n 's/^\tKind[A-Z]* *= "\([a-z]*\)".*/\1/p' session/config/config.go); do \
+		grep -q "^## \`kind = \"$$k\"\`" docs/CONFIG.md || { echo "docs/CONFIG.md does not document kind $$k" >&2; exit 1; }; done
 
 unit:
 	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -count=1 -timeout 30m ./...
