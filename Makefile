@@ -81,7 +81,7 @@ check-go:
 check-docs:
 	@bad=$$(git grep -l '\.\./shared' -- README.md docs || true); \
 	if [ -n "$$bad" ]; then echo "documentation points outside the repository (../shared): $$bad" >&2; exit 1; fi; \
-	for k in $$(sed -n 's/^\tKind[A-Z]* *= "\([a-z]*\)".*/\1/p' session/config/config.go); do \
+	for k in $$(sed -n 's/^\tKind[A-Za-z]* *= "\([a-z]*\)".*/\1/p' session/config/config.go); do \
 		grep -q "^## \`kind = \"$$k\"\`" docs/CONFIG.md || { echo "docs/CONFIG.md does not document kind $$k" >&2; exit 1; }; done
 
 unit:
