@@ -68,13 +68,16 @@ check-imports:
 	if [ -n "$$bad" ]; then echo "the demo site imports a protocol client (it must be its own reading of the spec): $$bad" >&2; exit 1; fi
 
 # The documented minimum Go is go.mod's, and no file is built only on a newer
-# Go (the session retry tests need testing/synctest.Test, Go 1.25).
+# Go (the session retry tests need testing/synctest.Test, Go 1.25). No
+# struct stores a context.Context (STYLE.md).
 check-go:
 	@want=$$(sed -n 's/^go \([0-9]*\.[0-9]*\).*/\1/p' go.mod); \
 	grep -q "Go $$want or newer" README.md || { echo "README does not name go.mod's minimum, Go $$want" >&2; exit 1; }; \
 	grep -q "Go $$want or newer" Makefile || { echo "Makefile does not name go.mod's minimum, Go $$want" >&2; exit 1; }; \
 	bad=$$(git grep -lE '^//go:build.*go1\.[0-9]+' -- '*.go' || true); \
-	if [ -n "$$bad" ]; then echo "files built only on some Go versions: $$bad" >&2; exit 1; fi
+	if [ -n "$$bad" ]; then echo "files built only on some Go versions: $$bad" >&2; exit 1; fi; \
+	bad=$$(git grep -nE '^\s+[A-Za-z_][A-Za-z0-9_]*(, *[A-Za-z_][A-Za-z0-9_]*)*\s+context\.Context\s*(//.*)?$$' -- '*.go' ':!*_test.go' || true); \
+	if [ -n "$$bad" ]; then echo "a context.Context stored in a struct (STYLE.md): $$bad" >&2; exit 1; fi
 
 # The repository documents itself: no pointer to files users do not have
 # (../shared), and docs/CONFIG.md covers every account kind the parser knows.

@@ -26,7 +26,7 @@ type precheck struct {
 	accounts []Account
 	onUse    func(speakerID, micID string)
 
-	ctx    context.Context
+	done   <-chan struct{} // closed when the wizard closes
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -72,7 +72,8 @@ func (win *window) openPrecheck(ctx context.Context) {
 
 func newPrecheck(ctx context.Context, w fyne.Window, snd *sound, accounts []Account, onUse func(string, string)) *precheck {
 	p := &precheck{w: w, snd: snd, accounts: accounts, onUse: onUse}
-	p.ctx, p.cancel = context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	p.done, p.cancel = ctx.Done(), cancel
 	p.pages = []fyne.CanvasObject{p.devicesPage(), p.networkPage(), p.reportPage()}
 	p.body = container.NewStack(p.pages[0])
 	p.back = widget.NewButton("Back", func() { p.show(p.page - 1) })
@@ -118,11 +119,13 @@ func (p *precheck) close() {
 }
 
 // run starts f on a goroutine the wizard waits for when it closes.
-func (p *precheck) run(f func()) {
+func (p *precheck) run(f func(ctx context.Context)) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		f()
+		ctx, cancel := until(p.done)
+		defer cancel()
+		f(ctx)
 	}()
 }
 
@@ -236,8 +239,8 @@ func (p *precheck) testMic() {
 	}
 	p.busy = true
 	p.micResult.SetText("Listening: speak normally…")
-	p.run(func() {
-		res := check.TestMicrophone(p.ctx, d.Name, d.Default, c, check.DefaultMicDuration, func(l audio.Level) {
+	p.run(func(ctx context.Context) {
+		res := check.TestMicrophone(ctx, d.Name, d.Default, c, check.DefaultMicDuration, func(l audio.Level) {
 			do(func() { p.micMeter.SetValue(levelValue(l)) })
 		})
 		_ = c.Close()
@@ -261,8 +264,8 @@ func (p *precheck) testSpeaker() {
 	}
 	p.busy = true
 	p.spkResult.SetText("Playing the test sound…")
-	p.run(func() {
-		res := check.TestSpeaker(p.ctx, d.Name, d.Default, pl, func(l audio.Level) {
+	p.run(func(ctx context.Context) {
+		res := check.TestSpeaker(ctx, d.Name, d.Default, pl, func(l audio.Level) {
 			do(func() { p.spkMeter.SetValue(levelValue(l)) })
 		})
 		_ = pl.Close()
@@ -309,8 +312,8 @@ func (p *precheck) echoTest() {
 		return
 	}
 	p.busy = true
-	p.run(func() {
-		lvl, err := check.EchoTest(p.ctx, c, pl, check.DefaultEchoDuration, func(phase string) {
+	p.run(func(ctx context.Context) {
+		lvl, err := check.EchoTest(ctx, c, pl, check.DefaultEchoDuration, func(phase string) {
 			do(func() { p.echoResult.SetText("Echo test: " + phase + "…") })
 		})
 		_ = c.Close()
@@ -370,8 +373,8 @@ func (p *precheck) runNetwork() {
 	default:
 		o.DevicesProblem = p.snd.problem
 	}
-	p.run(func() {
-		rep := check.Run(p.ctx, o)
+	p.run(func(ctx context.Context) {
+		rep := check.Run(ctx, o)
 		do(func() {
 			if mic != nil || spk != nil {
 				rep.Devices = &check.Devices{}

@@ -20,7 +20,7 @@ type runner struct {
 	talkMu  sync.Mutex
 	talkMic *mic // the microphone of the talk in progress
 	endTalk context.CancelFunc
-	ctx     context.Context // the runner's lifetime, for talks it starts
+	done    <-chan struct{} // the runner's lifetime, for talks it starts
 	s       *session.Session
 	sink    *player.Latest
 	cancel  context.CancelFunc
@@ -32,7 +32,7 @@ type runner struct {
 
 // startRunner starts cfg's session for tile t. cfg.Sink, cfg.OnStatus and
 // cfg.Audio are set here; snd may be nil (no sound at all).
-func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound) (*runner, error) {
+func startRunner(parent <-chan struct{}, cfg session.Config, t *Tile, snd *sound) (*runner, error) {
 	r := &runner{source: cfg.Source, snd: snd, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
 	cfg.Sink = r.sink
 	if snd != nil {
@@ -53,9 +53,9 @@ func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound
 	}
 	r.s = s
 	t.ctrl = r
-	ctx, cancel := context.WithCancel(parent)
+	ctx, cancel := until(parent)
 	r.cancel = cancel
-	r.ctx = ctx
+	r.done = ctx.Done()
 	r.wg.Add(2)
 	go func() {
 		defer r.wg.Done()
@@ -128,7 +128,7 @@ func (r *runner) StartTalk(ended func(error)) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(r.ctx)
+	ctx, cancel := until(r.done)
 	r.endTalk, r.talkMic = cancel, m
 	r.wg.Add(1)
 	go func() {

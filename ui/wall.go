@@ -44,7 +44,7 @@ type wallEntry struct {
 // Wall is the multi-camera wall: tiles in a grid, paged, one of them
 // possibly maximised. Only visible tiles run a session unless KeepWarm.
 type Wall struct {
-	ctx      context.Context
+	done     <-chan struct{} // the wall's lifetime: its sessions end with it
 	factory  SessionFactory
 	log      *slog.Logger
 	grid     *fyne.Container
@@ -65,7 +65,7 @@ type Wall struct {
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
 func NewWall(ctx context.Context, factory SessionFactory, log *slog.Logger) *Wall {
-	w := &Wall{ctx: ctx, factory: factory, log: log, mode: LayoutAuto}
+	w := &Wall{done: ctx.Done(), factory: factory, log: log, mode: LayoutAuto}
 	w.grid = container.NewGridWithColumns(1)
 	w.empty = container.NewCenter(widget.NewLabel("Double-click a camera in the list to put it on the wall"))
 	w.box = container.NewStack(w.empty)
@@ -364,7 +364,7 @@ func (w *Wall) apply() {
 func (w *Wall) start(e *wallEntry, q session.Quality) {
 	cfg, err := w.factory(e.source, q)
 	if err == nil {
-		e.run, err = startRunner(w.ctx, cfg, e.tile, w.snd)
+		e.run, err = startRunner(w.done, cfg, e.tile, w.snd)
 	}
 	if err != nil {
 		e.tile.SetStatus(session.Status{State: session.StateFailed, Err: err})
