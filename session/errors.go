@@ -72,3 +72,6 @@ func Reason(err error) string {
 	}
 	return err.Error()
 }
+
+// ErrTooManyRedirects is returned by CheckRedirect after 10 redirects.
+var ErrTooManyRedirects = errors.New("stopped after 10 redirects")

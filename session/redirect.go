@@ -1,7 +1,6 @@
 package session
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 )
@@ -15,9 +14,6 @@ const maxRedirects = 10
 // Cookie across domains but keeps them across ports of one host, and it
 // knows nothing of Tuya's access_token and sign headers.
 var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "access_token", "sign"}
-
-// ErrTooManyRedirects is returned by CheckRedirect after maxRedirects.
-var ErrTooManyRedirects = errors.New("stopped after 10 redirects")
 
 // CheckRedirect is an http.Client CheckRedirect policy for clients that
 // send credentials in headers: a redirect to another scheme or host:port

@@ -17,4 +17,9 @@ var (
 	// ErrClosed is returned by Close after the first call; it is
 	// player.ErrClosed.
 	ErrClosed = player.ErrClosed
+	// ErrNoKeyframe means a recording was closed before its first keyframe
+	// arrived: there was nothing to write, and no file is left behind.
+	ErrNoKeyframe = errors.New("no keyframe recorded")
+	// ErrNotAnnexB means a video access unit holds no Annex-B start code.
+	ErrNotAnnexB = errors.New("not an Annex-B access unit")
 )

@@ -23,12 +23,6 @@ import (
 	"github.com/lookout-app/lookout/player"
 )
 
-// ErrNoKeyframe means a recording was closed before its first keyframe
-// arrived: there was nothing to write, and no file is left behind.
-var ErrNoKeyframe = errors.New("no keyframe recorded")
-
-// ErrNotAnnexB means a video access unit holds no Annex-B start code.
-var ErrNotAnnexB = errors.New("not an Annex-B access unit")
 
 // MuxConfig describes the streams of a recording. Video is H.264 (Annex-B
 // access units as player.AccessUnit carries them) with its size; Audio is
