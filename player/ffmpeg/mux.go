@@ -23,7 +23,6 @@ import (
 	"github.com/lookout-app/lookout/player"
 )
 
-
 // MuxConfig describes the streams of a recording. Video is H.264 (Annex-B
 // access units as player.AccessUnit carries them) with its size; Audio is
 // optional: the RTP audio codec (audio/PCMU, audio/PCMA, audio/opus) at its
