@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/check"
@@ -26,7 +25,7 @@ func (b brokenAccount) Open(context.Context, string, session.Quality) (session.C
 
 // failedAccount is the account a of the config whose client failed with err.
 func failedAccount(a config.Account, err error) *account {
-	b := brokenAccount{err: fmt.Errorf("account %s: %w", a.Name, err)}
+	b := brokenAccount{err: err}
 	return &account{name: a.Name, kind: a.Kind, dir: b, opener: b,
 		target: func(context.Context) (check.Target, error) {
 			return check.Target{Account: a.Name, Kind: a.Kind}, b.err
