@@ -86,7 +86,9 @@ func TestCapacityClip(t *testing.T) {
 func TestMeasureCapacity(t *testing.T) {
 	defer func(w time.Duration) { measureWindow = w }(measureWindow)
 	measureWindow = 300 * time.Millisecond
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// A bound against a hang, generous for the race detector on a loaded
+	// machine: encoding the 1080p clip and decoding it on every core.
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	var steps []string
 	c, err := MeasureCapacity(ctx, func(s string) { steps = append(steps, s) })
