@@ -151,6 +151,12 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		s := o.Size()
 		return p.X >= at.X && p.Y >= at.Y && p.X < at.X+s.Width && p.Y < at.Y+s.Height
 	}
+	win.sidebar.OnDrag = win.wall.DragOver
+	win.sidebar.OnDrop = func(src, title string, at fyne.Position) {
+		if win.wall.DropAt(src, title, at) {
+			win.wall.SetTalk(src, win.sidebar.Talk(src))
+		}
+	}
 	st, found, err := LoadState(win.opt.StatePath)
 	if err != nil {
 		win.log.Warn("wall state unreadable; starting afresh", "err", err)

@@ -52,6 +52,10 @@ type Sidebar struct {
 	OnLoaded func(account string, devices []session.Device)
 	// DropTarget reports whether an absolute position is over the wall.
 	DropTarget func(fyne.Position) bool
+	// OnDrag follows a device dragged to an absolute position; OnDrop,
+	// when set, takes the device let go there instead of DropTarget.
+	OnDrag func(at fyne.Position)
+	OnDrop func(source, title string, at fyne.Position)
 }
 
 // NewSidebar makes the sidebar for accounts.
@@ -269,10 +273,19 @@ func (r *deviceRow) CreateRenderer() fyne.WidgetRenderer {
 func (r *deviceRow) DoubleTapped(*fyne.PointEvent) { r.open() }
 
 // Dragged follows a drag towards the wall.
-func (r *deviceRow) Dragged(e *fyne.DragEvent) { r.last = e.AbsolutePosition }
+func (r *deviceRow) Dragged(e *fyne.DragEvent) {
+	r.last = e.AbsolutePosition
+	if _, _, ok := r.s.device(r.uid); ok && r.s.OnDrag != nil {
+		r.s.OnDrag(r.last)
+	}
+}
 
 // DragEnd opens the device when dropped on the wall.
 func (r *deviceRow) DragEnd() {
+	if src, title, ok := r.s.device(r.uid); ok && r.s.OnDrop != nil {
+		r.s.OnDrop(src, title, r.last)
+		return
+	}
 	if r.s.DropTarget != nil && r.s.DropTarget(r.last) {
 		r.open()
 	}

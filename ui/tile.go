@@ -74,6 +74,8 @@ type Tile struct {
 	heard     bool
 	talkError string
 
+	maximised bool
+
 	status   session.Status
 	paints   int // pictures shown since the last PaintsSince
 	hovered  bool
@@ -194,6 +196,23 @@ func (t *Tile) SetStatus(st session.Status) {
 	}
 	t.Refresh()
 }
+
+// SetMaximised shows the maximise button as restore while the tile fills
+// the wall.
+func (t *Tile) SetMaximised(on bool) {
+	if t.maximised == on {
+		return
+	}
+	t.maximised = on
+	if on {
+		t.maxBtn.SetIcon(theme.ViewRestoreIcon())
+	} else {
+		t.maxBtn.SetIcon(theme.ViewFullScreenIcon())
+	}
+}
+
+// Maximised reports whether the tile shows as maximised.
+func (t *Tile) Maximised() bool { return t.maximised }
 
 // SetTitle changes the name shown in the corner.
 func (t *Tile) SetTitle(title string) {

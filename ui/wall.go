@@ -7,8 +7,8 @@ import (
 	"sync"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session"
@@ -57,6 +57,8 @@ type Wall struct {
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
 	stopping sync.WaitGroup
+	drop     *fyne.Container   // the layer showing where a drag lands
+	dropMark *canvas.Rectangle // the cell marked on it
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
@@ -339,19 +341,7 @@ func (w *Wall) apply() {
 		w.box.Refresh()
 		return
 	}
-	objs := make([]fyne.CanvasObject, len(vis))
-	for i, e := range vis {
-		objs[i] = e.tile
-	}
-	cols := w.columns(len(vis))
-	if w.maxed != nil {
-		cols = 1
-	}
-	w.grid.Layout = layout.NewGridLayoutWithColumns(cols)
-	w.grid.Objects = objs
-	w.box.Objects = []fyne.CanvasObject{w.grid}
-	w.box.Refresh()
-	w.grid.Refresh()
+	w.layoutPage(vis)
 }
 
 func (w *Wall) start(e *wallEntry, q session.Quality) {
