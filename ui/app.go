@@ -167,7 +167,11 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		win.wall.mode = st.Layout
 	}
 	win.wall.KeepWarm = st.KeepWarm
-	win.wall.OnChange = win.saveState
+	win.wall.OnChange = func() {
+		win.saveState()
+		win.sidebar.Refresh()
+	}
+	win.sidebar.OnWall = func(src string) bool { return win.wall.index(src) >= 0 }
 	restore := func() {
 		for _, src := range st.Sources {
 			win.wall.Add(src, src)

@@ -75,6 +75,7 @@ type Tile struct {
 	talkError string
 
 	maximised bool
+	flash     *time.Timer // ends the highlight shown by Highlight
 
 	status   session.Status
 	paints   int // pictures shown since the last PaintsSince
@@ -91,7 +92,33 @@ var (
 	tileBG     = color.NRGBA{R: 0x12, G: 0x14, B: 0x18, A: 0xff}
 	overlayBG  = color.NRGBA{A: 0xb0}
 	focusColor = color.NRGBA{R: 0x3d, G: 0x8b, B: 0xff, A: 0xff}
+	// highlightColor frames a tile the user asked for again.
+	highlightColor = color.NRGBA{R: 0xff, G: 0xc0, B: 0x20, A: 0xff}
 )
+
+// highlightFor is how long Highlight frames a tile.
+const highlightFor = 2 * time.Second
+
+// Highlight frames the tile for a moment, to show where it is.
+func (t *Tile) Highlight() {
+	if t.flash != nil {
+		t.flash.Stop()
+	}
+	var timer *time.Timer
+	timer = time.AfterFunc(highlightFor, func() {
+		do(func() {
+			if t.flash == timer {
+				t.flash = nil
+				t.Refresh()
+			}
+		})
+	})
+	t.flash = timer
+	t.Refresh()
+}
+
+// Highlighted reports whether the tile is framed by Highlight.
+func (t *Tile) Highlighted() bool { return t.flash != nil }
 
 // NewTile makes a tile for a source titled title.
 func NewTile(title string, ctrl TileControl) *Tile {
@@ -576,7 +603,11 @@ func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 90) }
 
 func (r *tileRenderer) Refresh() {
 	t := r.t
-	if t.focused {
+	t.border.StrokeWidth = 2
+	if t.flash != nil {
+		t.border.StrokeColor = highlightColor
+		t.border.StrokeWidth = 5
+	} else if t.focused {
 		t.border.StrokeColor = focusColor
 	} else {
 		t.border.StrokeColor = color.Transparent

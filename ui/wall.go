@@ -100,9 +100,13 @@ func (w *Wall) Page() int { return w.page }
 // Add puts a source on the wall (once) and shows its page.
 func (w *Wall) Add(source, title string) {
 	for i, e := range w.entries {
-		if e.source == source {
+		if e.source == source { // already there: show it
+			if w.maxed != nil && w.maxed != e {
+				w.maxed = nil
+			}
 			w.page = i / w.perPage()
 			w.apply()
+			e.tile.Highlight()
 			return
 		}
 	}
