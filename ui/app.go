@@ -99,6 +99,9 @@ type window struct {
 	sidebar  *Sidebar
 	status   *widget.Label
 	pageLbl  *widget.Label
+	prev     *widget.Button
+	next     *widget.Button
+	layouts  *layoutPicker
 	done     chan struct{}
 }
 
@@ -190,11 +193,10 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		}
 	}
 
-	layoutSel := widget.NewSelect(Layouts, func(m string) { win.wall.SetLayout(m) })
-	layoutSel.SetSelected(win.wall.Mode())
+	win.layouts = newLayoutPicker(win.wall.Mode(), func(m string) { win.wall.SetLayout(m); win.updateStatus() })
 	win.pageLbl = widget.NewLabel("")
-	prev := widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus() })
-	next := widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus() })
+	win.prev = widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus() })
+	win.next = widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus() })
 	warm := widget.NewCheck("Keep hidden pages connected", func(on bool) {
 		win.wall.KeepWarm = on
 		win.wall.apply()
@@ -202,20 +204,13 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	})
 	warm.SetChecked(st.KeepWarm)
 	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
-	toolbar := container.NewHBox(widget.NewLabel("Layout"), layoutSel, prev, win.pageLbl, next, warm, precheck)
+	toolbar := container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm, precheck)
 	win.status = widget.NewLabel("")
 	split := container.NewHSplit(win.sidebar.Object(), container.NewBorder(toolbar, nil, nil, nil, win.wall.Object()))
 	split.Offset = 0.2
 	win.w.SetContent(container.NewBorder(nil, win.status, nil, nil, split))
-	win.w.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
-		switch e.Name {
-		case fyne.KeyPageUp:
-			win.wall.PrevPage()
-		case fyne.KeyPageDown:
-			win.wall.NextPage()
-		}
-		win.updateStatus()
-	})
+	win.w.Canvas().SetOnTypedKey(win.typedKey)
+	win.wall.OnKey = win.typedKey
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
 		func(fyne.Shortcut) { win.wall.MoveFocused(-1) })
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierControl},
@@ -295,6 +290,16 @@ func (win *window) tick(ctx context.Context) {
 
 func (win *window) updateStatus() {
 	win.pageLbl.SetText(fmt.Sprintf("page %d/%d", win.wall.Page()+1, win.wall.Pages()))
+	if win.wall.Page() > 0 && win.wall.Maximised() == "" {
+		win.prev.Enable()
+	} else {
+		win.prev.Disable()
+	}
+	if win.wall.Page() < win.wall.Pages()-1 && win.wall.Maximised() == "" {
+		win.next.Enable()
+	} else {
+		win.next.Disable()
+	}
 }
 
 // shutdown ends every session and saves the wall, after the window closed.

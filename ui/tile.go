@@ -48,6 +48,8 @@ type Tile struct {
 	OnClose    func()
 	OnMaximise func()
 	OnFocus    func()
+	// OnKey gets the keys the tile does not use itself.
+	OnKey func(*fyne.KeyEvent)
 
 	bg       *canvas.Rectangle
 	border   *canvas.Rectangle
@@ -540,6 +542,14 @@ func (t *Tile) TypedKey(e *fyne.KeyEvent) {
 	case fyne.KeyDelete:
 		if t.OnClose != nil {
 			t.OnClose()
+		}
+	case fyne.KeyEscape:
+		if t.maximised && t.OnMaximise != nil {
+			t.OnMaximise()
+		}
+	default:
+		if t.OnKey != nil {
+			t.OnKey(e)
 		}
 	}
 }

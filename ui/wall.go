@@ -56,6 +56,8 @@ type Wall struct {
 	snd      *sound // nil in tests without sound
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
+	// OnKey gets the keys a focused tile does not use (PgUp, PgDn, Esc).
+	OnKey    func(*fyne.KeyEvent)
 	stopping sync.WaitGroup
 	drop     *fyne.Container   // the layer showing where a drag lands
 	dropMark *canvas.Rectangle // the cell marked on it
@@ -115,6 +117,11 @@ func (w *Wall) Add(source, title string) {
 	e.tile.OnClose = func() { w.Remove(source) }
 	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
 	e.tile.OnFocus = func() { w.focus(e) }
+	e.tile.OnKey = func(k *fyne.KeyEvent) {
+		if w.OnKey != nil {
+			w.OnKey(k)
+		}
+	}
 	e.tile.SetTalk(e.talk, w.talkWhy())
 	w.entries = append(w.entries, e)
 	w.page = (len(w.entries) - 1) / w.perPage()
@@ -322,7 +329,7 @@ func (w *Wall) apply() {
 	for _, e := range vis {
 		shown[e] = true
 		q := session.QualitySub
-		if w.maxed == e {
+		if w.maxed == e || w.mode == Layout1 { // a tile that large shows the main stream
 			q = session.QualityMain
 		}
 		if e.run != nil && e.q != q {
@@ -374,11 +381,12 @@ func (w *Wall) stop(e *wallEntry) {
 	}()
 }
 
-// Live counts the tiles showing pictures.
+// Live counts the running tiles showing pictures (a tile switching
+// streams keeps its last picture until the new stream's first).
 func (w *Wall) Live() int {
 	n := 0
 	for _, e := range w.entries {
-		if e.run != nil && e.run.Live() {
+		if e.run != nil && e.tile.Status().State == session.StateLive {
 			n++
 		}
 	}
