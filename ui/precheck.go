@@ -449,7 +449,8 @@ func (p *precheck) writeHTML(w io.Writer) error {
 	return err
 }
 
-// writePNG saves a picture of the report page as shown.
+// writePNG saves a picture of the whole report, drawn off screen by
+// Fyne's software painter (the window's own capture can come back empty).
 func (p *precheck) writePNG(w io.Writer) error {
-	return png.Encode(w, p.w.Canvas().Capture())
+	return png.Encode(w, renderReport(p.markdown))
 }

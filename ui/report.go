@@ -4,7 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"image"
 	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session/check"
 )
@@ -102,4 +110,23 @@ func reportHTML(rep check.Report) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// reportPNGWidth is the width of the report picture in points.
+const reportPNGWidth = 800
+
+// renderReport draws the report's markdown on an opaque background at its
+// full height.
+func renderReport(markdown string) image.Image {
+	text := widget.NewRichTextFromMarkdown(markdown)
+	text.Wrapping = fyne.TextWrapWord
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
+	content := container.NewStack(bg, container.NewPadded(text))
+	c := software.NewCanvas()
+	c.SetPadded(false)
+	c.SetContent(content)
+	c.Resize(fyne.NewSize(reportPNGWidth, 100))
+	h := content.MinSize().Height
+	c.Resize(fyne.NewSize(reportPNGWidth, h))
+	return c.Capture()
 }
