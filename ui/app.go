@@ -102,6 +102,7 @@ type window struct {
 	prev     *widget.Button
 	next     *widget.Button
 	layouts  *layoutPicker
+	notice   *noticeBar
 	done     chan struct{}
 }
 
@@ -206,9 +207,12 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
 	toolbar := container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm, precheck)
 	win.status = widget.NewLabel("")
+	win.status.Truncation = fyne.TextTruncateEllipsis
+	win.notice = newNoticeBar(func() fyne.Window { return win.w })
+	win.soundChanged()
 	split := container.NewHSplit(win.sidebar.Object(), container.NewBorder(toolbar, nil, nil, nil, win.wall.Object()))
 	split.Offset = 0.2
-	win.w.SetContent(container.NewBorder(nil, win.status, nil, nil, split))
+	win.w.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, nil, win.notice.box, win.status), nil, nil, split))
 	win.w.Canvas().SetOnTypedKey(win.typedKey)
 	win.wall.OnKey = win.typedKey
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
@@ -272,13 +276,6 @@ func (win *window) tick(ctx context.Context) {
 				paint := win.wall.TakePaintRates(secs)
 				text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
 					live, len(win.wall.entries), decoded, pct)
-				if p := win.snd.problem; p != "" {
-					// The full reason is on the pre-check's devices page.
-					if len(p) > 60 {
-						p = p[:57] + "..."
-					}
-					text += " · audio: " + p
-				}
 				win.status.SetText(text)
 				minP, avgP := rateSummary(paint)
 				win.log.Info("wall", "live", live, "tiles", len(win.wall.entries), "decode_fps", round1(decoded),

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -61,10 +60,10 @@ type Tile struct {
 	retry    *widget.Button
 	stats    *canvas.Text
 	statsBG  *canvas.Rectangle
-	closeBtn *widget.Button
-	maxBtn   *widget.Button
+	closeBtn *iconButton
+	maxBtn   *iconButton
 	talkBtn  *holdButton
-	speaker  *widget.Button
+	speaker  *iconButton
 	level    *widget.ProgressBar
 	talkNote *canvas.Text
 
@@ -76,8 +75,10 @@ type Tile struct {
 	heard     bool
 	talkError string
 
-	maximised bool
-	flash     *time.Timer // ends the highlight shown by Highlight
+	maximised  bool
+	retryTick  *time.Timer // rewrites the retry countdown
+	soundShown bool
+	flash      *time.Timer // ends the highlight shown by Highlight
 
 	status   session.Status
 	paints   int // pictures shown since the last PaintsSince
@@ -134,7 +135,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.picture.Hide()
 	t.title = canvas.NewText(title, color.White)
 	t.title.TextSize = theme.TextSize() * 0.9
-	t.titleBG = canvas.NewRectangle(overlayBG)
+	t.titleBG = canvas.NewRectangle(barBG)
 	t.phase = widget.NewLabel("")
 	t.phase.Alignment = fyne.TextAlignCenter
 	t.phase.Wrapping = fyne.TextWrapWord
@@ -151,22 +152,19 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.statsBG = canvas.NewRectangle(overlayBG)
 	t.stats.Hide()
 	t.statsBG.Hide()
-	t.closeBtn = widget.NewButtonWithIcon("", theme.CancelIcon(), func() {
+	t.closeBtn = newIconButton(theme.CancelIcon(), func() {
 		if t.OnClose != nil {
 			t.OnClose()
 		}
 	})
-	t.closeBtn.Importance = widget.LowImportance
-	t.maxBtn = widget.NewButtonWithIcon("", theme.ViewFullScreenIcon(), func() {
+	t.maxBtn = newIconButton(theme.ViewFullScreenIcon(), func() {
 		if t.OnMaximise != nil {
 			t.OnMaximise()
 		}
 	})
-	t.maxBtn.Importance = widget.LowImportance
 	t.talkBtn = newHoldButton("Talk", theme.MediaRecordIcon(), t.startTalk, t.stopTalk)
 	t.talkBtn.Hide()
-	t.speaker = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), func() { t.SetMuted(!t.muted) })
-	t.speaker.Importance = widget.LowImportance
+	t.speaker = newIconButton(theme.VolumeUpIcon(), func() { t.SetMuted(!t.muted) })
 	t.level = widget.NewProgressBar()
 	t.level.TextFormatter = func() string { return "" }
 	t.level.Hide()
@@ -193,8 +191,7 @@ func (t *Tile) SetStatus(st session.Status) {
 	case session.StateLive:
 		t.phase.SetText("")
 	case session.StateRetrying:
-		wait := time.Until(st.RetryAt).Round(time.Second)
-		t.phase.SetText(fmt.Sprintf("%s\nretrying in %s", st.Reason(), max(wait, 0)))
+		t.phase.SetText(retryText(st, time.Now()))
 	case session.StateFailed:
 		t.phase.SetText(st.Reason())
 	case session.StateIdle:
@@ -223,7 +220,8 @@ func (t *Tile) SetStatus(st session.Status) {
 		t.phase.Show()
 		t.picture.Hide()
 	}
-	t.Refresh()
+	t.tickRetry()
+	t.updateButtons()
 }
 
 // SetMaximised shows the maximise button as restore while the tile fills
@@ -275,11 +273,10 @@ func (t *Tile) updateTalk() {
 		t.talkBtn.Hide()
 		t.talkNote.Text = ""
 	case t.talkWhy != "":
+		// Device-wide: the status bar says it once, not every tile.
 		t.talkBtn.Show()
 		t.talkBtn.Disable()
-		// The tile has room for the gist; the status bar has the details.
-		short, _, _ := strings.Cut(t.talkWhy, " (")
-		t.talkNote.Text = "talk unavailable: " + short
+		t.talkNote.Text = ""
 	default:
 		t.talkBtn.Show()
 		t.talkBtn.Enable()
@@ -382,13 +379,19 @@ func (t *Tile) updateSpeaker() {
 	default:
 		t.speaker.SetIcon(theme.VolumeDownIcon())
 	}
-	if t.heard && !t.muted {
-		t.speaker.Importance = widget.HighImportance
-	} else {
-		t.speaker.Importance = widget.LowImportance
-	}
+	t.speaker.Active = t.heard && !t.muted
 	t.speaker.Refresh()
 }
+
+// SetSoundShown shows the speaker button only when camera sound can be
+// heard at all.
+func (t *Tile) SetSoundShown(on bool) {
+	t.soundShown = on
+	t.updateButtons()
+}
+
+// SpeakerVisible reports whether the speaker (mute) button shows.
+func (t *Tile) SpeakerVisible() bool { return t.speaker.Visible() }
 
 // KeyDown starts talking while Space is held on the focused tile.
 func (t *Tile) KeyDown(e *fyne.KeyEvent) {
@@ -564,28 +567,34 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t := r.t
 	t.bg.Resize(size)
 	t.border.Resize(size)
-	t.picture.Move(fyne.NewPos(0, 0))
-	t.picture.Resize(size)
+	// The title bar sits above the picture, never on it.
+	bar := float32(barHeight)
+	t.picture.Move(fyne.NewPos(0, bar))
+	t.picture.Resize(fyne.NewSize(size.Width, max(size.Height-bar, 1)))
 	pad := theme.Padding()
 	btn := t.closeBtn.MinSize()
-	t.closeBtn.Resize(btn)
-	t.closeBtn.Move(fyne.NewPos(size.Width-btn.Width, 0))
-	t.maxBtn.Resize(btn)
-	t.maxBtn.Move(fyne.NewPos(size.Width-2*btn.Width, 0))
-	t.title.Move(fyne.NewPos(pad*2, pad))
+	x := size.Width
+	for _, b := range []*iconButton{t.closeBtn, t.maxBtn, t.speaker} {
+		if !b.Visible() {
+			continue
+		}
+		x -= btn.Width
+		b.Resize(btn)
+		b.Move(fyne.NewPos(x, 0))
+	}
+	t.title.Text = fitText(t.Title, t.title.TextSize, t.title.TextStyle, x-pad*3)
 	tsz := t.title.MinSize()
-	t.titleBG.Resize(fyne.NewSize(tsz.Width+pad*4, tsz.Height+pad*2))
+	t.title.Move(fyne.NewPos(pad*2, (bar-tsz.Height)/2))
+	t.titleBG.Resize(fyne.NewSize(size.Width, bar))
 	t.titleBG.Move(fyne.NewPos(0, 0))
 	ms := r.middle.MinSize()
 	w := min(size.Width-4*pad, max(ms.Width, size.Width*0.8))
 	r.middle.Resize(fyne.NewSize(w, ms.Height))
-	r.middle.Move(fyne.NewPos((size.Width-w)/2, (size.Height-ms.Height)/2))
+	r.middle.Move(fyne.NewPos((size.Width-w)/2, bar+(size.Height-bar-ms.Height)/2))
 	ts := t.stats.MinSize()
 	t.statsBG.Resize(fyne.NewSize(size.Width, ts.Height+2*pad))
 	t.statsBG.Move(fyne.NewPos(0, size.Height-ts.Height-2*pad))
 	t.stats.Move(fyne.NewPos(pad*2, size.Height-ts.Height-pad))
-	t.speaker.Resize(btn)
-	t.speaker.Move(fyne.NewPos(size.Width-3*btn.Width, 0))
 	tb := t.talkBtn.MinSize()
 	t.talkBtn.Resize(tb)
 	bottom := size.Height - tb.Height - pad

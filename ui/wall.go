@@ -123,6 +123,7 @@ func (w *Wall) Add(source, title string) {
 		}
 	}
 	e.tile.SetTalk(e.talk, w.talkWhy())
+	e.tile.SetSoundShown(w.hasSpeaker())
 	w.entries = append(w.entries, e)
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()
@@ -156,6 +157,7 @@ func (w *Wall) setSound(snd *sound) {
 	w.snd = snd
 	for _, e := range w.entries {
 		e.tile.SetTalk(e.talk, w.talkWhy())
+		e.tile.SetSoundShown(w.hasSpeaker())
 	}
 }
 
