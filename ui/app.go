@@ -103,6 +103,7 @@ type window struct {
 	next     *widget.Button
 	layouts  *layoutPicker
 	notice   *noticeBar
+	undoBar  *undoBar
 	done     chan struct{}
 }
 
@@ -212,13 +213,18 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.soundChanged()
 	split := container.NewHSplit(win.sidebar.Object(), container.NewBorder(toolbar, nil, nil, nil, win.wall.Object()))
 	split.Offset = 0.2
-	win.w.SetContent(container.NewBorder(nil, container.NewBorder(nil, nil, nil, win.notice.box, win.status), nil, nil, split))
+	win.undoBar = newUndoBar(win.undo)
+	win.wall.OnRemoved = win.undoBar.offer
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box), win.status)
+	win.w.SetContent(container.NewBorder(nil, bottom, nil, nil, split))
 	win.w.Canvas().SetOnTypedKey(win.typedKey)
 	win.wall.OnKey = win.typedKey
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
 		func(fyne.Shortcut) { win.wall.MoveFocused(-1) })
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierControl},
 		func(fyne.Shortcut) { win.wall.MoveFocused(1) })
+	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { win.undo() })
 
 	win.sidebar.Load(ctx)
 	if found {

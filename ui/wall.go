@@ -59,8 +59,11 @@ type Wall struct {
 	// OnKey gets the keys a focused tile does not use (PgUp, PgDn, Esc).
 	OnKey    func(*fyne.KeyEvent)
 	stopping sync.WaitGroup
-	drop     *fyne.Container   // the layer showing where a drag lands
-	dropMark *canvas.Rectangle // the cell marked on it
+	// OnRemoved is called with a tile's title after the user removed it.
+	OnRemoved   func(title string)
+	lastRemoved *removal
+	drop        *fyne.Container   // the layer showing where a drag lands
+	dropMark    *canvas.Rectangle // the cell marked on it
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
@@ -137,6 +140,7 @@ func (w *Wall) Remove(source string) {
 			continue
 		}
 		w.stop(e)
+		w.lastRemoved = &removal{source: source, title: e.tile.Title, index: i, talk: e.talk}
 		w.entries = append(w.entries[:i], w.entries[i+1:]...)
 		if w.maxed == e {
 			w.maxed = nil
@@ -147,6 +151,9 @@ func (w *Wall) Remove(source string) {
 		w.page = min(w.page, w.pages()-1)
 		w.apply()
 		w.changed()
+		if w.OnRemoved != nil {
+			w.OnRemoved(e.tile.Title)
+		}
 		return
 	}
 }
