@@ -8,14 +8,15 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -44,6 +45,8 @@ type Options struct {
 	// site through OpenDemo.
 	ConfigError error
 	OpenDemo    func(ctx context.Context) ([]Account, error)
+	// ConfigPath is the config file, for "Open config folder".
+	ConfigPath string
 	// Size is the initial window size; zero means 1280x720.
 	Size fyne.Size
 	// Audio is the sound system (nil: none, AudioProblem says why); the
@@ -104,23 +107,9 @@ type window struct {
 	layouts  *layoutPicker
 	notice   *noticeBar
 	undoBar  *undoBar
+	banner   *canvas.Text // says the demo runs because the config is broken
+	openURL  func(*url.URL) error
 	done     chan struct{}
-}
-
-func (win *window) showConfigError(ctx context.Context) {
-	msg := widget.NewLabel("The config file has an error:\n\n" + win.opt.ConfigError.Error() +
-		"\n\nFix the file and start Lookout again, or look around the demo site meanwhile.")
-	msg.Wrapping = fyne.TextWrapWord
-	open := widget.NewButton("Open the demo site", func() {
-		accs, err := win.opt.OpenDemo(ctx)
-		if err != nil {
-			dialog.ShowError(err, win.w)
-			return
-		}
-		win.build(ctx, accs)
-	})
-	open.Importance = widget.HighImportance
-	win.w.SetContent(container.NewCenter(container.NewVBox(msg, container.NewCenter(open))))
 }
 
 func (win *window) factory(accounts []Account) SessionFactory {

@@ -3,15 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/ui"
 )
 
 // cmdWindow opens the desktop window.
-func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) error {
+func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer) error {
 	fs := newFlags(g, "lookout")
 	forceDemo := fs.Bool("demo", false, "open the demo site even when a config exists")
 	backend := fs.String("audio", "", "sound system: auto, null (silent devices), none, or a miniaudio backend name")
@@ -39,6 +41,9 @@ func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) erro
 	var ce *configError
 	switch {
 	case errors.As(err, &ce):
+		// Said on stderr too, for whoever started the window from a shell.
+		fmt.Fprintf(stderr, "lookout: config %s\n", ce.err.Error())
+		opt.ConfigPath, _ = config.Path(g.configFlag)
 		demoWS := &workspace{}
 		defer func() { _ = demoWS.Close() }()
 		opt.ConfigError = ce.err
