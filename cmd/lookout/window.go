@@ -28,6 +28,9 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display: the window needs X11 or Wayland (set DISPLAY, or use a sub-command such as 'lookout list')")
 	}
+	if g.logLevel != "debug" {
+		defer quietStderr(g.log)()
+	}
 	opt := ui.Options{NewDecoder: newDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
 	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
@@ -35,7 +38,8 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 		opt.Audio = actx
 	} else {
 		opt.AudioProblem = problem
-		g.log.Warn("no sound: talk and camera audio are unavailable", "reason", problem)
+		// The window says so in its status bar.
+		g.log.Info("no sound: talk and camera audio are unavailable", "reason", problem)
 	}
 	ws, err := openWorkspace(ctx, g, *forceDemo)
 	var ce *configError
