@@ -206,7 +206,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		win.saveState()
 	})
 	warm.SetChecked(st.KeepWarm)
-	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
+	precheck := widget.NewButton("Pre-check… (Ctrl+P)", func() { win.openPrecheck(ctx) })
 	toolbar := container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm, precheck)
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
@@ -226,6 +226,8 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		func(fyne.Shortcut) { win.wall.MoveFocused(1) })
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { win.undo() })
+	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { win.openPrecheck(ctx) })
 
 	win.sidebar.Load(ctx)
 	if found {

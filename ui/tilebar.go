@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session"
@@ -35,7 +34,7 @@ type iconButton struct {
 
 func newIconButton(icon fyne.Resource, tap func()) *iconButton {
 	b := &iconButton{Icon: icon, OnTap: tap, hover: canvas.NewRectangle(color.Transparent)}
-	b.img = canvas.NewImageFromResource(theme.NewInvertedThemedResource(icon))
+	b.img = canvas.NewImageFromResource(icon)
 	b.img.FillMode = canvas.ImageFillContain
 	b.hover.CornerRadius = 3
 	b.ExtendBaseWidget(b)
@@ -45,7 +44,7 @@ func newIconButton(icon fyne.Resource, tap func()) *iconButton {
 // SetIcon changes the icon.
 func (b *iconButton) SetIcon(icon fyne.Resource) {
 	b.Icon = icon
-	b.img.Resource = theme.NewInvertedThemedResource(icon)
+	b.img.Resource = icon
 	b.Refresh()
 }
 
