@@ -144,8 +144,11 @@ func (w *Wall) slotAt(p fyne.Position) (slot, cell int, ok bool) {
 	cell = row*cols + col
 	first := w.page * w.perPage()
 	onPage := len(w.visible())
+	if w.moving != "" { // a tile of this page moves among its places
+		onPage--
+	}
 	if cell >= onPage {
-		cell = onPage
+		cell = max(onPage, 0)
 	}
 	if cell >= cols*rows { // the page is full: the camera goes to its end
 		cell = cols*rows - 1
@@ -211,4 +214,23 @@ func (w *Wall) moveTo(source string, slot int) {
 	w.page = slot / w.perPage()
 	w.apply()
 	w.changed()
+}
+
+// tileDragged follows a tile dragged across the wall.
+func (w *Wall) tileDragged(source string, p fyne.Position) {
+	w.moving = source
+	w.DragOver(p)
+}
+
+// tileDropped moves a dragged tile to where the mark showed.
+func (w *Wall) tileDropped(source string, p fyne.Position) {
+	slot, _, ok := w.slotAt(p)
+	w.moving = ""
+	if w.dropMark != nil {
+		w.dropMark.Hide()
+		w.drop.Refresh()
+	}
+	if ok && slot != w.index(source) {
+		w.moveTo(source, slot)
+	}
 }

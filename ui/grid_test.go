@@ -138,3 +138,43 @@ func TestDropShowsWhereAndPutsThere(t *testing.T) {
 		t.Fatal("a drop outside the wall was taken")
 	}
 }
+
+func TestDragATileAcrossTheWall(t *testing.T) {
+	test.NewTempApp(t)
+	wall, _ := newTestWall(t)
+	wall.SetLayout(Layout2x2)
+	addCams(wall, 3) // aa ab / ac and a free cell
+	size := wall.Object().Size()
+	abs := fyne.CurrentApp().Driver().AbsolutePositionForObject(wall.Object())
+	at := func(col, row int) fyne.Position {
+		return abs.Add(fyne.NewPos(float32(col)*size.Width/2+size.Width/4, float32(row)*size.Height/2+size.Height/4))
+	}
+	for _, tc := range []struct {
+		name     string
+		from     int // tile dragged
+		col, row int
+		markCell int
+		want     string
+	}{
+		{"onto another tile", 0, 0, 1, 2, "acc/ab acc/ac acc/aa"},
+		{"onto the free cell: the last place", 0, 1, 1, 2, "acc/ac acc/aa acc/ab"},
+		{"back to the first place", 2, 0, 0, 0, "acc/ab acc/ac acc/aa"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tile := wall.Tiles()[tc.from]
+			tile.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{AbsolutePosition: at(tc.col, tc.row)}})
+			pos, _, shown := wall.DropMark()
+			wantX, wantY := float32(tc.markCell%2)*size.Width/2, float32(tc.markCell/2)*size.Height/2
+			if !shown || pos.X < wantX-1 || pos.X > wantX+10 || pos.Y < wantY-1 || pos.Y > wantY+10 {
+				t.Fatalf("mark at %v shown %v, want cell %d", pos, shown, tc.markCell)
+			}
+			tile.DragEnd()
+			if got := strings.Join(wall.Sources(), " "); got != tc.want {
+				t.Fatalf("wall %s, want %s", got, tc.want)
+			}
+			if _, _, shown := wall.DropMark(); shown {
+				t.Fatal("the mark stays after the drop")
+			}
+		})
+	}
+}

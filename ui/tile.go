@@ -47,6 +47,10 @@ type Tile struct {
 	OnClose    func()
 	OnMaximise func()
 	OnFocus    func()
+	// OnDrag follows the tile dragged to an absolute position, and its
+	// drop (done).
+	OnDrag func(at fyne.Position, done bool)
+	dragAt fyne.Position
 	// OnKey gets the keys the tile does not use itself.
 	OnKey func(*fyne.KeyEvent)
 
@@ -507,6 +511,21 @@ func (t *Tile) Tapped(*fyne.PointEvent) {
 		if w := c.Driver().CanvasForObject(t); w != nil {
 			w.Focus(t)
 		}
+	}
+}
+
+// Dragged implements fyne.Draggable: the wall shows where the tile lands.
+func (t *Tile) Dragged(e *fyne.DragEvent) {
+	t.dragAt = e.AbsolutePosition
+	if t.OnDrag != nil {
+		t.OnDrag(t.dragAt, false)
+	}
+}
+
+// DragEnd implements fyne.Draggable: the tile moves where it was let go.
+func (t *Tile) DragEnd() {
+	if t.OnDrag != nil {
+		t.OnDrag(t.dragAt, true)
 	}
 }
 

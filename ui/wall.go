@@ -62,6 +62,7 @@ type Wall struct {
 	// OnRemoved is called with a tile's title after the user removed it.
 	OnRemoved   func(title string)
 	lastRemoved *removal
+	moving      string            // the source of a tile being dragged
 	drop        *fyne.Container   // the layer showing where a drag lands
 	dropMark    *canvas.Rectangle // the cell marked on it
 }
@@ -120,6 +121,13 @@ func (w *Wall) Add(source, title string) {
 	e.tile.OnClose = func() { w.Remove(source) }
 	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
 	e.tile.OnFocus = func() { w.focus(e) }
+	e.tile.OnDrag = func(p fyne.Position, done bool) {
+		if done {
+			w.tileDropped(source, p)
+		} else {
+			w.tileDragged(source, p)
+		}
+	}
 	e.tile.OnKey = func(k *fyne.KeyEvent) {
 		if w.OnKey != nil {
 			w.OnKey(k)
