@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,9 @@ func quietStderr(logger *slog.Logger) (restore func()) {
 	}
 	_ = w.Close() // fd 2 holds the write end now
 	out := os.NewFile(uintptr(orig), "stderr")
+	// A crash ends the process before the filter could pass its report on:
+	// the runtime writes it straight to the real stderr too.
+	_ = debug.SetCrashOutput(out, debug.CrashOptions{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -58,6 +62,7 @@ func quietStderr(logger *slog.Logger) (restore func()) {
 		_, _ = io.Copy(out, r) // a line too long for the scanner
 	}()
 	return func() {
+		_ = debug.SetCrashOutput(nil, debug.CrashOptions{})
 		_ = syscall.Dup3(orig, 2, 0) // closes the pipe's last write end, unless a library kept a copy
 		select {
 		case <-done:

@@ -1,6 +1,16 @@
 package main
 
-import "testing"
+import (
+	"bytes"
+	"log"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
 
 func TestNoiseFilter(t *testing.T) {
 	for _, tc := range []struct {
@@ -24,5 +34,37 @@ func TestNoiseFilter(t *testing.T) {
 				t.Fatalf("isNoise = %v, want %v", got, tc.noise)
 			}
 		})
+	}
+}
+
+// TestQuietStderrKeepsPanics runs itself as a child that writes library
+// noise and a line of its own to file descriptor 2 (as C code does), then
+// panics: the noise is gone, the line and the panic are there.
+func TestQuietStderrKeepsPanics(t *testing.T) {
+	if os.Getenv("LOOKOUT_QUIET_CHILD") == "1" {
+		quietStderr(slog.New(slog.DiscardHandler))
+		_, _ = syscall.Write(2, []byte("jack server is not running or cannot be started\nALSA lib pcm.c:2664: Unknown PCM\n"))
+		_, _ = syscall.Write(2, []byte("a line of our own\n"))
+		log.Print("Fyne error:  Preferences load error:") // Go's log goes to the debug log
+		time.Sleep(100 * time.Millisecond)
+		panic("boom")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestQuietStderrKeepsPanics$")
+	cmd.Env = append(os.Environ(), "LOOKOUT_QUIET_CHILD=1")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err == nil {
+		t.Fatal("the child did not panic")
+	}
+	got := errb.String()
+	for _, want := range []string{"a line of our own\n", "panic: boom"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, got)
+		}
+	}
+	for _, noise := range []string{"jack server", "ALSA lib", "Fyne error"} {
+		if strings.Contains(got, noise) {
+			t.Errorf("stderr has %q:\n%s", noise, got)
+		}
 	}
 }
