@@ -10,8 +10,9 @@ GO ?= go
 DEB_BUILD := ca-certificates gcc libc6-dev pkg-config libavdevice-dev libgl-dev libx11-dev \
 	libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 # Tests: reference decodes and fixtures (ffmpeg), a headless X server (xvfb,
-# xauth), a third-party MQTT broker (mosquitto) and certificates (openssl).
-DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps
+# xauth, xdotool to press keys and click), a third-party MQTT broker (mosquitto)
+# and certificates (openssl).
+DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps xdotool
 # Packaging: fyne package archives with tar -J (xz).
 DEB_PACKAGE := tar xz-utils
 # Measuring: the test packages plus xwininfo (x11-utils).

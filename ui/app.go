@@ -8,14 +8,15 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -44,6 +45,8 @@ type Options struct {
 	// site through OpenDemo.
 	ConfigError error
 	OpenDemo    func(ctx context.Context) ([]Account, error)
+	// ConfigPath is the config file, for "Open config folder".
+	ConfigPath string
 	// Size is the initial window size; zero means 1280x720.
 	Size fyne.Size
 	// Audio is the sound system (nil: none, AudioProblem says why); the
@@ -81,10 +84,22 @@ func Run(ctx context.Context, opt Options) error {
 	}
 	stopWatch := context.AfterFunc(ctx, func() { do(a.Quit) })
 	defer stopWatch()
+	// Closing the window hides it at once and quits the app the way an
+	// interrupt does: Fyne's own close path (destroying the window, then
+	// quitting) took one to three seconds under Xvfb.
+	var closing time.Time
+	w.SetCloseIntercept(func() {
+		closing = time.Now()
+		w.Hide()
+		cancel()
+	})
 	w.SetMaster()
 	w.ShowAndRun()
 	cancel()
 	win.shutdown()
+	if !closing.IsZero() {
+		log.Info("window closed", "shutdown_ms", time.Since(closing).Milliseconds())
+	}
 	return nil
 }
 
@@ -99,23 +114,14 @@ type window struct {
 	sidebar  *Sidebar
 	status   *widget.Label
 	pageLbl  *widget.Label
+	prev     *widget.Button
+	next     *widget.Button
+	layouts  *layoutPicker
+	notice   *noticeBar
+	undoBar  *undoBar
+	banner   *canvas.Text // says the demo runs because the config is broken
+	openURL  func(*url.URL) error
 	done     chan struct{}
-}
-
-func (win *window) showConfigError(ctx context.Context) {
-	msg := widget.NewLabel("The config file has an error:\n\n" + win.opt.ConfigError.Error() +
-		"\n\nFix the file and start Lookout again, or look around the demo site meanwhile.")
-	msg.Wrapping = fyne.TextWrapWord
-	open := widget.NewButton("Open the demo site", func() {
-		accs, err := win.opt.OpenDemo(ctx)
-		if err != nil {
-			dialog.ShowError(err, win.w)
-			return
-		}
-		win.build(ctx, accs)
-	})
-	open.Importance = widget.HighImportance
-	win.w.SetContent(container.NewCenter(container.NewVBox(msg, container.NewCenter(open))))
 }
 
 func (win *window) factory(accounts []Account) SessionFactory {
@@ -151,6 +157,12 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		s := o.Size()
 		return p.X >= at.X && p.Y >= at.Y && p.X < at.X+s.Width && p.Y < at.Y+s.Height
 	}
+	win.sidebar.OnDrag = win.wall.DragOver
+	win.sidebar.OnDrop = func(src, title string, at fyne.Position) {
+		if win.wall.DropAt(src, title, at) {
+			win.wall.SetTalk(src, win.sidebar.Talk(src))
+		}
+	}
 	st, found, err := LoadState(win.opt.StatePath)
 	if err != nil {
 		win.log.Warn("wall state unreadable; starting afresh", "err", err)
@@ -161,7 +173,11 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		win.wall.mode = st.Layout
 	}
 	win.wall.KeepWarm = st.KeepWarm
-	win.wall.OnChange = win.saveState
+	win.wall.OnChange = func() {
+		win.saveState()
+		win.sidebar.Refresh()
+	}
+	win.sidebar.OnWall = func(src string) bool { return win.wall.index(src) >= 0 }
 	restore := func() {
 		for _, src := range st.Sources {
 			win.wall.Add(src, src)
@@ -180,36 +196,38 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		}
 	}
 
-	layoutSel := widget.NewSelect(Layouts, func(m string) { win.wall.SetLayout(m) })
-	layoutSel.SetSelected(win.wall.Mode())
+	win.layouts = newLayoutPicker(win.wall.Mode(), func(m string) { win.wall.SetLayout(m); win.updateStatus() })
 	win.pageLbl = widget.NewLabel("")
-	prev := widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus() })
-	next := widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus() })
+	win.prev = widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus() })
+	win.next = widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus() })
 	warm := widget.NewCheck("Keep hidden pages connected", func(on bool) {
 		win.wall.KeepWarm = on
 		win.wall.apply()
 		win.saveState()
 	})
 	warm.SetChecked(st.KeepWarm)
-	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
-	toolbar := container.NewHBox(widget.NewLabel("Layout"), layoutSel, prev, win.pageLbl, next, warm, precheck)
+	precheck := widget.NewButton("Pre-check… (Ctrl+P)", func() { win.openPrecheck(ctx) })
+	toolbar := container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm, precheck)
 	win.status = widget.NewLabel("")
+	win.status.Truncation = fyne.TextTruncateEllipsis
+	win.notice = newNoticeBar(func() fyne.Window { return win.w })
+	win.soundChanged()
 	split := container.NewHSplit(win.sidebar.Object(), container.NewBorder(toolbar, nil, nil, nil, win.wall.Object()))
 	split.Offset = 0.2
-	win.w.SetContent(container.NewBorder(nil, win.status, nil, nil, split))
-	win.w.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
-		switch e.Name {
-		case fyne.KeyPageUp:
-			win.wall.PrevPage()
-		case fyne.KeyPageDown:
-			win.wall.NextPage()
-		}
-		win.updateStatus()
-	})
+	win.undoBar = newUndoBar(win.undo)
+	win.wall.OnRemoved = win.undoBar.offer
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box), win.status)
+	win.w.SetContent(container.NewBorder(nil, bottom, nil, nil, split))
+	win.w.Canvas().SetOnTypedKey(win.typedKey)
+	win.wall.OnKey = win.typedKey
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
 		func(fyne.Shortcut) { win.wall.MoveFocused(-1) })
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierControl},
 		func(fyne.Shortcut) { win.wall.MoveFocused(1) })
+	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { win.undo() })
+	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { win.openPrecheck(ctx) })
 
 	win.sidebar.Load(ctx)
 	if found {
@@ -267,13 +285,6 @@ func (win *window) tick(ctx context.Context) {
 				paint := win.wall.TakePaintRates(secs)
 				text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
 					live, len(win.wall.entries), decoded, pct)
-				if p := win.snd.problem; p != "" {
-					// The full reason is on the pre-check's devices page.
-					if len(p) > 60 {
-						p = p[:57] + "..."
-					}
-					text += " · audio: " + p
-				}
 				win.status.SetText(text)
 				minP, avgP := rateSummary(paint)
 				win.log.Info("wall", "live", live, "tiles", len(win.wall.entries), "decode_fps", round1(decoded),
@@ -285,6 +296,16 @@ func (win *window) tick(ctx context.Context) {
 
 func (win *window) updateStatus() {
 	win.pageLbl.SetText(fmt.Sprintf("page %d/%d", win.wall.Page()+1, win.wall.Pages()))
+	if win.wall.Page() > 0 && win.wall.Maximised() == "" {
+		win.prev.Enable()
+	} else {
+		win.prev.Disable()
+	}
+	if win.wall.Page() < win.wall.Pages()-1 && win.wall.Maximised() == "" {
+		win.next.Enable()
+	} else {
+		win.next.Disable()
+	}
 }
 
 // shutdown ends every session and saves the wall, after the window closed.

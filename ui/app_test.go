@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -37,8 +38,14 @@ func TestConfigErrorOffersTheDemoSite(t *testing.T) {
 	defer cancel()
 	opened := 0
 	op := &fakeOpener{opened: map[string]session.Quality{}}
-	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: Options{
+	w.Resize(fyne.NewSize(1280, 720))
+	var folders []string
+	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), openURL: func(u *url.URL) error {
+		folders = append(folders, u.String())
+		return nil
+	}, opt: Options{
 		DefaultTiles: 4,
+		ConfigPath:   "/home/desk/.config/lookout/config.toml",
 		ConfigError:  errors.New(`/home/desk/.config/lookout/config.toml:3: unknown kind "nope": use tuya, een, wcs, whep or trtc`),
 		OpenDemo: func(context.Context) ([]Account, error) {
 			opened++
@@ -53,24 +60,40 @@ func TestConfigErrorOffersTheDemoSite(t *testing.T) {
 	}}
 	win.showConfigError(ctx)
 	var text string
-	var open *widget.Button
+	buttons := map[string]*widget.Button{}
+	var reason *widget.Label
 	walk(w.Content(), func(o fyne.CanvasObject) {
 		switch x := o.(type) {
 		case *widget.Label:
-			text += x.Text
-		case *widget.Button:
-			if x.Text == "Open the demo site" {
-				open = x
+			text += x.Text + "\n"
+			if strings.HasPrefix(x.Text, "unknown kind") {
+				reason = x
 			}
+		case *widget.Button:
+			buttons[x.Text] = x
 		}
 	})
-	if !strings.Contains(text, "config.toml:3: unknown kind") {
-		t.Fatalf("the window does not show the file and line: %q", text)
+	if !strings.Contains(text, "/home/desk/.config/lookout/config.toml, line 3\n") || reason == nil {
+		t.Fatalf("the window does not show the file, line and reason: %q", text)
 	}
-	if open == nil {
-		t.Fatal("no button offering the demo site")
+	// The message gets a readable width, not a narrow column.
+	if reason.Size().Width < 600 {
+		t.Fatalf("the reason is laid out %v wide", reason.Size().Width)
 	}
-	test.Tap(open)
+	for _, b := range []string{"Open the demo site", "Open config folder", "Quit"} {
+		if buttons[b] == nil {
+			t.Fatalf("no %q button among %v", b, buttons)
+		}
+	}
+	test.Tap(buttons["Open config folder"])
+	if len(folders) != 1 || folders[0] != "file:///home/desk/.config/lookout" {
+		t.Fatalf("opened %v", folders)
+	}
+	test.Tap(buttons["Open the demo site"])
+	if win.banner == nil || !strings.Contains(win.banner.Text, "Demo site: your config file has an error (/home/desk/.config/lookout/config.toml, line 3)") ||
+		!strings.Contains(w.Title(), "config has an error") {
+		t.Fatalf("the demo does not say the config is broken: %v, title %q", win.banner, w.Title())
+	}
 	if opened != 1 || win.wall == nil || win.sidebar == nil {
 		t.Fatalf("demo opened %d times, wall %v", opened, win.wall != nil)
 	}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/audio"
@@ -30,16 +32,23 @@ type precheck struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	pages []fyne.CanvasObject
-	page  int
-	body  *fyne.Container
-	back  *widget.Button
-	next  *widget.Button
+	pages  []fyne.CanvasObject
+	page   int
+	body   *fyne.Container
+	back   *widget.Button
+	next   *widget.Button
+	finish *widget.Button
+	title  *widget.Label
+	// playing counts the wall's tiles decoding now (nil: none).
+	playing  func() int
+	busyNote *widget.Label
+	steps    []string
+	saved    *widget.Label
 
 	capture, playback []audio.DeviceInfo
 	micSel, spkSel    *widget.Select
-	micMeter          *widget.ProgressBar
-	spkMeter          *widget.ProgressBar
+	micMeter          *levelMeter
+	spkMeter          *levelMeter
 	micResult         *widget.Label
 	spkResult         *widget.Label
 	echoResult        *widget.Label
@@ -52,10 +61,13 @@ type precheck struct {
 	running  *widget.ProgressBarInfinite
 	runBtn   *widget.Button
 
-	report   *check.Report
-	markdown string
-	summary  *widget.RichText
-	stopScan func()
+	report *check.Report
+	// playedDuringCapacity is how many tiles played while capacity was
+	// measured.
+	playedDuringCapacity int
+	markdown             string
+	summary              *widget.RichText
+	stopScan             func()
 }
 
 // openPrecheck opens the wizard in its own window.
@@ -65,7 +77,9 @@ func (win *window) openPrecheck(ctx context.Context) {
 		win.snd.use(spk, mic)
 		win.wall.setSound(win.snd)
 		win.saveState()
+		win.soundChanged()
 	})
+	p.playing = win.wall.Live
 	p.w.Resize(fyne.NewSize(760, 560))
 	p.w.Show()
 }
@@ -79,8 +93,17 @@ func newPrecheck(ctx context.Context, w fyne.Window, snd *sound, accounts []Acco
 	p.back = widget.NewButton("Back", func() { p.show(p.page - 1) })
 	p.next = widget.NewButton("Next", func() { p.show(p.page + 1) })
 	p.next.Importance = widget.HighImportance
-	w.SetContent(container.NewBorder(nil, container.NewHBox(p.back, p.next), nil, nil, p.body))
+	p.finish = widget.NewButton("Close", w.Close)
+	p.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.title.Wrapping = fyne.TextWrapWord
+	bar := container.NewHBox(p.back, p.next, layout.NewSpacer(), p.finish)
+	w.SetContent(container.NewBorder(container.NewVBox(p.title, widget.NewSeparator()), bar, nil, nil, p.body))
 	w.SetOnClosed(p.close)
+	w.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if e.Name == fyne.KeyEscape {
+			w.Close()
+		}
+	})
 	p.show(0)
 	if wt, ok := snd.devs.(Watcher); ok && snd.devs != nil {
 		p.stopScan = wt.Watch(2*time.Second, func(capture, playback []audio.DeviceInfo) {
@@ -97,6 +120,18 @@ func (p *precheck) show(i int) {
 	p.page = i
 	p.body.Objects = []fyne.CanvasObject{p.pages[i]}
 	p.body.Refresh()
+	p.title.SetText(fmt.Sprintf("Step %d of %d: %s", i+1, len(p.pages), stepTitles[i]))
+	if i == len(p.pages)-1 {
+		p.finish.SetText("Done")
+		p.finish.Importance = widget.HighImportance
+	} else {
+		p.finish.SetText("Close")
+		p.finish.Importance = widget.MediumImportance
+	}
+	p.finish.Refresh()
+	if i == 1 {
+		p.updateBusyNote()
+	}
 	if i == 0 {
 		p.back.Disable()
 	} else {
@@ -131,16 +166,45 @@ func (p *precheck) run(f func(ctx context.Context)) {
 
 func levelValue(l audio.Level) float64 { return max(0, min(1, (l.RMSdBFS+60)/60)) }
 
+// stepTitles name the wizard's pages.
+var stepTitles = []string{
+	"Devices: choose and test your microphone and speaker",
+	"Network: reach every account's servers",
+	"Report: the result, to keep or send",
+}
+
+// logStep shows the steps of a running check, the latest last.
+func (p *precheck) logStep(step string) {
+	p.steps = append(p.steps, step)
+	if len(p.steps) > 12 {
+		p.steps = p.steps[len(p.steps)-12:]
+	}
+	p.status.SetText("Running…\n" + strings.Join(p.steps, "\n"))
+}
+
+// updateBusyNote says when the wall is decoding, which lowers the
+// capacity figure.
+func (p *precheck) updateBusyNote() {
+	n := 0
+	if p.playing != nil {
+		n = p.playing()
+	}
+	if n == 0 || !p.capacity.Checked {
+		p.busyNote.Hide()
+		return
+	}
+	p.busyNote.SetText(fmt.Sprintf("%d tiles are playing on the wall and share the CPU with the measurement, so the "+
+		"figure comes out lower than on an idle PC. Close them first for a clean figure.", n))
+	p.busyNote.Show()
+}
+
 // Devices page.
 
 func (p *precheck) devicesPage() fyne.CanvasObject {
 	p.micSel = widget.NewSelect(nil, nil)
 	p.spkSel = widget.NewSelect(nil, nil)
-	p.micMeter = widget.NewProgressBar()
-	p.spkMeter = widget.NewProgressBar()
-	for _, m := range []*widget.ProgressBar{p.micMeter, p.spkMeter} {
-		m.TextFormatter = func() string { return "" }
-	}
+	p.micMeter = newLevelMeter()
+	p.spkMeter = newLevelMeter()
 	p.micResult = widget.NewLabel("")
 	p.spkResult = widget.NewLabel("")
 	p.echoResult = widget.NewLabel("")
@@ -340,7 +404,10 @@ func resultText(r check.DeviceResult) string {
 // Network page.
 
 func (p *precheck) networkPage() fyne.CanvasObject {
-	p.capacity = widget.NewCheck("Also measure how many tiles this PC can decode", nil)
+	p.busyNote = widget.NewLabel("")
+	p.busyNote.Wrapping = fyne.TextWrapWord
+	p.busyNote.Importance = widget.WarningImportance
+	p.capacity = widget.NewCheck("Also measure how many tiles this PC can decode", func(bool) { p.updateBusyNote() })
 	p.capacity.SetChecked(true)
 	p.status = widget.NewLabel("Checks every account's service, MQTT, STUN and TURN servers, then sends a short WebRTC probe through the relay.")
 	p.status.Wrapping = fyne.TextWrapWord
@@ -349,17 +416,23 @@ func (p *precheck) networkPage() fyne.CanvasObject {
 	p.running.Hide()
 	p.runBtn = widget.NewButton("Run the network check", p.runNetwork)
 	p.runBtn.Importance = widget.HighImportance
-	return container.NewVBox(p.capacity, p.runBtn, p.running, p.status)
+	return container.NewVScroll(container.NewVBox(p.capacity, p.busyNote, p.runBtn, p.running, p.status))
 }
 
 func (p *precheck) runNetwork() {
 	p.runBtn.Disable()
+	p.next.Disable()
 	p.running.Show()
 	p.running.Start()
+	p.steps = nil
+	playing := 0
+	if p.playing != nil && p.capacity.Checked {
+		playing = p.playing()
+	}
 	o := check.RunOptions{Capacity: p.capacity.Checked,
-		Progress: func(step string) { do(func() { p.status.SetText("Running: " + step) }) },
+		Progress: func(step string) { do(func() { p.logStep(step) }) },
 		Network: check.Options{Progress: func(acc, step string) {
-			do(func() { p.status.SetText(fmt.Sprintf("Account %s: %s", acc, step)) })
+			do(func() { p.logStep(fmt.Sprintf("account %s: %s", acc, step)) })
 		}},
 	}
 	for _, a := range p.accounts {
@@ -389,9 +462,11 @@ func (p *precheck) runNetwork() {
 			p.running.Stop()
 			p.running.Hide()
 			p.runBtn.Enable()
-			p.status.SetText("Done.")
 			p.setReport(rep)
-			p.show(2)
+			p.playedDuringCapacity = playing
+			p.steps = append(p.steps, "", "Done. "+headline(rep)+".", "Press Next to see the report.")
+			p.status.SetText(strings.Join(p.steps, "\n"))
+			p.show(1)
 		})
 	})
 }
@@ -404,13 +479,16 @@ func (p *precheck) reportPage() fyne.CanvasObject {
 	saveJSON := widget.NewButton("Save JSON…", func() { p.saveAs("lookout-check.json", p.writeJSON) })
 	saveHTML := widget.NewButton("Save HTML…", func() { p.saveAs("lookout-check.html", p.writeHTML) })
 	savePNG := widget.NewButton("Save PNG…", func() { p.saveAs("lookout-check.png", p.writePNG) })
-	return container.NewBorder(nil, container.NewHBox(saveJSON, saveHTML, savePNG), nil, nil, container.NewVScroll(p.summary))
+	p.saved = widget.NewLabel("")
+	p.saved.Wrapping = fyne.TextWrapWord
+	return container.NewBorder(nil, container.NewVBox(container.NewHBox(saveJSON, saveHTML, savePNG), p.saved), nil, nil, container.NewVScroll(p.summary))
 }
 
 func (p *precheck) setReport(rep check.Report) {
 	p.report = &rep
 	p.markdown = reportMarkdown(rep)
-	p.summary.ParseMarkdown(p.markdown)
+	p.summary.Segments = reportSegments(p.markdown)
+	p.summary.Refresh()
 }
 
 // Summary is the report shown on the last page, as the markdown rendered.
@@ -425,16 +503,31 @@ func (p *precheck) saveAs(name string, write func(io.Writer) error) {
 		if err != nil || wc == nil {
 			return
 		}
-		werr := write(wc)
-		if cerr := wc.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			dialog.ShowError(werr, p.w)
-		}
+		p.saveTo(wc, write)
 	}, p.w)
 	d.SetFileName(name)
 	d.Show()
+}
+
+// saveTo writes the report and says where it went, or why it did not.
+func (p *precheck) saveTo(wc fyne.URIWriteCloser, write func(io.Writer) error) {
+	werr := write(wc)
+	if cerr := wc.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		p.saved.SetText("Not saved: " + werr.Error())
+		dialog.ShowError(werr, p.w)
+		return
+	}
+	p.saved.SetText("Saved to " + uriPath(wc.URI()))
+}
+
+func uriPath(u fyne.URI) string {
+	if u.Scheme() == "file" {
+		return u.Path()
+	}
+	return u.String()
 }
 
 func (p *precheck) writeJSON(w io.Writer) error {
@@ -452,7 +545,8 @@ func (p *precheck) writeHTML(w io.Writer) error {
 	return err
 }
 
-// writePNG saves a picture of the report page as shown.
+// writePNG saves a picture of the whole report, drawn off screen by
+// Fyne's software painter (the window's own capture can come back empty).
 func (p *precheck) writePNG(w io.Writer) error {
-	return png.Encode(w, p.w.Canvas().Capture())
+	return png.Encode(w, renderReport(p.markdown))
 }

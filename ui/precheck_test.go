@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"go.uber.org/goleak"
 
 	"github.com/lookout-app/lookout/audio"
@@ -115,11 +118,33 @@ func TestPrecheckWizard(t *testing.T) {
 		t.Fatalf("used %q and %q", usedSpk, usedMic)
 	}
 
+	if p.title.Text != "Step 1 of 3: Devices: choose and test your microphone and speaker" || p.finish.Text != "Close" {
+		t.Fatalf("title %q, button %q", p.title.Text, p.finish.Text)
+	}
+	test.Tap(p.next)
+	if !strings.HasPrefix(p.title.Text, "Step 2 of 3: Network") {
+		t.Fatalf("title %q", p.title.Text)
+	}
 	p.capacity.SetChecked(false)
 	p.runNetwork()
 	waitText(t, "report", p.Summary, "## Not ready")
-	if p.page != 2 {
-		t.Fatalf("on page %d after the run, want the report", p.page)
+	// The run ends on its own page with the outcome; Next shows the report.
+	if p.page != 1 || p.next.Disabled() || !strings.Contains(p.status.Text, "Done. Not ready") || !strings.Contains(p.status.Text, "Press Next") {
+		t.Fatalf("after the run: page %d, next disabled %v, status %q", p.page, p.next.Disabled(), p.status.Text)
+	}
+	test.Tap(p.next)
+	if p.page != 2 || p.finish.Text != "Done" || !strings.HasPrefix(p.title.Text, "Step 3 of 3: Report") {
+		t.Fatalf("page %d, title %q, button %q", p.page, p.title.Text, p.finish.Text)
+	}
+	// A save says where the file went.
+	out := filepath.Join(t.TempDir(), "r.json")
+	wc, err := storage.Writer(storage.NewFileURI(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.saveTo(wc, p.writeJSON)
+	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 || p.saved.Text != "Saved to "+out {
+		t.Fatalf("saved %q (%v)", p.saved.Text, err)
 	}
 	if !strings.Contains(p.Summary(), "**Speaker Desk speaker**: FAILED") || !strings.Contains(p.Summary(), "**Microphone Desk mic**: ok") {
 		t.Fatalf("summary:\n%s", p.Summary())
@@ -152,5 +177,80 @@ func TestReportShowsCapacity(t *testing.T) {
 	want := fmt.Sprintf("**%d tiles at 720p30** (%.0f frames/s decoded)", c.Tiles720p30, c.DecodeFPS720p)
 	if !strings.Contains(md, want) {
 		t.Fatalf("report lacks %q:\n%s", want, md)
+	}
+}
+
+func TestWizardClosesOnEscAndDone(t *testing.T) {
+	test.NewTempApp(t)
+	for _, how := range []string{"Esc", "Close"} {
+		t.Run(how, func(t *testing.T) {
+			snd := newSound(nil, "no sound system", "", "")
+			w := test.NewWindow(nil) // the wizard closes it
+			p := newPrecheck(context.Background(), w, snd, nil, nil)
+			if how == "Esc" {
+				w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+			} else {
+				test.Tap(p.finish)
+			}
+			select {
+			case <-p.done:
+			default:
+				t.Fatal("the wizard is still open")
+			}
+		})
+	}
+}
+
+func TestReportWords(t *testing.T) {
+	noMic := &check.Devices{
+		Microphones: []check.DeviceResult{{Name: "(none)", Verdict: "no sound system: talk will be unavailable"}},
+		Speakers:    []check.DeviceResult{{Name: "(none)", Verdict: "no sound system: camera audio cannot be heard"}},
+	}
+	acc := check.AccountReport{Account: "demo", Kind: "tuya", OK: true, Quality: 1,
+		Verdict: "excellent network via relay (rtt 1 ms, loss 0.0%): video and talk will be smooth"}
+	for _, tc := range []struct {
+		name        string
+		rep         check.Report
+		want, avoid []string
+	}{
+		{"no sound system", check.Report{Devices: noMic, Accounts: []check.AccountReport{acc}},
+			[]string{"## Not ready: no sound system: talk will be unavailable", "video will be smooth; talk is unavailable: no working microphone",
+				"quality excellent (1 on a scale from 1 best to 6 disconnected)"},
+			[]string{"(none)", "video and talk will be smooth"}},
+		{"all fine", check.Report{OK: true, Accounts: []check.AccountReport{acc}}, []string{"## Ready", "video and talk will be smooth"}, nil},
+		{"codecs", check.Report{OK: true, Codecs: &check.Codecs{Decoders: []string{"h264", "pcm_mulaw"}}}, []string{"pcm_mulaw"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			md := reportMarkdown(tc.rep)
+			for _, w := range tc.want {
+				if !strings.Contains(md, w) {
+					t.Errorf("no %q in\n%s", w, md)
+				}
+			}
+			for _, a := range tc.avoid {
+				if strings.Contains(md, a) {
+					t.Errorf("%q in\n%s", a, md)
+				}
+			}
+			// As shown: pcm_mulaw stays one word.
+			var shown strings.Builder
+			var visit func([]widget.RichTextSegment)
+			visit = func(segs []widget.RichTextSegment) {
+				for _, seg := range segs {
+					switch x := seg.(type) {
+					case *widget.TextSegment:
+						shown.WriteString(x.Text + "|")
+					case *widget.ListSegment:
+						visit(x.Items)
+					case *widget.ParagraphSegment:
+						visit(x.Texts)
+					}
+				}
+			}
+			visit(reportSegments(md))
+			if tc.name == "codecs" && !strings.Contains(shown.String(), "h264, pcm_mulaw") {
+				t.Errorf("rendered as %q", shown.String())
+			}
+		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image/color"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -41,7 +40,8 @@ type Sidebar struct {
 	accounts []*accountNode
 	filter   string
 	tree     *widget.Tree
-	search   *widget.Entry
+	search   *searchEntry
+	none     *widget.Label
 	box      *fyne.Container
 	selected string
 	wg       sync.WaitGroup
@@ -52,6 +52,13 @@ type Sidebar struct {
 	OnLoaded func(account string, devices []session.Device)
 	// DropTarget reports whether an absolute position is over the wall.
 	DropTarget func(fyne.Position) bool
+	// OnDrag follows a device dragged to an absolute position; OnDrop,
+	// when set, takes the device let go there instead of DropTarget.
+	OnDrag func(at fyne.Position)
+	OnDrop func(source, title string, at fyne.Position)
+	// OnWall reports whether a source is on the wall, to mark its row.
+	OnWall func(source string) bool
+	add    *widget.Button
 }
 
 // NewSidebar makes the sidebar for accounts.
@@ -60,27 +67,30 @@ func NewSidebar(accounts []Account) *Sidebar {
 	for _, a := range accounts {
 		s.accounts = append(s.accounts, &accountNode{acc: a, loading: true})
 	}
-	s.search = widget.NewEntry()
+	s.search = newSearchEntry()
 	s.search.SetPlaceHolder("Search devices")
 	s.search.OnChanged = func(text string) {
 		s.filter = strings.ToLower(strings.TrimSpace(text))
+		s.search.showClear(text != "")
 		s.tree.Refresh()
 		s.tree.OpenAllBranches()
+		s.updateNoMatches()
 	}
 	s.tree = &widget.Tree{
 		ChildUIDs:  s.children,
 		IsBranch:   func(uid widget.TreeNodeID) bool { return uid == "" || strings.HasPrefix(uid, "a:") },
 		CreateNode: func(branch bool) fyne.CanvasObject { return newDeviceRow(s) },
 		UpdateNode: s.updateNode,
-		OnSelected: func(uid widget.TreeNodeID) { s.selected = uid },
+		OnSelected: s.onSelected,
 	}
 	s.tree.ExtendBaseWidget(s.tree)
-	add := widget.NewButtonWithIcon("Add to wall", theme.ContentAddIcon(), func() {
+	s.add = widget.NewButtonWithIcon("Add to wall", theme.ContentAddIcon(), func() {
 		if src, title, ok := s.device(s.selected); ok && s.OnOpen != nil {
 			s.OnOpen(src, title)
 		}
 	})
-	s.box = container.NewBorder(s.search, add, nil, nil, s.tree)
+	s.add.Disable()
+	s.box = container.NewBorder(s.searchBar(), s.add, nil, nil, container.NewStack(s.tree, s.noMatches()))
 	return s
 }
 
@@ -106,6 +116,7 @@ func (s *Sidebar) Load(ctx context.Context) {
 				}
 				s.tree.Refresh()
 				s.tree.OpenAllBranches()
+				s.updateNoMatches()
 			})
 		}(n)
 	}
@@ -164,13 +175,9 @@ func (s *Sidebar) children(uid widget.TreeNodeID) []widget.TreeNodeID {
 		return []string{"e:" + n.acc.Name}
 	}
 	var out []string
-	for _, d := range n.devices {
-		if s.filter != "" && !strings.Contains(strings.ToLower(d.Name+" "+d.ID+" "+string(d.Type)), s.filter) {
-			continue
-		}
+	for _, d := range s.matching(n) {
 		out = append(out, "d:"+n.acc.Name+"/"+d.ID)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
 
@@ -227,7 +234,11 @@ func (s *Sidebar) updateNode(uid widget.TreeNodeID, branch bool, o fyne.CanvasOb
 		if d.Online {
 			dot = color.NRGBA{R: 0x2e, G: 0xc2, B: 0x4e, A: 0xff}
 		}
-		row.set(title, fmt.Sprintf("%s · %s", d.Type, id), dot)
+		detail := fmt.Sprintf("%s · %s", d.Type, id)
+		if s.OnWall != nil && s.OnWall(src) {
+			detail += " · on the wall"
+		}
+		row.set(title, detail, dot)
 	}
 }
 
@@ -265,14 +276,30 @@ func (r *deviceRow) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewHBox(container.NewCenter(dot), r.label, container.NewCenter(r.detail)))
 }
 
+// Tapped selects the row, wherever it is clicked.
+func (r *deviceRow) Tapped(*fyne.PointEvent) {
+	if r.uid != "" {
+		r.s.tree.Select(r.uid)
+	}
+}
+
 // DoubleTapped opens the device on the wall.
 func (r *deviceRow) DoubleTapped(*fyne.PointEvent) { r.open() }
 
 // Dragged follows a drag towards the wall.
-func (r *deviceRow) Dragged(e *fyne.DragEvent) { r.last = e.AbsolutePosition }
+func (r *deviceRow) Dragged(e *fyne.DragEvent) {
+	r.last = e.AbsolutePosition
+	if _, _, ok := r.s.device(r.uid); ok && r.s.OnDrag != nil {
+		r.s.OnDrag(r.last)
+	}
+}
 
 // DragEnd opens the device when dropped on the wall.
 func (r *deviceRow) DragEnd() {
+	if src, title, ok := r.s.device(r.uid); ok && r.s.OnDrop != nil {
+		r.s.OnDrop(src, title, r.last)
+		return
+	}
 	if r.s.DropTarget != nil && r.s.DropTarget(r.last) {
 		r.open()
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -74,5 +75,114 @@ func TestSidebarListsFiltersAndOpens(t *testing.T) {
 	s.updateNode("e:site", false, errRow)
 	if errRow.label.Text != "error: Token not valid" {
 		t.Fatalf("error row shows %q", errRow.label.Text)
+	}
+}
+
+func TestSidebarClickSelectsAndWallMarks(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewSidebar([]Account{{Name: "home", Kind: "tuya", Directory: fakeDirectory{devs: []session.Device{
+		{ID: "c10", Name: "Camera 10", Type: session.TypeCamera, Online: true},
+		{ID: "c2", Name: "Camera 2", Type: session.TypeCamera, Online: true},
+		{ID: "c1", Name: "camera 1", Type: session.TypeCamera},
+	}}}})
+	test.NewTempWindow(t, s.Object())
+	s.Load(context.Background())
+	s.Wait()
+	drainUI()
+	if got := s.children("a:home"); strings.Join(got, " ") != "d:home/c1 d:home/c2 d:home/c10" {
+		t.Fatalf("order %v, want natural order of the names", got)
+	}
+	wall, _ := newTestWall(t)
+	s.OnOpen = func(src, title string) { wall.Add(src, title) }
+	s.OnWall = func(src string) bool { return wall.index(src) >= 0 }
+	if !s.add.Disabled() {
+		t.Fatal("Add to wall is enabled with nothing selected")
+	}
+	// A single click on the name (the row widget) selects the device.
+	row := newDeviceRow(s)
+	s.updateNode("d:home/c2", false, row)
+	test.Tap(row)
+	if s.Selected() != "home/c2" || s.add.Disabled() {
+		t.Fatalf("click selected %q (add disabled %v)", s.Selected(), s.add.Disabled())
+	}
+	test.Tap(s.add)
+	if got := wall.Sources(); len(got) != 1 || got[0] != "home/c2" {
+		t.Fatalf("Add to wall put %v", got)
+	}
+	s.updateNode("d:home/c2", false, row)
+	if !strings.Contains(row.detail.Text, "on the wall") {
+		t.Fatalf("a device on the wall shows %q", row.detail.Text)
+	}
+	other := newDeviceRow(s)
+	s.updateNode("d:home/c10", false, other)
+	if strings.Contains(other.detail.Text, "on the wall") {
+		t.Fatalf("a device not on the wall shows %q", other.detail.Text)
+	}
+	// Adding it again adds nothing and highlights its tile.
+	test.Tap(s.add)
+	if len(wall.Sources()) != 1 || !wall.Tiles()[0].Highlighted() {
+		t.Fatalf("second add: %v, highlighted %v", wall.Sources(), wall.Tiles()[0].Highlighted())
+	}
+	// An account row selected: nothing to add.
+	s.tree.Select("a:home")
+	if !s.add.Disabled() {
+		t.Fatal("Add to wall is enabled for an account row")
+	}
+}
+
+func TestSearchClearsAndSaysNoMatches(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewSidebar([]Account{{Name: "home", Kind: "tuya", Directory: fakeDirectory{devs: []session.Device{
+		{ID: "cam1", Name: "Front door", Type: session.TypeCamera, Online: true},
+	}}}})
+	w := test.NewTempWindow(t, s.Object())
+	s.Load(context.Background())
+	s.Wait()
+	drainUI()
+	for _, tc := range []struct {
+		name, typed string
+		clear       bool
+		none        string
+	}{
+		{"a match", "front", true, ""},
+		{"no match", "zzz", true, `No devices match "zzz"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.search.SetText("")
+			test.Type(s.search, tc.typed)
+			if s.search.ClearVisible() != tc.clear || !strings.HasPrefix(s.NoMatches(), tc.none) || (tc.none == "") != (s.NoMatches() == "") {
+				t.Fatalf("clear %v, note %q", s.search.ClearVisible(), s.NoMatches())
+			}
+			w.Canvas().Focus(s.search)
+			s.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+			if s.search.Text != "" || s.search.ClearVisible() || s.NoMatches() != "" || len(s.children("a:home")) != 1 {
+				t.Fatalf("after Esc: %q, clear %v, note %q", s.search.Text, s.search.ClearVisible(), s.NoMatches())
+			}
+		})
+	}
+	test.Type(s.search, "door")
+	test.Tap(s.search.clear)
+	if s.search.Text != "" {
+		t.Fatalf("the clear button left %q", s.search.Text)
+	}
+}
+
+func TestNaturalCompare(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		less bool
+	}{
+		{"Camera 2", "Camera 10", true},
+		{"Camera 10", "Camera 2", false},
+		{"camera 1", "Camera 2", true},
+		{"Cam 02", "Cam 3", true},
+		{"Garage", "Front door", false},
+		{"Lobby", "Lobby 1", true},
+	} {
+		t.Run(tc.a+" vs "+tc.b, func(t *testing.T) {
+			if got := naturalCompare(tc.a, tc.b) < 0; got != tc.less {
+				t.Fatalf("%q < %q = %v", tc.a, tc.b, got)
+			}
+		})
 	}
 }

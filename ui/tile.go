@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -48,6 +47,12 @@ type Tile struct {
 	OnClose    func()
 	OnMaximise func()
 	OnFocus    func()
+	// OnDrag follows the tile dragged to an absolute position, and its
+	// drop (done).
+	OnDrag func(at fyne.Position, done bool)
+	dragAt fyne.Position
+	// OnKey gets the keys the tile does not use itself.
+	OnKey func(*fyne.KeyEvent)
 
 	bg       *canvas.Rectangle
 	border   *canvas.Rectangle
@@ -59,10 +64,10 @@ type Tile struct {
 	retry    *widget.Button
 	stats    *canvas.Text
 	statsBG  *canvas.Rectangle
-	closeBtn *widget.Button
-	maxBtn   *widget.Button
+	closeBtn *iconButton
+	maxBtn   *iconButton
 	talkBtn  *holdButton
-	speaker  *widget.Button
+	speaker  *iconButton
 	level    *widget.ProgressBar
 	talkNote *canvas.Text
 
@@ -73,6 +78,11 @@ type Tile struct {
 	muted     bool
 	heard     bool
 	talkError string
+
+	maximised  bool
+	retryTick  *time.Timer // rewrites the retry countdown
+	soundShown bool
+	flash      *time.Timer // ends the highlight shown by Highlight
 
 	status   session.Status
 	paints   int // pictures shown since the last PaintsSince
@@ -89,7 +99,33 @@ var (
 	tileBG     = color.NRGBA{R: 0x12, G: 0x14, B: 0x18, A: 0xff}
 	overlayBG  = color.NRGBA{A: 0xb0}
 	focusColor = color.NRGBA{R: 0x3d, G: 0x8b, B: 0xff, A: 0xff}
+	// highlightColor frames a tile the user asked for again.
+	highlightColor = color.NRGBA{R: 0xff, G: 0xc0, B: 0x20, A: 0xff}
 )
+
+// highlightFor is how long Highlight frames a tile.
+const highlightFor = 2 * time.Second
+
+// Highlight frames the tile for a moment, to show where it is.
+func (t *Tile) Highlight() {
+	if t.flash != nil {
+		t.flash.Stop()
+	}
+	var timer *time.Timer
+	timer = time.AfterFunc(highlightFor, func() {
+		do(func() {
+			if t.flash == timer {
+				t.flash = nil
+				t.Refresh()
+			}
+		})
+	})
+	t.flash = timer
+	t.Refresh()
+}
+
+// Highlighted reports whether the tile is framed by Highlight.
+func (t *Tile) Highlighted() bool { return t.flash != nil }
 
 // NewTile makes a tile for a source titled title.
 func NewTile(title string, ctrl TileControl) *Tile {
@@ -103,7 +139,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.picture.Hide()
 	t.title = canvas.NewText(title, color.White)
 	t.title.TextSize = theme.TextSize() * 0.9
-	t.titleBG = canvas.NewRectangle(overlayBG)
+	t.titleBG = canvas.NewRectangle(barBG)
 	t.phase = widget.NewLabel("")
 	t.phase.Alignment = fyne.TextAlignCenter
 	t.phase.Wrapping = fyne.TextWrapWord
@@ -120,22 +156,19 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.statsBG = canvas.NewRectangle(overlayBG)
 	t.stats.Hide()
 	t.statsBG.Hide()
-	t.closeBtn = widget.NewButtonWithIcon("", theme.CancelIcon(), func() {
+	t.closeBtn = newIconButton(theme.CancelIcon(), func() {
 		if t.OnClose != nil {
 			t.OnClose()
 		}
 	})
-	t.closeBtn.Importance = widget.LowImportance
-	t.maxBtn = widget.NewButtonWithIcon("", theme.ViewFullScreenIcon(), func() {
+	t.maxBtn = newIconButton(theme.ViewFullScreenIcon(), func() {
 		if t.OnMaximise != nil {
 			t.OnMaximise()
 		}
 	})
-	t.maxBtn.Importance = widget.LowImportance
 	t.talkBtn = newHoldButton("Talk", theme.MediaRecordIcon(), t.startTalk, t.stopTalk)
 	t.talkBtn.Hide()
-	t.speaker = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), func() { t.SetMuted(!t.muted) })
-	t.speaker.Importance = widget.LowImportance
+	t.speaker = newIconButton(theme.VolumeUpIcon(), func() { t.SetMuted(!t.muted) })
 	t.level = widget.NewProgressBar()
 	t.level.TextFormatter = func() string { return "" }
 	t.level.Hide()
@@ -162,8 +195,7 @@ func (t *Tile) SetStatus(st session.Status) {
 	case session.StateLive:
 		t.phase.SetText("")
 	case session.StateRetrying:
-		wait := time.Until(st.RetryAt).Round(time.Second)
-		t.phase.SetText(fmt.Sprintf("%s\nretrying in %s", st.Reason(), max(wait, 0)))
+		t.phase.SetText(retryText(st, time.Now()))
 	case session.StateFailed:
 		t.phase.SetText(st.Reason())
 	case session.StateIdle:
@@ -192,8 +224,26 @@ func (t *Tile) SetStatus(st session.Status) {
 		t.phase.Show()
 		t.picture.Hide()
 	}
-	t.Refresh()
+	t.tickRetry()
+	t.updateButtons()
 }
+
+// SetMaximised shows the maximise button as restore while the tile fills
+// the wall.
+func (t *Tile) SetMaximised(on bool) {
+	if t.maximised == on {
+		return
+	}
+	t.maximised = on
+	if on {
+		t.maxBtn.SetIcon(theme.ViewRestoreIcon())
+	} else {
+		t.maxBtn.SetIcon(theme.ViewFullScreenIcon())
+	}
+}
+
+// Maximised reports whether the tile shows as maximised.
+func (t *Tile) Maximised() bool { return t.maximised }
 
 // SetTitle changes the name shown in the corner.
 func (t *Tile) SetTitle(title string) {
@@ -227,11 +277,10 @@ func (t *Tile) updateTalk() {
 		t.talkBtn.Hide()
 		t.talkNote.Text = ""
 	case t.talkWhy != "":
+		// Device-wide: the status bar says it once, not every tile.
 		t.talkBtn.Show()
 		t.talkBtn.Disable()
-		// The tile has room for the gist; the status bar has the details.
-		short, _, _ := strings.Cut(t.talkWhy, " (")
-		t.talkNote.Text = "talk unavailable: " + short
+		t.talkNote.Text = ""
 	default:
 		t.talkBtn.Show()
 		t.talkBtn.Enable()
@@ -334,13 +383,19 @@ func (t *Tile) updateSpeaker() {
 	default:
 		t.speaker.SetIcon(theme.VolumeDownIcon())
 	}
-	if t.heard && !t.muted {
-		t.speaker.Importance = widget.HighImportance
-	} else {
-		t.speaker.Importance = widget.LowImportance
-	}
+	t.speaker.Active = t.heard && !t.muted
 	t.speaker.Refresh()
 }
+
+// SetSoundShown shows the speaker button only when camera sound can be
+// heard at all.
+func (t *Tile) SetSoundShown(on bool) {
+	t.soundShown = on
+	t.updateButtons()
+}
+
+// SpeakerVisible reports whether the speaker (mute) button shows.
+func (t *Tile) SpeakerVisible() bool { return t.speaker.Visible() }
 
 // KeyDown starts talking while Space is held on the focused tile.
 func (t *Tile) KeyDown(e *fyne.KeyEvent) {
@@ -459,6 +514,21 @@ func (t *Tile) Tapped(*fyne.PointEvent) {
 	}
 }
 
+// Dragged implements fyne.Draggable: the wall shows where the tile lands.
+func (t *Tile) Dragged(e *fyne.DragEvent) {
+	t.dragAt = e.AbsolutePosition
+	if t.OnDrag != nil {
+		t.OnDrag(t.dragAt, false)
+	}
+}
+
+// DragEnd implements fyne.Draggable: the tile moves where it was let go.
+func (t *Tile) DragEnd() {
+	if t.OnDrag != nil {
+		t.OnDrag(t.dragAt, true)
+	}
+}
+
 // DoubleTapped maximises or restores the tile.
 func (t *Tile) DoubleTapped(*fyne.PointEvent) {
 	if t.OnMaximise != nil {
@@ -495,6 +565,14 @@ func (t *Tile) TypedKey(e *fyne.KeyEvent) {
 		if t.OnClose != nil {
 			t.OnClose()
 		}
+	case fyne.KeyEscape:
+		if t.maximised && t.OnMaximise != nil {
+			t.OnMaximise()
+		}
+	default:
+		if t.OnKey != nil {
+			t.OnKey(e)
+		}
 	}
 }
 
@@ -508,28 +586,34 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t := r.t
 	t.bg.Resize(size)
 	t.border.Resize(size)
-	t.picture.Move(fyne.NewPos(0, 0))
-	t.picture.Resize(size)
+	// The title bar sits above the picture, never on it.
+	bar := float32(barHeight)
+	t.picture.Move(fyne.NewPos(0, bar))
+	t.picture.Resize(fyne.NewSize(size.Width, max(size.Height-bar, 1)))
 	pad := theme.Padding()
 	btn := t.closeBtn.MinSize()
-	t.closeBtn.Resize(btn)
-	t.closeBtn.Move(fyne.NewPos(size.Width-btn.Width, 0))
-	t.maxBtn.Resize(btn)
-	t.maxBtn.Move(fyne.NewPos(size.Width-2*btn.Width, 0))
-	t.title.Move(fyne.NewPos(pad*2, pad))
+	x := size.Width
+	for _, b := range []*iconButton{t.closeBtn, t.maxBtn, t.speaker} {
+		if !b.Visible() {
+			continue
+		}
+		x -= btn.Width
+		b.Resize(btn)
+		b.Move(fyne.NewPos(x, 0))
+	}
+	t.title.Text = fitText(t.Title, t.title.TextSize, t.title.TextStyle, x-pad*3)
 	tsz := t.title.MinSize()
-	t.titleBG.Resize(fyne.NewSize(tsz.Width+pad*4, tsz.Height+pad*2))
+	t.title.Move(fyne.NewPos(pad*2, (bar-tsz.Height)/2))
+	t.titleBG.Resize(fyne.NewSize(size.Width, bar))
 	t.titleBG.Move(fyne.NewPos(0, 0))
 	ms := r.middle.MinSize()
 	w := min(size.Width-4*pad, max(ms.Width, size.Width*0.8))
 	r.middle.Resize(fyne.NewSize(w, ms.Height))
-	r.middle.Move(fyne.NewPos((size.Width-w)/2, (size.Height-ms.Height)/2))
+	r.middle.Move(fyne.NewPos((size.Width-w)/2, bar+(size.Height-bar-ms.Height)/2))
 	ts := t.stats.MinSize()
 	t.statsBG.Resize(fyne.NewSize(size.Width, ts.Height+2*pad))
 	t.statsBG.Move(fyne.NewPos(0, size.Height-ts.Height-2*pad))
 	t.stats.Move(fyne.NewPos(pad*2, size.Height-ts.Height-pad))
-	t.speaker.Resize(btn)
-	t.speaker.Move(fyne.NewPos(size.Width-3*btn.Width, 0))
 	tb := t.talkBtn.MinSize()
 	t.talkBtn.Resize(tb)
 	bottom := size.Height - tb.Height - pad
@@ -557,7 +641,11 @@ func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 90) }
 
 func (r *tileRenderer) Refresh() {
 	t := r.t
-	if t.focused {
+	t.border.StrokeWidth = 2
+	if t.flash != nil {
+		t.border.StrokeColor = highlightColor
+		t.border.StrokeWidth = 5
+	} else if t.focused {
 		t.border.StrokeColor = focusColor
 	} else {
 		t.border.StrokeColor = color.Transparent

@@ -7,8 +7,8 @@ import (
 	"sync"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session"
@@ -59,8 +59,16 @@ type Wall struct {
 	snd      *sound // nil in tests without sound
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
+	// OnKey gets the keys a focused tile does not use (PgUp, PgDn, Esc).
+	OnKey    func(*fyne.KeyEvent)
 	stopping sync.WaitGroup
 	closed   bool
+	// OnRemoved is called with a tile's title after the user removed it.
+	OnRemoved   func(title string)
+	lastRemoved *removal
+	moving      string            // the source of a tile being dragged
+	drop        *fyne.Container   // the layer showing where a drag lands
+	dropMark    *canvas.Rectangle // the cell marked on it
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
@@ -102,9 +110,13 @@ func (w *Wall) Page() int { return w.page }
 // Add puts a source on the wall (once) and shows its page.
 func (w *Wall) Add(source, title string) {
 	for i, e := range w.entries {
-		if e.source == source {
+		if e.source == source { // already there: show it
+			if w.maxed != nil && w.maxed != e {
+				w.maxed = nil
+			}
 			w.page = i / w.perPage()
 			w.apply()
+			e.tile.Highlight()
 			return
 		}
 	}
@@ -113,7 +125,20 @@ func (w *Wall) Add(source, title string) {
 	e.tile.OnClose = func() { w.Remove(source) }
 	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
 	e.tile.OnFocus = func() { w.focus(e) }
+	e.tile.OnDrag = func(p fyne.Position, done bool) {
+		if done {
+			w.tileDropped(source, p)
+		} else {
+			w.tileDragged(source, p)
+		}
+	}
+	e.tile.OnKey = func(k *fyne.KeyEvent) {
+		if w.OnKey != nil {
+			w.OnKey(k)
+		}
+	}
 	e.tile.SetTalk(e.talk, w.talkWhy())
+	e.tile.SetSoundShown(w.hasSpeaker())
 	w.entries = append(w.entries, e)
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()
@@ -127,6 +152,7 @@ func (w *Wall) Remove(source string) {
 			continue
 		}
 		w.stop(e)
+		w.lastRemoved = &removal{source: source, title: e.tile.Title, index: i, talk: e.talk}
 		w.entries = append(w.entries[:i], w.entries[i+1:]...)
 		if w.maxed == e {
 			w.maxed = nil
@@ -137,6 +163,9 @@ func (w *Wall) Remove(source string) {
 		w.page = min(w.page, w.pages()-1)
 		w.apply()
 		w.changed()
+		if w.OnRemoved != nil {
+			w.OnRemoved(e.tile.Title)
+		}
 		return
 	}
 }
@@ -147,6 +176,7 @@ func (w *Wall) setSound(snd *sound) {
 	w.snd = snd
 	for _, e := range w.entries {
 		e.tile.SetTalk(e.talk, w.talkWhy())
+		e.tile.SetSoundShown(w.hasSpeaker())
 	}
 }
 
@@ -312,6 +342,15 @@ func (w *Wall) visible() []*wallEntry {
 	return w.entries[start:end]
 }
 
+// quality is the stream e plays: the main stream when its tile is that
+// large (maximised, or the 1x1 layout), else the sub stream.
+func (w *Wall) quality(e *wallEntry) session.Quality {
+	if w.maxed == e || w.mode == Layout1 {
+		return session.QualityMain
+	}
+	return session.QualitySub
+}
+
 // apply starts, restarts and stops sessions to match what is visible, then
 // lays the visible tiles out.
 func (w *Wall) apply() {
@@ -319,10 +358,7 @@ func (w *Wall) apply() {
 	shown := map[*wallEntry]bool{}
 	for _, e := range vis {
 		shown[e] = true
-		q := session.QualitySub
-		if w.maxed == e {
-			q = session.QualityMain
-		}
+		q := w.quality(e)
 		if e.run != nil && e.q != q {
 			w.stop(e)
 		}
@@ -346,19 +382,7 @@ func (w *Wall) apply() {
 		w.box.Refresh()
 		return
 	}
-	objs := make([]fyne.CanvasObject, len(vis))
-	for i, e := range vis {
-		objs[i] = e.tile
-	}
-	cols := w.columns(len(vis))
-	if w.maxed != nil {
-		cols = 1
-	}
-	w.grid.Layout = layout.NewGridLayoutWithColumns(cols)
-	w.grid.Objects = objs
-	w.box.Objects = []fyne.CanvasObject{w.grid}
-	w.box.Refresh()
-	w.grid.Refresh()
+	w.layoutPage(vis)
 }
 
 func (w *Wall) start(e *wallEntry, q session.Quality) {
@@ -404,21 +428,18 @@ func (w *Wall) ended(e *wallEntry, ending chan struct{}) {
 	}
 	for _, v := range w.visible() {
 		if v == e {
-			q := session.QualitySub
-			if w.maxed == e {
-				q = session.QualityMain
-			}
-			w.start(e, q)
+			w.start(e, w.quality(e))
 			return
 		}
 	}
 }
 
-// Live counts the tiles showing pictures.
+// Live counts the running tiles showing pictures (a tile switching
+// streams keeps its last picture until the new stream's first).
 func (w *Wall) Live() int {
 	n := 0
 	for _, e := range w.entries {
-		if e.run != nil && e.run.Live() {
+		if (e.run != nil || e.ending != nil) && e.tile.Status().State == session.StateLive {
 			n++
 		}
 	}

@@ -38,9 +38,13 @@ func cmdCheck(ctx context.Context, g *globals, args []string, stdout, stderr io.
 	if len(pos) != 0 {
 		return usagef("check takes no arguments")
 	}
+	prog := &progressLine{out: progressOut(stderr)}
 	o := check.RunOptions{Capacity: *capacity, Logger: g.log,
-		Progress: func(step string) { g.log.Info("check", "step", step) },
-		Network:  check.Options{Logger: g.log, Progress: func(acc, step string) { g.log.Info("check", "account", acc, "step", step) }}}
+		Progress: func(step string) { g.log.Info("check", "step", step); prog.step(step) },
+		Network: check.Options{Logger: g.log, Progress: func(acc, step string) {
+			g.log.Info("check", "account", acc, "step", step)
+			prog.step("account " + acc + ": " + step)
+		}}}
 	if !*noDevices {
 		mctx, err := miniaudio.Open(audioBackend(*backend), g.log)
 		if err != nil {
@@ -65,7 +69,9 @@ func cmdCheck(ctx context.Context, g *globals, args []string, stdout, stderr io.
 			}
 		}
 	}
+	prog.step("starting")
 	rep := check.Run(ctx, o)
+	prog.done()
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -121,5 +122,31 @@ func TestCheckCapacity(t *testing.T) {
 	}
 	if rep.Accounts != nil {
 		t.Error("accounts reported with --no-network")
+	}
+}
+
+// TestCheckShowsProgressOnATerminal: an interactive check names each step
+// as it starts (on one rewritten line) instead of staying silent.
+func TestCheckShowsProgressOnATerminal(t *testing.T) {
+	_, cfg := siteConfig(t, demo.Config{})
+	saved := progressOut
+	defer func() { progressOut = saved }()
+	progressOut = func(stderr io.Writer) io.Writer { return stderr } // as if stderr were a terminal
+	code, _, stderr := lookout(t, context.Background(), "check", "--config", cfg, "--no-devices")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"\r\033[Klookout check: starting…", "lookout check: account demo: ", "\r\033[K"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("no %q in the progress %q", want, stderr)
+		}
+	}
+	if !strings.HasSuffix(stderr, "\r\033[K") {
+		t.Errorf("the progress line is not cleared at the end: %q", stderr)
+	}
+	// Not a terminal: nothing but failures on stderr.
+	progressOut = saved
+	if _, _, stderr := lookout(t, context.Background(), "check", "--config", cfg, "--no-devices"); stderr != "" {
+		t.Errorf("stderr of a piped check: %q", stderr)
 	}
 }

@@ -11,8 +11,8 @@ import (
 func newFlags(g *globals, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&g.configFlag, "config", g.configFlag, "config file")
-	fs.StringVar(&g.logLevel, "log-level", g.logLevel, "debug, info, warn or error")
+	fs.StringVar(&g.configFlag, "config", g.configFlag, "read the config from `FILE` (default: $XDG_CONFIG_HOME/lookout/config.toml or $LOOKOUT_CONFIG)")
+	fs.StringVar(&g.logLevel, "log-level", g.logLevel, "log `LEVEL` on stderr: debug, info, warn or error")
 	return fs
 }
 
@@ -23,7 +23,7 @@ func parseFlags(g *globals, fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, usagef("see 'lookout help'")
+				return nil, &helpShown{text: commandHelp(fs)}
 			}
 			return nil, usagef("%v", err)
 		}

@@ -41,23 +41,6 @@ type failure struct {
 func (f *failure) Error() string { return f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
 
-const usageText = `usage: lookout [--config FILE] [--log-level LEVEL] [COMMAND] [ARGS]
-
-commands:
-  (none) [--demo]                     open the desktop window
-  list [--json]                       list every account's devices, streams and rooms
-  snapshot SOURCE -o FILE [--timeout 20s] [--quality main|sub]
-                                      write the first complete picture as PNG or JPEG
-  record SOURCE -o FILE --duration D [--quality main|sub] [--timeout 20s]
-                                      write the audio and video to MKV or MP4 (video copied as sent)
-  talk SOURCE --in FILE.wav [--out FILE.wav] [--timeout 20s]
-                                      send a WAV as talk audio in real time; record the reply
-  check [--json] [--capacity] [--account NAME]... [--no-devices] [--no-network] [--audio null]
-                                      the device and network pre-check
-  demo [--listen 127.0.0.1:0] [--write-config FILE]
-                                      run the demo site alone until interrupted
-`
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -71,10 +54,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g, rest, err := parseGlobal(args, stderr)
 	cmd := "lookout"
 	if err == nil {
+		switch {
+		case len(rest) > 0 && isHelpFlag(rest[0]):
+			_, _ = io.WriteString(stdout, fullHelp(ctx, g))
+			return exitOK
+		case len(rest) > 0 && (rest[0] == "--version" || rest[0] == "-version"):
+			_, _ = io.WriteString(stdout, versionText())
+			return exitOK
+		}
 		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 			cmd, rest = rest[0], rest[1:]
 		}
 		err = dispatch(ctx, g, cmd, rest, stdout, stderr)
+	}
+	var h *helpShown
+	if errors.As(err, &h) {
+		_, _ = io.WriteString(stdout, h.text)
+		return exitOK
 	}
 	return report(stderr, cmd, err)
 }
@@ -94,7 +90,17 @@ func dispatch(ctx context.Context, g *globals, cmd string, args []string, stdout
 	case "demo":
 		return cmdDemo(ctx, g, args, stdout, stderr)
 	case "help":
-		_, _ = io.WriteString(stdout, usageText)
+		switch {
+		case len(args) == 0:
+			_, _ = io.WriteString(stdout, fullHelp(ctx, g))
+		case len(args) == 1 && args[0] != "help" && commandHelpFor(ctx, g, args[0]) != "":
+			_, _ = io.WriteString(stdout, commandHelpFor(ctx, g, args[0]))
+		default:
+			return usagef("no help for %q: the commands are list, snapshot, record, talk, check and demo", strings.Join(args, " "))
+		}
+		return nil
+	case "version":
+		_, _ = io.WriteString(stdout, versionText())
 		return nil
 	case "lookout":
 		return cmdWindow(ctx, g, args, stderr)
@@ -105,7 +111,7 @@ func dispatch(ctx context.Context, g *globals, cmd string, args []string, stdout
 
 // report prints err as the contract's one line and returns the exit status.
 func report(stderr io.Writer, cmd string, err error) int {
-	if err == nil || errors.Is(err, errHelpShown) {
+	if err == nil {
 		return exitOK
 	}
 	if err == errReported {
@@ -150,8 +156,6 @@ type globals struct {
 	log        *slog.Logger
 	logOut     io.Writer // where logs go: the command's stderr
 }
-
-var errHelpShown = errors.New("help shown")
 
 // parseGlobal takes the global flags that come before the command.
 func parseGlobal(args []string, logOut io.Writer) (*globals, []string, error) {

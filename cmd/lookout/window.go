@@ -3,15 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/ui"
 )
 
 // cmdWindow opens the desktop window.
-func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) error {
+func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer) error {
 	fs := newFlags(g, "lookout")
 	forceDemo := fs.Bool("demo", false, "open the demo site even when a config exists")
 	backend := fs.String("audio", "", "sound system: auto, null (silent devices), none, or a miniaudio backend name")
@@ -26,6 +28,9 @@ func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) erro
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display: the window needs X11 or Wayland (set DISPLAY, or use a sub-command such as 'lookout list')")
 	}
+	if g.logLevel != "debug" {
+		defer quietStderr(g.log)()
+	}
 	opt := ui.Options{NewDecoder: newDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
 	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
@@ -33,12 +38,16 @@ func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) erro
 		opt.Audio = actx
 	} else {
 		opt.AudioProblem = problem
-		g.log.Warn("no sound: talk and camera audio are unavailable", "reason", problem)
+		// The window says so in its status bar.
+		g.log.Info("no sound: talk and camera audio are unavailable", "reason", problem)
 	}
 	ws, err := openWorkspace(ctx, g, *forceDemo)
 	var ce *configError
 	switch {
 	case errors.As(err, &ce):
+		// Said on stderr too, for whoever started the window from a shell.
+		fmt.Fprintf(stderr, "lookout: config %s\n", ce.err.Error())
+		opt.ConfigPath, _ = config.Path(g.configFlag)
 		demoWS := &workspace{}
 		defer func() { _ = demoWS.Close() }()
 		opt.ConfigError = ce.err

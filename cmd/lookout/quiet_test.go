@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"log"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestNoiseFilter(t *testing.T) {
+	for _, tc := range []struct {
+		line  string
+		noise bool
+	}{
+		{"Cannot connect to server socket err = No such file or directory", true},
+		{"Cannot connect to server request channel", true},
+		{"jack server is not running or cannot be started", true},
+		{"JackShmReadWritePtr::~JackShmReadWritePtr - Init not done for -1, skipping unlock", true},
+		{"ALSA lib confmisc.c:855:(parse_card) cannot find card '0'", true},
+		{"Failed to open VDPAU backend libvdpau_nvidia.so: cannot open shared object file", true},
+		{"[AVHWDeviceContext @ 0x55d] Cannot open the X11 display.", true},
+		{"lookout: config /x/config.toml:3: unknown kind", false},
+		{`time=2026-12-01T01:00:00Z level=WARN msg="cannot save the wall layout"`, false},
+		{"panic: runtime error: index out of range", false},
+		{"goroutine 1 [running]:", false},
+	} {
+		t.Run(tc.line, func(t *testing.T) {
+			if got := isNoise(tc.line); got != tc.noise {
+				t.Fatalf("isNoise = %v, want %v", got, tc.noise)
+			}
+		})
+	}
+}
+
+// TestQuietStderrKeepsPanics runs itself as a child that writes library
+// noise and a line of its own to file descriptor 2 (as C code does), then
+// panics: the noise is gone, the line and the panic are there.
+func TestQuietStderrKeepsPanics(t *testing.T) {
+	if os.Getenv("LOOKOUT_QUIET_CHILD") == "1" {
+		quietStderr(slog.New(slog.DiscardHandler))
+		_, _ = syscall.Write(2, []byte("jack server is not running or cannot be started\nALSA lib pcm.c:2664: Unknown PCM\n"))
+		_, _ = syscall.Write(2, []byte("a line of our own\n"))
+		log.Print("Fyne error:  Preferences load error:") // Go's log goes to the debug log
+		time.Sleep(100 * time.Millisecond)
+		panic("boom")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestQuietStderrKeepsPanics$")
+	cmd.Env = append(os.Environ(), "LOOKOUT_QUIET_CHILD=1")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Run(); err == nil {
+		t.Fatal("the child did not panic")
+	}
+	got := errb.String()
+	for _, want := range []string{"a line of our own\n", "panic: boom"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, got)
+		}
+	}
+	for _, noise := range []string{"jack server", "ALSA lib", "Fyne error"} {
+		if strings.Contains(got, noise) {
+			t.Errorf("stderr has %q:\n%s", noise, got)
+		}
+	}
+}

@@ -1,0 +1,236 @@
+package ui
+
+import (
+	"image/color"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// cellLayout lays objects out row by row in cols x rows equal cells, so a
+// page keeps its cell size however few tiles it holds.
+type cellLayout struct{ cols, rows int }
+
+func (l cellLayout) cell(size fyne.Size) fyne.Size {
+	pad := theme.Padding()
+	return fyne.NewSize((size.Width-pad*float32(l.cols-1))/float32(l.cols),
+		(size.Height-pad*float32(l.rows-1))/float32(l.rows))
+}
+
+// Layout implements fyne.Layout.
+func (l cellLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	c := l.cell(size)
+	for i, o := range objs {
+		if i >= l.cols*l.rows {
+			o.Hide()
+			continue
+		}
+		o.Move(fyne.NewPos(float32(i%l.cols)*(c.Width+pad), float32(i/l.cols)*(c.Height+pad)))
+		o.Resize(c)
+	}
+}
+
+// MinSize implements fyne.Layout.
+func (l cellLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	pad := theme.Padding()
+	return fyne.NewSize(m.Width*float32(l.cols)+pad*float32(l.cols-1), m.Height*float32(l.rows)+pad*float32(l.rows-1))
+}
+
+// emptyCell is a free place on the wall: a faint frame that says a camera
+// can be dropped there.
+type emptyCell struct {
+	widget.BaseWidget
+	frame *canvas.Rectangle
+	hint  *canvas.Text
+}
+
+func newEmptyCell() *emptyCell {
+	c := &emptyCell{frame: canvas.NewRectangle(color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x18}),
+		hint: canvas.NewText("drop a camera here", theme.Color(theme.ColorNamePlaceHolder))}
+	c.frame.StrokeColor = color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x60}
+	c.frame.StrokeWidth = 1
+	c.frame.CornerRadius = 4
+	c.hint.TextSize = theme.TextSize() * 0.85
+	c.hint.Alignment = fyne.TextAlignCenter
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// CreateRenderer implements fyne.Widget.
+func (c *emptyCell) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(c.frame, container.NewCenter(c.hint)))
+}
+
+// MinSize keeps empty cells as small as tiles may be.
+func (c *emptyCell) MinSize() fyne.Size { return fyne.NewSize(160, 90) }
+
+// gridSize is the page's grid: NxN for the fixed layouts; for auto the
+// smallest near-square grid that holds a full page, so the last page of
+// several keeps the cell size of the others.
+func (w *Wall) gridSize() (cols, rows int) {
+	if w.maxed != nil {
+		return 1, 1
+	}
+	n := min(len(w.entries), w.perPage())
+	if w.mode == LayoutAuto || w.mode == "" {
+		cols = max(1, int(math.Ceil(math.Sqrt(float64(n)))))
+		return cols, max(1, (n+cols-1)/cols)
+	}
+	cols = w.columns(n)
+	return cols, cols
+}
+
+// layoutPage puts the visible tiles into the page's cells and fills the
+// rest with empty cells.
+func (w *Wall) layoutPage(vis []*wallEntry) {
+	cols, rows := w.gridSize()
+	objs := make([]fyne.CanvasObject, 0, cols*rows)
+	for _, e := range vis {
+		e.tile.SetMaximised(w.maxed == e)
+		objs = append(objs, e.tile)
+	}
+	for len(objs) < cols*rows {
+		objs = append(objs, newEmptyCell())
+	}
+	w.grid.Layout = cellLayout{cols: cols, rows: rows}
+	w.grid.Objects = objs
+	w.box.Objects = []fyne.CanvasObject{w.grid, w.dropLayer()}
+	w.box.Refresh()
+	w.grid.Refresh()
+}
+
+// dropLayer is the layer above the grid that shows where a dragged camera
+// will land.
+func (w *Wall) dropLayer() fyne.CanvasObject {
+	if w.drop == nil {
+		w.dropMark = canvas.NewRectangle(color.NRGBA{R: 0x3d, G: 0x8b, B: 0xff, A: 0x40})
+		w.dropMark.StrokeColor = focusColor
+		w.dropMark.StrokeWidth = 3
+		w.dropMark.Hide()
+		w.drop = container.NewWithoutLayout(w.dropMark)
+	}
+	return w.drop
+}
+
+// slotAt returns the wall position a camera dropped at the absolute
+// position p would take (the tile under p, or the first free cell when p
+// is over a free one), and the cell it shows in; ok is false outside the
+// wall or while a tile is maximised.
+func (w *Wall) slotAt(p fyne.Position) (slot, cell int, ok bool) {
+	if w.maxed != nil {
+		return 0, 0, false
+	}
+	drv := fyne.CurrentApp().Driver()
+	at := drv.AbsolutePositionForObject(w.box)
+	size := w.box.Size()
+	x, y := p.X-at.X, p.Y-at.Y
+	if x < 0 || y < 0 || x >= size.Width || y >= size.Height {
+		return 0, 0, false
+	}
+	cols, rows := w.gridSize()
+	c := cellLayout{cols: cols, rows: rows}.cell(size)
+	pad := theme.Padding()
+	col := min(cols-1, int(x/(c.Width+pad)))
+	row := min(rows-1, int(y/(c.Height+pad)))
+	cell = row*cols + col
+	first := w.page * w.perPage()
+	onPage := len(w.visible())
+	if w.moving != "" { // a tile of this page moves among its places
+		onPage--
+	}
+	if cell >= onPage {
+		cell = max(onPage, 0)
+	}
+	if cell >= cols*rows { // the page is full: the camera goes to its end
+		cell = cols*rows - 1
+	}
+	return first + cell, cell, true
+}
+
+// DragOver shows where a camera dragged to the absolute position p would
+// land; a position outside the wall hides the mark.
+func (w *Wall) DragOver(p fyne.Position) {
+	w.dropLayer()
+	_, cell, ok := w.slotAt(p)
+	if !ok || len(w.entries) == 0 {
+		w.dropMark.Hide()
+		w.drop.Refresh()
+		return
+	}
+	cols, rows := w.gridSize()
+	c := cellLayout{cols: cols, rows: rows}.cell(w.box.Size())
+	pad := theme.Padding()
+	w.dropMark.Move(fyne.NewPos(float32(cell%cols)*(c.Width+pad), float32(cell/cols)*(c.Height+pad)))
+	w.dropMark.Resize(c)
+	w.dropMark.Show()
+	w.drop.Refresh()
+}
+
+// DropMark returns the area marked for a drop in wall coordinates, and
+// whether it shows.
+func (w *Wall) DropMark() (fyne.Position, fyne.Size, bool) {
+	if w.dropMark == nil {
+		return fyne.Position{}, fyne.Size{}, false
+	}
+	return w.dropMark.Position(), w.dropMark.Size(), w.dropMark.Visible()
+}
+
+// DropAt puts source where DragOver showed it would land (moving it there
+// when it is on the wall already) and reports whether p was over the wall.
+func (w *Wall) DropAt(source, title string, p fyne.Position) bool {
+	if w.dropMark != nil {
+		w.dropMark.Hide()
+	}
+	slot, _, ok := w.slotAt(p)
+	if !ok {
+		return false
+	}
+	if w.index(source) < 0 {
+		w.Add(source, title)
+	}
+	w.moveTo(source, slot)
+	return true
+}
+
+// moveTo moves source to position slot of the wall, shifting the others.
+func (w *Wall) moveTo(source string, slot int) {
+	i := w.index(source)
+	if i < 0 {
+		return
+	}
+	slot = max(0, min(slot, len(w.entries)-1))
+	e := w.entries[i]
+	w.entries = append(w.entries[:i], w.entries[i+1:]...)
+	w.entries = append(w.entries[:slot], append([]*wallEntry{e}, w.entries[slot:]...)...)
+	w.page = slot / w.perPage()
+	w.apply()
+	w.changed()
+}
+
+// tileDragged follows a tile dragged across the wall.
+func (w *Wall) tileDragged(source string, p fyne.Position) {
+	w.moving = source
+	w.DragOver(p)
+}
+
+// tileDropped moves a dragged tile to where the mark showed.
+func (w *Wall) tileDropped(source string, p fyne.Position) {
+	slot, _, ok := w.slotAt(p)
+	w.moving = ""
+	if w.dropMark != nil {
+		w.dropMark.Hide()
+		w.drop.Refresh()
+	}
+	if ok && slot != w.index(source) {
+		w.moveTo(source, slot)
+	}
+}

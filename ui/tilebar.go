@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lookout-app/lookout/session"
+)
+
+// barHeight is the height of a tile's title bar, above its picture.
+const barHeight = 24
+
+// barBG is the title bar's backing: opaque, so the title and icons read on
+// any picture and never cover the camera's own caption.
+var barBG = color.NRGBA{R: 0x22, G: 0x25, B: 0x2b, A: 0xff}
+
+// iconButton is a small flat icon button for the tile's title bar.
+type iconButton struct {
+	widget.BaseWidget
+	Icon    fyne.Resource
+	OnTap   func()
+	img     *canvas.Image
+	hover   *canvas.Rectangle
+	hovered bool
+	// Active marks the state the button toggles (the heard speaker).
+	Active bool
+}
+
+func newIconButton(icon fyne.Resource, tap func()) *iconButton {
+	b := &iconButton{Icon: icon, OnTap: tap, hover: canvas.NewRectangle(color.Transparent)}
+	b.img = canvas.NewImageFromResource(icon)
+	b.img.FillMode = canvas.ImageFillContain
+	b.hover.CornerRadius = 3
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// SetIcon changes the icon.
+func (b *iconButton) SetIcon(icon fyne.Resource) {
+	b.Icon = icon
+	b.img.Resource = icon
+	b.Refresh()
+}
+
+// Tapped implements fyne.Tappable.
+func (b *iconButton) Tapped(*fyne.PointEvent) {
+	if b.OnTap != nil {
+		b.OnTap()
+	}
+}
+
+// MouseIn implements desktop.Hoverable.
+func (b *iconButton) MouseIn(*desktop.MouseEvent) { b.hovered = true; b.Refresh() }
+
+// MouseMoved implements desktop.Hoverable.
+func (b *iconButton) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut implements desktop.Hoverable.
+func (b *iconButton) MouseOut() { b.hovered = false; b.Refresh() }
+
+// MinSize is the bar's height, square.
+func (b *iconButton) MinSize() fyne.Size { return fyne.NewSize(barHeight, barHeight) }
+
+// CreateRenderer implements fyne.Widget.
+func (b *iconButton) CreateRenderer() fyne.WidgetRenderer { return &iconRenderer{b: b} }
+
+type iconRenderer struct{ b *iconButton }
+
+func (r *iconRenderer) Layout(size fyne.Size) {
+	r.b.hover.Resize(size)
+	const icon = 16
+	r.b.img.Resize(fyne.NewSize(icon, icon))
+	r.b.img.Move(fyne.NewPos((size.Width-icon)/2, (size.Height-icon)/2))
+}
+
+func (r *iconRenderer) MinSize() fyne.Size { return r.b.MinSize() }
+
+func (r *iconRenderer) Refresh() {
+	switch {
+	case r.b.Active:
+		r.b.hover.FillColor = color.NRGBA{R: 0x3d, G: 0x8b, B: 0xff, A: 0xc0}
+	case r.b.hovered:
+		r.b.hover.FillColor = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0x30}
+	default:
+		r.b.hover.FillColor = color.Transparent
+	}
+	r.b.hover.Refresh()
+	r.b.img.Refresh()
+}
+
+func (r *iconRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.b.hover, r.b.img} }
+func (r *iconRenderer) Destroy()                     {}
+
+// offline reports whether the tile shows no session (failed or waiting
+// to retry): maximise and sound make no sense then.
+func (t *Tile) offline() bool {
+	return t.status.State == session.StateFailed || t.status.State == session.StateRetrying
+}
+
+// updateButtons shows the title bar's buttons that apply now.
+func (t *Tile) updateButtons() {
+	if t.offline() {
+		t.maxBtn.Hide()
+	} else {
+		t.maxBtn.Show()
+	}
+	if t.offline() || !t.soundShown {
+		t.speaker.Hide()
+	} else {
+		t.speaker.Show()
+	}
+	t.Refresh()
+}
+
+// MaximiseVisible reports whether the maximise button shows.
+func (t *Tile) MaximiseVisible() bool { return t.maxBtn.Visible() }
+
+// retryText is the phase shown while waiting to retry, counting down.
+func retryText(st session.Status, now time.Time) string {
+	wait := st.RetryAt.Sub(now).Round(time.Second)
+	return fmt.Sprintf("%s\nretrying in %s", st.Reason(), max(wait, 0))
+}
+
+// tickRetry rewrites the countdown every second until the state changes.
+func (t *Tile) tickRetry() {
+	if t.retryTick != nil {
+		t.retryTick.Stop()
+		t.retryTick = nil
+	}
+	if t.status.State != session.StateRetrying {
+		return
+	}
+	st := t.status
+	var timer *time.Timer
+	timer = time.AfterFunc(time.Second, func() {
+		do(func() {
+			if t.retryTick != timer || t.status.State != session.StateRetrying || t.status.RetryAt != st.RetryAt {
+				return
+			}
+			t.phase.SetText(retryText(t.status, time.Now()))
+			t.tickRetry()
+		})
+	})
+	t.retryTick = timer
+}
+
+// fitText shortens s with an ellipsis to fit width.
+func fitText(s string, size float32, style fyne.TextStyle, width float32) string {
+	if fyne.MeasureText(s, size, style).Width <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && fyne.MeasureText(string(r)+"…", size, style).Width > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
+}
