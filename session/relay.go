@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,12 +123,18 @@ func (r *Relay) open(ctx context.Context, forward bool) (*leg, error) {
 	}
 	if ok, why := s.CanTalk(); !ok {
 		r.end(l)
-		return nil, fmt.Errorf("%w: %s", ErrNoTalk, why)
+		return nil, noTalk(why)
 	}
 	l.ready = time.Now()
 	l.cap = r.capOf(s)
 	return l, nil
 }
+
+// noTalk is why a connected session cannot take talk; it is ErrNoTalk.
+type noTalk string
+
+func (e noTalk) Error() string        { return string(e) }
+func (e noTalk) Is(target error) bool { return target == ErrNoTalk }
 
 // capOf is the session's MaxDuration, as its plan said.
 func (r *Relay) capOf(s *Session) time.Duration {
@@ -182,10 +187,13 @@ func (r *Relay) Talk(ctx context.Context, c audio.Capturer) error {
 				return nil
 			}
 			// The session ended under the talk: its own error says why.
-			l.cancel()
-			if runErr := <-l.done; runErr != nil && !errors.Is(runErr, context.Canceled) {
-				l.done <- runErr
-				return runErr
+			select {
+			case runErr := <-l.done:
+				l.done <- runErr // for end
+				if runErr != nil {
+					return runErr
+				}
+			case <-time.After(2 * time.Second):
 			}
 			return err
 		case <-renew:

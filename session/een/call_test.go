@@ -143,13 +143,17 @@ func (h *heard) get() ([]int16, audio.Format) {
 func sessionConfig(c *een.Client, id string, out *heard) session.Config {
 	return session.Config{
 		Source: "site/" + id, ID: id, Opener: c, Sink: player.NewLatest(),
-		NewDecoder:      func(string) (player.Decoder, error) { return nil, errors.New("no video here") },
-		ConnectTimeout:  10 * time.Second,
-		MaxAttempts:     1,
-		Audio:           out,
-		AudioFormat:     audio.Format{SampleRate: 48000, Channels: 1},
-		NewAudioDecoder: func(m string, r, ch int, f audio.Format) (session.AudioDecoder, error) { return ffmpeg.NewAudioDecoder(m, r, ch, f) },
-		NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) { return ffmpeg.NewAudioEncoder(m, in, n) },
+		NewDecoder:     func(string) (player.Decoder, error) { return nil, errors.New("no video here") },
+		ConnectTimeout: 10 * time.Second,
+		MaxAttempts:    1,
+		Audio:          out,
+		AudioFormat:    audio.Format{SampleRate: 48000, Channels: 1},
+		NewAudioDecoder: func(m string, r, ch int, f audio.Format) (session.AudioDecoder, error) {
+			return ffmpeg.NewAudioDecoder(m, r, ch, f)
+		},
+		NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) {
+			return ffmpeg.NewAudioEncoder(m, in, n)
+		},
 	}
 }
 
