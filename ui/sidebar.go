@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"image/color"
 	"sort"
 	"strings"
@@ -227,7 +226,7 @@ func (s *Sidebar) updateNode(uid widget.TreeNodeID, branch bool, o fyne.CanvasOb
 		if d.Online {
 			dot = color.NRGBA{R: 0x2e, G: 0xc2, B: 0x4e, A: 0xff}
 		}
-		row.set(title, fmt.Sprintf("%s · %s", d.Type, id), dot)
+		row.set(title, deviceDetail(d, id), dot)
 	}
 }
 

@@ -36,6 +36,9 @@ type wallEntry struct {
 	tile   *Tile
 	run    *runner
 	q      session.Quality // quality of the running session
+	// speaker and ctrl replace tile and run for speakers (speakertile.go).
+	speaker *SpeakerTile
+	ctrl    *speakerCtrl
 }
 
 // Wall is the multi-camera wall: tiles in a grid, paged, one of them
@@ -341,7 +344,7 @@ func (w *Wall) apply() {
 	}
 	objs := make([]fyne.CanvasObject, len(vis))
 	for i, e := range vis {
-		objs[i] = e.tile
+		objs[i] = e.object()
 	}
 	cols := w.columns(len(vis))
 	if w.maxed != nil {
@@ -355,6 +358,9 @@ func (w *Wall) apply() {
 }
 
 func (w *Wall) start(e *wallEntry, q session.Quality) {
+	if e.speaker != nil {
+		return // an audio tile opens sessions while it talks
+	}
 	cfg, err := w.factory(e.source, q)
 	if err == nil {
 		e.run, err = startRunner(w.ctx, cfg, e.tile, w.snd)
@@ -368,6 +374,7 @@ func (w *Wall) start(e *wallEntry, q session.Quality) {
 
 // stop ends a session without blocking the Fyne goroutine; Close waits.
 func (w *Wall) stop(e *wallEntry) {
+	w.stopSpeaker(e)
 	if e.run == nil {
 		return
 	}
