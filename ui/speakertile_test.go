@@ -56,9 +56,11 @@ func (f *fakeSpeakerCtrl) Stop() {
 	}
 }
 
-func (f *fakeSpeakerCtrl) Remaining() (time.Duration, bool) { return 9*time.Minute + 30*time.Second, true }
-func (f *fakeSpeakerCtrl) SentLevel() audio.Level           { return audio.Level{RMSdBFS: -20} }
-func (f *fakeSpeakerCtrl) HeardLevel() audio.Level          { return audio.Level{RMSdBFS: -30} }
+func (f *fakeSpeakerCtrl) Remaining() (time.Duration, bool) {
+	return 9*time.Minute + 30*time.Second, true
+}
+func (f *fakeSpeakerCtrl) SentLevel() audio.Level  { return audio.Level{RMSdBFS: -20} }
+func (f *fakeSpeakerCtrl) HeardLevel() audio.Level { return audio.Level{RMSdBFS: -30} }
 
 func TestSpeakerTileModes(t *testing.T) {
 	test.NewTempApp(t)
@@ -148,10 +150,14 @@ func TestTuyaAndEENInTheWindow(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: Options{
-		DefaultTiles:    1,
-		NewDecoder:      func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
-		NewAudioDecoder: func(m string, r, ch int, f audio.Format) (session.AudioDecoder, error) { return ffmpeg.NewAudioDecoder(m, r, ch, f) },
-		NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) { return ffmpeg.NewAudioEncoder(m, in, n) },
+		DefaultTiles: 1,
+		NewDecoder:   func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
+		NewAudioDecoder: func(m string, r, ch int, f audio.Format) (session.AudioDecoder, error) {
+			return ffmpeg.NewAudioDecoder(m, r, ch, f)
+		},
+		NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) {
+			return ffmpeg.NewAudioEncoder(m, in, n)
+		},
 	}}
 	win.build(ctx, []Account{
 		{Name: "demo", Kind: "tuya", Directory: tc, Opener: tc},
