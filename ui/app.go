@@ -231,7 +231,6 @@ func (win *window) fillDefault(accounts []Account) {
 			}
 		}
 	}
-	win.addDefaultSpeakers(accounts)
 }
 
 func (win *window) saveState() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"strings"
 	"sync"
 	"time"
@@ -53,8 +54,8 @@ type SpeakerTile struct {
 	title    *widget.Label
 	mode     *widget.Label
 	status   *widget.Label
-	sent     *widget.ProgressBar
-	heard    *widget.ProgressBar
+	sent     *levelMeter
+	heard    *levelMeter
 	heardRow *fyne.Container
 	talkBtn  *holdButton
 	callBtn  *widget.Button
@@ -85,10 +86,8 @@ func NewSpeakerTile(title string, d session.Device, ctrl SpeakerControl) *Speake
 	t.mode = widget.NewLabel(ModeText(d))
 	t.status = widget.NewLabel("ready")
 	t.status.Wrapping = fyne.TextWrapWord
-	t.sent = widget.NewProgressBar()
-	t.sent.TextFormatter = func() string { return "" }
-	t.heard = widget.NewProgressBar()
-	t.heard.TextFormatter = func() string { return "" }
+	t.sent = newLevelMeter()
+	t.heard = newLevelMeter()
 	t.heardRow = container.NewBorder(nil, nil, widget.NewLabel("heard"), nil, t.heard)
 	t.talkBtn = newHoldButton("Talk", theme.MediaRecordIcon(), t.start, t.Stop)
 	t.callBtn = widget.NewButtonWithIcon("Call", theme.MediaPlayIcon(), func() {
@@ -112,8 +111,21 @@ func NewSpeakerTile(title string, d session.Device, ctrl SpeakerControl) *Speake
 	if d.Talk != session.TalkFull || d.SendOnly {
 		t.heardRow.Hide()
 	}
+	t.status.SetText(t.idleText())
 	t.ExtendBaseWidget(t)
 	return t
+}
+
+// idleText is the state line while nothing is sent: ready, or why talk
+// cannot start (no microphone).
+func (t *SpeakerTile) idleText() string {
+	if u, ok := t.ctrl.(interface{ Unavailable() string }); ok {
+		if why := u.Unavailable(); why != "" {
+			short, _, _ := strings.Cut(why, " (")
+			return "talk unavailable: " + short
+		}
+	}
+	return "ready"
 }
 
 // CreateRenderer implements fyne.Widget.
@@ -148,10 +160,10 @@ func (t *SpeakerTile) CallVisible() bool { return t.callBtn.Visible() }
 func (t *SpeakerTile) HeardVisible() bool { return t.heardRow.Visible() }
 
 // SentLevel and HeardLevel are the meters' values, 0 to 1.
-func (t *SpeakerTile) SentLevel() float64 { return t.sent.Value }
+func (t *SpeakerTile) SentLevel() float64 { return t.sent.value }
 
 // HeardLevel is the heard meter's value, 0 to 1.
-func (t *SpeakerTile) HeardLevel() float64 { return t.heard.Value }
+func (t *SpeakerTile) HeardLevel() float64 { return t.heard.value }
 
 // Press starts talking (Talk held) or the call (Call pressed).
 func (t *SpeakerTile) Press() { t.start() }
@@ -209,7 +221,7 @@ func (t *SpeakerTile) ended(err error) {
 	if err != nil {
 		t.status.SetText("failed: " + session.Reason(err))
 	} else {
-		t.status.SetText("ready")
+		t.status.SetText(t.idleText())
 	}
 	t.updateButtons()
 }
@@ -332,6 +344,14 @@ func (c *speakerCtrl) Start(onStatus func(session.Status), ended func(error)) er
 		ended(r.Talk(ctx, capt))
 	}()
 	return nil
+}
+
+// Unavailable says why no talk can start (no microphone), or "".
+func (c *speakerCtrl) Unavailable() string {
+	if c.snd == nil {
+		return "no sound system"
+	}
+	return c.snd.talkProblem()
 }
 
 // Stop implements SpeakerControl.
@@ -474,18 +494,6 @@ func (win *window) openSource(src, title string) {
 	win.wall.SetTalk(src, win.sidebar.Talk(src))
 }
 
-// addDefaultSpeakers puts the online speakers of the loaded lists on the
-// wall after the default cameras.
-func (win *window) addDefaultSpeakers(accounts []Account) {
-	for _, a := range accounts {
-		for _, d := range win.sidebar.Devices(a.Name) {
-			if d.Online && d.Type == session.TypeSpeaker {
-				win.wall.AddSpeaker(a.Name+"/"+d.ID, d.Name, d)
-			}
-		}
-	}
-}
-
 // deviceDetail is the sidebar's second line of a device: its type, the
 // duplex mode of a speaker, and its id.
 func deviceDetail(d session.Device, id string) string {
@@ -494,3 +502,49 @@ func deviceDetail(d session.Device, id string) string {
 	}
 	return fmt.Sprintf("%s · %s", d.Type, id)
 }
+
+// levelMeter is a bar whose filled part shows a level from 0 to 1.
+type levelMeter struct {
+	widget.BaseWidget
+	track, fill *canvas.Rectangle
+	value       float64
+}
+
+func newLevelMeter() *levelMeter {
+	m := &levelMeter{
+		track: canvas.NewRectangle(color.NRGBA{R: 0x30, G: 0x33, B: 0x3a, A: 0xff}),
+		fill:  canvas.NewRectangle(color.NRGBA{R: 0x2e, G: 0xc2, B: 0x4e, A: 0xff}),
+	}
+	m.ExtendBaseWidget(m)
+	return m
+}
+
+// SetValue shows level v, clamped to 0..1.
+func (m *levelMeter) SetValue(v float64) {
+	m.value = max(0, min(1, v))
+	m.Refresh()
+}
+
+// CreateRenderer implements fyne.Widget.
+func (m *levelMeter) CreateRenderer() fyne.WidgetRenderer { return &meterRenderer{m: m} }
+
+type meterRenderer struct{ m *levelMeter }
+
+func (r *meterRenderer) Layout(size fyne.Size) {
+	h := min(size.Height, 12)
+	y := (size.Height - h) / 2
+	r.m.track.Move(fyne.NewPos(0, y))
+	r.m.track.Resize(fyne.NewSize(size.Width, h))
+	r.m.fill.Move(fyne.NewPos(0, y))
+	r.m.fill.Resize(fyne.NewSize(size.Width*float32(r.m.value), h))
+}
+
+func (r *meterRenderer) MinSize() fyne.Size { return fyne.NewSize(60, 12) }
+func (r *meterRenderer) Refresh() {
+	r.Layout(r.m.Size())
+	canvas.Refresh(r.m)
+}
+func (r *meterRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.m.track, r.m.fill}
+}
+func (r *meterRenderer) Destroy() {}

@@ -177,6 +177,16 @@ func TestTuyaAndEENInTheWindow(t *testing.T) {
 	if row.label.Text != "gate" || row.detail.Text != "speaker · full duplex · gate" {
 		t.Errorf("gate's row shows %q / %q", row.label.Text, row.detail.Text)
 	}
+	if got := strings.Join(win.wall.Sources(), " "); got != "demo/cam1" {
+		t.Fatalf("a first start put %s on the wall, want the camera", got)
+	}
+	// Double-clicking the speakers in the sidebar puts them on the wall as
+	// audio tiles.
+	for _, id := range []string{"lobby", "gate", "dock"} {
+		r := newDeviceRow(win.sidebar)
+		win.sidebar.updateNode("d:site/"+id, false, r)
+		test.DoubleTap(r)
+	}
 	if got := strings.Join(win.wall.Sources(), " "); got != "demo/cam1 site/lobby site/gate site/dock" {
 		t.Fatalf("the wall holds %s", got)
 	}
@@ -196,6 +206,9 @@ func TestTuyaAndEENInTheWindow(t *testing.T) {
 		return audio.NewWAVCapturer(audio.Tone(600, -12, f, time.Second), f, true), nil
 	}}
 	gate := tiles[1]
+	if gate.StatusText() != "talk unavailable: no microphone" {
+		t.Errorf("with no microphone gate shows %q", gate.StatusText())
+	}
 	test.Tap(gate.callBtn)
 	waitFor(t, "the call to be talking", func() bool { return strings.HasPrefix(gate.StatusText(), "talking") })
 	waitFor(t, "the speaker to hear us and the tile to hear it", func() bool {
