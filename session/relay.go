@@ -175,13 +175,13 @@ func (r *Relay) Talk(ctx context.Context, c audio.Capturer) error {
 	go func(s *Session) { talked <- s.Talk(tctx, c) }(l.s)
 	for {
 		var renew <-chan time.Time
+		timer := time.NewTimer(time.Until(l.ready.Add(l.cap - min(r.lead, l.cap/2))))
 		if l.cap > 0 {
-			t := time.NewTimer(time.Until(l.ready.Add(l.cap - min(r.lead, l.cap/2))))
-			renew = t.C
-			defer t.Stop()
+			renew = timer.C
 		}
 		select {
 		case err := <-talked:
+			timer.Stop()
 			stop()
 			if err == nil || ctx.Err() != nil {
 				return nil
@@ -201,7 +201,7 @@ func (r *Relay) Talk(ctx context.Context, c audio.Capturer) error {
 		next, err := r.open(ctx, false)
 		if err != nil {
 			// Keep talking on the old session until the service ends it.
-			if r.cfg.Logger != nil {
+			if r.cfg.Logger != nil && ctx.Err() == nil {
 				r.cfg.Logger.Info("session: renewal failed; talking on until the cap", "source", r.cfg.Source, "err", err)
 			}
 			err2 := <-talked

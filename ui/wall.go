@@ -414,6 +414,9 @@ func (w *Wall) DecodeFPS() float64 {
 func (w *Wall) TakePaintRates(secs float64) []float64 {
 	var out []float64
 	for _, e := range w.visible() {
+		if e.speaker != nil {
+			continue // an audio tile paints no pictures
+		}
 		n := e.tile.TakePaints()
 		if secs > 0 {
 			out = append(out, float64(n)/secs)

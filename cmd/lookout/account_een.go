@@ -59,3 +59,12 @@ func eenTarget(ctx context.Context, c *een.Client, name string, tlsCfg *tls.Conf
 
 // ms is d in milliseconds, as the check report has them.
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// pictureSource refuses a source with no picture: an EEN account's sources
+// are talkdown speakers.
+func pictureSource(acc *account, source string) error {
+	if acc.kind == "een" {
+		return usagef("%s is a speaker (Eagle Eye 2-Way Audio) with no picture; use lookout talk %s --in FILE.wav", source, source)
+	}
+	return nil
+}

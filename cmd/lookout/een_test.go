@@ -230,3 +230,17 @@ func TestCheckEEN(t *testing.T) {
 		t.Errorf("bad token: directory step %+v", s)
 	}
 }
+
+func TestSpeakersHaveNoPicture(t *testing.T) {
+	_, cfg := siteConfig(t, demo.Config{Cameras: 1})
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"snapshot", "site/gate", "-o", filepath.Join(dir, "x.png")},
+		{"record", "site/gate", "-o", filepath.Join(dir, "x.mkv"), "--duration", "1s"},
+	} {
+		code, _, stderr := lookout(t, context.Background(), append([]string{"--config", cfg}, args...)...)
+		if code != 2 || !strings.Contains(stderr, "site/gate is a speaker") {
+			t.Errorf("%s: exit %d stderr %q, want 2 and a word on speakers", args[0], code, stderr)
+		}
+	}
+}
