@@ -78,6 +78,7 @@ type Session struct {
 	talk     atomic.Pointer[talker]
 	talking  atomic.Bool
 	planTalk atomic.Value // Talk of the latest plan, as a string
+	planCap  atomic.Value // MaxDuration of the latest plan
 }
 
 type decoderBox struct{ d player.Decoder }
@@ -218,7 +219,9 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 		return err
 	}
 	plan := call.Plan()
+	hasVideo := plan.Video != webrtc.RTPTransceiverDirectionUnknown
 	s.planTalk.Store(string(plan.Talk))
+	s.planCap.Store(plan.MaxDuration)
 	p, err := peer.New(peer.Config{
 		ICEServers: plan.ICEServers, Audio: plan.Audio, Video: plan.Video,
 		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs,
@@ -321,6 +324,13 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 					s.enableTalk(p, plan, ctx.Done())
 					state = StateWaiting
 					s.publish(Status{State: state, Attempt: n})
+					if !hasVideo {
+						// An audio-only source (a speaker) has no picture
+						// to wait for: it is live once connected.
+						timeout.Stop()
+						state = StateLive
+						s.publish(Status{State: state, Attempt: n})
+					}
 				}
 			case webrtc.PeerConnectionStateFailed:
 				if state == StateLive {

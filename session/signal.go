@@ -68,6 +68,10 @@ type Plan struct {
 	// TalkFrame is the duration of one G.711 talk frame the device plays
 	// best; zero means 20 ms. Opus always uses 20 ms.
 	TalkFrame time.Duration
+	// MaxDuration is how long the service lets one session last (EEN: 10
+	// minutes); zero means no limit. A Relay opens the next session before
+	// it ends.
+	MaxDuration time.Duration
 }
 
 // Talk is a device's ability to play audio sent to it.
@@ -110,6 +114,9 @@ type Device struct {
 	Type   DeviceType // camera, speaker, stream or room
 	Online bool
 	Talk   Talk
+	// SendOnly marks a speaker that takes talk but sends no audio back
+	// (an EEN feed of mediaType "audio").
+	SendOnly bool
 }
 
 // Directory lists what an account can show.

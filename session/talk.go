@@ -126,7 +126,7 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 
 // enableTalk makes the attempt's audio sender available to Talk.
 func (s *Session) enableTalk(p *peer.Peer, plan Plan, done <-chan struct{}) {
-	if plan.Talk == TalkNone || plan.Audio != webrtc.RTPTransceiverDirectionSendrecv {
+	if plan.Talk == TalkNone || (plan.Audio != webrtc.RTPTransceiverDirectionSendrecv && plan.Audio != webrtc.RTPTransceiverDirectionSendonly) {
 		return
 	}
 	track, codec, err := p.TalkTrack()

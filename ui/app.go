@@ -147,10 +147,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.wall = NewWall(ctx, win.factory(accounts), win.log)
 
 	win.sidebar = NewSidebar(accounts)
-	win.sidebar.OnOpen = func(src, title string) {
-		win.wall.Add(src, title)
-		win.wall.SetTalk(src, win.sidebar.Talk(src))
-	}
+	win.sidebar.OnOpen = win.openSource
 	win.sidebar.DropTarget = func(p fyne.Position) bool {
 		o := win.wall.Object()
 		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
@@ -189,6 +186,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		for _, d := range devs {
 			win.wall.SetTitle(account+"/"+d.ID, d.Name)
 			win.wall.SetTalk(account+"/"+d.ID, d.Talk)
+			win.wall.SetDevice(account+"/"+d.ID, d)
 		}
 		if !filled && win.sidebar.Loaded() {
 			filled = true

@@ -96,7 +96,7 @@ func (w *Wall) layoutPage(vis []*wallEntry) {
 	objs := make([]fyne.CanvasObject, 0, cols*rows)
 	for _, e := range vis {
 		e.tile.SetMaximised(w.maxed == e)
-		objs = append(objs, e.tile)
+		objs = append(objs, e.object())
 	}
 	for len(objs) < cols*rows {
 		objs = append(objs, newEmptyCell())

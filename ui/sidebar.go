@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"image/color"
 	"strings"
 	"sync"
@@ -234,7 +233,7 @@ func (s *Sidebar) updateNode(uid widget.TreeNodeID, branch bool, o fyne.CanvasOb
 		if d.Online {
 			dot = color.NRGBA{R: 0x2e, G: 0xc2, B: 0x4e, A: 0xff}
 		}
-		detail := fmt.Sprintf("%s · %s", d.Type, id)
+		detail := deviceDetail(d, id)
 		if s.OnWall != nil && s.OnWall(src) {
 			detail += " · on the wall"
 		}

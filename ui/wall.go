@@ -39,6 +39,9 @@ type wallEntry struct {
 	// ending is closed when the entry's previous session has stopped; nil
 	// when none is stopping. A new session of the entry waits for it.
 	ending chan struct{}
+	// speaker and ctrl replace tile and run for speakers (speakertile.go).
+	speaker *SpeakerTile
+	ctrl    *speakerCtrl
 }
 
 // Wall is the multi-camera wall: tiles in a grid, paged, one of them
@@ -386,6 +389,9 @@ func (w *Wall) apply() {
 }
 
 func (w *Wall) start(e *wallEntry, q session.Quality) {
+	if e.speaker != nil {
+		return // an audio tile opens sessions while it talks
+	}
 	cfg, err := w.factory(e.source, q)
 	if err == nil {
 		e.run, err = startRunner(w.done, cfg, e.tile, w.snd)
@@ -399,6 +405,7 @@ func (w *Wall) start(e *wallEntry, q session.Quality) {
 
 // stop ends a session without blocking the Fyne goroutine; Close waits.
 func (w *Wall) stop(e *wallEntry) {
+	w.stopSpeaker(e)
 	if e.run == nil {
 		return
 	}
@@ -462,6 +469,9 @@ func (w *Wall) DecodeFPS() float64 {
 func (w *Wall) TakePaintRates(secs float64) []float64 {
 	var out []float64
 	for _, e := range w.visible() {
+		if e.speaker != nil {
+			continue // an audio tile paints no pictures
+		}
 		n := e.tile.TakePaints()
 		if secs > 0 {
 			out = append(out, float64(n)/secs)

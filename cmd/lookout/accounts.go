@@ -97,6 +97,11 @@ func (w *workspace) startDemo(ctx context.Context, log *slog.Logger) error {
 		return errors.Join(err, site.Close())
 	}
 	w.accounts = append(w.accounts, acc)
+	if acc, err = buildAccount(config.Account{Name: "site", Kind: "een", Endpoint: site.EEN().Endpoint(), Token: site.EEN().Token()},
+		&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, log); err != nil {
+		return errors.Join(err, w.Close())
+	}
+	w.accounts = append(w.accounts, acc)
 	return nil
 }
 
@@ -132,6 +137,8 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 			target: func(ctx context.Context) (check.Target, error) {
 				return tuyaTarget(ctx, c, a.Name, tlsCfg)
 			}}, nil
+	case "een":
+		return buildEEN(a, tlsCfg, httpClient, log)
 	default:
 		return nil, fmt.Errorf("accounts of kind %q are not supported by this build yet", a.Kind)
 	}

@@ -36,7 +36,7 @@ func step(t *testing.T, a check.AccountReport, name string) check.Step {
 
 func TestCheckPassesAgainstTheDemoSite(t *testing.T) {
 	_, cfg := siteConfig(t, demo.Config{})
-	code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices")
+	code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices", "--account", "demo")
 	if code != 0 || !rep.OK {
 		t.Fatalf("exit %d, ok %v: %s", code, rep.OK, stderr)
 	}
@@ -91,10 +91,10 @@ func TestCheckWrongTURNCredentials(t *testing.T) {
 
 func TestCheckMeasuresInjectedLossAndDelay(t *testing.T) {
 	site, cfg := siteConfig(t, demo.Config{})
-	_, clean, _ := runCheck(t, "--config", cfg, "--no-devices")
+	_, clean, _ := runCheck(t, "--config", cfg, "--no-devices", "--account", "demo")
 	const loss, delay = 0.10, 50 * time.Millisecond
 	site.TURN().SetImpairment(loss, delay)
-	_, lossy, _ := runCheck(t, "--config", cfg, "--no-devices")
+	_, lossy, _ := runCheck(t, "--config", cfg, "--no-devices", "--account", "demo")
 	c, l := clean.Accounts[0], lossy.Accounts[0]
 	if math.Abs(l.LossUp-loss) > 0.05 || math.Abs(l.LossDown-loss) > 0.05 {
 		t.Errorf("measured loss up %.3f down %.3f, injected %.2f each way", l.LossUp, l.LossDown, loss)

@@ -207,9 +207,10 @@ func TestListDemoJSON(t *testing.T) {
 		"demo/cam1":  {Source: "demo/cam1", Account: "demo", Kind: "tuya", Type: "camera", Name: "Front door", Online: true, Talk: "full"},
 		"demo/cam4":  {Source: "demo/cam4", Account: "demo", Kind: "tuya", Type: "camera", Name: "Yard", Online: true, Talk: "none"},
 		"demo/attic": {Source: "demo/attic", Account: "demo", Kind: "tuya", Type: "camera", Name: "Attic (offline)", Online: false, Talk: "none"},
+		"site/gate":  {Source: "site/gate", Account: "site", Kind: "een", Type: "speaker", Name: "gate", Online: true, Talk: "full"},
 	}
-	if len(got) != 5 {
-		t.Errorf("%d entries, want the demo's 5 cameras:\n%s", len(got), out)
+	if len(got) != 8 {
+		t.Errorf("%d entries, want the demo's 5 cameras and 3 speakers:\n%s", len(got), out)
 	}
 	bySource := map[string]listEntry{}
 	for _, e := range got {

@@ -51,6 +51,9 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 		return err
 	}
 	defer func() { _ = ws.Close() }()
+	if err := pictureSource(acc, source); err != nil {
+		return err
+	}
 	rec := &recorder{path: *out, started: make(chan struct{})}
 	err = recordOnce(ctx, acc, source, id, q, rec, *duration, *timeout, g)
 	if cerr := rec.Close(); err == nil && cerr != nil {

@@ -54,6 +54,9 @@ func cmdSnapshot(ctx context.Context, g *globals, args []string, _, _ io.Writer)
 		return err
 	}
 	defer func() { _ = ws.Close() }()
+	if err := pictureSource(acc, source); err != nil {
+		return err
+	}
 	f, err := firstPicture(ctx, acc, source, id, q, *timeout, g)
 	if err != nil {
 		return &failure{source: source, err: err}

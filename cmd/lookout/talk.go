@@ -80,46 +80,19 @@ func cmdTalk(ctx context.Context, g *globals, args []string, _, _ io.Writer) err
 }
 
 // talkOnce connects, waits until talk is possible, sends c to its end and
-// hangs up.
+// hangs up. A service that caps session length (EEN: 10 minutes) gets a
+// new session before the cap, through a session.Relay.
 func talkOnce(ctx context.Context, acc *account, source, id string, c audio.Capturer, rec *wavRecorder, timeout time.Duration, g *globals) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ready := make(chan struct{}, 1)
 	cfg := oneShot(acc, source, id, session.QualitySub, timeout, g)
 	cfg.NewAudioEncoder = newAudioEncoder
-	cfg.OnStatus = func(st session.Status) {
-		if st.State >= session.StateWaiting && st.State <= session.StateLive {
-			select {
-			case ready <- struct{}{}:
-			default:
-			}
-		}
-	}
 	if rec != nil {
 		cfg.Audio, cfg.NewAudioDecoder = rec, newAudioDecoder
 	}
-	s, err := session.New(cfg)
+	r, err := session.NewRelay(cfg, 0)
 	if err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	select {
-	case <-ready:
-	case err := <-done:
-		return err
-	}
-	if ok, why := s.CanTalk(); !ok {
-		cancel()
-		<-done
-		return errors.New(why)
-	}
-	talkErr := s.Talk(ctx, c)
-	cancel()
-	if err := <-done; talkErr == nil && err != nil && !errors.Is(err, context.Canceled) {
-		talkErr = err
-	}
-	return talkErr
+	return r.Talk(ctx, c)
 }
 
 // wavRecorder is an AudioSink writing a WAV file in the format of the first

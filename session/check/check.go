@@ -38,6 +38,10 @@ type Target struct {
 	// TLSConfig verifies the endpoints and turns: servers; nil uses the
 	// system roots.
 	TLSConfig *tls.Config
+	// Steps are the account's own steps, run while gathering the target
+	// (an EEN account's REST directory and WebSocket authorize); the
+	// report lists them after the api step.
+	Steps []Step
 }
 
 // Options tunes CheckNetwork. Zero values get defaults.

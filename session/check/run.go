@@ -92,11 +92,11 @@ func checkAccount(ctx context.Context, a Account, o Options) AccountReport {
 		Detail: "signed in; configuration and ICE servers fetched"}
 	if err != nil {
 		api.Detail = session.Reason(err)
-		t = Target{Account: a.Name, Kind: a.Kind}
+		t = Target{Account: a.Name, Kind: a.Kind, Steps: t.Steps}
 	}
 	ar := CheckNetwork(ctx, t, o)
 	ar.Account, ar.Kind = a.Name, a.Kind
-	ar.Steps = append([]Step{api}, ar.Steps...)
+	ar.Steps = append(append([]Step{api}, t.Steps...), ar.Steps...)
 	if err != nil {
 		ar.OK = false
 		ar.Quality = QualityDisconnected

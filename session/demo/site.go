@@ -32,6 +32,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lookout-app/lookout/session"
+	eendemo "github.com/lookout-app/lookout/session/demo/een"
 	"github.com/lookout-app/lookout/session/demo/stunturn"
 )
 
@@ -110,6 +111,7 @@ type Site struct {
 	turnAddr  string
 	turnKey   string
 	cams      []*CameraSim
+	een       *eendemo.Server
 
 	wrongTURN atomic.Bool
 	witness   witness
@@ -162,6 +164,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	}()
 
 	if err := s.startTURN(ctx); err != nil {
+		return nil, err
+	}
+	if s.een, err = eendemo.Start(eendemo.Config{Host: host, TLS: a.serverTLS(), ICEServers: s.eenICEServers, Logger: s.log}); err != nil {
 		return nil, err
 	}
 	creds := newCredStore()
@@ -420,6 +425,9 @@ func (s *Site) Close() error {
 	if s.http != nil {
 		errs = append(errs, s.http.Close())
 	}
+	if s.een != nil {
+		errs = append(errs, s.een.Close())
+	}
 	if s.turn != nil {
 		errs = append(errs, s.turn.Close())
 	}
@@ -475,8 +483,20 @@ func (s *Site) Camera(id string) *CameraSim {
 	return nil
 }
 
-// ConfigTOML returns a Lookout config whose single account, "demo" of kind
-// "tuya", points at the site; caFile is where the caller saved CAPEM.
+// EEN returns the site's Eagle Eye Networks 2-Way Audio edge.
+func (s *Site) EEN() *eendemo.Server { return s.een }
+
+// eenICEServers is the EEN edge's getIceServers answer: the site's STUN
+// server and TURN with time-limited credentials.
+func (s *Site) eenICEServers(deviceID string) []eendemo.ICEServer {
+	user, pass := s.turn.RESTCredentials(deviceID, turnTTL)
+	return []eendemo.ICEServer{{URLs: []string{"stun:" + s.turnAddr}},
+		{URLs: []string{"turn:" + s.turnAddr + "?transport=udp", "turn:" + advertise(s.turn.TCPAddr()) + "?transport=tcp"}, Username: user, Credential: pass}}
+}
+
+// ConfigTOML returns a Lookout config whose accounts, "demo" of kind
+// "tuya" and "site" of kind "een", point at the site; caFile is where the
+// caller saved CAPEM.
 func (s *Site) ConfigTOML(caFile string) string {
 	var b strings.Builder
 	b.WriteString("# Lookout demo site: valid while this demo site runs.\n")
@@ -491,6 +511,10 @@ func (s *Site) ConfigTOML(caFile string) string {
 		{"sign_method", "hmac"},
 		{"ca_file", caFile},
 	} {
+		fmt.Fprintf(&b, "%s = %s\n", kv[0], tomlString(kv[1]))
+	}
+	b.WriteString("\n[[account]]\n")
+	for _, kv := range [][2]string{{"name", "site"}, {"kind", "een"}, {"endpoint", s.een.Endpoint()}, {"token", s.een.Token()}, {"ca_file", caFile}} {
 		fmt.Fprintf(&b, "%s = %s\n", kv[0], tomlString(kv[1]))
 	}
 	return b.String()

@@ -1,0 +1,5 @@
+package een
+
+import "github.com/lookout-app/lookout/session"
+
+func reasonOf(err error) string { return session.Reason(err) }
