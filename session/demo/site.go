@@ -33,6 +33,7 @@ import (
 
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/demo/stunturn"
+	demowcs "github.com/lookout-app/lookout/session/demo/wcs"
 )
 
 // Config configures the demo site. Zero values get defaults.
@@ -107,6 +108,7 @@ type Site struct {
 	turnAddr  string
 	turnKey   string
 	cams      []*CameraSim
+	wcs       *demowcs.Server
 
 	wrongTURN atomic.Bool
 
@@ -232,6 +234,10 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 			s.log.Error("demo openapi: serve", "err", err)
 		}
 	}()
+
+	if s.wcs, err = startWCS(host, a.serverTLS(), s.log); err != nil {
+		return nil, err
+	}
 
 	if s.broker != nil {
 		rctx, cancel := context.WithTimeout(ctx, readyTimeout)
@@ -413,6 +419,9 @@ func (s *Site) Close() error {
 	if s.turn != nil {
 		errs = append(errs, s.turn.Close())
 	}
+	if s.wcs != nil {
+		errs = append(errs, s.wcs.Close())
+	}
 	s.wg.Wait()
 	return errors.Join(errs...)
 }
@@ -465,8 +474,9 @@ func (s *Site) Camera(id string) *CameraSim {
 	return nil
 }
 
-// ConfigTOML returns a Lookout config whose single account, "demo" of kind
-// "tuya", points at the site; caFile is where the caller saved CAPEM.
+// ConfigTOML returns a Lookout config whose accounts, "demo" of kind
+// "tuya" and "demo-wcs" of kind "wcs", point at the site; caFile is where
+// the caller saved CAPEM.
 func (s *Site) ConfigTOML(caFile string) string {
 	var b strings.Builder
 	b.WriteString("# Lookout demo site: valid while this demo site runs.\n")
@@ -483,6 +493,7 @@ func (s *Site) ConfigTOML(caFile string) string {
 	} {
 		fmt.Fprintf(&b, "%s = %s\n", kv[0], tomlString(kv[1]))
 	}
+	b.WriteString(s.wcsConfigTOML(caFile))
 	return b.String()
 }
 

@@ -29,18 +29,18 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultAppKey       = "defaultApp"
-	DefaultTalkStream   = "{stream}-talk"
-	DefaultClientVer    = "lookout-1"
-	defaultMinBackoff   = 250 * time.Millisecond
-	defaultMaxBackoff   = 2 * time.Second
-	defaultReconnWait   = 10 * time.Second
-	defaultAvailEvery   = 30 * time.Second
-	defaultAvailWait    = 5 * time.Second
-	establishTimeout    = 10 * time.Second
-	writeTimeout        = 5 * time.Second
-	handshakeTimeout    = 10 * time.Second
-	streamPlaceholder   = "{stream}"
+	DefaultAppKey     = "defaultApp"
+	DefaultTalkStream = "{stream}-talk"
+	DefaultClientVer  = "lookout-1"
+	defaultMinBackoff = 250 * time.Millisecond
+	defaultMaxBackoff = 2 * time.Second
+	defaultReconnWait = 10 * time.Second
+	defaultAvailEvery = 30 * time.Second
+	defaultAvailWait  = 5 * time.Second
+	establishTimeout  = 10 * time.Second
+	writeTimeout      = 5 * time.Second
+	handshakeTimeout  = 10 * time.Second
+	streamPlaceholder = "{stream}"
 )
 
 // Room is a named group of streams shown together.

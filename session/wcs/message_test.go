@@ -19,9 +19,13 @@ var decodeCases = []struct {
 	{"getVersion", `{"message":"getVersion","data":["5.1.3674-9b5b684ac81a1c7e62d7a38e0c3a2c2433faacf9"]}`, false,
 		func(in Inbound) bool { return strings.HasPrefix(in.Version, "5.1.3674") }},
 	{"setRemoteSDP", `{"message":"setRemoteSDP","data":["22588500-fdb3-11e8-bddf-9b115426f01b","v=0\r\no=Flashphoner 0 1 IN IP4 1.2.3.4\r\n",true]}`, false,
-		func(in Inbound) bool { return in.Session == "22588500-fdb3-11e8-bddf-9b115426f01b" && strings.HasPrefix(in.SDP, "v=0") }},
+		func(in Inbound) bool {
+			return in.Session == "22588500-fdb3-11e8-bddf-9b115426f01b" && strings.HasPrefix(in.SDP, "v=0")
+		}},
 	{"status playing", `{"message":"notifyStreamStatusEvent","data":[{"mediaSessionId":"a","name":"test","published":false,"hasVideo":true,"hasAudio":true,"status":"PLAYING","audioCodec":"opus","videoCodec":"H264","record":false,"width":0,"height":0,"bitrate":0,"minBitrate":0,"maxBitrate":0,"quality":0,"createDate":1544580053573,"streamInfo":{"nodeId":null,"name":"test"},"mediaProvider":"WebRTC"}]}`, false,
-		func(in Inbound) bool { return in.Status != nil && in.Status.Status == StatusPlaying && in.Session == "a" }},
+		func(in Inbound) bool {
+			return in.Status != nil && in.Status.Status == StatusPlaying && in.Session == "a"
+		}},
 	{"status failed", `{"message":"notifyStreamStatusEvent","data":[{"mediaSessionId":"b","name":"nope","status":"FAILED","info":"Stream not found"}]}`, false,
 		func(in Inbound) bool { return in.Status.Info == "Stream not found" && Terminal(in.Status.Status) }},
 	{"audio codec", `{"message":"notifyAudioCodec","data":["c",{"name":"opus"}]}`, false, func(in Inbound) bool { return in.Codec == "opus" && in.Session == "c" }},
@@ -31,7 +35,9 @@ var decodeCases = []struct {
 		func(in Inbound) bool { return in.Rate.VideoRate == 685256 && in.Rate.PLI == 13 && in.Session == "e" }},
 	{"inbound rate", `{"message":"inboundVideoRate","data":[{"mediaSessionId":"f","videoRate":704856,"fps":31}]}`, false, func(in Inbound) bool { return in.Rate.FPS == 31 }},
 	{"available string false", `{"message":"availableStream","data":[{"status":"false","info":"Restricted access","id":"g"}]}`, false,
-		func(in Inbound) bool { return !in.Available.Available && in.Available.Info == "Restricted access" && in.Session == "g" }},
+		func(in Inbound) bool {
+			return !in.Available.Available && in.Available.Info == "Restricted access" && in.Session == "g"
+		}},
 	{"available bool true", `{"message":"availableStream","data":[{"status":true,"id":"h"}]}`, false, func(in Inbound) bool { return in.Available.Available }},
 	{"unknown message", `{"message":"notifyBitrateChange","data":[{"x":1}]}`, false, func(in Inbound) bool { return !in.Known && in.Name == "notifyBitrateChange" }},
 	{"not json", `hello`, true, nil},
