@@ -137,9 +137,11 @@ func runSession(t *testing.T, c *wcs.Client, id string, log *statusLog) *session
 	t.Helper()
 	s, err := session.New(session.Config{
 		Source: "w/" + id, ID: id, Opener: c, Sink: player.NewLatest(),
-		NewDecoder:      func(mime string) (player.Decoder, error) { return ffmpeg.NewDecoder(mime) },
-		NewAudioEncoder: func(mime string, in audio.Format, n int) (session.AudioEncoder, error) { return ffmpeg.NewAudioEncoder(mime, in, n) },
-		OnStatus:        log.on,
+		NewDecoder: func(mime string) (player.Decoder, error) { return ffmpeg.NewDecoder(mime) },
+		NewAudioEncoder: func(mime string, in audio.Format, n int) (session.AudioEncoder, error) {
+			return ffmpeg.NewAudioEncoder(mime, in, n)
+		},
+		OnStatus: log.on,
 	})
 	if err != nil {
 		t.Fatal(err)
