@@ -129,3 +129,78 @@ func TestUnknownAndMalformedMessagesIgnored(t *testing.T) {
 		t.Errorf("the malformed message was not logged: %q", logs.all())
 	}
 }
+
+// TestAvailabilityAskedAgain counts the availableStream questions of a
+// client asking every 100 ms: rounds keep coming, and after the server
+// drops the connection the new one starts with a round of its own.
+func TestAvailabilityAskedAgain(t *testing.T) {
+	up := websocket.Upgrader{}
+	type question struct{ conn, name string }
+	questions := make(chan question, 256)
+	var conns sync.WaitGroup
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		conns.Add(1)
+		defer conns.Done()
+		defer c.Close()
+		if _, _, err := c.ReadMessage(); err != nil {
+			return
+		}
+		_ = c.WriteMessage(websocket.TextMessage, []byte(`{"message":"getUserData","data":[{"status":"ESTABLISHED"}]}`))
+		asked := 0
+		for {
+			_, b, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			s := string(b)
+			if !strings.Contains(s, `"availableStream"`) {
+				continue
+			}
+			i := strings.Index(s, `"mediaSessionId":"`) + len(`"mediaSessionId":"`)
+			id := s[i : i+strings.Index(s[i:], `"`)]
+			j := strings.Index(s, `"name":"`) + len(`"name":"`)
+			select {
+			case questions <- question{r.RemoteAddr, s[j : j+strings.Index(s[j:], `"`)]}:
+			default:
+			}
+			_ = c.WriteMessage(websocket.TextMessage, []byte(`{"message":"availableStream","data":[{"status":"true","id":"`+id+`"}]}`))
+			if asked++; asked == 6 && strings.HasSuffix(r.URL.Path, "/") {
+				return // the first connection is dropped after three rounds
+			}
+		}
+	}))
+	defer func() {
+		srv.Close()
+		conns.Wait()
+	}()
+	c, err := wcs.New(wcs.Config{URL: "ws" + strings.TrimPrefix(srv.URL, "http") + "/", Streams: []string{"a", "b"}, AvailabilityEvery: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Devices(ctx); err != nil {
+		t.Fatal(err)
+	}
+	perConn := map[string]int{}
+	var order []string
+	for len(order) < 2 || perConn[order[1]] < 2 {
+		select {
+		case q := <-questions:
+			if perConn[q.conn] == 0 {
+				order = append(order, q.conn)
+			}
+			perConn[q.conn]++
+		case <-ctx.Done():
+			t.Fatalf("questions per connection %v: want 6 on the first (3 rounds of 2 streams) and a round on the second", perConn)
+		}
+	}
+	if perConn[order[0]] != 6 {
+		t.Fatalf("first connection got %d questions, want 6", perConn[order[0]])
+	}
+}
