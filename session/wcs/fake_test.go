@@ -2,6 +2,7 @@ package wcs_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/wcs"
 )
 
@@ -202,5 +204,143 @@ func TestAvailabilityAskedAgain(t *testing.T) {
 	}
 	if perConn[order[0]] != 6 {
 		t.Fatalf("first connection got %d questions, want 6", perConn[order[0]])
+	}
+}
+
+// scriptedPlay runs a server that answers one playStream with script
+// (messages with MSID standing for the call's mediaSessionId) and reports
+// every message the client sends after it on got.
+func scriptedPlay(t *testing.T, script []string, got chan<- string) string {
+	t.Helper()
+	up := websocket.Upgrader{}
+	var conns sync.WaitGroup
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		conns.Add(1)
+		defer conns.Done()
+		defer c.Close()
+		if _, _, err := c.ReadMessage(); err != nil {
+			return
+		}
+		_ = c.WriteMessage(websocket.TextMessage, []byte(`{"message":"getUserData","data":[{"status":"ESTABLISHED"}]}`))
+		for {
+			_, b, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			s := string(b)
+			if strings.Contains(s, `"availableStream"`) {
+				continue
+			}
+			if strings.Contains(s, `"playStream"`) {
+				i := strings.Index(s, `"mediaSessionId":"`) + len(`"mediaSessionId":"`)
+				id := s[i : i+strings.Index(s[i:], `"`)]
+				for _, m := range script {
+					_ = c.WriteMessage(websocket.TextMessage, []byte(strings.ReplaceAll(m, "MSID", id)))
+				}
+				continue
+			}
+			select {
+			case got <- s:
+			default:
+			}
+		}
+	}))
+	t.Cleanup(func() {
+		srv.Close()
+		conns.Wait()
+	})
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// TestStreamStatuses plays against scripted servers: every status of the
+// spec reaches the call's report with its info; the terminal ones end the
+// call with the server's words and the matching sentinel, and a call the
+// server did not end sends stopStream when closed.
+func TestStreamStatuses(t *testing.T) {
+	status := func(st, info string) string {
+		return `{"message":"notifyStreamStatusEvent","data":[{"mediaSessionId":"MSID","name":"cam1","status":"` + st + `","info":"` + info + `"}]}`
+	}
+	const answer = `{"message":"setRemoteSDP","data":["MSID","v=0\r\nanswer\r\n",true]}`
+	for _, tc := range []struct {
+		name   string
+		script []string
+		ended  error  // nil: still playing
+		reason string // of the end
+		report session.ServerReport
+	}{
+		{"playing", []string{`{"message":"notifyAudioCodec","data":["MSID",{"name":"opus"}]}`, answer, status("PLAYING", ""),
+			`{"message":"notifyVideoFormat","data":[{"streamerVideoWidth":320,"streamerVideoHeight":240,"mediaSessionId":"MSID","status":"RESIZE"}]}`,
+			`{"message":"outboundVideoRate","data":[{"mediaSessionId":"MSID","videoRate":685256,"fps":30,"nack":1,"pli":13,"lostPackets":2,"width":640,"height":360}]}`},
+			nil, "", session.ServerReport{Status: "PLAYING", AudioCodec: "opus", Width: 640, Height: 360, VideoKbps: 685.256, FPS: 30, NACK: 1, PLI: 13, Lost: 2}},
+		{"pending", []string{answer, status("PENDING", "")}, nil, "", session.ServerReport{Status: "PENDING"}},
+		{"playback problem", []string{answer, status("PLAYBACK_PROBLEM", "Packets lost")}, nil, "", session.ServerReport{Status: "PLAYBACK_PROBLEM", Info: "Packets lost"}},
+		{"stopped", []string{answer, status("STOPPED", "Stopped by user")}, session.ErrHangup, "Stopped by user (STOPPED)", session.ServerReport{Status: "STOPPED", Info: "Stopped by user"}},
+		{"unpublished", []string{answer, status("UNPUBLISHED", "Stopped by publisher stop")}, session.ErrHangup, "Stopped by publisher stop (UNPUBLISHED)", session.ServerReport{Status: "UNPUBLISHED", Info: "Stopped by publisher stop"}},
+		{"failed", []string{answer, status("FAILED", "Restricted access")}, session.ErrUnauthorized, "Restricted access (FAILED)", session.ServerReport{Status: "FAILED", Info: "Restricted access"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := make(chan string, 16)
+			c, err := wcs.New(wcs.Config{URL: scriptedPlay(t, tc.script, got), Streams: []string{"cam1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			call, err := c.Open(ctx, "cam1", session.QualityMain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sdp, err := call.Exchange(ctx, "v=0\r\noffer\r\n")
+			if err != nil || sdp != "v=0\r\nanswer\r\n" {
+				t.Fatalf("Exchange = %q, %v", sdp, err)
+			}
+			h := call.(session.Hangup)
+			rep := call.(session.Reporter)
+			// The script's last message has arrived once the report shows it.
+			for rep.Report() != tc.report && ctx.Err() == nil {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if r := rep.Report(); r != tc.report {
+				t.Fatalf("report %+v, want %+v", r, tc.report)
+			}
+			if tc.ended == nil {
+				select {
+				case <-h.Done():
+					t.Fatalf("ended: %v", h.Err())
+				default:
+				}
+				if err := call.Close(); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case m := <-got:
+					if !strings.HasPrefix(m, `{"message":"stopStream","data":[{"mediaSessionId":"`) || !strings.Contains(m, `"name":"cam1"`) {
+						t.Fatalf("sent %s on close, want stopStream", m)
+					}
+				case <-ctx.Done():
+					t.Fatal("no stopStream on close")
+				}
+				return
+			}
+			select {
+			case <-h.Done():
+			case <-ctx.Done():
+				t.Fatal("the call did not end")
+			}
+			if err := h.Err(); !errors.Is(err, tc.ended) || session.Reason(err) != tc.reason {
+				t.Fatalf("ended with %v (reason %q), want %v and %q", err, session.Reason(err), tc.ended, tc.reason)
+			}
+			_ = call.Close()
+			select {
+			case m := <-got:
+				t.Fatalf("sent %s after the server ended the stream", m)
+			case <-time.After(100 * time.Millisecond):
+			}
+		})
 	}
 }
