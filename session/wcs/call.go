@@ -133,6 +133,13 @@ func (call *Call) Exchange(ctx context.Context, offer string) (string, error) {
 	case sdp := <-call.answers:
 		return sdp, nil
 	case <-call.done:
+		// An answer that came before the end is still the answer; the
+		// session then learns of the end through Done.
+		select {
+		case sdp := <-call.answers:
+			return sdp, nil
+		default:
+		}
 		return "", call.Err()
 	case <-ctx.Done():
 		return "", ctx.Err()
