@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -168,5 +169,34 @@ func TestWCSListAndCheck(t *testing.T) {
 		if s := step(t, a, name); !s.OK || s.Detail == "" {
 			t.Errorf("step %+v: want ok with a detail", s)
 		}
+	}
+}
+
+// TestWCSConnectErrors: a server that refuses the application, and one
+// that is not there, fail the command with a one-line reason, quickly.
+func TestWCSConnectErrors(t *testing.T) {
+	_, cfg := siteConfig(t, demo.Config{})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "ws://" + l.Addr().String()
+	l.Close()
+	for _, tc := range []struct {
+		name, key, value, want string
+	}{
+		{"wrong app_key", "app_key", "otherApp", `: connection: unknown appKey "otherApp"`},
+		{"server down", "url", dead, "connection refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			code, _, stderr := lookout(t, context.Background(), "--config", rewrite(t, cfg, tc.key, tc.value), "snapshot", wcsSource("lobby"), "-o", filepath.Join(t.TempDir(), "x.png"))
+			if code != 1 || !strings.HasPrefix(stderr, "lookout: snapshot "+wcsSource("lobby")+": ") || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+				t.Fatalf("exit %d stderr %q, want 1 and one line with %q", code, stderr, tc.want)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Fatalf("took %s", d)
+			}
+		})
 	}
 }

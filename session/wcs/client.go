@@ -246,7 +246,7 @@ func (c *Client) supervise(ctx context.Context) {
 		started := time.Now()
 		l, err := c.connect(ctx)
 		if err == nil {
-			c.log.Info("wcs: connected", "url", c.cfg.URL, "version", l.version)
+			c.log.Info("wcs: connected", "url", c.cfg.URL)
 			c.setState(l, nil, false)
 			c.wg.Add(1)
 			go c.pollAvailability(ctx, l)

@@ -178,6 +178,7 @@ func (l *link) read(ctx context.Context) error {
 			continue
 		case MsgGetVersion:
 			l.version = in.Version
+			l.c.log.Debug("wcs: server version", "version", in.Version)
 			continue
 		case MsgGetUserData:
 			continue
