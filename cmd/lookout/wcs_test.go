@@ -14,6 +14,7 @@ import (
 
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/session/demo"
+	demowcs "github.com/lookout-app/lookout/session/demo/wcs"
 )
 
 // wcsSource names a stream of the demo site's WCS account.
@@ -98,13 +99,15 @@ func psnrRGB(a, b []byte) float64 {
 }
 
 // TestWCSTalkHeardOnTalkStream talks on a WCS stream: the WAV is published
-// as the audio-only stream "<stream>-talk", where the server hears it.
+// as the audio-only stream "<stream>-talk", where the server hears it,
+// while the stream's own audio keeps playing (--out).
 func TestWCSTalkHeardOnTalkStream(t *testing.T) {
 	site, cfg := siteConfig(t, demo.Config{})
-	in := filepath.Join(t.TempDir(), "tone.wav")
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "tone.wav"), filepath.Join(dir, "reply.wav")
 	f := audio.Format{SampleRate: 44100, Channels: 2}
 	writeWAV(t, in, audio.Tone(523.25, -12, f, 2*time.Second), f)
-	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "talk", wcsSource("dock"), "--in", in)
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "talk", wcsSource("dock"), "--in", in, "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -119,6 +122,13 @@ func TestWCSTalkHeardOnTalkStream(t *testing.T) {
 	body := pcm[len(pcm)/4 : len(pcm)*3/4]
 	if fr := audio.DominantFrequency(body, rate); math.Abs(fr-523.25)/523.25 > 0.02 {
 		t.Fatalf("the server heard %.1f Hz on dock-talk, want 523.25 Hz within 2%%", fr)
+	}
+	rec, rf := readWAV(t, out)
+	if len(rec) < rf.SampleRate {
+		t.Fatalf("--out holds %d samples at %v, want about 2 s of the stream's audio", len(rec), rf)
+	}
+	if fr := audio.DominantFrequency(rec[len(rec)/4:len(rec)*3/4], rf.SampleRate); math.Abs(fr-demowcs.ToneHz)/demowcs.ToneHz > 0.02 {
+		t.Fatalf("--out holds %.1f Hz, want the stream's %d Hz tone", fr, demowcs.ToneHz)
 	}
 }
 

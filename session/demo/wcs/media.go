@@ -3,12 +3,14 @@ package wcs
 import (
 	"errors"
 	"image"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
@@ -54,6 +56,7 @@ type player struct {
 	feed  *feed
 	pc    *webrtc.PeerConnection
 	video *webrtc.TrackLocalStaticSample
+	audio *webrtc.TrackLocalStaticSample // G.711 tone, when the offer takes it
 
 	bytes, frames atomic.Int64
 	stop          chan struct{}
@@ -98,6 +101,17 @@ func (c *client) play(st streamReq) {
 		fail("Internal error", err)
 		return
 	}
+	audioMime := offeredG711(st.SDP)
+	if audioMime != "" {
+		p.audio, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: audioMime, ClockRate: 8000}, "audio", "wcs-"+st.Name)
+		if err == nil {
+			_, err = pc.AddTrack(p.audio)
+		}
+		if err != nil {
+			fail("Internal error", err)
+			return
+		}
+	}
 	pc.OnConnectionStateChange(func(state webrtc.PeerConnectionState) {
 		switch state {
 		case webrtc.PeerConnectionStateConnected:
@@ -123,6 +137,11 @@ func (c *client) play(st streamReq) {
 	p.wg.Add(2)
 	go p.readRTCP(sender)
 	go p.report()
+	if p.audio != nil {
+		p.wg.Add(1)
+		go p.sendTone(audioMime)
+		c.send("notifyAudioCodec", p.id, map[string]string{"name": strings.ToLower(strings.TrimPrefix(audioMime, "audio/"))})
+	}
 	c.send("setRemoteSDP", p.id, sdp, true)
 }
 
@@ -165,6 +184,71 @@ func (p *player) report() {
 			lastBytes, lastFrames = b, f
 		}
 	}
+}
+
+// ToneHz is the frequency of the tone every stream sends as its audio.
+const ToneHz = 1000
+
+// sendTone sends 20 ms G.711 frames of a 1 kHz tone at about -20 dBFS.
+func (p *player) sendTone(mime string) {
+	defer p.wg.Done()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	pcm := make([]int16, 160)
+	var n int64
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		}
+		for i := range pcm {
+			pcm[i] = int16(3277 * math.Sin(2*math.Pi*ToneHz*float64(n+int64(i))/8000))
+		}
+		n += int64(len(pcm))
+		var b []byte
+		if mime == webrtc.MimeTypePCMA {
+			b = g711.EncodeAlaw(make([]byte, 0, len(pcm)), pcm)
+		} else {
+			b = g711.EncodeUlaw(make([]byte, 0, len(pcm)), pcm)
+		}
+		if err := p.audio.WriteSample(media.Sample{Data: b, Duration: 20 * time.Millisecond}); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
+			p.c.s.log.Debug("demo wcs: audio write", "err", err)
+		}
+	}
+}
+
+// offeredG711 returns the first G.711 codec of the offer's audio section
+// in its order of preference (PCMA or PCMU), or "".
+func offeredG711(offer string) string {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(offer); err != nil {
+		return ""
+	}
+	for _, m := range sd.MediaDescriptions {
+		if m.MediaName.Media != "audio" {
+			continue
+		}
+		names := map[string]string{"0": "PCMU", "8": "PCMA"}
+		for _, a := range m.Attributes {
+			if a.Key != "rtpmap" {
+				continue
+			}
+			if pt, enc, ok := strings.Cut(a.Value, " "); ok {
+				name, _, _ := strings.Cut(enc, "/")
+				names[pt] = strings.ToUpper(name)
+			}
+		}
+		for _, f := range m.MediaName.Formats {
+			switch names[f] {
+			case "PCMA":
+				return webrtc.MimeTypePCMA
+			case "PCMU":
+				return webrtc.MimeTypePCMU
+			}
+		}
+	}
+	return ""
 }
 
 // end stops the player and waits for its goroutines.
