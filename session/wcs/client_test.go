@@ -251,6 +251,13 @@ func TestTalkPublishesTheTalkStream(t *testing.T) {
 	if err := s.Talk(context.Background(), audio.NewWAVCapturer(audio.Tone(700, -12, f, 1500*time.Millisecond), f, false)); err != nil {
 		t.Fatalf("Talk: %v", err)
 	}
+	// Releasing sent unPublishStream: the server no longer has the stream.
+	for end := time.Now().Add(2 * time.Second); srv.Publishing("ops-talk") && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if srv.Publishing("ops-talk") {
+		t.Fatal("ops-talk is still published after the talk ended")
+	}
 	pcm, rate := srv.Recorded("ops-talk")
 	if rate != 48000 || len(pcm) < rate {
 		t.Fatalf("server recorded %d samples at %d Hz on ops-talk, want over 1 s of Opus at 48 kHz", len(pcm), rate)

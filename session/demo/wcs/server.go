@@ -358,6 +358,13 @@ func (s *Server) recording(name string) *Recording {
 	return r
 }
 
+// Publishing reports whether a client is publishing stream name.
+func (s *Server) Publishing(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.published[name] != nil
+}
+
 // available reports whether stream name can be played: one of the
 // server's streams, or one a client is publishing.
 func (s *Server) available(name string) bool {
