@@ -160,9 +160,10 @@ func (c *Client) URL() string { return c.cfg.URL }
 // ICEServers returns the ICE servers offered to peer connections.
 func (c *Client) ICEServers() []webrtc.ICEServer { return c.cfg.ICEServers }
 
-// start runs the connection supervisor once; c.mu is held.
+// start runs the connection supervisor once, unless the client is
+// closed; c.mu is held (Close reads c.cancel under it).
 func (c *Client) start() {
-	if c.started {
+	if c.started || c.closed.Load() {
 		return
 	}
 	c.started = true
