@@ -75,6 +75,7 @@ type Session struct {
 	video  atomic.Pointer[player.Video]
 	dec    atomic.Pointer[decoderBox]
 
+	call     atomic.Pointer[callBox] // the current attempt's call
 	talk     atomic.Pointer[talker]
 	talking  atomic.Bool
 	planTalk atomic.Value // Talk of the latest plan, as a string
@@ -82,6 +83,8 @@ type Session struct {
 }
 
 type decoderBox struct{ d player.Decoder }
+
+type callBox struct{ c Call }
 
 // New checks cfg and fills in defaults.
 func New(cfg Config) (*Session, error) {
@@ -120,6 +123,17 @@ func (s *Session) Stats() player.Stats {
 		return v.Stats()
 	}
 	return player.Stats{}
+}
+
+// ServerReport returns what the server last said about the stream of the
+// current attempt, when its protocol reports one (see Reporter).
+func (s *Session) ServerReport() (ServerReport, bool) {
+	if b := s.call.Load(); b != nil {
+		if r, ok := b.c.(Reporter); ok {
+			return r.Report(), true
+		}
+	}
+	return ServerReport{}, false
 }
 
 // SetOutputSize changes the size pictures are scaled to.
@@ -221,6 +235,8 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	plan := call.Plan()
 	hasVideo := plan.Video != webrtc.RTPTransceiverDirectionUnknown
 	s.planTalk.Store(string(plan.Talk))
+	s.call.Store(&callBox{call})
+	defer s.call.Store(nil)
 	s.planCap.Store(plan.MaxDuration)
 	p, err := peer.New(peer.Config{
 		ICEServers: plan.ICEServers, Audio: plan.Audio, Video: plan.Video,
@@ -321,7 +337,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 			switch st {
 			case webrtc.PeerConnectionStateConnected:
 				if state < StateWaiting {
-					s.enableTalk(p, plan, ctx.Done())
+					s.enableTalk(p, call, plan, ctx.Done())
 					state = StateWaiting
 					s.publish(Status{State: state, Attempt: n})
 					if !hasVideo {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/lookout-app/lookout/session/peer"
 )
 
 // Signaler carries one offer/answer exchange to a device or server.
@@ -132,4 +134,46 @@ type Directory interface {
 // the account's Opener like any other source.
 type RoomDirectory interface {
 	Members(ctx context.Context, room string) ([]Device, error)
+}
+
+// TalkPublisher is implemented by calls whose talk audio travels on a
+// connection of its own, opened while the talk button is held (a WCS tile
+// publishes an audio-only stream next to the one it plays). Talk calls
+// PublishTalk when the button is pressed and closes the stream when it is
+// released.
+type TalkPublisher interface {
+	PublishTalk(ctx context.Context) (TalkStream, error)
+}
+
+// TalkStream is the sender of one held talk, negotiated and connected.
+// Done is closed when the server or the network ends it; Close ends it
+// from our side (and tells the server).
+type TalkStream interface {
+	peer.TalkWriter
+	Codec() webrtc.RTPCodecParameters
+	Done() <-chan struct{}
+	Close() error
+}
+
+// ServerReport is what a media server says about the stream it plays to a
+// tile, besides the media itself (WCS's stream status events, video format
+// and video rate messages).
+type ServerReport struct {
+	Status     string // the server's stream status, such as "PLAYING" or "PLAYBACK_PROBLEM"
+	Info       string // the server's words about the status; may be empty
+	AudioCodec string // as the server names it, such as "opus"
+	VideoCodec string // as the server names it, such as "H264"
+	// Width and Height are the size the server says it sends.
+	Width, Height int
+	// VideoKbps and FPS are the server's measure of the video it sends.
+	VideoKbps float64
+	FPS       float64
+	// NACK, PLI and Lost are the server's counts of retransmission
+	// requests, keyframe requests and lost packets.
+	NACK, PLI, Lost int64
+}
+
+// Reporter is implemented by calls whose server reports on the stream.
+type Reporter interface {
+	Report() ServerReport
 }

@@ -36,12 +36,14 @@ type AudioSink interface {
 	PlayAudio(pcm []int16, f audio.Format)
 }
 
-// talker is the sending side of a connected attempt.
+// talker is the sending side of a connected attempt: the play connection's
+// own audio sender, or a publisher that opens one per held talk.
 type talker struct {
-	track peer.TalkWriter
-	codec webrtc.RTPCodecParameters
-	frame time.Duration
-	done  <-chan struct{} // closed when the attempt ends
+	track   peer.TalkWriter
+	codec   webrtc.RTPCodecParameters
+	frame   time.Duration
+	publish TalkPublisher   // when set, track and codec come from PublishTalk
+	done    <-chan struct{} // closed when the attempt ends
 }
 
 // CanTalk reports whether the device takes talk audio now, and why not.
@@ -75,10 +77,30 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 		return fmt.Errorf("%w: already talking", ErrBusy)
 	}
 	defer s.talking.Store(false)
-	frameSamples := int(int64(t.codec.ClockRate) * int64(t.frame) / int64(time.Second))
-	enc, err := s.cfg.NewAudioEncoder(t.codec.MimeType, c.Format(), frameSamples)
+	track, codec, frame := t.track, t.codec, t.frame
+	var ended <-chan struct{} // a published talk stream's end
+	if t.publish != nil {
+		ts, err := t.publish.PublishTalk(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // released before the talk stream was up
+			}
+			return fmt.Errorf("talk: %w", err)
+		}
+		defer func() {
+			if err := ts.Close(); err != nil {
+				s.log.Debug("session: talk stream close", "err", err)
+			}
+		}()
+		track, codec, ended = ts, ts.Codec(), ts.Done()
+		if strings.EqualFold(codec.MimeType, webrtc.MimeTypeOpus) || frame <= 0 {
+			frame = 20 * time.Millisecond
+		}
+	}
+	frameSamples := int(int64(codec.ClockRate) * int64(frame) / int64(time.Second))
+	enc, err := s.cfg.NewAudioEncoder(codec.MimeType, c.Format(), frameSamples)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrUnsupportedCodec, t.codec.MimeType, err)
+		return fmt.Errorf("%w: %s: %w", ErrUnsupportedCodec, codec.MimeType, err)
 	}
 	defer func() { _ = enc.Close() }()
 
@@ -89,6 +111,8 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 	go func() {
 		select {
 		case <-t.done:
+			cancel()
+		case <-ended:
 			cancel()
 		case <-stop:
 		}
@@ -102,7 +126,7 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 				return fmt.Errorf("talk: encode: %w", err)
 			}
 			for _, f := range frames {
-				if err := t.track.WriteSample(media.Sample{Data: f, Duration: enc.FrameDuration()}); err != nil {
+				if err := track.WriteSample(media.Sample{Data: f, Duration: enc.FrameDuration()}); err != nil {
 					return fmt.Errorf("talk: send: %w", err)
 				}
 			}
@@ -115,6 +139,8 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 			select {
 			case <-t.done:
 				return fmt.Errorf("talk: %w", ErrHangup)
+			case <-ended:
+				return fmt.Errorf("talk: the talk stream ended: %w", ErrHangup)
 			default:
 				return nil // released
 			}
@@ -124,9 +150,17 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 	}
 }
 
-// enableTalk makes the attempt's audio sender available to Talk.
-func (s *Session) enableTalk(p *peer.Peer, plan Plan, done <-chan struct{}) {
-	if plan.Talk == TalkNone || (plan.Audio != webrtc.RTPTransceiverDirectionSendrecv && plan.Audio != webrtc.RTPTransceiverDirectionSendonly) {
+// enableTalk makes the attempt's audio sender, or the call's talk
+// publisher, available to Talk.
+func (s *Session) enableTalk(p *peer.Peer, call Call, plan Plan, done <-chan struct{}) {
+	if plan.Talk == TalkNone {
+		return
+	}
+	if tp, ok := call.(TalkPublisher); ok {
+		s.talk.Store(&talker{publish: tp, frame: plan.TalkFrame, done: done})
+		return
+	}
+	if plan.Audio != webrtc.RTPTransceiverDirectionSendrecv && plan.Audio != webrtc.RTPTransceiverDirectionSendonly {
 		return
 	}
 	track, codec, err := p.TalkTrack()

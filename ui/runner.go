@@ -106,6 +106,9 @@ func (r *runner) Retry() {
 // Stats implements TileControl.
 func (r *runner) Stats() player.Stats { return r.s.Stats() }
 
+// ServerReport returns what the stream's server last said about it.
+func (r *runner) ServerReport() (session.ServerReport, bool) { return r.s.ServerReport() }
+
 // SetOutputSize implements TileControl.
 func (r *runner) SetOutputSize(w, h int) { r.s.SetOutputSize(w, h) }
 

@@ -482,7 +482,30 @@ func (t *Tile) updateStats() {
 	s := t.ctrl.Stats()
 	t.stats.Text = fmt.Sprintf("%dx%d %s  %.0f fps  %.0f kbit/s  lost %d  jitter %.0f ms",
 		s.Width, s.Height, s.Codec, s.FPS, s.BitrateKbps, s.PacketsLost, s.JitterMs)
+	if r, ok := t.ctrl.(serverReporter); ok {
+		if rep, ok := r.ServerReport(); ok && rep.Status != "" {
+			t.stats.Text += "\nserver: " + serverText(rep)
+		}
+	}
 	t.stats.Refresh()
+}
+
+// serverReporter is a TileControl whose media server reports on the stream
+// (session.Reporter, as WCS does).
+type serverReporter interface {
+	ServerReport() (session.ServerReport, bool)
+}
+
+// serverText words what the server said: status, its info, its rates.
+func serverText(r session.ServerReport) string {
+	s := r.Status
+	if r.Info != "" {
+		s += " (" + r.Info + ")"
+	}
+	if r.VideoKbps > 0 || r.FPS > 0 {
+		s += fmt.Sprintf("  %.0f kbit/s  %.0f fps", r.VideoKbps, r.FPS)
+	}
+	return s
 }
 
 // MouseIn implements desktop.Hoverable: show the statistics overlay.

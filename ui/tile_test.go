@@ -159,6 +159,26 @@ func TestTileHoverShowsStats(t *testing.T) {
 	}
 }
 
+// reportingControl is a fakeControl whose server reports on the stream.
+type reportingControl struct {
+	fakeControl
+	rep session.ServerReport
+}
+
+func (r *reportingControl) ServerReport() (session.ServerReport, bool) { return r.rep, true }
+
+func TestTileHoverShowsServerReport(t *testing.T) {
+	test.NewTempApp(t)
+	ctrl := &reportingControl{rep: session.ServerReport{Status: "PLAYBACK_PROBLEM", Info: "Packets lost", VideoKbps: 685.3, FPS: 30}}
+	tile := NewTile("Lobby", ctrl)
+	test.NewTempWindow(t, tile).Resize(fyne.NewSize(400, 240))
+	tile.MouseIn(nil)
+	want := "640x360 H264  30 fps  900 kbit/s  lost 0  jitter 0 ms\nserver: PLAYBACK_PROBLEM (Packets lost)  685 kbit/s  30 fps"
+	if tile.stats.Text != want {
+		t.Fatalf("stats %q, want %q", tile.stats.Text, want)
+	}
+}
+
 func TestFitSize(t *testing.T) {
 	for _, tc := range []struct {
 		name                         string

@@ -97,6 +97,13 @@ func (w *workspace) startDemo(ctx context.Context, log *slog.Logger) error {
 		return errors.Join(err, site.Close())
 	}
 	w.accounts = append(w.accounts, acc)
+	wcsAcc, err := buildAccount(config.Account{
+		Name: demo.WCSAccount, Kind: "wcs", URL: site.WCS().URL(), AppKey: site.WCS().AppKey(), Streams: demo.WCSStreams,
+	}, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, log)
+	if err != nil {
+		return errors.Join(err, w.Close())
+	}
+	w.accounts = append(w.accounts, wcsAcc)
 	if acc, err = buildAccount(config.Account{Name: "site", Kind: "een", Endpoint: site.EEN().Endpoint(), Token: site.EEN().Token()},
 		&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, log); err != nil {
 		return errors.Join(err, w.Close())
@@ -137,6 +144,8 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 			target: func(ctx context.Context) (check.Target, error) {
 				return tuyaTarget(ctx, c, a.Name, tlsCfg)
 			}}, nil
+	case "wcs":
+		return buildWCS(a, tlsCfg, log)
 	case "een":
 		return buildEEN(a, tlsCfg, httpClient, log)
 	default:

@@ -11,7 +11,8 @@
 //     default) or "md5"; devices is optional
 //   - een: endpoint, token
 //   - wcs: url, and at least one of streams or rooms (each room a table
-//     with a name and non-empty streams); app_key defaults to "defaultApp"
+//     with a name and non-empty streams); app_key defaults to "defaultApp";
+//     talk_stream is optional and, when set, not empty
 //   - whep: at least one [[account.stream]], each with name and url;
 //     publish_url and token are optional
 //   - trtc: endpoint, sdk_app_id (positive), secret_key, user_id; rooms (an
@@ -97,6 +98,10 @@ type Account struct {
 	AppKey   string    // WCS application; DefaultWCSAppKey when not set
 	Streams  []string  // stream names shown as tiles
 	WCSRooms []WCSRoom // optional named groups of streams
+	// TalkStream names the stream published while talking on a tile;
+	// "{stream}" stands for the tile's stream (or room) name. Empty when
+	// not set: the client's default, "{stream}-talk", applies.
+	TalkStream string
 
 	// whep
 	WHEPStreams []WHEPStream // at least one
@@ -227,6 +232,7 @@ type rawAccount struct {
 	URL        string      `toml:"url"`
 	AppKey     string      `toml:"app_key"`
 	Streams    []string    `toml:"streams"`
+	TalkStream string      `toml:"talk_stream"`
 	Rooms      any         `toml:"rooms"` // strings for trtc, tables for wcs
 	Stream     []rawStream `toml:"stream"`
 	SDKAppID   int64       `toml:"sdk_app_id"`

@@ -127,6 +127,8 @@ var errorCases = []struct {
 	{"wcs room named like a stream", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "wss://wcs.example.com"`, `streams = ["cam1"]`, `rooms = [{name = "cam1", streams = ["a"]}]`), `6: room "cam1" is already a stream or room of wcs account "wcs"`},
 	{"wcs room stream with slash", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "wss://wcs.example.com"`, `[[account.rooms]]`, `name = "ops"`, `streams = ["a", "b/c"]`), `7: stream "b/c" is invalid; ids cannot be blank or contain '/'`},
 	{"wcs rooms one table", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "wss://wcs.example.com"`, `rooms = {name = "ops", streams = ["a"]}`), `5: rooms must be an array of tables, like rooms = [{name = "ops", streams = ["a", "b"]}]`},
+	{"wcs empty talk_stream", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "wss://wcs.example.com"`, `streams = ["cam1"]`, `talk_stream = " "`), `6: talk_stream is empty; set it`},
+	{"talk_stream on tuya", lines(`[[account]]`, `name = "home"`, `kind = "tuya"`, `endpoint = "https://openapi.tuyaus.com"`, `client_id = "x"`, `secret = "y"`, `uid = "z"`, `talk_stream = "a"`), `8: key "talk_stream" is not used by tuya accounts; remove it`},
 	{"wcs empty app_key", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "wss://wcs.example.com"`, `app_key = ""`, `streams = ["cam1"]`), `5: app_key is empty; set it`},
 	{"ca_file missing", with(eenOK, `ca_file = "nope.pem"`), `6: cannot read ca_file "nope.pem": no such file or directory`},
 	{"ca_file not pem", with(eenOK, `ca_file = "notes.txt"`), `6: ca_file "notes.txt" holds no PEM certificate`},
@@ -221,13 +223,14 @@ func TestParseExample(t *testing.T) {
 		{
 			Name: "wcs", Kind: KindWCS, Line: 19,
 			URL: "wss://wcs.example.com:8443", AppKey: "defaultApp", Streams: []string{"cam1", "cam2"},
+			TalkStream: "{stream}-talk",
 		},
 		{
-			Name: "media", Kind: KindWHEP, Line: 28,
+			Name: "media", Kind: KindWHEP, Line: 29,
 			WHEPStreams: []WHEPStream{{Name: "lobby", URL: "https://media.example.com/lobby/whep"}},
 		},
 		{
-			Name: "meet", Kind: KindTRTC, Line: 37,
+			Name: "meet", Kind: KindTRTC, Line: 38,
 			Endpoint: "https://signaling.rtc-web.com", SDKAppID: 1400000000,
 			SecretKey: "keyring:meet-secret-key", UserID: "desk-1", TRTCRooms: []string{"8080"},
 		},
@@ -235,7 +238,7 @@ func TestParseExample(t *testing.T) {
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("got  %+v\nwant %+v", cfg, want)
 	}
-	if a, ok := cfg.Account("media"); !ok || a.Line != 28 {
+	if a, ok := cfg.Account("media"); !ok || a.Line != 29 {
 		t.Fatalf("Account(media) = %+v, %v", a, ok)
 	}
 	if _, ok := cfg.Account("nope"); ok {

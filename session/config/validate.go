@@ -24,7 +24,7 @@ var reName = regexp.MustCompile(`^[a-z0-9_-]+$`)
 var kindKeys = map[string][]string{
 	KindTuya: {"endpoint", "client_id", "secret", "uid", "sign_method", "devices"},
 	KindEEN:  {"endpoint", "token"},
-	KindWCS:  {"url", "app_key", "streams", "rooms"},
+	KindWCS:  {"url", "app_key", "streams", "rooms", "talk_stream"},
 	KindWHEP: {"stream"},
 	KindTRTC: {"endpoint", "sdk_app_id", "secret_key", "user_id", "rooms"},
 }
@@ -158,6 +158,9 @@ func (v *validator) account(i int, r *rawAccount) Account {
 			out.AppKey = DefaultWCSAppKey
 		} else {
 			v.nonEmpty(a, "app_key", r.AppKey)
+		}
+		if v.nonEmpty(a, "talk_stream", r.TalkStream) {
+			out.TalkStream = r.TalkStream
 		}
 		seen := map[string]bool{}
 		out.Streams = v.ids(a, "streams", "stream", r.Streams, seen)

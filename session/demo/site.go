@@ -34,6 +34,7 @@ import (
 	"github.com/lookout-app/lookout/session"
 	eendemo "github.com/lookout-app/lookout/session/demo/een"
 	"github.com/lookout-app/lookout/session/demo/stunturn"
+	demowcs "github.com/lookout-app/lookout/session/demo/wcs"
 )
 
 // Config configures the demo site. Zero values get defaults.
@@ -111,6 +112,7 @@ type Site struct {
 	turnAddr  string
 	turnKey   string
 	cams      []*CameraSim
+	wcs       *demowcs.Server
 	een       *eendemo.Server
 
 	wrongTURN atomic.Bool
@@ -246,6 +248,10 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 			s.log.Error("demo openapi: serve", "err", err)
 		}
 	}()
+
+	if s.wcs, err = startWCS(host, a.serverTLS(), s.log); err != nil {
+		return nil, err
+	}
 
 	if s.broker != nil {
 		rctx, cancel := context.WithTimeout(ctx, readyTimeout)
@@ -431,6 +437,9 @@ func (s *Site) Close() error {
 	if s.turn != nil {
 		errs = append(errs, s.turn.Close())
 	}
+	if s.wcs != nil {
+		errs = append(errs, s.wcs.Close())
+	}
 	s.wg.Wait()
 	return errors.Join(errs...)
 }
@@ -494,9 +503,9 @@ func (s *Site) eenICEServers(deviceID string) []eendemo.ICEServer {
 		{URLs: []string{"turn:" + s.turnAddr + "?transport=udp", "turn:" + advertise(s.turn.TCPAddr()) + "?transport=tcp"}, Username: user, Credential: pass}}
 }
 
-// ConfigTOML returns a Lookout config whose accounts, "demo" of kind
-// "tuya" and "site" of kind "een", point at the site; caFile is where the
-// caller saved CAPEM.
+// ConfigTOML returns a Lookout config whose accounts point at the site:
+// "demo" of kind "tuya", "demo-wcs" of kind "wcs" and "site" of kind "een";
+// caFile is where the caller saved CAPEM.
 func (s *Site) ConfigTOML(caFile string) string {
 	var b strings.Builder
 	b.WriteString("# Lookout demo site: valid while this demo site runs.\n")
@@ -513,6 +522,7 @@ func (s *Site) ConfigTOML(caFile string) string {
 	} {
 		fmt.Fprintf(&b, "%s = %s\n", kv[0], tomlString(kv[1]))
 	}
+	b.WriteString(s.wcsConfigTOML(caFile))
 	b.WriteString("\n[[account]]\n")
 	for _, kv := range [][2]string{{"name", "site"}, {"kind", "een"}, {"endpoint", s.een.Endpoint()}, {"token", s.een.Token()}, {"ca_file", caFile}} {
 		fmt.Fprintf(&b, "%s = %s\n", kv[0], tomlString(kv[1]))
