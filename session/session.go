@@ -77,6 +77,7 @@ type Session struct {
 	dec    atomic.Pointer[decoderBox]
 
 	talk     atomic.Pointer[talker]
+	pub      atomic.Pointer[publishing]
 	talking  atomic.Bool
 	planTalk atomic.Value // Talk of the latest plan, as a string
 }
@@ -222,7 +223,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	s.planTalk.Store(string(plan.Talk))
 	p, err := peer.New(peer.Config{
 		ICEServers: plan.ICEServers, Audio: plan.Audio, Video: plan.Video,
-		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs,
+		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs, RTX: plan.RTX,
 		DisconnectedTimeout: 5 * time.Second, Logger: s.log,
 	})
 	if err != nil {
@@ -230,6 +231,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	}
 	defer func() {
 		s.talk.Store(nil)
+		s.pub.Store(nil)
 		cancel() // stop the trickle goroutines before waiting for them
 		cerr := errors.Join(p.Close(), call.Close())
 		if cerr != nil {
@@ -320,6 +322,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 			case webrtc.PeerConnectionStateConnected:
 				if state < StateWaiting {
 					s.enableTalk(p, plan, ctx.Done())
+					s.enablePublish(call, plan, ctx.Done())
 					state = StateWaiting
 					s.publish(Status{State: state, Attempt: n})
 				}

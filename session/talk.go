@@ -46,7 +46,7 @@ type talker struct {
 
 // CanTalk reports whether the device takes talk audio now, and why not.
 func (s *Session) CanTalk() (bool, string) {
-	if s.talk.Load() != nil {
+	if s.talk.Load() != nil || s.pub.Load() != nil {
 		return true, ""
 	}
 	if s.planTalk.Load() == string(TalkNone) {
@@ -64,7 +64,8 @@ func (s *Session) Talking() bool { return s.talking.Load() }
 // ends. Half-duplex devices' audio is muted meanwhile.
 func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 	t := s.talk.Load()
-	if t == nil {
+	pub := s.pub.Load()
+	if t == nil && pub == nil {
 		_, why := s.CanTalk()
 		return fmt.Errorf("%w: %s", ErrNoTalk, why)
 	}
@@ -75,6 +76,14 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 		return fmt.Errorf("%w: already talking", ErrBusy)
 	}
 	defer s.talking.Store(false)
+	if t == nil {
+		return s.talkPublished(ctx, c, pub)
+	}
+	return s.sendTalk(ctx, c, t)
+}
+
+// sendTalk encodes what c captures and writes it to t until released.
+func (s *Session) sendTalk(ctx context.Context, c audio.Capturer, t *talker) error {
 	frameSamples := int(int64(t.codec.ClockRate) * int64(t.frame) / int64(time.Second))
 	enc, err := s.cfg.NewAudioEncoder(t.codec.MimeType, c.Format(), frameSamples)
 	if err != nil {
