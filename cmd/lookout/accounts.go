@@ -94,6 +94,18 @@ func (w *workspace) startDemo(ctx context.Context, log *slog.Logger) error {
 		return errors.Join(err, site.Close())
 	}
 	w.accounts = append(w.accounts, acc)
+	// The site's other accounts are those of the config it hands out.
+	cfg, err := config.Parse("demo site", []byte(site.ConfigTOML("")))
+	if err != nil {
+		return errors.Join(err, w.Close())
+	}
+	for _, a := range cfg.Accounts[1:] {
+		acc, err := buildAccount(a, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, log)
+		if err != nil {
+			return errors.Join(err, w.Close())
+		}
+		w.accounts = append(w.accounts, acc)
+	}
 	return nil
 }
 
@@ -128,6 +140,10 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 			target: func(ctx context.Context) (check.Target, error) {
 				return tuyaTarget(ctx, c, a.Name, tlsCfg)
 			}}, nil
+	case "whep":
+		return buildWHEP(a, httpClient, tlsCfg, log)
+	case "trtc":
+		return buildTRTC(a, httpClient, tlsCfg, log)
 	default:
 		return nil, fmt.Errorf("accounts of kind %q are not supported by this build yet", a.Kind)
 	}

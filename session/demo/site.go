@@ -33,6 +33,7 @@ import (
 
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/demo/stunturn"
+	demowhep "github.com/lookout-app/lookout/session/demo/whep"
 )
 
 // Config configures the demo site. Zero values get defaults.
@@ -56,6 +57,9 @@ type Config struct {
 	// Cameras is the number of online cameras, 1 to 16; default 4. One
 	// more, offline device ("attic") is always listed.
 	Cameras int
+	// RoomPeriod is how long each phase of the TRTC-style room lasts (one
+	// of its three members is away in each); default 20 s.
+	RoomPeriod time.Duration
 }
 
 // Camera describes one device of the demo site.
@@ -110,6 +114,9 @@ type Site struct {
 
 	wrongTURN atomic.Bool
 
+	whep    *demowhep.Server
+	trtcKey string
+
 	closed atomic.Bool
 	wg     sync.WaitGroup
 }
@@ -156,6 +163,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	}()
 
 	if err := s.startTURN(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startWHEP(cfg.RoomPeriod); err != nil {
 		return nil, err
 	}
 	creds := newCredStore()
@@ -410,6 +420,9 @@ func (s *Site) Close() error {
 	if s.http != nil {
 		errs = append(errs, s.http.Close())
 	}
+	if s.whep != nil {
+		errs = append(errs, s.whep.Close())
+	}
 	if s.turn != nil {
 		errs = append(errs, s.turn.Close())
 	}
@@ -465,8 +478,8 @@ func (s *Site) Camera(id string) *CameraSim {
 	return nil
 }
 
-// ConfigTOML returns a Lookout config whose single account, "demo" of kind
-// "tuya", points at the site; caFile is where the caller saved CAPEM.
+// ConfigTOML returns a Lookout config whose accounts point at the site:
+// "demo" of kind "tuya", "media" of kind "whep" and "meet" of kind "trtc"; caFile is where the caller saved CAPEM.
 func (s *Site) ConfigTOML(caFile string) string {
 	var b strings.Builder
 	b.WriteString("# Lookout demo site: valid while this demo site runs.\n")
@@ -483,6 +496,7 @@ func (s *Site) ConfigTOML(caFile string) string {
 	} {
 		fmt.Fprintf(&b, "%s = %s\n", kv[0], tomlString(kv[1]))
 	}
+	b.WriteString(s.whepTOML(caFile))
 	return b.String()
 }
 

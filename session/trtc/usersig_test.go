@@ -102,4 +102,3 @@ func TestUserSigRenewal(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
