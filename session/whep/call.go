@@ -57,8 +57,15 @@ func TalkPlan(ice []webrtc.ICEServer) session.Plan {
 // endpoint over a connection of its own. plan gets the ICE servers.
 func Open(ctx context.Context, ep *Endpoint, plan func(ice []webrtc.ICEServer) session.Plan, publish *Endpoint) (session.Call, error) {
 	caps, err := ep.Options(ctx)
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, session.ErrUnauthorized) || errors.Is(err, session.ErrNotFound) || ctx.Err() != nil:
 		return nil, err
+	default:
+		// A busy or failing server may still take the POST (whose 503
+		// Retry-After is honoured); go on without what OPTIONS would
+		// have said.
+		ep.log().Info("whep: OPTIONS failed; offering without trickle", "err", err)
 	}
 	c := &call{ep: ep, plan: plan(caps.ICEServers), log: ep.log(), remote: make(chan webrtc.ICECandidateInit)}
 	close(c.remote) // the server's candidates come in its answer
