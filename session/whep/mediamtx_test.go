@@ -209,8 +209,10 @@ func TestMediaMTXInterop(t *testing.T) {
 	var audioMime string
 	s, err := session.New(session.Config{
 		Source: "media/cam1", ID: "cam1", Opener: c, Sink: latest,
-		NewDecoder:      func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
-		NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) { return ffmpeg.NewAudioEncoder(m, in, n) },
+		NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
+		NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) {
+			return ffmpeg.NewAudioEncoder(m, in, n)
+		},
 		NewAudioDecoder: func(m string, rate, ch int, out audio.Format) (session.AudioDecoder, error) {
 			audioMime = m
 			return ffmpeg.NewAudioDecoder(m, rate, ch, out)
