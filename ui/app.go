@@ -141,6 +141,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.wall = NewWall(ctx, win.factory(accounts), win.log)
 
 	win.sidebar = NewSidebar(accounts)
+	win.wall.RoomOf = win.sidebar.roomDirectory
 	win.sidebar.OnOpen = func(src, title string) {
 		win.wall.Add(src, title)
 		win.wall.SetTalk(src, win.sidebar.Talk(src))

@@ -56,6 +56,10 @@ type Wall struct {
 	snd      *sound // nil in tests without sound
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
+	// RoomOf returns the directory that lists a room source's members, or
+	// nil when source is not a room; rooms open as groups of tiles.
+	RoomOf   func(source string) session.RoomDirectory
+	rooms    rooms
 	stopping sync.WaitGroup
 }
 
@@ -114,6 +118,7 @@ func (w *Wall) Add(source, title string) {
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()
 	w.changed()
+	w.roomAdded(source)
 }
 
 // Remove takes a source off the wall and ends its session.
@@ -133,6 +138,7 @@ func (w *Wall) Remove(source string) {
 		w.page = min(w.page, w.pages()-1)
 		w.apply()
 		w.changed()
+		w.roomRemoved(source)
 		return
 	}
 }
@@ -423,6 +429,7 @@ func (w *Wall) changed() {
 
 // Close ends every session and waits for all of them.
 func (w *Wall) Close() {
+	w.closeRooms()
 	for _, e := range w.entries {
 		w.stop(e)
 	}
