@@ -45,8 +45,8 @@ func TestCheckPassesAgainstTheDemoSite(t *testing.T) {
 	if rep.Codecs == nil || !strings.Contains(strings.Join(rep.Codecs.Decoders, " "), "h264") {
 		t.Errorf("codecs %+v", rep.Codecs)
 	}
-	if len(rep.Accounts) != 1 {
-		t.Fatalf("%d accounts", len(rep.Accounts))
+	if len(rep.Accounts) == 0 {
+		t.Fatal("no accounts checked")
 	}
 	a := rep.Accounts[0]
 	if !a.OK || a.Quality != check.QualityExcellent || a.Account != "demo" || a.Kind != "tuya" {

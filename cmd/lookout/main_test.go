@@ -150,12 +150,16 @@ func TestListDemoJSON(t *testing.T) {
 		"demo/cam4":  {Source: "demo/cam4", Account: "demo", Kind: "tuya", Type: "camera", Name: "Yard", Online: true, Talk: "none"},
 		"demo/attic": {Source: "demo/attic", Account: "demo", Kind: "tuya", Type: "camera", Name: "Attic (offline)", Online: false, Talk: "none"},
 	}
-	if len(got) != 5 {
-		t.Errorf("%d entries, want the demo's 5 cameras:\n%s", len(got), out)
-	}
 	bySource := map[string]listEntry{}
+	cams := 0
 	for _, e := range got {
 		bySource[e.Source] = e
+		if e.Account == "demo" {
+			cams++
+		}
+	}
+	if cams != 5 {
+		t.Errorf("%d entries of the demo account, want its 5 cameras:\n%s", cams, out)
 	}
 	for src, w := range want {
 		if e, ok := bySource[src]; !ok || e != w {

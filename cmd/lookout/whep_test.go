@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"image"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +152,59 @@ func TestTRTCWrongSecretKey(t *testing.T) {
 			}
 			t.Logf("%s in %s", strings.TrimSpace(stderr), took.Round(time.Millisecond))
 		})
+	}
+}
+
+func TestListDemoWHEPAndTRTC(t *testing.T) {
+	_, cfg := siteConfig(t, demo.Config{Cameras: 1})
+	code, out, stderr := lookout(t, context.Background(), "--config", cfg, "list", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got []listEntry
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []listEntry{
+		{Source: "media/lobby", Account: "media", Kind: "whep", Type: "stream", Name: "lobby", Online: true, Talk: "full"},
+		{Source: "media/garage", Account: "media", Kind: "whep", Type: "stream", Name: "garage", Online: true, Talk: "none"},
+		{Source: "meet/8080", Account: "meet", Kind: "trtc", Type: "room", Name: "8080", Online: true, Talk: "full"},
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("no entry %+v in\n%s", w, out)
+		}
+	}
+}
+
+func TestCheckWHEPAndTRTCAccounts(t *testing.T) {
+	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
+	code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices", "--account", "media", "--account", "meet")
+	if code != 0 || !rep.OK {
+		t.Fatalf("exit %d, ok %v: %s", code, rep.OK, stderr)
+	}
+	if len(rep.Accounts) != 2 {
+		t.Fatalf("%d accounts checked, want media and meet", len(rep.Accounts))
+	}
+	for _, a := range rep.Accounts {
+		for _, name := range []string{"api", "https", "stun", "candidates", "probe"} {
+			s := step(t, a, name)
+			if !s.OK || s.Detail == "" {
+				t.Errorf("%s: step %+v: want ok with a detail", a.Account, s)
+			}
+		}
+		// The STUN server checked is the one the endpoints' Link headers
+		// handed out.
+		if s := step(t, a, "stun"); !strings.Contains(s.Detail, strings.TrimPrefix(site.STUNURL(), "stun:")) {
+			t.Errorf("%s: stun step %q, want the site's %s", a.Account, s.Detail, site.STUNURL())
+		}
+	}
+	bad := rewrite(t, cfg, "secret_key", "wrong")
+	code, rep, _ = runCheck(t, "--config", bad, "--no-devices", "--account", "meet")
+	if code != 1 || rep.OK {
+		t.Fatalf("wrong SDKSecretKey: exit %d ok %v, want 1 and false", code, rep.OK)
+	}
+	if s := step(t, rep.Accounts[0], "api"); s.OK || !strings.Contains(s.Detail, "UserSig") {
+		t.Fatalf("api step %+v, want a failure naming UserSig", s)
 	}
 }
