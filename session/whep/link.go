@@ -17,7 +17,8 @@ type Link struct {
 // maxLinks bounds the links taken from one response.
 const maxLinks = 32
 
-// ParseLinks parses the values of a response's Link headers. Each value may
+// ParseLinks parses the values of a response's Link headers. Errors never
+// quote the header, which may carry TURN credentials. Each value may
 // hold several comma-separated links; quoted parameter values may contain
 // commas and semicolons.
 func ParseLinks(values []string) ([]Link, error) {
@@ -46,11 +47,11 @@ func ParseLinks(values []string) ([]Link, error) {
 // parseLink reads one link-value and returns what follows it.
 func parseLink(s string) (Link, string, error) {
 	if s[0] != '<' {
-		return Link{}, "", fmt.Errorf("%w: expected '<' at %q", ErrLink, clip(s))
+		return Link{}, "", fmt.Errorf("%w: expected '<'", ErrLink)
 	}
 	end := strings.IndexByte(s, '>')
 	if end < 0 {
-		return Link{}, "", fmt.Errorf("%w: no closing '>' in %q", ErrLink, clip(s))
+		return Link{}, "", fmt.Errorf("%w: no closing '>'", ErrLink)
 	}
 	l := Link{URI: strings.TrimSpace(s[1:end]), Params: map[string]string{}}
 	s = s[end+1:]
@@ -60,7 +61,7 @@ func parseLink(s string) (Link, string, error) {
 			return l, s, nil
 		}
 		if s[0] != ';' {
-			return Link{}, "", fmt.Errorf("%w: expected ';' or ',' at %q", ErrLink, clip(s))
+			return Link{}, "", fmt.Errorf("%w: expected ';' or ','", ErrLink)
 		}
 		s = strings.TrimLeft(s[1:], " \t")
 		i := strings.IndexAny(s, "=;,")
@@ -111,13 +112,6 @@ func paramValue(s string) (string, string, error) {
 		}
 	}
 	return "", "", fmt.Errorf("%w: unterminated quoted value", ErrLink)
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }
 
 // ICEServers returns the ICE servers among links (rel="ice-server", RFC 9725
