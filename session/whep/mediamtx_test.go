@@ -12,8 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/pion/webrtc/v4"
 
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
@@ -146,14 +149,20 @@ paths:
 	return "http://" + web, "http://" + api, "rtsp://" + rtsp
 }
 
-// feed publishes a test picture and a 440 Hz tone to MediaMTX with the
-// ffmpeg CLI (H.264 baseline + Opus over RTSP/TCP) until the test ends.
-func feed(t *testing.T, rtsp, name string) {
+// feed publishes a test picture (and a 440 Hz tone unless audio is nil)
+// to MediaMTX with the ffmpeg CLI over RTSP/TCP until the test ends.
+func feed(t *testing.T, rtsp, name string, video, audio []string) {
 	t.Helper()
-	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-re",
-		"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=440",
-		"-c:v", "libx264", "-profile:v", "baseline", "-tune", "zerolatency", "-g", "30",
-		"-c:a", "libopus", "-f", "rtsp", "-rtsp_transport", "tcp", rtsp+"/"+name)
+	args := []string{"-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"}
+	if audio != nil {
+		args = append(args, "-f", "lavfi", "-i", "sine=frequency=440")
+	}
+	args = append(args, video...)
+	if audio != nil {
+		args = append(args, audio...)
+	}
+	args = append(args, "-f", "rtsp", "-rtsp_transport", "tcp", rtsp+"/"+name)
+	cmd := exec.Command("ffmpeg", args...)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
@@ -185,17 +194,61 @@ func waitReady(t *testing.T, api, name string) {
 	t.Fatalf("MediaMTX path %s not ready within 20 s", name)
 }
 
+// mediaTap records the negotiated codecs.
+type mediaTap struct {
+	mu           sync.Mutex
+	video, audio string
+}
+
+func (m *mediaTap) VideoUnit(c webrtc.RTPCodecParameters, _ []byte, _ bool, _ time.Time) {
+	m.mu.Lock()
+	m.video = c.MimeType
+	m.mu.Unlock()
+}
+
+func (m *mediaTap) AudioPacket(c webrtc.RTPCodecParameters, _ []byte, _ time.Time) {
+	m.mu.Lock()
+	m.audio = c.MimeType
+	m.mu.Unlock()
+}
+
 func TestMediaMTXInterop(t *testing.T) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("no ffmpeg CLI to feed MediaMTX:", err)
 	}
 	bin := mediamtx(t)
 	web, api, rtsp := startMediaMTX(t, bin)
-	feed(t, rtsp, "cam1")
-	waitReady(t, api, "cam1")
+	for _, tc := range []struct {
+		name         string
+		video, audio []string
+		wantVideo    string
+		wantAudio    string
+		talk         bool
+	}{
+		{"h264 opus talk", []string{"-c:v", "libx264", "-profile:v", "baseline", "-tune", "zerolatency", "-g", "30"},
+			[]string{"-c:a", "libopus"}, webrtc.MimeTypeH264, webrtc.MimeTypeOpus, true},
+		{"vp8 pcmu", []string{"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "30", "-b:v", "1M"},
+			[]string{"-c:a", "pcm_mulaw", "-ar", "8000", "-ac", "1"}, webrtc.MimeTypeVP8, webrtc.MimeTypePCMU, false},
+		{"vp9 pcma", []string{"-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-g", "30", "-b:v", "1M", "-strict", "experimental"},
+			[]string{"-c:a", "pcm_alaw", "-ar", "8000", "-ac", "1"}, webrtc.MimeTypeVP9, webrtc.MimeTypePCMA, false},
+		{"h265 no audio", []string{"-c:v", "libx265", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-bf", "0"},
+			nil, webrtc.MimeTypeH265, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := strings.ReplaceAll(tc.name, " ", "-")
+			feed(t, rtsp, path, tc.video, tc.audio)
+			waitReady(t, api, path)
+			playMediaMTX(t, web, api, rtsp, path, tc.wantVideo, tc.wantAudio, tc.talk)
+		})
+	}
+}
 
+// playMediaMTX plays one path through a real session and checks the
+// codecs and the picture; with talk, it also publishes a tone over WHIP
+// and reads it back from MediaMTX.
+func playMediaMTX(t *testing.T, web, api, rtsp, path, wantVideo, wantAudio string, talk bool) {
 	c, err := whep.New(whep.Config{Streams: []whep.Stream{
-		{Name: "cam1", URL: web + "/cam1/whep", PublishURL: web + "/talk1/whip"},
+		{Name: path, URL: web + "/" + path + "/whep", PublishURL: web + "/" + path + "-talk/whip"},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -204,20 +257,32 @@ func TestMediaMTXInterop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	liveCh := make(chan struct{})
-	var pcm []int16
-	var pcmFormat audio.Format
-	var audioMime string
+	var (
+		pcmMu     sync.Mutex
+		pcm       []int16
+		pcmFormat audio.Format
+	)
+	played := func() int {
+		pcmMu.Lock()
+		defer pcmMu.Unlock()
+		return len(pcm)
+	}
+	tap := &mediaTap{}
 	s, err := session.New(session.Config{
-		Source: "media/cam1", ID: "cam1", Opener: c, Sink: latest,
+		Source: "media/" + path, ID: path, Opener: c, Sink: latest, Tap: tap,
 		NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
 		NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) {
 			return ffmpeg.NewAudioEncoder(m, in, n)
 		},
 		NewAudioDecoder: func(m string, rate, ch int, out audio.Format) (session.AudioDecoder, error) {
-			audioMime = m
 			return ffmpeg.NewAudioDecoder(m, rate, ch, out)
 		},
-		Audio:       audioSinkFunc(func(p []int16, f audio.Format) { pcm = append(pcm, p...); pcmFormat = f }),
+		Audio: audioSinkFunc(func(p []int16, f audio.Format) {
+			pcmMu.Lock()
+			pcm = append(pcm, p...)
+			pcmFormat = f
+			pcmMu.Unlock()
+		}),
 		AudioFormat: audio.Format{SampleRate: 48000, Channels: 1},
 		MaxAttempts: 1, ConnectTimeout: 15 * time.Second,
 		OnStatus: func(st session.Status) {
@@ -236,49 +301,70 @@ func TestMediaMTXInterop(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("session ended before a picture: %v", err)
 	}
+	// Live is announced as the first picture is handed over.
+	select {
+	case <-latest.Ready():
+	case <-time.After(5 * time.Second):
+	}
 	f := latest.Load()
 	if f == nil || f.Image.Rect.Dx() != 640 || f.Image.Rect.Dy() != 360 {
 		t.Fatalf("first picture %+v, want 640x360", f)
 	}
 
-	// Talk: publish a 660 Hz tone to MediaMTX over WHIP and read it back
-	// over RTSP with the ffmpeg CLI meanwhile.
-	talkCtx, stopTalk := context.WithCancel(ctx)
-	tone := audio.Tone(660, -12, audio.Format{SampleRate: 48000, Channels: 1}, 10*time.Second)
-	talked := make(chan error, 1)
-	go func() {
-		talked <- s.Talk(talkCtx, audio.NewWAVCapturer(tone, audio.Format{SampleRate: 48000, Channels: 1}, false))
-	}()
-	waitReady(t, api, "talk1")
-	read := exec.CommandContext(ctx, "ffmpeg", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", rtsp+"/talk1",
-		"-t", "2", "-f", "s16le", "-ac", "1", "-ar", "48000", "-")
-	out, err := read.Output()
-	stopTalk()
-	if terr := <-talked; terr != nil {
-		t.Fatalf("talk: %v", terr)
+	if talk {
+		// Publish a 660 Hz tone to MediaMTX over WHIP and read it back over
+		// RTSP with the ffmpeg CLI meanwhile.
+		talkCtx, stopTalk := context.WithCancel(ctx)
+		tone := audio.Tone(660, -12, audio.Format{SampleRate: 48000, Channels: 1}, 10*time.Second)
+		talked := make(chan error, 1)
+		go func() {
+			talked <- s.Talk(talkCtx, audio.NewWAVCapturer(tone, audio.Format{SampleRate: 48000, Channels: 1}, false))
+		}()
+		waitReady(t, api, path+"-talk")
+		read := exec.CommandContext(ctx, "ffmpeg", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", rtsp+"/"+path+"-talk",
+			"-t", "2", "-f", "s16le", "-ac", "1", "-ar", "48000", "-")
+		out, err := read.Output()
+		stopTalk()
+		if terr := <-talked; terr != nil {
+			t.Fatalf("talk: %v", terr)
+		}
+		if err != nil {
+			t.Fatalf("reading the published talk back: %v", err)
+		}
+		back := make([]int16, len(out)/2)
+		for i := range back {
+			back[i] = int16(uint16(out[2*i]) | uint16(out[2*i+1])<<8)
+		}
+		if len(back) < 48000 {
+			t.Fatalf("read back %d samples of talk", len(back))
+		}
+		if hz := audio.DominantFrequency(back[len(back)/4:], 48000); math.Abs(hz-660)/660 > 0.02 {
+			t.Fatalf("MediaMTX holds %.1f Hz of talk, want 660 Hz", hz)
+		}
 	}
-	if err != nil {
-		t.Fatalf("reading the published talk back: %v", err)
-	}
-	back := make([]int16, len(out)/2)
-	for i := range back {
-		back[i] = int16(uint16(out[2*i]) | uint16(out[2*i+1])<<8)
-	}
-	if len(back) < 48000 {
-		t.Fatalf("read back %d samples of talk", len(back))
-	}
-	if hz := audio.DominantFrequency(back[len(back)/4:], 48000); math.Abs(hz-660)/660 > 0.02 {
-		t.Fatalf("MediaMTX holds %.1f Hz of talk, want 660 Hz", hz)
+	if wantAudio != "" {
+		// A second of the stream's audio (48 kHz after decoding).
+		for deadline := time.Now().Add(10 * time.Second); played() < 48000 && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 	cancel()
 	<-done
-	if audioMime == "" || len(pcm) == 0 {
-		t.Fatalf("no audio played from MediaMTX (codec %q)", audioMime)
+	tap.mu.Lock()
+	gotVideo, gotAudio := tap.video, tap.audio
+	tap.mu.Unlock()
+	if !strings.EqualFold(gotVideo, wantVideo) || !strings.EqualFold(gotAudio, wantAudio) {
+		t.Fatalf("negotiated %q and %q, want %q and %q", gotVideo, gotAudio, wantVideo, wantAudio)
 	}
-	if hz := audio.DominantFrequency(pcm[len(pcm)/2:], pcmFormat.SampleRate); math.Abs(hz-440)/440 > 0.02 {
-		t.Fatalf("MediaMTX's audio is %.1f Hz, want ffmpeg's 440 Hz", hz)
+	if wantAudio != "" {
+		if len(pcm) < pcmFormat.SampleRate/2 {
+			t.Fatalf("%d samples of %s audio played", len(pcm), wantAudio)
+		}
+		if hz := audio.DominantFrequency(pcm[len(pcm)/2:], pcmFormat.SampleRate); math.Abs(hz-440)/440 > 0.02 {
+			t.Fatalf("MediaMTX's %s audio is %.1f Hz, want ffmpeg's 440 Hz", wantAudio, hz)
+		}
 	}
-	t.Logf("played %dx%d video and %s audio from MediaMTX; talk read back at 660 Hz", f.Image.Rect.Dx(), f.Image.Rect.Dy(), audioMime)
+	t.Logf("played %dx%d %s with %q audio from MediaMTX", f.Image.Rect.Dx(), f.Image.Rect.Dy(), gotVideo, gotAudio)
 }
 
 type audioSinkFunc func([]int16, audio.Format)
