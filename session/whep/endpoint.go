@@ -411,7 +411,9 @@ func bodyReason(contentType string, body []byte) string {
 			}
 		}
 	}
-	if text == "" && (mt == "" || strings.HasPrefix(mt, "text/")) {
+	// An HTML error page is no reason a person can read in a tile.
+	html := mt == "text/html" || bytes.HasPrefix(bytes.TrimSpace(body), []byte("<"))
+	if text == "" && !html && (mt == "" || strings.HasPrefix(mt, "text/")) {
 		text = string(body)
 	}
 	text = strings.TrimSpace(text)
