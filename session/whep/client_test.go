@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
@@ -217,4 +219,48 @@ func offerSDP(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return o
+}
+
+// TestLobbyPlaysG711Audio: the demo lobby's 1 kHz PCMU tone reaches the
+// session's audio sink next to the picture.
+func TestLobbyPlaysG711Audio(t *testing.T) {
+	srv := startServer(t)
+	c, err := whep.New(whep.Config{Streams: []whep.Stream{{Name: "lobby", URL: srv.URL() + "/whep/lobby", Token: srv.Token()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var pcm []int16
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := session.New(session.Config{
+		Source: "media/lobby", ID: "lobby", Opener: c, Sink: player.NewLatest(),
+		NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
+		NewAudioDecoder: func(m string, rate, ch int, out audio.Format) (session.AudioDecoder, error) {
+			return ffmpeg.NewAudioDecoder(m, rate, ch, out)
+		},
+		AudioFormat: audio.Format{SampleRate: 48000, Channels: 1},
+		Audio: audioSinkFunc(func(p []int16, _ audio.Format) {
+			mu.Lock()
+			pcm = append(pcm, p...)
+			n := len(pcm)
+			mu.Unlock()
+			if n >= 48000 {
+				cancel()
+			}
+		}),
+		MaxAttempts: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Run(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(pcm) < 48000 {
+		t.Fatalf("%d samples of audio played, want a second", len(pcm))
+	}
+	if hz := audio.DominantFrequency(pcm[len(pcm)/2:], 48000); math.Abs(hz-demowhep.ToneHz)/demowhep.ToneHz > 0.02 {
+		t.Fatalf("lobby audio at %.1f Hz, want %d Hz", hz, demowhep.ToneHz)
+	}
 }

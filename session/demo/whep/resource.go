@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/lookout-app/lookout/audio/g711"
 )
 
 // resource is one session created by a POST.
@@ -24,6 +27,7 @@ type resource struct {
 	feed     *feed  // the stream it plays, or nil for a publisher
 	member   string // the room member it plays, or ""
 	mid      string // the first media section's mid, for trickled candidates
+	stop     chan struct{}
 	once     sync.Once
 	wg       sync.WaitGroup
 }
@@ -38,10 +42,11 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 	if err != nil {
 		return nil, "", err
 	}
-	res := &resource{id: randomID(), etag: `"` + randomID() + `"`, pc: pc, member: t.member}
+	res := &resource{id: randomID(), etag: `"` + randomID() + `"`, pc: pc, member: t.member, stop: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
+			close(res.stop)
 			_ = pc.Close()
 			res.wg.Wait()
 		}
@@ -99,6 +104,11 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 				}
 			}
 		}()
+	}
+	if !t.publish && t.tone {
+		if err := s.addTone(res); err != nil {
+			return nil, "", err
+		}
 	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
@@ -160,6 +170,7 @@ func (s *Server) drop(r *resource) {
 		if r.feed != nil {
 			r.feed.remove(r)
 		}
+		close(r.stop)
 		_ = r.pc.Close()
 		r.wg.Wait()
 	})
@@ -397,4 +408,49 @@ func isIDR(au []byte) bool {
 		}
 	}
 	return false
+}
+
+// ToneHz is the frequency of the G.711 tone the lobby stream sends.
+const ToneHz = 1000
+
+// addTone sends a PCMU tone to a viewer whose offer takes audio: 20 ms
+// frames at 8 kHz, from when the session is answered until it ends.
+func (s *Server) addTone(res *resource) error {
+	offersAudio := false
+	for _, tr := range res.pc.GetTransceivers() {
+		if tr.Kind() == webrtc.RTPCodecTypeAudio {
+			offersAudio = true
+		}
+	}
+	if !offersAudio {
+		return nil
+	}
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, "audio", "demo-audio")
+	if err != nil {
+		return err
+	}
+	if _, err := res.pc.AddTrack(track); err != nil {
+		return fmt.Errorf("audio track: %w", err)
+	}
+	res.wg.Add(1)
+	go func() {
+		defer res.wg.Done()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		pcm := make([]int16, 160)
+		var n int64
+		for {
+			select {
+			case <-res.stop:
+				return
+			case <-tick.C:
+				for i := range pcm {
+					pcm[i] = int16(8000 * math.Sin(2*math.Pi*ToneHz*float64(n)/8000))
+					n++
+				}
+				_ = track.WriteSample(media.Sample{Data: g711.EncodeUlaw(nil, pcm), Duration: 20 * time.Millisecond})
+			}
+		}
+	}()
+	return nil
 }

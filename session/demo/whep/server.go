@@ -6,8 +6,10 @@
 //
 // Streams, under /whep/NAME (play) and /whip/NAME (publish):
 //   - lobby: needs the bearer token Token returns, takes trickle PATCHes,
-//     and takes talk at /whip/lobby;
-//   - garage: no token, no trickle (the offer must carry its candidates);
+//     sends a 1 kHz G.711 tone with its picture, and takes talk at
+//     /whip/lobby;
+//   - garage: no token, no trickle (the offer must carry its candidates),
+//     no audio;
 //   - busy: always 409; maintenance: always 503 with Retry-After;
 //   - anything else: 404.
 //
@@ -297,6 +299,7 @@ type target struct {
 	trickle bool
 	stream  string // the feed's name (its picture's caption)
 	member  string // set for a room member's stream
+	tone    bool   // the stream has audio: a G.711 tone
 	auth    func(r *http.Request) (int, string)
 }
 
@@ -309,6 +312,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) (*target, bool) {
 		switch parts[1] {
 		case "lobby":
 			t.trickle = true
+			t.tone = true
 			t.auth = s.bearer
 		case "garage":
 			if t.publish {
