@@ -208,3 +208,20 @@ func TestCheckWHEPAndTRTCAccounts(t *testing.T) {
 		t.Fatalf("api step %+v, want a failure naming UserSig", s)
 	}
 }
+
+func TestTRTCExpiredUserSig(t *testing.T) {
+	// The room's clock runs two days ahead: the 24 h UserSig the client
+	// computes now has expired by its reckoning.
+	_, cfg := siteConfig(t, demo.Config{Cameras: 1, RoomClockSkew: 48 * time.Hour})
+	start := time.Now()
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "meet/8080", "-o", filepath.Join(t.TempDir(), "x.png"))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	if want := "lookout: snapshot meet/8080: UserSig refused: UserSig has expired (70001)\n"; stderr != want {
+		t.Fatalf("stderr %q, want %q", stderr, want)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("took %s, want under 10 s", took)
+	}
+}

@@ -60,6 +60,9 @@ type Config struct {
 	// RoomPeriod is how long each phase of the TRTC-style room lasts (one
 	// of its three members is away in each); default 20 s.
 	RoomPeriod time.Duration
+	// RoomClockSkew sets the room's clock ahead of the real one, so that
+	// UserSigs whose lifetime is shorter look expired to it.
+	RoomClockSkew time.Duration
 }
 
 // Camera describes one device of the demo site.
@@ -165,7 +168,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	if err := s.startTURN(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.startWHEP(cfg.RoomPeriod); err != nil {
+	if err := s.startWHEP(cfg.RoomPeriod, cfg.RoomClockSkew); err != nil {
 		return nil, err
 	}
 	creds := newCredStore()

@@ -20,7 +20,7 @@ const (
 )
 
 // startWHEP runs the site's WHEP/WHIP server with its TRTC-style room.
-func (s *Site) startWHEP(period time.Duration) error {
+func (s *Site) startWHEP(period, skew time.Duration) error {
 	s.trtcKey = randomHex(32)
 	srv, err := demowhep.Start(demowhep.Config{
 		Host: s.host, TLS: s.auth.serverTLS(),
@@ -35,6 +35,7 @@ func (s *Site) startWHEP(period time.Duration) error {
 		SDKAppID:     demoSDKAppID,
 		SecretKey:    s.trtcKey,
 		MemberPeriod: period,
+		Now:          func() time.Time { return time.Now().Add(skew) },
 		Logger:       s.log.With("service", "whep"),
 	})
 	if err != nil {

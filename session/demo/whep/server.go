@@ -71,7 +71,10 @@ type Config struct {
 	// MemberPeriod is how long each phase of the room lasts; in each
 	// phase one member is away. Default 20 s.
 	MemberPeriod time.Duration
-	Logger       *slog.Logger
+	// Now is the clock UserSigs are checked against; default time.Now. A
+	// clock ahead of the client's makes its UserSigs look expired.
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Picture size and rate of every stream.
@@ -123,6 +126,9 @@ func Start(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	api, err := newAPI(cfg.Host)
 	if err != nil {
@@ -376,7 +382,7 @@ func (s *Server) userSig(r *http.Request) (int, string) {
 	if !ok {
 		sig = ""
 	}
-	if err := checkUserSig(sig, s.cfg.SDKAppID, s.cfg.SecretKey, user, time.Now()); err != nil {
+	if err := checkUserSig(sig, s.cfg.SDKAppID, s.cfg.SecretKey, user, s.cfg.Now()); err != nil {
 		return http.StatusUnauthorized, err.Error()
 	}
 	return 0, ""
