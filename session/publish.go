@@ -47,6 +47,9 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 	defer ccancel()
 	call, err := pb.pub.Publish(cctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return s.releasedOrHungUp(pb)
+		}
 		return fmt.Errorf("talk: publish: %w", err)
 	}
 	plan := call.Plan()
@@ -75,6 +78,9 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 	}
 	answer, err := call.Exchange(cctx, offer)
 	if err != nil {
+		if ctx.Err() != nil {
+			return s.releasedOrHungUp(pb)
+		}
 		return fmt.Errorf("talk: publish: %w", err)
 	}
 	if err := p.SetAnswer(answer); err != nil {
@@ -86,7 +92,7 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 	for connected := false; !connected; {
 		select {
 		case <-cctx.Done():
-			if ctx.Err() != nil && cctx.Err() == context.Canceled {
+			if ctx.Err() != nil {
 				return s.releasedOrHungUp(pb)
 			}
 			return fmt.Errorf("talk: publish: %w: not connected within %s", ErrTimeout, timeout)
@@ -107,8 +113,9 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 	return s.sendTalk(ctx, c, &talker{track: track, codec: codec, frame: 20 * time.Millisecond, done: pb.done})
 }
 
-// releasedOrHungUp is the result of a talk cancelled before it connected.
-func (s *Session) releasedOrHungUp(pb *publishing) error {
+// releasedOrHungUp is the result of a talk cancelled before it connected:
+// nil when the button was released, ErrHangup when the call ended.
+func (*Session) releasedOrHungUp(pb *publishing) error {
 	select {
 	case <-pb.done:
 		return fmt.Errorf("talk: %w", ErrHangup)

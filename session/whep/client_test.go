@@ -264,3 +264,68 @@ func TestLobbyPlaysG711Audio(t *testing.T) {
 		t.Fatalf("lobby audio at %.1f Hz, want %d Hz", hz, demowhep.ToneHz)
 	}
 }
+
+// TestTalkPublishLifecycle: a stream with a WHIP endpoint can talk once
+// playing; a talk released at once leaves no publish session behind; one
+// without publish_url cannot talk.
+func TestTalkPublishLifecycle(t *testing.T) {
+	srv := startServer(t)
+	u := srv.URL()
+	c, err := whep.New(whep.Config{Streams: []whep.Stream{
+		{Name: "lobby", URL: u + "/whep/lobby", PublishURL: u + "/whip/lobby", Token: srv.Token()},
+		{Name: "garage", URL: u + "/whep/garage"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		canTalk bool
+	}{{"lobby", true}, {"garage", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			live := make(chan struct{})
+			var once sync.Once
+			s, err := session.New(session.Config{
+				Source: "media/" + tc.name, ID: tc.name, Opener: c, Sink: player.NewLatest(),
+				NewDecoder:      func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
+				NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) { return ffmpeg.NewAudioEncoder(m, in, n) },
+				OnStatus: func(st session.Status) {
+					if st.State == session.StateLive {
+						once.Do(func() { close(live) })
+					}
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- s.Run(ctx) }()
+			select {
+			case <-live:
+			case <-ctx.Done():
+				t.Fatal("never live")
+			}
+			ok, why := s.CanTalk()
+			if ok != tc.canTalk {
+				t.Fatalf("CanTalk = %v (%s), want %v", ok, why, tc.canTalk)
+			}
+			released, release := context.WithCancel(ctx)
+			release()
+			f := audio.Format{SampleRate: 48000, Channels: 1}
+			err = s.Talk(released, audio.NewWAVCapturer(audio.Tone(440, -12, f, time.Second), f, false))
+			if tc.canTalk && err != nil {
+				t.Fatalf("a released talk returned %v", err)
+			}
+			if !tc.canTalk && !errors.Is(err, session.ErrNoTalk) {
+				t.Fatalf("talk without publish_url returned %v", err)
+			}
+			if n := srv.Resources(); n != 1 {
+				t.Fatalf("%d sessions on the server while playing, want only the play one", n)
+			}
+			cancel()
+			<-done
+		})
+	}
+}
