@@ -289,8 +289,10 @@ func TestTalkPublishLifecycle(t *testing.T) {
 			var once sync.Once
 			s, err := session.New(session.Config{
 				Source: "media/" + tc.name, ID: tc.name, Opener: c, Sink: player.NewLatest(),
-				NewDecoder:      func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
-				NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) { return ffmpeg.NewAudioEncoder(m, in, n) },
+				NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
+				NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) {
+					return ffmpeg.NewAudioEncoder(m, in, n)
+				},
 				OnStatus: func(st session.Status) {
 					if st.State == session.StateLive {
 						once.Do(func() { close(live) })
