@@ -20,6 +20,7 @@ type sigError struct {
 	msg  string
 }
 
+// Error says what was wrong and the account system's code.
 func (e *sigError) Error() string { return fmt.Sprintf("%s (%d)", e.msg, e.code) }
 
 // checkUserSig verifies a TLSSigAPIv2 UserSig as TRTC's account system
