@@ -77,6 +77,7 @@ type Session struct {
 
 	call     atomic.Pointer[callBox] // the current attempt's call
 	talk     atomic.Pointer[talker]
+	pub      atomic.Pointer[publishing]
 	talking  atomic.Bool
 	planTalk atomic.Value // Talk of the latest plan, as a string
 	planCap  atomic.Value // MaxDuration of the latest plan
@@ -240,7 +241,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	s.planCap.Store(plan.MaxDuration)
 	p, err := peer.New(peer.Config{
 		ICEServers: plan.ICEServers, Audio: plan.Audio, Video: plan.Video,
-		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs,
+		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs, RTX: plan.RTX,
 		DisconnectedTimeout: 5 * time.Second, Logger: s.log,
 	})
 	if err != nil {
@@ -248,6 +249,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	}
 	defer func() {
 		s.talk.Store(nil)
+		s.pub.Store(nil)
 		cancel() // stop the trickle goroutines before waiting for them
 		cerr := errors.Join(p.Close(), call.Close())
 		if cerr != nil {
@@ -338,6 +340,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 			case webrtc.PeerConnectionStateConnected:
 				if state < StateWaiting {
 					s.enableTalk(p, call, plan, ctx.Done())
+					s.enablePublish(call, plan, ctx.Done())
 					state = StateWaiting
 					s.publish(Status{State: state, Attempt: n})
 					if !hasVideo {

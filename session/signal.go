@@ -67,6 +67,9 @@ type Plan struct {
 	VideoCodecs []string
 	// Talk says how the device takes talk audio.
 	Talk Talk
+	// RTX offers a retransmission (RTX, RFC 4588) codec for every video
+	// codec.
+	RTX bool
 	// TalkFrame is the duration of one G.711 talk frame the device plays
 	// best; zero means 20 ms. Opus always uses 20 ms.
 	TalkFrame time.Duration
@@ -74,6 +77,14 @@ type Plan struct {
 	// minutes); zero means no limit. A Relay opens the next session before
 	// it ends.
 	MaxDuration time.Duration
+}
+
+// Publisher is implemented by calls whose talk audio goes over a separate
+// publishing connection (a WHIP endpoint) rather than their own. Holding
+// Talk opens the call Publish returns, sends the microphone over a
+// send-only peer connection, and hangs it up on release.
+type Publisher interface {
+	Publish(ctx context.Context) (Call, error)
 }
 
 // Talk is a device's ability to play audio sent to it.

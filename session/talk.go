@@ -48,7 +48,7 @@ type talker struct {
 
 // CanTalk reports whether the device takes talk audio now, and why not.
 func (s *Session) CanTalk() (bool, string) {
-	if s.talk.Load() != nil {
+	if s.talk.Load() != nil || s.pub.Load() != nil {
 		return true, ""
 	}
 	if s.planTalk.Load() == string(TalkNone) {
@@ -66,7 +66,8 @@ func (s *Session) Talking() bool { return s.talking.Load() }
 // ends. Half-duplex devices' audio is muted meanwhile.
 func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 	t := s.talk.Load()
-	if t == nil {
+	pub := s.pub.Load()
+	if t == nil && pub == nil {
 		_, why := s.CanTalk()
 		return fmt.Errorf("%w: %s", ErrNoTalk, why)
 	}
@@ -77,30 +78,39 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 		return fmt.Errorf("%w: already talking", ErrBusy)
 	}
 	defer s.talking.Store(false)
-	track, codec, frame := t.track, t.codec, t.frame
-	var ended <-chan struct{} // a published talk stream's end
-	if t.publish != nil {
-		ts, err := t.publish.PublishTalk(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil // released before the talk stream was up
-			}
-			return fmt.Errorf("talk: %w", err)
-		}
-		defer func() {
-			if err := ts.Close(); err != nil {
-				s.log.Debug("session: talk stream close", "err", err)
-			}
-		}()
-		track, codec, ended = ts, ts.Codec(), ts.Done()
-		if strings.EqualFold(codec.MimeType, webrtc.MimeTypeOpus) || frame <= 0 {
-			frame = 20 * time.Millisecond
-		}
+	if t == nil {
+		return s.talkPublished(ctx, c, pub)
 	}
-	frameSamples := int(int64(codec.ClockRate) * int64(frame) / int64(time.Second))
-	enc, err := s.cfg.NewAudioEncoder(codec.MimeType, c.Format(), frameSamples)
+	if t.publish == nil {
+		return s.sendTalk(ctx, c, t, nil)
+	}
+	ts, err := t.publish.PublishTalk(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrUnsupportedCodec, codec.MimeType, err)
+		if ctx.Err() != nil {
+			return nil // released before the talk stream was up
+		}
+		return fmt.Errorf("talk: %w", err)
+	}
+	defer func() {
+		if err := ts.Close(); err != nil {
+			s.log.Debug("session: talk stream close", "err", err)
+		}
+	}()
+	frame := t.frame
+	if strings.EqualFold(ts.Codec().MimeType, webrtc.MimeTypeOpus) || frame <= 0 {
+		frame = 20 * time.Millisecond
+	}
+	return s.sendTalk(ctx, c, &talker{track: ts, codec: ts.Codec(), frame: frame, done: t.done}, ts.Done())
+}
+
+// sendTalk encodes what c captures and writes it to t until released, the
+// attempt ends or ended (a published talk stream's end; may be nil) is
+// closed.
+func (s *Session) sendTalk(ctx context.Context, c audio.Capturer, t *talker, ended <-chan struct{}) error {
+	frameSamples := int(int64(t.codec.ClockRate) * int64(t.frame) / int64(time.Second))
+	enc, err := s.cfg.NewAudioEncoder(t.codec.MimeType, c.Format(), frameSamples)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrUnsupportedCodec, t.codec.MimeType, err)
 	}
 	defer func() { _ = enc.Close() }()
 
@@ -126,7 +136,7 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 				return fmt.Errorf("talk: encode: %w", err)
 			}
 			for _, f := range frames {
-				if err := track.WriteSample(media.Sample{Data: f, Duration: enc.FrameDuration()}); err != nil {
+				if err := t.track.WriteSample(media.Sample{Data: f, Duration: enc.FrameDuration()}); err != nil {
 					return fmt.Errorf("talk: send: %w", err)
 				}
 			}

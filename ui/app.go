@@ -147,6 +147,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.wall = NewWall(ctx, win.factory(accounts), win.log)
 
 	win.sidebar = NewSidebar(accounts)
+	win.wall.RoomOf = win.sidebar.roomDirectory
 	win.sidebar.OnOpen = win.openSource
 	win.sidebar.DropTarget = func(p fyne.Position) bool {
 		o := win.wall.Object()

@@ -63,7 +63,11 @@ type Wall struct {
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
 	// OnKey gets the keys a focused tile does not use (PgUp, PgDn, Esc).
-	OnKey    func(*fyne.KeyEvent)
+	OnKey func(*fyne.KeyEvent)
+	// RoomOf returns the directory that lists a room source's members, or
+	// nil when source is not a room; rooms open as groups of tiles.
+	RoomOf   func(source string) session.RoomDirectory
+	rooms    rooms
 	stopping sync.WaitGroup
 	closed   bool
 	// OnRemoved is called with a tile's title after the user removed it.
@@ -146,6 +150,7 @@ func (w *Wall) Add(source, title string) {
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()
 	w.changed()
+	w.roomAdded(source)
 }
 
 // Remove takes a source off the wall and ends its session.
@@ -169,6 +174,7 @@ func (w *Wall) Remove(source string) {
 		if w.OnRemoved != nil {
 			w.OnRemoved(e.tile.Title)
 		}
+		w.roomRemoved(source)
 		return
 	}
 }
@@ -489,6 +495,7 @@ func (w *Wall) changed() {
 // Close ends every session and waits for all of them.
 func (w *Wall) Close() {
 	w.closed = true
+	w.closeRooms()
 	for _, e := range w.entries {
 		w.stop(e)
 	}

@@ -97,18 +97,18 @@ func (w *workspace) startDemo(ctx context.Context, log *slog.Logger) error {
 		return errors.Join(err, site.Close())
 	}
 	w.accounts = append(w.accounts, acc)
-	wcsAcc, err := buildAccount(config.Account{
-		Name: demo.WCSAccount, Kind: "wcs", URL: site.WCS().URL(), AppKey: site.WCS().AppKey(), Streams: demo.WCSStreams,
-	}, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, log)
+	// The site's other accounts are those of the config it hands out.
+	cfg, err := config.Parse("demo site", []byte(site.ConfigTOML("")))
 	if err != nil {
 		return errors.Join(err, w.Close())
 	}
-	w.accounts = append(w.accounts, wcsAcc)
-	if acc, err = buildAccount(config.Account{Name: "site", Kind: "een", Endpoint: site.EEN().Endpoint(), Token: site.EEN().Token()},
-		&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, log); err != nil {
-		return errors.Join(err, w.Close())
+	for _, a := range cfg.Accounts[1:] {
+		acc, err := buildAccount(a, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, log)
+		if err != nil {
+			return errors.Join(err, w.Close())
+		}
+		w.accounts = append(w.accounts, acc)
 	}
-	w.accounts = append(w.accounts, acc)
 	return nil
 }
 
@@ -148,6 +148,10 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 		return buildWCS(a, tlsCfg, log)
 	case "een":
 		return buildEEN(a, tlsCfg, httpClient, log)
+	case "whep":
+		return buildWHEP(a, httpClient, tlsCfg, log)
+	case "trtc":
+		return buildTRTC(a, httpClient, tlsCfg, log)
 	default:
 		return nil, fmt.Errorf("accounts of kind %q are not supported by this build yet", a.Kind)
 	}

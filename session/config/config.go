@@ -16,7 +16,8 @@
 //   - whep: at least one [[account.stream]], each with name and url;
 //     publish_url and token are optional
 //   - trtc: endpoint, sdk_app_id (positive), secret_key, user_id; rooms (an
-//     array of strings) is optional
+//     array of room ids or of {name, members} tables) and usersig_ttl (a
+//     duration of at least 1m) are optional
 //
 // endpoint and stream urls are absolute https:// URLs and the wcs url a
 // wss:// URL; plain http:// and ws:// are accepted only for loopback hosts
@@ -40,6 +41,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -111,6 +113,12 @@ type Account struct {
 	SecretKey string   // SDKSecretKey, used to compute UserSig locally
 	UserID    string   // the user id this app joins rooms as
 	TRTCRooms []string // room ids
+	// TRTCMembers names, per room id, the members shown as the room's
+	// tiles (rooms = [{name = "8080", members = ["alice"]}]).
+	TRTCMembers map[string][]string
+	// UserSigTTL is the lifetime of the UserSig computed locally
+	// (usersig_ttl); zero means the client's default.
+	UserSigTTL time.Duration
 
 	// CAFile is an optional PEM bundle trusted in addition to the system
 	// roots. A relative path in the file is taken from the config file's
@@ -238,6 +246,7 @@ type rawAccount struct {
 	SDKAppID   int64       `toml:"sdk_app_id"`
 	SecretKey  string      `toml:"secret_key"`
 	UserID     string      `toml:"user_id"`
+	UserSigTTL string      `toml:"usersig_ttl"`
 	CAFile     string      `toml:"ca_file"`
 }
 

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -26,7 +27,7 @@ var kindKeys = map[string][]string{
 	KindEEN:  {"endpoint", "token"},
 	KindWCS:  {"url", "app_key", "streams", "rooms", "talk_stream"},
 	KindWHEP: {"stream"},
-	KindTRTC: {"endpoint", "sdk_app_id", "secret_key", "user_id", "rooms"},
+	KindTRTC: {"endpoint", "sdk_app_id", "secret_key", "user_id", "rooms", "usersig_ttl"},
 }
 
 // requiredKeys lists, per kind, the keys an account cannot do without. A wcs
@@ -175,7 +176,14 @@ func (v *validator) account(i int, r *rawAccount) Account {
 		v.secret(a, "secret_key", r.SecretKey)
 		v.nonEmpty(a, "user_id", r.UserID)
 		out.Endpoint, out.SDKAppID, out.SecretKey, out.UserID = r.Endpoint, r.SDKAppID, r.SecretKey, r.UserID
-		out.TRTCRooms = v.trtcRooms(a, r.Rooms)
+		out.TRTCRooms, out.TRTCMembers = v.trtcRooms(a, r.Rooms)
+		if v.has(a, "usersig_ttl") {
+			d, err := time.ParseDuration(r.UserSigTTL)
+			if err != nil || d < time.Minute {
+				v.fail(v.at(a, "usersig_ttl"), "usersig_ttl %q must be a duration of at least 1m, like \"24h\"", r.UserSigTTL)
+			}
+			out.UserSigTTL = d
+		}
 	}
 
 	if r.CAFile != "" {
@@ -299,20 +307,52 @@ func isEmpty(x any) bool {
 	return ok && len(e) == 0
 }
 
-// trtcRooms converts the rooms of a trtc account: an array of room ids.
-func (v *validator) trtcRooms(a acct, rooms any) []string {
-	const want = `rooms must be an array of strings, like rooms = ["8080"]`
+// trtcRooms converts the rooms of a trtc account: an array of room ids, or
+// of tables with a name and the members shown as its tiles.
+func (v *validator) trtcRooms(a acct, rooms any) ([]string, map[string][]string) {
+	const want = `rooms must be an array of strings or tables, like rooms = ["8080"] or [{name = "8080", members = ["alice"]}]`
 	list, ok := elems(rooms)
 	if !ok {
 		v.fail(v.at(a, "rooms"), want)
-		return nil
+		return nil, nil
 	}
 	var out []string
+	members := map[string][]string{}
 	seen := map[string]bool{}
 	for j, e := range list {
-		line := v.at(a, "rooms", strconv.Itoa(j))
+		idx := strconv.Itoa(j)
+		line := v.at(a, "rooms", idx)
+		var memberList []string
 		s, ok := e.(string)
-		if !ok {
+		if m, isTable := e.(map[string]any); isTable {
+			for _, k := range v.ps.children[join(a.base, "rooms", idx)] {
+				if k != "name" && k != "members" {
+					v.fail(v.at(a, "rooms", idx, k), "unknown key %q in a trtc room; use name and members", k)
+				}
+			}
+			s, ok = m["name"].(string)
+			if !ok {
+				v.fail(line, "trtc room needs a name string, like {name = \"8080\"}")
+				continue
+			}
+			if raw, has := m["members"]; has {
+				ml, isList := elems(raw)
+				if !isList {
+					v.fail(v.at(a, "rooms", idx, "members"), "room members must be an array of strings")
+					continue
+				}
+				var names []string
+				for k, x := range ml {
+					str, isStr := x.(string)
+					if !isStr {
+						v.fail(v.at(a, "rooms", idx, "members", strconv.Itoa(k)), "room members must be an array of strings")
+						continue
+					}
+					names = append(names, str)
+				}
+				memberList = v.ids(a, "members", "member", names, map[string]bool{}, "rooms", idx)
+			}
+		} else if !ok {
 			if n, isInt := e.(int64); isInt {
 				v.fail(line, "room %d must be a string; write \"%d\"", n, n)
 			} else {
@@ -328,9 +368,15 @@ func (v *validator) trtcRooms(a acct, rooms any) []string {
 		default:
 			seen[s] = true
 			out = append(out, s)
+			if len(memberList) > 0 {
+				members[s] = memberList
+			}
 		}
 	}
-	return out
+	if len(members) == 0 {
+		members = nil
+	}
+	return out, members
 }
 
 // wcsRooms converts the rooms of a wcs account: tables with a name and

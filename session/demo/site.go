@@ -35,6 +35,7 @@ import (
 	eendemo "github.com/lookout-app/lookout/session/demo/een"
 	"github.com/lookout-app/lookout/session/demo/stunturn"
 	demowcs "github.com/lookout-app/lookout/session/demo/wcs"
+	demowhep "github.com/lookout-app/lookout/session/demo/whep"
 )
 
 // Config configures the demo site. Zero values get defaults.
@@ -61,6 +62,12 @@ type Config struct {
 	// Secrets, when set, is called with every credential the site issues
 	// or sees (see secrets.go), so tests can prove no log carries one.
 	Secrets func(secret string)
+	// RoomPeriod is how long each phase of the TRTC-style room lasts (one
+	// of its three members is away in each); default 20 s.
+	RoomPeriod time.Duration
+	// RoomClockSkew sets the room's clock ahead of the real one, so that
+	// UserSigs whose lifetime is shorter look expired to it.
+	RoomClockSkew time.Duration
 }
 
 // Camera describes one device of the demo site.
@@ -118,6 +125,9 @@ type Site struct {
 	wrongTURN atomic.Bool
 	witness   witness
 
+	whep    *demowhep.Server
+	trtcKey string
+
 	closed atomic.Bool
 	wg     sync.WaitGroup
 }
@@ -169,6 +179,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		return nil, err
 	}
 	if s.een, err = eendemo.Start(eendemo.Config{Host: host, TLS: a.serverTLS(), ICEServers: s.eenICEServers, Logger: s.log}); err != nil {
+		return nil, err
+	}
+	if err := s.startWHEP(cfg.RoomPeriod, cfg.RoomClockSkew); err != nil {
 		return nil, err
 	}
 	creds := newCredStore()
@@ -434,6 +447,9 @@ func (s *Site) Close() error {
 	if s.een != nil {
 		errs = append(errs, s.een.Close())
 	}
+	if s.whep != nil {
+		errs = append(errs, s.whep.Close())
+	}
 	if s.turn != nil {
 		errs = append(errs, s.turn.Close())
 	}
@@ -504,8 +520,9 @@ func (s *Site) eenICEServers(deviceID string) []eendemo.ICEServer {
 }
 
 // ConfigTOML returns a Lookout config whose accounts point at the site:
-// "demo" of kind "tuya", "demo-wcs" of kind "wcs" and "site" of kind "een";
-// caFile is where the caller saved CAPEM.
+// "demo" of kind "tuya", "demo-wcs" of kind "wcs", "site" of kind "een",
+// "media" of kind "whep" and "meet" of kind "trtc"; caFile is where the
+// caller saved CAPEM.
 func (s *Site) ConfigTOML(caFile string) string {
 	var b strings.Builder
 	b.WriteString("# Lookout demo site: valid while this demo site runs.\n")
@@ -527,6 +544,7 @@ func (s *Site) ConfigTOML(caFile string) string {
 	for _, kv := range [][2]string{{"name", "site"}, {"kind", "een"}, {"endpoint", s.een.Endpoint()}, {"token", s.een.Token()}, {"ca_file", caFile}} {
 		fmt.Fprintf(&b, "%s = %s\n", kv[0], tomlString(kv[1]))
 	}
+	b.WriteString(s.whepTOML(caFile))
 	return b.String()
 }
 

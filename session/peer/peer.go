@@ -26,6 +26,9 @@ type Config struct {
 	// AudioCodecs and VideoCodecs restrict the codecs offered by MIME type;
 	// empty means every codec Lookout can handle.
 	AudioCodecs, VideoCodecs []string
+	// RTX offers a retransmission codec (video/rtx, apt=PT) for every
+	// video codec; pion hands repaired packets to the track transparently.
+	RTX bool
 	// DisconnectedTimeout is how long ICE may stay disconnected before it
 	// fails; zero keeps pion's default.
 	DisconnectedTimeout time.Duration
@@ -77,6 +80,20 @@ var audioCodecs = []webrtc.RTPCodecParameters{
 	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: 8},
 }
 
+// rtxFor returns an RTX codec for each codec, its payload type one above
+// the codec's (a number no other codec of Lookout's uses).
+func rtxFor(codecs []webrtc.RTPCodecParameters) []webrtc.RTPCodecParameters {
+	out := make([]webrtc.RTPCodecParameters, 0, len(codecs))
+	for _, c := range codecs {
+		out = append(out, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: c.ClockRate,
+				SDPFmtpLine: fmt.Sprintf("apt=%d", c.PayloadType)},
+			PayloadType: c.PayloadType + 1,
+		})
+	}
+	return out
+}
+
 var videoFeedback = []webrtc.RTCPFeedback{
 	{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
 }
@@ -120,8 +137,14 @@ func New(cfg Config) (*Peer, error) {
 		}
 	}
 	if cfg.Video != webrtc.RTPTransceiverDirectionUnknown {
-		if err := register(pick(videoCodecs, cfg.VideoCodecs), webrtc.RTPCodecTypeVideo); err != nil {
+		video := pick(videoCodecs, cfg.VideoCodecs)
+		if err := register(video, webrtc.RTPCodecTypeVideo); err != nil {
 			return nil, err
+		}
+		if cfg.RTX {
+			if err := register(rtxFor(video), webrtc.RTPCodecTypeVideo); err != nil {
+				return nil, err
+			}
 		}
 	}
 	reg := &interceptor.Registry{}
