@@ -55,6 +55,12 @@ type Options struct {
 	// and talk.
 	NewAudioDecoder func(mimeType string, clockRate, channels int, out audio.Format) (session.AudioDecoder, error)
 	NewAudioEncoder func(mimeType string, in audio.Format, frameSamples int) (session.AudioEncoder, error)
+	// Manager, when set, lets the window add, test, edit and remove accounts.
+	Manager *AccountManager
+	// Actions serve the tiles' snapshot and record buttons.
+	Actions *TileActions
+	// Diagnostics feeds the diagnostics export.
+	Diagnostics *Diagnostics
 }
 
 // Run opens the window and blocks until it is closed or ctx ends. Every
@@ -100,6 +106,7 @@ type window struct {
 	status   *widget.Label
 	pageLbl  *widget.Label
 	done     chan struct{}
+	extra    windowExtras
 }
 
 func (win *window) showConfigError(ctx context.Context) {
@@ -121,7 +128,7 @@ func (win *window) showConfigError(ctx context.Context) {
 func (win *window) factory(accounts []Account) SessionFactory {
 	return func(source string, q session.Quality) (session.Config, error) {
 		name, id, _ := strings.Cut(source, "/")
-		for _, a := range accounts {
+		for _, a := range win.accounts {
 			if a.Name == name {
 				cfg := session.Config{
 					Source: source, ID: id, Opener: a.Opener, Quality: q,
@@ -193,11 +200,15 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	warm.SetChecked(st.KeepWarm)
 	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
 	toolbar := container.NewHBox(widget.NewLabel("Layout"), layoutSel, prev, win.pageLbl, next, warm, precheck)
+	toolbar.Objects = append(toolbar.Objects, win.tools(ctx)...)
 	win.status = widget.NewLabel("")
 	split := container.NewHSplit(win.sidebar.Object(), container.NewBorder(toolbar, nil, nil, nil, win.wall.Object()))
 	split.Offset = 0.2
 	win.w.SetContent(container.NewBorder(nil, win.status, nil, nil, split))
 	win.w.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if win.typedKey(e) {
+			return
+		}
 		switch e.Name {
 		case fyne.KeyPageUp:
 			win.wall.PrevPage()
@@ -297,6 +308,7 @@ func (win *window) shutdown() {
 	win.sidebar.Wait()
 	<-win.done
 	win.snd.close()
+	win.closeExtras()
 }
 
 // rateSummary returns the smallest and the mean of rates (0, 0 for none).

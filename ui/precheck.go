@@ -66,6 +66,7 @@ func (win *window) openPrecheck(ctx context.Context) {
 		win.wall.setSound(win.snd)
 		win.saveState()
 	})
+	win.extra.precheck = p
 	p.w.Resize(fyne.NewSize(760, 560))
 	p.w.Show()
 }

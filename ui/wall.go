@@ -56,6 +56,8 @@ type Wall struct {
 	snd      *sound // nil in tests without sound
 	// OnChange is called after every change a user makes (to persist it).
 	OnChange func()
+	// OnTile is called with every tile the wall makes.
+	OnTile   func(source string, t *Tile)
 	stopping sync.WaitGroup
 }
 
@@ -110,6 +112,9 @@ func (w *Wall) Add(source, title string) {
 	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
 	e.tile.OnFocus = func() { w.focus(e) }
 	e.tile.SetTalk(e.talk, w.talkWhy())
+	if w.OnTile != nil {
+		w.OnTile(source, e.tile)
+	}
 	w.entries = append(w.entries, e)
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()

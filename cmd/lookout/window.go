@@ -26,6 +26,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) erro
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display: the window needs X11 or Wayland (set DISPLAY, or use a sub-command such as 'lookout list')")
 	}
+	teeLogs(g)
 	opt := ui.Options{NewDecoder: newDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
 	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
@@ -58,6 +59,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, _ io.Writer) erro
 			opt.Title = "Lookout — demo site"
 		}
 	}
+	windowExtras(g, ws, &opt)
 	return ui.Run(ctx, opt)
 }
 
