@@ -103,7 +103,7 @@ type accountForm struct {
 	status   *widget.Label
 	connect  *widget.Button
 	save     *widget.Button
-	box      *fyne.Container
+	box      *fyne.Container // the form scrolls; buttons and status stay below
 
 	// onSave is called after the file was written, with the account as
 	// written (secrets as keyring refs) and a note on where secrets went.
@@ -126,7 +126,8 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.doSave)
 	f.save.Importance = widget.HighImportance
 	f.form = widget.NewForm()
-	f.box = container.NewVBox(f.form, container.NewHBox(f.connect, f.save), f.status)
+	f.box = container.NewBorder(nil, container.NewVBox(container.NewHBox(f.connect, f.save), f.status), nil, nil,
+		container.NewVScroll(f.form))
 	kind := config.KindTuya
 	if edit != nil {
 		f.editing, f.old, kind = edit.Name, *edit, edit.Kind
@@ -561,7 +562,7 @@ func (win *window) accountTools(ctx context.Context) []fyne.CanvasObject {
 	if m == nil {
 		return nil
 	}
-	manage := widget.NewButtonWithIcon("Accounts…", theme.AccountIcon(), func() { win.showAccounts(ctx) })
+	manage := widget.NewButtonWithIcon("", theme.AccountIcon(), func() { win.showAccounts(ctx) })
 	if !m.Demo {
 		return []fyne.CanvasObject{manage}
 	}
@@ -631,7 +632,7 @@ func (win *window) showAccountForm(ctx context.Context, edit *config.Account) *a
 	if edit != nil {
 		title = "Edit " + edit.Name
 	}
-	d := dialog.NewCustom(title, "Close", container.NewVScroll(f.box), win.w)
+	d := dialog.NewCustom(title, "Close", f.box, win.w)
 	d.SetOnClosed(f.stop)
 	f.onSave = func(a config.Account, note string) {
 		d.Hide()

@@ -197,7 +197,7 @@ func newTileDeco(t *Tile) *tileDeco {
 	d.note.TextSize = theme.TextSize() * 0.8
 	d.motion = canvas.NewRectangle(color.Transparent)
 	d.motion.StrokeColor = motionColor
-	d.motion.StrokeWidth = 5
+	d.motion.StrokeWidth = 3
 	d.motion.Hide()
 	d.watcher = newMotionWatch(player.SensitivityMedium, func(on bool) {
 		d.setMotion(on)

@@ -47,9 +47,11 @@ func (win *window) showSettings() {
 	folder.SetText(win.captureFolder())
 	sens := widget.NewSelect([]string{"Low", "Medium", "High"}, nil)
 	sens.SetSelected(sensitivityNames[win.sensitivity()])
+	export := widget.NewButtonWithIcon("Export diagnostics…", theme.DocumentSaveIcon(), win.showDiagnostics)
 	items := []*widget.FormItem{
 		{Text: "Snapshots and recordings", Widget: folder, HintText: "Folder; created when needed"},
 		{Text: "Motion sensitivity", Widget: sens, HintText: "How much change lights a tile"},
+		{Text: "Support", Widget: export, HintText: "A zip of logs, pre-check, versions and config, secrets removed"},
 	}
 	dialog.ShowForm("Settings", "Save", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -136,12 +138,12 @@ func (win *window) showDiagnostics() {
 	dialog.ShowInformation("Diagnostics", "Written to\n"+path+"\n(logs, pre-check report, versions and config, secrets removed;\nthe path is on the clipboard)", win.w)
 }
 
-// moreTools are the toolbar's settings, diagnostics and shortcuts buttons.
+// moreTools are the toolbar's settings (with the diagnostics export) and
+// shortcuts buttons.
 func (win *window) moreTools() []fyne.CanvasObject {
 	settings := widget.NewButtonWithIcon("", theme.SettingsIcon(), win.showSettings)
-	diagBtn := widget.NewButtonWithIcon("Diagnostics", theme.DocumentSaveIcon(), win.showDiagnostics)
 	help := widget.NewButtonWithIcon("", theme.HelpIcon(), win.showShortcuts)
-	return []fyne.CanvasObject{settings, diagBtn, help}
+	return []fyne.CanvasObject{settings, help}
 }
 
 // tools returns the toolbar buttons of the accounts, tile actions,

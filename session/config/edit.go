@@ -424,7 +424,9 @@ type FieldError struct {
 }
 
 // CheckAccount validates a as if it were the only account of a file and
-// returns the problems by key (a missing key is reported under its name).
+// returns the problems by key (a missing key is reported under its name),
+// in the order of the file. Each key found wrong is set to a valid stand-in
+// and the account checked again, so one problem does not hide the next.
 // path is the config file's (a relative ca_file is read from its folder);
 // others are the names of the file's other accounts, which a must not reuse.
 func CheckAccount(path string, a Account, others []string) []FieldError {
@@ -434,24 +436,104 @@ func CheckAccount(path string, a Account, others []string) []FieldError {
 			errs = append(errs, FieldError{Key: "name", Msg: fmt.Sprintf("account name %q is already used; names must be unique", a.Name)})
 		}
 	}
+	seen := map[string]bool{}
+	for range 12 {
+		found := checkOnce(path, a)
+		if len(found) == 0 {
+			break
+		}
+		progress := false
+		for _, fe := range found {
+			if seen[fe.Key] {
+				continue
+			}
+			seen[fe.Key] = true
+			errs = append(errs, fe)
+			progress = standIn(&a, fe.Key) || progress
+		}
+		if !progress {
+			break
+		}
+	}
+	return errs
+}
+
+// standIn sets key of a to a valid value; false when it cannot.
+func standIn(a *Account, key string) bool {
+	const host = "example.com"
+	switch key {
+	case "name":
+		a.Name = "stand-in"
+	case "endpoint":
+		a.Endpoint = "https://" + host
+	case "url":
+		a.URL = "wss://" + host
+	case "client_id":
+		a.ClientID = "x"
+	case "secret":
+		a.Secret = "x"
+	case "uid":
+		a.UID = "x"
+	case "sign_method":
+		a.SignMethod = SignHMAC
+	case "devices":
+		a.Devices = nil
+	case "token":
+		a.Token = "x"
+	case "streams":
+		a.Streams = []string{"x"}
+	case "rooms":
+		a.WCSRooms, a.TRTCRooms = nil, nil
+		if a.Kind == KindWCS && len(a.Streams) == 0 {
+			a.Streams = []string{"x"}
+		}
+	case "sdk_app_id":
+		a.SDKAppID = 1
+	case "secret_key":
+		a.SecretKey = "x"
+	case "user_id":
+		a.UserID = "x"
+	case "ca_file":
+		a.CAFile = ""
+	case "stream":
+		a.WHEPStreams = []WHEPStream{{Name: "x", URL: "https://" + host}}
+	default:
+		return false
+	}
+	return true
+}
+
+// checkOnce parses a alone and maps the first problem to its keys.
+func checkOnce(path string, a Account) []FieldError {
 	text := RenderAccount(a)
 	_, err := Parse(path, []byte(text))
 	var ce *Error
 	if err == nil || !errors.As(err, &ce) {
-		return errs
+		return nil
 	}
 	lines := strings.Split(text, "\n")
 	key := ""
+	inStream := false
 	if ce.Line > 1 && ce.Line <= len(lines) {
+		for _, l := range lines[:ce.Line-1] {
+			inStream = inStream || strings.HasPrefix(l, "[[account.stream]]")
+		}
 		if m := reKeyValue.FindStringSubmatch(lines[ce.Line-1]); m != nil {
 			key = m[2]
 		}
+		if inStream || strings.HasPrefix(lines[ce.Line-1], "[[account.stream]]") {
+			key = "stream"
+		}
+	}
+	if strings.HasPrefix(ce.Msg, "account has no name") {
+		return []FieldError{{Key: "name", Msg: "name is required"}}
 	}
 	if _, missing, ok := strings.Cut(ce.Msg, " is missing "); ok && key == "" {
+		var out []FieldError
 		for _, k := range strings.Split(missing, ", ") {
-			errs = append(errs, FieldError{Key: k, Msg: k + " is required"})
+			out = append(out, FieldError{Key: k, Msg: k + " is required"})
 		}
-		return errs
+		return out
 	}
-	return append(errs, FieldError{Key: key, Msg: ce.Msg})
+	return []FieldError{{Key: key, Msg: ce.Msg}}
 }
