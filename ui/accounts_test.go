@@ -179,3 +179,73 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 	cancel()
 	win.shutdown()
 }
+
+// TestEditAndRemoveAccount edits a saved account through the form (the
+// secret left empty stays in the keyring, the comments stay) and removes
+// it: it leaves the file, the keyring and the sidebar.
+func TestEditAndRemoveAccount(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1200, 800))
+	site, err := demo.Start(context.Background(), demo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	doc := "# desk config\n\n# the shop\n[[account]]\nname = \"shop\"  # downtown\nkind = \"tuya\"\nendpoint = " +
+		config.Quote(site.TuyaEndpoint()) + "\nclient_id = " + config.Quote(site.ClientID()) +
+		"\nsecret = \"keyring:shop-secret\"\nuid = \"nobody\"\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kr := &memKeyring{secrets: map[string]string{"shop-secret": site.Secret()}}
+	m := &AccountManager{ConfigPath: path, Keyring: kr, Build: demoBuilder(site, kr)}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop, _ := cfg.Account("shop")
+	acc, closeFn, err := m.Build(shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.keep("shop", closeFn)
+	ctx, cancel := context.WithCancel(context.Background())
+	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: Options{Manager: m}}
+	win.build(ctx, []Account{acc})
+	defer func() { cancel(); win.shutdown() }()
+	waitFor(t, "shop's list", func() bool { return !win.sidebar.node("shop").loading })
+	if win.sidebar.node("shop").err == nil {
+		t.Fatal("a wrong uid listed devices")
+	}
+
+	f := win.showAccountForm(ctx, &shop)
+	if f.entry("secret").Text != "" || f.entry("uid").Text != "nobody" {
+		t.Fatalf("the form shows secret %q, uid %q", f.entry("secret").Text, f.entry("uid").Text)
+	}
+	f.entry("uid").SetText(site.UID())
+	test.Tap(f.connect)
+	waitText(t, "Connect", func() string { return f.status.Text }, "Connected: found 5 devices")
+	test.Tap(f.save)
+	data, _ := os.ReadFile(path)
+	want := "# desk config\n\n# the shop\n[[account]]\nname = \"shop\"  # downtown\n"
+	if !strings.HasPrefix(string(data), want) || !strings.Contains(string(data), "uid = "+config.Quote(site.UID())) ||
+		!strings.Contains(string(data), `secret = "keyring:shop-secret"`) {
+		t.Fatalf("edited file:\n%s", data)
+	}
+	waitFor(t, "the edited account's devices", func() bool { return len(win.sidebar.children("a:shop")) == 5 })
+
+	win.removeAccount("shop")
+	data, _ = os.ReadFile(path)
+	if string(data) != "# desk config\n" {
+		t.Fatalf("after removal the file holds:\n%s", data)
+	}
+	if _, err := kr.Get("shop-secret"); err == nil {
+		t.Error("the removed account's secret is still in the keyring")
+	}
+	if win.sidebar.node("shop") != nil {
+		t.Error("the sidebar still lists the removed account")
+	}
+}

@@ -1,9 +1,13 @@
 package ui
 
 import (
+	"archive/zip"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/check"
 )
 
 // TestKeyboard drives the wall with the keys of the shortcuts sheet:
@@ -134,5 +139,57 @@ func TestNotifier(t *testing.T) {
 	n.check(entries, t0.Add(6*time.Minute+time.Second))
 	if len(sent) != 3 {
 		t.Fatalf("the second loss was not told: %q", sent)
+	}
+}
+
+// TestDiagnosticsFromTheWindow exports the bundle as the settings' button
+// does: the config with its secret, logs quoting it and the last
+// pre-check report go in, and the secret comes out of none of them.
+func TestDiagnosticsFromTheWindow(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	const secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfgPath, []byte("[[account]] # mine\nname = \"home\"\nkind = \"tuya\"\nsecret = \""+secret+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: Options{Diagnostics: &Diagnostics{
+		Logs:       func() []byte { return []byte("level=WARN msg=\"token refused\" secret=" + secret + "\n") },
+		Versions:   map[string]string{"ffmpeg": "5.1.6"},
+		ConfigPath: cfgPath,
+		Secrets:    func() []string { return []string{secret} },
+	}}}
+	win.extra.precheck = &precheck{report: &check.Report{OK: true}}
+	out := filepath.Join(dir, "diag.zip")
+	if err := win.exportDiagnostics(out); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		_ = rc.Close()
+		if strings.Contains(string(b), secret) {
+			t.Errorf("%s holds the secret:\n%s", f.Name, b)
+		}
+		if f.Name == "versions.txt" && (!strings.Contains(string(b), "ffmpeg: 5.1.6") || !strings.Contains(string(b), "go: go1.")) {
+			t.Errorf("versions.txt:\n%s", b)
+		}
+	}
+	if got := strings.Join(names, " "); got != "logs.txt precheck.json versions.txt config.toml" {
+		t.Fatalf("the zip holds %s", got)
+	}
+	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the export's mode is %v (%v), want 0600", st.Mode().Perm(), err)
 	}
 }
