@@ -47,17 +47,16 @@ type runnerExtras struct {
 
 	snapMu   sync.Mutex
 	snapWant chan *player.Frame // a snapshot waits for a full-size frame
-	// onRecordEnd is told (from any goroutine) when a recording ended by
-	// itself, the session having dropped.
-	onRecordEnd func(path string, err error)
+	// deco is the tile's decoration, told when a recording ends by itself.
+	deco *tileDeco
 }
 
 // status is told every session state: a recording ends when the session
 // drops, so what was recorded is a finalized file.
 func (r *runner) statusExtras(st session.Status) {
 	if st.State == session.StateRetrying || st.State == session.StateFailed || st.State == session.StateClosed {
-		if path, err, ok := r.stopRecording(); ok && r.ext.onRecordEnd != nil {
-			r.ext.onRecordEnd(path, err)
+		if path, err, ok := r.stopRecording(); ok {
+			r.ext.deco.ended(path, err)
 		}
 	}
 }
@@ -258,6 +257,22 @@ func (d *tileDeco) setMotion(on bool) {
 	d.motion.Refresh()
 }
 
+// ended is told, from any goroutine, that the recording in progress ended
+// with its session.
+func (d *tileDeco) ended(path string, err error) {
+	do(func() {
+		if d.rec0 == nil || d.rec0.Path() != path {
+			return
+		}
+		d.recording(nil)
+		if err != nil {
+			d.setNote("recording stopped: " + session.Reason(err))
+		} else {
+			d.setNote("connection lost: saved " + filepath.Base(path))
+		}
+	})
+}
+
 // setNote shows a short line under the badge (where a snapshot went).
 func (d *tileDeco) setNote(s string) {
 	d.note.Text = s
@@ -341,6 +356,21 @@ func (win *window) captureFolder() string {
 		return filepath.Join(home, "Lookout")
 	}
 	return "."
+}
+
+// prefExt is the preference holding the recordings' container.
+const prefExt = "record_ext"
+
+// recordExt is the recordings' container: the user's choice, else the
+// window's default, else MKV.
+func (win *window) recordExt() string {
+	if e := win.a.Preferences().String(prefExt); e == ".mkv" || e == ".mp4" {
+		return e
+	}
+	if a := win.opt.Actions; a != nil && a.Ext != "" {
+		return a.Ext
+	}
+	return ".mkv"
 }
 
 // captureName is a file name for source at now with ext.
@@ -430,26 +460,13 @@ func (win *window) toggleRecord(source string, t *Tile) {
 		}
 		return
 	}
-	ext := win.opt.Actions.Ext
-	if ext == "" {
-		ext = ".mkv"
-	}
+	ext := win.recordExt()
 	dir := win.captureFolder()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.deco.setNote("cannot record: " + err.Error())
 		return
 	}
 	path := filepath.Join(dir, captureName(source, time.Now(), ext))
-	r.ext.onRecordEnd = func(path string, err error) {
-		do(func() {
-			t.deco.recording(nil)
-			if err != nil {
-				t.deco.setNote("recording stopped: " + session.Reason(err))
-			} else {
-				t.deco.setNote("connection lost: saved " + filepath.Base(path))
-			}
-		})
-	}
 	rec, err := r.StartRecording(path, win.opt.Actions.NewMuxer, win.opt.Actions.SkipAudioErr)
 	if err != nil {
 		t.deco.setNote("cannot record: " + session.Reason(err))

@@ -37,7 +37,7 @@ func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound
 	r := &runner{source: cfg.Source, snd: snd, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
 	cfg.Sink = r.sink
 	cfg.Tap = &r.ext.tap
-	r.ext.motion = t.deco.watcher
+	r.ext.motion, r.ext.deco = t.deco.watcher, t.deco
 	if snd != nil {
 		cfg.Audio = snd.router.sink(cfg.Source)
 	}
@@ -185,7 +185,7 @@ func (r *runner) Stop() {
 	r.talkMu.Unlock() //nolint:staticcheck // an empty critical section is the barrier
 	r.cancel()
 	r.wg.Wait()
-	if path, err, ok := r.stopRecording(); ok && r.ext.onRecordEnd != nil {
-		r.ext.onRecordEnd(path, err)
+	if path, err, ok := r.stopRecording(); ok {
+		r.ext.deco.ended(path, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,9 +48,12 @@ func (win *window) showSettings() {
 	folder.SetText(win.captureFolder())
 	sens := widget.NewSelect([]string{"Low", "Medium", "High"}, nil)
 	sens.SetSelected(sensitivityNames[win.sensitivity()])
+	format := widget.NewSelect([]string{"MKV", "MP4"}, nil)
+	format.SetSelected(strings.ToUpper(strings.TrimPrefix(win.recordExt(), ".")))
 	export := widget.NewButtonWithIcon("Export diagnostics…", theme.DocumentSaveIcon(), win.showDiagnostics)
 	items := []*widget.FormItem{
 		{Text: "Snapshots and recordings", Widget: folder, HintText: "Folder; created when needed"},
+		{Text: "Recording format", Widget: format, HintText: "Video is copied as sent; MP4 turns G.711 audio into AAC"},
 		{Text: "Motion sensitivity", Widget: sens, HintText: "How much change lights a tile"},
 		{Text: "Support", Widget: export, HintText: "A zip of logs, pre-check, versions and config, secrets removed"},
 	}
@@ -60,6 +64,7 @@ func (win *window) showSettings() {
 		if f := filepath.Clean(folder.Text); folder.Text != "" {
 			win.a.Preferences().SetString(prefFolder, f)
 		}
+		win.a.Preferences().SetString(prefExt, "."+strings.ToLower(format.Selected))
 		for level, name := range sensitivityNames {
 			if name == sens.Selected {
 				win.setSensitivity(level)
