@@ -249,3 +249,25 @@ func TestEditAndRemoveAccount(t *testing.T) {
 		t.Error("the sidebar still lists the removed account")
 	}
 }
+
+// TestSaveWithoutKeyring saves an account where no OS keyring exists: the
+// secret is written into the 0600 file and the note says so.
+func TestSaveWithoutKeyring(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	m := &AccountManager{ConfigPath: path, KeyringProblem: "no Secret Service on the session bus"}
+	a := config.Account{Name: "site", Kind: config.KindEEN, Endpoint: "https://api.c000.eagleeyenetworks.com", Token: "tok-123456"}
+	saved, note, err := m.save("", config.Account{}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Token != "tok-123456" || !strings.HasPrefix(note, "No OS keyring (no Secret Service on the session bus)") {
+		t.Fatalf("saved %+v with note %q", saved, note)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), `token = "tok-123456"`) {
+		t.Fatalf("file:\n%s", data)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+}

@@ -310,6 +310,8 @@ func (d *tileDeco) recording(rec *record.Recorder) {
 			select {
 			case <-stop:
 				return
+			case <-rec.Done(): // finalized; ended() hides the badge
+				return
 			case <-tick.C:
 				do(func() {
 					if d.rec0 == rec {

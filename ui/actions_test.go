@@ -264,3 +264,24 @@ func TestMotionLightsTheTile(t *testing.T) {
 	}
 	waitFor(t, "cam2's highlight to go out once still", func() bool { return !tb.MotionShown() })
 }
+
+// TestRecordingFinalizedOnQuit quits the window while a tile records: the
+// file is finalized and plays for as long as was recorded.
+func TestRecordingFinalizedOnQuit(t *testing.T) {
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	tile := d.live(t, "demo/cam3")
+	d.win.toggleRecord("demo/cam3", tile)
+	rec := tile.ctrl.(*runner).Recording()
+	waitFor(t, "2 s recorded", func() bool { return rec.Elapsed() >= 2*time.Second })
+	d.close()
+	shown := rec.Elapsed()
+	streams, got := probe(t, rec.Path())
+	t.Logf("recording at quit: %s, %v long (the tile showed %v)", streams, got, shown)
+	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
+		t.Fatalf("recording at quit: %s, %v long; want h264 + pcm_alaw, %v", streams, got, shown)
+	}
+}

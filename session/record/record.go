@@ -45,6 +45,7 @@ type Recorder struct {
 	skipErr  func(error) bool
 	started  chan struct{}
 	startOne sync.Once
+	done     chan struct{}
 
 	mu     sync.Mutex
 	mux    Muxer
@@ -62,7 +63,7 @@ func New(path string, newMux NewMuxer, skipAudioErr func(error) bool) *Recorder 
 	if skipAudioErr == nil {
 		skipAudioErr = func(err error) bool { return errors.Is(err, ErrNoAudioStream) }
 	}
-	return &Recorder{path: path, newMux: newMux, skipErr: skipAudioErr, started: make(chan struct{})}
+	return &Recorder{path: path, newMux: newMux, skipErr: skipAudioErr, started: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Path returns the file written.
@@ -70,6 +71,9 @@ func (r *Recorder) Path() string { return r.path }
 
 // Started is closed once the first keyframe is written.
 func (r *Recorder) Started() <-chan struct{} { return r.started }
+
+// Done is closed once Close has finalized the file.
+func (r *Recorder) Done() <-chan struct{} { return r.done }
 
 // Elapsed is the length recorded so far: from the first keyframe to the
 // latest unit written.
@@ -148,6 +152,7 @@ func (r *Recorder) Close() error {
 		return nil
 	}
 	r.closed = true
+	defer close(r.done)
 	if r.mux == nil {
 		return nil
 	}
