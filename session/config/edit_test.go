@@ -229,3 +229,46 @@ func TestStoreSecrets(t *testing.T) {
 		t.Fatalf("failing keyring: %+v %v", same, err)
 	}
 }
+
+// FuzzEditAccounts edits any valid config: removing its first account
+// leaves a valid file with the others, and writing the first account over
+// itself leaves a valid file with the same accounts.
+func FuzzEditAccounts(f *testing.F) {
+	f.Add([]byte(editDoc))
+	f.Add([]byte("[[account]]\nname = \"a\"\nkind = \"een\"\nendpoint = \"https://e.example.com\"\ntoken = \"t\" # c\n"))
+	f.Add([]byte("# x\n[[account]] # h\nname='w'\nkind='whep'\n[[account.stream]]\nname='s'\nurl='https://m.example.com/w'\n\n# next\n[[account]]\nname = \"t\"\nkind = \"trtc\"\nendpoint = \"https://s.example.com\"\nsdk_app_id = 1\nsecret_key = \"k\"\nuser_id = \"u\"\nrooms = [\n \"1\", # one\n]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const path = "/nonexistent/config.toml"
+		cfg, err := Parse(path, data)
+		if err != nil || len(cfg.Accounts) == 0 {
+			return
+		}
+		for _, a := range cfg.Accounts {
+			if a.CAFile != "" {
+				return // the file it names does not exist here
+			}
+		}
+		first := cfg.Accounts[0]
+		out, err := RemoveAccount(path, data, first.Name)
+		if err == nil {
+			after, perr := Parse(path, out)
+			if perr != nil {
+				t.Fatalf("removing %q broke the file: %v\n%s", first.Name, perr, out)
+			}
+			if len(after.Accounts) != len(cfg.Accounts)-1 {
+				t.Fatalf("removing %q left %d of %d accounts", first.Name, len(after.Accounts), len(cfg.Accounts))
+			}
+		}
+		out, err = ReplaceAccount(path, data, first.Name, first)
+		if err != nil {
+			return
+		}
+		after, perr := Parse(path, out)
+		if perr != nil {
+			t.Fatalf("rewriting %q broke the file: %v\n%s", first.Name, perr, out)
+		}
+		if len(after.Accounts) != len(cfg.Accounts) || after.Accounts[0].Name != first.Name {
+			t.Fatalf("rewriting %q changed the accounts", first.Name)
+		}
+	})
+}
