@@ -90,28 +90,3 @@ func TestMotionDetector(t *testing.T) {
 		})
 	}
 }
-
-// BenchmarkMotion16Tiles measures one second of 16 tiles at 30 fps, 320x180
-// each (a 4x4 wall in a 1280x720 window): b.N such seconds.
-func BenchmarkMotion16Tiles(b *testing.B) {
-	const tiles, fps = 16, 30
-	imgs := make([]*image.RGBA, 2)
-	for i := range imgs {
-		imgs[i] = image.NewRGBA(image.Rect(0, 0, 320, 180))
-		scene(imgs[i], time.Duration(i)*time.Second, 0, 10*time.Second)
-	}
-	ds := make([]*MotionDetector, tiles)
-	for i := range ds {
-		ds[i] = NewMotionDetector(MotionConfig{})
-	}
-	now := time.Unix(0, 0)
-	b.ResetTimer()
-	for n := 0; n < b.N; n++ {
-		for f := 0; f < fps; f++ {
-			now = now.Add(time.Second / fps)
-			for i, d := range ds {
-				d.Observe(imgs[(f+i)%2], now)
-			}
-		}
-	}
-}
