@@ -58,6 +58,12 @@ type Options struct {
 	// and talk.
 	NewAudioDecoder func(mimeType string, clockRate, channels int, out audio.Format) (session.AudioDecoder, error)
 	NewAudioEncoder func(mimeType string, in audio.Format, frameSamples int) (session.AudioEncoder, error)
+	// Manager, when set, lets the window add, test, edit and remove accounts.
+	Manager *AccountManager
+	// Actions serve the tiles' snapshot and record buttons.
+	Actions *TileActions
+	// Diagnostics feeds the diagnostics export.
+	Diagnostics *Diagnostics
 }
 
 // Run opens the window and blocks until it is closed or ctx ends. Every
@@ -122,12 +128,13 @@ type window struct {
 	banner   *canvas.Text // says the demo runs because the config is broken
 	openURL  func(*url.URL) error
 	done     chan struct{}
+	extra    windowExtras
 }
 
 func (win *window) factory(accounts []Account) SessionFactory {
 	return func(source string, q session.Quality) (session.Config, error) {
 		name, id, _ := strings.Cut(source, "/")
-		for _, a := range accounts {
+		for _, a := range win.accounts {
 			if a.Name == name {
 				cfg := session.Config{
 					Source: source, ID: id, Opener: a.Opener, Quality: q,
@@ -207,6 +214,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	warm.SetChecked(st.KeepWarm)
 	precheck := widget.NewButton("Pre-check… (Ctrl+P)", func() { win.openPrecheck(ctx) })
 	toolbar := container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm, precheck)
+	toolbar.Objects = append(toolbar.Objects, win.tools(ctx)...)
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })
@@ -317,6 +325,7 @@ func (win *window) shutdown() {
 	win.sidebar.Wait()
 	<-win.done
 	win.snd.close()
+	win.closeExtras()
 }
 
 // rateSummary returns the smallest and the mean of rates (0, 0 for none).

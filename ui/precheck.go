@@ -80,6 +80,7 @@ func (win *window) openPrecheck(ctx context.Context) {
 		win.soundChanged()
 	})
 	p.playing = win.wall.Live
+	win.extra.precheck = p
 	p.w.Resize(fyne.NewSize(760, 560))
 	p.w.Show()
 }

@@ -28,6 +28,7 @@ type runner struct {
 	wg      sync.WaitGroup
 	stopped atomic.Bool
 	pending atomic.Bool // a paint is queued on the Fyne goroutine
+	ext     runnerExtras
 }
 
 // startRunner starts cfg's session for tile t. cfg.Sink, cfg.OnStatus and
@@ -35,10 +36,13 @@ type runner struct {
 func startRunner(parent <-chan struct{}, cfg session.Config, t *Tile, snd *sound) (*runner, error) {
 	r := &runner{source: cfg.Source, snd: snd, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
 	cfg.Sink = r.sink
+	cfg.Tap = &r.ext.tap
+	r.ext.motion, r.ext.deco = t.deco.watcher, t.deco
 	if snd != nil {
 		cfg.Audio = snd.router.sink(cfg.Source)
 	}
 	cfg.OnStatus = func(st session.Status) {
+		r.statusExtras(st)
 		do(func() {
 			// A stopped runner's last states (closed) must not overwrite
 			// those of the runner that replaced it on the same tile.
@@ -77,6 +81,7 @@ func startRunner(parent <-chan struct{}, cfg session.Config, t *Tile, snd *sound
 		for {
 			select {
 			case <-r.sink.Ready():
+				r.frameExtras(r.sink.Load())
 				if r.pending.Swap(true) {
 					continue // the queued paint will take the newest frame
 				}
@@ -183,4 +188,7 @@ func (r *runner) Stop() {
 	r.talkMu.Unlock() //nolint:staticcheck // an empty critical section is the barrier
 	r.cancel()
 	r.wg.Wait()
+	if path, err, ok := r.stopRecording(); ok {
+		r.ext.deco.ended(path, err)
+	}
 }

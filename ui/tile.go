@@ -93,6 +93,7 @@ type Tile struct {
 	pixelW   int
 	pixelH   int
 	lastSize fyne.Size
+	deco     *tileDeco // actions, recording badge, motion highlight (actions.go)
 }
 
 var (
@@ -174,6 +175,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.level.Hide()
 	t.talkNote = canvas.NewText("", color.NRGBA{R: 0xff, G: 0xb0, B: 0x40, A: 0xff})
 	t.talkNote.TextSize = theme.TextSize() * 0.8
+	t.deco = newTileDeco(t)
 	t.ExtendBaseWidget(t)
 	t.SetStatus(session.Status{State: session.StateIdle})
 	return t
@@ -183,7 +185,8 @@ func NewTile(title string, ctrl TileControl) *Tile {
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	middle := container.NewVBox(t.activity, t.phase, container.NewCenter(t.retry))
 	objs := []fyne.CanvasObject{t.bg, t.picture, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
-		t.speaker, t.talkBtn, t.level, t.talkNote, t.border}
+		t.speaker, t.talkBtn, t.level, t.talkNote}
+	objs = append(append(objs, t.deco.objects()...), t.border)
 	return &tileRenderer{t: t, middle: middle, objs: objs}
 }
 
@@ -574,8 +577,8 @@ func (t *Tile) FocusLost() {
 	t.Refresh()
 }
 
-// TypedRune implements fyne.Focusable.
-func (t *Tile) TypedRune(rune) {}
+// TypedRune implements fyne.Focusable: the window's shortcuts get it.
+func (t *Tile) TypedRune(r rune) { passRune(t, r) }
 
 // TypedKey maximises on Enter and closes on Delete.
 func (t *Tile) TypedKey(e *fyne.KeyEvent) {
@@ -647,6 +650,7 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t.level.Resize(fyne.NewSize(min(160, size.Width/3), tb.Height/2))
 	t.level.Move(fyne.NewPos(size.Width-tb.Width-2*pad-t.level.Size().Width, bottom+tb.Height/4))
 	t.talkNote.Move(fyne.NewPos(pad*2, bottom+pad))
+	t.deco.layout(size, btn)
 	if size != t.lastSize {
 		t.lastSize = size
 		scale := float32(1)

@@ -48,6 +48,10 @@ func (p *layoutPicker) mark(m string) {
 // typedKey handles the wall's keys wherever the focus is: the canvas gives
 // them here when nothing is focused, the tiles pass on those they do not use.
 func (win *window) typedKey(e *fyne.KeyEvent) {
+	if win.shortcutKey(e) {
+		win.updateStatus()
+		return
+	}
 	switch e.Name {
 	case fyne.KeyPageUp:
 		win.wall.PrevPage()

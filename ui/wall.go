@@ -66,8 +66,10 @@ type Wall struct {
 	OnKey func(*fyne.KeyEvent)
 	// RoomOf returns the directory that lists a room source's members, or
 	// nil when source is not a room; rooms open as groups of tiles.
-	RoomOf   func(source string) session.RoomDirectory
-	rooms    rooms
+	RoomOf func(source string) session.RoomDirectory
+	rooms  rooms
+	// OnTile is called with every tile the wall makes.
+	OnTile   func(source string, t *Tile)
 	stopping sync.WaitGroup
 	closed   bool
 	// OnRemoved is called with a tile's title after the user removed it.
@@ -146,6 +148,9 @@ func (w *Wall) Add(source, title string) {
 	}
 	e.tile.SetTalk(e.talk, w.talkWhy())
 	e.tile.SetSoundShown(w.hasSpeaker())
+	if w.OnTile != nil {
+		w.OnTile(source, e.tile)
+	}
 	w.entries = append(w.entries, e)
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()

@@ -31,6 +31,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 	if g.logLevel != "debug" {
 		defer quietStderr(g.log)()
 	}
+	teeLogs(g)
 	opt := ui.Options{NewDecoder: newDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
 	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
@@ -67,6 +68,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 			opt.Title = "Lookout — demo site"
 		}
 	}
+	windowExtras(g, ws, &opt)
 	return ui.Run(ctx, opt)
 }
 

@@ -115,6 +115,7 @@ type CameraSim struct {
 	mu      sync.Mutex
 	viewers map[string]*viewer
 	feeds   [2]*feed
+	scene   sceneState // the still scene's mode (scene.go)
 }
 
 // outgoing is one MQTT message waiting to be published.
@@ -1005,7 +1006,7 @@ func (f *feed) run(stop chan struct{}) {
 			return
 		case now := <-tick.C:
 			force := f.wantKey(now)
-			DrawPicture(img, c.name, now, frame)
+			c.drawPicture(img, now, frame)
 			frame++
 			aus, err := enc.Encode(img, force)
 			if err != nil {

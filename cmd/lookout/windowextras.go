@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lookout-app/lookout/player/ffmpeg"
+	"github.com/lookout-app/lookout/session/config"
+	"github.com/lookout-app/lookout/session/diag"
+	"github.com/lookout-app/lookout/session/record"
+	"github.com/lookout-app/lookout/ui"
+)
+
+// The Yard camera of the window's demo site: an object crosses its still
+// scene for demoCrossFor every demoCrossEvery.
+const (
+	demoCrossEvery = 15 * time.Second
+	demoCrossFor   = 2 * time.Second
+)
+
+// logRing keeps the window's recent log lines (info and above) for the
+// diagnostics export, whatever --log-level prints.
+var logRing = diag.NewRing(5000)
+
+// teeLogs makes g.log also write info and above into logRing.
+func teeLogs(g *globals) {
+	ring := slog.NewTextHandler(logRing, &slog.HandlerOptions{Level: slog.LevelInfo})
+	g.log = slog.New(teeHandler{g.log.Handler(), ring})
+}
+
+// windowExtras fills in the window's account manager, tile actions and
+// diagnostics; ws is nil when the config has an error.
+func windowExtras(g *globals, ws *workspace, opt *ui.Options) {
+	path, err := config.Path(g.configFlag)
+	if err != nil {
+		return
+	}
+	m := &ui.AccountManager{ConfigPath: path, Demo: ws != nil && ws.site != nil}
+	if m.Demo {
+		// The window's demo shows motion detection at work: the Yard is a
+		// quiet scene with an on-screen clock that someone crosses now and
+		// then.
+		if yard := ws.site.Camera("cam4"); yard != nil {
+			yard.SetStill(true)
+			yard.MoveEvery(demoCrossEvery, demoCrossFor)
+		}
+	}
+	kr := config.SystemKeyringStore()
+	if _, err := kr.Get("lookout-probe"); err != nil && !errors.Is(err, config.ErrSecretNotFound) {
+		m.KeyringProblem = err.Error()
+	} else {
+		m.Keyring = kr
+	}
+	log := g.log
+	m.Build = func(a config.Account) (ui.Account, func() error, error) {
+		acc, err := buildAccount(a, nil, log)
+		if err != nil {
+			return ui.Account{}, nil, err
+		}
+		return ui.Account{Name: acc.name, Kind: acc.kind, Directory: acc.dir, Opener: acc.opener, Target: acc.target}, acc.close, nil
+	}
+	opt.Manager = m
+	folder := ""
+	if home, err := os.UserHomeDir(); err == nil {
+		folder = filepath.Join(home, "Videos", "Lookout")
+	}
+	opt.Actions = &ui.TileActions{
+		Folder: folder,
+		NewMuxer: func(s record.Streams) (record.Muxer, error) {
+			return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+				AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
+		},
+		SkipAudioErr: func(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) },
+	}
+	opt.Diagnostics = &ui.Diagnostics{
+		Logs:       logRing.Bytes,
+		Versions:   map[string]string{"ffmpeg": ffmpeg.Version()},
+		ConfigPath: path,
+		Secrets:    func() []string { return knownSecrets(path, ws) },
+	}
+}
+
+// knownSecrets resolves the config's secrets (keyring ones too) and the
+// demo site's, so the export can scrub them wherever they appear.
+func knownSecrets(path string, ws *workspace) []string {
+	var out []string
+	if ws != nil && ws.site != nil {
+		out = append(out, ws.site.Secret())
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return out
+	}
+	for _, a := range cfg.Accounts {
+		vals := []string{a.Secret, a.Token, a.SecretKey}
+		for _, s := range a.WHEPStreams {
+			vals = append(vals, s.Token)
+		}
+		for _, v := range vals {
+			if v == "" {
+				continue
+			}
+			if s, err := config.Resolve(v, config.SystemKeyring()); err == nil {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}

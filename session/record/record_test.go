@@ -1,0 +1,138 @@
+package record
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// fakeMuxer keeps what it was given.
+type fakeMuxer struct {
+	st     Streams
+	video  []time.Duration
+	audio  []time.Duration
+	closed int
+	failAt int // fail the n-th video write (1-based; 0 never)
+}
+
+func (m *fakeMuxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
+	if m.failAt > 0 && len(m.video)+1 == m.failAt {
+		return errors.New("disk full")
+	}
+	m.video = append(m.video, pts)
+	return nil
+}
+
+func (m *fakeMuxer) WriteAudio(p []byte, pts time.Duration) error {
+	if m.st.AudioMime == "" {
+		return ErrNoAudioStream
+	}
+	m.audio = append(m.audio, pts)
+	return nil
+}
+
+func (m *fakeMuxer) Close() error { m.closed++; return nil }
+
+var (
+	h264 = webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
+	pcma = webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}}
+)
+
+func TestRecorder(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	for _, tc := range []struct {
+		name      string
+		feed      func(r *Recorder)
+		wantVideo int
+		wantAudio int
+		elapsed   time.Duration
+		audioMime string
+		err       bool
+		noMuxer   bool
+	}{
+		{
+			name: "waits for a keyframe, audio codec from before it",
+			feed: func(r *Recorder) {
+				r.AudioPacket(pcma, []byte{1}, t0)
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(10*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0.Add(50*time.Millisecond))
+				r.AudioPacket(pcma, []byte{1}, t0.Add(60*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(1050*time.Millisecond))
+			},
+			wantVideo: 2, wantAudio: 1, elapsed: time.Second, audioMime: webrtc.MimeTypePCMA,
+		},
+		{
+			name: "video only: audio arriving later is skipped",
+			feed: func(r *Recorder) {
+				r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0)
+				r.AudioPacket(pcma, []byte{1}, t0.Add(20*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(500*time.Millisecond))
+			},
+			wantVideo: 2, elapsed: 500 * time.Millisecond,
+		},
+		{
+			name:    "no keyframe, no file",
+			feed:    func(r *Recorder) { r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0) },
+			noMuxer: true,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var m *fakeMuxer
+			r := New("x.mkv", func(st Streams) (Muxer, error) { m = &fakeMuxer{st: st}; return m, nil }, nil)
+			tc.feed(r)
+			if err := errors.Join(r.Close(), r.Close()); err != nil {
+				t.Fatal(err)
+			}
+			<-r.Done()
+			if tc.noMuxer {
+				if m != nil {
+					t.Fatal("a muxer was made without a keyframe")
+				}
+				select {
+				case <-r.Started():
+					t.Fatal("started without a keyframe")
+				default:
+				}
+				return
+			}
+			if len(m.video) != tc.wantVideo || len(m.audio) != tc.wantAudio || r.Elapsed() != tc.elapsed ||
+				m.st.AudioMime != tc.audioMime || m.closed != 1 || m.video[0] != 0 {
+				t.Fatalf("video %v audio %v elapsed %v audio %q closed %d", m.video, m.audio, r.Elapsed(), m.st.AudioMime, m.closed)
+			}
+			if r.Err() != nil {
+				t.Fatal(r.Err())
+			}
+		})
+	}
+}
+
+func TestRecorderStopsOnWriteError(t *testing.T) {
+	m := &fakeMuxer{failAt: 2}
+	r := New("x.mkv", func(st Streams) (Muxer, error) { m.st = st; return m, nil }, nil)
+	t0 := time.Unix(0, 0)
+	r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0)
+	r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(time.Second))
+	r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(2*time.Second))
+	if err := r.Err(); err == nil || len(m.video) != 1 {
+		t.Fatalf("err %v after %d units", err, len(m.video))
+	}
+	if err := r.Close(); err != nil || m.closed != 1 {
+		t.Fatalf("close after a failure: %v (%d)", err, m.closed)
+	}
+}
+
+func TestSwitch(t *testing.T) {
+	var s Switch
+	s.VideoUnit(h264, []byte{0, 0, 1, 5}, true, time.Unix(0, 0)) // nowhere: no panic
+	var made int
+	r := New("x.mkv", func(st Streams) (Muxer, error) { made++; return &fakeMuxer{st: st}, nil }, nil)
+	if old := s.Set(r); old != nil {
+		t.Fatal("a fresh switch had a recorder")
+	}
+	s.VideoUnit(h264, []byte{0, 0, 1, 5}, true, time.Unix(0, 0))
+	if made != 1 || s.Current() != r || s.Set(nil) != r || s.Current() != nil {
+		t.Fatalf("made %d muxers", made)
+	}
+}

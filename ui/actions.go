@@ -1,0 +1,481 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/lookout-app/lookout/player"
+	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/record"
+)
+
+// TileActions are what the tiles' snapshot and record buttons need.
+type TileActions struct {
+	// NewMuxer writes recordings (player/ffmpeg's muxer); nil disables
+	// recording.
+	NewMuxer record.NewMuxer
+	// SkipAudioErr tells the muxer's audio errors a recording ignores.
+	SkipAudioErr func(error) bool
+	// Folder is where snapshots and recordings go unless the user chose
+	// another in the settings.
+	Folder string
+	// Ext is the recordings' container, ".mkv" (default) or ".mp4".
+	Ext string
+}
+
+// prefFolder is the preference holding the folder chosen by the user.
+const prefFolder = "capture_folder"
+
+// runnerExtras are the parts of a runner that serve tile actions and motion.
+type runnerExtras struct {
+	tap    record.Switch
+	motion *motionWatch
+
+	snapMu   sync.Mutex
+	snapWant chan *player.Frame // a snapshot waits for a full-size frame
+	// deco is the tile's decoration, told when a recording ends by itself.
+	deco *tileDeco
+}
+
+// status is told every session state: a recording ends when the session
+// drops, so what was recorded is a finalized file.
+func (r *runner) statusExtras(st session.Status) {
+	if st.State == session.StateRetrying || st.State == session.StateFailed || st.State == session.StateClosed {
+		if path, err, ok := r.stopRecording(); ok {
+			r.ext.deco.ended(path, err)
+		}
+	}
+}
+
+// frameExtras sees every frame the runner paints, off the Fyne goroutine:
+// motion is measured and a waiting snapshot takes a full-size frame.
+func (r *runner) frameExtras(f *player.Frame) {
+	if f == nil {
+		return
+	}
+	if m := r.ext.motion; m != nil {
+		m.observe(f)
+	}
+	r.ext.snapMu.Lock()
+	want := r.ext.snapWant
+	if want != nil && f.Image != nil && f.Image.Rect.Dx() == f.SourceWidth && f.Image.Rect.Dy() == f.SourceHeight {
+		r.ext.snapWant = nil
+		want <- f
+	}
+	r.ext.snapMu.Unlock()
+}
+
+// Snapshot returns a picture at the stream's own size: the latest one when
+// it has that size, else the next after asking the decoder for it (the
+// caller restores the tile's size afterwards).
+func (r *runner) Snapshot(ctx context.Context) (*player.Frame, error) {
+	if f := r.sink.Load(); f != nil && f.Image != nil && f.Image.Rect.Dx() == f.SourceWidth && f.Image.Rect.Dy() == f.SourceHeight {
+		return f, nil
+	}
+	ch := make(chan *player.Frame, 1)
+	r.ext.snapMu.Lock()
+	r.ext.snapWant = ch
+	r.ext.snapMu.Unlock()
+	r.s.SetOutputSize(0, 0)
+	defer func() {
+		r.ext.snapMu.Lock()
+		r.ext.snapWant = nil
+		r.ext.snapMu.Unlock()
+	}()
+	select {
+	case f := <-ch:
+		return f, nil
+	case <-ctx.Done():
+		if f := r.sink.Load(); f != nil {
+			return f, nil // the tile's size is better than nothing
+		}
+		return nil, errors.New("no picture yet")
+	}
+}
+
+// StartRecording records the session to path from its next keyframe.
+func (r *runner) StartRecording(path string, newMux record.NewMuxer, skip func(error) bool) (*record.Recorder, error) {
+	if r.stopped.Load() {
+		return nil, session.ErrClosed
+	}
+	if r.s.Status().State != session.StateLive {
+		return nil, errors.New("the camera is not live")
+	}
+	rec := record.New(path, newMux, skip)
+	if old := r.ext.tap.Set(rec); old != nil {
+		_ = old.Close()
+	}
+	return rec, nil
+}
+
+// stopRecording finalizes the recording in progress; ok is false when none
+// was.
+func (r *runner) stopRecording() (path string, err error, ok bool) {
+	rec := r.ext.tap.Set(nil)
+	if rec == nil {
+		return "", nil, false
+	}
+	err = errors.Join(rec.Err(), rec.Close())
+	return rec.Path(), err, true
+}
+
+// Recording returns the recorder in progress, or nil.
+func (r *runner) Recording() *record.Recorder { return r.ext.tap.Current() }
+
+// tileDeco is what the actions and motion add to a tile: the snapshot and
+// record buttons, the recording badge with its elapsed time, the motion
+// highlight and the per-tile motion opt-in.
+type tileDeco struct {
+	t        *Tile
+	snap     *widget.Button
+	rec      *widget.Button
+	watch    *widget.Button
+	badge    *canvas.Text
+	badgeBG  *canvas.Rectangle
+	note     *canvas.Text
+	motion   *canvas.Rectangle
+	moving   bool
+	watching bool // notify and focus on motion
+	rec0     *record.Recorder
+	recStop  chan struct{}
+
+	// onSnapshot and onRecord are set by the window.
+	onSnapshot func()
+	onRecord   func()
+	// onWatch is told when the user opts the tile in or out of motion alerts.
+	onWatch func(on bool)
+	// watcher measures motion on the tile's frames; onMotion (set by the
+	// window) hears when motion starts on a tile opted in.
+	watcher  *motionWatch
+	onMotion func()
+}
+
+var (
+	recColor    = color.NRGBA{R: 0xe5, G: 0x25, B: 0x25, A: 0xff}
+	motionColor = color.NRGBA{R: 0xff, G: 0xa5, B: 0x00, A: 0xff}
+)
+
+func newTileDeco(t *Tile) *tileDeco {
+	d := &tileDeco{t: t}
+	d.snap = widget.NewButtonWithIcon("", theme.MediaPhotoIcon(), func() {
+		if d.onSnapshot != nil {
+			d.onSnapshot()
+		}
+	})
+	d.snap.Importance = widget.LowImportance
+	d.rec = widget.NewButtonWithIcon("", theme.MediaVideoIcon(), func() {
+		if d.onRecord != nil {
+			d.onRecord()
+		}
+	})
+	d.rec.Importance = widget.LowImportance
+	d.watch = widget.NewButtonWithIcon("", theme.VisibilityIcon(), func() { d.setWatching(!d.watching) })
+	d.watch.Importance = widget.LowImportance
+	d.badge = canvas.NewText("", color.White)
+	d.badge.TextStyle = fyne.TextStyle{Bold: true}
+	d.badge.TextSize = theme.TextSize() * 0.9
+	d.badgeBG = canvas.NewRectangle(recColor)
+	d.badgeBG.CornerRadius = 4
+	d.badge.Hide()
+	d.badgeBG.Hide()
+	d.note = canvas.NewText("", color.White)
+	d.note.TextSize = theme.TextSize() * 0.8
+	d.motion = canvas.NewRectangle(color.Transparent)
+	d.motion.StrokeColor = motionColor
+	d.motion.StrokeWidth = 3
+	d.motion.Hide()
+	d.watcher = newMotionWatch(player.SensitivityMedium, func(on bool) {
+		d.setMotion(on)
+		if on && d.watching && d.onMotion != nil {
+			d.onMotion()
+		}
+	})
+	return d
+}
+
+// objects are drawn over the picture, under the tile's focus border.
+func (d *tileDeco) objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{d.motion, d.badgeBG, d.badge, d.note, d.snap, d.rec, d.watch}
+}
+
+// layout places the decoration in a tile of size; btn is the size of the
+// tile's corner buttons, three of which sit at the right.
+func (d *tileDeco) layout(size, btn fyne.Size) {
+	d.motion.Resize(size)
+	for i, b := range []*widget.Button{d.snap, d.rec, d.watch} {
+		b.Resize(btn)
+		b.Move(fyne.NewPos(size.Width-float32(4+i)*btn.Width, 0))
+	}
+	pad := theme.Padding()
+	top := d.t.titleBG.Size().Height + pad
+	bs := d.badge.MinSize()
+	d.badgeBG.Resize(fyne.NewSize(bs.Width+4*pad, bs.Height+2*pad))
+	d.badgeBG.Move(fyne.NewPos(pad, top))
+	d.badge.Move(fyne.NewPos(3*pad, top+pad))
+	d.note.Move(fyne.NewPos(2*pad, top+bs.Height+3*pad))
+}
+
+// setWatching opts the tile in or out of motion alerts.
+func (d *tileDeco) setWatching(on bool) {
+	d.watching = on
+	if on {
+		d.watch.Importance = widget.WarningImportance
+	} else {
+		d.watch.Importance = widget.LowImportance
+	}
+	d.watch.Refresh()
+	if d.onWatch != nil {
+		d.onWatch(on)
+	}
+}
+
+// setMotion shows or hides the motion highlight.
+func (d *tileDeco) setMotion(on bool) {
+	if on == d.moving {
+		return
+	}
+	d.moving = on
+	if on {
+		d.motion.Show()
+	} else {
+		d.motion.Hide()
+	}
+	d.motion.Refresh()
+}
+
+// ended is told, from any goroutine, that the recording in progress ended
+// with its session.
+func (d *tileDeco) ended(path string, err error) {
+	do(func() {
+		if d.rec0 == nil || d.rec0.Path() != path {
+			return
+		}
+		d.recording(nil)
+		if err != nil {
+			d.setNote("recording stopped: " + session.Reason(err))
+		} else {
+			d.setNote("connection lost: saved " + filepath.Base(path))
+		}
+	})
+}
+
+// setNote shows a short line under the badge (where a snapshot went).
+func (d *tileDeco) setNote(s string) {
+	d.note.Text = s
+	d.note.Refresh()
+}
+
+// recording shows the badge of rec and keeps its time running until
+// stopRecording; nil hides it.
+func (d *tileDeco) recording(rec *record.Recorder) {
+	if d.recStop != nil {
+		close(d.recStop)
+		d.recStop = nil
+	}
+	d.rec0 = rec
+	if rec == nil {
+		d.badge.Hide()
+		d.badgeBG.Hide()
+		d.rec.Importance = widget.LowImportance
+		d.rec.SetIcon(theme.MediaVideoIcon())
+		d.t.Refresh()
+		return
+	}
+	d.rec.Importance = widget.DangerImportance
+	d.rec.SetIcon(theme.MediaStopIcon())
+	d.showElapsed()
+	d.badge.Show()
+	d.badgeBG.Show()
+	d.t.Refresh()
+	stop := make(chan struct{})
+	d.recStop = stop
+	go func() {
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-rec.Done(): // finalized; ended() hides the badge
+				return
+			case <-tick.C:
+				do(func() {
+					if d.rec0 == rec {
+						d.showElapsed()
+					}
+				})
+			}
+		}
+	}()
+}
+
+func (d *tileDeco) showElapsed() {
+	e := d.rec0.Elapsed()
+	if e == 0 {
+		d.badge.Text = "● REC waiting for a keyframe"
+	} else {
+		e = e.Truncate(time.Second)
+		d.badge.Text = fmt.Sprintf("● REC %02d:%02d", int(e.Minutes()), int(e.Seconds())%60)
+	}
+	d.badge.Refresh()
+	bs := d.badge.MinSize()
+	pad := theme.Padding()
+	d.badgeBG.Resize(fyne.NewSize(bs.Width+4*pad, bs.Height+2*pad))
+}
+
+// Recording reports whether the tile shows a recording in progress.
+func (t *Tile) Recording() bool { return t.deco.rec0 != nil }
+
+// RecordingText is the recording badge's text.
+func (t *Tile) RecordingText() string { return t.deco.badge.Text }
+
+// MotionShown reports whether the motion highlight shows.
+func (t *Tile) MotionShown() bool { return t.deco.moving }
+
+// captureFolder is where snapshots and recordings go.
+func (win *window) captureFolder() string {
+	if f := win.a.Preferences().String(prefFolder); f != "" {
+		return f
+	}
+	if a := win.opt.Actions; a != nil && a.Folder != "" {
+		return a.Folder
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, "Lookout")
+	}
+	return "."
+}
+
+// prefExt is the preference holding the recordings' container.
+const prefExt = "record_ext"
+
+// recordExt is the recordings' container: the user's choice, else the
+// window's default, else MKV.
+func (win *window) recordExt() string {
+	if e := win.a.Preferences().String(prefExt); e == ".mkv" || e == ".mp4" {
+		return e
+	}
+	if a := win.opt.Actions; a != nil && a.Ext != "" {
+		return a.Ext
+	}
+	return ".mkv"
+}
+
+// captureName is a file name for source at now with ext.
+func captureName(source string, now time.Time, ext string) string {
+	s := strings.NewReplacer("/", "_", "\\", "_", ":", "_").Replace(source)
+	return s + "-" + now.Format("20060102-150405.000") + ext
+}
+
+// wireTile connects a tile's action buttons to its runner; the window calls
+// it whenever a tile is added.
+func (win *window) wireTile(source string, t *Tile) {
+	d := t.deco
+	d.onSnapshot = func() { win.snapshot(source, t) }
+	d.onRecord = func() { win.toggleRecord(source, t) }
+	d.onWatch = d.watcher.setWatching
+	d.onMotion = func() { win.motionAlert(source, t) }
+	d.watcher.setLevel(win.sensitivity())
+	if win.opt.Actions == nil || win.opt.Actions.NewMuxer == nil {
+		d.rec.Hide()
+	}
+}
+
+// snapshot writes the tile's picture at the stream's size as PNG, and puts
+// the file's path on the clipboard.
+func (win *window) snapshot(source string, t *Tile) {
+	r, ok := t.ctrl.(*runner)
+	if !ok || r.stopped.Load() {
+		t.deco.setNote("snapshot: the tile is not playing")
+		return
+	}
+	dir := win.captureFolder()
+	path := filepath.Join(dir, captureName(source, time.Now(), ".png"))
+	t.deco.setNote("snapshot…")
+	go func() {
+		life, stop := until(r.done)
+		ctx, cancel := context.WithTimeout(life, 3*time.Second)
+		f, err := r.Snapshot(ctx)
+		cancel()
+		stop()
+		if err == nil {
+			err = writeSnapshotPNG(path, f.Image)
+		}
+		do(func() {
+			t.resizeOutput() // back to the tile's size
+			if err != nil {
+				t.deco.setNote("snapshot failed: " + session.Reason(err))
+				return
+			}
+			t.deco.setNote("saved " + filepath.Base(path))
+			win.a.Clipboard().SetContent(path)
+			win.extra.lastCapture = path
+		})
+	}()
+}
+
+// writeSnapshotPNG writes m to path through a temporary file.
+func writeSnapshotPNG(path string, m image.Image) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".snapshot-*")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	if err := png.Encode(tmp, m); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// toggleRecord starts or stops recording a tile.
+func (win *window) toggleRecord(source string, t *Tile) {
+	r, ok := t.ctrl.(*runner)
+	if !ok || win.opt.Actions == nil || win.opt.Actions.NewMuxer == nil {
+		return
+	}
+	if t.Recording() {
+		path, err, _ := r.stopRecording()
+		t.deco.recording(nil)
+		if err != nil {
+			t.deco.setNote("recording failed: " + session.Reason(err))
+		} else {
+			t.deco.setNote("saved " + filepath.Base(path))
+		}
+		return
+	}
+	ext := win.recordExt()
+	dir := win.captureFolder()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.deco.setNote("cannot record: " + err.Error())
+		return
+	}
+	path := filepath.Join(dir, captureName(source, time.Now(), ext))
+	rec, err := r.StartRecording(path, win.opt.Actions.NewMuxer, win.opt.Actions.SkipAudioErr)
+	if err != nil {
+		t.deco.setNote("cannot record: " + session.Reason(err))
+		return
+	}
+	t.deco.setNote("")
+	t.deco.recording(rec)
+}

@@ -1,0 +1,287 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"image/png"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"go.uber.org/goleak"
+
+	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/player"
+	"github.com/lookout-app/lookout/player/ffmpeg"
+	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/config"
+	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/record"
+)
+
+// demoWindow is a window on a fresh demo site, as a first start shows it,
+// with real decoders and recording through player/ffmpeg.
+type demoWindow struct {
+	win    *window
+	site   *demo.Site
+	cancel context.CancelFunc
+	folder string
+	w      fyne.Window
+
+	closeAcc func() error
+}
+
+func openDemoWindow(t *testing.T, size fyne.Size) *demoWindow {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(size)
+	site, err := demo.Start(context.Background(), demo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr := &memKeyring{secrets: map[string]string{}}
+	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
+	acc, closeAcc, err := m.Build(config.Account{Name: "demo", Kind: "tuya", Endpoint: site.TuyaEndpoint(),
+		ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := t.TempDir()
+	opt := Options{Manager: m,
+		NewDecoder: func(mime string) (player.Decoder, error) { return ffmpeg.NewDecoder(mime) },
+		NewAudioDecoder: func(mime string, rate, ch int, out audio.Format) (session.AudioDecoder, error) {
+			return ffmpeg.NewAudioDecoder(mime, rate, ch, out)
+		},
+		Actions: &TileActions{Folder: folder,
+			NewMuxer: func(s record.Streams) (record.Muxer, error) {
+				return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+					AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
+			},
+			SkipAudioErr: func(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) }},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: opt}
+	win.build(ctx, []Account{acc})
+	return &demoWindow{win: win, site: site, cancel: cancel, folder: folder, w: w, closeAcc: closeAcc}
+}
+
+// close shuts the window, its account and the demo site.
+func (d *demoWindow) close() {
+	d.cancel()
+	d.win.shutdown()
+	_ = d.closeAcc()
+	_ = d.site.Close()
+}
+
+// live puts source on the wall and waits for its picture.
+func (d *demoWindow) live(t *testing.T, source string) *Tile {
+	t.Helper()
+	d.win.wall.Add(source, source)
+	tile := d.win.wall.Tiles()[d.win.wall.index(source)]
+	waitFor(t, source+" live", func() bool { return tile.Status().State == session.StateLive && tile.picture.Visible() })
+	return tile
+}
+
+type probed struct {
+	Streams []struct {
+		CodecType string `json:"codec_type"`
+		CodecName string `json:"codec_name"`
+	} `json:"streams"`
+	Format struct {
+		Duration string `json:"duration"`
+	} `json:"format"`
+}
+
+// probe runs ffprobe on path: its streams ("video:h264 audio:pcm_alaw")
+// and duration.
+func probe(t *testing.T, path string) (string, time.Duration) {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var p probed
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, st := range p.Streams {
+		s = append(s, st.CodecType+":"+st.CodecName)
+	}
+	secs, err := strconv.ParseFloat(p.Format.Duration, 64)
+	if err != nil {
+		t.Fatalf("ffprobe %s: duration %q", path, p.Format.Duration)
+	}
+	return strings.Join(s, " "), time.Duration(secs * float64(time.Second))
+}
+
+func near(a, b, tol time.Duration) bool { return math.Abs(float64(a-b)) <= float64(tol) }
+
+// TestRecordFromTile records a demo camera from its tile for 5 s with the
+// record button, then records again and kills the session by shutting the
+// demo site down: both files play in ffprobe with the duration the tile
+// showed (±0.5 s), H.264 video copied as sent and the camera's G.711 audio.
+func TestRecordFromTile(t *testing.T) {
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	tile := d.live(t, "demo/cam1")
+
+	test.Tap(tile.deco.rec)
+	if !tile.Recording() {
+		t.Fatalf("the record button did not start a recording: %q", tile.deco.note.Text)
+	}
+	rec := tile.ctrl.(*runner).Recording()
+	waitFor(t, "the first keyframe", func() bool { return rec.Elapsed() > 0 })
+	waitFor(t, "5 s recorded", func() bool { return rec.Elapsed() >= 5*time.Second })
+	if got := tile.RecordingText(); !strings.HasPrefix(got, "● REC 00:0") {
+		t.Errorf("the badge shows %q", got)
+	}
+	test.Tap(tile.deco.rec)
+	if tile.Recording() {
+		t.Fatal("the record button did not stop the recording")
+	}
+	want := rec.Elapsed()
+	streams, got := probe(t, rec.Path())
+	if streams != "video:h264 audio:pcm_alaw" || !near(got, want, 500*time.Millisecond) || !near(got, 5*time.Second, 500*time.Millisecond) {
+		t.Fatalf("%s: %s, %v long; want h264 + pcm_alaw, %v", filepath.Base(rec.Path()), streams, got, want)
+	}
+	t.Logf("5 s recording: %s, %v long (the tile showed %v)", streams, got, want)
+	if filepath.Dir(rec.Path()) != d.folder || filepath.Ext(rec.Path()) != ".mkv" {
+		t.Errorf("recorded to %s, want an .mkv in %s", rec.Path(), d.folder)
+	}
+
+	// The second recording (started with Ctrl+R on the focused tile) is
+	// cut by the session dying under it.
+	d.w.Canvas().Focus(tile)
+	d.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl})
+	cut := tile.ctrl.(*runner).Recording()
+	waitFor(t, "3 s recorded", func() bool { return cut.Elapsed() >= 3*time.Second })
+	if err := d.site.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the recording to end with the session", func() bool { return !tile.Recording() })
+	if !strings.HasPrefix(tile.deco.note.Text, "connection lost: saved ") {
+		t.Errorf("the tile says %q", tile.deco.note.Text)
+	}
+	shown := cut.Elapsed()
+	streams, got = probe(t, cut.Path())
+	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
+		t.Fatalf("cut recording: %s, %v long; want h264 + pcm_alaw, %v", streams, got, shown)
+	}
+	t.Logf("cut recording: %s, %v long (the tile showed %v)", streams, got, shown)
+	if got < 3*time.Second-500*time.Millisecond {
+		t.Fatalf("cut recording is %v long, but 3 s were recorded before the kill", got)
+	}
+}
+
+// TestSnapshotFromTile takes a snapshot of the focused tile with Ctrl+S: a
+// PNG at the stream's own size (the tile shows a smaller one), its path on
+// the clipboard.
+func TestSnapshotFromTile(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(700, 450))
+	defer d.close()
+	d.live(t, "demo/cam1")
+	tile := d.live(t, "demo/cam2")
+	d.w.Canvas().Focus(tile)
+	waitFor(t, "pictures at the tile's size, smaller than the stream", func() bool {
+		f := tile.ctrl.(*runner).sink.Load()
+		return f.Image.Rect.Dx() < f.SourceWidth
+	})
+	d.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+	waitFor(t, "the snapshot", func() bool { return strings.HasPrefix(tile.deco.note.Text, "saved ") })
+	path := d.win.extra.lastCapture
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != demo.SubWidth || b.Dy() != demo.SubHeight {
+		t.Fatalf("snapshot is %dx%d, want the sub stream's %dx%d", b.Dx(), b.Dy(), demo.SubWidth, demo.SubHeight)
+	}
+	if got := d.win.a.Clipboard().Content(); got != path {
+		t.Errorf("clipboard holds %q, want %q", got, path)
+	}
+}
+
+// TestMotionLightsTheTile puts two still demo cameras with running clocks
+// on the wall. Neither lights while only the clocks change; an object
+// crossing one of them for 2 s lights that tile within 1 s, never the other.
+func TestMotionLightsTheTile(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	quiet, busy := d.site.Camera("cam1"), d.site.Camera("cam2")
+	quiet.SetStill(true)
+	busy.SetStill(true)
+	tq, tb := d.live(t, "demo/cam1"), d.live(t, "demo/cam2")
+	tb.deco.setWatching(true)
+	lit := func() bool { return tq.MotionShown() || tb.MotionShown() }
+	// Let the clocks tick over at least three seconds.
+	until := time.Now().Add(3500 * time.Millisecond)
+	for drainUI(); time.Now().Before(until); drainUI() {
+		if lit() {
+			t.Fatalf("a still picture with a running clock lit a tile (cam1 %v, cam2 %v)", tq.MotionShown(), tb.MotionShown())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	busy.MoveObject(2 * time.Second)
+	waitFor(t, "cam2 to light", tb.MotionShown)
+	took := time.Since(start)
+	t.Logf("cam2 lit %v after the object started moving", took)
+	if took > time.Second {
+		t.Fatalf("cam2 lit %v after the object started moving, want within 1 s", took)
+	}
+	if d.w.Canvas().Focused() != tb {
+		t.Error("the opted-in tile was not brought to focus")
+	}
+	until = time.Now().Add(2500 * time.Millisecond)
+	for drainUI(); time.Now().Before(until); drainUI() {
+		if tq.MotionShown() {
+			t.Fatal("the still camera lit while the other one moved")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitFor(t, "cam2's highlight to go out once still", func() bool { return !tb.MotionShown() })
+}
+
+// TestRecordingFinalizedOnQuit quits the window while a tile records: the
+// file is finalized and plays for as long as was recorded.
+func TestRecordingFinalizedOnQuit(t *testing.T) {
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	tile := d.live(t, "demo/cam3")
+	d.win.toggleRecord("demo/cam3", tile)
+	rec := tile.ctrl.(*runner).Recording()
+	waitFor(t, "2 s recorded", func() bool { return rec.Elapsed() >= 2*time.Second })
+	d.close()
+	shown := rec.Elapsed()
+	streams, got := probe(t, rec.Path())
+	t.Logf("recording at quit: %s, %v long (the tile showed %v)", streams, got, shown)
+	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
+		t.Fatalf("recording at quit: %s, %v long; want h264 + pcm_alaw, %v", streams, got, shown)
+	}
+}

@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+)
+
+// shortcutSheet lists the keyboard shortcuts as the `?` sheet shows them.
+var shortcutSheet = [][2]string{
+	{"← → ↑ ↓", "move the focus between tiles"},
+	{"Enter", "maximise the focused tile, or restore the grid"},
+	{"Space (hold)", "talk through the focused tile"},
+	{"F", "full screen on or off"},
+	{"Ctrl+S", "snapshot of the focused tile (PNG; its path is copied)"},
+	{"Ctrl+R", "start or stop recording the focused tile"},
+	{"Ctrl+← / Ctrl+→", "move the focused tile"},
+	{"Page Up / Page Down", "previous or next page of tiles"},
+	{"Delete", "take the focused tile off the wall"},
+	{"?", "this sheet"},
+}
+
+// passRune hands a typed character to the window's handler.
+func passRune(t *Tile, r rune) {
+	if c := canvasOf(t); c != nil && c.OnTypedRune() != nil {
+		c.OnTypedRune()(r)
+	}
+}
+
+func canvasOf(o fyne.CanvasObject) fyne.Canvas {
+	if a := fyne.CurrentApp(); a != nil {
+		return a.Driver().CanvasForObject(o)
+	}
+	return nil
+}
+
+// installShortcuts adds the window's shortcuts to its canvas.
+func (win *window) installShortcuts() {
+	c := win.w.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl},
+		func(fyne.Shortcut) { win.onFocused(win.snapshot) })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl},
+		func(fyne.Shortcut) { win.onFocused(win.toggleRecord) })
+	c.SetOnTypedRune(func(r rune) {
+		if r == '?' {
+			win.showShortcuts()
+		}
+	})
+}
+
+// onFocused runs f on the focused tile (the first visible one if none is).
+func (win *window) onFocused(f func(source string, t *Tile)) {
+	if e := win.focusedEntry(); e != nil {
+		f(e.source, e.tile)
+	}
+}
+
+func (win *window) focusedEntry() *wallEntry {
+	if win.wall == nil {
+		return nil
+	}
+	if e := win.wall.focused; e != nil && win.wall.index(e.source) >= 0 {
+		return e
+	}
+	if vis := win.wall.visible(); len(vis) > 0 {
+		return vis[0]
+	}
+	return nil
+}
+
+// shortcutKey handles the window's plain keys (arrows, Enter, F); it
+// reports whether it did.
+func (win *window) shortcutKey(e *fyne.KeyEvent) bool {
+	switch e.Name {
+	case fyne.KeyF:
+		win.w.SetFullScreen(!win.w.FullScreen())
+	case fyne.KeyLeft:
+		win.moveFocus(-1, 0)
+	case fyne.KeyRight:
+		win.moveFocus(1, 0)
+	case fyne.KeyUp:
+		win.moveFocus(0, -1)
+	case fyne.KeyDown:
+		win.moveFocus(0, 1)
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if f := win.focusedEntry(); f != nil {
+			win.wall.ToggleMaximise(f.source)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// moveFocus focuses the tile dx columns and dy rows away from the focused
+// one, on the page shown.
+func (win *window) moveFocus(dx, dy int) {
+	if win.wall == nil {
+		return
+	}
+	vis := win.wall.visible()
+	if len(vis) == 0 {
+		return
+	}
+	cur := -1
+	for i, e := range vis {
+		if e == win.wall.focused {
+			cur = i
+		}
+	}
+	next := 0
+	if cur >= 0 {
+		cols := win.wall.columns(len(vis))
+		next = cur + dx + dy*cols
+		if next < 0 || next >= len(vis) {
+			return
+		}
+	}
+	win.w.Canvas().Focus(vis[next].tile)
+}
+
+// showShortcuts opens the sheet of keyboard shortcuts.
+func (win *window) showShortcuts() {
+	grid := container.NewGridWithColumns(2)
+	for _, s := range shortcutSheet {
+		k := widget.NewLabel(s[0])
+		k.TextStyle = fyne.TextStyle{Bold: true}
+		grid.Add(k)
+		grid.Add(widget.NewLabel(s[1]))
+	}
+	d := dialog.NewCustom("Keyboard shortcuts", "Close", grid, win.w)
+	win.extra.sheet = d
+	d.Show()
+}
