@@ -212,19 +212,23 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		win.saveState()
 	})
 	warm.SetChecked(st.KeepWarm)
-	precheck := widget.NewButton("Pre-check… (Ctrl+P)", func() { win.openPrecheck(ctx) })
-	toolbar := container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm, precheck)
-	toolbar.Objects = append(toolbar.Objects, win.tools(ctx)...)
+	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
+	// The toolbar spans the window, above the sidebar and the wall, so
+	// the wall's width does not have to hold it all.
+	tools := container.NewHBox(precheck)
+	tools.Objects = append(tools.Objects, win.tools(ctx)...)
+	toolbar := container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm), tools)
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })
 	win.soundChanged()
-	split := container.NewHSplit(win.sidebar.Object(), container.NewBorder(toolbar, nil, nil, nil, win.wall.Object()))
+	split := container.NewHSplit(win.sidebar.Object(), win.wall.Object())
 	split.Offset = 0.2
 	win.undoBar = newUndoBar(win.undo)
 	win.wall.OnRemoved = win.undoBar.offer
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box), win.status)
-	win.w.SetContent(container.NewBorder(nil, bottom, nil, nil, split))
+	win.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, split))
 	win.w.Canvas().SetOnTypedKey(win.typedKey)
 	win.wall.OnKey = win.typedKey
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},

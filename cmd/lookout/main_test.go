@@ -229,13 +229,28 @@ func TestListDemoJSON(t *testing.T) {
 // rewrite replaces the value of key in a TOML file.
 func rewrite(t *testing.T, path, key, value string) string {
 	t.Helper()
+	return rewriteIn(t, path, "", key, value)
+}
+
+// rewriteIn is rewrite limited to the account named account ("" = every
+// account).
+func rewriteIn(t *testing.T, path, account, key, value string) string {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var lines []string
+	current := ""
 	for _, l := range strings.Split(string(b), "\n") {
-		if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == key {
+		k, v, ok := strings.Cut(l, "=")
+		switch {
+		case strings.TrimSpace(l) == "[[account]]":
+			current = ""
+		case ok && strings.TrimSpace(k) == "name" && current == "":
+			current = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+		if ok && strings.TrimSpace(k) == key && (account == "" || account == current) {
 			l = fmt.Sprintf("%s = %q", key, value)
 		}
 		lines = append(lines, l)

@@ -183,7 +183,7 @@ func TestWCSConnectErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			code, _, stderr := lookout(t, context.Background(), "--config", rewrite(t, cfg, tc.key, tc.value), "snapshot", wcsSource("lobby"), "-o", filepath.Join(t.TempDir(), "x.png"))
+			code, _, stderr := lookout(t, context.Background(), "--config", rewriteIn(t, cfg, demo.WCSAccount, tc.key, tc.value), "snapshot", wcsSource("lobby"), "-o", filepath.Join(t.TempDir(), "x.png"))
 			if code != 1 || !strings.HasPrefix(stderr, "lookout: snapshot "+wcsSource("lobby")+": ") || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 				t.Fatalf("exit %d stderr %q, want 1 and one line with %q", code, stderr, tc.want)
 			}

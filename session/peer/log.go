@@ -9,10 +9,12 @@ import (
 	"github.com/pion/logging"
 )
 
-// Logs adapts pion's logger factory to slog, one step quieter than pion
-// rates itself: pion warns about routine events (a relay it cannot reach, a
-// stream closed during hang-up), so its warnings are logged at info, its
-// errors at warn, and everything else at debug. Every pion user in Lookout
+// Logs adapts pion's logger factory to slog, quieter than pion rates
+// itself: pion warns about routine events (a relay it cannot reach) and
+// reports teardown races as errors ("Failed to close relay connection: use
+// of closed network connection" during a hang-up), while the session says
+// what failed in its own words. So pion's warnings and errors are logged at
+// info, out of sight at the default level, and everything else at debug. Every pion user in Lookout
 // (sessions, the pre-check, the demo site) logs through it.
 func Logs(log *slog.Logger) logging.LoggerFactory {
 	if log == nil {
@@ -63,5 +65,5 @@ func (l pionLogger) Info(msg string)                   { l.emit(slog.LevelDebug,
 func (l pionLogger) Infof(format string, args ...any)  { l.emitf(slog.LevelDebug, format, args) }
 func (l pionLogger) Warn(msg string)                   { l.emit(slog.LevelInfo, msg) }
 func (l pionLogger) Warnf(format string, args ...any)  { l.emitf(slog.LevelInfo, format, args) }
-func (l pionLogger) Error(msg string)                  { l.emit(slog.LevelWarn, msg) }
-func (l pionLogger) Errorf(format string, args ...any) { l.emitf(slog.LevelWarn, format, args) }
+func (l pionLogger) Error(msg string)                  { l.emit(slog.LevelInfo, msg) }
+func (l pionLogger) Errorf(format string, args ...any) { l.emitf(slog.LevelInfo, format, args) }
