@@ -49,8 +49,8 @@ func TestRecorder(t *testing.T) {
 		wantAudio int
 		elapsed   time.Duration
 		audioMime string
-		err       bool
 		noMuxer   bool
+		full      bool
 	}{
 		{
 			name: "waits for a keyframe, audio codec from before it",
@@ -73,6 +73,29 @@ func TestRecorder(t *testing.T) {
 			wantVideo: 2, elapsed: 500 * time.Millisecond,
 		},
 		{
+			name: "a length: what is past it is left out and fills the recording",
+			feed: func(r *Recorder) {
+				r.SetLength(time.Second)
+				r.AudioPacket(pcma, []byte{1}, t0)
+				r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0.Add(100*time.Millisecond))
+				r.AudioPacket(pcma, []byte{1}, t0.Add(900*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(1100*time.Millisecond))
+				r.AudioPacket(pcma, []byte{1}, t0.Add(1110*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(1140*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0.Add(1500*time.Millisecond))
+			},
+			wantVideo: 2, wantAudio: 1, elapsed: time.Second, audioMime: webrtc.MimeTypePCMA, full: true,
+		},
+		{
+			name: "a unit at the length itself is kept and does not fill",
+			feed: func(r *Recorder) {
+				r.SetLength(2 * time.Second)
+				r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0)
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(2*time.Second))
+			},
+			wantVideo: 2, elapsed: 2 * time.Second,
+		},
+		{
 			name:    "no keyframe, no file",
 			feed:    func(r *Recorder) { r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0) },
 			noMuxer: true,
@@ -86,6 +109,15 @@ func TestRecorder(t *testing.T) {
 				t.Fatal(err)
 			}
 			<-r.Done()
+			full := false
+			select {
+			case <-r.Full():
+				full = true
+			default:
+			}
+			if full != tc.full {
+				t.Fatalf("full %v, want %v", full, tc.full)
+			}
 			if tc.noMuxer {
 				if m != nil {
 					t.Fatal("a muxer was made without a keyframe")
