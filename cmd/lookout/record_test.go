@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,6 +47,32 @@ func (p probe) streams() string {
 	return strings.Join(s, " ")
 }
 
+// lastPTS is the time of the last packet of the file's first stream of kind
+// ("v" or "a"), in seconds, and the first's.
+func lastPTS(t *testing.T, path, kind string) (first, last float64) {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", kind+":0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	lines := strings.Fields(string(out))
+	if len(lines) == 0 {
+		t.Fatalf("ffprobe %s: no %s packets", path, kind)
+	}
+	var pts []float64
+	for _, l := range lines {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(l, ","), 64)
+		if err != nil {
+			t.Fatalf("ffprobe %s: pts %q", path, l)
+		}
+		pts = append(pts, v)
+	}
+	return slices.Min(pts), slices.Max(pts)
+}
+
+// TestRecord: the recording lasts the duration by its own timestamps (the
+// arrival times of what it holds, from the first keyframe), however long the
+// session takes to stop after it.
 func TestRecord(t *testing.T) {
 	findTool(t, "ffprobe")
 	_, cfg := siteConfig(t, demo.Config{})
@@ -72,6 +99,9 @@ func TestRecord(t *testing.T) {
 			}
 			if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 1.8 || d > 2.3 {
 				t.Errorf("duration %.2f s, want about 2 s", d)
+			}
+			if first, last := lastPTS(t, out, "v"); first != 0 || last > 2.0005 {
+				t.Errorf("video from %.3f s to %.3f s, want from 0 to at most 2 s", first, last)
 			}
 		})
 	}
