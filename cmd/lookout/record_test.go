@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -26,14 +27,20 @@ type probe struct {
 	} `json:"format"`
 }
 
-func ffprobe(t *testing.T, path string) probe {
+// runFFprobe runs ffprobe quietly on path with args.
+func runFFprobe(t *testing.T, path string, args ...string) []byte {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", path).Output()
+	out, err := exec.Command("ffprobe", append(append([]string{"-v", "error"}, args...), path)...).Output()
 	if err != nil {
 		t.Fatalf("ffprobe %s: %v", path, err)
 	}
+	return out
+}
+
+func ffprobe(t *testing.T, path string) probe {
+	t.Helper()
 	var p probe
-	if err := json.Unmarshal(out, &p); err != nil {
+	if err := json.Unmarshal(runFFprobe(t, path, "-print_format", "json", "-show_streams", "-show_format"), &p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -47,25 +54,20 @@ func (p probe) streams() string {
 	return strings.Join(s, " ")
 }
 
-// lastPTS is the time of the last packet of the file's first stream of kind
-// ("v" or "a"), in seconds, and the first's.
-func lastPTS(t *testing.T, path, kind string) (first, last float64) {
+// videoSpan is the time of the first and of the last video packet of a
+// file, in seconds.
+func videoSpan(t *testing.T, path string) (first, last float64) {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", kind+":0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path).Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v", path, err)
-	}
-	lines := strings.Fields(string(out))
-	if len(lines) == 0 {
-		t.Fatalf("ffprobe %s: no %s packets", path, kind)
-	}
 	var pts []float64
-	for _, l := range lines {
+	for _, l := range strings.Fields(string(runFFprobe(t, path, "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"))) {
 		v, err := strconv.ParseFloat(strings.TrimSuffix(l, ","), 64)
 		if err != nil {
 			t.Fatalf("ffprobe %s: pts %q", path, l)
 		}
 		pts = append(pts, v)
+	}
+	if len(pts) == 0 {
+		t.Fatalf("ffprobe %s: no video packets", path)
 	}
 	return slices.Min(pts), slices.Max(pts)
 }
@@ -100,22 +102,28 @@ func TestRecord(t *testing.T) {
 			if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 1.8 || d > 2.3 {
 				t.Errorf("duration %.2f s, want about 2 s", d)
 			}
-			if first, last := lastPTS(t, out, "v"); first != 0 || last > 2.0005 {
+			if first, last := videoSpan(t, out); first != 0 || last > 2.0005 {
 				t.Errorf("video from %.3f s to %.3f s, want from 0 to at most 2 s", first, last)
 			}
 		})
 	}
 }
 
-// TestRecordCutShortIsFinalized: the site goes away mid-recording; the
-// command fails with one line, and what was recorded still plays.
+// TestRecordCutShortIsFinalized: the site goes away mid-recording (1.5 s
+// after the file appears at the first keyframe, however long connecting
+// took); the command fails with one line, and what was recorded still plays.
 func TestRecordCutShortIsFinalized(t *testing.T) {
 	findTool(t, "ffprobe")
 	site, cfg := siteConfig(t, demo.Config{})
 	out := filepath.Join(t.TempDir(), "cut.mkv")
 	go func() {
-		time.Sleep(2 * time.Second)
-		_ = site.Close()
+		defer func() { _ = site.Close() }()
+		for give := time.Now().Add(20 * time.Second); time.Now().Before(give); time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(out); err == nil {
+				time.Sleep(1500 * time.Millisecond)
+				return
+			}
+		}
 	}()
 	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "record", "demo/cam1", "-o", out, "--duration", "30s", "--timeout", "5s")
 	// Logs (warnings of the lost broker) come first; the failure is one line.
