@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
@@ -87,13 +88,7 @@ func recordOnce(ctx context.Context, acc *account, source, id string, q session.
 		}
 		return err
 	}
-	stalled := time.NewTimer(d + timeout)
-	defer stalled.Stop()
-	select {
-	case <-rec.Full():
-	case <-stalled.C:
-		g.log.Warn("record: the media stopped before the end", "source", source, "recorded", rec.Elapsed())
-	case err := <-done: // cut short: what was recorded is kept
+	if ended, err := awaitRecorded(rec, done, d+timeout, g.log); ended { // cut short: what was recorded is kept
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -102,6 +97,23 @@ func recordOnce(ctx context.Context, acc *account, source, id string, q session.
 	cancel()
 	<-done
 	return rec.Err()
+}
+
+// awaitRecorded waits, from the first picture, until rec has its length,
+// or, should the media stop, until wall has passed; ended is true, with the
+// session's error, when the session ends first.
+func awaitRecorded(rec *record.Recorder, done <-chan error, wall time.Duration, log *slog.Logger) (ended bool, err error) {
+	stalled := time.NewTimer(wall)
+	defer stalled.Stop()
+	select {
+	case <-rec.Full():
+		return false, nil
+	case <-stalled.C:
+		log.Warn("record: the media stopped before the end", "file", rec.Path(), "recorded", rec.Elapsed())
+		return false, nil
+	case err := <-done:
+		return true, err
+	}
 }
 
 // newFileMuxer makes a recording's muxer: player/ffmpeg's, writing MKV or

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,9 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/record"
 )
 
 type probe struct {
@@ -133,5 +139,68 @@ func TestRecordCutShortIsFinalized(t *testing.T) {
 	p := ffprobe(t, out)
 	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 1 || p.streams() != "video:h264 audio:pcm_alaw" {
 		t.Fatalf("cut recording: %s, %s s", p.streams(), p.Format.Duration)
+	}
+}
+
+// discardMuxer takes a recording and keeps nothing.
+type discardMuxer struct{}
+
+func (discardMuxer) WriteVideo([]byte, time.Duration, bool) error { return nil }
+func (discardMuxer) WriteAudio([]byte, time.Duration) error       { return nil }
+func (discardMuxer) Close() error                                 { return nil }
+
+// TestAwaitRecorded: lookout record stops when the recording's own clock
+// has the duration, when the media stops for good (after the wall-clock
+// bound, the file kept), or when the session ends first (cut short).
+func TestAwaitRecorded(t *testing.T) {
+	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
+	cut := errors.New("peer gone")
+	for _, tc := range []struct {
+		name      string
+		frames    time.Duration // media for this long, a unit every 40 ms
+		end       error         // the session ends with this after the media
+		wantEnded bool
+		wantAfter time.Duration
+	}{
+		{name: "full by the recording's clock", frames: 5 * time.Second, wantAfter: 2040 * time.Millisecond},
+		{name: "media stops: the wall-clock bound", frames: time.Second, wantAfter: 7 * time.Second},
+		{name: "session ends first", frames: time.Second, end: cut, wantEnded: true, wantAfter: time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rec := record.New("x.mkv", func(record.Streams) (record.Muxer, error) { return discardMuxer{}, nil }, nil)
+				rec.SetLength(2 * time.Second)
+				done := make(chan error, 1)
+				start := time.Now()
+				rec.VideoUnit(h264, []byte{0, 0, 1, 5}, true, start)
+				stop, fed := make(chan struct{}), make(chan struct{})
+				go func() {
+					defer close(fed)
+					tick := time.NewTicker(40 * time.Millisecond)
+					defer tick.Stop()
+					for at := 40 * time.Millisecond; at <= tc.frames; at += 40 * time.Millisecond {
+						select {
+						case <-stop:
+							return
+						case <-tick.C:
+						}
+						rec.VideoUnit(h264, []byte{0, 0, 1, 1}, false, time.Now())
+					}
+					if tc.end != nil {
+						done <- tc.end
+					}
+				}()
+				ended, err := awaitRecorded(rec, done, 7*time.Second, slog.New(slog.DiscardHandler))
+				after := time.Since(start)
+				close(stop)
+				<-fed
+				if ended != tc.wantEnded || (ended && !errors.Is(err, cut)) || after != tc.wantAfter {
+					t.Fatalf("ended %v (%v) after %v, want %v after %v", ended, err, after, tc.wantEnded, tc.wantAfter)
+				}
+				if got := rec.Elapsed(); got > 2*time.Second {
+					t.Fatalf("recorded %v, past the length", got)
+				}
+			})
+		})
 	}
 }
