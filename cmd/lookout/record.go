@@ -65,7 +65,8 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 }
 
 // recordOnce runs a session into rec until the recording's own clock has
-// reached the duration from the first keyframe. Should the media stop
+// reached the duration from the first keyframe, or the recording failed.
+// Should the media stop
 // meanwhile, the recording ends anyway once the duration and the timeout
 // have passed on the wall clock.
 func recordOnce(ctx context.Context, acc *account, source, id string, q session.Quality, rec *record.Recorder, d, timeout time.Duration, g *globals) error {
@@ -82,6 +83,8 @@ func recordOnce(ctx context.Context, acc *account, source, id string, q session.
 	go func() { done <- s.Run(ctx) }()
 	select {
 	case <-rec.Started():
+	case <-rec.Ended(): // the file could not be made
+		return rec.Err()
 	case err := <-done:
 		if err == nil {
 			err = errors.New("the connection ended before the first picture")
@@ -99,14 +102,15 @@ func recordOnce(ctx context.Context, acc *account, source, id string, q session.
 	return rec.Err()
 }
 
-// awaitRecorded waits, from the first picture, until rec has its length,
-// or, should the media stop, until wall has passed; ended is true, with the
-// session's error, when the session ends first.
+// awaitRecorded waits, from the first picture, until rec has ended (its
+// length recorded, or a write failed), or, should the media stop, until wall
+// has passed; ended is true, with the session's error, when the session ends
+// first.
 func awaitRecorded(rec *record.Recorder, done <-chan error, wall time.Duration, log *slog.Logger) (ended bool, err error) {
 	stalled := time.NewTimer(wall)
 	defer stalled.Stop()
 	select {
-	case <-rec.Full():
+	case <-rec.Ended():
 		return false, nil
 	case <-stalled.C:
 		log.Warn("record: the media stopped before the end", "file", rec.Path(), "recorded", rec.Elapsed())

@@ -142,16 +142,37 @@ func TestRecordCutShortIsFinalized(t *testing.T) {
 	}
 }
 
-// discardMuxer takes a recording and keeps nothing.
-type discardMuxer struct{}
+// TestRecordUnwritableFile: a file that cannot be made fails the command
+// with one line as soon as the first picture comes, instead of recording
+// into nothing until interrupted.
+func TestRecordUnwritableFile(t *testing.T) {
+	_, cfg := siteConfig(t, demo.Config{})
+	out := filepath.Join(t.TempDir(), "missing", "a.mkv")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code, _, stderr := lookout(t, ctx, "--config", cfg, "record", "demo/cam1", "-o", out, "--duration", "30s")
+	if msg := cliLines(stderr); code != 1 || len(msg) != 1 || !strings.HasPrefix(msg[0], "lookout: record demo/cam1: recording "+out+": ") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
 
-func (discardMuxer) WriteVideo([]byte, time.Duration, bool) error { return nil }
-func (discardMuxer) WriteAudio([]byte, time.Duration) error       { return nil }
-func (discardMuxer) Close() error                                 { return nil }
+// discardMuxer takes a recording and keeps nothing; video from failAt on
+// (when set) fails as a full disk would.
+type discardMuxer struct{ failAt time.Duration }
+
+func (m discardMuxer) WriteVideo(_ []byte, pts time.Duration, _ bool) error {
+	if m.failAt > 0 && pts >= m.failAt {
+		return errors.New("no space left on device")
+	}
+	return nil
+}
+func (discardMuxer) WriteAudio([]byte, time.Duration) error { return nil }
+func (discardMuxer) Close() error                           { return nil }
 
 // TestAwaitRecorded: lookout record stops when the recording's own clock
-// has the duration, when the media stops for good (after the wall-clock
-// bound, the file kept), or when the session ends first (cut short).
+// has the duration, at once when a write fails, when the media stops for
+// good (after the wall-clock bound, the file kept), or when the session ends
+// first (cut short).
 func TestAwaitRecorded(t *testing.T) {
 	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
 	cut := errors.New("peer gone")
@@ -159,16 +180,19 @@ func TestAwaitRecorded(t *testing.T) {
 		name      string
 		frames    time.Duration // media for this long, a unit every 40 ms
 		end       error         // the session ends with this after the media
+		failAt    time.Duration // the muxer fails from this on
 		wantEnded bool
+		wantErr   bool
 		wantAfter time.Duration
 	}{
 		{name: "full by the recording's clock", frames: 5 * time.Second, wantAfter: 2040 * time.Millisecond},
+		{name: "a write fails", frames: 5 * time.Second, failAt: time.Second, wantErr: true, wantAfter: time.Second},
 		{name: "media stops: the wall-clock bound", frames: time.Second, wantAfter: 7 * time.Second},
 		{name: "session ends first", frames: time.Second, end: cut, wantEnded: true, wantAfter: time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				rec := record.New("x.mkv", func(record.Streams) (record.Muxer, error) { return discardMuxer{}, nil }, nil)
+				rec := record.New("x.mkv", func(record.Streams) (record.Muxer, error) { return discardMuxer{tc.failAt}, nil }, nil)
 				rec.SetLength(2 * time.Second)
 				done := make(chan error, 1)
 				start := time.Now()
@@ -196,6 +220,9 @@ func TestAwaitRecorded(t *testing.T) {
 				<-fed
 				if ended != tc.wantEnded || (ended && !errors.Is(err, cut)) || after != tc.wantAfter {
 					t.Fatalf("ended %v (%v) after %v, want %v after %v", ended, err, after, tc.wantEnded, tc.wantAfter)
+				}
+				if (rec.Err() != nil) != tc.wantErr {
+					t.Fatalf("recording error %v, want one: %v", rec.Err(), tc.wantErr)
 				}
 				if got := rec.Elapsed(); got > 2*time.Second {
 					t.Fatalf("recorded %v, past the length", got)

@@ -46,8 +46,8 @@ type Recorder struct {
 	skipErr  func(error) bool
 	started  chan struct{}
 	startOne sync.Once
-	full     chan struct{}
-	fullOne  sync.Once
+	ended    chan struct{}
+	endOne   sync.Once
 	done     chan struct{}
 
 	mu     sync.Mutex
@@ -67,7 +67,7 @@ func New(path string, newMux NewMuxer, skipAudioErr func(error) bool) *Recorder 
 	if skipAudioErr == nil {
 		skipAudioErr = func(err error) bool { return errors.Is(err, ErrNoAudioStream) }
 	}
-	return &Recorder{path: path, newMux: newMux, skipErr: skipAudioErr, started: make(chan struct{}), full: make(chan struct{}), done: make(chan struct{})}
+	return &Recorder{path: path, newMux: newMux, skipErr: skipAudioErr, started: make(chan struct{}), ended: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Path returns the file written.
@@ -78,7 +78,7 @@ func (r *Recorder) Started() <-chan struct{} { return r.started }
 
 // SetLength makes the recording end at d of its own clock (the arrival times
 // of what it is fed, from the first keyframe): nothing later is written, and
-// Full is closed at the first unit or packet past d. Set it before feeding;
+// Ended is closed at the first unit or packet past d. Set it before feeding;
 // d <= 0 means no end.
 func (r *Recorder) SetLength(d time.Duration) {
 	r.mu.Lock()
@@ -86,8 +86,9 @@ func (r *Recorder) SetLength(d time.Duration) {
 	r.length = d
 }
 
-// Full is closed once the recording has the length set with SetLength.
-func (r *Recorder) Full() <-chan struct{} { return r.full }
+// Ended is closed once the recording takes nothing more: it has the length
+// set with SetLength, or it failed (Err). Close still finalizes the file.
+func (r *Recorder) Ended() <-chan struct{} { return r.ended }
 
 // Done is closed once Close has finalized the file.
 func (r *Recorder) Done() <-chan struct{} { return r.done }
@@ -130,6 +131,7 @@ func (r *Recorder) VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key boo
 		}
 		if r.mux, r.err = r.newMux(st); r.err != nil {
 			r.mux = nil
+			r.end()
 			return
 		}
 		r.t0 = at
@@ -138,10 +140,12 @@ func (r *Recorder) VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key boo
 	if !ok {
 		return
 	}
-	if r.err = r.mux.WriteVideo(au, pts, key); r.err == nil {
-		r.last = at
-		r.startOne.Do(func() { close(r.started) })
+	if r.err = r.mux.WriteVideo(au, pts, key); r.err != nil {
+		r.end()
+		return
 	}
+	r.last = at
+	r.startOne.Do(func() { close(r.started) })
 }
 
 // AudioPacket implements session.MediaTap.
@@ -161,11 +165,12 @@ func (r *Recorder) AudioPacket(codec webrtc.RTPCodecParameters, payload []byte, 
 	}
 	if err := r.mux.WriteAudio(payload, pts); err != nil && !r.skipErr(err) {
 		r.err = err
+		r.end()
 	}
 }
 
 // pts is the time of at in the recording; ok is false for what falls
-// before the first keyframe or past the length, the latter filling the
+// before the first keyframe or past the length, the latter ending the
 // recording. r.mu is held and the muxer made.
 func (r *Recorder) pts(at time.Time) (pts time.Duration, ok bool) {
 	pts = at.Sub(r.t0)
@@ -173,11 +178,13 @@ func (r *Recorder) pts(at time.Time) (pts time.Duration, ok bool) {
 		return 0, false
 	}
 	if r.length > 0 && pts > r.length {
-		r.fullOne.Do(func() { close(r.full) })
+		r.end()
 		return 0, false
 	}
 	return pts, true
 }
+
+func (r *Recorder) end() { r.endOne.Do(func() { close(r.ended) }) }
 
 // Close finalizes the file (also after a failure, so what was recorded
 // plays). A recording that never saw a keyframe leaves no file. Later calls
