@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/pion/webrtc/v4"
 
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/record"
 )
 
 // cmdRecord writes what a source sends to MKV or MP4 for a duration,
@@ -54,7 +53,7 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 	if err := pictureSource(acc, source); err != nil {
 		return err
 	}
-	rec := &recorder{path: *out, started: make(chan struct{})}
+	rec := record.New(*out, newFileMuxer, noAudioStream)
 	err = recordOnce(ctx, acc, source, id, q, rec, *duration, *timeout, g)
 	if cerr := rec.Close(); err == nil && cerr != nil {
 		err = cerr
@@ -65,13 +64,17 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 	return nil
 }
 
-// recordOnce runs a session into rec until the duration has been recorded
-// from the first keyframe.
-func recordOnce(ctx context.Context, acc *account, source, id string, q session.Quality, rec *recorder, d, timeout time.Duration, g *globals) error {
+// recordOnce runs a session into rec until the recording's own clock has
+// reached the duration from the first keyframe, or the recording failed.
+// Should the media stop
+// meanwhile, the recording ends anyway once the duration and the timeout
+// have passed on the wall clock.
+func recordOnce(ctx context.Context, acc *account, source, id string, q session.Quality, rec *record.Recorder, d, timeout time.Duration, g *globals) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cfg := oneShot(acc, source, id, q, timeout, g)
 	cfg.Tap = rec
+	rec.SetLength(d)
 	s, err := session.New(cfg)
 	if err != nil {
 		return err
@@ -79,105 +82,51 @@ func recordOnce(ctx context.Context, acc *account, source, id string, q session.
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	select {
-	case <-rec.started:
+	case <-rec.Started():
+	case <-rec.Ended(): // the file could not be made
+		return rec.Err()
 	case err := <-done:
 		if err == nil {
 			err = errors.New("the connection ended before the first picture")
 		}
 		return err
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		cancel()
-		<-done
-		return rec.failure()
-	case err := <-done: // cut short: what was recorded is kept
+	if ended, err := awaitRecorded(rec, done, d+timeout, g.log); ended { // cut short: what was recorded is kept
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		return fmt.Errorf("recording cut short: %w", err)
 	}
+	cancel()
+	<-done
+	return rec.Err()
 }
 
-// recorder is a session.MediaTap feeding an ffmpeg.Muxer, created at the
-// first keyframe with the audio codec seen by then.
-type recorder struct {
-	path    string
-	started chan struct{} // closed at the first keyframe written
-
-	mu        sync.Mutex
-	mux       *ffmpeg.Muxer
-	audio     *webrtc.RTPCodecParameters
-	t0        time.Time
-	err       error
-	closed    bool
-	startOnce sync.Once
-}
-
-// VideoUnit implements session.MediaTap.
-func (r *recorder) VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key bool, at time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil || r.closed {
-		return
-	}
-	if r.mux == nil {
-		if !key {
-			return
-		}
-		cfg := ffmpeg.MuxConfig{Path: r.path, VideoMime: codec.MimeType}
-		if a := r.audio; a != nil {
-			cfg.AudioMime, cfg.AudioRate, cfg.AudioChannels = a.MimeType, int(a.ClockRate), int(a.Channels)
-		}
-		if r.mux, r.err = ffmpeg.NewMuxer(cfg); r.err != nil {
-			return
-		}
-		r.t0 = at
-	}
-	if r.err = r.mux.WriteVideo(au, at.Sub(r.t0), key); r.err == nil {
-		r.startOnce.Do(func() { close(r.started) })
+// awaitRecorded waits, from the first picture, until rec has ended (its
+// length recorded, or a write failed), or, should the media stop, until wall
+// has passed; ended is true, with the session's error, when the session ends
+// first.
+func awaitRecorded(rec *record.Recorder, done <-chan error, wall time.Duration, log *slog.Logger) (ended bool, err error) {
+	stalled := time.NewTimer(wall)
+	defer stalled.Stop()
+	select {
+	case <-rec.Ended():
+		return false, nil
+	case <-stalled.C:
+		log.Warn("record: the media stopped before the end", "file", rec.Path(), "recorded", rec.Elapsed())
+		return false, nil
+	case err := <-done:
+		return true, err
 	}
 }
 
-// AudioPacket implements session.MediaTap.
-func (r *recorder) AudioPacket(codec webrtc.RTPCodecParameters, payload []byte, at time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.audio == nil {
-		c := codec
-		r.audio = &c
-	}
-	if r.mux == nil || r.err != nil || r.closed || at.Before(r.t0) {
-		return
-	}
-	// A muxer made before any audio arrived has no audio stream: skip it.
-	if err := r.mux.WriteAudio(payload, at.Sub(r.t0)); err != nil && !errors.Is(err, ffmpeg.ErrInvalidConfig) {
-		r.err = err
-	}
+// newFileMuxer makes a recording's muxer: player/ffmpeg's, writing MKV or
+// MP4 by the file's extension.
+func newFileMuxer(s record.Streams) (record.Muxer, error) {
+	return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+		AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
 }
 
-func (r *recorder) failure() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return fmt.Errorf("recording %s: %w", r.path, r.err)
-	}
-	return nil
-}
-
-// Close finalizes the file (also after a failure, so what was recorded
-// plays).
-func (r *recorder) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.closed = true
-	if r.mux == nil {
-		return nil
-	}
-	if err := r.mux.Close(); err != nil {
-		return fmt.Errorf("finalizing %s: %w", r.path, err)
-	}
-	return nil
-}
+// noAudioStream tells the audio errors of a muxer made before any audio
+// arrived, which has no audio stream: a recording skips that audio.
+func noAudioStream(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) }

@@ -10,7 +10,6 @@ import (
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/diag"
-	"github.com/lookout-app/lookout/session/record"
 	"github.com/lookout-app/lookout/ui"
 )
 
@@ -68,12 +67,9 @@ func windowExtras(g *globals, ws *workspace, opt *ui.Options) {
 		folder = filepath.Join(home, "Videos", "Lookout")
 	}
 	opt.Actions = &ui.TileActions{
-		Folder: folder,
-		NewMuxer: func(s record.Streams) (record.Muxer, error) {
-			return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
-				AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
-		},
-		SkipAudioErr: func(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) },
+		Folder:       folder,
+		NewMuxer:     newFileMuxer,
+		SkipAudioErr: noAudioStream,
 	}
 	opt.Diagnostics = &ui.Diagnostics{
 		Logs:       logRing.Bytes,

@@ -1,7 +1,8 @@
 // Package record writes what a session receives to a file without
 // re-encoding the video: a Recorder is a session.MediaTap that opens its
-// muxer at the first keyframe, and a Switch lets a running session's tap be
-// pointed at a new recorder and back at nothing.
+// muxer at the first keyframe and may stop at a length of its own clock, and
+// a Switch lets a running session's tap be pointed at a new recorder and back
+// at nothing.
 package record
 
 import (
@@ -45,6 +46,8 @@ type Recorder struct {
 	skipErr  func(error) bool
 	started  chan struct{}
 	startOne sync.Once
+	ended    chan struct{}
+	endOne   sync.Once
 	done     chan struct{}
 
 	mu     sync.Mutex
@@ -52,6 +55,7 @@ type Recorder struct {
 	audio  *webrtc.RTPCodecParameters
 	t0     time.Time
 	last   time.Time
+	length time.Duration // 0: no end
 	err    error
 	closed bool
 }
@@ -63,7 +67,7 @@ func New(path string, newMux NewMuxer, skipAudioErr func(error) bool) *Recorder 
 	if skipAudioErr == nil {
 		skipAudioErr = func(err error) bool { return errors.Is(err, ErrNoAudioStream) }
 	}
-	return &Recorder{path: path, newMux: newMux, skipErr: skipAudioErr, started: make(chan struct{}), done: make(chan struct{})}
+	return &Recorder{path: path, newMux: newMux, skipErr: skipAudioErr, started: make(chan struct{}), ended: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Path returns the file written.
@@ -71,6 +75,20 @@ func (r *Recorder) Path() string { return r.path }
 
 // Started is closed once the first keyframe is written.
 func (r *Recorder) Started() <-chan struct{} { return r.started }
+
+// SetLength makes the recording end at d of its own clock (the arrival times
+// of what it is fed, from the first keyframe): nothing later is written, and
+// Ended is closed at the first unit or packet past d. Set it before feeding;
+// d <= 0 means no end.
+func (r *Recorder) SetLength(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.length = d
+}
+
+// Ended is closed once the recording takes nothing more: it has the length
+// set with SetLength, or it failed (Err). Close still finalizes the file.
+func (r *Recorder) Ended() <-chan struct{} { return r.ended }
 
 // Done is closed once Close has finalized the file.
 func (r *Recorder) Done() <-chan struct{} { return r.done }
@@ -113,17 +131,21 @@ func (r *Recorder) VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key boo
 		}
 		if r.mux, r.err = r.newMux(st); r.err != nil {
 			r.mux = nil
+			r.end()
 			return
 		}
 		r.t0 = at
 	}
-	if at.Before(r.t0) {
+	pts, ok := r.pts(at)
+	if !ok {
 		return
 	}
-	if r.err = r.mux.WriteVideo(au, at.Sub(r.t0), key); r.err == nil {
-		r.last = at
-		r.startOne.Do(func() { close(r.started) })
+	if r.err = r.mux.WriteVideo(au, pts, key); r.err != nil {
+		r.end()
+		return
 	}
+	r.last = at
+	r.startOne.Do(func() { close(r.started) })
 }
 
 // AudioPacket implements session.MediaTap.
@@ -134,13 +156,35 @@ func (r *Recorder) AudioPacket(codec webrtc.RTPCodecParameters, payload []byte, 
 		c := codec
 		r.audio = &c
 	}
-	if r.mux == nil || r.err != nil || r.closed || at.Before(r.t0) {
+	if r.mux == nil || r.err != nil || r.closed {
 		return
 	}
-	if err := r.mux.WriteAudio(payload, at.Sub(r.t0)); err != nil && !r.skipErr(err) {
+	pts, ok := r.pts(at)
+	if !ok {
+		return
+	}
+	if err := r.mux.WriteAudio(payload, pts); err != nil && !r.skipErr(err) {
 		r.err = err
+		r.end()
 	}
 }
+
+// pts is the time of at in the recording; ok is false for what falls
+// before the first keyframe or past the length, the latter ending the
+// recording. r.mu is held and the muxer made.
+func (r *Recorder) pts(at time.Time) (pts time.Duration, ok bool) {
+	pts = at.Sub(r.t0)
+	if pts < 0 {
+		return 0, false
+	}
+	if r.length > 0 && pts > r.length {
+		r.end()
+		return 0, false
+	}
+	return pts, true
+}
+
+func (r *Recorder) end() { r.endOne.Do(func() { close(r.ended) }) }
 
 // Close finalizes the file (also after a failure, so what was recorded
 // plays). A recording that never saw a keyframe leaves no file. Later calls

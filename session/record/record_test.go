@@ -40,6 +40,16 @@ var (
 	pcma = webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}}
 )
 
+// isClosed tells whether c is closed, without waiting.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 func TestRecorder(t *testing.T) {
 	t0 := time.Unix(100, 0)
 	for _, tc := range []struct {
@@ -49,8 +59,8 @@ func TestRecorder(t *testing.T) {
 		wantAudio int
 		elapsed   time.Duration
 		audioMime string
-		err       bool
 		noMuxer   bool
+		ended     bool
 	}{
 		{
 			name: "waits for a keyframe, audio codec from before it",
@@ -73,6 +83,29 @@ func TestRecorder(t *testing.T) {
 			wantVideo: 2, elapsed: 500 * time.Millisecond,
 		},
 		{
+			name: "a length: what is past it is left out and ends the recording",
+			feed: func(r *Recorder) {
+				r.SetLength(time.Second)
+				r.AudioPacket(pcma, []byte{1}, t0)
+				r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0.Add(100*time.Millisecond))
+				r.AudioPacket(pcma, []byte{1}, t0.Add(900*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(1100*time.Millisecond))
+				r.AudioPacket(pcma, []byte{1}, t0.Add(1110*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(1140*time.Millisecond))
+				r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0.Add(1500*time.Millisecond))
+			},
+			wantVideo: 2, wantAudio: 1, elapsed: time.Second, audioMime: webrtc.MimeTypePCMA, ended: true,
+		},
+		{
+			name: "a unit at the length itself is kept and does not end it",
+			feed: func(r *Recorder) {
+				r.SetLength(2 * time.Second)
+				r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0)
+				r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(2*time.Second))
+			},
+			wantVideo: 2, elapsed: 2 * time.Second,
+		},
+		{
 			name:    "no keyframe, no file",
 			feed:    func(r *Recorder) { r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0) },
 			noMuxer: true,
@@ -86,14 +119,15 @@ func TestRecorder(t *testing.T) {
 				t.Fatal(err)
 			}
 			<-r.Done()
+			if ended := isClosed(r.Ended()); ended != tc.ended {
+				t.Fatalf("ended %v, want %v", ended, tc.ended)
+			}
 			if tc.noMuxer {
 				if m != nil {
 					t.Fatal("a muxer was made without a keyframe")
 				}
-				select {
-				case <-r.Started():
+				if isClosed(r.Started()) {
 					t.Fatal("started without a keyframe")
-				default:
 				}
 				return
 			}
@@ -115,11 +149,25 @@ func TestRecorderStopsOnWriteError(t *testing.T) {
 	r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, t0)
 	r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(time.Second))
 	r.VideoUnit(h264, []byte{0, 0, 1, 1}, false, t0.Add(2*time.Second))
-	if err := r.Err(); err == nil || len(m.video) != 1 {
-		t.Fatalf("err %v after %d units", err, len(m.video))
+	if err := r.Err(); err == nil || len(m.video) != 1 || !isClosed(r.Ended()) {
+		t.Fatalf("err %v after %d units, ended %v", err, len(m.video), isClosed(r.Ended()))
 	}
 	if err := r.Close(); err != nil || m.closed != 1 {
 		t.Fatalf("close after a failure: %v (%d)", err, m.closed)
+	}
+}
+
+// TestRecorderEndsWhenTheMuxerFails: a file that cannot be made ends the
+// recording at once, with the error, and Close has nothing to finalize.
+func TestRecorderEndsWhenTheMuxerFails(t *testing.T) {
+	r := New("x.mkv", func(Streams) (Muxer, error) { return nil, errors.New("permission denied") }, nil)
+	r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, time.Unix(0, 0))
+	r.VideoUnit(h264, []byte{0, 0, 1, 5}, true, time.Unix(1, 0))
+	if err := r.Err(); err == nil || !isClosed(r.Ended()) || isClosed(r.Started()) {
+		t.Fatalf("err %v, ended %v, started %v", err, isClosed(r.Ended()), isClosed(r.Started()))
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
