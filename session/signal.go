@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
-
-	"github.com/lookout-app/lookout/session/peer"
 )
 
 // Signaler carries one offer/answer exchange to a device or server.
@@ -145,25 +143,6 @@ type Directory interface {
 // the account's Opener like any other source.
 type RoomDirectory interface {
 	Members(ctx context.Context, room string) ([]Device, error)
-}
-
-// TalkPublisher is implemented by calls whose talk audio travels on a
-// connection of its own, opened while the talk button is held (a WCS tile
-// publishes an audio-only stream next to the one it plays). Talk calls
-// PublishTalk when the button is pressed and closes the stream when it is
-// released.
-type TalkPublisher interface {
-	PublishTalk(ctx context.Context) (TalkStream, error)
-}
-
-// TalkStream is the sender of one held talk, negotiated and connected.
-// Done is closed when the server or the network ends it; Close ends it
-// from our side (and tells the server).
-type TalkStream interface {
-	peer.TalkWriter
-	Codec() webrtc.RTPCodecParameters
-	Done() <-chan struct{}
-	Close() error
 }
 
 // ServerReport is what a media server says about the stream it plays to a
