@@ -374,6 +374,7 @@ func TestPublishCall(t *testing.T) {
 	}{
 		{"publishing", []string{answer, status("PUBLISHING", "")}, nil, ""},
 		{"unpublished", []string{answer, status("PUBLISHING", ""), status("UNPUBLISHED", "Stopped by server")}, session.ErrHangup, "Stopped by server (UNPUBLISHED)"},
+		{"stopped", []string{answer, status("PUBLISHING", ""), status("STOPPED", "Stopped by user")}, session.ErrHangup, "Stopped by user (STOPPED)"},
 		{"name taken", []string{answer, status("FAILED", "Stream with this name is already published")}, session.ErrBusy, "Stream with this name is already published (FAILED)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
