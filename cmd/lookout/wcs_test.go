@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"math"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -183,7 +185,7 @@ func TestWCSConnectErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			code, _, stderr := lookout(t, context.Background(), "--config", rewrite(t, cfg, tc.key, tc.value), "snapshot", wcsSource("lobby"), "-o", filepath.Join(t.TempDir(), "x.png"))
+			code, _, stderr := lookout(t, context.Background(), "--config", rewriteAccount(t, cfg, demo.WCSAccount, tc.key, tc.value), "snapshot", wcsSource("lobby"), "-o", filepath.Join(t.TempDir(), "x.png"))
 			if code != 1 || !strings.HasPrefix(stderr, "lookout: snapshot "+wcsSource("lobby")+": ") || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
 				t.Fatalf("exit %d stderr %q, want 1 and one line with %q", code, stderr, tc.want)
 			}
@@ -192,4 +194,37 @@ func TestWCSConnectErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rewriteAccount is rewrite limited to the [[account]] named account, so
+// keys other accounts share (url) keep their values there.
+func rewriteAccount(t *testing.T, path, account, key, value string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := strings.Split(string(b), "[[account]]\n")
+	found := false
+	for i, sec := range sections {
+		if !strings.Contains(sec, "\nname = "+strconv.Quote(account)+"\n") && !strings.HasPrefix(sec, "name = "+strconv.Quote(account)+"\n") {
+			continue
+		}
+		found = true
+		lines := strings.Split(sec, "\n")
+		for j, l := range lines {
+			if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == key {
+				lines[j] = fmt.Sprintf("%s = %q", key, value)
+			}
+		}
+		sections[i] = strings.Join(lines, "\n")
+	}
+	if !found {
+		t.Fatalf("no account %q in %s", account, path)
+	}
+	out := filepath.Join(t.TempDir(), "edited.toml")
+	if err := os.WriteFile(out, []byte(strings.Join(sections, "[[account]]\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
