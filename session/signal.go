@@ -78,9 +78,11 @@ type Plan struct {
 }
 
 // Publisher is implemented by calls whose talk audio goes over a separate
-// publishing connection (a WHIP endpoint) rather than their own. Holding
-// Talk opens the call Publish returns, sends the microphone over a
-// send-only peer connection, and hangs it up on release.
+// publishing connection (a WHIP endpoint, a WCS published stream) rather
+// than their own. Holding Talk opens the call Publish returns, sends the
+// microphone over a send-only peer connection built from its Plan, and
+// hangs it up on release. A publish call that implements Hangup ends the
+// talk (with ErrHangup) when the remote side ends it.
 type Publisher interface {
 	Publish(ctx context.Context) (Call, error)
 }
