@@ -29,28 +29,22 @@ func (s *Session) enablePublish(call Call, plan Plan, done <-chan struct{}) {
 
 // talkPublished opens the publish call, connects a send-only peer for the
 // microphone, sends until released, then hangs the publish call up. The
-// play connection is untouched throughout.
+// play connection is untouched throughout. A publish call that implements
+// Hangup ends the talk when the server ends the published stream.
 func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publishing) (err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		select {
-		case <-pb.done:
-			cancel()
-		case <-stop:
-		}
-	}()
+	defer cancelOn(pb.done, cancel)()
 	timeout := s.cfg.ConnectTimeout
 	cctx, ccancel := context.WithTimeout(ctx, timeout)
 	defer ccancel()
 	call, err := pb.pub.Publish(cctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return s.releasedOrHungUp(pb)
-		}
-		return fmt.Errorf("talk: publish: %w", err)
+		return publishRefused(ctx, pb, nil, err)
+	}
+	hangup, _ := call.(Hangup)
+	if hangup != nil {
+		defer cancelOn(hangup.Done(), cancel)()
 	}
 	plan := call.Plan()
 	p, err := peer.New(peer.Config{
@@ -74,14 +68,14 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 		offer, err = p.GatheredOffer(cctx)
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return talkEnded(pb, hangup)
+		}
 		return fmt.Errorf("talk: publish: %w", err)
 	}
 	answer, err := call.Exchange(cctx, offer)
 	if err != nil {
-		if ctx.Err() != nil {
-			return s.releasedOrHungUp(pb)
-		}
-		return fmt.Errorf("talk: publish: %w", err)
+		return publishRefused(ctx, pb, hangup, err)
 	}
 	if err := p.SetAnswer(answer); err != nil {
 		return fmt.Errorf("talk: publish: %w: %w", ErrProtocol, err)
@@ -93,7 +87,7 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 		select {
 		case <-cctx.Done():
 			if ctx.Err() != nil {
-				return s.releasedOrHungUp(pb)
+				return talkEnded(pb, hangup)
 			}
 			return fmt.Errorf("talk: publish: %w: not connected within %s", ErrTimeout, timeout)
 		case st := <-p.States():
@@ -110,16 +104,76 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 		return fmt.Errorf("talk: publish: %w", err)
 	}
 	s.log.Debug("session: publishing talk", "codec", codec.MimeType)
-	return s.sendTalk(ctx, c, &talker{track: track, codec: codec, frame: 20 * time.Millisecond, done: pb.done}, nil)
+	err = s.sendTalk(ctx, c, &talker{track: track, codec: codec, frame: talkFrame(plan, codec), done: pb.done})
+	if err == nil && ctx.Err() != nil {
+		return talkEnded(pb, hangup)
+	}
+	return err
 }
 
-// releasedOrHungUp is the result of a talk cancelled before it connected:
-// nil when the button was released, ErrHangup when the call ended.
-func (*Session) releasedOrHungUp(pb *publishing) error {
+// cancelOn calls cancel when ch is closed, until the returned stop is
+// called.
+func cancelOn(ch <-chan struct{}, cancel context.CancelFunc) (stop func()) {
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-stopped:
+		}
+	}()
+	return func() { close(stopped) }
+}
+
+// publishRefused is the result of a failed publish exchange: the server's
+// reason when it ended the publish call (a refusal, not a hangup),
+// ErrHangup when the attempt ended, nil when the button was released.
+func publishRefused(ctx context.Context, pb *publishing, hangup Hangup, err error) error {
 	select {
 	case <-pb.done:
 		return fmt.Errorf("talk: %w", ErrHangup)
 	default:
+	}
+	if hangup != nil {
+		select {
+		case <-hangup.Done():
+			if why := hangup.Err(); why != nil {
+				return fmt.Errorf("talk: publish: %w", why)
+			}
+		default:
+		}
+	}
+	if ctx.Err() != nil {
 		return nil
+	}
+	return fmt.Errorf("talk: publish: %w", err)
+}
+
+// talkEnded is the result of a published talk whose context ended: nil
+// when the button was released, ErrHangup when the attempt ended or the
+// publish call (hangup, when it implements Hangup) was ended by the
+// server, with the server's reason.
+func talkEnded(pb *publishing, hangup Hangup) error {
+	select {
+	case <-pb.done:
+		return fmt.Errorf("talk: %w", ErrHangup)
+	default:
+	}
+	if hangup == nil {
+		return nil
+	}
+	select {
+	case <-hangup.Done():
+	default:
+		return nil
+	}
+	why := hangup.Err()
+	switch {
+	case why == nil:
+		return fmt.Errorf("talk: the published stream ended: %w", ErrHangup)
+	case errors.Is(why, ErrHangup):
+		return fmt.Errorf("talk: the published stream ended: %w", why)
+	default:
+		return fmt.Errorf("talk: the published stream ended: %w: %w", ErrHangup, why)
 	}
 }

@@ -339,7 +339,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 			switch st {
 			case webrtc.PeerConnectionStateConnected:
 				if state < StateWaiting {
-					s.enableTalk(p, call, plan, ctx.Done())
+					s.enableTalk(p, plan, ctx.Done())
 					s.enablePublish(call, plan, ctx.Done())
 					state = StateWaiting
 					s.publish(Status{State: state, Attempt: n})

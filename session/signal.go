@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
-
-	"github.com/lookout-app/lookout/session/peer"
 )
 
 // Signaler carries one offer/answer exchange to a device or server.
@@ -80,9 +78,11 @@ type Plan struct {
 }
 
 // Publisher is implemented by calls whose talk audio goes over a separate
-// publishing connection (a WHIP endpoint) rather than their own. Holding
-// Talk opens the call Publish returns, sends the microphone over a
-// send-only peer connection, and hangs it up on release.
+// publishing connection (a WHIP endpoint, a WCS published stream) rather
+// than their own. Holding Talk opens the call Publish returns, sends the
+// microphone over a send-only peer connection built from its Plan, and
+// hangs it up on release. A publish call that implements Hangup ends the
+// talk (with ErrHangup) when the remote side ends it.
 type Publisher interface {
 	Publish(ctx context.Context) (Call, error)
 }
@@ -145,25 +145,6 @@ type Directory interface {
 // the account's Opener like any other source.
 type RoomDirectory interface {
 	Members(ctx context.Context, room string) ([]Device, error)
-}
-
-// TalkPublisher is implemented by calls whose talk audio travels on a
-// connection of its own, opened while the talk button is held (a WCS tile
-// publishes an audio-only stream next to the one it plays). Talk calls
-// PublishTalk when the button is pressed and closes the stream when it is
-// released.
-type TalkPublisher interface {
-	PublishTalk(ctx context.Context) (TalkStream, error)
-}
-
-// TalkStream is the sender of one held talk, negotiated and connected.
-// Done is closed when the server or the network ends it; Close ends it
-// from our side (and tells the server).
-type TalkStream interface {
-	peer.TalkWriter
-	Codec() webrtc.RTPCodecParameters
-	Done() <-chan struct{}
-	Close() error
 }
 
 // ServerReport is what a media server says about the stream it plays to a

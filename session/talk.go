@@ -37,13 +37,12 @@ type AudioSink interface {
 }
 
 // talker is the sending side of a connected attempt: the play connection's
-// own audio sender, or a publisher that opens one per held talk.
+// own audio sender, or the send-only peer of a held published talk.
 type talker struct {
-	track   peer.TalkWriter
-	codec   webrtc.RTPCodecParameters
-	frame   time.Duration
-	publish TalkPublisher   // when set, track and codec come from PublishTalk
-	done    <-chan struct{} // closed when the attempt ends
+	track peer.TalkWriter
+	codec webrtc.RTPCodecParameters
+	frame time.Duration
+	done  <-chan struct{} // closed when the attempt ends
 }
 
 // CanTalk reports whether the device takes talk audio now, and why not.
@@ -81,32 +80,12 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 	if t == nil {
 		return s.talkPublished(ctx, c, pub)
 	}
-	if t.publish == nil {
-		return s.sendTalk(ctx, c, t, nil)
-	}
-	ts, err := t.publish.PublishTalk(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil // released before the talk stream was up
-		}
-		return fmt.Errorf("talk: %w", err)
-	}
-	defer func() {
-		if err := ts.Close(); err != nil {
-			s.log.Debug("session: talk stream close", "err", err)
-		}
-	}()
-	frame := t.frame
-	if strings.EqualFold(ts.Codec().MimeType, webrtc.MimeTypeOpus) || frame <= 0 {
-		frame = 20 * time.Millisecond
-	}
-	return s.sendTalk(ctx, c, &talker{track: ts, codec: ts.Codec(), frame: frame, done: t.done}, ts.Done())
+	return s.sendTalk(ctx, c, t)
 }
 
-// sendTalk encodes what c captures and writes it to t until released, the
-// attempt ends or ended (a published talk stream's end; may be nil) is
-// closed.
-func (s *Session) sendTalk(ctx context.Context, c audio.Capturer, t *talker, ended <-chan struct{}) error {
+// sendTalk encodes what c captures and writes it to t until released or
+// the attempt ends.
+func (s *Session) sendTalk(ctx context.Context, c audio.Capturer, t *talker) error {
 	frameSamples := int(int64(t.codec.ClockRate) * int64(t.frame) / int64(time.Second))
 	enc, err := s.cfg.NewAudioEncoder(t.codec.MimeType, c.Format(), frameSamples)
 	if err != nil {
@@ -116,17 +95,7 @@ func (s *Session) sendTalk(ctx context.Context, c audio.Capturer, t *talker, end
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		select {
-		case <-t.done:
-			cancel()
-		case <-ended:
-			cancel()
-		case <-stop:
-		}
-	}()
+	defer cancelOn(t.done, cancel)()
 	buf := make([]int16, c.Format().Samples(10*time.Millisecond))
 	for {
 		n, rerr := c.Read(ctx, buf)
@@ -149,8 +118,6 @@ func (s *Session) sendTalk(ctx context.Context, c audio.Capturer, t *talker, end
 			select {
 			case <-t.done:
 				return fmt.Errorf("talk: %w", ErrHangup)
-			case <-ended:
-				return fmt.Errorf("talk: the talk stream ended: %w", ErrHangup)
 			default:
 				return nil // released
 			}
@@ -160,14 +127,18 @@ func (s *Session) sendTalk(ctx context.Context, c audio.Capturer, t *talker, end
 	}
 }
 
-// enableTalk makes the attempt's audio sender, or the call's talk
-// publisher, available to Talk.
-func (s *Session) enableTalk(p *peer.Peer, call Call, plan Plan, done <-chan struct{}) {
-	if plan.Talk == TalkNone {
-		return
+// talkFrame is the duration of one talk frame of codec: the plan's
+// TalkFrame for G.711, 20 ms when unset and always for Opus.
+func talkFrame(plan Plan, codec webrtc.RTPCodecParameters) time.Duration {
+	if plan.TalkFrame <= 0 || strings.EqualFold(codec.MimeType, webrtc.MimeTypeOpus) {
+		return 20 * time.Millisecond
 	}
-	if tp, ok := call.(TalkPublisher); ok {
-		s.talk.Store(&talker{publish: tp, frame: plan.TalkFrame, done: done})
+	return plan.TalkFrame
+}
+
+// enableTalk makes the attempt's audio sender available to Talk.
+func (s *Session) enableTalk(p *peer.Peer, plan Plan, done <-chan struct{}) {
+	if plan.Talk == TalkNone {
 		return
 	}
 	if plan.Audio != webrtc.RTPTransceiverDirectionSendrecv && plan.Audio != webrtc.RTPTransceiverDirectionSendonly {
@@ -178,11 +149,7 @@ func (s *Session) enableTalk(p *peer.Peer, call Call, plan Plan, done <-chan str
 		s.log.Info("session: talk unavailable", "err", err)
 		return
 	}
-	frame := plan.TalkFrame
-	if frame <= 0 || strings.EqualFold(codec.MimeType, webrtc.MimeTypeOpus) {
-		frame = 20 * time.Millisecond
-	}
-	s.talk.Store(&talker{track: track, codec: codec, frame: frame, done: done})
+	s.talk.Store(&talker{track: track, codec: codec, frame: talkFrame(plan, codec), done: done})
 }
 
 // playAudio decodes a remote audio track into the configured sink until the

@@ -2,52 +2,32 @@ package wcs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/lookout-app/lookout/session"
-	"github.com/lookout-app/lookout/session/peer"
 )
 
-// publishTimeout bounds publishing the talk stream, from publishStream to
-// a connected peer.
-const publishTimeout = 10 * time.Second
-
 // Call plays one stream over the account's shared WebSocket. It implements
-// session.Call, session.Hangup, session.Reporter and session.TalkPublisher.
+// session.Call, session.Hangup, session.Reporter and session.Publisher.
 type Call struct {
-	c      *Client
-	l      *link
-	id     string // mediaSessionId
-	stream string
-	talk   string // the stream published while talking
-	plan   session.Plan
-
-	answers chan string
-	sent    atomic.Bool
-	closed  atomic.Bool
-
-	endOnce sync.Once
-	done    chan struct{}
-	errMu   sync.Mutex
-	err     error
+	*mediaSession
+	c    *Client
+	talk string // the stream published while talking
+	plan session.Plan
 
 	repMu  sync.Mutex
 	report session.ServerReport
 }
 
 var (
-	_ session.Call          = (*Call)(nil)
-	_ session.Hangup        = (*Call)(nil)
-	_ session.Reporter      = (*Call)(nil)
-	_ session.TalkPublisher = (*Call)(nil)
+	_ session.Call      = (*Call)(nil)
+	_ session.Hangup    = (*Call)(nil)
+	_ session.Reporter  = (*Call)(nil)
+	_ session.Publisher = (*Call)(nil)
 )
 
 // Open returns a call that plays id: a stream name, "ROOM/STREAM" (the
@@ -64,13 +44,9 @@ func (c *Client) Open(ctx context.Context, id string, _ session.Quality) (sessio
 		return nil, err
 	}
 	call := &Call{
-		c:       c,
-		l:       l,
-		id:      newID(),
-		stream:  stream,
-		talk:    c.TalkStreamName(talkFor),
-		answers: make(chan string, 1),
-		done:    make(chan struct{}),
+		mediaSession: newMediaSession(l, stream),
+		c:            c,
+		talk:         c.TalkStreamName(talkFor),
 		plan: session.Plan{
 			ICEServers:  c.cfg.ICEServers,
 			Audio:       webrtc.RTPTransceiverDirectionRecvonly,
@@ -114,46 +90,25 @@ func (c *Client) resolve(id string) (stream, talkFor string, err error) {
 func (call *Call) Plan() session.Plan { return call.plan }
 
 // Stream returns the name of the stream the call plays.
-func (call *Call) Stream() string { return call.stream }
+func (call *Call) Stream() string { return call.name }
 
 // Exchange sends playStream with the offer (every candidate gathered: WCS
 // does not trickle) and returns the SDP of setRemoteSDP.
 func (call *Call) Exchange(ctx context.Context, offer string) (string, error) {
 	zero := 0
-	call.sent.Store(true)
-	err := call.l.send(MsgPlayStream, streamMsg{
-		MediaSessionID: call.id, Name: call.stream, HasVideo: true, HasAudio: true,
+	return call.exchange(ctx, MsgPlayStream, streamMsg{
+		MediaSessionID: call.id, Name: call.name, HasVideo: true, HasAudio: true,
 		Status: StatusPending, Width: &zero, Height: &zero, MediaProvider: "WebRTC", SDP: offer,
 		Bitrate: &zero, MinBitrate: &zero, MaxBitrate: &zero, Quality: &zero,
 	})
-	if err != nil {
-		return "", err
-	}
-	select {
-	case sdp := <-call.answers:
-		return sdp, nil
-	case <-call.done:
-		// An answer that came before the end is still the answer; the
-		// session then learns of the end through Done.
-		select {
-		case sdp := <-call.answers:
-			return sdp, nil
-		default:
-		}
-		return "", call.Err()
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
 }
 
 // deliver implements handler.
 func (call *Call) deliver(in Inbound) {
 	switch {
 	case in.Name == MsgSetRemoteSDP:
-		select {
-		case call.answers <- in.SDP:
-		default:
-			call.c.log.Debug("wcs: second setRemoteSDP ignored", "stream", call.stream)
+		if !call.answer(in.SDP) {
+			call.c.log.Debug("wcs: second setRemoteSDP ignored", "stream", call.name)
 		}
 	case in.Status != nil:
 		st := *in.Status
@@ -171,12 +126,12 @@ func (call *Call) deliver(in Inbound) {
 		})
 		switch {
 		case Terminal(st.Status):
-			call.c.log.Info("wcs: stream ended by the server", "stream", call.stream, "status", st.Status, "info", st.Info)
-			call.end(statusError("play "+call.stream, st))
+			call.c.log.Info("wcs: stream ended by the server", "stream", call.name, "status", st.Status, "info", st.Info)
+			call.end(statusError("play "+call.name, st))
 		case st.Status == StatusPlaybackProblem || st.Status == StatusNotEnoughBW:
-			call.c.log.Warn("wcs: server reports a problem", "stream", call.stream, "status", st.Status, "info", st.Info)
+			call.c.log.Warn("wcs: server reports a problem", "stream", call.name, "status", st.Status, "info", st.Info)
 		default:
-			call.c.log.Debug("wcs: stream status", "stream", call.stream, "status", st.Status, "info", st.Info)
+			call.c.log.Debug("wcs: stream status", "stream", call.name, "status", st.Status, "info", st.Info)
 		}
 	case in.Name == MsgAudioCodec:
 		call.update(func(r *session.ServerReport) { r.AudioCodec = in.Codec })
@@ -208,219 +163,34 @@ func (call *Call) Report() session.ServerReport {
 	return call.report
 }
 
-// linkDown implements handler.
-func (call *Call) linkDown(err error) { call.end(err) }
-
-func (call *Call) end(err error) {
-	call.endOnce.Do(func() {
-		call.errMu.Lock()
-		call.err = err
-		call.errMu.Unlock()
-		close(call.done)
-	})
-}
-
-// Done implements session.Hangup: closed when the server ends the stream
-// (STOPPED, UNPUBLISHED, FAILED) or the connection drops.
-func (call *Call) Done() <-chan struct{} { return call.done }
-
-// Err says why Done was closed.
-func (call *Call) Err() error {
-	call.errMu.Lock()
-	defer call.errMu.Unlock()
-	return call.err
-}
-
 // Close sends stopStream (when the stream was asked for and is still
 // running) and forgets the call. Later calls return session.ErrClosed.
 func (call *Call) Close() error {
-	if !call.closed.CompareAndSwap(false, true) {
-		return session.ErrClosed
-	}
-	call.l.unregister(call.id)
-	var err error
-	select {
-	case <-call.done:
-	default:
-		if call.sent.Load() {
-			err = call.l.send(MsgStopStream, streamMsg{
-				MediaSessionID: call.id, Name: call.stream, HasVideo: true, HasAudio: true,
-				Status: StatusPlaying,
-			})
-		}
-	}
-	call.end(fmt.Errorf("wcs: %w", session.ErrClosed))
-	if errors.Is(err, ErrConnectionLost) {
-		err = nil // nothing left to stop
-	}
-	return err
+	return call.close(MsgStopStream, streamMsg{
+		MediaSessionID: call.id, Name: call.name, HasVideo: true, HasAudio: true,
+		Status: StatusPlaying,
+	})
 }
 
-// PublishTalk implements session.TalkPublisher: it publishes an audio-only
-// stream named by the account's talk_stream template over a peer
-// connection of its own (Opus preferred, G.711 accepted), and returns once
-// that connection is up.
-func (call *Call) PublishTalk(ctx context.Context) (session.TalkStream, error) {
+// Publish implements session.Publisher: the call it returns publishes an
+// audio-only stream named by the account's talk_stream template over the
+// account's WebSocket. The session makes its peer connection.
+func (call *Call) Publish(context.Context) (session.Call, error) {
 	select {
 	case <-call.done:
 		return nil, call.Err()
 	default:
 	}
-	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
-	defer cancel()
-	p, err := peer.New(peer.Config{
-		ICEServers:  call.c.cfg.ICEServers,
-		Audio:       webrtc.RTPTransceiverDirectionSendonly,
-		AudioCodecs: []string{webrtc.MimeTypeOpus, webrtc.MimeTypePCMU, webrtc.MimeTypePCMA},
-		Logger:      call.c.log,
-	})
-	if err != nil {
-		return nil, err
+	pc := &publishCall{
+		mediaSession: newMediaSession(call.l, call.talk),
+		log:          call.c.log,
+		plan: session.Plan{
+			ICEServers:  call.c.cfg.ICEServers,
+			Audio:       webrtc.RTPTransceiverDirectionSendonly,
+			AudioCodecs: []string{webrtc.MimeTypeOpus, webrtc.MimeTypePCMU, webrtc.MimeTypePCMA},
+			Talk:        session.TalkFull,
+		},
 	}
-	ts := &talkStream{call: call, p: p, id: newID(), answers: make(chan string, 1), done: make(chan struct{}), published: make(chan struct{})}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = ts.Close()
-		}
-	}()
-	offer, err := p.GatheredOffer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	call.l.register(ts.id, ts)
-	zero := 0
-	ts.sent.Store(true)
-	err = call.l.send(MsgPublishStream, streamMsg{
-		MediaSessionID: ts.id, Name: call.talk, Published: true, HasVideo: false, HasAudio: true,
-		Status: StatusPending, MediaProvider: "WebRTC", SDP: offer,
-		Bitrate: &zero, MinBitrate: &zero, MaxBitrate: &zero,
-	})
-	if err != nil {
-		return nil, err
-	}
-	var answer string
-	select {
-	case answer = <-ts.answers:
-	case <-ts.done:
-		return nil, ts.Err()
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wcs: publish %s: no answer: %w", call.talk, ctx.Err())
-	}
-	if err := p.SetAnswer(answer); err != nil {
-		return nil, fmt.Errorf("%w: publish %s: %w", session.ErrProtocol, call.talk, err)
-	}
-	for connected := false; !connected; {
-		select {
-		case st := <-p.States():
-			switch st {
-			case webrtc.PeerConnectionStateConnected:
-				connected = true
-			case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
-				return nil, fmt.Errorf("wcs: publish %s: %w", call.talk, session.ErrNoPath)
-			}
-		case <-ts.done:
-			return nil, ts.Err()
-		case <-ctx.Done():
-			return nil, fmt.Errorf("wcs: publish %s: not connected: %w", call.talk, ctx.Err())
-		}
-	}
-	w, codec, err := p.TalkTrack()
-	if err != nil {
-		return nil, err
-	}
-	ts.w, ts.codec = w, codec
-	call.c.log.Info("wcs: publishing talk", "stream", call.talk, "codec", codec.MimeType)
-	ok = true
-	return ts, nil
-}
-
-// talkStream is one published talk stream.
-type talkStream struct {
-	call  *Call
-	p     *peer.Peer
-	id    string
-	w     peer.TalkWriter
-	codec webrtc.RTPCodecParameters
-
-	answers   chan string
-	published chan struct{}
-	pubOnce   sync.Once
-	sent      atomic.Bool
-	closed    atomic.Bool
-
-	endOnce sync.Once
-	done    chan struct{}
-	errMu   sync.Mutex
-	err     error
-}
-
-// WriteSample implements peer.TalkWriter.
-func (ts *talkStream) WriteSample(s media.Sample) error { return ts.w.WriteSample(s) }
-
-// Codec returns the negotiated talk codec.
-func (ts *talkStream) Codec() webrtc.RTPCodecParameters { return ts.codec }
-
-// Done is closed when the server ends the talk stream or the connection
-// drops.
-func (ts *talkStream) Done() <-chan struct{} { return ts.done }
-
-// Err says why Done was closed.
-func (ts *talkStream) Err() error {
-	ts.errMu.Lock()
-	defer ts.errMu.Unlock()
-	return ts.err
-}
-
-func (ts *talkStream) end(err error) {
-	ts.endOnce.Do(func() {
-		ts.errMu.Lock()
-		ts.err = err
-		ts.errMu.Unlock()
-		close(ts.done)
-	})
-}
-
-func (ts *talkStream) deliver(in Inbound) {
-	switch {
-	case in.Name == MsgSetRemoteSDP:
-		select {
-		case ts.answers <- in.SDP:
-		default:
-		}
-	case in.Status != nil:
-		st := *in.Status
-		switch {
-		case st.Status == StatusPublishing:
-			ts.pubOnce.Do(func() { close(ts.published) })
-		case Terminal(st.Status):
-			ts.call.c.log.Info("wcs: talk stream ended by the server", "stream", ts.call.talk, "status", st.Status, "info", st.Info)
-			ts.end(statusError("publish "+ts.call.talk, st))
-		}
-	}
-}
-
-func (ts *talkStream) linkDown(err error) { ts.end(err) }
-
-// Close sends unPublishStream and closes the talk connection.
-func (ts *talkStream) Close() error {
-	if !ts.closed.CompareAndSwap(false, true) {
-		return session.ErrClosed
-	}
-	ts.call.l.unregister(ts.id)
-	var err error
-	select {
-	case <-ts.done:
-	default:
-		if ts.sent.Load() {
-			err = ts.call.l.send(MsgUnPublishStream, streamMsg{
-				MediaSessionID: ts.id, Name: ts.call.talk, Published: true, HasAudio: true, Status: StatusPublishing,
-			})
-			if errors.Is(err, ErrConnectionLost) {
-				err = nil
-			}
-		}
-	}
-	ts.end(fmt.Errorf("wcs: talk: %w", session.ErrClosed))
-	return errors.Join(err, ts.p.Close())
+	call.l.register(pc.id, pc)
+	return pc, nil
 }

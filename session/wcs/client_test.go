@@ -271,6 +271,52 @@ func TestTalkPublishesTheTalkStream(t *testing.T) {
 	}
 }
 
+// TestTalkEndsWhenTheServerUnpublishes holds talk on cam1 until the server
+// stops publishing cam1-talk: Talk returns at once with ErrHangup and the
+// server's words, the tile keeps playing (no new attempt) and the next
+// talk publishes again.
+func TestTalkEndsWhenTheServerUnpublishes(t *testing.T) {
+	srv := startServer(t, time.Second)
+	c := newClient(t, srv, nil)
+	log := newStatusLog()
+	s := runSession(t, c, "cam1", log)
+	log.wait(t, session.StateLive, 15*time.Second)
+	f := audio.Format{SampleRate: 16000, Channels: 1}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	talked := make(chan error, 1)
+	go func() { talked <- s.Talk(ctx, audio.NewWAVCapturer(audio.Tone(700, -12, f, time.Second), f, true)) }()
+	for pcm, _ := srv.Recorded("cam1-talk"); len(pcm) == 0; pcm, _ = srv.Recorded("cam1-talk") {
+		select {
+		case err := <-talked:
+			t.Fatalf("Talk returned %v before the server heard it", err)
+		case <-ctx.Done():
+			t.Fatal("the server never heard the talk")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if !srv.Unpublish("cam1-talk") {
+		t.Fatal("cam1-talk was not published")
+	}
+	select {
+	case err := <-talked:
+		if !errors.Is(err, session.ErrHangup) || session.Reason(err) != "Stopped by server (UNPUBLISHED)" {
+			t.Fatalf("Talk = %v (reason %q), want a hangup with the server's words", err, session.Reason(err))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Talk went on after the server stopped the talk stream")
+	}
+	if st := s.Status(); st.State != session.StateLive || st.Attempt != 1 {
+		t.Fatalf("status %+v after the talk stream ended, want the first attempt still live", st)
+	}
+	if ok, why := s.CanTalk(); !ok {
+		t.Fatalf("CanTalk = false (%s) after the talk stream ended", why)
+	}
+	if err := s.Talk(ctx, audio.NewWAVCapturer(audio.Tone(700, -12, f, 300*time.Millisecond), f, false)); err != nil {
+		t.Fatalf("second Talk: %v", err)
+	}
+}
+
 func TestUnknownStreamFails(t *testing.T) {
 	srv := startServer(t, time.Second)
 	c := newClient(t, srv, nil)

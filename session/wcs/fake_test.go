@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/pion/webrtc/v4"
 
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/wcs"
@@ -212,6 +214,14 @@ func TestAvailabilityAskedAgain(t *testing.T) {
 // every message the client sends after it on got.
 func scriptedPlay(t *testing.T, script []string, got chan<- string) string {
 	t.Helper()
+	return scripted(t, "playStream", script, got)
+}
+
+// scripted runs a server that answers each message named on with script
+// (MSID standing for the message's mediaSessionId) and reports every other
+// message the client sends, but availableStream, on got.
+func scripted(t *testing.T, on string, script []string, got chan<- string) string {
+	t.Helper()
 	up := websocket.Upgrader{}
 	var conns sync.WaitGroup
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -235,7 +245,7 @@ func scriptedPlay(t *testing.T, script []string, got chan<- string) string {
 			if strings.Contains(s, `"availableStream"`) {
 				continue
 			}
-			if strings.Contains(s, `"playStream"`) {
+			if strings.Contains(s, `"message":"`+on+`"`) {
 				i := strings.Index(s, `"mediaSessionId":"`) + len(`"mediaSessionId":"`)
 				id := s[i : i+strings.Index(s[i:], `"`)]
 				for _, m := range script {
@@ -331,6 +341,95 @@ func TestStreamStatuses(t *testing.T) {
 			case <-h.Done():
 			case <-ctx.Done():
 				t.Fatal("the call did not end")
+			}
+			if err := h.Err(); !errors.Is(err, tc.ended) || session.Reason(err) != tc.reason {
+				t.Fatalf("ended with %v (reason %q), want %v and %q", err, session.Reason(err), tc.ended, tc.reason)
+			}
+			_ = call.Close()
+			select {
+			case m := <-got:
+				t.Fatalf("sent %s after the server ended the stream", m)
+			case <-time.After(100 * time.Millisecond):
+			}
+		})
+	}
+}
+
+// TestPublishCall publishes a talk stream against scripted servers: the
+// call plans one send-only audio section (Opus, then G.711), sends
+// publishStream with the offer under the talk stream's name and returns
+// the server's answer; a stream the server keeps publishing is
+// unpublished on close, one the server ends ends the call with the
+// server's words and the matching sentinel.
+func TestPublishCall(t *testing.T) {
+	status := func(st, info string) string {
+		return `{"message":"notifyStreamStatusEvent","data":[{"mediaSessionId":"MSID","name":"cam1-talk","published":true,"status":"` + st + `","info":"` + info + `"}]}`
+	}
+	const answer = `{"message":"setRemoteSDP","data":["MSID","v=0\r\nanswer\r\n",true]}`
+	for _, tc := range []struct {
+		name   string
+		script []string
+		ended  error  // nil: still publishing
+		reason string // of the end
+	}{
+		{"publishing", []string{answer, status("PUBLISHING", "")}, nil, ""},
+		{"unpublished", []string{answer, status("PUBLISHING", ""), status("UNPUBLISHED", "Stopped by server")}, session.ErrHangup, "Stopped by server (UNPUBLISHED)"},
+		{"stopped", []string{answer, status("PUBLISHING", ""), status("STOPPED", "Stopped by user")}, session.ErrHangup, "Stopped by user (STOPPED)"},
+		{"name taken", []string{answer, status("FAILED", "Stream with this name is already published")}, session.ErrBusy, "Stream with this name is already published (FAILED)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := make(chan string, 16)
+			c, err := wcs.New(wcs.Config{URL: scripted(t, "publishStream", tc.script, got), Streams: []string{"cam1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			play, err := c.Open(ctx, "cam1", session.QualityMain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer play.Close()
+			call, err := play.(session.Publisher).Publish(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := call.Plan()
+			if plan.Audio != webrtc.RTPTransceiverDirectionSendonly || plan.Video != webrtc.RTPTransceiverDirectionUnknown ||
+				!slices.Equal(plan.AudioCodecs, []string{webrtc.MimeTypeOpus, webrtc.MimeTypePCMU, webrtc.MimeTypePCMA}) {
+				t.Fatalf("publish plan %+v, want send-only audio, Opus then PCMU and PCMA, no video", plan)
+			}
+			sdp, err := call.Exchange(ctx, "v=0\r\noffer\r\n")
+			if err != nil || sdp != "v=0\r\nanswer\r\n" {
+				t.Fatalf("Exchange = %q, %v", sdp, err)
+			}
+			h := call.(session.Hangup)
+			if tc.ended == nil {
+				// PUBLISHING is the script's last message; a status
+				// after it would have ended the call by now.
+				select {
+				case <-h.Done():
+					t.Fatalf("ended: %v", h.Err())
+				case <-time.After(200 * time.Millisecond):
+				}
+				if err := call.Close(); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case m := <-got:
+					if !strings.HasPrefix(m, `{"message":"unPublishStream","data":[{"mediaSessionId":"`) || !strings.Contains(m, `"name":"cam1-talk","published":true`) {
+						t.Fatalf("sent %s on close, want unPublishStream of cam1-talk", m)
+					}
+				case <-ctx.Done():
+					t.Fatal("no unPublishStream on close")
+				}
+				return
+			}
+			select {
+			case <-h.Done():
+			case <-ctx.Done():
+				t.Fatal("the publish call did not end")
 			}
 			if err := h.Err(); !errors.Is(err, tc.ended) || session.Reason(err) != tc.reason {
 				t.Fatalf("ended with %v (reason %q), want %v and %q", err, session.Reason(err), tc.ended, tc.reason)

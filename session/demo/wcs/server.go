@@ -365,6 +365,22 @@ func (s *Server) Publishing(name string) bool {
 	return s.published[name] != nil
 }
 
+// Unpublish stops the publishing of stream name from the server's side,
+// as an operator ending it does: the publisher is told UNPUBLISHED with
+// the info "Stopped by server". It reports whether name was published.
+func (s *Server) Unpublish(name string) bool {
+	s.mu.Lock()
+	p := s.published[name]
+	s.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	p.c.forget(p.id, p)
+	p.end()
+	p.c.status(p.id, p.name, true, "UNPUBLISHED", "Stopped by server", 0, 0)
+	return true
+}
+
 // available reports whether stream name can be played: one of the
 // server's streams, or one a client is publishing.
 func (s *Server) available(name string) bool {
