@@ -132,8 +132,9 @@ func (w *window) noNoise() {
 	}
 }
 
-// TestWindowWall4x4KeepsItsCells: the 4x4 layout with the demo's four
-// cameras shows them in the first row of a 4x4 grid (quarter-height tiles,
+// TestWindowWall4x4KeepsItsCells: the 4x4 layout with four of the demo's
+// moving pictures (three cameras and a WCS stream; the fourth camera, the
+// Yard, is a still scene in the window's demo) shows them in the first row of a 4x4 grid (quarter-height tiles,
 // moving), not as one row of full-height slivers; the other rows are empty
 // cells. Stderr stays quiet at the default log level.
 func TestWindowWall4x4KeepsItsCells(t *testing.T) {
@@ -141,7 +142,7 @@ func TestWindowWall4x4KeepsItsCells(t *testing.T) {
 		t.Skip("opens a real window")
 	}
 	dir := t.TempDir()
-	state, _ := json.Marshal(map[string]any{"layout": "4x4", "sources": []string{"demo/cam1", "demo/cam2", "demo/cam3", "demo/cam4"}})
+	state, _ := json.Marshal(map[string]any{"layout": "4x4", "sources": []string{"demo/cam1", "demo/cam2", "demo/cam3", "demo-wcs/lobby"}})
 	if err := os.WriteFile(filepath.Join(dir, "wall-demo.json"), state, 0o600); err != nil {
 		t.Fatal(err)
 	}
