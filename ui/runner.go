@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
@@ -167,8 +168,11 @@ func (r *runner) SetMuted(m bool) {
 	}
 }
 
-// Live reports whether pictures are arriving.
-func (r *runner) Live() bool { return r.s.Status().State == session.StateLive }
+// Live reports whether pictures are arriving: the session is live and its
+// latest picture is recent (the watchdog ends a live state that stalls).
+func (r *runner) Live() bool {
+	return r.s.Status().State == session.StateLive && time.Since(r.s.LastPicture()) < session.DefaultStallTimeout
+}
 
 // Stop ends the session and waits for it.
 func (r *runner) Stop() {

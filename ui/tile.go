@@ -52,6 +52,7 @@ type Tile struct {
 	bg       *canvas.Rectangle
 	border   *canvas.Rectangle
 	picture  *canvas.Image
+	dim      *canvas.Rectangle // over an old picture (stale.go)
 	title    *canvas.Text
 	titleBG  *canvas.Rectangle
 	phase    *widget.Label
@@ -83,6 +84,8 @@ type Tile struct {
 	pixelW   int
 	pixelH   int
 	lastSize fyne.Size
+
+	hasPicture bool // a picture was shown; kept, dimmed, when it stops
 }
 
 var (
@@ -101,6 +104,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.picture.FillMode = canvas.ImageFillContain
 	t.picture.ScaleMode = canvas.ImageScaleFastest
 	t.picture.Hide()
+	t.dim = newDim()
 	t.title = canvas.NewText(title, color.White)
 	t.title.TextSize = theme.TextSize() * 0.9
 	t.titleBG = canvas.NewRectangle(overlayBG)
@@ -149,7 +153,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 // CreateRenderer implements fyne.Widget.
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	middle := container.NewVBox(t.activity, t.phase, container.NewCenter(t.retry))
-	objs := []fyne.CanvasObject{t.bg, t.picture, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
+	objs := []fyne.CanvasObject{t.bg, t.picture, t.dim, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
 		t.speaker, t.talkBtn, t.level, t.talkNote, t.border}
 	return &tileRenderer{t: t, middle: middle, objs: objs}
 }
@@ -164,7 +168,7 @@ func (t *Tile) SetStatus(st session.Status) {
 	case session.StateRetrying:
 		wait := time.Until(st.RetryAt).Round(time.Second)
 		t.phase.SetText(fmt.Sprintf("%s\nretrying in %s", st.Reason(), max(wait, 0)))
-	case session.StateFailed:
+	case session.StateFailed, session.StateStalled:
 		t.phase.SetText(st.Reason())
 	case session.StateIdle:
 		t.phase.SetText("starting")
@@ -190,8 +194,8 @@ func (t *Tile) SetStatus(st session.Status) {
 		t.phase.Hide()
 	} else {
 		t.phase.Show()
-		t.picture.Hide()
 	}
+	t.showStale(st)
 	t.Refresh()
 }
 
@@ -383,6 +387,7 @@ func (t *Tile) SetFrame(f *player.Frame) {
 		t.resizeOutput()
 	}
 	t.picture.Image = f.Image
+	t.hasPicture = true
 	if t.status.State == session.StateLive {
 		t.picture.Show()
 	}
@@ -510,6 +515,7 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t.border.Resize(size)
 	t.picture.Move(fyne.NewPos(0, 0))
 	t.picture.Resize(size)
+	t.dim.Resize(size)
 	pad := theme.Padding()
 	btn := t.closeBtn.MinSize()
 	t.closeBtn.Resize(btn)

@@ -111,6 +111,8 @@ type CameraSim struct {
 	mu      sync.Mutex
 	viewers map[string]*viewer
 	feeds   [2]*feed
+
+	fault faults // fault switches (faults.go)
 }
 
 // outgoing is one MQTT message waiting to be published.
@@ -138,6 +140,7 @@ func newCamera(id, name string, online bool, api *webrtc.API, enc encoderFunc, l
 		viewers:    map[string]*viewer{},
 	}
 	c.topic = "/av/moto/" + c.motoID + "/u/" + id
+	c.fault.kick = make(chan struct{}, 1)
 	c.cred = &mqttCred{
 		username: "device_" + id,
 		password: randomHex(16),
@@ -247,6 +250,17 @@ func (c *CameraSim) connectLoop(url string, tlsConf *tls.Config) {
 	defer c.wg.Done()
 	backoff := 100 * time.Millisecond
 	for {
+		if down := c.rebooting(); down > 0 {
+			select {
+			case <-c.closing:
+				return
+			case <-time.After(down):
+			}
+		}
+		select { // a reboot asked for while off the broker is over
+		case <-c.fault.kick:
+		default:
+		}
 		lost := make(chan struct{})
 		var lostOnce sync.Once
 		opts := paho.NewClientOptions().
@@ -270,6 +284,10 @@ func (c *CameraSim) connectLoop(url string, tlsConf *tls.Config) {
 			case <-lost:
 				c.setClient(nil)
 				c.log.Info("demo camera: lost the broker, reconnecting")
+			case <-c.fault.kick:
+				c.setClient(nil)
+				cl.Disconnect(0)
+				c.log.Info("demo camera: rebooting")
 			case <-c.closing:
 				c.setClient(nil)
 				cl.Disconnect(100)
@@ -937,7 +955,7 @@ func (f *feed) run(stop chan struct{}) {
 		case <-c.closing:
 			return
 		case now := <-tick.C:
-			force := f.wantKey(now)
+			force := f.wantKey(now) && !c.fault.noKey.Load()
 			DrawPicture(img, c.name, now, frame)
 			frame++
 			aus, err := enc.Encode(img, force)
@@ -948,7 +966,11 @@ func (f *feed) run(stop chan struct{}) {
 			dur := now.Sub(last)
 			last = now
 			for _, au := range aus {
-				targets = f.targets(targets[:0], now, isIDR(au))
+				send, start := c.sendable(isIDR(au))
+				if !send {
+					continue
+				}
+				targets = f.targets(targets[:0], now, start)
 				for _, v := range targets {
 					if err := v.video.WriteSample(media.Sample{Data: au, Duration: dur}); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
 						c.log.Debug("demo camera: video write", "err", err)

@@ -102,6 +102,8 @@ type Site struct {
 	http      *http.Server
 	endpoint  string
 	broker    *broker
+	brokerMu  sync.Mutex // RestartBroker (faults.go) replaces broker
+	creds     *credStore
 	brokerURL string
 	turn      *stunturn.Server
 	turnAddr  string
@@ -159,8 +161,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		return nil, err
 	}
 	creds := newCredStore()
+	s.creds = creds
 	if cfg.BrokerURL == "" {
-		b, err := startBroker(host, a.serverTLS(), creds, s.log)
+		b, err := startBroker(net.JoinHostPort(host, "0"), a.serverTLS(), creds, s.log)
 		if err != nil {
 			return nil, err
 		}
@@ -404,9 +407,11 @@ func (s *Site) Close() error {
 		}()
 	}
 	wg.Wait()
+	s.brokerMu.Lock()
 	if s.broker != nil {
 		errs = append(errs, s.broker.close())
 	}
+	s.brokerMu.Unlock()
 	if s.http != nil {
 		errs = append(errs, s.http.Close())
 	}
