@@ -377,3 +377,44 @@ func TestFaultGarbageAnswer(t *testing.T) {
 	op.garbage.Store(false)
 	w.await(t, tl, tl.mark(), "live once answers are sound", live)
 }
+
+// TestFaultLossyPath: 5% and 20% loss each way with 200 ms round trip (the
+// demo's impairment at the cameras' RTP stack). Pictures must keep coming
+// (NACK, keyframe requests), and once the path is clean every tile must be
+// live.
+func TestFaultLossyPath(t *testing.T) {
+	w := startWall(t, 2, demo.Config{})
+	for _, tc := range []struct {
+		name string
+		loss float64
+	}{
+		{"5% loss, 200 ms RTT", 0.05},
+		{"20% loss, 200 ms RTT", 0.20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			marks := []int{w.tiles[0].mark(), w.tiles[1].mark()}
+			w.site.Impair(tc.loss, 100*time.Millisecond)
+			time.Sleep(time.Second)
+			rates := w.rates(4*time.Second, w.tiles...)
+			w.site.Impair(0, 0)
+			t.Logf("pictures/s under %s: %.1f, %.1f (camera sends 25)", tc.name, rates[0], rates[1])
+			for i, r := range rates {
+				if r == 0 {
+					t.Errorf("%s showed no picture for 4 s", w.tiles[i].id)
+				}
+			}
+			for i, tl := range w.tiles {
+				stalls := 0
+				for _, s := range tl.since(marks[i]) {
+					if s.st.State == session.StateStalled {
+						stalls++
+					}
+				}
+				t.Logf("%s: %d stalls, %d keyframe requests", tl.id, stalls, tl.s.Stats().KeyframeRequests)
+				if tl.s.Status().State != session.StateLive {
+					w.await(t, tl, marks[i], "live on a clean path", live)
+				}
+			}
+		})
+	}
+}

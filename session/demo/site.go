@@ -111,6 +111,7 @@ type Site struct {
 	cams      []*CameraSim
 
 	wrongTURN atomic.Bool
+	impair    impairment // Impair (impair.go)
 
 	closed atomic.Bool
 	wg     sync.WaitGroup
@@ -177,7 +178,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		return nil, err
 	}
 
-	wapi, err := newWebRTCAPI(host, s.log)
+	wapi, err := newWebRTCAPI(host, &s.impair, s.log)
 	if err != nil {
 		return nil, err
 	}
@@ -337,8 +338,8 @@ func (s *Site) TURN() *stunturn.Server { return s.turn }
 
 // newWebRTCAPI builds the cameras' pion API: G.711 and H.264 only, default
 // interceptors, host candidates on loopback (all interfaces when the site
-// listens on a non-loopback host), no mDNS.
-func newWebRTCAPI(host string, log *slog.Logger) (*webrtc.API, error) {
+// listens on a non-loopback host), no mDNS; imp impairs the path.
+func newWebRTCAPI(host string, imp interceptor.Factory, log *slog.Logger) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: audioRate}, PayloadType: 0},
@@ -364,6 +365,7 @@ func newWebRTCAPI(host string, log *slog.Logger) (*webrtc.API, error) {
 		}
 	}
 	ir := &interceptor.Registry{}
+	ir.Add(imp) // first: next to the network, so NACK repairs what it drops
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		return nil, fmt.Errorf("demo: interceptors: %w", err)
 	}
