@@ -60,10 +60,10 @@ check-imports:
 unit:
 	$(GO) test -count=1 -timeout 30m ./...
 
-# The race detector over the concurrent packages, with Fyne's fyne.Do
+# The race detector over the whole tree, with Fyne's fyne.Do
 # migration checks on (FyneApp.toml sets fyneDo = true), as Fyne's own CI does.
 race:
-	$(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./ui/... ./session/... ./player/... ./audio/...
+	$(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./...
 
 # Every Fuzz target of every package, a few seconds each (see .ci/fuzz).
 fuzz:
