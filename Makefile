@@ -29,7 +29,7 @@ FYNE := $(DIST)/.tools/fyne-$(FYNE_TOOLS)
 APP_VERSION = $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 PACKAGE = $(DIST)/lookout-$(APP_VERSION)-linux-$(shell uname -m).tar.xz
 
-.PHONY: all run build test deps test-deps vet unit race fuzz check-imports package perf clean
+.PHONY: all run build test deps test-deps vet unit race fuzz check-imports package perf soak clean
 
 all: build
 
@@ -101,5 +101,11 @@ perf: deps
 	./.ci/measure-wall --tiles 16
 	./.ci/measure-wall --tiles 4
 
+# 16 tiles for 10 minutes, RSS and CPU every 10 s: build/soak/soak.csv and
+# soak.png (docs/PERFORMANCE.md). Not part of make test.
+soak: deps
+	@./.ci/apt-install $(DEB_PERF)
+	./.ci/soak --tiles 16 --seconds 600 --out build/soak
+
 clean:
-	rm -rf bin $(DIST)
+	rm -rf bin build $(DIST)
