@@ -313,7 +313,10 @@ func TestFaultBrokerRestart(t *testing.T) {
 
 // TestFaultCredentialsExpire: tokens and MQTT credentials that live four
 // seconds are renewed before they expire; a call after they would have
-// expired connects.
+// expired connects. Then every token and MQTT credential is made invalid at
+// once (as after a machine slept past them): the next call's offer goes
+// unanswered, the client fetches a new token and MQTT credentials, and the
+// tile is live again.
 func TestFaultCredentialsExpire(t *testing.T) {
 	w := startWall(t, 1, demo.Config{TokenExpire: 4 * time.Second, MQTTExpire: 4 * time.Second})
 	tl := w.tiles[0]
@@ -321,11 +324,22 @@ func TestFaultCredentialsExpire(t *testing.T) {
 	m := tl.mark()
 	w.site.Camera(tl.id).Reboot(0)
 	w.await(t, tl, m, "live again after expiry", live)
-	if st := tl.since(m); len(st) > 0 {
-		for _, s := range st {
-			if errors.Is(s.st.Err, session.ErrUnauthorized) {
-				t.Errorf("refused after renewal: %q", s.st.Reason())
-			}
+	for _, s := range tl.since(m) {
+		if errors.Is(s.st.Err, session.ErrUnauthorized) {
+			t.Errorf("refused after renewal: %q", s.st.Reason())
+		}
+	}
+
+	w.site.ExpireCredentials()
+	m = tl.mark()
+	t0 := time.Now()
+	w.site.Camera(tl.id).Reboot(0)
+	s := w.await(t, tl, m, "live again after the credentials expired", live)
+	t.Logf("live again %s after every credential expired", s.at.Sub(t0).Round(time.Millisecond))
+	timeline(t, tl, m, t0)
+	for _, s := range tl.since(m) {
+		if s.st.State == session.StateFailed {
+			t.Errorf("gave up: %q", s.st.Reason())
 		}
 	}
 }

@@ -108,3 +108,15 @@ func (s *Site) RestartBroker(down time.Duration) error {
 	}
 	return err
 }
+
+// ExpireCredentials makes every access token, refresh token and viewer MQTT
+// credential the site handed out invalid at once, as after a machine slept
+// past their lifetimes: the OpenAPI then answers "token invalid" (1010)
+// and the broker drops what the old MQTT clients publish (ForgetViewers).
+func (s *Site) ExpireCredentials() {
+	s.api.mu.Lock()
+	clear(s.api.tokens)
+	clear(s.api.refresh)
+	s.api.mu.Unlock()
+	s.ForgetViewers()
+}
