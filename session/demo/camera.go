@@ -838,6 +838,8 @@ type feed struct {
 	keyReq  bool
 	running bool
 	stop    chan struct{}
+
+	loop loopStore // the recorded pictures, replayed (loop.go)
 }
 
 // sink is a viewer's place in a feed: it gets pictures from the first IDR
@@ -929,22 +931,33 @@ func (f *feed) targets(dst []*viewer, now time.Time, key bool) []*viewer {
 func (f *feed) run(stop chan struct{}) {
 	c := f.cam
 	defer c.wg.Done()
-	enc, err := c.newEncoder(f.w, f.h, videoFPS)
-	if err != nil {
-		c.log.Error("demo camera: video encoder", "err", err)
-		f.mu.Lock()
-		if f.stop == stop {
-			f.running = false
+	loop := f.loop.get() // nil until a first run recorded it (loop.go)
+	var enc videoEncoder
+	if loop == nil {
+		var err error
+		enc, err = c.newEncoder(f.w, f.h, videoFPS)
+		if err != nil {
+			c.log.Error("demo camera: video encoder", "err", err)
+			f.mu.Lock()
+			if f.stop == stop {
+				f.running = false
+			}
+			f.mu.Unlock()
+			return
 		}
-		f.mu.Unlock()
-		return
 	}
-	defer func() { _ = enc.Close() }()
+	defer func() {
+		if enc != nil {
+			_ = enc.Close()
+		}
+	}()
 	img := image.NewYCbCr(image.Rect(0, 0, f.w, f.h), image.YCbCrSubsampleRatio420)
 	tick := time.NewTicker(time.Second / videoFPS)
 	defer tick.Stop()
 	var (
 		frame   int64
+		pos     int
+		rec     recorder
 		last    = time.Now()
 		targets []*viewer
 	)
@@ -956,13 +969,28 @@ func (f *feed) run(stop chan struct{}) {
 			return
 		case now := <-tick.C:
 			force := f.wantKey(now) && !c.fault.noKey.Load()
-			DrawPicture(img, c.name, now, frame)
-			frame++
-			aus, err := enc.Encode(img, force)
-			if err != nil {
-				c.log.Warn("demo camera: encode", "err", err)
-				continue
+			var aus [][]byte
+			if loop == nil {
+				DrawPicture(img, c.name, now, frame)
+				var err error
+				aus, err = enc.Encode(img, force)
+				if err != nil {
+					c.log.Warn("demo camera: encode", "err", err)
+					continue
+				}
+				if loop = rec.add(aus); loop != nil {
+					f.loop.set(loop)
+					_ = enc.Close()
+					enc = nil
+				}
+			} else {
+				if force {
+					pos = loop.nextKey(pos)
+				}
+				aus = loop.pictures[pos]
+				pos = (pos + 1) % len(loop.pictures)
 			}
+			frame++
 			dur := now.Sub(last)
 			last = now
 			for _, au := range aus {
