@@ -12,9 +12,10 @@ import (
 	"github.com/lookout-app/lookout/session"
 )
 
-// runner runs one tile's session in the background and pumps its frames and
-// states to the tile, latest-frame-wins: a frame that arrives while the
-// previous one is still waiting to be painted replaces it.
+// runner runs one tile's session in the background and hands its states to
+// the tile; its frames reach the tile through the paint clock
+// (paintclock.go), latest-frame-wins: a frame that arrives while the previous
+// one is still waiting to be painted replaces it.
 type runner struct {
 	source  string
 	snd     *sound
@@ -23,18 +24,18 @@ type runner struct {
 	endTalk context.CancelFunc
 	ctx     context.Context // the runner's lifetime, for talks it starts
 	s       *session.Session
+	tile    *Tile
 	sink    *player.Latest
 	cancel  context.CancelFunc
 	restart chan struct{}
 	wg      sync.WaitGroup
 	stopped atomic.Bool
-	pending atomic.Bool // a paint is queued on the Fyne goroutine
 }
 
 // startRunner starts cfg's session for tile t. cfg.Sink, cfg.OnStatus and
 // cfg.Audio are set here; snd may be nil (no sound at all).
 func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound) (*runner, error) {
-	r := &runner{source: cfg.Source, snd: snd, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
+	r := &runner{source: cfg.Source, snd: snd, tile: t, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
 	cfg.Sink = r.sink
 	if snd != nil {
 		cfg.Audio = snd.router.sink(cfg.Source)
@@ -57,7 +58,7 @@ func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound
 	ctx, cancel := context.WithCancel(parent)
 	r.cancel = cancel
 	r.ctx = ctx
-	r.wg.Add(2)
+	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		for {
@@ -73,25 +74,7 @@ func startRunner(parent context.Context, cfg session.Config, t *Tile, snd *sound
 			}
 		}
 	}()
-	go func() {
-		defer r.wg.Done()
-		for {
-			select {
-			case <-r.sink.Ready():
-				if r.pending.Swap(true) {
-					continue // the queued paint will take the newest frame
-				}
-				do(func() {
-					r.pending.Store(false)
-					if !r.stopped.Load() {
-						t.SetFrame(r.sink.Load())
-					}
-				})
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	painter.add(r)
 	return r, nil
 }
 
@@ -184,4 +167,5 @@ func (r *runner) Stop() {
 	r.talkMu.Unlock() //nolint:staticcheck // an empty critical section is the barrier
 	r.cancel()
 	r.wg.Wait()
+	painter.remove(r)
 }
