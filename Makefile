@@ -30,7 +30,7 @@ FYNE := $(DIST)/.tools/fyne-$(FYNE_TOOLS)
 APP_VERSION = $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 PACKAGE = $(DIST)/lookout-$(APP_VERSION)-linux-$(shell uname -m).tar.xz
 
-.PHONY: all run build test deps test-deps vet unit race fuzz check-imports check-go check-docs package perf clean
+.PHONY: all run build test deps test-deps vet unit race fuzz check-imports check-go check-docs package perf soak clean
 
 all: build
 
@@ -91,10 +91,10 @@ check-docs:
 unit:
 	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -count=1 -timeout 30m ./...
 
-# The race detector over the concurrent packages, with Fyne's fyne.Do
+# The race detector over the whole tree, with Fyne's fyne.Do
 # migration checks on (FyneApp.toml sets fyneDo = true), as Fyne's own CI does.
 race:
-	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./ui/... ./session/... ./player/... ./audio/...
+	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./...
 
 # Every Fuzz target of every package, a few seconds each (see .ci/fuzz).
 fuzz:
@@ -132,5 +132,11 @@ perf: deps
 	./.ci/measure-wall --tiles 16
 	./.ci/measure-wall --tiles 4
 
+# 16 tiles for 10 minutes, RSS and CPU every 10 s: build/soak/soak.csv and
+# soak.png (docs/PERFORMANCE.md). Not part of make test.
+soak: deps
+	@./.ci/apt-install $(DEB_PERF)
+	./.ci/soak --tiles 16 --seconds 600 --out build/soak
+
 clean:
-	rm -rf bin $(DIST)
+	rm -rf bin build $(DIST)

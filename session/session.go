@@ -39,7 +39,12 @@ type Config struct {
 	Logger   *slog.Logger
 	// ConnectTimeout bounds one attempt from its start to the first picture.
 	ConnectTimeout time.Duration
-	// MinBackoff and MaxBackoff bound the wait between attempts.
+	// StallTimeout is how long a connected session with video may go
+	// without a decoded picture before it is stalled and retried (the
+	// media watchdog); zero means DefaultStallTimeout.
+	StallTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the wait between attempts (each wait
+	// is jittered down to half).
 	MinBackoff, MaxBackoff time.Duration
 	// MaxAttempts stops retrying after that many attempts; zero retries
 	// until cancelled.
@@ -81,6 +86,8 @@ type Session struct {
 	talking  atomic.Bool
 	planTalk atomic.Value // Talk of the latest plan, as a string
 	planCap  atomic.Value // MaxDuration of the latest plan
+
+	dog watchdog // media watchdog and answer timing (watchdog.go)
 }
 
 type decoderBox struct{ d player.Decoder }
@@ -98,11 +105,15 @@ func New(cfg Config) (*Session, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 20 * time.Second
 	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = DefaultStallTimeout
+	}
 	if cfg.MinBackoff <= 0 {
-		cfg.MinBackoff = time.Second
+		cfg.MinBackoff = 500 * time.Millisecond
 	}
 	if cfg.MaxBackoff < cfg.MinBackoff {
-		cfg.MaxBackoff = 30 * time.Second
+		// Short: a tile must be back within seconds of its camera.
+		cfg.MaxBackoff = max(2*time.Second, cfg.MinBackoff)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -155,7 +166,11 @@ func (s *Session) RetryNow() {
 	}
 }
 
+// LastPicture is when the session last decoded a picture, or the zero time.
+func (s *Session) LastPicture() time.Time { return s.dog.lastPicture() }
+
 func (s *Session) publish(st Status) {
+	st.LastPicture = s.dog.lastPicture()
 	s.mu.Lock()
 	s.status = st
 	s.mu.Unlock()
@@ -195,8 +210,12 @@ func (s *Session) Run(ctx context.Context) error {
 		if time.Since(started) > 2*s.cfg.MaxBackoff {
 			backoff = s.cfg.MinBackoff // it was up for a good while: start over
 		}
-		s.publish(Status{State: StateRetrying, Err: err, Attempt: attempt, RetryAt: time.Now().Add(backoff)})
-		t := time.NewTimer(backoff)
+		wait := jitter(backoff)
+		s.publish(Status{State: StateRetrying, Err: err, Attempt: attempt, RetryAt: time.Now().Add(wait)})
+		t := time.NewTimer(wait)
+		if s.dog.refresh {
+			s.refresh(ctx) // during the wait
+		}
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -210,14 +229,28 @@ func (s *Session) Run(ctx context.Context) error {
 	}
 }
 
-// frameTap forwards frames and signals the first one.
+// refresh asks the opener to renew what the service may have forgotten,
+// after an attempt that got no answer.
+func (s *Session) refresh(ctx context.Context) {
+	s.dog.refresh = false
+	if r, ok := s.cfg.Opener.(Refresher); ok {
+		if err := r.Refresh(ctx); err != nil {
+			s.log.Info("session: refresh after no answer failed", "err", err)
+		}
+	}
+}
+
+// frameTap forwards frames, notes their time for the watchdog and signals
+// the first one.
 type frameTap struct {
 	next  player.Sink
+	dog   *watchdog
 	once  sync.Once
 	first chan struct{}
 }
 
 func (t *frameTap) PutFrame(f *player.Frame) {
+	t.dog.picture(time.Now())
 	t.once.Do(func() { close(t.first) })
 	t.next.PutFrame(f)
 }
@@ -226,6 +259,7 @@ func (t *frameTap) PutFrame(f *player.Frame) {
 func (s *Session) attempt(parent context.Context, n int) (err error) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	s.video.Store(nil) // the last attempt's statistics are not this one's
 	state := StateSignaling
 	s.publish(Status{State: state, Attempt: n})
 
@@ -261,6 +295,9 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	defer timeout.Stop()
 	exchanged := make(chan error, 1)
 	var answerSDP string
+	asked := time.Now()
+	answerWait := time.NewTimer(s.dog.answerWait(s.cfg.ConnectTimeout))
+	defer answerWait.Stop()
 	trickler, trickle := call.(Trickler)
 	go func() {
 		var offer string
@@ -290,10 +327,12 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 		if err != nil {
 			return err
 		}
-	case <-timeout.C:
+		s.dog.answered(time.Since(asked))
+	case <-answerWait.C:
 		cancel()
 		<-exchanged
-		return fmt.Errorf("%w: no answer from %s within %s", ErrTimeout, s.cfg.Source, s.cfg.ConnectTimeout)
+		s.dog.refresh = true
+		return fmt.Errorf("%w: no answer from %s within %s", ErrTimeout, s.cfg.Source, time.Since(asked).Round(100*time.Millisecond))
 	case <-ctx.Done():
 		<-exchanged
 		return ctx.Err()
@@ -315,8 +354,15 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	if hasHangup {
 		hangup = h.Done()
 	}
-	tap := &frameTap{next: s.cfg.Sink, first: make(chan struct{})}
+	tap := &frameTap{next: s.cfg.Sink, dog: &s.dog, first: make(chan struct{})}
 	videoDone := make(chan error, 1)
+	var connectedAt time.Time
+	var stallCheck <-chan time.Time
+	if watches(plan) {
+		tick := time.NewTicker(s.cfg.StallTimeout / 8)
+		defer tick.Stop()
+		stallCheck = tick.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -339,6 +385,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 			switch st {
 			case webrtc.PeerConnectionStateConnected:
 				if state < StateWaiting {
+					connectedAt = time.Now()
 					s.enableTalk(p, plan, ctx.Done())
 					s.enablePublish(call, plan, ctx.Done())
 					state = StateWaiting
@@ -373,6 +420,14 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 				err = ErrHangup
 			}
 			return fmt.Errorf("video: %w", err)
+		case now := <-stallCheck:
+			if connectedAt.IsZero() {
+				break
+			}
+			if err := s.dog.stalled(connectedAt, now, s.cfg.StallTimeout, s.Stats()); err != nil {
+				s.publish(Status{State: StateStalled, Err: err, Attempt: n})
+				return err
+			}
 		}
 	}
 }

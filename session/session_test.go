@@ -50,11 +50,21 @@ func TestBackoffDoublesUpToMax(t *testing.T) {
 		if op.n != 7 {
 			t.Fatalf("%d attempts, want 7", op.n)
 		}
-		want := []time.Duration{0, 1, 3, 7, 15, 23, 31} // waits 1, 2, 4, 8, 8, 8 s
-		for i, at := range op.times {
-			if got := at.Sub(start); got != want[i]*time.Second {
-				t.Errorf("attempt %d at %s, want %s", i+1, got, want[i]*time.Second)
+		// Each wait is jittered into [b/2, b] of the backoff b: 1, 2, 4, 8, 8, 8 s.
+		backoffs := []time.Duration{1, 2, 4, 8, 8, 8}
+		if got := op.times[0].Sub(start); got != 0 {
+			t.Errorf("first attempt after %s, want at once", got)
+		}
+		waits := map[time.Duration]bool{}
+		for i, b := range backoffs {
+			wait := op.times[i+1].Sub(op.times[i])
+			waits[wait] = true
+			if b *= time.Second; wait < b/2 || wait > b {
+				t.Errorf("wait before attempt %d %s, want within [%s, %s]", i+2, wait, b/2, b)
 			}
+		}
+		if len(waits) < 2 {
+			t.Errorf("waits %v are all the same: no jitter", waits)
 		}
 		last := statuses[len(statuses)-1]
 		if last.State != session.StateFailed || last.Attempt != 7 {

@@ -16,9 +16,13 @@ const (
 	StateRetrying               // the last attempt failed; the next starts at RetryAt
 	StateFailed                 // failed for good (bad credentials, unknown device, ...)
 	StateClosed                 // stopped by its owner
+	// StateStalled means a connected session decoded no picture for its
+	// StallTimeout; a new attempt follows at once. The last picture is old
+	// and must not be shown as live.
+	StateStalled
 )
 
-var stateNames = [...]string{"idle", "signaling", "ICE", "DTLS", "waiting for picture", "live", "retrying", "failed", "closed"}
+var stateNames = [...]string{"idle", "signaling", "ICE", "DTLS", "waiting for picture", "live", "retrying", "failed", "closed", "no picture"}
 
 // String returns the phase as a person reads it.
 func (s State) String() string {
@@ -34,6 +38,10 @@ type Status struct {
 	Err     error     // why the last attempt failed (Retrying, Failed)
 	Attempt int       // 1 for the first attempt
 	RetryAt time.Time // when the next attempt starts (Retrying)
+	// LastPicture is when the session last decoded a picture, in this or an
+	// earlier attempt; zero if never. In any state but Live the picture of
+	// that moment is old.
+	LastPicture time.Time
 }
 
 // Reason is the failure reason a person should read, or "".

@@ -5,15 +5,17 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 )
 
-// runner runs one tile's session in the background and pumps its frames and
-// states to the tile, latest-frame-wins: a frame that arrives while the
-// previous one is still waiting to be painted replaces it.
+// runner runs one tile's session in the background and hands its states to
+// the tile; its frames reach the tile through the paint clock
+// (paintclock.go), latest-frame-wins: a frame that arrives while the previous
+// one is still waiting to be painted replaces it.
 type runner struct {
 	source  string
 	snd     *sound
@@ -22,19 +24,19 @@ type runner struct {
 	endTalk context.CancelFunc
 	done    <-chan struct{} // the runner's lifetime, for talks it starts
 	s       *session.Session
+	tile    *Tile
 	sink    *player.Latest
 	cancel  context.CancelFunc
 	restart chan struct{}
 	wg      sync.WaitGroup
 	stopped atomic.Bool
-	pending atomic.Bool // a paint is queued on the Fyne goroutine
 	ext     runnerExtras
 }
 
 // startRunner starts cfg's session for tile t. cfg.Sink, cfg.OnStatus and
 // cfg.Audio are set here; snd may be nil (no sound at all).
 func startRunner(parent <-chan struct{}, cfg session.Config, t *Tile, snd *sound) (*runner, error) {
-	r := &runner{source: cfg.Source, snd: snd, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
+	r := &runner{source: cfg.Source, snd: snd, tile: t, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
 	cfg.Sink = r.sink
 	cfg.Tap = &r.ext.tap
 	r.ext.motion, r.ext.deco = t.deco.watcher, t.deco
@@ -60,7 +62,7 @@ func startRunner(parent <-chan struct{}, cfg session.Config, t *Tile, snd *sound
 	ctx, cancel := until(parent)
 	r.cancel = cancel
 	r.done = ctx.Done()
-	r.wg.Add(2)
+	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		for {
@@ -76,26 +78,7 @@ func startRunner(parent <-chan struct{}, cfg session.Config, t *Tile, snd *sound
 			}
 		}
 	}()
-	go func() {
-		defer r.wg.Done()
-		for {
-			select {
-			case <-r.sink.Ready():
-				r.frameExtras(r.sink.Load())
-				if r.pending.Swap(true) {
-					continue // the queued paint will take the newest frame
-				}
-				do(func() {
-					r.pending.Store(false)
-					if !r.stopped.Load() {
-						t.SetFrame(r.sink.Load())
-					}
-				})
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	painter.add(r)
 	return r, nil
 }
 
@@ -175,8 +158,11 @@ func (r *runner) SetMuted(m bool) {
 	}
 }
 
-// Live reports whether pictures are arriving.
-func (r *runner) Live() bool { return r.s.Status().State == session.StateLive }
+// Live reports whether pictures are arriving: the session is live and its
+// latest picture is recent (the watchdog ends a live state that stalls).
+func (r *runner) Live() bool {
+	return r.s.Status().State == session.StateLive && time.Since(r.s.LastPicture()) < session.DefaultStallTimeout
+}
 
 // Stop ends the session and waits for it.
 func (r *runner) Stop() {
@@ -191,4 +177,5 @@ func (r *runner) Stop() {
 	if path, err, ok := r.stopRecording(); ok {
 		r.ext.deco.ended(path, err)
 	}
+	painter.remove(r)
 }

@@ -57,6 +57,7 @@ type Tile struct {
 	bg       *canvas.Rectangle
 	border   *canvas.Rectangle
 	picture  *canvas.Image
+	dim      *canvas.Rectangle // over an old picture (stale.go)
 	title    *canvas.Text
 	titleBG  *canvas.Rectangle
 	phase    *widget.Label
@@ -94,6 +95,8 @@ type Tile struct {
 	pixelH   int
 	lastSize fyne.Size
 	deco     *tileDeco // actions, recording badge, motion highlight (actions.go)
+
+	hasPicture bool // a picture was shown; kept, dimmed, when it stops
 }
 
 var (
@@ -138,6 +141,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.picture.FillMode = canvas.ImageFillContain
 	t.picture.ScaleMode = canvas.ImageScaleFastest
 	t.picture.Hide()
+	t.dim = newDim()
 	t.title = canvas.NewText(title, color.White)
 	t.title.TextSize = theme.TextSize() * 0.9
 	t.titleBG = canvas.NewRectangle(barBG)
@@ -184,7 +188,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 // CreateRenderer implements fyne.Widget.
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	middle := container.NewVBox(t.activity, t.phase, container.NewCenter(t.retry))
-	objs := []fyne.CanvasObject{t.bg, t.picture, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
+	objs := []fyne.CanvasObject{t.bg, t.picture, t.dim, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
 		t.speaker, t.talkBtn, t.level, t.talkNote}
 	objs = append(append(objs, t.deco.objects()...), t.border)
 	return &tileRenderer{t: t, middle: middle, objs: objs}
@@ -199,7 +203,7 @@ func (t *Tile) SetStatus(st session.Status) {
 		t.phase.SetText("")
 	case session.StateRetrying:
 		t.phase.SetText(retryText(st, time.Now()))
-	case session.StateFailed:
+	case session.StateFailed, session.StateStalled:
 		t.phase.SetText(st.Reason())
 	case session.StateIdle:
 		t.phase.SetText("starting")
@@ -225,10 +229,10 @@ func (t *Tile) SetStatus(st session.Status) {
 		t.phase.Hide()
 	} else {
 		t.phase.Show()
-		t.picture.Hide()
 	}
 	t.tickRetry()
 	t.updateButtons()
+	t.showStale(st)
 }
 
 // SetMaximised shows the maximise button as restore while the tile fills
@@ -441,6 +445,7 @@ func (t *Tile) SetFrame(f *player.Frame) {
 		t.resizeOutput()
 	}
 	t.picture.Image = f.Image
+	t.hasPicture = true
 	if t.status.State == session.StateLive {
 		t.picture.Show()
 	}
@@ -616,6 +621,8 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	bar := float32(barHeight)
 	t.picture.Move(fyne.NewPos(0, bar))
 	t.picture.Resize(fyne.NewSize(size.Width, max(size.Height-bar, 1)))
+	t.dim.Move(t.picture.Position())
+	t.dim.Resize(t.picture.Size())
 	pad := theme.Padding()
 	btn := t.closeBtn.MinSize()
 	x := size.Width

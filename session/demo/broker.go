@@ -6,9 +6,9 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -23,6 +23,9 @@ type mqttCred struct {
 	source                       string    // the viewer's source topic (/av/u/<id>)
 	expires                      time.Time // zero for cameras
 	camera                       *CameraSim
+	// forgotten: the cloud lost these credentials (faults.go): the client
+	// stays connected but what it publishes is dropped unseen.
+	forgotten atomic.Bool
 }
 
 // credStore holds the credentials the embedded broker accepts.
@@ -46,6 +49,17 @@ func (s *credStore) add(c *mqttCred) {
 		}
 	}
 	s.byUser[c.username] = c
+}
+
+// forgetViewers forgets the credentials of every viewer (not the cameras').
+func (s *credStore) forgetViewers() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.byUser {
+		if c.camera == nil {
+			c.forgotten.Store(true)
+		}
+	}
 }
 
 // lookup returns the unexpired credentials of username, or nil.
@@ -76,14 +90,23 @@ func (h *authHook) ID() string { return "lookout-demo-auth" }
 
 // Provides says the hook authenticates and authorises.
 func (h *authHook) Provides(b byte) bool {
-	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnPublish
+}
+
+// OnPublish drops, unseen and unacknowledged, what clients with forgotten
+// credentials publish.
+func (h *authHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if c := h.creds.lookup(string(cl.Properties.Username)); c != nil && c.forgotten.Load() {
+		return pk, packets.ErrRejectPacket
+	}
+	return pk, nil
 }
 
 // OnConnectAuthenticate accepts known, unexpired credentials presented with
 // the client id they were issued for.
 func (h *authHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	c := h.creds.lookup(string(pk.Connect.Username))
-	ok := c != nil &&
+	ok := c != nil && !c.forgotten.Load() &&
 		subtle.ConstantTimeCompare([]byte(c.password), pk.Connect.Password) == 1 &&
 		c.clientID == pk.Connect.ClientIdentifier
 	if !ok {
@@ -129,13 +152,13 @@ type broker struct {
 	addr string
 }
 
-// startBroker starts a TLS MQTT broker on host:0.
-func startBroker(host string, tlsConf *tls.Config, creds *credStore, log *slog.Logger) (*broker, error) {
+// startBroker starts a TLS MQTT broker on addr (host:0 for a free port).
+func startBroker(addr string, tlsConf *tls.Config, creds *credStore, log *slog.Logger) (*broker, error) {
 	srv := mqtt.New(&mqtt.Options{Logger: slog.New(demoted{log.Handler()}).With("component", "mqtt")})
 	if err := srv.AddHook(&authHook{creds: creds, log: log}, nil); err != nil {
 		return nil, fmt.Errorf("demo: mqtt hook: %w", err)
 	}
-	l := listeners.NewTCP(listeners.Config{ID: "tls", Address: net.JoinHostPort(host, "0"), TLSConfig: tlsConf})
+	l := listeners.NewTCP(listeners.Config{ID: "tls", Address: addr, TLSConfig: tlsConf})
 	if err := srv.AddListener(l); err != nil {
 		return nil, fmt.Errorf("demo: mqtt listen: %w", err)
 	}

@@ -116,6 +116,8 @@ type CameraSim struct {
 	viewers map[string]*viewer
 	feeds   [2]*feed
 	scene   sceneState // the still scene's mode (scene.go)
+
+	fault faults // fault switches (faults.go)
 }
 
 // outgoing is one MQTT message waiting to be published.
@@ -143,6 +145,7 @@ func newCamera(id, name string, online bool, api *webrtc.API, enc encoderFunc, l
 		viewers:    map[string]*viewer{},
 	}
 	c.topic = "/av/moto/" + c.motoID + "/u/" + id
+	c.fault.kick = make(chan struct{}, 1)
 	c.cred = &mqttCred{
 		username: "device_" + id,
 		password: randomHex(16),
@@ -277,6 +280,17 @@ func (c *CameraSim) connectLoop(url string, tlsConf *tls.Config) {
 	defer c.wg.Done()
 	backoff := 100 * time.Millisecond
 	for {
+		if down := c.rebooting(); down > 0 {
+			select {
+			case <-c.closing:
+				return
+			case <-time.After(down):
+			}
+		}
+		select { // a reboot asked for while off the broker is over
+		case <-c.fault.kick:
+		default:
+		}
 		lost := make(chan struct{})
 		var lostOnce sync.Once
 		opts := paho.NewClientOptions().
@@ -300,6 +314,10 @@ func (c *CameraSim) connectLoop(url string, tlsConf *tls.Config) {
 			case <-lost:
 				c.setClient(nil)
 				c.log.Info("demo camera: lost the broker, reconnecting")
+			case <-c.fault.kick:
+				c.setClient(nil)
+				cl.Disconnect(0)
+				c.log.Info("demo camera: rebooting")
 			case <-c.closing:
 				c.setClient(nil)
 				cl.Disconnect(100)
@@ -860,6 +878,8 @@ type feed struct {
 	running bool
 	stop    chan struct{}
 	sent    [][]byte // the last keyframes sent to a viewer, oldest first
+
+	loop loopStore // the recorded pictures, replayed (loop.go)
 }
 
 // keptKeyframes is how many of the keyframes it sent a feed keeps.
@@ -979,22 +999,33 @@ func (f *feed) targets(dst []*viewer, now time.Time, key bool) []*viewer {
 func (f *feed) run(stop chan struct{}) {
 	c := f.cam
 	defer c.wg.Done()
-	enc, err := c.newEncoder(f.w, f.h, videoFPS)
-	if err != nil {
-		c.log.Error("demo camera: video encoder", "err", err)
-		f.mu.Lock()
-		if f.stop == stop {
-			f.running = false
+	loop := f.loop.get() // nil until a first run recorded it (loop.go)
+	var enc videoEncoder
+	if loop == nil {
+		var err error
+		enc, err = c.newEncoder(f.w, f.h, videoFPS)
+		if err != nil {
+			c.log.Error("demo camera: video encoder", "err", err)
+			f.mu.Lock()
+			if f.stop == stop {
+				f.running = false
+			}
+			f.mu.Unlock()
+			return
 		}
-		f.mu.Unlock()
-		return
 	}
-	defer func() { _ = enc.Close() }()
+	defer func() {
+		if enc != nil {
+			_ = enc.Close()
+		}
+	}()
 	img := image.NewYCbCr(image.Rect(0, 0, f.w, f.h), image.YCbCrSubsampleRatio420)
 	tick := time.NewTicker(time.Second / videoFPS)
 	defer tick.Stop()
 	var (
 		frame   int64
+		pos     int
+		rec     recorder
 		last    = time.Now()
 		targets []*viewer
 	)
@@ -1005,19 +1036,50 @@ func (f *feed) run(stop chan struct{}) {
 		case <-c.closing:
 			return
 		case now := <-tick.C:
-			force := f.wantKey(now)
-			c.drawPicture(img, now, frame)
-			frame++
-			aus, err := enc.Encode(img, force)
-			if err != nil {
-				c.log.Warn("demo camera: encode", "err", err)
-				continue
+			force := f.wantKey(now) && !c.fault.noKey.Load()
+			var aus [][]byte
+			// A still scene (scene.go) changes on demand, so it is drawn
+			// and encoded live; every other picture is recorded once and
+			// replayed (loop.go).
+			if still := c.scene.still.Load(); still || loop == nil {
+				if enc == nil {
+					var err error
+					if enc, err = c.newEncoder(f.w, f.h, videoFPS); err != nil {
+						c.log.Warn("demo camera: video encoder", "err", err)
+						continue
+					}
+				}
+				c.drawPicture(img, now, frame)
+				var err error
+				aus, err = enc.Encode(img, force)
+				if err != nil {
+					c.log.Warn("demo camera: encode", "err", err)
+					continue
+				}
+				if !still && loop == nil {
+					if loop = rec.add(aus); loop != nil {
+						f.loop.set(loop)
+						_ = enc.Close()
+						enc = nil
+					}
+				}
+			} else {
+				if force {
+					pos = loop.nextKey(pos)
+				}
+				aus = loop.pictures[pos]
+				pos = (pos + 1) % len(loop.pictures)
 			}
+			frame++
 			dur := now.Sub(last)
 			last = now
 			for _, au := range aus {
 				key := isIDR(au)
-				targets = f.targets(targets[:0], now, key)
+				send, start := c.sendable(key)
+				if !send {
+					continue
+				}
+				targets = f.targets(targets[:0], now, start)
 				if key && len(targets) > 0 {
 					f.keep(au)
 				}

@@ -114,6 +114,8 @@ type Site struct {
 	http      *http.Server
 	endpoint  string
 	broker    *broker
+	brokerMu  sync.Mutex // RestartBroker (faults.go) replaces broker
+	creds     *credStore
 	brokerURL string
 	turn      *stunturn.Server
 	turnAddr  string
@@ -127,6 +129,7 @@ type Site struct {
 
 	whep    *demowhep.Server
 	trtcKey string
+	impair    impairment // Impair (impair.go)
 
 	closed atomic.Bool
 	wg     sync.WaitGroup
@@ -185,8 +188,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		return nil, err
 	}
 	creds := newCredStore()
+	s.creds = creds
 	if cfg.BrokerURL == "" {
-		b, err := startBroker(host, a.serverTLS(), creds, s.log)
+		b, err := startBroker(net.JoinHostPort(host, "0"), a.serverTLS(), creds, s.log)
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +204,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		return nil, err
 	}
 
-	wapi, err := newWebRTCAPI(host, s.log)
+	wapi, err := newWebRTCAPI(host, &s.impair, s.log)
 	if err != nil {
 		return nil, err
 	}
@@ -368,8 +372,8 @@ func (s *Site) TURN() *stunturn.Server { return s.turn }
 
 // newWebRTCAPI builds the cameras' pion API: G.711 and H.264 only, default
 // interceptors, host candidates on loopback (all interfaces when the site
-// listens on a non-loopback host), no mDNS.
-func newWebRTCAPI(host string, log *slog.Logger) (*webrtc.API, error) {
+// listens on a non-loopback host), no mDNS; imp impairs the path.
+func newWebRTCAPI(host string, imp interceptor.Factory, log *slog.Logger) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: audioRate}, PayloadType: 0},
@@ -395,6 +399,7 @@ func newWebRTCAPI(host string, log *slog.Logger) (*webrtc.API, error) {
 		}
 	}
 	ir := &interceptor.Registry{}
+	ir.Add(imp) // first: next to the network, so NACK repairs what it drops
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		return nil, fmt.Errorf("demo: interceptors: %w", err)
 	}
@@ -438,9 +443,11 @@ func (s *Site) Close() error {
 		}()
 	}
 	wg.Wait()
+	s.brokerMu.Lock()
 	if s.broker != nil {
 		errs = append(errs, s.broker.close())
 	}
+	s.brokerMu.Unlock()
 	if s.http != nil {
 		errs = append(errs, s.http.Close())
 	}

@@ -32,6 +32,7 @@ type mqttLink struct {
 	cfg     *MQTTConfig
 	from    string    // the header's "from": the source topic after "/av/u/"
 	renewAt time.Time // zero: the credentials do not expire
+	dialed  time.Time // when the credentials were fetched
 }
 
 // ensureLink returns the shared MQTT connection, opening it on first use.
@@ -81,7 +82,7 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 	if from == "" {
 		return nil, fmt.Errorf("tuya: mqtt: %w: source topic %q has no id", ErrBadResponse, cfg.SourceTopic.IPC)
 	}
-	l := &mqttLink{cfg: cfg, from: from}
+	l := &mqttLink{cfg: cfg, from: from, dialed: obtained}
 	if cfg.ExpireTime > 0 {
 		life := time.Duration(float64(time.Duration(cfg.ExpireTime)*time.Second) * renewFraction)
 		l.renewAt = obtained.Add(life)
@@ -238,7 +239,7 @@ func (c *Client) renewLoop() {
 		wait := time.Duration(-1) // none: sleep until stopped or lost
 		due := !l.renewAt.IsZero() && !l.renewAt.After(c.now())
 		if due || redial {
-			if err := c.renew(); err != nil {
+			if err := c.renew(context.Background(), false); err != nil {
 				if errors.Is(err, session.ErrClosed) {
 					return
 				}
@@ -290,15 +291,40 @@ func (c *Client) cancelOnStop(cancel context.CancelFunc) (unwatch func()) {
 	return func() { close(done) }
 }
 
+// refreshGap is the least age of a link that Refresh replaces: tiles whose
+// offers went unanswered together renew the shared link once.
+const refreshGap = 2 * time.Second
+
+// Refresh implements session.Refresher. After an offer got no answer, the
+// cloud may have forgotten what Lookout holds (as after a restart of its
+// side: the MQTT client id and credentials, the token): the token is
+// dropped and the MQTT link is redialled with fresh credentials from
+// access/config, unless it was dialled within refreshGap. webrtc-configs
+// (ICE servers) is fetched anew for every call anyway.
+func (c *Client) Refresh(ctx context.Context) error {
+	c.tokMu.Lock()
+	c.tok = token{}
+	c.tokMu.Unlock()
+	l := c.link.Load()
+	if l == nil || c.now().Sub(l.dialed) < refreshGap {
+		return nil
+	}
+	return c.renew(ctx, true)
+}
+
 // renew opens a connection with fresh credentials, then drops the old one.
-// Calls keep their routes; they publish on whatever link is current.
-func (c *Client) renew() error {
+// Calls keep their routes; they publish on whatever link is current. With
+// refresh, a link dialled within refreshGap is kept.
+func (c *Client) renew(parent context.Context, refresh bool) error {
 	c.mqMu.Lock()
 	defer c.mqMu.Unlock()
 	if c.closed.Load() {
 		return session.ErrClosed
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*connectTimeout)
+	if l := c.link.Load(); refresh && l != nil && c.now().Sub(l.dialed) < refreshGap {
+		return nil // refreshed by another tile while this one waited
+	}
+	ctx, cancel := context.WithTimeout(parent, 2*connectTimeout)
 	defer cancel()
 	unwatch := c.cancelOnStop(cancel)
 	defer unwatch()

@@ -1,0 +1,122 @@
+package demo
+
+import (
+	"errors"
+	"sync/atomic"
+	"time"
+)
+
+// faults are the switches a test (or `lookout demo`) uses to make a camera
+// misbehave the way real ones do. The zero value is a healthy camera.
+type faults struct {
+	// hung: the camera stops sending video, its connection stays up.
+	hung atomic.Bool
+	// noKey: the camera never sends a keyframe, only the pictures between.
+	noKey atomic.Bool
+	// downUntil: a rebooting camera stays off its broker until then (unix ns).
+	downUntil atomic.Int64
+	// kick drops the camera's MQTT connection at once.
+	kick chan struct{}
+}
+
+// Hang makes the camera stop (on) or resume (off) sending video while its
+// connections stay up, as a camera whose encoder froze does.
+func (c *CameraSim) Hang(on bool) { c.fault.hung.Store(on) }
+
+// WithholdKeyframes makes the camera send only the pictures between
+// keyframes (on), whatever keyframe requests it gets, so no viewer can start
+// decoding; off restores keyframes.
+func (c *CameraSim) WithholdKeyframes(on bool) { c.fault.noKey.Store(on) }
+
+// Reboot hangs up every viewer and takes the camera off its broker for down,
+// as a power cycle does; then it reconnects and answers offers again.
+func (c *CameraSim) Reboot(down time.Duration) {
+	if !c.online {
+		return
+	}
+	c.fault.downUntil.Store(time.Now().Add(down).UnixNano())
+	select {
+	case c.fault.kick <- struct{}{}:
+	default:
+	}
+	c.mu.Lock()
+	vs := make([]*viewer, 0, len(c.viewers))
+	for _, v := range c.viewers {
+		vs = append(vs, v)
+	}
+	c.mu.Unlock()
+	for _, v := range vs {
+		v.close()
+	}
+}
+
+// rebooting returns how long the camera still stays off its broker.
+func (c *CameraSim) rebooting() time.Duration {
+	return time.Until(time.Unix(0, c.fault.downUntil.Load()))
+}
+
+// sendable filters the feed's access units through the fault switches: it
+// reports whether au goes out, and whether it starts waiting viewers (a
+// keyframe normally; any picture while keyframes are withheld, so viewers
+// get pictures they cannot decode and ask for keyframes, as with a real
+// camera that lost its keyframe).
+func (c *CameraSim) sendable(key bool) (send, start bool) {
+	switch {
+	case c.fault.hung.Load():
+		return false, false
+	case c.fault.noKey.Load():
+		return !key, !key
+	}
+	return true, key
+}
+
+// RebootAll reboots every camera of the site at once; each stays off its
+// broker for down.
+func (s *Site) RebootAll(down time.Duration) {
+	for _, c := range s.cams {
+		c.Reboot(down)
+	}
+}
+
+// ForgetViewers makes the cloud forget every MQTT client it handed
+// credentials to, as after a restart of Tuya's side: connected viewers stay
+// connected, but what they publish goes nowhere until they fetch new
+// credentials (access/config) and reconnect with them.
+func (s *Site) ForgetViewers() { s.api.creds.forgetViewers() }
+
+// RestartBroker stops the embedded MQTT broker, keeps it down for down and
+// starts it again on the same address; every client must reconnect.
+func (s *Site) RestartBroker(down time.Duration) error {
+	s.brokerMu.Lock()
+	defer s.brokerMu.Unlock()
+	if s.broker == nil {
+		return errors.New("demo: no embedded broker to restart")
+	}
+	addr := s.broker.addr
+	if err := s.broker.close(); err != nil {
+		return err
+	}
+	time.Sleep(down)
+	var err error
+	for range 50 { // the old listener's port may take a moment to free
+		var b *broker
+		if b, err = startBroker(addr, s.auth.serverTLS(), s.creds, s.log); err == nil {
+			s.broker = b
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return err
+}
+
+// ExpireCredentials makes every access token, refresh token and viewer MQTT
+// credential the site handed out invalid at once, as after a machine slept
+// past their lifetimes: the OpenAPI then answers "token invalid" (1010)
+// and the broker drops what the old MQTT clients publish (ForgetViewers).
+func (s *Site) ExpireCredentials() {
+	s.api.mu.Lock()
+	clear(s.api.tokens)
+	clear(s.api.refresh)
+	s.api.mu.Unlock()
+	s.ForgetViewers()
+}

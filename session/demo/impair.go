@@ -1,0 +1,98 @@
+package demo
+
+import (
+	"math"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// impairment makes the path between the cameras and their viewers lossy and
+// slow at the cameras' own RTP stack, whatever the candidate pair (the TURN
+// server's impairment only touches relayed traffic, which loopback never
+// picks). It drops the RTP and RTCP the cameras send with a probability and
+// delays what is left, and delays the RTCP they receive: the round trip is
+// twice the delay.
+type impairment struct {
+	loss  atomic.Uint64 // math.Float64bits of the drop probability
+	delay atomic.Int64  // one-way delay
+}
+
+func (m *impairment) get() (float64, time.Duration) {
+	return math.Float64frombits(m.loss.Load()), time.Duration(m.delay.Load())
+}
+
+// Impair makes every camera's media path lossy (loss 0 to 1, each way) and
+// slow (delay one way, so the round trip is 2 x delay); zeros restore it.
+// It takes effect for the next packet.
+func (s *Site) Impair(loss float64, delay time.Duration) {
+	s.impair.loss.Store(math.Float64bits(min(max(loss, 0), 1)))
+	s.impair.delay.Store(int64(max(delay, 0)))
+}
+
+// NewInterceptor implements interceptor.Factory.
+func (m *impairment) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return &impairInterceptor{m: m}, nil
+}
+
+type impairInterceptor struct {
+	interceptor.NoOp
+	m *impairment
+}
+
+// pass reports whether a packet survives, and how long it is held.
+func (i *impairInterceptor) pass() (bool, time.Duration) {
+	loss, delay := i.m.get()
+	if loss > 0 && rand.Float64() < loss {
+		return false, 0
+	}
+	return true, delay
+}
+
+// BindLocalStream drops and delays the RTP a camera sends.
+func (i *impairInterceptor) BindLocalStream(_ *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		n := h.MarshalSize() + len(payload)
+		ok, delay := i.pass()
+		switch {
+		case !ok:
+			return n, nil
+		case delay > 0:
+			hc, pc := h.Clone(), append([]byte(nil), payload...)
+			time.AfterFunc(delay, func() { _, _ = w.Write(&hc, pc, a) })
+			return n, nil
+		}
+		return w.Write(h, payload, a)
+	})
+}
+
+// BindRTCPWriter drops and delays the RTCP a camera sends.
+func (i *impairInterceptor) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWriter {
+	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
+		ok, delay := i.pass()
+		switch {
+		case !ok:
+			return 0, nil
+		case delay > 0:
+			time.AfterFunc(delay, func() { _, _ = w.Write(pkts, a) })
+			return 0, nil
+		}
+		return w.Write(pkts, a)
+	})
+}
+
+// BindRTCPReader delays the RTCP a camera receives (keyframe requests,
+// NACKs, reports), so a request takes the whole round trip to be served.
+func (i *impairInterceptor) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
+	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		n, a, err := r.Read(b, a)
+		if _, delay := i.m.get(); err == nil && delay > 0 {
+			time.Sleep(delay)
+		}
+		return n, a, err
+	})
+}
