@@ -129,7 +129,7 @@ type Site struct {
 
 	whep    *demowhep.Server
 	trtcKey string
-	impair    impairment // Impair (impair.go)
+	impair  impairment // Impair (impair.go)
 
 	closed atomic.Bool
 	wg     sync.WaitGroup
