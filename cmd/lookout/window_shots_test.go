@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -19,7 +18,7 @@ type window struct {
 	t       *testing.T
 	display string
 	cmd     *exec.Cmd
-	stderr  bytes.Buffer
+	stderr  syncBuffer // written by the process's copier goroutine, read by the test
 	exited  chan error
 }
 

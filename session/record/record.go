@@ -207,13 +207,31 @@ func (r *Recorder) Close() error {
 }
 
 // Switch is a session.MediaTap that forwards to the recorder set, if any.
+// It remembers the session's audio codec, so a recording started between
+// two audio packets still gets its audio stream when its first keyframe
+// comes before the next audio packet.
 type Switch struct {
-	cur atomic.Pointer[Recorder]
+	cur   atomic.Pointer[Recorder]
+	audio atomic.Pointer[webrtc.RTPCodecParameters]
 }
 
 // Set points the tap at r (nil: nowhere) and returns the recorder it
 // replaced, which the caller closes.
-func (s *Switch) Set(r *Recorder) *Recorder { return s.cur.Swap(r) }
+func (s *Switch) Set(r *Recorder) *Recorder {
+	if c := s.audio.Load(); c != nil && r != nil {
+		r.knowAudio(*c)
+	}
+	return s.cur.Swap(r)
+}
+
+// knowAudio tells r the session's audio codec before its first packet.
+func (r *Recorder) knowAudio(codec webrtc.RTPCodecParameters) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.audio == nil {
+		r.audio = &codec
+	}
+}
 
 // Current returns the recorder the tap feeds, or nil.
 func (s *Switch) Current() *Recorder { return s.cur.Load() }
@@ -227,6 +245,9 @@ func (s *Switch) VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key bool,
 
 // AudioPacket implements session.MediaTap.
 func (s *Switch) AudioPacket(codec webrtc.RTPCodecParameters, payload []byte, at time.Time) {
+	if c := s.audio.Load(); c == nil || c.MimeType != codec.MimeType || c.ClockRate != codec.ClockRate || c.Channels != codec.Channels {
+		s.audio.Store(&codec)
+	}
 	if r := s.cur.Load(); r != nil {
 		r.AudioPacket(codec, payload, at)
 	}

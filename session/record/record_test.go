@@ -184,3 +184,20 @@ func TestSwitch(t *testing.T) {
 		t.Fatalf("made %d muxers", made)
 	}
 }
+
+// TestSwitchKnowsTheAudioBeforeTheRecording: a recording started after the
+// session's audio began gets an audio stream even when its first keyframe
+// comes before the next audio packet (the race detector's slowness showed
+// recordings without audio).
+func TestSwitchKnowsTheAudioBeforeTheRecording(t *testing.T) {
+	var s Switch
+	s.AudioPacket(pcma, []byte{0xd5}, time.Unix(0, 0)) // no recorder yet
+	var mux *fakeMuxer
+	r := New("x.mkv", func(st Streams) (Muxer, error) { mux = &fakeMuxer{st: st}; return mux, nil }, nil)
+	s.Set(r)
+	s.VideoUnit(h264, []byte{0, 0, 1, 5}, true, time.Unix(0, int64(10*time.Millisecond)))
+	s.AudioPacket(pcma, []byte{0xd5}, time.Unix(0, int64(20*time.Millisecond)))
+	if mux == nil || mux.st.AudioMime != webrtc.MimeTypePCMA || mux.st.AudioRate != 8000 || len(mux.audio) != 1 {
+		t.Fatalf("muxer streams %+v, %d audio packets; want PCMA at 8000 Hz and the packet written", mux, len(mux.audio))
+	}
+}
