@@ -109,7 +109,8 @@ func RedactText(text []byte, secrets []string) []byte {
 }
 
 // Versions returns the versions known from the build: Lookout's own, Go's,
-// and those of Fyne and pion.
+// and that of every module built in (Fyne, pion, go-astiav, malgo, ...),
+// keyed by module path.
 func Versions() map[string]string {
 	v := map[string]string{"go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH}
 	bi, ok := debug.ReadBuildInfo()
@@ -123,16 +124,7 @@ func Versions() map[string]string {
 		}
 	}
 	for _, d := range bi.Deps {
-		switch d.Path {
-		case "fyne.io/fyne/v2":
-			v["fyne"] = d.Version
-		case "github.com/pion/webrtc/v4":
-			v["pion/webrtc"] = d.Version
-		case "github.com/asticode/go-astiav":
-			v["go-astiav"] = d.Version
-		case "github.com/gen2brain/malgo":
-			v["malgo"] = d.Version
-		}
+		v[d.Path] = d.Version
 	}
 	return v
 }
