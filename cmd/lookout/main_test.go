@@ -34,10 +34,12 @@ func TestMain(m *testing.M) {
 }
 
 // lookout runs one command line in-process and returns its exit status,
-// stdout and stderr.
+// stdout and stderr. stderr is synchronized: pion's SCTP loops of the
+// check's probe may still log a line while the command returns.
 func lookout(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
+	var out bytes.Buffer
+	var errb syncBuffer
 	code := run(ctx, args, &out, &errb)
 	return code, out.String(), errb.String()
 }
