@@ -214,6 +214,9 @@ func parseURLs(s iceServerJSON) ([]string, error) {
 			return nil, fmt.Errorf("%w: ICE server urls: %v", ErrBadFrame, err)
 		}
 	}
+	if len(urls) == 0 { // "urls": [] (found by FuzzParseFrame)
+		return nil, fmt.Errorf("%w: an ICE server without urls", ErrBadFrame)
+	}
 	for _, u := range urls {
 		if u == "" {
 			return nil, fmt.Errorf("%w: an empty ICE server url", ErrBadFrame)
