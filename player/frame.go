@@ -42,28 +42,45 @@ func (f *Frame) Pooled() bool { return f != nil && f.pool != nil }
 
 // Retain adds a reference to a pooled frame; it does nothing on nil or on
 // frames that are not pooled. Retaining a frame whose last reference was
-// released is a bug and panics.
+// released is a bug: it is refused and counted (FramePool.Misuses), as the
+// buffer may already carry another picture.
 func (f *Frame) Retain() {
 	if !f.Pooled() {
 		return
 	}
-	if f.refs.Add(1) <= 1 {
-		panic("player: Retain of a released frame")
+	for {
+		n := f.refs.Load()
+		if n <= 0 {
+			f.pool.misuses.Add(1)
+			return
+		}
+		if f.refs.CompareAndSwap(n, n+1) {
+			return
+		}
 	}
 }
 
 // Release drops a reference taken with Retain (or the one a pool's Get
 // returns); the last one returns the frame to its pool. It does nothing on
-// nil or on frames that are not pooled.
+// nil or on frames that are not pooled. Releasing more often than retained
+// is a bug: the extra Release is ignored and counted (FramePool.Misuses),
+// so a frame never goes back to its pool twice.
 func (f *Frame) Release() {
 	if !f.Pooled() {
 		return
 	}
-	switch n := f.refs.Add(-1); {
-	case n == 0:
-		f.pool.put(f)
-	case n < 0:
-		panic("player: Release of a released frame")
+	for {
+		n := f.refs.Load()
+		if n <= 0 {
+			f.pool.misuses.Add(1)
+			return
+		}
+		if f.refs.CompareAndSwap(n, n-1) {
+			if n == 1 {
+				f.pool.put(f)
+			}
+			return
+		}
 	}
 }
 
@@ -95,9 +112,10 @@ const poolKeep = 4
 // all of one size at a time. Get is called by the decoder; the frames
 // come back through Release from any goroutine.
 type FramePool struct {
-	mu   sync.Mutex
-	w, h int
-	free []*Frame
+	mu      sync.Mutex
+	w, h    int
+	free    []*Frame
+	misuses atomic.Int64
 }
 
 // NewFramePool returns an empty pool.
@@ -138,6 +156,10 @@ func (p *FramePool) Free() int {
 	defer p.mu.Unlock()
 	return len(p.free)
 }
+
+// Misuses returns how many Retain and Release calls were refused because
+// the frame's last reference was already released (bugs; 0 in tests).
+func (p *FramePool) Misuses() int64 { return p.misuses.Load() }
 
 func (p *FramePool) put(f *Frame) {
 	p.mu.Lock()

@@ -212,15 +212,22 @@ func TestFramePoolOwnership(t *testing.T) {
 	}
 }
 
-func TestFrameDoubleReleasePanics(t *testing.T) {
-	f := NewFramePool().Get(2, 2)
+func TestFrameReleasedTwice(t *testing.T) {
+	p := NewFramePool()
+	f := p.Get(2, 2)
 	f.Release()
-	defer func() {
-		if recover() == nil {
-			t.Error("a second Release did not panic")
-		}
-	}()
-	f.Release()
+	f.Release() // a bug: ignored, not a second return to the pool
+	f.Retain()  // a bug: refused
+	if got := p.Misuses(); got != 2 {
+		t.Errorf("misuses = %d, want 2", got)
+	}
+	if got := p.Free(); got != 1 {
+		t.Errorf("free = %d, want the frame once", got)
+	}
+	a, b := p.Get(2, 2), p.Get(2, 2)
+	if a == b {
+		t.Error("the pool handed out one frame twice")
+	}
 }
 
 // TestLatestPooledConcurrent is the latest-frame-wins handover under the race
@@ -274,6 +281,9 @@ func TestLatestPooledConcurrent(t *testing.T) {
 	}
 	if p.Free() > poolKeep {
 		t.Errorf("pool keeps %d frames, bound %d", p.Free(), poolKeep)
+	}
+	if p.Misuses() != 0 {
+		t.Errorf("%d refused Retain/Release calls", p.Misuses())
 	}
 }
 
