@@ -62,7 +62,8 @@ func (r *runner) statusExtras(st session.Status) {
 }
 
 // frameExtras sees every frame the runner paints, off the Fyne goroutine:
-// motion is measured and a waiting snapshot takes a full-size frame.
+// motion is measured and a waiting snapshot takes a full-size frame (a
+// copy: f is valid only during the call, see player.Frame).
 func (r *runner) frameExtras(f *player.Frame) {
 	if f == nil {
 		return
@@ -74,7 +75,7 @@ func (r *runner) frameExtras(f *player.Frame) {
 	want := r.ext.snapWant
 	if want != nil && f.Image != nil && f.Image.Rect.Dx() == f.SourceWidth && f.Image.Rect.Dy() == f.SourceHeight {
 		r.ext.snapWant = nil
-		want <- f
+		want <- f.Clone()
 	}
 	r.ext.snapMu.Unlock()
 }

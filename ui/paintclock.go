@@ -79,7 +79,9 @@ func (c *paintClock) run(stop, done chan struct{}) {
 			case <-r.sink.Ready():
 				// Motion and snapshots look at the pictures the tile
 				// is handed (actions.go), off the Fyne goroutine.
-				r.frameExtras(r.sink.Load())
+				f := r.sink.Acquire()
+				r.frameExtras(f)
+				f.Release()
 				batch = append(batch, r)
 			default:
 			}
@@ -92,10 +94,23 @@ func (c *paintClock) run(stop, done chan struct{}) {
 		do(func() {
 			c.queued.Store(false)
 			for _, r := range batch {
+				// Acquire, not Load: the decoder's pooled frame itself,
+				// held by the tile until the next picture replaces it.
+				f := r.sink.Acquire()
 				if !r.stopped.Load() {
-					r.tile.SetFrame(r.sink.Load())
+					r.tile.SetFrame(f)
 				}
+				f.Release()
 			}
 		})
 	}
+}
+
+// Tiles returns how many tiles run a session in this process's walls now;
+// main uses it to share the cores among the decoders
+// (player.DecoderThreads).
+func Tiles() int {
+	painter.mu.Lock()
+	defer painter.mu.Unlock()
+	return len(painter.runners)
 }

@@ -97,6 +97,9 @@ type Tile struct {
 	deco     *tileDeco // actions, recording badge, motion highlight (actions.go)
 
 	hasPicture bool // a picture was shown; kept, dimmed, when it stops
+	// frame is the picture shown, with a reference (player.Frame): its
+	// pooled buffer is not reused while the canvas may draw it.
+	frame *player.Frame
 }
 
 var (
@@ -435,11 +438,18 @@ func (t *Tile) Phase() string { return t.phase.Text }
 // RetryVisible reports whether the Retry button shows.
 func (t *Tile) RetryVisible() bool { return t.retry.Visible() }
 
-// SetFrame shows a decoded picture; call it on the Fyne goroutine.
+// SetFrame shows a decoded picture; call it on the Fyne goroutine. The tile
+// retains f while it shows it and releases the picture it replaces: Fyne
+// draws on this same goroutine, so once the canvas points at f the old
+// picture is no longer read and its buffer may go back to the decoder.
 func (t *Tile) SetFrame(f *player.Frame) {
 	if f == nil || f.Image == nil {
 		return
 	}
+	f.Retain()
+	old := t.frame
+	t.frame = f
+	defer old.Release()
 	if f.SourceWidth != t.srcW || f.SourceHeight != t.srcH {
 		t.srcW, t.srcH = f.SourceWidth, f.SourceHeight
 		t.resizeOutput()

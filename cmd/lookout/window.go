@@ -32,7 +32,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 		defer quietStderr(g.log)()
 	}
 	teeLogs(g)
-	opt := ui.Options{NewDecoder: newDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
+	opt := ui.Options{NewDecoder: windowDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
 	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
 		defer func() { _ = actx.Close() }()

@@ -1,12 +1,17 @@
 package ffmpeg
 
 // The few things go-astiav v0.16.0 cannot do: scale a frame straight into Go
-// memory with the source's colorspace, read a frame's error flags, and write
-// raw pixels into a frame.
+// memory with the source's colorspace, read a frame's error flags, write raw
+// pixels into a frame, and run a video decoder without a Go allocation per
+// packet (go-astiav returns AVERROR(EAGAIN) as an error value, which
+// allocates, and copies packets through a deferred closure that escapes).
 
 /*
 #cgo pkg-config: libavcodec libavutil libswscale
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
 #include <libavutil/pixfmt.h>
 #include <libswscale/swscale.h>
@@ -31,13 +36,56 @@ static int lk_sws_scale(struct SwsContext *ctx, const AVFrame *src, uint8_t *dst
 		dsts, strides);
 }
 
-static void lk_frame_info(const AVFrame *f, int *colorspace, int *full_range, int *corrupt) {
-	*colorspace = f->colorspace;
-	*full_range = f->color_range == AVCOL_RANGE_JPEG ||
+// lk_frame_info packs a frame's colorspace (bits 2 and up), full range (bit 1)
+// and corrupt flag (bit 0) into one int: out-parameters would make cgo
+// allocate them on the Go heap.
+static int lk_frame_info(const AVFrame *f) {
+	int full_range = f->color_range == AVCOL_RANGE_JPEG ||
 		f->format == AV_PIX_FMT_YUVJ420P || f->format == AV_PIX_FMT_YUVJ422P ||
 		f->format == AV_PIX_FMT_YUVJ444P;
-	*corrupt = (f->flags & AV_FRAME_FLAG_CORRUPT) != 0 || f->decode_error_flags != 0;
+	int corrupt = (f->flags & AV_FRAME_FLAG_CORRUPT) != 0 || f->decode_error_flags != 0;
+	return ((int)f->colorspace << 2) | (full_range << 1) | corrupt;
 }
+
+enum { LK_EAGAIN = AVERROR(EAGAIN), LK_EOF = AVERROR_EOF };
+
+// lk_dec_open opens the decoder named name with the low-delay flag and
+// threads slice threads; NULL when it cannot.
+static AVCodecContext *lk_dec_open(const char *name, int threads) {
+	const AVCodec *codec = avcodec_find_decoder_by_name(name);
+	if (codec == NULL) {
+		return NULL;
+	}
+	AVCodecContext *c = avcodec_alloc_context3(codec);
+	if (c == NULL) {
+		return NULL;
+	}
+	c->flags |= AV_CODEC_FLAG_LOW_DELAY;
+	c->thread_count = threads;
+	c->thread_type = FF_THREAD_SLICE;
+	if (avcodec_open2(c, codec, NULL) < 0) {
+		avcodec_free_context(&c);
+		return NULL;
+	}
+	return c;
+}
+
+static void lk_dec_free(AVCodecContext *c, AVPacket *p) {
+	avcodec_free_context(&c);
+	av_packet_free(&p);
+}
+
+// lk_dec_fill copies size bytes into p's own padded buffer.
+static int lk_dec_fill(AVPacket *p, const uint8_t *data, int size, int64_t pts) {
+	int ret = av_new_packet(p, size);
+	if (ret < 0) {
+		return ret;
+	}
+	memcpy(p->data, data, size);
+	p->pts = pts;
+	return 0;
+}
+
 
 static int lk_fill_yuv420(AVFrame *f, const uint8_t *y, int ys, const uint8_t *cb,
 		const uint8_t *cr, int cs, int w, int h) {
@@ -79,13 +127,93 @@ type scalerKey struct {
 // frameInfo returns a frame's colorspace, whether it is full range, and
 // whether the decoder flagged it as corrupt.
 func frameInfo(f *astiav.Frame) (colorspace, fullRange int, corrupt bool) {
-	var cs, fr, bad C.int
-	C.lk_frame_info((*C.AVFrame)(f.UnsafePointer()), &cs, &fr, &bad)
-	return int(cs), int(fr), bad != 0
+	v := int(C.lk_frame_info((*C.AVFrame)(f.UnsafePointer())))
+	return v >> 2, v >> 1 & 1, v&1 != 0
 }
 
-// scale converts f into a new RGBA image of dstW x dstH.
-func (s *scaler) scale(f *astiav.Frame, dstW, dstH int) (*image.RGBA, error) {
+// decodeResult sorts a return code of avcodec_send_packet or
+// avcodec_receive_frame without allocating for the common ones.
+type decodeResult int
+
+const (
+	decodeOK decodeResult = iota
+	decodeAgain
+	decodeEOF
+	decodeFailed
+)
+
+func sortResult(ret C.int) decodeResult {
+	switch {
+	case ret >= 0:
+		return decodeOK
+	case ret == C.LK_EAGAIN:
+		return decodeAgain
+	case ret == C.LK_EOF:
+		return decodeEOF
+	}
+	return decodeFailed
+}
+
+// codecCtx is a video decoder's AVCodecContext and its one packet.
+type codecCtx struct {
+	c   *C.AVCodecContext
+	pkt *C.AVPacket
+}
+
+// openCodec opens the FFmpeg decoder called name with threads slice threads.
+func openCodec(name string, threads int) (codecCtx, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	c := C.lk_dec_open(cname, C.int(threads))
+	if c == nil {
+		return codecCtx{}, errors.New("open failed")
+	}
+	pkt := C.av_packet_alloc()
+	if pkt == nil {
+		C.avcodec_free_context(&c)
+		return codecCtx{}, errors.New("allocating packet failed")
+	}
+	return codecCtx{c: c, pkt: pkt}, nil
+}
+
+// fill copies data into the packet (with FFmpeg's input padding).
+func (cc codecCtx) fill(data []byte, pts int64) error {
+	if ret := C.lk_dec_fill(cc.pkt, (*C.uint8_t)(unsafe.Pointer(&data[0])), C.int(len(data)), C.int64_t(pts)); ret < 0 {
+		return astiav.Error(ret)
+	}
+	return nil
+}
+
+// send hands the packet to the decoder; the error is nil unless the
+// result is decodeFailed.
+func (cc codecCtx) send() (decodeResult, error) {
+	ret := C.avcodec_send_packet(cc.c, cc.pkt)
+	r := sortResult(ret)
+	if r == decodeFailed {
+		return r, astiav.Error(ret)
+	}
+	return r, nil
+}
+
+// unref empties the packet.
+func (cc codecCtx) unref() { C.av_packet_unref(cc.pkt) }
+
+// receive takes the next decoded picture into f.
+func (cc codecCtx) receive(f *astiav.Frame) (decodeResult, error) {
+	ret := C.avcodec_receive_frame(cc.c, (*C.AVFrame)(f.UnsafePointer()))
+	r := sortResult(ret)
+	if r == decodeFailed {
+		return r, astiav.Error(ret)
+	}
+	return r, nil
+}
+
+func (cc codecCtx) free() { C.lk_dec_free(cc.c, cc.pkt) }
+
+// scale converts f into dst, whose Pix must have some spare capacity after
+// its last row (player.FramePool's images have).
+func (s *scaler) scale(f *astiav.Frame, dst *image.RGBA) error {
+	dstW, dstH := dst.Rect.Dx(), dst.Rect.Dy()
 	cs, fr, _ := frameInfo(f)
 	key := scalerKey{f.Width(), f.Height(), int(f.PixelFormat()), dstW, dstH, cs, fr}
 	if s.ctx == nil || key != s.key {
@@ -94,19 +222,18 @@ func (s *scaler) scale(f *astiav.Frame, dstW, dstH int) (*image.RGBA, error) {
 		if ctx == nil {
 			// sws_getCachedContext freed the old context on failure.
 			s.ctx = nil
-			return nil, errors.New("swscale: no conversion from " + f.PixelFormat().String() + " to rgba")
+			return errors.New("swscale: no conversion from " + f.PixelFormat().String() + " to rgba")
 		}
 		s.ctx, s.key = ctx, key
 	}
-	stride := 4 * dstW
-	n := stride * dstH
-	// Slack after the last row: SIMD converters may write a few bytes past a row's end.
-	pix := make([]byte, n, n+64)
-	ret := C.lk_sws_scale(s.ctx, (*C.AVFrame)(f.UnsafePointer()), (*C.uint8_t)(unsafe.Pointer(&pix[0])), C.int(stride))
-	if ret <= 0 {
-		return nil, errors.New("swscale: scaling failed")
+	if dstW <= 0 || dstH <= 0 || len(dst.Pix) < dst.Stride*dstH {
+		return errors.New("swscale: destination too small")
 	}
-	return &image.RGBA{Pix: pix, Stride: stride, Rect: image.Rect(0, 0, dstW, dstH)}, nil
+	ret := C.lk_sws_scale(s.ctx, (*C.AVFrame)(f.UnsafePointer()), (*C.uint8_t)(unsafe.Pointer(&dst.Pix[0])), C.int(dst.Stride))
+	if ret <= 0 {
+		return errors.New("swscale: scaling failed")
+	}
+	return nil
 }
 
 func (s *scaler) free() {

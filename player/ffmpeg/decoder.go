@@ -56,42 +56,41 @@ type Decoder struct {
 
 	mu     sync.Mutex
 	closed bool
-	cc     *astiav.CodecContext
-	pkt    *astiav.Packet
+	cc     codecCtx
 	frame  *astiav.Frame
 	sc     scaler
-	in     []byte
+	pool   *player.FramePool
 }
 
 var _ player.Decoder = (*Decoder)(nil)
 
 // NewDecoder returns a player.Decoder for the MIME type (video/H264,
-// video/H265, video/VP8, video/VP9, video/AV1). Frames are scaled with
-// swscale into RGBA at the size set by SetOutputSize (0,0 = source size),
-// reusing the swscale context while sizes are stable. The decoder runs with
-// the low-delay flag and one thread: a wall runs many decoders at once, and
-// frame threading would hold pictures back.
+// video/H265, video/VP8, video/VP9, video/AV1) running on one thread.
+// Frames are scaled with swscale into RGBA at the size set by SetOutputSize
+// (0,0 = source size), reusing the swscale context while sizes are stable.
+// The decoder runs with the low-delay flag: frame threading would hold
+// pictures back, so NewDecoderThreads only adds slice threads.
 func NewDecoder(mimeType string) (*Decoder, error) {
+	return NewDecoderThreads(mimeType, 1)
+}
+
+// NewDecoderThreads is NewDecoder with threads slice threads (at least 1;
+// see player.DecoderThreads). Slice threads help streams coded in several
+// slices, as many cameras send them, and cost nothing on others.
+func NewDecoderThreads(mimeType string, threads int) (*Decoder, error) {
 	codec := findDecoder(mimeType)
 	if codec == nil {
 		return nil, fmt.Errorf("ffmpeg: decoder %q: %w", mimeType, player.ErrUnsupportedCodec)
 	}
-	cc := astiav.AllocCodecContext(codec)
-	if cc == nil {
-		return nil, fmt.Errorf("ffmpeg: decoder %s: allocating context failed", codec.Name())
-	}
-	cc.SetFlags(cc.Flags().Add(astiav.CodecContextFlagLowDelay))
-	cc.SetThreadCount(1)
-	cc.SetThreadType(astiav.ThreadTypeSlice)
-	if err := cc.Open(codec, nil); err != nil {
-		cc.Free()
-		return nil, fmt.Errorf("ffmpeg: decoder %s: open: %w", codec.Name(), err)
+	cc, err := openCodec(codec.Name(), max(1, threads))
+	if err != nil {
+		return nil, fmt.Errorf("ffmpeg: decoder %s: %w", codec.Name(), err)
 	}
 	return &Decoder{
 		name:  codec.Name(),
 		cc:    cc,
-		pkt:   astiav.AllocPacket(),
 		frame: astiav.AllocFrame(),
+		pool:  player.NewFramePool(),
 	}, nil
 }
 
@@ -120,7 +119,10 @@ func (d *Decoder) outputSize(srcW, srcH int) (int, int) {
 }
 
 // Decode decodes one access unit and calls emit with each picture that became
-// ready, converted to RGBA. A corrupt unit returns an error (the decoder's,
+// ready, converted to RGBA. The frames are pooled (see player.Frame): each is
+// valid while emit runs, and emit retains the ones it keeps. In steady state
+// (same output size, receivers releasing what they retained) Decode
+// allocates nothing. A corrupt unit returns an error (the decoder's,
 // or ErrCorruptFrame for a picture with concealed errors, which is not
 // emitted); the decoder stays usable and recovers at the next keyframe.
 func (d *Decoder) Decode(au player.AccessUnit, emit func(*player.Frame)) error {
@@ -132,35 +134,33 @@ func (d *Decoder) Decode(au player.AccessUnit, emit func(*player.Frame)) error {
 	if len(au.Data) == 0 {
 		return nil
 	}
-	d.in = append(d.in[:0], au.Data...)
-	d.in = append(d.in, make([]byte, inputPadding)...)
-	if err := d.pkt.FromData(d.in); err != nil {
+	if err := d.cc.fill(au.Data, au.PTS.Microseconds()); err != nil {
 		return fmt.Errorf("ffmpeg: decode %s: packet: %w", d.name, err)
 	}
-	d.pkt.SetSize(len(au.Data))
-	d.pkt.SetPts(au.PTS.Microseconds())
-	defer d.pkt.Unref()
+	defer d.cc.unref()
 
-	var errs []error
-	err := d.cc.SendPacket(d.pkt)
-	if errors.Is(err, astiav.ErrEagain) {
+	var early, sent error
+	r, err := d.cc.send()
+	if r == decodeAgain {
 		// The decoder wants its output read first.
-		errs = append(errs, d.receive(emit))
-		err = d.cc.SendPacket(d.pkt)
+		early = d.receive(emit)
+		r, err = d.cc.send()
 	}
-	if err != nil {
-		errs = append(errs, fmt.Errorf("ffmpeg: decode %s: %w", d.name, err))
+	switch r {
+	case decodeFailed:
+		sent = fmt.Errorf("ffmpeg: decode %s: %w", d.name, err)
+	case decodeAgain:
+		sent = fmt.Errorf("ffmpeg: decode %s: %w", d.name, astiav.ErrEagain)
 	}
-	errs = append(errs, d.receive(emit))
-	return errors.Join(errs...)
+	return errors.Join(early, sent, d.receive(emit))
 }
 
 // receive emits every frame the decoder has ready.
 func (d *Decoder) receive(emit func(*player.Frame)) error {
 	var errs []error
 	for {
-		err := d.cc.ReceiveFrame(d.frame)
-		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+		r, err := d.cc.receive(d.frame)
+		if r == decodeAgain || r == decodeEOF {
 			return errors.Join(errs...)
 		}
 		if err != nil {
@@ -175,10 +175,12 @@ func (d *Decoder) receive(emit func(*player.Frame)) error {
 		if emit != nil {
 			emit(f)
 		}
+		f.Release()
 	}
 }
 
-// convert scales a decoded frame into a player.Frame.
+// convert scales a decoded frame into a pooled player.Frame, holding one
+// reference the caller releases.
 func (d *Decoder) convert(src *astiav.Frame) (*player.Frame, error) {
 	if _, _, corrupt := frameInfo(src); corrupt {
 		return nil, fmt.Errorf("ffmpeg: decode %s: %w", d.name, ErrCorruptFrame)
@@ -188,17 +190,15 @@ func (d *Decoder) convert(src *astiav.Frame) (*player.Frame, error) {
 		return nil, fmt.Errorf("ffmpeg: decode %s: %w", d.name, ErrCorruptFrame)
 	}
 	ow, oh := d.outputSize(sw, sh)
-	img, err := d.sc.scale(src, ow, oh)
-	if err != nil {
+	f := d.pool.Get(ow, oh)
+	if err := d.sc.scale(src, f.Image); err != nil {
+		f.Release()
 		return nil, fmt.Errorf("ffmpeg: decode %s: %w", d.name, err)
 	}
-	return &player.Frame{
-		Image:        img,
-		SourceWidth:  sw,
-		SourceHeight: sh,
-		PTS:          time.Duration(src.Pts()) * time.Microsecond,
-		Key:          src.KeyFrame(),
-	}, nil
+	f.SourceWidth, f.SourceHeight = sw, sh
+	f.PTS = time.Duration(src.Pts()) * time.Microsecond
+	f.Key = src.KeyFrame()
+	return f, nil
 }
 
 // Close frees the decoder. Later calls to Decode return player.ErrClosed;
@@ -212,7 +212,6 @@ func (d *Decoder) Close() error {
 	d.closed = true
 	d.sc.free()
 	d.frame.Free()
-	d.pkt.Free()
-	d.cc.Free()
+	d.cc.free()
 	return nil
 }

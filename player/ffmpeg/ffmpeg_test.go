@@ -175,7 +175,12 @@ func (s *sliceSource) ReadRTP() (*rtp.Packet, interceptor.Attributes, error) {
 
 type collectSink struct{ frames []*player.Frame }
 
-func (c *collectSink) PutFrame(f *player.Frame) { c.frames = append(c.frames, f) }
+// PutFrame keeps every frame, so it retains each (pooled frames are reused
+// once released).
+func (c *collectSink) PutFrame(f *player.Frame) {
+	f.Retain()
+	c.frames = append(c.frames, f)
+}
 
 type pipelineResult struct {
 	frames   []*player.Frame
@@ -404,7 +409,7 @@ func TestDecoderRecoversAfterGarbage(t *testing.T) {
 	}
 	defer dec.Close()
 	var got []*player.Frame
-	emit := func(f *player.Frame) { got = append(got, f) }
+	emit := func(f *player.Frame) { f.Retain(); got = append(got, f) }
 	for i := range 3 {
 		if err := dec.Decode(player.AccessUnit{Data: aus[i], PTS: time.Duration(i) * time.Second / 30}, emit); err != nil {
 			t.Fatalf("frame %d: %v", i, err)

@@ -68,7 +68,7 @@ func TestCapacityClip(t *testing.T) {
 	defer dec.Close()
 	var frames []*player.Frame
 	for _, au := range aus {
-		if err := dec.Decode(player.AccessUnit{Data: au}, func(f *player.Frame) { frames = append(frames, f) }); err != nil {
+		if err := dec.Decode(player.AccessUnit{Data: au}, func(f *player.Frame) { f.Retain(); frames = append(frames, f) }); err != nil {
 			t.Fatal(err)
 		}
 	}
