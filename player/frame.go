@@ -22,6 +22,9 @@ type Frame struct {
 	PTS time.Duration
 	// Key reports whether the picture was a keyframe.
 	Key bool
+	// Capture is when the sender captured the picture (its abs-capture-time
+	// header extension), or the zero time when it did not say.
+	Capture time.Time
 }
 
 // Sink receives decoded frames. PutFrame must not block: a sink that cannot
