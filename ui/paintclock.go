@@ -93,7 +93,11 @@ func (c *paintClock) run(stop, done chan struct{}) {
 			c.queued.Store(false)
 			for _, r := range batch {
 				if !r.stopped.Load() {
-					r.tile.SetFrame(r.sink.Load())
+					f := r.sink.Load()
+					r.tile.SetFrame(f)
+					if r.s != nil {
+						r.s.Painted(f) // the capture-to-paint latency of the hover stats
+					}
 				}
 			}
 		})
