@@ -32,6 +32,9 @@ type Frame struct {
 	PTS time.Duration
 	// Key reports whether the picture was a keyframe.
 	Key bool
+	// Capture is when the sender captured the picture (its abs-capture-time
+	// header extension), or the zero time when it did not say.
+	Capture time.Time
 
 	pool *FramePool
 	refs atomic.Int32
@@ -89,7 +92,7 @@ func (f *Frame) Clone() *Frame {
 	if f == nil {
 		return nil
 	}
-	c := &Frame{SourceWidth: f.SourceWidth, SourceHeight: f.SourceHeight, PTS: f.PTS, Key: f.Key}
+	c := &Frame{SourceWidth: f.SourceWidth, SourceHeight: f.SourceHeight, PTS: f.PTS, Key: f.Key, Capture: f.Capture}
 	if f.Image != nil {
 		img := *f.Image
 		img.Pix = append([]byte(nil), f.Image.Pix...)
@@ -145,7 +148,7 @@ func (p *FramePool) Get(w, h int) *Frame {
 			Rect:   image.Rect(0, 0, w, h),
 		}}
 	}
-	f.SourceWidth, f.SourceHeight, f.PTS, f.Key = 0, 0, 0, false
+	f.SourceWidth, f.SourceHeight, f.PTS, f.Key, f.Capture = 0, 0, 0, false, time.Time{}
 	f.refs.Store(1)
 	return f
 }

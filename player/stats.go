@@ -30,6 +30,14 @@ type Stats struct {
 	Freezes uint64
 	// KeyframeRequests counts calls made to VideoConfig.RequestKeyframe.
 	KeyframeRequests uint64
+	// DecodedLatency is the median, over about the last second of
+	// pictures, of the time from the sender's capture of a picture to its
+	// decoding, when the sender carries its capture time (abs-capture-time)
+	// on a clock shared with the receiver; 0 when it does not.
+	DecodedLatency time.Duration
+	// PaintLatency is the same median up to the picture being handed to
+	// paint (Video.Painted); 0 when unknown.
+	PaintLatency time.Duration
 }
 
 const (

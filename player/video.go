@@ -68,6 +68,10 @@ type VideoConfig struct {
 	// for a keyframe), with whether it is a keyframe: the recorder's tap.
 	// It runs on Run's goroutine and must not block.
 	OnAccessUnit func(au AccessUnit, key bool)
+	// CaptureTimeExt is the negotiated id of the abs-capture-time header
+	// extension (AbsCaptureTimeURI), or 0 when the sender does not carry
+	// it: then no latency is measured.
+	CaptureTimeExt uint8
 }
 
 const (
@@ -115,6 +119,8 @@ type Video struct {
 	frameCount  uint64
 	freezes     uint64
 	keyRequests uint64
+	decoded     latencyMeter // capture to decoded picture
+	painted     latencyMeter // capture to picture handed to paint
 }
 
 // NewVideo returns a Video for the codec named by cfg.MimeType that decodes
@@ -160,6 +166,8 @@ func (v *Video) Stats() Stats {
 		Frames:           v.frameCount,
 		Freezes:          v.freezes,
 		KeyframeRequests: v.keyRequests,
+		DecodedLatency:   v.decoded.median(),
+		PaintLatency:     v.painted.median(),
 	}
 }
 
@@ -218,12 +226,19 @@ type stream struct {
 	firstTS     uint32
 	lastTS      int64 // unwrapped RTP time of the last access unit
 	haveTS      bool
-	emit        func(*Frame)
+	// captures holds the capture times of the access units being decoded.
+	captures captureRing
+	emit     func(*Frame)
 }
 
 func (v *Video) newStream() *stream {
 	s := &stream{}
-	s.emit = v.deliver
+	s.emit = func(f *Frame) {
+		if f != nil {
+			f.Capture = s.captures.get(f.PTS)
+		}
+		v.deliver(f)
+	}
 	return s
 }
 
@@ -355,6 +370,8 @@ func (v *Video) restartStats() {
 	defer v.mu.Unlock()
 	v.seq.restart()
 	v.jitter.started = false
+	v.decoded.reset()
+	v.painted.reset()
 }
 
 func (v *Video) handleSample(s *stream, smp *media.Sample, now time.Time) {
@@ -393,6 +410,9 @@ func (v *Video) handleSample(s *stream, smp *media.Sample, now time.Time) {
 	au := AccessUnit{Data: smp.Data, RTPTime: smp.PacketTimestamp, PTS: s.pts(smp.PacketTimestamp, v.cfg.ClockRate)}
 	if v.cfg.OnAccessUnit != nil {
 		v.cfg.OnAccessUnit(au, kind == auKey)
+	}
+	if v.cfg.CaptureTimeExt != 0 {
+		s.captures.put(au.PTS, captureTime(smp.RTPHeaders, v.cfg.CaptureTimeExt))
 	}
 	if err := v.dec.Decode(au, s.emit); err != nil {
 		v.log.Debug("player: decode failed", "codec", v.codec.name, "err", err)
@@ -443,8 +463,24 @@ func (v *Video) deliver(f *Frame) {
 		v.freezes++
 	}
 	v.width, v.height = f.SourceWidth, f.SourceHeight
+	if !f.Capture.IsZero() {
+		v.decoded.add(now.Sub(f.Capture))
+	}
 	v.mu.Unlock()
 	if v.cfg.Sink != nil {
 		v.cfg.Sink.PutFrame(f)
 	}
+}
+
+// Painted records that f, a picture of this stream, was handed to paint
+// now: the capture-to-paint latency of Stats. Pictures without a capture
+// time are ignored. It is safe to call from any goroutine.
+func (v *Video) Painted(f *Frame) {
+	if f == nil || f.Capture.IsZero() {
+		return
+	}
+	now := v.now()
+	v.mu.Lock()
+	v.painted.add(now.Sub(f.Capture))
+	v.mu.Unlock()
 }

@@ -78,7 +78,7 @@ type wall struct {
 
 // startWall starts a demo site with n cameras and a live session to each,
 // decoding the sub stream scaled to 160x90 (cheap on a shared machine).
-func startWall(t *testing.T, n int, cfg demo.Config) *wall {
+func startWall(t testing.TB, n int, cfg demo.Config) *wall {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg.Cameras = n
@@ -135,7 +135,7 @@ func live(st session.Status) bool { return st.State == session.StateLive }
 
 // await waits until tl publishes, from status index from on, a status that
 // satisfies ok, and returns it with its time.
-func (w *wall) await(t *testing.T, tl *tile, from int, what string, ok func(session.Status) bool) stamped {
+func (w *wall) await(t testing.TB, tl *tile, from int, what string, ok func(session.Status) bool) stamped {
 	t.Helper()
 	deadline := time.Now().Add(faultDeadline)
 	for time.Now().Before(deadline) {

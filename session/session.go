@@ -137,6 +137,14 @@ func (s *Session) Stats() player.Stats {
 	return player.Stats{}
 }
 
+// Painted records that f, a picture of the current attempt, was handed to
+// paint now: Stats' PaintLatency.
+func (s *Session) Painted(f *player.Frame) {
+	if v := s.video.Load(); v != nil {
+		v.Painted(f)
+	}
+}
+
 // ServerReport returns what the server last said about the stream of the
 // current attempt, when its protocol reports one (see Reporter).
 func (s *Session) ServerReport() (ServerReport, bool) {
@@ -499,7 +507,8 @@ func (s *Session) startTrack(ctx context.Context, p *peer.Peer, tr peer.Track, h
 				s.log.Debug("session: keyframe request", "err", err)
 			}
 		},
-		Logger: s.log,
+		Logger:         s.log,
+		CaptureTimeExt: tr.CaptureTimeExt,
 		OnAccessUnit: func(au player.AccessUnit, key bool) {
 			if s.cfg.Tap != nil {
 				s.cfg.Tap.VideoUnit(tr.Codec, au.Data, key, time.Now())

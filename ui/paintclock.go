@@ -99,6 +99,9 @@ func (c *paintClock) run(stop, done chan struct{}) {
 				f := r.sink.Acquire()
 				if !r.stopped.Load() {
 					r.tile.SetFrame(f)
+					if r.s != nil {
+						r.s.Painted(f) // the capture-to-paint latency of the hover stats
+					}
 				}
 				f.Release()
 			}

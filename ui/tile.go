@@ -500,6 +500,7 @@ func (t *Tile) updateStats() {
 	s := t.ctrl.Stats()
 	t.stats.Text = fmt.Sprintf("%dx%d %s  %.0f fps  %.0f kbit/s  lost %d  jitter %.0f ms",
 		s.Width, s.Height, s.Codec, s.FPS, s.BitrateKbps, s.PacketsLost, s.JitterMs)
+	t.stats.Text += latencyText(s)
 	if r, ok := t.ctrl.(serverReporter); ok {
 		if rep, ok := r.ServerReport(); ok && rep.Status != "" {
 			t.stats.Text += "\nserver: " + serverText(rep)

@@ -598,7 +598,7 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 		go v.drainRTCP(sender, false)
 	}
 	if hasVideo {
-		v.video, err = webrtc.NewTrackLocalStaticSample(h264Capability, "video", "demo-"+c.id)
+		v.video, err = newCaptureTrack(h264Capability, "video", "demo-"+c.id)
 		if err != nil {
 			return fail(fmt.Errorf("video track: %w", err))
 		}
@@ -686,7 +686,8 @@ type viewer struct {
 	session, peer string
 	feed          *feed
 	pc            *webrtc.PeerConnection
-	audio, video  *webrtc.TrackLocalStaticSample
+	audio         *webrtc.TrackLocalStaticSample
+	video         *captureTrack
 	audioMime     string
 	// echo holds the talk audio this viewer sent, played back to it
 	// EchoDelay later (an echo camera).
@@ -1084,7 +1085,7 @@ func (f *feed) run(stop chan struct{}) {
 					f.keep(au)
 				}
 				for _, v := range targets {
-					if err := v.video.WriteSample(media.Sample{Data: au, Duration: dur}); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
+					if err := v.video.WriteSample(media.Sample{Data: au, Duration: dur}, now); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
 						c.log.Debug("demo camera: video write", "err", err)
 					}
 				}

@@ -16,6 +16,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session/peer"
 	"log/slog"
 	"net"
@@ -397,6 +398,10 @@ func newWebRTCAPI(host string, imp interceptor.Factory, log *slog.Logger) (*webr
 		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
 			return nil, fmt.Errorf("demo: register codec: %w", err)
 		}
+	}
+	// Every picture carries its capture time (capturetrack.go).
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: player.AbsCaptureTimeURI}, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, fmt.Errorf("demo: register header extension: %w", err)
 	}
 	ir := &interceptor.Registry{}
 	ir.Add(imp) // first: next to the network, so NACK repairs what it drops

@@ -16,6 +16,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/lookout-app/lookout/player"
 )
 
 // Config says what the peer connection offers.
@@ -39,6 +41,10 @@ type Config struct {
 type Track struct {
 	Remote *webrtc.TrackRemote
 	Codec  webrtc.RTPCodecParameters
+	// CaptureTimeExt is the negotiated id of the abs-capture-time header
+	// extension (player.AbsCaptureTimeURI), or 0 when the sender does not
+	// carry it.
+	CaptureTimeExt uint8
 }
 
 // Peer is one WebRTC peer connection.
@@ -146,6 +152,12 @@ func New(cfg Config) (*Peer, error) {
 				return nil, err
 			}
 		}
+		// Senders that say when each picture was captured let the player
+		// measure the latency up to the screen.
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: player.AbsCaptureTimeURI},
+			webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("peer: register header extension: %w", err)
+		}
 	}
 	reg := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
@@ -209,9 +221,15 @@ func (p *Peer) onCandidate(c *webrtc.ICECandidate) {
 	}
 }
 
-func (p *Peer) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (p *Peer) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+	tr := Track{Remote: t, Codec: t.Codec()}
+	for _, e := range r.GetParameters().HeaderExtensions {
+		if e.URI == player.AbsCaptureTimeURI && e.ID > 0 && e.ID < 256 {
+			tr.CaptureTimeExt = uint8(e.ID)
+		}
+	}
 	select {
-	case p.tracks <- Track{Remote: t, Codec: t.Codec()}:
+	case p.tracks <- tr:
 	case <-p.closed:
 	}
 }

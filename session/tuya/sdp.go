@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 )
 
@@ -204,7 +205,8 @@ func mimeName(mime string) string {
 }
 
 // shapeOffer rewrites a pion offer for a Tuya camera: CRLF line endings,
-// the audio section first, no header extensions (a=extmap), only the
+// the audio section first, no header extensions (a=extmap) but the video's
+// abs-capture-time (keepCaptureTime), only the
 // codecs named in allowed (MIME types; this drops rtx, red, ulpfec and
 // flexfec), no transport-cc feedback, no ssrc-group and only the first
 // SSRC's cname and msid. While fits says the result is too big it goes
@@ -248,6 +250,14 @@ func shapeOffer(sdp string, allowed []string, fits func(string) bool) (string, [
 		size = len(out)
 	}
 	return "", nil, fmt.Errorf("tuya: shape offer: %w: the SDP is still %d bytes after removing all it can", ErrOfferTooLarge, size)
+}
+
+// keepCaptureTime reports whether l is the video section's abs-capture-time
+// extension, kept up to level 1: the demo cameras stamp each picture with
+// its capture time under it, for the tile's latency; cameras that do not
+// know it ignore it, as they ignore a browser's.
+func keepCaptureTime(l, kind string, level int) bool {
+	return kind == "video" && level < 2 && strings.HasPrefix(l, "a=extmap:") && strings.HasSuffix(l, " "+player.AbsCaptureTimeURI)
 }
 
 // shapeLevel applies one level of shaping to d (see shapeOffer).
@@ -313,6 +323,10 @@ func shapeLevel(d *sdpDoc, names map[string]bool, level int) (string, error) {
 		firstSSRC := ""
 		lines := s.lines[:1]
 		for _, l := range s.lines[1:] {
+			if keepCaptureTime(l, k, level) {
+				lines = append(lines, l)
+				continue
+			}
 			if strings.HasPrefix(l, "a=extmap:") || l == "a=extmap-allow-mixed" || strings.HasPrefix(l, "a=ssrc-group:") {
 				continue
 			}

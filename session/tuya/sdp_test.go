@@ -9,6 +9,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 )
 
@@ -352,5 +353,46 @@ func TestRepairAnswerCases(t *testing.T) {
 	}
 	if _, err := repairAnswer(offer, "v=0\r\n", nil); !errors.Is(err, session.ErrProtocol) {
 		t.Fatalf("answer without media: %v", err)
+	}
+}
+
+// TestShapeOfferKeepsCaptureTime: of all header extensions, only the video
+// section's abs-capture-time survives shaping (the demo cameras' capture
+// time, for the tile's latency), and only while the offer has room.
+func TestShapeOfferKeepsCaptureTime(t *testing.T) {
+	const line = "a=extmap:9 " + player.AbsCaptureTimeURI
+	tests := []struct {
+		name  string
+		level int
+		kind  string
+		keep  bool
+	}{
+		{"video, unshaped", 0, "video", true},
+		{"video, one codec variant", 1, "video", true},
+		{"video, squeezed", 2, "video", false},
+		{"audio", 0, "audio", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := keepCaptureTime(line, tc.kind, tc.level); got != tc.keep {
+				t.Fatalf("keepCaptureTime = %v, want %v", got, tc.keep)
+			}
+		})
+	}
+	call := newTestCall(t, true, false)
+	_, offer := pionOffer(t, false)
+	in := offer.SDP
+	i := strings.Index(in, "m=video")
+	j := strings.Index(in[i:], "\r\n") + i + 2
+	in = in[:j] + line + "\r\n" + in[j:]
+	out, err := call.ShapeOffer(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out, "a=extmap") != 1 || !strings.Contains(out, line+"\r\n") {
+		t.Fatalf("want only %q of the extensions, got\n%s", line, out)
+	}
+	if v := out[strings.Index(out, "m=video"):]; !strings.Contains(v, line) {
+		t.Fatalf("%q not in the video section", line)
 	}
 }
