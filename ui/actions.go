@@ -148,7 +148,7 @@ type tileDeco struct {
 	badge    *canvas.Text
 	badgeBG  *canvas.Rectangle
 	note     *canvas.Text
-	motion   *canvas.Rectangle
+	motion   *outline
 	moving   bool
 	watching bool // notify and focus on motion
 	rec0     *record.Recorder
@@ -195,10 +195,8 @@ func newTileDeco(t *Tile) *tileDeco {
 	d.badgeBG.Hide()
 	d.note = canvas.NewText("", color.White)
 	d.note.TextSize = theme.TextSize() * 0.8
-	d.motion = canvas.NewRectangle(color.Transparent)
-	d.motion.StrokeColor = motionColor
-	d.motion.StrokeWidth = 3
-	d.motion.Hide()
+	d.motion = newOutline(motionColor, 3)
+	d.motion.show(false)
 	d.watcher = newMotionWatch(player.SensitivityMedium, func(on bool) {
 		d.setMotion(on)
 		if on && d.watching && d.onMotion != nil {
@@ -210,13 +208,13 @@ func newTileDeco(t *Tile) *tileDeco {
 
 // objects are drawn over the picture, under the tile's focus border.
 func (d *tileDeco) objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{d.motion, d.badgeBG, d.badge, d.note, d.snap, d.rec, d.watch}
+	return append(d.motion.objects(), d.badgeBG, d.badge, d.note, d.snap, d.rec, d.watch)
 }
 
 // layout places the decoration in a tile of size; btn is the size of the
 // tile's corner buttons, three of which sit at the right.
 func (d *tileDeco) layout(size, btn fyne.Size) {
-	d.motion.Resize(size)
+	d.motion.layout(size)
 	for i, b := range []*widget.Button{d.snap, d.rec, d.watch} {
 		b.Resize(btn)
 		b.Move(fyne.NewPos(size.Width-float32(4+i)*btn.Width, 0))
@@ -250,12 +248,7 @@ func (d *tileDeco) setMotion(on bool) {
 		return
 	}
 	d.moving = on
-	if on {
-		d.motion.Show()
-	} else {
-		d.motion.Hide()
-	}
-	d.motion.Refresh()
+	d.motion.show(on)
 }
 
 // ended is told, from any goroutine, that the recording in progress ended

@@ -4,18 +4,40 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/lookout-app/lookout/player"
 )
 
 // The wall's pictures reach the Fyne goroutine in one call per paint tick,
-// carrying the newest picture of every tile that got one since the last
-// tick, instead of one call per decoded picture. Each call dirties the
-// canvas and costs a repaint of the whole window (software OpenGL under
-// Xvfb: about half the window's CPU, docs/PERFORMANCE.md); batching bounds
-// those repaints to the tick rate whatever the number of tiles.
+// carrying one picture for every tile that has one waiting, instead of one
+// call per decoded picture. Each call dirties the canvas and costs a
+// repaint of the whole window (software OpenGL under Xvfb: most of the
+// window's CPU, docs/PERFORMANCE.md), so the tick runs just faster than the
+// fastest camera of the wall and no faster: every picture is shown once,
+// with as few repaints as that takes. A picture that arrives just after a
+// tick waits for the next (player.Paced), so cameras whose pictures arrive
+// out of step with the tick still have every picture shown.
 
-// paintInterval is the tick: 40 per second, above the 25-30 pictures per
-// second cameras send, so every picture is still shown once.
-const paintInterval = 25 * time.Millisecond
+// Bounds of the tick: 60 repaints a second at most (a display's rate), 15
+// at least (cameras that have not reported a rate yet get 25 ms).
+const (
+	minPaintInterval     = time.Second / 60
+	maxPaintInterval     = time.Second / 15
+	defaultPaintInterval = 25 * time.Millisecond
+	// paintHeadroom makes the tick this much faster than the fastest
+	// camera so that the pictures waiting never pile up.
+	paintHeadroom = 1.05
+)
+
+// paintIntervalFor is the tick for a wall whose fastest camera sends fps
+// pictures a second (0: unknown).
+func paintIntervalFor(fps float64) time.Duration {
+	if fps <= 0 {
+		return defaultPaintInterval
+	}
+	d := time.Duration(float64(time.Second) / (fps * paintHeadroom))
+	return min(max(d, minPaintInterval), maxPaintInterval)
+}
 
 // paintClock runs while at least one runner is registered.
 type paintClock struct {
@@ -24,12 +46,14 @@ type paintClock struct {
 	stop    chan struct{}
 	done    chan struct{}
 	queued  atomic.Bool // a batch waits for the Fyne goroutine
+	// interval is the tick in use (time.Duration), for tests and logs.
+	interval atomic.Int64
 }
 
 // painter is the clock of every wall in the process.
 var painter paintClock
 
-// add registers r; its tile gets r's newest picture at the next tick.
+// add registers r; its tile gets r's pictures from the next tick on.
 func (c *paintClock) add(r *runner) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -59,54 +83,86 @@ func (c *paintClock) remove(r *runner) {
 	}
 }
 
+// Interval returns the paint tick in use.
+func (c *paintClock) Interval() time.Duration { return time.Duration(c.interval.Load()) }
+
+// fastest returns the highest decode rate among the registered runners.
+func (c *paintClock) fastest() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var fps float64
+	for r := range c.runners {
+		if r.s != nil {
+			fps = max(fps, r.s.Stats().FPS)
+		}
+	}
+	return fps
+}
+
 func (c *paintClock) run(stop, done chan struct{}) {
 	defer close(done)
-	t := time.NewTicker(paintInterval)
+	interval := defaultPaintInterval
+	c.interval.Store(int64(interval))
+	t := time.NewTicker(interval)
 	defer t.Stop()
+	retune := time.NewTicker(time.Second)
+	defer retune.Stop()
 	for {
 		select {
 		case <-stop:
 			return
+		case <-retune.C:
+			if d := paintIntervalFor(c.fastest()); d != interval {
+				interval = d
+				c.interval.Store(int64(d))
+				t.Reset(d)
+			}
+			continue
 		case <-t.C:
 		}
 		if c.queued.Load() {
-			continue // the Fyne goroutine is behind: the queued batch takes the newest pictures
+			continue // the Fyne goroutine is behind: the pictures wait (at most two each)
 		}
-		var batch []*runner
-		c.mu.Lock()
-		for r := range c.runners {
-			select {
-			case <-r.sink.Ready():
-				// Motion and snapshots look at the pictures the tile
-				// is handed (actions.go), off the Fyne goroutine.
-				f := r.sink.Acquire()
-				r.frameExtras(f)
-				f.Release()
-				batch = append(batch, r)
-			default:
-			}
-		}
-		c.mu.Unlock()
-		if len(batch) == 0 {
+		c.tick()
+	}
+}
+
+// handOver is one picture for one tile.
+type handOver struct {
+	r *runner
+	f *player.Frame
+}
+
+// tick hands every tile with a picture waiting its oldest one.
+func (c *paintClock) tick() {
+	var batch []handOver
+	c.mu.Lock()
+	for r := range c.runners {
+		f := r.sink.Next()
+		if f == nil {
 			continue
 		}
-		c.queued.Store(true)
-		do(func() {
-			c.queued.Store(false)
-			for _, r := range batch {
-				// Acquire, not Load: the decoder's pooled frame itself,
-				// held by the tile until the next picture replaces it.
-				f := r.sink.Acquire()
-				if !r.stopped.Load() {
-					r.tile.SetFrame(f)
-					if r.s != nil {
-						r.s.Painted(f) // the capture-to-paint latency of the hover stats
-					}
-				}
-				f.Release()
-			}
-		})
+		// Motion and snapshots look at the pictures the tile is handed
+		// (actions.go), off the Fyne goroutine.
+		r.frameExtras(f)
+		batch = append(batch, handOver{r, f})
 	}
+	c.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	c.queued.Store(true)
+	do(func() {
+		c.queued.Store(false)
+		for _, h := range batch {
+			// The decoder's pooled frame itself, held by the tile until
+			// the next picture replaces it.
+			if !h.r.stopped.Load() {
+				h.r.tile.SetFrame(h.f)
+			}
+			h.f.Release()
+		}
+	})
 }
 
 // Tiles returns how many tiles run a session in this process's walls now;

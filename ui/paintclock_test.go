@@ -11,9 +11,31 @@ import (
 	"github.com/lookout-app/lookout/session"
 )
 
+// queuedUICalls waits until a UI call is queued (or 10 s pass), then lets
+// three more ticks go by, and returns how many calls wait.
+func queuedUICalls() int {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		uiQueue.mu.Lock()
+		calls := len(uiQueue.q)
+		uiQueue.mu.Unlock()
+		if calls > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(3 * painter.Interval()) // later ticks must not queue more while one waits
+	uiQueue.mu.Lock()
+	defer uiQueue.mu.Unlock()
+	return len(uiQueue.q)
+}
+
 // TestPaintClockBatches: pictures of several tiles reach them in one UI
-// call per tick, the newest one wins, a stopped runner's tile gets nothing,
-// and the clock stops with its last runner.
+// call per tick, one picture per tile per tick in the order they came (the
+// second waits for the next tick instead of replacing the first), a
+// stopped runner's tile gets nothing, a picture counts as painted when the
+// canvas draws it (once, however often it is redrawn), and the clock stops
+// with its last runner.
 func TestPaintClockBatches(t *testing.T) {
 	test.NewTempApp(t)
 	drainUI()
@@ -21,55 +43,75 @@ func TestPaintClockBatches(t *testing.T) {
 	for _, name := range []string{"a", "b", "c"} {
 		tile := NewTile(name, &fakeControl{})
 		tile.SetStatus(session.Status{State: session.StateLive})
-		r := &runner{tile: tile, sink: player.NewLatest()}
+		r := &runner{tile: tile, sink: player.NewPaced()}
 		runners = append(runners, r)
 		painter.add(r)
 	}
 	runners[2].stopped.Store(true)
+	red, green := color.RGBA{R: 10, A: 255}, color.RGBA{G: 200, A: 255}
 	for _, r := range runners {
-		r.sink.PutFrame(frame(32, 18, color.RGBA{R: 10, A: 255}))
-		r.sink.PutFrame(frame(32, 18, color.RGBA{G: 200, A: 255})) // the newest wins
+		r.sink.PutFrame(frame(32, 18, red))
+		r.sink.PutFrame(frame(32, 18, green))
 	}
-	// Wait for the tick to queue its batch.
-	deadline := time.Now().Add(10 * time.Second)
-	calls := 0
-	for time.Now().Before(deadline) {
-		uiQueue.mu.Lock()
-		calls = len(uiQueue.q)
-		uiQueue.mu.Unlock()
-		if calls > 0 {
-			break
+	for step, want := range []color.RGBA{red, green} {
+		if calls := queuedUICalls(); calls != 1 {
+			t.Fatalf("step %d: %d UI calls queued for three tiles' pictures, want 1", step, calls)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(3 * paintInterval) // later ticks must not queue more while one waits
-	uiQueue.mu.Lock()
-	calls = len(uiQueue.q)
-	uiQueue.mu.Unlock()
-	if calls != 1 {
-		t.Fatalf("%d UI calls queued for three tiles' pictures, want 1", calls)
-	}
-	drainUI()
-	for i, r := range runners {
-		got := r.tile.TakePaints()
-		want := 1
-		if r.stopped.Load() {
-			want = 0
+		drainUI()
+		for i, r := range runners {
+			if r.stopped.Load() {
+				if r.tile.frame != nil {
+					t.Errorf("step %d: stopped tile %d was handed a picture", step, i)
+				}
+				continue
+			}
+			if got := r.tile.TakePaints(); got != 0 {
+				t.Errorf("step %d: tile %d counts %d pictures painted before the canvas drew any", step, i, got)
+			}
+			if g := r.tile.frame.Image.At(0, 0); g != want {
+				t.Errorf("step %d: tile %d shows %v, want %v", step, i, g, want)
+			}
+			r.tile.drawPicture(32, 18)
+			r.tile.drawPicture(32, 18) // a redraw of the same picture
+			if got := r.tile.TakePaints(); got != 1 {
+				t.Errorf("step %d: tile %d counts %d pictures painted, want 1", step, i, got)
+			}
 		}
-		if got != want {
-			t.Errorf("tile %d: %d pictures, want %d", i, got, want)
-		}
-	}
-	if g := runners[0].tile.picture.Image.At(0, 0); g != (color.RGBA{G: 200, A: 255}) {
-		t.Errorf("tile shows %v, want the newest picture", g)
 	}
 	for _, r := range runners {
 		painter.remove(r)
+		r.sink.Clear()
 	}
 	painter.mu.Lock()
 	running := painter.stop != nil
 	painter.mu.Unlock()
 	if running {
 		t.Fatal("the clock runs with no runner")
+	}
+}
+
+// TestPaintIntervalFollowsTheFastestCamera: the tick is a little faster
+// than the fastest camera, within a display's rate and 15 a second.
+func TestPaintIntervalFollowsTheFastestCamera(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fps  float64
+		want time.Duration
+	}{
+		{"unknown", 0, defaultPaintInterval},
+		{"25 fps", 25, 38095238 * time.Nanosecond},
+		{"30 fps", 30, 31746031 * time.Nanosecond},
+		{"120 fps is held to 60", 120, minPaintInterval},
+		{"2 fps is held to 15", 2, maxPaintInterval},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := paintIntervalFor(tc.fps)
+			if got != tc.want {
+				t.Errorf("paintIntervalFor(%v) = %v, want %v", tc.fps, got, tc.want)
+			}
+			if tc.fps >= 15 && tc.fps <= 60 && got >= time.Duration(float64(time.Second)/tc.fps) {
+				t.Errorf("tick %v is not faster than the camera's %v fps", got, tc.fps)
+			}
+		})
 	}
 }

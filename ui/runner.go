@@ -14,8 +14,8 @@ import (
 
 // runner runs one tile's session in the background and hands its states to
 // the tile; its frames reach the tile through the paint clock
-// (paintclock.go), latest-frame-wins: a frame that arrives while the previous
-// one is still waiting to be painted replaces it.
+// (paintclock.go), one per display frame: a picture may wait one display
+// frame for the one before it (player.Paced), never longer.
 type runner struct {
 	source  string
 	snd     *sound
@@ -25,7 +25,7 @@ type runner struct {
 	done    <-chan struct{} // the runner's lifetime, for talks it starts
 	s       *session.Session
 	tile    *Tile
-	sink    *player.Latest
+	sink    *player.Paced
 	cancel  context.CancelFunc
 	restart chan struct{}
 	wg      sync.WaitGroup
@@ -36,7 +36,7 @@ type runner struct {
 // startRunner starts cfg's session for tile t. cfg.Sink, cfg.OnStatus and
 // cfg.Audio are set here; snd may be nil (no sound at all).
 func startRunner(parent <-chan struct{}, cfg session.Config, t *Tile, snd *sound) (*runner, error) {
-	r := &runner{source: cfg.Source, snd: snd, tile: t, sink: player.NewLatest(), restart: make(chan struct{}, 1)}
+	r := &runner{source: cfg.Source, snd: snd, tile: t, sink: player.NewPaced(), restart: make(chan struct{}, 1)}
 	cfg.Sink = r.sink
 	cfg.Tap = &r.ext.tap
 	r.ext.motion, r.ext.deco = t.deco.watcher, t.deco
@@ -178,4 +178,14 @@ func (r *runner) Stop() {
 		r.ext.deco.ended(path, err)
 	}
 	painter.remove(r)
+	r.sink.Clear()
+}
+
+// Drawn records that the tile drew f: the capture-to-paint latency of the
+// hover stats is taken when the picture reaches the canvas, not when it is
+// handed over.
+func (r *runner) Drawn(f *player.Frame) {
+	if r.s != nil {
+		r.s.Painted(f)
+	}
 }

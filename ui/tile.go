@@ -54,9 +54,12 @@ type Tile struct {
 	// OnKey gets the keys the tile does not use itself.
 	OnKey func(*fyne.KeyEvent)
 
-	bg       *canvas.Rectangle
-	border   *canvas.Rectangle
-	picture  *canvas.Image
+	bg      *canvas.Rectangle
+	border  *outline       // focus and highlight frame
+	picture *canvas.Raster // draws frame (drawPicture)
+	// bars fill the picture area's letterbox while the picture shows, in
+	// place of bg: the GPU (or llvmpipe) shades no pixel twice.
+	bars     [2]*canvas.Rectangle
 	dim      *canvas.Rectangle // over an old picture (stale.go)
 	title    *canvas.Text
 	titleBG  *canvas.Rectangle
@@ -86,7 +89,7 @@ type Tile struct {
 	flash      *time.Timer // ends the highlight shown by Highlight
 
 	status   session.Status
-	paints   int // pictures shown since the last PaintsSince
+	drawn    int // pictures drawn since the last TakePaints
 	hovered  bool
 	focused  bool
 	srcW     int
@@ -100,6 +103,12 @@ type Tile struct {
 	// frame is the picture shown, with a reference (player.Frame): its
 	// pooled buffer is not reused while the canvas may draw it.
 	frame *player.Frame
+	// shown counts the pictures handed to the tile and drawnSeq is the
+	// count of the last one drawn: a picture is counted once however
+	// often the canvas redraws it.
+	shown, drawnSeq uint64
+	// blank is drawn before the first picture.
+	blank *image.RGBA
 }
 
 var (
@@ -138,12 +147,15 @@ func (t *Tile) Highlighted() bool { return t.flash != nil }
 func NewTile(title string, ctrl TileControl) *Tile {
 	t := &Tile{Title: title, ctrl: ctrl}
 	t.bg = canvas.NewRectangle(tileBG)
-	t.border = canvas.NewRectangle(color.Transparent)
-	t.border.StrokeWidth = 2
-	t.picture = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 1, 1)))
-	t.picture.FillMode = canvas.ImageFillContain
+	t.border = newOutline(color.Transparent, 2)
+	t.blank = image.NewRGBA(image.Rect(0, 0, 1, 1))
+	t.picture = canvas.NewRaster(t.drawPicture)
 	t.picture.ScaleMode = canvas.ImageScaleFastest
 	t.picture.Hide()
+	for i := range t.bars {
+		t.bars[i] = canvas.NewRectangle(tileBG)
+		t.bars[i].Hide()
+	}
 	t.dim = newDim()
 	t.title = canvas.NewText(title, color.White)
 	t.title.TextSize = theme.TextSize() * 0.9
@@ -191,9 +203,9 @@ func NewTile(title string, ctrl TileControl) *Tile {
 // CreateRenderer implements fyne.Widget.
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	middle := container.NewVBox(t.activity, t.phase, container.NewCenter(t.retry))
-	objs := []fyne.CanvasObject{t.bg, t.picture, t.dim, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
+	objs := []fyne.CanvasObject{t.bg, t.bars[0], t.bars[1], t.picture, t.dim, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
 		t.speaker, t.talkBtn, t.level, t.talkNote}
-	objs = append(append(objs, t.deco.objects()...), t.border)
+	objs = append(append(objs, t.deco.objects()...), t.border.objects()...)
 	return &tileRenderer{t: t, middle: middle, objs: objs}
 }
 
@@ -236,6 +248,7 @@ func (t *Tile) SetStatus(st session.Status) {
 	t.tickRetry()
 	t.updateButtons()
 	t.showStale(st)
+	t.syncBackdrop()
 }
 
 // SetMaximised shows the maximise button as restore while the tile fills
@@ -421,11 +434,12 @@ func (t *Tile) KeyUp(e *fyne.KeyEvent) {
 	}
 }
 
-// TakePaints returns how many pictures the tile was given since the last
-// call, and resets the count.
+// TakePaints returns how many distinct pictures the canvas drew in the tile
+// since the last call (drawPicture), and resets the count: pictures handed
+// to the tile but replaced before a repaint are not counted.
 func (t *Tile) TakePaints() int {
-	n := t.paints
-	t.paints = 0
+	n := t.drawn
+	t.drawn = 0
 	return n
 }
 
@@ -453,14 +467,15 @@ func (t *Tile) SetFrame(f *player.Frame) {
 	if f.SourceWidth != t.srcW || f.SourceHeight != t.srcH {
 		t.srcW, t.srcH = f.SourceWidth, f.SourceHeight
 		t.resizeOutput()
+		t.Refresh() // the picture's place follows its aspect ratio
 	}
-	t.picture.Image = f.Image
+	t.shown++
 	t.hasPicture = true
-	if t.status.State == session.StateLive {
+	if t.status.State == session.StateLive && !t.picture.Visible() {
 		t.picture.Show()
+		t.syncBackdrop()
 	}
 	t.picture.Refresh()
-	t.paints++
 	if t.hovered {
 		t.updateStats()
 	}
@@ -627,11 +642,10 @@ type tileRenderer struct {
 func (r *tileRenderer) Layout(size fyne.Size) {
 	t := r.t
 	t.bg.Resize(size)
-	t.border.Resize(size)
+	t.border.layout(size)
 	// The title bar sits above the picture, never on it.
 	bar := float32(barHeight)
-	t.picture.Move(fyne.NewPos(0, bar))
-	t.picture.Resize(fyne.NewSize(size.Width, max(size.Height-bar, 1)))
+	t.layoutPicture(fyne.NewPos(0, bar), fyne.NewSize(size.Width, max(size.Height-bar, 1)))
 	t.dim.Move(t.picture.Position())
 	t.dim.Resize(t.picture.Size())
 	pad := theme.Padding()
@@ -686,16 +700,14 @@ func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 90) }
 
 func (r *tileRenderer) Refresh() {
 	t := r.t
-	t.border.StrokeWidth = 2
-	if t.flash != nil {
-		t.border.StrokeColor = highlightColor
-		t.border.StrokeWidth = 5
-	} else if t.focused {
-		t.border.StrokeColor = focusColor
-	} else {
-		t.border.StrokeColor = color.Transparent
+	switch {
+	case t.flash != nil:
+		t.border.set(highlightColor, 5)
+	case t.focused:
+		t.border.set(focusColor, 2)
+	default:
+		t.border.set(color.Transparent, 2)
 	}
-	t.border.Refresh()
 	r.Layout(t.Size())
 	canvas.Refresh(t)
 }
