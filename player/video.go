@@ -107,6 +107,9 @@ type Video struct {
 	log   *slog.Logger
 	now   func() time.Time
 	ran   atomic.Bool
+	// paused: access units are handed on (OnAccessUnit) but not decoded
+	// (SetPaused).
+	paused atomic.Bool
 
 	mu          sync.Mutex
 	width       int
@@ -398,6 +401,16 @@ func (v *Video) handleSample(s *stream, smp *media.Sample, now time.Time) {
 			s.waitKey = true
 		}
 	}
+	if v.paused.Load() {
+		// Nothing is shown: hand the picture on (recording goes on) but
+		// spend nothing decoding it. The decoder's references go stale,
+		// so decoding resumes at a keyframe, asked for at once.
+		s.waitKey = true
+		if v.cfg.OnAccessUnit != nil {
+			v.cfg.OnAccessUnit(AccessUnit{Data: smp.Data, RTPTime: smp.PacketTimestamp, PTS: s.pts(smp.PacketTimestamp, v.cfg.ClockRate)}, kind == auKey)
+		}
+		return
+	}
 	if s.waitKey {
 		switch kind {
 		case auKey:
@@ -449,6 +462,15 @@ func (v *Video) requestKeyframe(s *stream, now time.Time, reason string) {
 	v.mu.Unlock()
 	v.cfg.RequestKeyframe()
 }
+
+// SetPaused stops decoding (on) while nobody can see the pictures, as when
+// the window is minimised, or resumes it (off) from the next keyframe. The
+// packets are still received and reordered and the access units still
+// reach OnAccessUnit, so a recording goes on and the connection stays warm.
+func (v *Video) SetPaused(on bool) { v.paused.Store(on) }
+
+// Paused reports whether decoding is paused.
+func (v *Video) Paused() bool { return v.paused.Load() }
 
 // deliver is the emit function handed to the decoder.
 func (v *Video) deliver(f *Frame) {

@@ -88,6 +88,8 @@ type Session struct {
 	planCap  atomic.Value // MaxDuration of the latest plan
 
 	dog watchdog // media watchdog and answer timing (watchdog.go)
+	// paused: pictures are not decoded (SetPaused).
+	paused atomic.Bool
 }
 
 type decoderBox struct{ d player.Decoder }
@@ -163,6 +165,18 @@ func (s *Session) SetOutputSize(width, height int) {
 	s.mu.Unlock()
 	if b := s.dec.Load(); b != nil {
 		b.d.SetOutputSize(width, height)
+	}
+}
+
+// SetPaused stops decoding pictures while nobody can see them (the window
+// is minimised) and resumes it from the next keyframe (player.Video's
+// SetPaused), in this attempt and the next ones. While paused, the access
+// units arriving keep the media watchdog fed: the connection is watched,
+// not the decoder.
+func (s *Session) SetPaused(on bool) {
+	s.paused.Store(on)
+	if v := s.video.Load(); v != nil {
+		v.SetPaused(on)
 	}
 }
 
@@ -510,6 +524,9 @@ func (s *Session) startTrack(ctx context.Context, p *peer.Peer, tr peer.Track, h
 		Logger:         s.log,
 		CaptureTimeExt: tr.CaptureTimeExt,
 		OnAccessUnit: func(au player.AccessUnit, key bool) {
+			if s.paused.Load() {
+				s.dog.picture(time.Now()) // media arrives; nobody looks at it
+			}
 			if s.cfg.Tap != nil {
 				s.cfg.Tap.VideoUnit(tr.Codec, au.Data, key, time.Now())
 			}
@@ -519,6 +536,7 @@ func (s *Session) startTrack(ctx context.Context, p *peer.Peer, tr peer.Track, h
 		return errors.Join(fmt.Errorf("%w: %w", ErrUnsupportedCodec, err), dec.Close())
 	}
 	s.video.Store(v)
+	v.SetPaused(s.paused.Load()) // after Store: a SetPaused in between reaches v either way
 	s.dec.Store(&decoderBox{dec})
 	p.Go(func(<-chan struct{}) {
 		// Run returns when the peer closes the track (ReadRTP fails).

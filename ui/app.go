@@ -282,10 +282,20 @@ func (win *window) tick(ctx context.Context) {
 	defer t.Stop()
 	var cpu cpuMeter
 	last := time.Now()
+	minWatch := win.newMinimisedWatch()
+	defer minWatch.close()
+	var poll <-chan time.Time
+	if minWatch != nil {
+		pt := time.NewTicker(minimisedPoll)
+		defer pt.Stop()
+		poll = pt.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-poll:
+			minWatch.poll(ctx, win)
 		case now := <-t.C:
 			pct := cpu.percent()
 			secs := now.Sub(last).Seconds()
@@ -299,7 +309,8 @@ func (win *window) tick(ctx context.Context) {
 				win.status.SetText(text)
 				minP, avgP := rateSummary(paint)
 				win.log.Info("wall", "live", live, "tiles", len(win.wall.entries), "decode_fps", round1(decoded),
-					"paint_fps_min", round1(minP), "paint_fps_avg", round1(avgP), "cpu_pct", round1(pct))
+					"paint_fps_min", round1(minP), "paint_fps_avg", round1(avgP), "cpu_pct", round1(pct),
+					"minimised", win.wall.Paused())
 			})
 		}
 	}

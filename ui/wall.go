@@ -47,7 +47,10 @@ type wallEntry struct {
 // Wall is the multi-camera wall: tiles in a grid, paged, one of them
 // possibly maximised. Only visible tiles run a session unless KeepWarm.
 type Wall struct {
-	done     <-chan struct{} // the wall's lifetime: its sessions end with it
+	done <-chan struct{} // the wall's lifetime: its sessions end with it
+	// paused: nobody can see the wall (the window is minimised), so its
+	// sessions decode nothing (SetPaused).
+	paused   bool
 	factory  SessionFactory
 	log      *slog.Logger
 	grid     *fyne.Container
@@ -407,6 +410,9 @@ func (w *Wall) start(e *wallEntry, q session.Quality) {
 	if err == nil {
 		e.run, err = startRunner(w.done, cfg, e.tile, w.snd)
 	}
+	if err == nil && w.paused {
+		e.run.s.SetPaused(true)
+	}
 	if err != nil {
 		e.tile.SetStatus(session.Status{State: session.StateFailed, Err: err})
 		return
@@ -463,6 +469,21 @@ func (w *Wall) Live() int {
 	}
 	return n
 }
+
+// SetPaused stops (on) or resumes (off) decoding in every tile, for a
+// window that is minimised or shown again; tiles started meanwhile follow.
+// Sessions stay connected: a picture is back one keyframe after resuming.
+func (w *Wall) SetPaused(on bool) {
+	w.paused = on
+	for _, e := range w.entries {
+		if e.run != nil {
+			e.run.s.SetPaused(on)
+		}
+	}
+}
+
+// Paused reports whether the wall's decoding is paused (SetPaused).
+func (w *Wall) Paused() bool { return w.paused }
 
 // DecodeFPS is the sum of the running tiles' decode rates.
 func (w *Wall) DecodeFPS() float64 {

@@ -1,0 +1,24 @@
+//go:build !linux || android || wayland
+
+package x11
+
+import "errors"
+
+// ErrNoDisplay means there is no X server on this system.
+var ErrNoDisplay = errors.New("x11: not an X11 system")
+
+// ErrNoWindow means the window does not exist (any more).
+var ErrNoWindow = errors.New("x11: no such window")
+
+// Watcher is unavailable off X11: Open fails and the window is taken as
+// always shown.
+type Watcher struct{}
+
+// Open fails off X11.
+func Open() (*Watcher, error) { return nil, ErrNoDisplay }
+
+// Minimised is never true off X11.
+func (w *Watcher) Minimised(uintptr) (bool, error) { return false, ErrNoDisplay }
+
+// Close does nothing off X11.
+func (w *Watcher) Close() error { return nil }

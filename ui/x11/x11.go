@@ -1,0 +1,105 @@
+//go:build linux && !android && !wayland
+
+// Package x11 asks the X server what Fyne does not say: whether a window is
+// minimised (iconified or unmapped), so a minimised wall can stop decoding.
+// cgo for Xlib lives here and nowhere else in ui.
+package x11
+
+/*
+#cgo LDFLAGS: -lX11
+#include <stdlib.h>
+#include <X11/Xlib.h>
+#include <X11/Xatom.h>
+#include <X11/Xutil.h>
+
+static int lk_ignore(Display *d, XErrorEvent *e) { return 0; }
+
+// lk_state: 0 shown, 1 minimised, -1 the window is gone or unreadable.
+static int lk_state(Display *d, Window w) {
+	XWindowAttributes a;
+	XErrorHandler old = XSetErrorHandler(lk_ignore);
+	Status ok = XGetWindowAttributes(d, w, &a);
+	int state = 0;
+	if (!ok) {
+		state = -1;
+	} else if (a.map_state != IsViewable) {
+		state = 1;
+	} else {
+		Atom wmState = XInternAtom(d, "WM_STATE", True);
+		if (wmState != None) {
+			Atom type;
+			int format;
+			unsigned long n, after;
+			unsigned char *data = NULL;
+			if (XGetWindowProperty(d, w, wmState, 0, 2, False, wmState, &type, &format, &n, &after, &data) == Success && data != NULL) {
+				if (format == 32 && n >= 1 && ((long *)data)[0] == IconicState) {
+					state = 1;
+				}
+				XFree(data);
+			}
+		}
+	}
+	XSync(d, False);
+	XSetErrorHandler(old);
+	return state;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"sync"
+)
+
+// ErrNoDisplay means the X server could not be reached.
+var ErrNoDisplay = errors.New("x11: cannot open the display")
+
+// ErrNoWindow means the window does not exist (any more).
+var ErrNoWindow = errors.New("x11: no such window")
+
+// Watcher holds a connection of its own to the X server. It is safe for
+// use from one goroutine at a time.
+type Watcher struct {
+	mu sync.Mutex
+	d  *C.Display
+}
+
+// Open connects to the display named by $DISPLAY.
+func Open() (*Watcher, error) {
+	d := C.XOpenDisplay(nil)
+	if d == nil {
+		return nil, ErrNoDisplay
+	}
+	return &Watcher{d: d}, nil
+}
+
+// Minimised reports whether the window with X id win is minimised: not
+// viewable (a window manager unmaps an iconified window) or in the
+// ICCCM's iconic state.
+func (w *Watcher) Minimised(win uintptr) (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.d == nil {
+		return false, ErrNoDisplay
+	}
+	switch C.lk_state(w.d, C.Window(win)) {
+	case 0:
+		return false, nil
+	case 1:
+		return true, nil
+	default:
+		return false, ErrNoWindow
+	}
+}
+
+// Close ends the connection.
+func (w *Watcher) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.d == nil {
+		return errors.New("x11: closed")
+	}
+	C.XCloseDisplay(w.d)
+	w.d = nil
+	return nil
+}
