@@ -224,7 +224,10 @@ type stream struct {
 	// padding marks sequence numbers that carried padding only.
 	padding [1 << 10]uint64
 	// waitKey drops pictures until a keyframe arrives.
-	waitKey     bool
+	waitKey bool
+	// resumed: waitKey is set only because decoding was paused, so the
+	// pictures waited out are intact and still reach OnAccessUnit.
+	resumed     bool
 	lastRequest time.Time
 	firstTS     uint32
 	lastTS      int64 // unwrapped RTP time of the last access unit
@@ -400,27 +403,34 @@ func (v *Video) handleSample(s *stream, smp *media.Sample, now time.Time) {
 		if kind != auKey {
 			s.waitKey = true
 		}
+		s.resumed = false
 	}
+	au := AccessUnit{Data: smp.Data, RTPTime: smp.PacketTimestamp, PTS: s.pts(smp.PacketTimestamp, v.cfg.ClockRate)}
 	if v.paused.Load() {
 		// Nothing is shown: hand the picture on (recording goes on) but
 		// spend nothing decoding it. The decoder's references go stale,
 		// so decoding resumes at a keyframe, asked for at once.
+		if kind == auKey || !s.waitKey {
+			s.resumed = true // the pictures are intact from here
+		}
 		s.waitKey = true
-		if v.cfg.OnAccessUnit != nil {
-			v.cfg.OnAccessUnit(AccessUnit{Data: smp.Data, RTPTime: smp.PacketTimestamp, PTS: s.pts(smp.PacketTimestamp, v.cfg.ClockRate)}, kind == auKey)
+		if s.resumed && v.cfg.OnAccessUnit != nil {
+			v.cfg.OnAccessUnit(au, kind == auKey)
 		}
 		return
 	}
 	if s.waitKey {
 		switch kind {
 		case auKey:
-			s.waitKey = false
+			s.waitKey, s.resumed = false, false
 		case auDelta:
 			v.requestKeyframe(s, now, "waiting for keyframe")
+			if s.resumed && v.cfg.OnAccessUnit != nil {
+				v.cfg.OnAccessUnit(au, false) // intact, only not decodable
+			}
 			return
 		}
 	}
-	au := AccessUnit{Data: smp.Data, RTPTime: smp.PacketTimestamp, PTS: s.pts(smp.PacketTimestamp, v.cfg.ClockRate)}
 	if v.cfg.OnAccessUnit != nil {
 		v.cfg.OnAccessUnit(au, kind == auKey)
 	}

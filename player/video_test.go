@@ -551,3 +551,43 @@ func TestUnwrap(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoPausedDecodesNothing: while paused, access units still reach
+// OnAccessUnit (a recording goes on) but none is decoded; on resuming, the
+// first picture decoded is a keyframe, asked for at once.
+func TestVideoPausedDecodesNothing(t *testing.T) {
+	pkts, aus := buildStream(streamOpts{frames: 90, gop: 30, ssrc: 5, seq: 100, ts: 2000})
+	h := newHarness(t, aus)
+	var handed []int
+	var resumedAt time.Time
+	h.video.cfg.OnAccessUnit = func(au AccessUnit, _ bool) {
+		i, _ := frameIndex(au.Data)
+		handed = append(handed, i)
+		switch i {
+		case 10:
+			h.video.SetPaused(true)
+		case 40:
+			h.video.SetPaused(false)
+			resumedAt = h.clk.t
+		}
+	}
+	h.run(t, pkts)
+	if want := seqRange(0, 89); !equalInts(handed, want) { // the last waits for a next one
+		t.Errorf("handed on %v, want every access unit %v", handed, want)
+	}
+	if want := append(seqRange(0, 11), seqRange(60, 89)...); !equalInts(h.dec.decoded, want) {
+		t.Errorf("decoded %v, want %v (paused after 10, resumed after 40, the next keyframe is 60)", h.dec.decoded, want)
+	}
+	var asked bool
+	for _, r := range h.requests {
+		if d := r.Sub(resumedAt); d >= 0 && d <= 100*time.Millisecond {
+			asked = true
+		}
+	}
+	if !asked {
+		t.Errorf("no keyframe requested within 100 ms of resuming (requests at %v, resumed at %v)", h.requests, resumedAt)
+	}
+	if h.video.Paused() {
+		t.Error("still paused")
+	}
+}
