@@ -487,6 +487,14 @@ func (t *Tile) resizeOutput() {
 	if t.ctrl == nil || t.pixelW == 0 || t.pixelH == 0 {
 		return
 	}
+	if t.srcW == 0 || t.srcH == 0 {
+		// Until the first picture says the source's size, ask for the
+		// tile's width (the height follows the source's aspect ratio):
+		// a first picture at the camera's full size would cost its
+		// buffers' memory for nothing.
+		t.ctrl.SetOutputSize(t.pixelW&^1, 0)
+		return
+	}
 	w, h := fitSize(t.srcW, t.srcH, t.pixelW, t.pixelH)
 	t.ctrl.SetOutputSize(w, h)
 }
