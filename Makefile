@@ -16,7 +16,7 @@ DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps xdotool
 # Packaging: fyne package archives with tar -J (xz).
 DEB_PACKAGE := tar xz-utils
 # Measuring: the test packages plus xwininfo (x11-utils).
-DEB_PERF := ffmpeg xvfb x11-apps x11-utils
+DEB_PERF := ffmpeg xvfb x11-apps x11-utils xdotool
 
 BIN := bin/lookout
 FUZZTIME ?= 4s

@@ -78,7 +78,8 @@ type wall struct {
 
 // startWall starts a demo site with n cameras and a live session to each,
 // decoding the sub stream scaled to 160x90 (cheap on a shared machine).
-func startWall(t testing.TB, n int, cfg demo.Config) *wall {
+// Each option may change a session's configuration before it starts.
+func startWall(t testing.TB, n int, cfg demo.Config, opts ...func(*session.Config)) *wall {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg.Cameras = n
@@ -103,12 +104,16 @@ func startWall(t testing.TB, n int, cfg demo.Config) *wall {
 	t.Cleanup(w.close)
 	for i := range n {
 		tl := &tile{id: fmt.Sprintf("cam%d", i+1), done: make(chan error, 1)}
-		s, err := session.New(session.Config{
+		sc := session.Config{
 			Source: "demo/" + tl.id, ID: tl.id, Opener: client, Quality: session.QualitySub, Sink: tl,
 			NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
 			Width:      160, Height: 90,
 			OnStatus: tl.onStatus,
-		})
+		}
+		for _, o := range opts {
+			o(&sc)
+		}
+		s, err := session.New(sc)
 		if err != nil {
 			t.Fatal(err)
 		}

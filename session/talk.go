@@ -36,6 +36,22 @@ type AudioSink interface {
 	PlayAudio(pcm []int16, f audio.Format)
 }
 
+// Listener is an AudioSink that knows whether anybody hears the source now
+// (a wall plays one tile's audio at a time). While nobody does, the session
+// decodes none of the source's audio; the packets still reach the
+// recording tap.
+type Listener interface {
+	Listening() bool
+}
+
+// listening reports whether the session's audio sink hears it now.
+func (s *Session) listening() bool {
+	if l, ok := s.cfg.Audio.(Listener); ok {
+		return l.Listening()
+	}
+	return true
+}
+
 // talker is the sending side of a connected attempt: the play connection's
 // own audio sender, or the send-only peer of a held published talk.
 type talker struct {
@@ -184,6 +200,9 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 			s.cfg.Tap.AudioPacket(tr.Codec, pkt.Payload, time.Now())
 		}
 		ready, lost := reorder.Push(pkt)
+		if !s.listening() {
+			continue // reordered still, so playback resumes in order
+		}
 		mute := half && s.talking.Load()
 		for ; lost > 0 && last > 0; lost-- {
 			if !mute {

@@ -144,6 +144,15 @@ type routeSink struct {
 	source string
 }
 
+// Listening implements session.Listener: only the heard, unmuted tile's
+// audio is decoded, and only while there is a speaker.
+func (s routeSink) Listening() bool {
+	r := s.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.speaker != nil && r.heard == s.source && !r.muted[s.source]
+}
+
 // PlayAudio implements session.AudioSink; the speaker's Write never blocks.
 func (s routeSink) PlayAudio(pcm []int16, _ audio.Format) {
 	r := s.r

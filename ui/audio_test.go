@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/lookout-app/lookout/session"
 	"testing"
 	"time"
 
@@ -60,4 +61,27 @@ func TestRouterPlaysTheHeardTileWithAPlayoutDelay(t *testing.T) {
 	}
 	r.setSpeaker(nil)
 	a.PlayAudio(frame, SpeakerFormat) // no speaker: nothing, no panic
+}
+
+// TestRouterListensToTheHeardTileOnly: a session decodes a tile's audio
+// only while it is the heard tile, unmuted, with a speaker.
+func TestRouterListensToTheHeardTileOnly(t *testing.T) {
+	r := newRouter(&fakeSpeaker{})
+	a, b := r.sink("acc/a").(session.Listener), r.sink("acc/b").(session.Listener)
+	if a.Listening() || b.Listening() {
+		t.Fatal("listening before any tile is heard")
+	}
+	r.setHeard("acc/a")
+	if !a.Listening() || b.Listening() {
+		t.Fatalf("heard a: a %v b %v", a.Listening(), b.Listening())
+	}
+	r.setMuted("acc/a", true)
+	if a.Listening() {
+		t.Fatal("a muted tile is listened to")
+	}
+	r.setMuted("acc/a", false)
+	r.setSpeaker(nil)
+	if a.Listening() {
+		t.Fatal("listened to with no speaker")
+	}
 }
