@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/ui"
@@ -32,6 +33,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 		defer quietStderr(g.log)()
 	}
 	teeLogs(g)
+	windowMemory()
 	opt := ui.Options{NewDecoder: windowDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
 	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
@@ -88,4 +90,18 @@ func statePath(ws *workspace) string {
 		name = "wall-demo.json"
 	}
 	return filepath.Join(filepath.Dir(ws.path), name)
+}
+
+// windowGCPercent is the window's garbage collection target unless GOGC is
+// set. Decoding allocates nothing per picture (pooled frames), so the heap
+// grows slowly and Go's default (100: collect at twice the live heap) kept
+// start-up garbage for minutes; 50 holds the peak to one and a half times
+// the live heap for a few more collections (docs/PERFORMANCE.md).
+const windowGCPercent = 50
+
+// windowMemory applies windowGCPercent.
+func windowMemory() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(windowGCPercent)
+	}
 }
