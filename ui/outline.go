@@ -70,3 +70,9 @@ func (o *outline) layout(size fyne.Size) {
 	o.sides[3].Move(fyne.NewPos(size.Width-w, w))
 	o.sides[3].Resize(fyne.NewSize(w, size.Height-2*w))
 }
+
+// outlineLayout lays an outline's sides out around its container.
+type outlineLayout struct{ o *outline }
+
+func (l outlineLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) { l.o.layout(size) }
+func (l outlineLayout) MinSize([]fyne.CanvasObject) fyne.Size        { return fyne.Size{} }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +62,9 @@ type SpeakerTile struct {
 	closeBtn *widget.Button
 
 	active    bool
+	focused   bool     // has the keyboard (speakerkeys.go)
+	ring      *outline // shows focused
+	spaceHeld bool
 	remaining string
 	stopMeter chan struct{}
 }
@@ -81,6 +85,7 @@ func ModeText(d session.Device) string {
 func NewSpeakerTile(title string, d session.Device, ctrl SpeakerControl) *SpeakerTile {
 	t := &SpeakerTile{Title: title, dev: d, ctrl: ctrl}
 	t.bg = canvas.NewRectangle(tileBG)
+	t.ring = newOutline(color.Transparent, 2)
 	t.title = widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	t.mode = widget.NewLabel(ModeText(d))
 	t.status = widget.NewLabel("ready")
@@ -134,7 +139,8 @@ func (t *SpeakerTile) CreateRenderer() fyne.WidgetRenderer {
 	meters := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("sent"), nil, t.sent), t.heardRow)
 	buttons := container.NewHBox(layout.NewSpacer(), t.talkBtn, t.callBtn, layout.NewSpacer())
 	body := container.NewVBox(top, t.mode, t.status, meters, buttons)
-	return widget.NewSimpleRenderer(container.NewStack(t.bg, container.NewPadded(body)))
+	ring := container.New(outlineLayout{t.ring}, t.ring.objects()...)
+	return widget.NewSimpleRenderer(container.NewStack(t.bg, container.NewPadded(body), ring))
 }
 
 // MinSize keeps the tile at least as small as a camera tile allows.

@@ -231,3 +231,56 @@ func TestTuyaAndEENInTheWindow(t *testing.T) {
 	cancel()
 	win.shutdown()
 }
+
+// TestSpeakerTileSpaceTalks: a click gives a speaker tile the keyboard
+// (and its focus frame); Space talks while held on a push-to-talk speaker,
+// key repeat starts nothing new, and on a full-duplex speaker one press
+// starts the call and the next hangs up.
+func TestSpeakerTileSpaceTalks(t *testing.T) {
+	test.NewTempApp(t)
+	drainUI()
+	space := &fyne.KeyEvent{Name: fyne.KeySpace}
+	for _, tc := range []struct {
+		name string
+		talk session.Talk
+		// presses: each is a Space down-and-up; wantStarts and wantStops
+		// after all of them, and whether the tile is still active.
+		presses               int
+		wantStarts, wantStops int
+		active                bool
+	}{
+		{"half duplex, one press", session.TalkHalf, 1, 1, 1, false},
+		{"full duplex, one press", session.TalkFull, 1, 1, 0, true},
+		{"full duplex, two presses", session.TalkFull, 2, 1, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctrl := &fakeSpeakerCtrl{}
+			tile := NewSpeakerTile("lobby", session.Device{ID: "lobby", Type: session.TypeSpeaker, Talk: tc.talk}, ctrl)
+			w := test.NewTempWindow(t, tile)
+			w.Resize(fyne.NewSize(300, 200))
+			test.Tap(tile)
+			if !tile.Focused() || !tile.ring.visible() {
+				t.Fatalf("after a click: focused %v, frame shown %v", tile.Focused(), tile.ring.visible())
+			}
+			for range tc.presses {
+				tile.KeyDown(space)
+				tile.KeyDown(space) // key repeat
+				if !tile.Active() && tc.talk == session.TalkHalf {
+					t.Fatal("not talking while Space is held")
+				}
+				tile.KeyUp(space)
+				drainUI()
+			}
+			ctrl.mu.Lock()
+			starts, stops := ctrl.starts, ctrl.stops
+			ctrl.mu.Unlock()
+			if starts != tc.wantStarts || stops != tc.wantStops || tile.Active() != tc.active {
+				t.Errorf("starts %d stops %d active %v; want %d %d %v", starts, stops, tile.Active(), tc.wantStarts, tc.wantStops, tc.active)
+			}
+			w.Canvas().Unfocus()
+			if tile.Focused() || tile.ring.visible() {
+				t.Error("still shown focused after losing the keyboard")
+			}
+		})
+	}
+}
