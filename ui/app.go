@@ -4,6 +4,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -184,7 +185,17 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	}
 	win.sidebar.OnWall = func(src string) bool { return win.wall.index(src) >= 0 }
 	restore := func() {
+		audio := map[string]AudioTileState{}
+		for _, a := range st.Audio {
+			audio[a.Source] = a
+		}
 		for _, src := range st.Sources {
+			if a, ok := audio[src]; ok {
+				_, id, _ := strings.Cut(src, "/")
+				win.wall.AddSpeaker(src, cmp.Or(a.Name, id), session.Device{ID: id, Name: a.Name,
+					Type: session.TypeSpeaker, Talk: a.Talk, SendOnly: a.SendOnly})
+				continue
+			}
 			win.wall.Add(src, src)
 		}
 		win.wall.setPage(st.Page)
@@ -269,7 +280,7 @@ func (win *window) saveState() {
 		return
 	}
 	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.Sources(), KeepWarm: win.wall.KeepWarm,
-		Speaker: win.snd.speakerID, Microphone: win.snd.micID}
+		Speaker: win.snd.speakerID, Microphone: win.snd.micID, Audio: win.wall.audioTiles()}
 	if err := SaveState(win.opt.StatePath, st); err != nil {
 		win.log.Warn("cannot save the wall layout", "file", win.opt.StatePath, "err", err)
 	}

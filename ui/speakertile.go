@@ -450,6 +450,18 @@ func (w *Wall) SetDevice(source string, d session.Device) {
 	w.apply()
 }
 
+// audioTiles says which entries are speakers, for the saved wall.
+func (w *Wall) audioTiles() []AudioTileState {
+	var out []AudioTileState
+	for _, e := range w.entries {
+		if e.speaker != nil {
+			d := e.speaker.dev
+			out = append(out, AudioTileState{Source: e.source, Name: d.Name, Talk: d.Talk, SendOnly: d.SendOnly})
+		}
+	}
+	return out
+}
+
 // Speakers returns the audio tiles in wall order.
 func (w *Wall) Speakers() []*SpeakerTile {
 	var out []*SpeakerTile

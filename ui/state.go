@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/lookout-app/lookout/session"
 )
 
 // WallState is what the window remembers between runs: which tiles, in which
@@ -21,6 +23,18 @@ type WallState struct {
 	// empty means the system's default.
 	Speaker    string `json:"speaker,omitempty"`
 	Microphone string `json:"microphone,omitempty"`
+	// Audio are the sources of Sources that are speakers, so a restored
+	// wall opens them as audio tiles before their directory answers
+	// instead of as cameras.
+	Audio []AudioTileState `json:"audio_tiles,omitempty"`
+}
+
+// AudioTileState is what a restored wall needs of a speaker.
+type AudioTileState struct {
+	Source   string       `json:"source"`
+	Name     string       `json:"name,omitempty"`
+	Talk     session.Talk `json:"talk"`
+	SendOnly bool         `json:"send_only,omitempty"`
 }
 
 // LoadState reads the state file; a missing file returns ok=false.
