@@ -10,6 +10,9 @@ var ErrNoDisplay = errors.New("x11: not an X11 system")
 // ErrNoWindow means the window does not exist (any more).
 var ErrNoWindow = errors.New("x11: no such window")
 
+// ErrClosed is returned by Close after the first call.
+var ErrClosed = errors.New("x11: closed")
+
 // Watcher is unavailable off X11: Open fails and the window is taken as
 // always shown.
 type Watcher struct{}

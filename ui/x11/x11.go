@@ -57,6 +57,9 @@ var ErrNoDisplay = errors.New("x11: cannot open the display")
 // ErrNoWindow means the window does not exist (any more).
 var ErrNoWindow = errors.New("x11: no such window")
 
+// ErrClosed is returned by Close after the first call.
+var ErrClosed = errors.New("x11: closed")
+
 // Watcher holds a connection of its own to the X server. It is safe for
 // use from one goroutine at a time.
 type Watcher struct {
@@ -97,7 +100,7 @@ func (w *Watcher) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.d == nil {
-		return errors.New("x11: closed")
+		return ErrClosed
 	}
 	C.XCloseDisplay(w.d)
 	w.d = nil
