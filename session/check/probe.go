@@ -52,7 +52,7 @@ func (r *runner) candidatesStep(ctx context.Context, servers []webrtc.ICEServer,
 	if err != nil {
 		return stepResult{}, nil, err
 	}
-	defer pc.Close()
+	defer func() { _ = pc.GracefulClose() }() // its goroutines end before the step returns
 	var (
 		mu     sync.Mutex
 		counts = map[string]int{}
@@ -171,7 +171,7 @@ func (r *runner) probe(ctx context.Context, relays, stuns []webrtc.ICEServer) (p
 	if err != nil {
 		return probeResult{}, err
 	}
-	defer near.Close()
+	defer func() { _ = near.GracefulClose() }() // SCTP and ICE loops end before the probe returns
 	// The far peer gets the STUN servers: against a TURN server on the
 	// internet its server-reflexive candidate is what the relay can reach
 	// once its connectivity checks have opened the NAT.
@@ -179,7 +179,7 @@ func (r *runner) probe(ctx context.Context, relays, stuns []webrtc.ICEServer) (p
 	if err != nil {
 		return probeResult{}, err
 	}
-	defer far.Close()
+	defer func() { _ = far.GracefulClose() }()
 
 	st := &probeState{start: time.Now()}
 	ordered, retransmits := false, uint16(0)
