@@ -306,7 +306,7 @@ func (win *window) tick(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-poll:
-			minWatch.poll(ctx, win)
+			minWatch.poll(win)
 		case now := <-t.C:
 			pct := cpu.percent()
 			secs := now.Sub(last).Seconds()

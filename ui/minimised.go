@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"context"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2/driver"
@@ -20,11 +20,14 @@ import (
 // minimisedPoll is how often the X server is asked.
 const minimisedPoll = 200 * time.Millisecond
 
-// minimisedWatch follows the window's minimised state.
+// minimisedWatch follows the window's minimised state. Its X calls run on
+// the Fyne goroutine, the thread where GLFW makes its own: Xlib is not
+// thread-safe unless every user of the process asked for it.
 type minimisedWatch struct {
-	x    *x11.Watcher
-	id   uintptr // the window's X id, once known
-	last bool
+	x       *x11.Watcher
+	id      uintptr // the window's X id, once known
+	last    bool
+	pending atomic.Bool // a check waits for the Fyne goroutine
 }
 
 // newMinimisedWatch connects to the X server, or returns nil off X11.
@@ -37,32 +40,30 @@ func (win *window) newMinimisedWatch() *minimisedWatch {
 	return &minimisedWatch{x: x}
 }
 
-// windowID asks Fyne, on its goroutine, for the window's X id.
-func (win *window) windowID(ctx context.Context) uintptr {
-	got := make(chan uintptr, 1)
+// poll has the window checked once on the Fyne goroutine, unless a check
+// still waits there.
+func (m *minimisedWatch) poll(win *window) {
+	if m.pending.Swap(true) {
+		return
+	}
 	do(func() {
-		var id uintptr
+		defer m.pending.Store(false)
+		m.check(win)
+	})
+}
+
+// check asks the X server and pauses or resumes the wall on a change; call
+// it on the Fyne goroutine.
+func (m *minimisedWatch) check(win *window) {
+	if m.id == 0 {
 		if nw, ok := win.w.(driver.NativeWindow); ok {
 			nw.RunNative(func(c any) {
 				if x, ok := c.(driver.X11WindowContext); ok {
-					id = x.WindowHandle
+					m.id = x.WindowHandle
 				}
 			})
 		}
-		got <- id
-	})
-	select {
-	case id := <-got:
-		return id
-	case <-ctx.Done():
-		return 0
-	}
-}
-
-// poll checks the window once and pauses or resumes the wall on a change.
-func (m *minimisedWatch) poll(ctx context.Context, win *window) {
-	if m.id == 0 {
-		if m.id = win.windowID(ctx); m.id == 0 {
+		if m.id == 0 {
 			return // not shown yet
 		}
 	}
@@ -72,15 +73,16 @@ func (m *minimisedWatch) poll(ctx context.Context, win *window) {
 	}
 	m.last = minimised
 	win.log.Info("window", "minimised", minimised)
-	do(func() {
-		if win.wall != nil {
-			win.wall.SetPaused(minimised)
-		}
-	})
+	if win.wall != nil {
+		win.wall.SetPaused(minimised)
+	}
 }
 
+// close ends the X connection; the last check may still wait on the Fyne
+// goroutine, so it goes there too.
 func (m *minimisedWatch) close() {
-	if m != nil {
-		_ = m.x.Close()
+	if m == nil {
+		return
 	}
+	do(func() { _ = m.x.Close() })
 }
