@@ -298,7 +298,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	p, err := peer.New(peer.Config{
 		ICEServers: plan.ICEServers, Audio: plan.Audio, Video: plan.Video,
 		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs, RTX: plan.RTX,
-		DisconnectedTimeout: 5 * time.Second, Logger: s.log,
+		DisconnectedTimeout: iceDisconnectedTimeout, Logger: s.log,
 	})
 	if err != nil {
 		return errors.Join(err, call.Close())

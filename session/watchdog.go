@@ -38,6 +38,14 @@ const (
 	// longer.
 	minAnswerWait = time.Second
 	answerFactor  = 4
+	// iceDisconnectedTimeout is how long ICE may hear nothing from the
+	// device before it is disconnected (peer.Config.DisconnectedTimeout):
+	// the media watchdog's time, since a camera sends pictures and both
+	// sides send consent checks every second. ICE then fails twice that
+	// later, and an attempt whose checks find no path fails three times
+	// that after checking began (15 s before, with 5 s here); its
+	// checks go on until then, so a path that returns is found at once.
+	iceDisconnectedTimeout = 2 * time.Second
 )
 
 // watchdog notes when pictures arrive, for one session across its attempts.

@@ -17,6 +17,8 @@ type faults struct {
 	downUntil atomic.Int64
 	// kick drops the camera's MQTT connection at once.
 	kick chan struct{}
+	// path cuts the camera's ICE/UDP path (blackhole.go).
+	path pathCut
 }
 
 // Hang makes the camera stop (on) or resume (off) sending video while its

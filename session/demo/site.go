@@ -30,6 +30,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/transport/v4"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lookout-app/lookout/session"
@@ -205,24 +206,24 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		return nil, err
 	}
 
-	wapi, err := newWebRTCAPI(host, &s.impair, s.log)
-	if err != nil {
-		return nil, err
-	}
 	for i := 0; i < cfg.Cameras; i++ {
 		id := "cam" + strconv.Itoa(i+1)
 		name := "Camera " + strconv.Itoa(i+1)
 		if i < len(cameraNames) {
 			name = cameraNames[i]
 		}
-		c := newCamera(id, name, true, wapi, newFFmpegEncoder, s.log)
+		c := newCamera(id, name, true, nil, newFFmpegEncoder, s.log)
 		// The fourth camera, an outdoor one, has a microphone but no
 		// speaker: webrtc-configs offers it one-way audio only.
 		c.speaker = i != listenOnlyIndex
 		s.cams = append(s.cams, c)
 	}
-	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, wapi, newFFmpegEncoder, s.log))
+	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, nil, newFFmpegEncoder, s.log))
 	for _, c := range s.cams {
+		// Each camera listens through its own network (BlockPath).
+		if c.api, err = newCameraAPI(host, &s.impair, &c.fault.path, s.log); err != nil {
+			return nil, err
+		}
 		c.witness = s.witness
 		s.witness.saw(c.cred.password, c.auth)
 		creds.add(c.cred)
@@ -373,8 +374,9 @@ func (s *Site) TURN() *stunturn.Server { return s.turn }
 
 // newWebRTCAPI builds the cameras' pion API: G.711 and H.264 only, default
 // interceptors, host candidates on loopback (all interfaces when the site
-// listens on a non-loopback host), no mDNS; imp impairs the path.
-func newWebRTCAPI(host string, imp interceptor.Factory, log *slog.Logger) (*webrtc.API, error) {
+// listens on a non-loopback host), no mDNS; imp impairs the path; nw, when
+// not nil, is the network pion listens through.
+func newWebRTCAPI(host string, imp interceptor.Factory, nw transport.Net, log *slog.Logger) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: audioRate}, PayloadType: 0},
@@ -416,6 +418,9 @@ func newWebRTCAPI(host string, imp interceptor.Factory, log *slog.Logger) (*webr
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.LoggerFactory = peer.Logs(log)
+	if nw != nil {
+		se.SetNet(nw)
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,8 +32,10 @@ type Config struct {
 	// RTX offers a retransmission codec (video/rtx, apt=PT) for every
 	// video codec; pion hands repaired packets to the track transparently.
 	RTX bool
-	// DisconnectedTimeout is how long ICE may stay disconnected before it
-	// fails; zero keeps pion's default.
+	// DisconnectedTimeout is how long ICE may hear nothing before it is
+	// disconnected; it fails twice as long after that, and a connection
+	// that is still checking fails after the sum of the two. Zero keeps
+	// pion's defaults (5 s and 25 s more).
 	DisconnectedTimeout time.Duration
 	Logger              *slog.Logger
 }
@@ -169,6 +172,7 @@ func New(cfg Config) (*Peer, error) {
 	se.SetIncludeLoopbackCandidate(true)
 	if cfg.DisconnectedTimeout > 0 {
 		se.SetICETimeouts(cfg.DisconnectedTimeout, 2*cfg.DisconnectedTimeout, time.Second)
+		se.SetICEMaxBindingRequests(maxBindingRequests(3 * cfg.DisconnectedTimeout))
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: cfg.ICEServers})
@@ -206,6 +210,21 @@ func New(cfg Config) (*Peer, error) {
 	pc.OnConnectionStateChange(p.onState)
 	pc.OnICEConnectionStateChange(p.onICEState)
 	return p, nil
+}
+
+// iceCheckInterval is how often pion's ICE agent checks candidate pairs
+// while connecting (ice.defaultCheckInterval).
+const iceCheckInterval = 200 * time.Millisecond
+
+// maxBindingRequests returns how many checks a candidate pair gets before
+// it counts as failed: enough to go on checking it for the whole of window
+// (with room for the extra checks new remote candidates trigger). pion
+// gives up on a pair after 7 unanswered checks (about 1.4 s) and then
+// waits out its checking deadline with nothing in flight, so a path that
+// comes back a few seconds into an attempt (a camera back on the network)
+// would only be found by the next attempt.
+func maxBindingRequests(window time.Duration) uint16 {
+	return uint16(min(2*window/iceCheckInterval, math.MaxUint16))
 }
 
 func (p *Peer) onCandidate(c *webrtc.ICECandidate) {
