@@ -272,7 +272,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		}
 	}()
 
-	if s.wcs, err = startWCS(host, a.serverTLS(), s.log); err != nil {
+	if s.wcs, err = startWCS(host, a.serverTLS(), s.video, s.log); err != nil {
 		return nil, err
 	}
 
