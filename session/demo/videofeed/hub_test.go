@@ -374,3 +374,34 @@ func TestHubClosed(t *testing.T) {
 		t.Fatalf("Subscribe after Close = %v, want ErrClosed", err)
 	}
 }
+
+// TestAudience: an audience counts its subscribers and names what started
+// the latest one that got a picture, also once it left.
+func TestAudience(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, _ := newHub(t, -1, 10)
+		var a Audience
+		if a.First() != nil || a.Len() != 0 {
+			t.Fatal("an empty audience has a picture or subscribers")
+		}
+		first, _ := subscribe(t, h, lobby, nil)
+		a.Add(first)
+		first.Connected()
+		time.Sleep(time.Second)
+		waiting, _ := subscribe(t, h, lobby, nil) // never connected
+		a.Add(waiting)
+		if a.Len() != 2 || !bytes.Equal(a.First(), first.First()) || len(a.First()) == 0 {
+			t.Fatal("First is not what started the one subscriber that got a picture")
+		}
+		want := first.First()
+		first.Close()
+		a.Remove(first)
+		if a.Len() != 1 || !bytes.Equal(a.First(), want) {
+			t.Fatal("the audience forgot what started a subscriber that left")
+		}
+		waiting.Close()
+		a.Remove(waiting)
+		synctest.Wait()
+		_ = h.Close()
+	})
+}

@@ -3,7 +3,6 @@ package wcs
 import (
 	"errors"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -131,9 +130,7 @@ func (c *client) play(st streamReq) {
 		return
 	}
 	c.add(p.id, p)
-	s.mu.Lock()
-	str.players = append(str.players, p)
-	s.mu.Unlock()
+	str.players.Add(p.sub)
 	p.wg.Add(2)
 	go func() {
 		defer p.wg.Done()
@@ -242,13 +239,7 @@ func (p *player) end() {
 	p.stopOnce.Do(func() {
 		close(p.stop)
 		p.sub.Close()
-		s := p.c.s
-		s.mu.Lock()
-		if au := p.sub.First(); len(au) > 0 {
-			p.stream.first = au
-		}
-		p.stream.players = slices.DeleteFunc(p.stream.players, func(x *player) bool { return x == p })
-		s.mu.Unlock()
+		p.stream.players.Remove(p.sub)
 		_ = p.pc.Close()
 		p.wg.Wait()
 	})

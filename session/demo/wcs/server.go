@@ -95,12 +95,10 @@ type Server struct {
 	violations []string
 }
 
-// stream is one of the server's streams: its picture, its players, and
-// the access unit that started the latest player that ended.
+// stream is one of the server's streams: its picture and its players.
 type stream struct {
 	pic     videofeed.Picture
-	players []*player // in the order they came; guarded by Server.mu
-	first   []byte
+	players videofeed.Audience
 }
 
 // Start listens and serves until Close.
@@ -318,11 +316,12 @@ func (s *Server) violation(what string) {
 // Players returns the number of clients playing stream name.
 func (s *Server) Players(name string) int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st := s.streams[name]; st != nil {
-		return len(st.players)
+	st := s.streams[name]
+	s.mu.Unlock()
+	if st == nil {
+		return 0
 	}
-	return 0
+	return st.players.Len()
 }
 
 // FirstPicture returns the access unit (Annex-B H.264, an IDR with its
@@ -330,17 +329,12 @@ func (s *Server) Players(name string) int {
 // picture: the first picture that player could decode.
 func (s *Server) FirstPicture(name string) []byte {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.streams[name]
+	s.mu.Unlock()
 	if st == nil {
 		return nil
 	}
-	for i := len(st.players) - 1; i >= 0; i-- {
-		if au := st.players[i].sub.First(); len(au) > 0 {
-			return au
-		}
-	}
-	return append([]byte(nil), st.first...)
+	return st.players.First()
 }
 
 // Recording is the audio a client published to one stream name.

@@ -8,7 +8,6 @@ import (
 	"math"
 	"mime"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -132,10 +131,10 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 		}
 		st := s.streams[t.stream]
 		if st == nil {
-			st = &stream{}
+			st = &videofeed.Audience{}
 			s.streams[t.stream] = st
 		}
-		st.viewers = append(st.viewers, res)
+		st.Add(res.sub)
 		res.wg.Add(1)
 		go func() {
 			defer res.wg.Done()
@@ -154,16 +153,11 @@ func (s *Server) drop(r *resource) {
 	r.once.Do(func() {
 		s.mu.Lock()
 		delete(s.resources, r.id)
-		sub := r.sub
-		if st := s.streams[r.stream]; st != nil && sub != nil {
-			if au := sub.First(); len(au) > 0 {
-				st.first = au
-			}
-			st.viewers = slices.DeleteFunc(st.viewers, func(x *resource) bool { return x == r })
-		}
+		sub, st := r.sub, s.streams[r.stream]
 		s.mu.Unlock()
 		if sub != nil {
 			sub.Close()
+			st.Remove(sub)
 		}
 		close(r.stop)
 		_ = r.pc.Close()
@@ -256,13 +250,6 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, id string
 		w.Header().Set("Allow", "PATCH, DELETE")
 		fail(w, http.StatusMethodNotAllowed, "method not allowed")
 	}
-}
-
-// stream is a played stream: its viewers, latest last, and the access
-// unit that started the latest viewer that hung up.
-type stream struct {
-	viewers []*resource
-	first   []byte
 }
 
 // ToneHz is the frequency of the G.711 tone the lobby stream sends.

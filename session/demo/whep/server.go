@@ -106,7 +106,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	resources map[string]*resource
-	streams   map[string]*stream
+	streams   map[string]*videofeed.Audience // the viewers of each stream played
 	received  map[string][]int16
 
 	closed atomic.Bool
@@ -147,7 +147,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, api: api, token: hex.EncodeToString(tok), start: time.Now(),
-		resources: map[string]*resource{}, streams: map[string]*stream{}, received: map[string][]int16{},
+		resources: map[string]*resource{}, streams: map[string]*videofeed.Audience{}, received: map[string][]int16{},
 		stop: make(chan struct{}), video: cfg.Video,
 	}
 	if s.video == nil {
@@ -264,17 +264,12 @@ func (s *Server) Resources() int {
 // picture against.
 func (s *Server) FirstPicture(name string) []byte {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.streams[name]
+	s.mu.Unlock()
 	if st == nil {
 		return nil
 	}
-	for i := len(st.viewers) - 1; i >= 0; i-- {
-		if au := st.viewers[i].sub.First(); len(au) > 0 {
-			return au
-		}
-	}
-	return append([]byte(nil), st.first...)
+	return st.First()
 }
 
 // Close stops serving, hangs up every session and waits.
