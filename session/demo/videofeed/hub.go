@@ -116,9 +116,6 @@ func New(cfg Config) (*Hub, error) {
 	return &Hub{cfg: cfg, log: cfg.Logger.With("service", "videofeed"), feeds: map[Picture]*feed{}, closing: make(chan struct{})}, nil
 }
 
-// FPS returns the picture rate of the hub's feeds.
-func (h *Hub) FPS() int { return h.cfg.FPS }
-
 // Subscribe makes sink a subscriber of the feed of p, starting the feed if
 // it was idle. The subscriber gets pictures once Connected is called and an
 // IDR (or what gate lets start it) follows. gate may be nil.
