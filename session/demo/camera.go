@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
 	"log/slog"
 	"math"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -22,6 +20,7 @@ import (
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/audio/g711"
 	"github.com/lookout-app/lookout/player/ffmpeg"
+	"github.com/lookout-app/lookout/session/demo/videofeed"
 )
 
 // Stream types of a 302 offer's stream_type (spec 3.3; 1, the sub stream,
@@ -49,18 +48,9 @@ const (
 	publishTimeout = 5 * time.Second
 )
 
-// videoEncoder is what a camera's stream needs from an H.264 encoder.
-type videoEncoder interface {
-	Encode(img *image.YCbCr, forceKey bool) ([][]byte, error)
-	Close() error
-}
-
-// encoderFunc makes a videoEncoder for a w x h stream at fps.
-type encoderFunc func(w, h, fps int) (videoEncoder, error)
-
-// newFFmpegEncoder is the encoderFunc of the real site: libx264 through
-// player/ffmpeg at about one bit per ten pixels per frame.
-func newFFmpegEncoder(w, h, fps int) (videoEncoder, error) {
+// newFFmpegEncoder is the encoder of the site's video (videofeed): libx264
+// through player/ffmpeg at about one bit per ten pixels per frame.
+func newFFmpegEncoder(w, h, fps int) (videofeed.Encoder, error) {
 	return ffmpeg.NewH264Encoder(ffmpeg.EncoderConfig{
 		Width:       w,
 		Height:      h,
@@ -84,10 +74,11 @@ type CameraSim struct {
 	created  time.Time
 	cred     *mqttCred
 
-	api        *webrtc.API
-	newEncoder encoderFunc
-	log        *slog.Logger
-	witness    witness
+	api     *webrtc.API
+	video   *videofeed.Hub // the site's video, shared by every service
+	scene   *cameraScene   // what the camera's video shows (scene.go)
+	log     *slog.Logger
+	witness witness
 
 	offers, authRejected, oversizeDropped, maxPayload atomic.Int64
 	// loudAt is when talk audio above loudLevel last started arriving
@@ -114,8 +105,6 @@ type CameraSim struct {
 
 	mu      sync.Mutex
 	viewers map[string]*viewer
-	feeds   [2]*feed
-	scene   sceneState // the still scene's mode (scene.go)
 
 	fault faults // fault switches (faults.go)
 }
@@ -127,23 +116,24 @@ type outgoing struct {
 }
 
 // newCamera makes a camera; start connects it.
-func newCamera(id, name string, online bool, api *webrtc.API, enc encoderFunc, log *slog.Logger) *CameraSim {
+func newCamera(id, name string, online bool, api *webrtc.API, video *videofeed.Hub, log *slog.Logger) *CameraSim {
 	c := &CameraSim{
-		id:         id,
-		name:       name,
-		online:     online,
-		motoID:     "moto_demo_" + id,
-		auth:       randomBase64(32),
-		created:    time.Now(),
-		api:        api,
-		newEncoder: enc,
-		log:        log.With("camera", id),
-		inbox:      make(chan []byte, inboxSize),
-		out:        make(chan outgoing, inboxSize),
-		closing:    make(chan struct{}),
-		ready:      make(chan struct{}),
-		viewers:    map[string]*viewer{},
+		id:      id,
+		name:    name,
+		online:  online,
+		motoID:  "moto_demo_" + id,
+		auth:    randomBase64(32),
+		created: time.Now(),
+		api:     api,
+		video:   video,
+		log:     log.With("camera", id),
+		inbox:   make(chan []byte, inboxSize),
+		out:     make(chan outgoing, inboxSize),
+		closing: make(chan struct{}),
+		ready:   make(chan struct{}),
+		viewers: map[string]*viewer{},
 	}
+	c.scene = &cameraScene{cam: c}
 	c.topic = "/av/moto/" + c.motoID + "/u/" + id
 	c.fault.kick = make(chan struct{}, 1)
 	c.cred = &mqttCred{
@@ -152,8 +142,6 @@ func newCamera(id, name string, online bool, api *webrtc.API, enc encoderFunc, l
 		clientID: "device_" + id + "_" + randomHex(4),
 		camera:   c,
 	}
-	c.feeds[streamMain] = &feed{cam: c, w: MainWidth, h: MainHeight, sinks: map[*viewer]*sink{}}
-	c.feeds[streamSub] = &feed{cam: c, w: SubWidth, h: SubHeight, sinks: map[*viewer]*sink{}}
 	return c
 }
 
@@ -540,16 +528,14 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 		cam:     c,
 		session: h.SessionID,
 		peer:    h.From,
-		feed:    c.feeds[stream],
 		pc:      pc,
 		echo:    audio.NewRing(int(3 * EchoDelay / time.Second * audioRate)),
 		dead:    make(chan struct{}),
 		stop:    make(chan struct{}),
 	}
-	fed := false
 	fail := func(err error) error {
-		if fed {
-			v.feed.remove(v)
+		if v.sub != nil {
+			v.sub.Close()
 		}
 		v.markClosing()
 		_ = pc.GracefulClose()
@@ -566,8 +552,8 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
-			if v.video != nil {
-				v.feed.connected(v)
+			if v.sub != nil {
+				v.sub.Connected()
 			}
 		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			v.markDead()
@@ -595,27 +581,29 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 			return fail(fmt.Errorf("audio track: %w", err))
 		}
 		v.wg.Add(1)
-		go v.drainRTCP(sender, false)
+		go v.drainRTCP(sender)
 	}
 	if hasVideo {
-		v.video, err = newCaptureTrack(h264Capability, "video", "demo-"+c.id)
+		track, err := videofeed.NewTrack("video", "demo-"+c.id)
 		if err != nil {
 			return fail(fmt.Errorf("video track: %w", err))
 		}
-		sender, err := pc.AddTrack(v.video)
+		sender, err := pc.AddTrack(track)
 		if err != nil {
 			return fail(fmt.Errorf("video track: %w", err))
+		}
+		if v.sub, err = c.video.Subscribe(c.picture(stream == streamMain), track, c.sendable); err != nil {
+			return fail(fmt.Errorf("video: %w", err))
 		}
 		v.wg.Add(1)
-		go v.drainRTCP(sender, true)
+		go func() {
+			defer v.wg.Done()
+			v.sub.ReadRTCP(sender)
+		}()
 	}
 	answer, err := pc.CreateAnswer(nil)
 	if err != nil {
 		return fail(fmt.Errorf("answer: %w", err))
-	}
-	if v.video != nil {
-		v.feed.add(v)
-		fed = true
 	}
 	c.witness.saw(icePasswords(answer.SDP)...)
 	// The answer is queued before SetLocalDescription starts gathering, so
@@ -684,11 +672,12 @@ func offeredMedia(offer string) (audioMime string, video bool) {
 type viewer struct {
 	cam           *CameraSim
 	session, peer string
-	feed          *feed
 	pc            *webrtc.PeerConnection
 	audio         *webrtc.TrackLocalStaticSample
-	video         *captureTrack
-	audioMime     string
+	// sub is the viewer's place in the camera's video, nil when its offer
+	// has no video.
+	sub       *videofeed.Subscription
+	audioMime string
 	// echo holds the talk audio this viewer sent, played back to it
 	// EchoDelay later (an echo camera).
 	echo *audio.Ring
@@ -739,8 +728,8 @@ func (v *viewer) supervise() {
 		delete(c.viewers, v.session)
 	}
 	c.mu.Unlock()
-	if v.video != nil {
-		v.feed.remove(v)
+	if v.sub != nil {
+		v.sub.Close()
 	}
 	v.markClosing()
 	v.close()
@@ -751,23 +740,12 @@ func (v *viewer) supervise() {
 	c.log.Info("demo camera: viewer gone", "session", v.session)
 }
 
-// drainRTCP reads the RTCP of a sender so interceptors run; on the video
-// sender, PLI and FIR ask the stream for a key frame.
-func (v *viewer) drainRTCP(s *webrtc.RTPSender, video bool) {
+// drainRTCP reads the RTCP of the audio sender so interceptors run.
+func (v *viewer) drainRTCP(s *webrtc.RTPSender) {
 	defer v.wg.Done()
 	for {
-		pkts, _, err := s.ReadRTCP()
-		if err != nil {
+		if _, _, err := s.ReadRTCP(); err != nil {
 			return
-		}
-		if !video {
-			continue
-		}
-		for _, p := range pkts {
-			switch p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				v.feed.requestKey()
-			}
 		}
 	}
 }
@@ -859,256 +837,17 @@ func tone(pcm []int16, n int64) {
 	}
 }
 
-// h264Capability is the codec of the cameras' video tracks: what the
-// encoder produces (constrained baseline, packetization mode 1).
-var h264Capability = webrtc.RTPCodecCapability{
-	MimeType:    webrtc.MimeTypeH264,
-	ClockRate:   90000,
-	SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-}
-
-// feed is one stream (main or sub) of a camera: a single encoder shared by
-// the stream's viewers, running only while someone watches.
-type feed struct {
-	cam  *CameraSim
-	w, h int
-
-	mu      sync.Mutex
-	sinks   map[*viewer]*sink
-	keyReq  bool
-	running bool
-	stop    chan struct{}
-	sent    [][]byte // the last keyframes sent to a viewer, oldest first
-
-	loop loopStore // the recorded pictures, replayed (loop.go)
-}
-
-// keptKeyframes is how many of the keyframes it sent a feed keeps.
-const keptKeyframes = 8
-
-// keep records a keyframe sent to at least one viewer.
-func (f *feed) keep(au []byte) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.sent) == keptKeyframes {
-		f.sent = append(f.sent[:0], f.sent[1:]...)
+// picture is what the camera's main or sub stream shows.
+func (c *CameraSim) picture(main bool) videofeed.Picture {
+	if main {
+		return videofeed.Picture{Name: c.name, Width: MainWidth, Height: MainHeight, Scene: c.scene}
 	}
-	f.sent = append(f.sent, append([]byte(nil), au...))
+	return videofeed.Picture{Name: c.name, Width: SubWidth, Height: SubHeight, Scene: c.scene}
 }
 
 // SentKeyframes returns the last keyframes (Annex-B access units with
 // their SPS and PPS, oldest first) the camera sent to viewers of its main
 // or sub stream, so tests can decode the very picture a viewer got.
 func (c *CameraSim) SentKeyframes(main bool) [][]byte {
-	f := c.feeds[streamSub]
-	if main {
-		f = c.feeds[streamMain]
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make([][]byte, len(f.sent))
-	copy(out, f.sent)
-	return out
-}
-
-// sink is a viewer's place in a feed: it gets pictures from the first IDR
-// encoded after its connection is up.
-type sink struct {
-	connected bool
-	keyAt     time.Time // once connected: IDRs from this time on start it
-	started   bool
-}
-
-// srtpDelay is how long after pion reports a viewer connected the feed
-// waits before sending it the IDR: pion announces the state just before it
-// starts SRTP, and anything written earlier is dropped.
-const srtpDelay = 30 * time.Millisecond
-
-// add makes v a viewer of the stream; it gets pictures once connected.
-func (f *feed) add(v *viewer) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sinks[v] = &sink{}
-	if !f.running {
-		f.running = true
-		f.stop = make(chan struct{})
-		f.cam.wg.Add(1)
-		go f.run(f.stop)
-	}
-}
-
-// connected records that v's connection is up: the next picture after
-// srtpDelay is an IDR for it.
-func (f *feed) connected(v *viewer) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if s := f.sinks[v]; s != nil && !s.connected {
-		s.connected = true
-		s.keyAt = time.Now().Add(srtpDelay)
-	}
-}
-
-// remove stops sending to v; the encoder stops with the last viewer.
-func (f *feed) remove(v *viewer) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.sinks, v)
-	if len(f.sinks) == 0 && f.running {
-		close(f.stop)
-		f.running = false
-	}
-}
-
-// requestKey makes the next picture an IDR.
-func (f *feed) requestKey() {
-	f.mu.Lock()
-	f.keyReq = true
-	f.mu.Unlock()
-}
-
-// wantKey reports whether the picture of time now must be an IDR: asked
-// for by a viewer, or needed to start a connected one.
-func (f *feed) wantKey(now time.Time) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	force := f.keyReq
-	f.keyReq = false
-	for _, s := range f.sinks {
-		if s.connected && !s.started && !now.Before(s.keyAt) {
-			force = true
-		}
-	}
-	return force
-}
-
-// targets returns the viewers an access unit of time now goes to, starting
-// the connected ones that wait for an IDR when it is one.
-func (f *feed) targets(dst []*viewer, now time.Time, key bool) []*viewer {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for v, s := range f.sinks {
-		if !s.started && key && s.connected && !now.Before(s.keyAt) {
-			s.started = true
-		}
-		if s.started {
-			dst = append(dst, v)
-		}
-	}
-	return dst
-}
-
-func (f *feed) run(stop chan struct{}) {
-	c := f.cam
-	defer c.wg.Done()
-	loop := f.loop.get() // nil until a first run recorded it (loop.go)
-	var enc videoEncoder
-	if loop == nil {
-		var err error
-		enc, err = c.newEncoder(f.w, f.h, videoFPS)
-		if err != nil {
-			c.log.Error("demo camera: video encoder", "err", err)
-			f.mu.Lock()
-			if f.stop == stop {
-				f.running = false
-			}
-			f.mu.Unlock()
-			return
-		}
-	}
-	defer func() {
-		if enc != nil {
-			_ = enc.Close()
-		}
-	}()
-	img := image.NewYCbCr(image.Rect(0, 0, f.w, f.h), image.YCbCrSubsampleRatio420)
-	tick := time.NewTicker(time.Second / videoFPS)
-	defer tick.Stop()
-	var (
-		frame   int64
-		pos     int
-		rec     recorder
-		last    = time.Now()
-		targets []*viewer
-	)
-	for {
-		select {
-		case <-stop:
-			return
-		case <-c.closing:
-			return
-		case now := <-tick.C:
-			force := f.wantKey(now) && !c.fault.noKey.Load()
-			var aus [][]byte
-			// A still scene (scene.go) changes on demand, so it is drawn
-			// and encoded live; every other picture is recorded once and
-			// replayed (loop.go).
-			if still := c.scene.still.Load(); still || loop == nil {
-				if enc == nil {
-					var err error
-					if enc, err = c.newEncoder(f.w, f.h, videoFPS); err != nil {
-						c.log.Warn("demo camera: video encoder", "err", err)
-						continue
-					}
-				}
-				c.drawPicture(img, now, frame)
-				var err error
-				aus, err = enc.Encode(img, force)
-				if err != nil {
-					c.log.Warn("demo camera: encode", "err", err)
-					continue
-				}
-				if !still && loop == nil {
-					if loop = rec.add(aus); loop != nil {
-						f.loop.set(loop)
-						_ = enc.Close()
-						enc = nil
-					}
-				}
-			} else {
-				if force {
-					pos = loop.nextKey(pos)
-				}
-				aus = loop.pictures[pos]
-				pos = (pos + 1) % len(loop.pictures)
-			}
-			frame++
-			dur := now.Sub(last)
-			last = now
-			for _, au := range aus {
-				key := isIDR(au)
-				send, start := c.sendable(key)
-				if !send {
-					continue
-				}
-				targets = f.targets(targets[:0], now, start)
-				if key && len(targets) > 0 {
-					f.keep(au)
-				}
-				for _, v := range targets {
-					if err := v.video.WriteSample(media.Sample{Data: au, Duration: dur}, now); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
-						c.log.Debug("demo camera: video write", "err", err)
-					}
-				}
-			}
-		}
-	}
-}
-
-// isIDR reports whether an Annex-B access unit holds an IDR slice.
-func isIDR(au []byte) bool {
-	zeros := 0
-	for i := 0; i < len(au); i++ {
-		switch {
-		case au[i] == 0:
-			zeros++
-		case au[i] == 1 && zeros >= 2 && i+1 < len(au):
-			if au[i+1]&0x1F == 5 {
-				return true
-			}
-			zeros = 0
-		default:
-			zeros = 0
-		}
-	}
-	return false
+	return c.video.Keyframes(c.picture(main))
 }

@@ -643,26 +643,6 @@ func TestOfferedMedia(t *testing.T) {
 	}
 }
 
-func TestIsIDR(t *testing.T) {
-	cases := []struct {
-		name string
-		au   []byte
-		want bool
-	}{
-		{"sps pps idr", []byte{0, 0, 0, 1, 0x67, 1, 2, 0, 0, 0, 1, 0x68, 3, 0, 0, 1, 0x65, 9}, true},
-		{"p slice", []byte{0, 0, 0, 1, 0x41, 1, 2, 3}, false},
-		{"three-byte start code idr", []byte{0, 0, 1, 0x25, 1}, true},
-		{"empty", nil, false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := isIDR(tc.au); got != tc.want {
-				t.Fatalf("isIDR = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func FuzzOfferedMedia(f *testing.F) {
 	f.Add("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0 8\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n")
 	f.Add("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 101\r\na=rtpmap:101 pcmu/8000\r\n")
@@ -671,22 +651,6 @@ func FuzzOfferedMedia(f *testing.F) {
 		a, _ := offeredMedia(s)
 		if a != "" && a != webrtc.MimeTypePCMU && a != webrtc.MimeTypePCMA {
 			t.Fatalf("offeredMedia chose %q", a)
-		}
-	})
-}
-
-func FuzzIsIDR(f *testing.F) {
-	f.Add([]byte{0, 0, 0, 1, 0x67, 1, 2, 0, 0, 0, 1, 0x68, 3, 0, 0, 1, 0x65, 9})
-	f.Add([]byte{0, 0, 1, 0x41, 1})
-	f.Fuzz(func(t *testing.T, au []byte) {
-		want := false
-		for i := 0; i+3 < len(au); i++ {
-			if au[i] == 0 && au[i+1] == 0 && au[i+2] == 1 && au[i+3]&0x1F == 5 {
-				want = true
-			}
-		}
-		if got := isIDR(au); got != want {
-			t.Fatalf("isIDR(% x) = %v, want %v", au, got, want)
 		}
 	})
 }

@@ -7,10 +7,13 @@ import (
 	"time"
 )
 
-// sceneState is a camera's picture mode: the moving test picture (the
-// default), or a still scene with an on-screen clock in which an object
-// crosses now and then, like a real camera watching a quiet yard.
-type sceneState struct {
+// cameraScene is what a camera's video shows (a videofeed.Scene): the
+// moving test picture (the default), which the site encodes once and
+// loops, or a still scene with an on-screen clock in which an object
+// crosses now and then, like a real camera watching a quiet yard; as the
+// object crosses on demand, the still scene is encoded live.
+type cameraScene struct {
+	cam   *CameraSim
 	still atomic.Bool
 	// moveFrom and moveUntil bound the object's crossing (unix nanoseconds).
 	moveFrom, moveUntil atomic.Int64
@@ -36,22 +39,26 @@ func (c *CameraSim) MoveEvery(period, cross time.Duration) {
 	c.scene.every.Store(int64(period))
 }
 
-// drawPicture draws the camera's picture for the frame shown at now.
-func (c *CameraSim) drawPicture(img *image.YCbCr, now time.Time, frame int64) {
-	if !c.scene.still.Load() {
-		DrawPicture(img, c.name, now, frame)
+// Live implements videofeed.Scene: the still scene is drawn live.
+func (sc *cameraScene) Live() bool { return sc.still.Load() }
+
+// Draw implements videofeed.Scene: the camera's picture for the frame
+// shown at now.
+func (sc *cameraScene) Draw(img *image.YCbCr, now time.Time, frame int64) {
+	if !sc.still.Load() {
+		DrawPicture(img, sc.cam.name, now, frame)
 		return
 	}
 	pos := -1.0
-	from, until := c.scene.moveFrom.Load(), c.scene.moveUntil.Load()
+	from, until := sc.moveFrom.Load(), sc.moveUntil.Load()
 	if n := now.UnixNano(); n >= from && n < until {
 		pos = float64(n-from) / float64(until-from)
-	} else if every, cross := c.scene.every.Load(), c.scene.cross.Load(); every > 0 && cross > 0 {
+	} else if every, cross := sc.every.Load(), sc.cross.Load(); every > 0 && cross > 0 {
 		if in := n % every; in < cross {
 			pos = float64(in) / float64(cross)
 		}
 	}
-	DrawStill(img, c.name, now, pos)
+	DrawStill(img, sc.cam.name, now, pos)
 }
 
 // DrawStill draws the still scene into img (4:2:0): a grey room with a

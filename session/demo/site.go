@@ -16,7 +16,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session/peer"
 	"log/slog"
 	"net"
@@ -36,6 +35,7 @@ import (
 	"github.com/lookout-app/lookout/session"
 	eendemo "github.com/lookout-app/lookout/session/demo/een"
 	"github.com/lookout-app/lookout/session/demo/stunturn"
+	"github.com/lookout-app/lookout/session/demo/videofeed"
 	demowcs "github.com/lookout-app/lookout/session/demo/wcs"
 	demowhep "github.com/lookout-app/lookout/session/demo/whep"
 )
@@ -133,6 +133,8 @@ type Site struct {
 	trtcKey string
 	impair  impairment // Impair (impair.go)
 
+	video *videofeed.Hub // the video of every camera and stream
+
 	closed atomic.Bool
 	wg     sync.WaitGroup
 }
@@ -180,6 +182,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		}
 	}()
 
+	if s.video, err = videofeed.New(videofeed.Config{NewEncoder: newFFmpegEncoder, Draw: DrawPicture, FPS: videoFPS, Logger: s.log}); err != nil {
+		return nil, err
+	}
 	if err := s.startTURN(ctx); err != nil {
 		return nil, err
 	}
@@ -212,13 +217,13 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		if i < len(cameraNames) {
 			name = cameraNames[i]
 		}
-		c := newCamera(id, name, true, nil, newFFmpegEncoder, s.log)
+		c := newCamera(id, name, true, nil, s.video, s.log)
 		// The fourth camera, an outdoor one, has a microphone but no
 		// speaker: webrtc-configs offers it one-way audio only.
 		c.speaker = i != listenOnlyIndex
 		s.cams = append(s.cams, c)
 	}
-	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, nil, newFFmpegEncoder, s.log))
+	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, nil, s.video, s.log))
 	for _, c := range s.cams {
 		// Each camera listens through its own network (BlockPath).
 		if c.api, err = newCameraAPI(host, &s.impair, &c.fault.path, s.log); err != nil {
@@ -268,7 +273,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		}
 	}()
 
-	if s.wcs, err = startWCS(host, a.serverTLS(), s.log); err != nil {
+	if s.wcs, err = startWCS(host, a.serverTLS(), s.video, s.log); err != nil {
 		return nil, err
 	}
 
@@ -401,8 +406,8 @@ func newWebRTCAPI(host string, imp interceptor.Factory, nw transport.Net, log *s
 			return nil, fmt.Errorf("demo: register codec: %w", err)
 		}
 	}
-	// Every picture carries its capture time (capturetrack.go).
-	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: player.AbsCaptureTimeURI}, webrtc.RTPCodecTypeVideo); err != nil {
+	// Every picture carries its capture time (videofeed.Track).
+	if err := videofeed.RegisterCaptureTime(m); err != nil {
 		return nil, fmt.Errorf("demo: register header extension: %w", err)
 	}
 	ir := &interceptor.Registry{}
@@ -472,6 +477,9 @@ func (s *Site) Close() error {
 	}
 	if s.wcs != nil {
 		errs = append(errs, s.wcs.Close())
+	}
+	if s.video != nil {
+		errs = append(errs, s.video.Close())
 	}
 	s.wg.Wait()
 	return errors.Join(errs...)

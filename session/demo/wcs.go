@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/lookout-app/lookout/session/demo/videofeed"
 	demowcs "github.com/lookout-app/lookout/session/demo/wcs"
 )
 
@@ -16,24 +17,16 @@ const WCSAccount = "demo-wcs"
 var WCSStreams = []string{"lobby", "dock"}
 
 // startWCS runs the site's WCS-compatible server over TLS, its streams
-// drawn with the cameras' test picture and encoded with their encoder.
-func startWCS(host string, tlsCfg *tls.Config, log *slog.Logger) (*demowcs.Server, error) {
+// the test picture from the site's shared video.
+func startWCS(host string, tlsCfg *tls.Config, video *videofeed.Hub, log *slog.Logger) (*demowcs.Server, error) {
 	srv, err := demowcs.Start(demowcs.Config{
 		Host:    host,
 		TLS:     tlsCfg,
 		Streams: WCSStreams,
 		Width:   SubWidth,
 		Height:  SubHeight,
-		FPS:     videoFPS,
-		Draw:    DrawPicture,
-		NewEncoder: func(w, h, fps int) (demowcs.Encoder, error) {
-			e, err := newFFmpegEncoder(w, h, fps)
-			if err != nil {
-				return nil, err
-			}
-			return e, nil
-		},
-		Logger: log,
+		Video:   video,
+		Logger:  log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: wcs: %w", err)

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"fmt"
-	"image"
 	"strconv"
 	"strings"
 	"time"
@@ -19,15 +18,13 @@ const (
 	demoTRTCUser = "lookout-desk"
 )
 
-// startWHEP runs the site's WHEP/WHIP server with its TRTC-style room.
+// startWHEP runs the site's WHEP/WHIP server with its TRTC-style room, its
+// streams from the site's shared video.
 func (s *Site) startWHEP(period, skew time.Duration) error {
 	s.trtcKey = randomHex(32)
 	srv, err := demowhep.Start(demowhep.Config{
 		Host: s.host, TLS: s.auth.serverTLS(),
-		NewEncoder: func(w, h, fps int) (demowhep.Encoder, error) { return newFFmpegEncoder(w, h, fps) },
-		Draw: func(img *image.YCbCr, name string, t time.Time, frame int64) {
-			DrawPicture(img, name, t, frame)
-		},
+		Video: s.video,
 		NewOpusDecoder: func() (demowhep.PCMDecoder, error) {
 			return ffmpeg.NewAudioDecoder("audio/opus", 48000, 2, audio.Format{SampleRate: 48000, Channels: 1})
 		},

@@ -2,14 +2,11 @@ package wcs
 
 import (
 	"errors"
-	"image"
 	"math"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -17,14 +14,11 @@ import (
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/audio/g711"
 	"github.com/lookout-app/lookout/player/ffmpeg"
+	"github.com/lookout-app/lookout/session/demo/videofeed"
 )
 
 // gatherTimeout bounds ICE gathering of an answer (host candidates only).
 const gatherTimeout = 5 * time.Second
-
-// srtpDelay is how long after pion reports a player connected the first
-// IDR is sent: pion announces the state just before SRTP is ready.
-const srtpDelay = 30 * time.Millisecond
 
 // answer applies the offer to pc and returns the answer with every
 // candidate in it: the server never trickles (spec 004, setRemoteSDP).
@@ -50,18 +44,17 @@ func answer(pc *webrtc.PeerConnection, offer string) (string, error) {
 
 // player is one playStream.
 type player struct {
-	c     *client
-	id    string
-	name  string
-	feed  *feed
-	pc    *webrtc.PeerConnection
-	video *webrtc.TrackLocalStaticSample
-	audio *webrtc.TrackLocalStaticSample // G.711 tone, when the offer takes it
+	c      *client
+	id     string
+	name   string
+	stream *stream
+	pc     *webrtc.PeerConnection
+	sub    *videofeed.Subscription        // the player's place in the stream's video
+	audio  *webrtc.TrackLocalStaticSample // G.711 tone, when the offer takes it
 
-	bytes, frames atomic.Int64
-	stop          chan struct{}
-	stopOnce      sync.Once
-	wg            sync.WaitGroup
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
 }
 
 // play answers a playStream: FAILED "Stream not found" for a stream the
@@ -71,9 +64,9 @@ type player struct {
 func (c *client) play(st streamReq) {
 	s := c.s
 	s.mu.Lock()
-	f := s.feeds[st.Name]
+	str := s.streams[st.Name]
 	s.mu.Unlock()
-	if f == nil {
+	if str == nil {
 		c.status(st.MediaSessionID, st.Name, false, "FAILED", "Stream not found", 0, 0)
 		return
 	}
@@ -82,22 +75,26 @@ func (c *client) play(st streamReq) {
 		c.status(st.MediaSessionID, st.Name, false, "FAILED", "Internal error", 0, 0)
 		return
 	}
-	p := &player{c: c, id: st.MediaSessionID, name: st.Name, feed: f, pc: pc, stop: make(chan struct{})}
+	p := &player{c: c, id: st.MediaSessionID, name: st.Name, stream: str, pc: pc, stop: make(chan struct{})}
 	fail := func(info string, err error) {
 		s.log.Info("demo wcs: cannot play", "stream", st.Name, "err", err)
+		if p.sub != nil {
+			p.sub.Close()
+		}
 		_ = pc.Close()
 		c.status(st.MediaSessionID, st.Name, false, "FAILED", info, 0, 0)
 	}
-	p.video, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
-		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-	}, "video", "wcs-"+st.Name)
+	video, err := videofeed.NewTrack("video", "wcs-"+st.Name)
 	if err != nil {
 		fail("Internal error", err)
 		return
 	}
-	sender, err := pc.AddTrack(p.video)
+	sender, err := pc.AddTrack(video)
 	if err != nil {
+		fail("Internal error", err)
+		return
+	}
+	if p.sub, err = s.video.Subscribe(str.pic, video, nil); err != nil {
 		fail("Internal error", err)
 		return
 	}
@@ -115,7 +112,7 @@ func (c *client) play(st streamReq) {
 	pc.OnConnectionStateChange(func(state webrtc.PeerConnectionState) {
 		switch state {
 		case webrtc.PeerConnectionStateConnected:
-			f.connected(p)
+			p.sub.Connected()
 			c.status(p.id, p.name, false, "PLAYING", "", s.cfg.Width, s.cfg.Height)
 			c.send("notifyVideoFormat", map[string]any{
 				"streamerVideoWidth": s.cfg.Width, "streamerVideoHeight": s.cfg.Height,
@@ -133,9 +130,12 @@ func (c *client) play(st streamReq) {
 		return
 	}
 	c.add(p.id, p)
-	f.add(p)
+	str.players.Add(p.sub)
 	p.wg.Add(2)
-	go p.readRTCP(sender)
+	go func() {
+		defer p.wg.Done()
+		p.sub.ReadRTCP(sender) // PLI and FIR ask for an IDR
+	}()
 	go p.report()
 	if p.audio != nil {
 		p.wg.Add(1)
@@ -143,23 +143,6 @@ func (c *client) play(st streamReq) {
 		c.send("notifyAudioCodec", p.id, map[string]string{"name": strings.ToLower(strings.TrimPrefix(audioMime, "audio/"))})
 	}
 	c.send("setRemoteSDP", p.id, sdp, true)
-}
-
-// readRTCP runs the sender's interceptors; PLI and FIR ask for an IDR.
-func (p *player) readRTCP(sender *webrtc.RTPSender) {
-	defer p.wg.Done()
-	for {
-		pkts, _, err := sender.ReadRTCP()
-		if err != nil {
-			return
-		}
-		for _, pkt := range pkts {
-			switch pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				p.feed.requestKey()
-			}
-		}
-	}
 }
 
 // report sends outboundVideoRate every second.
@@ -173,7 +156,7 @@ func (p *player) report() {
 		case <-p.stop:
 			return
 		case <-t.C:
-			b, f := p.bytes.Load(), p.frames.Load()
+			f, b := p.sub.Sent()
 			if f == 0 {
 				continue
 			}
@@ -255,7 +238,8 @@ func offeredG711(offer string) string {
 func (p *player) end() {
 	p.stopOnce.Do(func() {
 		close(p.stop)
-		p.feed.remove(p)
+		p.sub.Close()
+		p.stream.players.Remove(p.sub)
 		_ = p.pc.Close()
 		p.wg.Wait()
 	})
@@ -279,7 +263,7 @@ type publisher struct {
 func (c *client) publish(st streamReq) {
 	s := c.s
 	s.mu.Lock()
-	taken := s.published[st.Name] != nil || s.feeds[st.Name] != nil
+	taken := s.published[st.Name] != nil || s.streams[st.Name] != nil
 	s.mu.Unlock()
 	if taken {
 		c.status(st.MediaSessionID, st.Name, true, "FAILED", "Stream with this name is already published", 0, 0)
@@ -379,177 +363,4 @@ func (p *publisher) end() {
 		_ = p.pc.Close()
 		p.wg.Wait()
 	})
-}
-
-// feed is one stream: a single encoder shared by its players, running
-// only while someone plays it.
-type feed struct {
-	s    *Server
-	name string
-
-	mu      sync.Mutex
-	sinks   map[*player]*sink
-	keyReq  bool
-	running bool
-	stop    chan struct{}
-}
-
-// sink is a player's place in a feed: it gets pictures from the first IDR
-// encoded after its connection is up.
-type sink struct {
-	connected bool
-	keyAt     time.Time
-	started   bool
-}
-
-func (f *feed) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.sinks)
-}
-
-func (f *feed) add(p *player) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sinks[p] = &sink{}
-	if !f.running {
-		f.running = true
-		f.stop = make(chan struct{})
-		f.s.wg.Add(1)
-		go f.run(f.stop)
-	}
-}
-
-func (f *feed) connected(p *player) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if s := f.sinks[p]; s != nil && !s.connected {
-		s.connected = true
-		s.keyAt = time.Now().Add(srtpDelay)
-	}
-}
-
-func (f *feed) remove(p *player) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.sinks, p)
-	if len(f.sinks) == 0 && f.running {
-		close(f.stop)
-		f.running = false
-	}
-}
-
-func (f *feed) requestKey() {
-	f.mu.Lock()
-	f.keyReq = true
-	f.mu.Unlock()
-}
-
-// wantKey reports whether the picture of time now must be an IDR.
-func (f *feed) wantKey(now time.Time) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	force := f.keyReq
-	f.keyReq = false
-	for _, s := range f.sinks {
-		if s.connected && !s.started && !now.Before(s.keyAt) {
-			force = true
-		}
-	}
-	return force
-}
-
-// targets returns the players an access unit goes to, starting the
-// connected ones that wait for an IDR when it is one; started lists those
-// it starts.
-func (f *feed) targets(dst, started []*player, now time.Time, key bool) ([]*player, []*player) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for p, s := range f.sinks {
-		if !s.started && key && s.connected && !now.Before(s.keyAt) {
-			s.started = true
-			started = append(started, p)
-		}
-		if s.started {
-			dst = append(dst, p)
-		}
-	}
-	return dst, started
-}
-
-func (f *feed) run(stop chan struct{}) {
-	s := f.s
-	defer s.wg.Done()
-	cfg := s.cfg
-	enc, err := cfg.NewEncoder(cfg.Width, cfg.Height, cfg.FPS)
-	if err != nil {
-		s.log.Error("demo wcs: encoder", "err", err)
-		f.mu.Lock()
-		if f.stop == stop {
-			f.running = false
-		}
-		f.mu.Unlock()
-		return
-	}
-	defer func() { _ = enc.Close() }()
-	img := image.NewYCbCr(image.Rect(0, 0, cfg.Width, cfg.Height), image.YCbCrSubsampleRatio420)
-	tick := time.NewTicker(time.Second / time.Duration(cfg.FPS))
-	defer tick.Stop()
-	var (
-		frame            int64
-		last             = time.Now()
-		targets, started []*player
-	)
-	for {
-		select {
-		case <-stop:
-			return
-		case <-s.closing:
-			return
-		case now := <-tick.C:
-			cfg.Draw(img, f.name, now, frame)
-			frame++
-			aus, err := enc.Encode(img, f.wantKey(now))
-			if err != nil {
-				s.log.Warn("demo wcs: encode", "err", err)
-				continue
-			}
-			dur := now.Sub(last)
-			last = now
-			for _, au := range aus {
-				targets, started = f.targets(targets[:0], started[:0], now, isIDR(au))
-				if len(started) > 0 {
-					s.mu.Lock()
-					s.firsts[f.name] = append([]byte(nil), au...)
-					s.mu.Unlock()
-				}
-				for _, p := range targets {
-					if err := p.video.WriteSample(media.Sample{Data: au, Duration: dur}); err != nil && !errors.Is(err, webrtc.ErrConnectionClosed) {
-						s.log.Debug("demo wcs: video write", "err", err)
-					}
-					p.bytes.Add(int64(len(au)))
-					p.frames.Add(1)
-				}
-			}
-		}
-	}
-}
-
-// isIDR reports whether an Annex-B access unit holds an IDR slice.
-func isIDR(au []byte) bool {
-	zeros := 0
-	for i := 0; i < len(au); i++ {
-		switch {
-		case au[i] == 0:
-			zeros++
-		case au[i] == 1 && zeros >= 2 && i+1 < len(au):
-			if au[i+1]&0x1F == 5 {
-				return true
-			}
-			zeros = 0
-		default:
-			zeros = 0
-		}
-	}
-	return false
 }

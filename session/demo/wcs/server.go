@@ -24,6 +24,8 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/lookout-app/lookout/session/demo/videofeed"
 )
 
 // DefaultAppKey is the application every WCS server ships with.
@@ -34,10 +36,7 @@ const Version = "5.2.1-lookout-demo"
 
 // Encoder is what a stream needs from an H.264 encoder: Annex-B access
 // units of baseline H.264 with SPS and PPS before every IDR.
-type Encoder interface {
-	Encode(img *image.YCbCr, forceKey bool) ([][]byte, error)
-	Close() error
-}
+type Encoder = videofeed.Encoder
 
 // Config configures a Server. Zero values get defaults.
 type Config struct {
@@ -50,11 +49,16 @@ type Config struct {
 	AppKey string
 	// Streams are the names of the streams it plays.
 	Streams []string
-	// Width, Height and FPS are the streams' picture; default 640x360 at 25.
+	// Width, Height and FPS are the streams' picture; default 640x360 at
+	// 25 (with Video, its FPS).
 	Width, Height, FPS int
-	// Draw paints the picture of a stream at time t, frame number frame.
-	Draw func(img *image.YCbCr, name string, t time.Time, frame int64)
-	// NewEncoder makes the H.264 encoder of a stream.
+	// Video, when set, is the video the streams subscribe to, shared with
+	// the rest of a demo site; it is not closed with the server.
+	Video *videofeed.Hub
+	// Draw paints the picture of a stream at time t, frame number frame,
+	// and NewEncoder makes the H.264 encoder of a stream; without Video,
+	// the server makes its own video from them.
+	Draw       func(img *image.YCbCr, name string, t time.Time, frame int64)
 	NewEncoder func(w, h, fps int) (Encoder, error)
 	// PingInterval is how long a client may stay silent before it is
 	// pinged; default 5 s. SilenceTimeout is how long it may stay silent
@@ -80,13 +84,21 @@ type Server struct {
 	closing chan struct{}
 	wg      sync.WaitGroup
 
+	video    *videofeed.Hub
+	ownVideo bool // made by Start, closed by Close
+
 	mu         sync.Mutex
 	clients    map[*client]bool
-	feeds      map[string]*feed
+	streams    map[string]*stream
 	published  map[string]*publisher
 	recordings map[string]*Recording
 	violations []string
-	firsts     map[string][]byte
+}
+
+// stream is one of the server's streams: its picture and its players.
+type stream struct {
+	pic     videofeed.Picture
+	players videofeed.Audience
 }
 
 // Start listens and serves until Close.
@@ -112,18 +124,17 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Draw == nil || cfg.NewEncoder == nil {
-		return nil, errors.New("demo wcs: Draw and NewEncoder are required")
+	if cfg.Video == nil && (cfg.Draw == nil || cfg.NewEncoder == nil) {
+		return nil, errors.New("demo wcs: Video, or Draw and NewEncoder, are required")
 	}
 	s := &Server{
 		cfg:        cfg,
 		log:        cfg.Logger.With("service", "wcs"),
 		closing:    make(chan struct{}),
 		clients:    map[*client]bool{},
-		feeds:      map[string]*feed{},
+		streams:    map[string]*stream{},
 		published:  map[string]*publisher{},
 		recordings: map[string]*Recording{},
-		firsts:     map[string][]byte{},
 		up: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			// A desktop client sends no Origin; browsers' cross-origin
@@ -132,9 +143,16 @@ func Start(cfg Config) (*Server, error) {
 		},
 	}
 	for _, name := range cfg.Streams {
-		s.feeds[name] = &feed{s: s, name: name, sinks: map[*player]*sink{}}
+		s.streams[name] = &stream{pic: videofeed.Picture{Name: name, Width: cfg.Width, Height: cfg.Height}}
 	}
 	var err error
+	s.video = cfg.Video
+	if s.video == nil {
+		if s.video, err = videofeed.New(videofeed.Config{NewEncoder: cfg.NewEncoder, Draw: cfg.Draw, FPS: cfg.FPS, Logger: cfg.Logger}); err != nil {
+			return nil, fmt.Errorf("demo wcs: %w", err)
+		}
+		s.ownVideo = true
+	}
 	if s.playAPI, err = newAPI(cfg.Host, true); err != nil {
 		return nil, err
 	}
@@ -196,6 +214,10 @@ func newAPI(host string, play bool) (*webrtc.API, error) {
 			if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
 				return nil, fmt.Errorf("demo wcs: codec: %w", err)
 			}
+		}
+		// Pictures carry their capture time when the player takes it.
+		if err := videofeed.RegisterCaptureTime(m); err != nil {
+			return nil, fmt.Errorf("demo wcs: header extension: %w", err)
 		}
 	}
 	ir := &interceptor.Registry{}
@@ -294,21 +316,25 @@ func (s *Server) violation(what string) {
 // Players returns the number of clients playing stream name.
 func (s *Server) Players(name string) int {
 	s.mu.Lock()
-	f := s.feeds[name]
+	st := s.streams[name]
 	s.mu.Unlock()
-	if f == nil {
+	if st == nil {
 		return 0
 	}
-	return f.count()
+	return st.players.Len()
 }
 
 // FirstPicture returns the access unit (Annex-B H.264, an IDR with its
-// SPS and PPS) that started the latest player of stream name: the first
-// picture that player could decode.
+// SPS and PPS) that started the latest player of stream name that got a
+// picture: the first picture that player could decode.
 func (s *Server) FirstPicture(name string) []byte {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]byte(nil), s.firsts[name]...)
+	st := s.streams[name]
+	s.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	return st.players.First()
 }
 
 // Recording is the audio a client published to one stream name.
@@ -386,7 +412,7 @@ func (s *Server) Unpublish(name string) bool {
 func (s *Server) available(name string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.feeds[name] != nil || s.published[name] != nil
+	return s.streams[name] != nil || s.published[name] != nil
 }
 
 // Close stops the server, drops every client and waits for everything it
@@ -404,5 +430,8 @@ func (s *Server) Close() error {
 	}
 	s.DropAll()
 	s.wg.Wait()
+	if s.ownVideo {
+		err = errors.Join(err, s.video.Close())
+	}
 	return err
 }

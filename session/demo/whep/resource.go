@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"math"
 	"mime"
@@ -13,23 +12,26 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/lookout-app/lookout/audio/g711"
+	"github.com/lookout-app/lookout/session/demo/videofeed"
 )
 
 // resource is one session created by a POST.
 type resource struct {
 	id, etag string
 	pc       *webrtc.PeerConnection
-	feed     *feed  // the stream it plays, or nil for a publisher
-	member   string // the room member it plays, or ""
-	mid      string // the first media section's mid, for trickled candidates
-	stop     chan struct{}
-	once     sync.Once
-	wg       sync.WaitGroup
+	stream   string // the stream it plays, or "" for a publisher
+	// sub is its place in the stream's video; set under Server.mu when
+	// the session is registered, nil for a publisher.
+	sub    *videofeed.Subscription
+	member string // the room member it plays, or ""
+	mid    string // the first media section's mid, for trickled candidates
+	stop   chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
 }
 
 // gatherTimeout bounds how long an answer waits for the server's candidates.
@@ -51,15 +53,18 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 			res.wg.Wait()
 		}
 	}()
-	// A feed is only ever added to once the session is registered, so a
-	// refused offer leaves none behind.
+	// The video is only ever subscribed to once the session is
+	// registered, so a refused offer leaves no subscription behind.
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return nil, "", fmt.Errorf("bad offer: %w", err)
 	}
 	if trs := pc.GetTransceivers(); len(trs) > 0 {
 		res.mid = trs[0].Mid()
 	}
-	var track *webrtc.TrackLocalStaticSample
+	var (
+		track  *videofeed.Track
+		sender *webrtc.RTPSender
+	)
 	if t.publish {
 		name := t.stream
 		if t.member == "" && strings.HasPrefix(name, "Room ") {
@@ -72,38 +77,13 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 			s.receive(name, tr)
 		})
 	} else {
-		s.mu.Lock()
-		f := s.feeds[t.stream]
-		if f == nil {
-			f = &feed{s: s, name: t.stream, viewers: map[*resource]*viewer{}}
-			s.feeds[t.stream] = f
-		}
-		s.mu.Unlock()
-		res.feed = f
-		track, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{
-			MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
-			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-		}, "video", "demo-"+t.stream)
-		if err != nil {
+		res.stream = t.stream
+		if track, err = videofeed.NewTrack("video", "demo-"+t.stream); err != nil {
 			return nil, "", err
 		}
-		sender, err := pc.AddTrack(track)
-		if err != nil {
+		if sender, err = pc.AddTrack(track); err != nil {
 			return nil, "", fmt.Errorf("no video section the stream can fill: %w", err)
 		}
-		res.wg.Add(1)
-		go func() {
-			defer res.wg.Done()
-			for {
-				pkts, _, err := sender.ReadRTCP()
-				if err != nil {
-					return
-				}
-				if res.feed != nil && wantsKey(pkts) {
-					res.feed.requestKey()
-				}
-			}
-		}()
 	}
 	if !t.publish && t.tone {
 		if err := s.addTone(res); err != nil {
@@ -128,8 +108,11 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		switch st {
 		case webrtc.PeerConnectionStateConnected:
-			if res.feed != nil {
-				res.feed.connected(res)
+			s.mu.Lock()
+			sub := res.sub
+			s.mu.Unlock()
+			if sub != nil {
+				sub.Connected()
 			}
 		case webrtc.PeerConnectionStateFailed:
 			go s.drop(res)
@@ -140,25 +123,29 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 		s.mu.Unlock()
 		return nil, "", errors.New("server closing")
 	}
-	s.resources[res.id] = res
 	if track != nil {
-		res.feed.add(res, track)
+		pic := videofeed.Picture{Name: t.stream, Width: Width, Height: Height}
+		if res.sub, err = s.video.Subscribe(pic, track, nil); err != nil {
+			s.mu.Unlock()
+			return nil, "", err
+		}
+		st := s.streams[t.stream]
+		if st == nil {
+			st = &videofeed.Audience{}
+			s.streams[t.stream] = st
+		}
+		st.Add(res.sub)
+		res.wg.Add(1)
+		go func() {
+			defer res.wg.Done()
+			res.sub.ReadRTCP(sender) // PLI and FIR ask for an IDR
+		}()
 	}
+	s.resources[res.id] = res
 	s.mu.Unlock()
 	ok = true
 	s.log.Info("demo whep: session", "stream", t.stream, "publish", t.publish, "resource", res.id)
 	return res, pc.LocalDescription().SDP, nil
-}
-
-// wantsKey reports whether RTCP asks for a keyframe (PLI or FIR).
-func wantsKey(pkts []rtcp.Packet) bool {
-	for _, p := range pkts {
-		switch p.(type) {
-		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-			return true
-		}
-	}
-	return false
 }
 
 // drop hangs a session up: stop sending, close its peer, forget it.
@@ -166,9 +153,11 @@ func (s *Server) drop(r *resource) {
 	r.once.Do(func() {
 		s.mu.Lock()
 		delete(s.resources, r.id)
+		sub, st := r.sub, s.streams[r.stream]
 		s.mu.Unlock()
-		if r.feed != nil {
-			r.feed.remove(r)
+		if sub != nil {
+			sub.Close()
+			st.Remove(sub)
 		}
 		close(r.stop)
 		_ = r.pc.Close()
@@ -261,153 +250,6 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, id string
 		w.Header().Set("Allow", "PATCH, DELETE")
 		fail(w, http.StatusMethodNotAllowed, "method not allowed")
 	}
-}
-
-// feed is one stream's encoder, shared by its viewers while any watch.
-type feed struct {
-	s    *Server
-	name string
-
-	mu        sync.Mutex
-	viewers   map[*resource]*viewer
-	keyReq    bool
-	running   bool
-	stop      chan struct{}
-	firstSent []byte
-}
-
-// viewer is a session's place in a feed: it gets pictures from the first
-// IDR encoded once its connection is up.
-type viewer struct {
-	track   *webrtc.TrackLocalStaticSample
-	readyAt time.Time // zero until connected
-	started bool
-}
-
-// srtpDelay leaves pion time to start SRTP after it reports connected.
-const srtpDelay = 30 * time.Millisecond
-
-func (f *feed) add(r *resource, track *webrtc.TrackLocalStaticSample) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.viewers[r] = &viewer{track: track}
-	if !f.running {
-		f.running = true
-		f.stop = make(chan struct{})
-		f.s.wg.Add(1)
-		go f.run(f.stop)
-	}
-}
-
-func (f *feed) connected(r *resource) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if v := f.viewers[r]; v != nil && v.readyAt.IsZero() {
-		v.readyAt = time.Now().Add(srtpDelay)
-	}
-}
-
-func (f *feed) remove(r *resource) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.viewers, r)
-	if len(f.viewers) == 0 && f.running {
-		close(f.stop)
-		f.running = false
-	}
-}
-
-func (f *feed) requestKey() {
-	f.mu.Lock()
-	f.keyReq = true
-	f.mu.Unlock()
-}
-
-// wantKey says whether the picture of now must be an IDR.
-func (f *feed) wantKey(now time.Time) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	force := f.keyReq
-	f.keyReq = false
-	for _, v := range f.viewers {
-		if !v.readyAt.IsZero() && !v.started && !now.Before(v.readyAt) {
-			force = true
-		}
-	}
-	return force
-}
-
-// targets returns the tracks an access unit goes to, starting waiting
-// viewers on an IDR.
-func (f *feed) targets(dst []*webrtc.TrackLocalStaticSample, now time.Time, au []byte, key bool) []*webrtc.TrackLocalStaticSample {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, v := range f.viewers {
-		if !v.started && key && !v.readyAt.IsZero() && !now.Before(v.readyAt) {
-			v.started = true
-			f.firstSent = append(f.firstSent[:0], au...)
-		}
-		if v.started {
-			dst = append(dst, v.track)
-		}
-	}
-	return dst
-}
-
-func (f *feed) run(stop chan struct{}) {
-	defer f.s.wg.Done()
-	enc, err := f.s.cfg.NewEncoder(Width, Height, fps)
-	if err != nil {
-		f.s.log.Error("demo whep: encoder", "err", err)
-		return
-	}
-	defer func() { _ = enc.Close() }()
-	img := image.NewYCbCr(image.Rect(0, 0, Width, Height), image.YCbCrSubsampleRatio420)
-	tick := time.NewTicker(time.Second / fps)
-	defer tick.Stop()
-	var (
-		frame   int64
-		last    = time.Now()
-		targets []*webrtc.TrackLocalStaticSample
-	)
-	for {
-		select {
-		case <-stop:
-			return
-		case <-f.s.stop:
-			return
-		case now := <-tick.C:
-			force := f.wantKey(now)
-			f.s.cfg.Draw(img, f.name, now, frame)
-			frame++
-			aus, err := enc.Encode(img, force)
-			if err != nil {
-				f.s.log.Warn("demo whep: encode", "err", err)
-				continue
-			}
-			dur := now.Sub(last)
-			last = now
-			for _, au := range aus {
-				targets = f.targets(targets[:0], now, au, isIDR(au))
-				for _, tr := range targets {
-					if err := tr.WriteSample(media.Sample{Data: au, Duration: dur}); err != nil && !errors.Is(err, io.ErrClosedPipe) {
-						f.s.log.Debug("demo whep: video write", "err", err)
-					}
-				}
-			}
-		}
-	}
-}
-
-// isIDR reports whether an Annex-B access unit holds an IDR slice (NAL
-// type 5).
-func isIDR(au []byte) bool {
-	for i := 0; i+3 < len(au); i++ {
-		if au[i] == 0 && au[i+1] == 0 && au[i+2] == 1 && au[i+3]&0x1F == 5 {
-			return true
-		}
-	}
-	return false
 }
 
 // ToneHz is the frequency of the G.711 tone the lobby stream sends.

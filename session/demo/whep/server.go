@@ -41,13 +41,12 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/lookout-app/lookout/session/demo/videofeed"
 )
 
 // Encoder is the H.264 encoder of a stream (Annex-B access units).
-type Encoder interface {
-	Encode(img *image.YCbCr, forceKey bool) ([][]byte, error)
-	Close() error
-}
+type Encoder = videofeed.Encoder
 
 // PCMDecoder decodes the Opus talk a publisher sends, to 48 kHz mono.
 type PCMDecoder interface {
@@ -55,10 +54,15 @@ type PCMDecoder interface {
 	Close() error
 }
 
-// Config configures the server. NewEncoder and Draw are required.
+// Config configures the server. Video, or NewEncoder and Draw, are
+// required.
 type Config struct {
-	Host           string      // listen host; default 127.0.0.1
-	TLS            *tls.Config // server TLS; nil serves plain HTTP
+	Host string      // listen host; default 127.0.0.1
+	TLS  *tls.Config // server TLS; nil serves plain HTTP
+	// Video, when set, is the video the streams subscribe to, shared with
+	// the rest of a demo site; it is not closed with the server. Without
+	// it, the server makes its own from NewEncoder and Draw.
+	Video          *videofeed.Hub
 	NewEncoder     func(w, h, fps int) (Encoder, error)
 	Draw           func(img *image.YCbCr, name string, t time.Time, frame int64)
 	NewOpusDecoder func() (PCMDecoder, error)
@@ -97,9 +101,12 @@ type Server struct {
 	http  *http.Server
 	start time.Time
 
+	video    *videofeed.Hub
+	ownVideo bool // made by Start, closed by Close
+
 	mu        sync.Mutex
 	resources map[string]*resource
-	feeds     map[string]*feed
+	streams   map[string]*videofeed.Audience // the viewers of each stream played
 	received  map[string][]int16
 
 	closed atomic.Bool
@@ -109,8 +116,8 @@ type Server struct {
 
 // Start listens on a free port and serves until Close.
 func Start(cfg Config) (*Server, error) {
-	if cfg.NewEncoder == nil || cfg.Draw == nil {
-		return nil, errors.New("demo whep: NewEncoder and Draw are required")
+	if cfg.Video == nil && (cfg.NewEncoder == nil || cfg.Draw == nil) {
+		return nil, errors.New("demo whep: Video, or NewEncoder and Draw, are required")
 	}
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
@@ -140,11 +147,20 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, api: api, token: hex.EncodeToString(tok), start: time.Now(),
-		resources: map[string]*resource{}, feeds: map[string]*feed{}, received: map[string][]int16{},
-		stop: make(chan struct{}),
+		resources: map[string]*resource{}, streams: map[string]*videofeed.Audience{}, received: map[string][]int16{},
+		stop: make(chan struct{}), video: cfg.Video,
+	}
+	if s.video == nil {
+		if s.video, err = videofeed.New(videofeed.Config{NewEncoder: cfg.NewEncoder, Draw: cfg.Draw, FPS: fps, Logger: cfg.Logger}); err != nil {
+			return nil, fmt.Errorf("demo whep: %w", err)
+		}
+		s.ownVideo = true
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, "0"))
 	if err != nil {
+		if s.ownVideo {
+			_ = s.video.Close()
+		}
 		return nil, fmt.Errorf("demo whep: listen: %w", err)
 	}
 	scheme := "http"
@@ -184,6 +200,10 @@ func newAPI(host string) (*webrtc.API, error) {
 		}, PayloadType: webrtc.PayloadType(102 + 2*i)}, webrtc.RTPCodecTypeVideo); err != nil {
 			return nil, err
 		}
+	}
+	// Pictures carry their capture time when the viewer takes it.
+	if err := videofeed.RegisterCaptureTime(m); err != nil {
+		return nil, err
 	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
@@ -240,17 +260,16 @@ func (s *Server) Resources() int {
 }
 
 // FirstPicture returns the IDR access unit (Annex-B) a stream's latest
-// viewer started with, to compare a client's first picture against.
+// viewer that got a picture started with, to compare a client's first
+// picture against.
 func (s *Server) FirstPicture(name string) []byte {
 	s.mu.Lock()
-	f := s.feeds[name]
+	st := s.streams[name]
 	s.mu.Unlock()
-	if f == nil {
+	if st == nil {
 		return nil
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]byte(nil), f.firstSent...)
+	return st.First()
 }
 
 // Close stops serving, hangs up every session and waits.
@@ -270,6 +289,9 @@ func (s *Server) Close() error {
 		s.drop(r)
 	}
 	s.wg.Wait()
+	if s.ownVideo {
+		err = errors.Join(err, s.video.Close())
+	}
 	return err
 }
 
