@@ -495,3 +495,66 @@ func FuzzAssembler(f *testing.F) {
 		}
 	})
 }
+
+// reuseDecoder emits the same frame for every access unit.
+type reuseDecoder struct{ f Frame }
+
+func (d *reuseDecoder) Decode(au AccessUnit, emit func(*Frame)) error {
+	d.f.PTS = au.PTS
+	emit(&d.f)
+	return nil
+}
+func (d *reuseDecoder) SetOutputSize(int, int) {}
+func (d *reuseDecoder) Close() error           { return nil }
+
+// TestVideoAllocs: a Video receiving a clean VP8 stream (pion's VP8
+// depacketizer allocates nothing) allocates nothing per packet once its
+// statistics windows are full: reordering, assembly, keyframe gating,
+// capture times and statistics all reuse their memory.
+func TestVideoAllocs(t *testing.T) {
+	const runs = 300
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	v, err := NewVideo(VideoConfig{MimeType: MimeTypeVP8, Now: clk.now, CaptureTimeExt: 3}, &reuseDecoder{f: Frame{SourceWidth: 2, SourceHeight: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := rtp.NewAbsCaptureTimeExtension(clk.t).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rtp.NewPacketizer(1200, 96, 1, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+	frames := make([][]*rtp.Packet, 2*runs)
+	for i := range frames {
+		// A keyframe first (VP8 frame tag bit 0 clear, start code), then deltas.
+		au := bytes.Repeat([]byte{0x55}, 3000)
+		au[0] = 1
+		if i == 0 {
+			copy(au, []byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a})
+		}
+		frames[i] = p.Packetize(au, testFrameTicks)
+		for _, q := range frames[i] {
+			if err := q.Header.SetExtension(3, ext); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s := v.newStream()
+	i := 0
+	push := func() {
+		clk.t = clk.t.Add(time.Second / 30)
+		for _, q := range frames[i] {
+			v.handlePacket(s, q)
+		}
+		i++
+	}
+	for range runs - 1 { // ten seconds: every window and ring at its size
+		push()
+	}
+	perFrame := testing.AllocsPerRun(runs, push)
+	if st := v.Stats(); st.Frames != uint64(i) || st.PacketsLost != 0 {
+		t.Fatalf("%d frames decoded of %d, %d packets lost", st.Frames, i, st.PacketsLost)
+	}
+	if perFrame != 0 {
+		t.Errorf("%.2f allocations per frame of %d packets, want none", perFrame, len(frames[0]))
+	}
+}

@@ -60,6 +60,8 @@ type streamOpts struct {
 	offset  time.Duration
 	pauseAt int // frame index whose packets arrive pauseFor late
 	pause   time.Duration
+	// noMarkers: the sender never sets the marker bit.
+	noMarkers bool
 }
 
 // buildStream packetizes synthetic frames the way a camera sends them: one
@@ -90,7 +92,7 @@ func buildStream(o streamOpts) ([]arrival, map[int][]byte) {
 		for j, pl := range payloads {
 			p := &rtp.Packet{Header: rtp.Header{
 				Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: ts, SSRC: o.ssrc,
-				Marker: j == len(payloads)-1,
+				Marker: j == len(payloads)-1 && !o.noMarkers,
 			}, Payload: pl}
 			seq++
 			out = append(out, arrival{roundTrip(p), at})
@@ -302,6 +304,14 @@ func TestVideoDelivery(t *testing.T) {
 			want:   seqRange(0, 60),
 			minReq: 1,
 			jitter: true,
+		},
+		{
+			// Each frame ends when the next one's first packet arrives;
+			// the last one waits for a next that never comes.
+			name:   "no marker bits",
+			opts:   streamOpts{frames: 60, gop: 30, seq: 300, noMarkers: true},
+			want:   seqRange(0, 59),
+			minReq: 1,
 		},
 		{
 			name:   "padding between frames",
