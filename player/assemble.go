@@ -201,10 +201,12 @@ func (a *assembler) assemble(t time.Duration) {
 		}
 		end, marker, complete := a.findEnd()
 		if !complete {
-			if a.scan > a.highest || !a.expired(a.scan, t) {
+			full := a.highest-a.next >= a.window
+			if !full && (a.scan > a.highest || !a.expired(a.scan, t)) {
 				return // the frame's next packet is still to come
 			}
-			// A packet of this frame is lost: drop the frame.
+			// A packet of this frame is lost, or the frame does not fit
+			// the window: drop it.
 			a.lastTS, a.haveLastTS, a.lastMarker = p.Timestamp, true, false
 			a.release(a.next, a.scan-1)
 			a.gap, a.atStart = true, false

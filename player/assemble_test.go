@@ -558,3 +558,39 @@ func TestVideoAllocs(t *testing.T) {
 		t.Errorf("%.2f allocations per frame of %d packets, want none", perFrame, len(frames[0]))
 	}
 }
+
+// TestAssemblerFrameOverWindow: a frame that does not end within the
+// window (no marker, no new timestamp) is dropped, and the next frame
+// reports the gap.
+func TestAssemblerFrameOverWindow(t *testing.T) {
+	const window = 8
+	var got []uint32
+	var gaps []bool
+	a := newAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} }, reorderDelay, window, func(u *assembled) {
+		got = append(got, u.ts)
+		gaps = append(gaps, u.gap)
+	})
+	now := time.Unix(0, 0)
+	seq := uint16(65500)
+	send := func(ts uint32, n int, marker bool) {
+		for i := range n {
+			start := byte(0)
+			if i == 0 {
+				start = 0x10 // VP8 payload descriptor S bit: a partition head
+			}
+			a.push(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: ts, Marker: marker && i == n-1},
+				Payload: []byte{start, 0xaa}}, now)
+			seq++
+		}
+	}
+	send(1000, 3, true)
+	send(2000, 3*window, false) // never ends within the window
+	send(2000, 2, true)         // its end, too late
+	send(3000, 2, true)
+	if want := []uint32{1000, 3000}; !slices.Equal(got, want) {
+		t.Fatalf("timestamps %v, want %v", got, want)
+	}
+	if want := []bool{false, true}; !slices.Equal(gaps, want) {
+		t.Errorf("gaps %v, want %v", gaps, want)
+	}
+}
