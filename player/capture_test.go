@@ -17,9 +17,9 @@ func TestCaptureLatency(t *testing.T) {
 		// captured is how long before its first packet arrives a picture
 		// was captured.
 		captured = 12 * time.Millisecond
-		// A picture is decoded when the next one's first packet arrives
-		// (samplebuilder), one frame interval after its own.
-		wantDecoded = captured + time.Second/30
+		// A picture is decoded when its own last packet (with the marker
+		// bit) arrives.
+		wantDecoded = captured
 		paintDelay  = 7 * time.Millisecond
 	)
 	cases := []struct {
@@ -61,8 +61,8 @@ func TestCaptureLatency(t *testing.T) {
 				pkts[i].p = roundTrip(&q)
 			}
 			h.run(t, pkts)
-			if len(h.sink.frames) != frames-1 {
-				t.Fatalf("%d pictures delivered, want %d", len(h.sink.frames), frames-1)
+			if len(h.sink.frames) != frames {
+				t.Fatalf("%d pictures delivered, want %d", len(h.sink.frames), frames)
 			}
 			s := h.video.Stats()
 			if d := s.DecodedLatency - tc.want; d > time.Millisecond || d < -time.Millisecond {

@@ -1,27 +1,25 @@
 package player
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 )
 
 // AccessUnit is one coded picture (Annex-B for H.264/H.265) or one frame of
 // VP8/VP9/AV1 (AV1 as low-overhead OBUs with size fields).
 type AccessUnit struct {
-	// Data is the coded picture. The decoder must not keep it after Decode returns.
+	// Data is the coded picture. It is reused for the next access unit: the
+	// decoder must not keep it after Decode returns, nor OnAccessUnit after
+	// it returns.
 	Data []byte
 	// RTPTime is the RTP timestamp the picture was sent with.
 	RTPTime uint32
@@ -41,7 +39,9 @@ type Decoder interface {
 	Close() error
 }
 
-// RTPReader is what pion's *webrtc.TrackRemote offers.
+// RTPReader is what pion's *webrtc.TrackRemote offers. Each packet it
+// returns must stay unchanged after the call (pion's returns a new packet
+// each time): a Video keeps packets until their frame is complete.
 type RTPReader interface {
 	ReadRTP() (*rtp.Packet, interceptor.Attributes, error)
 }
@@ -88,18 +88,17 @@ const (
 	reorderDelay = 500 * time.Millisecond
 	// keyframeInterval rate-limits keyframe requests.
 	keyframeInterval = 500 * time.Millisecond
-	// startupPackets bounds how many packets are held before the first push.
-	startupPackets = 512
 	// maxDropout is RFC 3550's MAX_DROPOUT: a bigger sequence jump restarts the stream.
 	maxDropout = 3000
 )
 
 // Video depacketizes, reorders, gates and decodes one RTP video track.
 //
-// Depacketization goes through pion's samplebuilder, which releases a frame
-// only once the first packet of the next frame has arrived: a picture reaches
-// the sink one frame interval after its last packet. That is the price of
-// reordering without relying on marker bits, which some cameras get wrong.
+// Its assembler hands an access unit to the decoder as soon as its last
+// packet (the one with the RTP marker bit) and every packet before it have
+// arrived, so a picture is decoded when its own last packet arrives. Only a
+// stream whose marker bits do not end access units waits for the next
+// frame's first packet, one frame interval later.
 type Video struct {
 	cfg   VideoConfig
 	codec codecInfo
@@ -211,18 +210,15 @@ func (v *Video) Run(ctx context.Context, src RTPReader) error {
 type stream struct {
 	started bool
 	ssrc    uint32
-	sb      *samplebuilder.SampleBuilder
-	// startup holds the first packets until the first frame is complete.
-	startup []*rtp.Packet
-	primed  bool
-	// highest is the highest extended sequence number pushed.
+	asm     *assembler
+	// now is when the packet being handled arrived.
+	now time.Time
+	// highest is the highest extended sequence number received.
 	highest int64
-	// emitted is the extended sequence number of the last packet of the last
-	// sample taken from the samplebuilder; valid when haveEmitted.
+	// emitted is the extended sequence number of the last packet of the
+	// last access unit assembled; valid when haveEmitted.
 	emitted     int64
 	haveEmitted bool
-	// padding marks sequence numbers that carried padding only.
-	padding [1 << 10]uint64
 	// waitKey drops pictures until a keyframe arrives.
 	waitKey bool
 	// resumed: waitKey is set only because decoding was paused, so the
@@ -245,47 +241,19 @@ func (v *Video) newStream() *stream {
 		}
 		v.deliver(f)
 	}
+	s.asm = newAssembler(v.codec.newDepay, reorderDelay, reorderPackets, func(au *assembled) {
+		v.handleAccessUnit(s, au)
+	})
 	return s
 }
 
 // reset starts a new stream for ssrc.
 func (v *Video) reset(s *stream, ssrc uint32) {
-	*s = stream{emit: s.emit, lastRequest: s.lastRequest}
+	*s = stream{emit: s.emit, asm: s.asm, lastRequest: s.lastRequest}
 	s.started = true
 	s.ssrc = ssrc
 	s.waitKey = true
-	s.sb = samplebuilder.New(reorderPackets, v.codec.newDepay(), v.cfg.ClockRate,
-		samplebuilder.WithMaxTimeDelay(reorderDelay), samplebuilder.WithRTPHeaders(true))
-}
-
-func (s *stream) setPadding(ext int64, on bool) {
-	i := uint16(ext)
-	if on {
-		s.padding[i/64] |= 1 << (i % 64)
-	} else {
-		s.padding[i/64] &^= 1 << (i % 64)
-	}
-}
-
-func (s *stream) isPadding(ext int64) bool {
-	i := uint16(ext)
-	return s.padding[i/64]&(1<<(i%64)) != 0
-}
-
-// onlyPadding reports whether every sequence number in [from, to) carried
-// padding, and forgets them.
-func (s *stream) onlyPadding(from, to int64) bool {
-	if to-from > 1<<10 {
-		return false
-	}
-	all := true
-	for i := from; i < to; i++ {
-		if !s.isPadding(i) {
-			all = false
-		}
-		s.setPadding(i, false)
-	}
-	return all
+	s.asm.reset()
 }
 
 func (v *Video) handlePacket(s *stream, p *rtp.Packet) {
@@ -299,7 +267,7 @@ func (v *Video) handlePacket(s *stream, p *rtp.Packet) {
 		v.requestKeyframe(s, now, "media start")
 	}
 	ext := unwrap(p.SequenceNumber, s.highest)
-	if s.sb != nil && s.highest != 0 && (ext-s.highest > maxDropout || s.highest-ext > maxDropout) {
+	if s.highest != 0 && (ext-s.highest > maxDropout || s.highest-ext > maxDropout) {
 		v.log.Debug("player: sequence jump, restarting", "from", s.highest, "to", ext)
 		v.restartStats()
 		v.reset(s, p.SSRC)
@@ -311,48 +279,11 @@ func (v *Video) handlePacket(s *stream, p *rtp.Packet) {
 	}
 	v.countPacket(p, ext, now)
 
-	if s.highest != 0 && (s.highest-ext >= reorderPackets || (s.haveEmitted && ext <= s.emitted)) {
-		return // too late: its frame was built or given up already
-	}
 	if ext > s.highest {
 		s.highest = ext
 	}
-	if len(p.Payload) == 0 {
-		// Padding-only packets (bandwidth probes) are pushed with the marker
-		// set so the samplebuilder closes them as a sample of their own and
-		// drops it, instead of gluing them to the next frame.
-		s.setPadding(ext, true)
-		q := *p
-		q.Marker = true
-		p = &q
-	} else {
-		s.setPadding(ext, false)
-	}
-	if !s.primed {
-		// pion's samplebuilder starts its window at the first packet pushed
-		// and never looks back: hold the first frame's packets and push them
-		// in sequence order, so a reordered first packet is not lost.
-		s.startup = append(s.startup, p)
-		if len(s.startup) < startupPackets && p.Timestamp == s.startup[0].Timestamp {
-			return
-		}
-		slices.SortFunc(s.startup, func(a, b *rtp.Packet) int {
-			return cmp.Compare(unwrap(a.SequenceNumber, s.highest), unwrap(b.SequenceNumber, s.highest))
-		})
-		for _, q := range s.startup {
-			s.sb.Push(q)
-		}
-		s.startup, s.primed = nil, true
-	} else {
-		s.sb.Push(p)
-	}
-	for {
-		smp := s.sb.Pop()
-		if smp == nil {
-			return
-		}
-		v.handleSample(s, smp, now)
-	}
+	s.now = now
+	s.asm.push(p, now)
 }
 
 func (v *Video) countPacket(p *rtp.Packet, ext int64, now time.Time) {
@@ -380,32 +311,26 @@ func (v *Video) restartStats() {
 	v.painted.reset()
 }
 
-func (v *Video) handleSample(s *stream, smp *media.Sample, now time.Time) {
-	if len(smp.RTPHeaders) == 0 {
-		return
-	}
-	first := unwrap(smp.RTPHeaders[0].SequenceNumber, s.highest)
-	last := unwrap(smp.RTPHeaders[len(smp.RTPHeaders)-1].SequenceNumber, s.highest)
+// handleAccessUnit gates, hands on and decodes one access unit of the
+// assembler. A gap before it (lost packets, not padding) makes the decoder
+// wait for a keyframe.
+func (v *Video) handleAccessUnit(s *stream, a *assembled) {
+	now := s.now
 	prev := s.emitted
-	if s.haveEmitted && first <= prev {
-		// The samplebuilder can hand back packets it had already consumed
-		// when loss forces it to flush; they were decoded or dropped before.
+	gap := s.haveEmitted && a.gap
+	s.emitted, s.haveEmitted = a.last, true
+	if len(a.data) == 0 {
 		return
 	}
-	gap := s.haveEmitted && first != prev+1 && !s.onlyPadding(prev+1, first)
-	s.emitted, s.haveEmitted = last, true
-	if len(smp.Data) == 0 {
-		return
-	}
-	kind := v.codec.classify(smp.Data)
+	kind := v.codec.classify(a.data)
 	if gap {
-		v.log.Debug("player: packets lost", "first", uint16(prev+1), "count", first-prev-1)
+		v.log.Debug("player: packets lost", "first", uint16(prev+1), "count", a.first-prev-1)
 		if kind != auKey {
 			s.waitKey = true
 		}
 		s.resumed = false
 	}
-	au := AccessUnit{Data: smp.Data, RTPTime: smp.PacketTimestamp, PTS: s.pts(smp.PacketTimestamp, v.cfg.ClockRate)}
+	au := AccessUnit{Data: a.data, RTPTime: a.ts, PTS: s.pts(a.ts, v.cfg.ClockRate)}
 	if v.paused.Load() {
 		// Nothing is shown: hand the picture on (recording goes on) but
 		// spend nothing decoding it. The decoder's references go stale,
@@ -435,7 +360,7 @@ func (v *Video) handleSample(s *stream, smp *media.Sample, now time.Time) {
 		v.cfg.OnAccessUnit(au, kind == auKey)
 	}
 	if v.cfg.CaptureTimeExt != 0 {
-		s.captures.put(au.PTS, captureTime(smp.RTPHeaders, v.cfg.CaptureTimeExt))
+		s.captures.put(au.PTS, captureTime(a.headers, v.cfg.CaptureTimeExt))
 	}
 	if err := v.dec.Decode(au, s.emit); err != nil {
 		v.log.Debug("player: decode failed", "codec", v.codec.name, "err", err)

@@ -60,6 +60,8 @@ type streamOpts struct {
 	offset  time.Duration
 	pauseAt int // frame index whose packets arrive pauseFor late
 	pause   time.Duration
+	// noMarkers: the sender never sets the marker bit.
+	noMarkers bool
 }
 
 // buildStream packetizes synthetic frames the way a camera sends them: one
@@ -90,7 +92,7 @@ func buildStream(o streamOpts) ([]arrival, map[int][]byte) {
 		for j, pl := range payloads {
 			p := &rtp.Packet{Header: rtp.Header{
 				Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: ts, SSRC: o.ssrc,
-				Marker: j == len(payloads)-1,
+				Marker: j == len(payloads)-1 && !o.noMarkers,
 			}, Payload: pl}
 			seq++
 			out = append(out, arrival{roundTrip(p), at})
@@ -292,46 +294,54 @@ func TestVideoDelivery(t *testing.T) {
 		{
 			name:   "in order across sequence wrap",
 			opts:   streamOpts{frames: 60, gop: 30, seq: 65500},
-			want:   seqRange(0, 59), // the samplebuilder holds the last frame
+			want:   seqRange(0, 60), // the marker releases the last frame too
 			minReq: 1,
 		},
 		{
 			name:   "neighbours swapped",
 			opts:   streamOpts{frames: 60, gop: 30, seq: 100},
 			mangle: swap,
-			want:   seqRange(0, 59),
+			want:   seqRange(0, 60),
 			minReq: 1,
 			jitter: true,
 		},
 		{
+			// Each frame ends when the next one's first packet arrives;
+			// the last one waits for a next that never comes.
+			name:   "no marker bits",
+			opts:   streamOpts{frames: 60, gop: 30, seq: 300, noMarkers: true},
+			want:   seqRange(0, 59),
+			minReq: 1,
+		},
+		{
 			name:   "padding between frames",
 			opts:   streamOpts{frames: 60, gop: 30, seq: 65530, padding: true},
-			want:   seqRange(0, 60), // the trailing padding releases the last frame
+			want:   seqRange(0, 60),
 			minReq: 1,
 		},
 		{
 			name:   "packet lost waits for the next keyframe",
 			opts:   streamOpts{frames: 90, gop: 30, seq: 7},
 			mangle: drop(34),
-			want:   append(seqRange(0, 34), seqRange(60, 89)...),
+			want:   append(seqRange(0, 34), seqRange(60, 90)...),
 			lost:   1,
 			minReq: 2,
-			// The frame before the loss waits out the reorder delay (the
-			// samplebuilder wants the packet after it), then the keyframe wait.
-			freezes: 2,
+			// Frame 33 is complete at its marker and shown on time: the
+			// only freeze is the wait for the keyframe.
+			freezes: 1,
 		},
 		{
 			name:    "decode error waits for the next keyframe",
 			opts:    streamOpts{frames: 90, gop: 30, seq: 7},
 			failAt:  40,
-			want:    append(seqRange(0, 40), seqRange(60, 89)...),
+			want:    append(seqRange(0, 40), seqRange(60, 90)...),
 			minReq:  2,
 			freezes: 1,
 		},
 		{
 			name:     "late burst counts a freeze",
 			opts:     streamOpts{frames: 60, gop: 30, seq: 1, pauseAt: 21, pause: 700 * time.Millisecond},
-			want:     seqRange(0, 59),
+			want:     seqRange(0, 60),
 			minReq:   1,
 			freezes:  1,
 			jitterGt: 1,
@@ -405,7 +415,7 @@ func TestVideoLossRequestsKeyframePromptly(t *testing.T) {
 	}
 	h := newHarness(t, aus)
 	h.run(t, kept)
-	if want := append(seqRange(0, 30), seqRange(60, 89)...); !equalInts(h.dec.decoded, want) {
+	if want := append(seqRange(0, 30), seqRange(60, 90)...); !equalInts(h.dec.decoded, want) {
 		t.Fatalf("decoded %v, want %v (nothing after the loss: the next keyframe is frame 60)", h.dec.decoded, want)
 	}
 	if len(h.requests) < 2 {
@@ -427,8 +437,8 @@ func TestVideoSSRCChange(t *testing.T) {
 	second, _ := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 2, seq: 40000, ts: 1000, offset: time.Second})
 	h := newHarness(t, aus)
 	h.run(t, append(first, second...))
-	// Stream 1 delivers 0..28 (29 held when the SSRC changes), stream 2 0..28.
-	want := append(seqRange(0, 29), seqRange(0, 29)...)
+	// Each stream delivers all its frames, the last at its marker.
+	want := append(seqRange(0, 30), seqRange(0, 30)...)
 	if !equalInts(h.dec.decoded, want) {
 		t.Fatalf("decoded %v, want %v", h.dec.decoded, want)
 	}
@@ -572,10 +582,10 @@ func TestVideoPausedDecodesNothing(t *testing.T) {
 		}
 	}
 	h.run(t, pkts)
-	if want := seqRange(0, 89); !equalInts(handed, want) { // the last waits for a next one
+	if want := seqRange(0, 90); !equalInts(handed, want) {
 		t.Errorf("handed on %v, want every access unit %v", handed, want)
 	}
-	if want := append(seqRange(0, 11), seqRange(60, 89)...); !equalInts(h.dec.decoded, want) {
+	if want := append(seqRange(0, 11), seqRange(60, 90)...); !equalInts(h.dec.decoded, want) {
 		t.Errorf("decoded %v, want %v (paused after 10, resumed after 40, the next keyframe is 60)", h.dec.decoded, want)
 	}
 	var asked bool
