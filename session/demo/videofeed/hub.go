@@ -78,7 +78,7 @@ type Config struct {
 	// them; default four seconds' worth. Negative: never loop.
 	LoopFrames int
 	// KeyInterval is the shortest time between two keyframes a feed makes
-	// on request (PLI, FIR, a new subscriber); default 500 ms. A request
+	// on request (PLI, FIR; a new subscriber starts at once); default 500 ms. A request
 	// within it waits for its end (or for the next IDR).
 	KeyInterval time.Duration
 	Logger      *slog.Logger
@@ -185,7 +185,10 @@ type Subscription struct {
 	connected bool
 	startAt   time.Time // once connected: what starts it from this time on
 	started   bool
-	first     []byte
+	// keyed: an IDR went out since the subscriber became ready to start;
+	// later ones it waits for come at KeyInterval, like PLIs.
+	keyed bool
+	first []byte
 
 	pictures, bytes atomic.Int64
 }
@@ -278,8 +281,10 @@ type feed struct {
 	clip    *clip    // the recorded loop, kept between runs
 }
 
-// wantKey reports whether the picture of time now must be an IDR: asked
-// for, or needed to start a subscriber, and not within KeyInterval of the
+// wantKey reports whether the picture of time now must be an IDR: the
+// first one a new subscriber needs (at once, as a camera answers a new
+// viewer; one IDR starts every viewer waiting), or asked for (PLI, FIR, a
+// subscriber still waiting to start) and not within KeyInterval of the
 // last one.
 func (f *feed) wantKey(now time.Time) bool {
 	f.mu.Lock()
@@ -287,6 +292,9 @@ func (f *feed) wantKey(now time.Time) bool {
 	want := f.keyReq
 	for s := range f.subs {
 		if s.connected && !s.started && !now.Before(s.startAt) {
+			if !s.keyed {
+				return true
+			}
 			want = true
 		}
 	}
@@ -303,6 +311,10 @@ func (f *feed) targets(dst []*Subscription, au []byte, key bool, now time.Time) 
 		f.lastKey = now
 	}
 	for s := range f.subs {
+		ready := !s.started && s.connected && !now.Before(s.startAt)
+		if ready && key {
+			s.keyed = true // whether its gate lets it through or not
+		}
 		send, start := true, key
 		if s.gate != nil {
 			send, start = s.gate(key)
@@ -310,7 +322,7 @@ func (f *feed) targets(dst []*Subscription, au []byte, key bool, now time.Time) 
 		if !send {
 			continue
 		}
-		if !s.started && start && s.connected && !now.Before(s.startAt) {
+		if ready && start {
 			s.started = true
 			s.first = append([]byte(nil), au...)
 		}

@@ -405,3 +405,43 @@ func TestAudience(t *testing.T) {
 		_ = h.Close()
 	})
 }
+
+// TestNewSubscriberStartsAtOnce: a viewer that joins just after another
+// viewer's keyframe starts on the very next picture, as a camera answers a
+// new viewer; only further requests wait out KeyInterval.
+func TestNewSubscriberStartsAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		loop int
+	}{
+		{"encoded live", -1},
+		{"looped", 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h, _ := newHub(t, tc.loop, 1000)
+				first, _ := subscribe(t, h, lobby, nil)
+				first.Connected()
+				time.Sleep(5 * time.Second) // the loop is recorded; the first viewer's IDR is old
+				first.RequestKey()
+				time.Sleep(100 * time.Millisecond) // an IDR just went out
+				late, sink := subscribe(t, h, lobby, nil)
+				joined := time.Now()
+				late.Connected()
+				time.Sleep(300 * time.Millisecond)
+				first.Close()
+				late.Close()
+				synctest.Wait()
+				_ = h.Close()
+				g := sink.got()
+				if len(g) == 0 || !IsIDR(g[0].au) {
+					t.Fatal("the late viewer did not start on an IDR")
+				}
+				// srtpDelay, then the next picture (25 fps).
+				if d := g[0].at.Sub(joined); d > srtpDelay+50*time.Millisecond {
+					t.Errorf("the late viewer started %v after joining, want the next picture", d)
+				}
+			})
+		})
+	}
+}
