@@ -48,6 +48,8 @@ type paintClock struct {
 	queued  atomic.Bool // a batch waits for the Fyne goroutine
 	// interval is the tick in use (time.Duration), for tests and logs.
 	interval atomic.Int64
+	// batches counts the calls handed to the Fyne goroutine (for tests).
+	batches atomic.Int64
 }
 
 // painter is the clock of every wall in the process.
@@ -152,6 +154,7 @@ func (c *paintClock) tick() {
 		return
 	}
 	c.queued.Store(true)
+	c.batches.Add(1)
 	do(func() {
 		c.queued.Store(false)
 		for _, h := range batch {

@@ -11,23 +11,18 @@ import (
 	"github.com/lookout-app/lookout/session"
 )
 
-// queuedUICalls waits until a UI call is queued (or 10 s pass), then lets
-// three more ticks go by, and returns how many calls wait.
-func queuedUICalls() int {
+// batchesAfter waits until the paint clock has handed more than from
+// batches to the Fyne goroutine (or 10 s pass), lets three more
+// ticks go by, and returns how many it handed over since. Other goroutines
+// of earlier tests may queue UI calls of their own meanwhile; only the
+// clock's count.
+func batchesAfter(from int64) int64 {
 	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		uiQueue.mu.Lock()
-		calls := len(uiQueue.q)
-		uiQueue.mu.Unlock()
-		if calls > 0 {
-			break
-		}
+	for painter.batches.Load() == from && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	time.Sleep(3 * painter.Interval()) // later ticks must not queue more while one waits
-	uiQueue.mu.Lock()
-	defer uiQueue.mu.Unlock()
-	return len(uiQueue.q)
+	time.Sleep(3 * painter.Interval()) // later ticks must not hand more over while one waits
+	return painter.batches.Load() - from
 }
 
 // TestPaintClockBatches: pictures of several tiles reach them in one UI
@@ -49,14 +44,17 @@ func TestPaintClockBatches(t *testing.T) {
 	}
 	runners[2].stopped.Store(true)
 	red, green := color.RGBA{R: 10, A: 255}, color.RGBA{G: 200, A: 255}
+	from := painter.batches.Load()
 	for _, r := range runners {
 		r.sink.PutFrame(frame(32, 18, red))
 		r.sink.PutFrame(frame(32, 18, green))
 	}
 	for step, want := range []color.RGBA{red, green} {
-		if calls := queuedUICalls(); calls != 1 {
-			t.Fatalf("step %d: %d UI calls queued for three tiles' pictures, want 1", step, calls)
+		n := batchesAfter(from)
+		if n != 1 {
+			t.Fatalf("step %d: %d UI calls handed over for three tiles' pictures, want 1", step, n)
 		}
+		from += n // no other batch until this one runs
 		drainUI()
 		for i, r := range runners {
 			if r.stopped.Load() {
