@@ -158,7 +158,7 @@ func startBroker(addr string, tlsConf *tls.Config, creds *credStore, log *slog.L
 	if err := srv.AddHook(&authHook{creds: creds, log: log}, nil); err != nil {
 		return nil, fmt.Errorf("demo: mqtt hook: %w", err)
 	}
-	l := listeners.NewTCP(listeners.Config{ID: "tls", Address: addr, TLSConfig: tlsConf})
+	l := &closingListener{TCP: listeners.NewTCP(listeners.Config{ID: "tls", Address: addr, TLSConfig: tlsConf}), srv: srv}
 	if err := srv.AddListener(l); err != nil {
 		return nil, fmt.Errorf("demo: mqtt listen: %w", err)
 	}
@@ -167,6 +167,29 @@ func startBroker(addr string, tlsConf *tls.Config, creds *credStore, log *slog.L
 		return nil, fmt.Errorf("demo: mqtt serve: %w", err)
 	}
 	return &broker{srv: srv, addr: l.Address()}, nil
+}
+
+// closingListener is mochi's TCP listener with another way of closing its
+// clients. mochi v2.7.9 closes them through Clients.GetByListener, which
+// read-locks the client list twice over (it calls Len inside its own
+// RLock): a client connecting at that moment queues a write lock between
+// the two, and Server.Close hangs for ever (seen in the window tests, with
+// a camera reconnecting while the site closed). This one lists the clients
+// under a single read lock.
+type closingListener struct {
+	*listeners.TCP
+	srv *mqtt.Server
+}
+
+// Close implements listeners.Listener.
+func (l *closingListener) Close(listeners.CloseFn) {
+	l.TCP.Close(func(id string) {
+		for _, cl := range l.srv.Clients.GetAll() {
+			if cl.Net.Listener == id && !cl.Closed() {
+				_ = l.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)
+			}
+		}
+	})
 }
 
 // url returns the broker's address as Tuya hands it out.
