@@ -127,7 +127,13 @@ func TestOpenCloseLeaks(t *testing.T) {
 	if after.fds > before.fds {
 		t.Errorf("file descriptors grew from %d to %d", before.fds, after.fds)
 	}
-	if grown := after.rssKB - before.rssKB; grown >= 5*1024 {
+	switch grown := after.rssKB - before.rssKB; {
+	case raceDetector:
+		// Goroutines and descriptors are checked above; RSS is checked
+		// by the same test without the race detector (make test runs
+		// both), whose own memory grows with the goroutines it saw.
+		t.Logf("RSS not checked under the race detector (%+d kB)", grown)
+	case grown >= 5*1024:
 		t.Errorf("RSS grew by %d kB over %d cycles, want < 5 MB", grown, cycles)
 	}
 }
