@@ -2,8 +2,6 @@ package main
 
 import (
 	"image"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -47,36 +45,9 @@ func TestWindowMinimisedStopsDecoding(t *testing.T) {
 		t.Skip("opens a real window")
 	}
 	findTool(t, "xdotool")
-	display := startXvfb(t, 1280, 800)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "lookout")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "--demo", "--log-level", "info", "--audio", "null")
-	cmd.Env = append(os.Environ(),
-		"DISPLAY="+display, "HOME="+dir,
-		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
-		"LOOKOUT_CONFIG="+filepath.Join(dir, "none.toml"))
-	var logs syncBuffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("lookout exited with %v after interrupt:\n%s", err, logs.String())
-			}
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("lookout did not exit within 20 s of an interrupt:\n%s", logs.String())
-		}
-	}()
+	w := openWindow(t, dir, filepath.Join(dir, "none.toml"), "--demo", "--log-level", "info", "--audio", "null")
+	logs, exited, display := &w.stderr, w.exited, w.display
 	// waitWall waits up to d for a wall line after the first n that
 	// satisfies ok, and returns it with the number of lines seen.
 	waitWall := func(what string, n int, d time.Duration, ok func(wallStat) bool) (wallStat, int) {
@@ -103,16 +74,7 @@ func TestWindowMinimisedStopsDecoding(t *testing.T) {
 		return s.tiles == 4 && s.live == 4 && s.paintAvg > 5 && !s.minimised
 	})
 	t.Logf("shown: %+v", shown)
-	xdo := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("xdotool", args...)
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("xdotool %v: %v", args, err)
-		}
-		return string(out)
-	}
+	xdo := w.xdotool
 	win := strings.Fields(xdo("search", "--sync", "--onlyvisible", "--name", "Lookout"))[0]
 	xdo("windowunmap", win)
 	hidden := time.Now()
