@@ -306,8 +306,15 @@ func (win *window) tick(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-poll:
-			minWatch.poll(win)
+			if ctx.Err() == nil { // select picks at random among ready cases
+				minWatch.poll(win)
+			}
 		case now := <-t.C:
+			if ctx.Err() != nil {
+				// The window is quitting: once Fyne's loop has ended, a
+				// call handed to it would wait for ever.
+				return
+			}
 			pct := cpu.percent()
 			secs := now.Sub(last).Seconds()
 			last = now

@@ -78,11 +78,12 @@ func (m *minimisedWatch) check(win *window) {
 	}
 }
 
-// close ends the X connection; the last check may still wait on the Fyne
-// goroutine, so it goes there too.
+// close ends the X connection, from the status ticker as it stops: never
+// through the Fyne goroutine, which may have stopped already (the window
+// then never quit). A check still waiting there finds the connection
+// closed (the watcher's lock) and does nothing.
 func (m *minimisedWatch) close() {
-	if m == nil {
-		return
+	if m != nil {
+		_ = m.x.Close()
 	}
-	do(func() { _ = m.x.Close() })
 }
