@@ -6,11 +6,13 @@ package ui
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/check"
+	"github.com/lookout-app/lookout/ui/x11"
 )
 
 // AppID is the application id of FyneApp.toml.
@@ -65,7 +68,26 @@ type Options struct {
 	Actions *TileActions
 	// Diagnostics feeds the diagnostics export.
 	Diagnostics *Diagnostics
+	// DisplayLost, when set, is called once the X server went away
+	// (logout, crash) and the window has shut down without it: every
+	// recording finalised, every session ended. It is called on a goroutine
+	// of its own, at most displayLostGrace after the loss even when the
+	// shutdown has not finished (then err also wraps ErrShutdownSlow), and
+	// it must end the process: Run never returns after the loss, since the
+	// thread of Fyne's loop stays parked where it met the broken connection
+	// (ui/x11). Unset, Xlib's default applies: it exits at once, and
+	// recordings in progress are not finalised.
+	DisplayLost func(err error)
 }
+
+// ErrShutdownSlow means the window's shutdown after the loss of its display
+// had not finished within displayLostGrace.
+var ErrShutdownSlow = errors.New("ui: the shutdown did not finish in time")
+
+// displayLostGrace bounds the shutdown after the X server went away: the
+// process ends within 2 s of losing its display, whatever is still
+// running.
+const displayLostGrace = 1500 * time.Millisecond
 
 // Run opens the window and blocks until it is closed or ctx ends. Every
 // session has ended when it returns.
@@ -84,6 +106,15 @@ func Run(ctx context.Context, opt Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	win := &window{opt: opt, log: log, w: w, a: a}
+	var lost <-chan struct{}
+	if opt.DisplayLost != nil {
+		lost = x11.CatchLoss()
+	}
+	runEnded, watchEnded := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watchEnded)
+		win.watchDisplay(lost, runEnded, cancel)
+	}()
 	if opt.ConfigError != nil {
 		win.showConfigError(ctx)
 	} else {
@@ -103,7 +134,9 @@ func Run(ctx context.Context, opt Options) error {
 	w.SetMaster()
 	w.ShowAndRun()
 	cancel()
-	win.shutdown()
+	win.shutdownOnce.Do(win.shutdown)
+	close(runEnded)
+	<-watchEnded
 	if !closing.IsZero() {
 		log.Info("window closed", "shutdown_ms", time.Since(closing).Milliseconds())
 	}
@@ -130,6 +163,9 @@ type window struct {
 	openURL  func(*url.URL) error
 	done     chan struct{}
 	extra    windowExtras
+	// shutdownOnce runs shutdown once: after Fyne's loop, or after the
+	// loss of the display (watchDisplay), whichever comes first.
+	shutdownOnce sync.Once
 }
 
 func (win *window) factory(accounts []Account) SessionFactory {
@@ -346,6 +382,40 @@ func (win *window) updateStatus() {
 	} else {
 		win.next.Disable()
 	}
+}
+
+// watchDisplay waits for the loss of the X server until Run has shut the
+// window down. After a loss, Fyne's goroutine is parked for good in
+// ui/x11's IO error handler (its loop polls X events every frame, so it
+// meets the broken connection within one), and the window's state is this
+// goroutine's: it shuts the window down as Run would after its loop,
+// finalising every recording, or waits for the shutdown Run had begun (a
+// logout may close the window, then end the X server), and hands over to
+// Options.DisplayLost, which ends the process. Should the shutdown take
+// longer than displayLostGrace, it hands over anyway and the process's end
+// cuts the shutdown short.
+func (win *window) watchDisplay(lost, runEnded <-chan struct{}, cancel context.CancelFunc) {
+	select {
+	case <-lost:
+	case <-runEnded:
+		return
+	}
+	start := time.Now()
+	err := x11.LossErr()
+	win.log.Warn("the X server went away: finalising recordings and ending the window", "err", err)
+	cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		win.shutdownOnce.Do(win.shutdown)
+	}()
+	select {
+	case <-done:
+		win.log.Info("window shut down without its display", "shutdown_ms", time.Since(start).Milliseconds())
+	case <-time.After(displayLostGrace):
+		err = fmt.Errorf("%w: %w within %v", err, ErrShutdownSlow, displayLostGrace)
+	}
+	win.opt.DisplayLost(err)
 }
 
 // shutdown ends every session and saves the wall, after the window closed.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/ui"
@@ -29,13 +30,16 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display: the window needs X11 or Wayland (set DISPLAY, or use a sub-command such as 'lookout list')")
 	}
+	restoreStderr := func() {}
 	if g.logLevel != "debug" {
-		defer quietStderr(g.log)()
+		restoreStderr = sync.OnceFunc(quietStderr(g.log))
+		defer restoreStderr()
 	}
 	teeLogs(g)
 	windowMemory()
 	opt := ui.Options{NewDecoder: windowDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
+	opt.DisplayLost = func(err error) { displayLost(g, err, restoreStderr) }
 	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
 		defer func() { _ = actx.Close() }()
 		opt.Audio = actx
@@ -72,6 +76,21 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 	}
 	windowExtras(g, ws, &opt)
 	return ui.Run(ctx, opt)
+}
+
+// displayLost ends the process once the X server went away (logout, crash)
+// and the window has finalised its recordings: ui.Run cannot return then,
+// its thread is parked where it met the broken connection. The status is
+// exitFail, and one log line says what happened; stderr's filter is flushed
+// first so the line is not lost with the process.
+func displayLost(g *globals, err error, restoreStderr func()) {
+	if errors.Is(err, ui.ErrShutdownSlow) {
+		g.log.Error("the display went away; exiting before the window finished shutting down: a recording may be cut short", "err", err)
+	} else {
+		g.log.Error("the display went away; recordings saved, exiting", "err", err)
+	}
+	restoreStderr()
+	os.Exit(exitFail)
 }
 
 func uiAccounts(ws *workspace) []ui.Account {

@@ -17,6 +17,7 @@ import (
 type window struct {
 	t       *testing.T
 	display string
+	xvfb    *os.Process // the X server of display
 	cmd     *exec.Cmd
 	stderr  syncBuffer // written by the process's copier goroutine, read by the test
 	exited  chan error
@@ -26,7 +27,8 @@ type window struct {
 // dir and the config file cfg.
 func openWindow(t *testing.T, dir, cfg string, args ...string) *window {
 	t.Helper()
-	w := &window{t: t, display: startXvfb(t, 1280, 800), exited: make(chan error, 1)}
+	w := &window{t: t, exited: make(chan error, 1)}
+	w.display, w.xvfb = startXvfbProcess(t, 1280, 800)
 	bin := filepath.Join(dir, "lookout")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -19,6 +19,13 @@ import (
 // startXvfb runs a virtual X server on a free display and returns DISPLAY.
 func startXvfb(t *testing.T, w, h int) string {
 	t.Helper()
+	display, _ := startXvfbProcess(t, w, h)
+	return display
+}
+
+// startXvfbProcess is startXvfb that also returns the server's process.
+func startXvfbProcess(t *testing.T, w, h int) (string, *os.Process) {
+	t.Helper()
 	findTool(t, "Xvfb")
 	findTool(t, "xwd")
 	r, wr, err := os.Pipe()
@@ -45,11 +52,11 @@ func startXvfb(t *testing.T, w, h int) string {
 		if n == "" {
 			t.Fatalf("Xvfb gave no display: %s", logs.String())
 		}
-		return ":" + n
+		return ":" + n, cmd.Process
 	case <-time.After(20 * time.Second):
 		t.Fatalf("Xvfb did not start: %s", logs.String())
 	}
-	return ""
+	return "", nil
 }
 
 // screenshot grabs the root window with xwd and decodes it.

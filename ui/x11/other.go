@@ -13,6 +13,15 @@ var ErrNoWindow = errors.New("x11: no such window")
 // ErrClosed is returned by Close after the first call.
 var ErrClosed = errors.New("x11: closed")
 
+// ErrConnectionLost means the connection to the X server broke.
+var ErrConnectionLost = errors.New("x11: the connection to the X server broke")
+
+// CatchLoss returns a channel that never closes off X11.
+func CatchLoss() <-chan struct{} { return nil }
+
+// LossErr is always nil off X11.
+func LossErr() error { return nil }
+
 // Watcher is unavailable off X11: Open fails and the window is taken as
 // always shown.
 type Watcher struct{}

@@ -1,8 +1,10 @@
 //go:build linux && !android && !wayland
 
 // Package x11 asks the X server what Fyne does not say: whether a window is
-// minimised (iconified or unmapped), so a minimised wall can stop decoding.
-// cgo for Xlib lives here and nowhere else in ui.
+// minimised (iconified or unmapped), so a minimised wall can stop decoding;
+// and it tells when the X server went away (CatchLoss), so the window can
+// finalise its recordings before the process ends. cgo for Xlib lives here
+// and nowhere else in ui.
 package x11
 
 /*
@@ -49,6 +51,7 @@ import "C"
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // ErrNoDisplay means the X server could not be reached.
@@ -60,11 +63,16 @@ var ErrNoWindow = errors.New("x11: no such window")
 // ErrClosed is returned by Close after the first call.
 var ErrClosed = errors.New("x11: closed")
 
+// ErrConnectionLost means the connection to the X server broke: the server
+// went away (see CatchLoss).
+var ErrConnectionLost = errors.New("x11: the connection to the X server broke")
+
 // Watcher holds a connection of its own to the X server. It is safe for
 // use from one goroutine at a time.
 type Watcher struct {
-	mu sync.Mutex
-	d  *C.Display
+	closed atomic.Bool
+	mu     sync.Mutex
+	d      *C.Display
 }
 
 // Open connects to the display named by $DISPLAY.
@@ -80,6 +88,14 @@ func Open() (*Watcher, error) {
 // viewable (a window manager unmaps an iconified window) or in the
 // ICCCM's iconic state.
 func (w *Watcher) Minimised(win uintptr) (bool, error) {
+	if w.closed.Load() {
+		return false, ErrNoDisplay
+	}
+	if lost() {
+		// An Xlib call on a broken connection would park this thread, and
+		// a call parked there holds mu.
+		return false, ErrConnectionLost
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.d == nil {
@@ -95,13 +111,19 @@ func (w *Watcher) Minimised(win uintptr) (bool, error) {
 	}
 }
 
-// Close ends the connection.
+// Close ends the connection. Once a connection broke (CatchLoss) it only
+// forgets it: XCloseDisplay would meet the broken connection and park the
+// calling goroutine's thread for good, and a Minimised call parked there
+// holds the Watcher.
 func (w *Watcher) Close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.d == nil {
+	if w.closed.Swap(true) {
 		return ErrClosed
 	}
+	if lost() {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	C.XCloseDisplay(w.d)
 	w.d = nil
 	return nil
