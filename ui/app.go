@@ -113,7 +113,7 @@ func Run(ctx context.Context, opt Options) error {
 	runEnded, watchEnded := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(watchEnded)
-		win.watchDisplay(lost, runEnded, cancel)
+		win.watchDisplay(lost, runEnded, cancel, func() { win.shutdownOnce.Do(win.shutdown) })
 	}()
 	if opt.ConfigError != nil {
 		win.showConfigError(ctx)
@@ -394,7 +394,7 @@ func (win *window) updateStatus() {
 // Options.DisplayLost, which ends the process. Should the shutdown take
 // longer than displayLostGrace, it hands over anyway and the process's end
 // cuts the shutdown short.
-func (win *window) watchDisplay(lost, runEnded <-chan struct{}, cancel context.CancelFunc) {
+func (win *window) watchDisplay(lost, runEnded <-chan struct{}, cancel context.CancelFunc, shutdown func()) {
 	select {
 	case <-lost:
 	case <-runEnded:
@@ -402,12 +402,15 @@ func (win *window) watchDisplay(lost, runEnded <-chan struct{}, cancel context.C
 	}
 	start := time.Now()
 	err := x11.LossErr()
+	if err == nil {
+		err = x11.ErrConnectionLost
+	}
 	win.log.Warn("the X server went away: finalising recordings and ending the window", "err", err)
 	cancel()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		win.shutdownOnce.Do(win.shutdown)
+		shutdown()
 	}()
 	select {
 	case <-done:
