@@ -90,6 +90,11 @@ func TestWindowEndsWhenTheDisplayGoesAway(t *testing.T) {
 		t.Errorf("no log line about the lost display:\n%s", w.stderr.String())
 	}
 	t.Logf("exited %d ms after the X server was killed", took.Milliseconds())
+	for _, l := range strings.Split(w.stderr.String(), "\n") {
+		if strings.Contains(l, "X server went away") || strings.Contains(l, "shutdown_ms") {
+			t.Log(l)
+		}
+	}
 
 	p := ffprobe(t, file)
 	d, perr := strconv.ParseFloat(p.Format.Duration, 64)
