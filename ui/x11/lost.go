@@ -3,7 +3,6 @@
 package x11
 
 /*
-#include <stdlib.h>
 void lk_catch_io_errors(void);
 */
 import "C"
