@@ -1,0 +1,100 @@
+package audio
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"time"
+)
+
+// TestRoomEcho: a click played on the speaker reaches the microphone
+// exactly Delay later, at EchoGain, mixed with the near-end voice.
+func TestRoomEcho(t *testing.T) {
+	mic := Format{SampleRate: 48000, Channels: 1}
+	for _, d := range []time.Duration{30 * time.Millisecond, 80 * time.Millisecond, 120 * time.Millisecond} {
+		r, err := NewRoom(RoomOptions{Mic: mic, Speaker: Format{SampleRate: 48000, Channels: 2}, Delay: d, EchoGain: -6, Near: []int16{100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		click := make([]int16, 2*480)
+		click[0], click[1] = 20000, 20000
+		if _, err := r.Speaker().Write(click); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]int16, mic.Samples(200*time.Millisecond))
+		if _, err := r.Microphone().Read(context.Background(), got); err != nil {
+			t.Fatal(err)
+		}
+		at := mic.Samples(d)
+		want := int16(100 + math.Round(20000*math.Pow(10, -6.0/20)))
+		for i, v := range got {
+			w := int16(100)
+			if i == at {
+				w = want
+			}
+			if v != w {
+				t.Fatalf("%v: sample %d = %d, want %d (echo at %d)", d, i, v, w, at)
+			}
+		}
+		_ = r.Close()
+	}
+}
+
+// TestRoomNoise: NoiseDBFS sets the noise's RMS as Measure reads it.
+func TestRoomNoise(t *testing.T) {
+	mic := Format{SampleRate: 16000, Channels: 1}
+	r, err := NewRoom(RoomOptions{Mic: mic, NoiseDBFS: -30, EchoGain: math.Inf(-1), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	p := make([]int16, mic.Samples(time.Second))
+	if _, err := r.Microphone().Read(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if l := Measure(p, 1).RMSdBFS; math.Abs(l+30) > 0.3 {
+		t.Fatalf("noise at %.2f dBFS, want -30", l)
+	}
+}
+
+// TestRoomSpeaker: the speaker queues up to its buffer, plays as the
+// microphone is read, and both sides close together.
+func TestRoomSpeaker(t *testing.T) {
+	mic := Format{SampleRate: 8000, Channels: 1}
+	r, err := NewRoom(RoomOptions{Mic: mic, SpeakerBuffer: 100 * time.Millisecond, Paced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := r.Speaker()
+	if n, _ := sp.Write(make([]int16, 1600)); n != 800 {
+		t.Fatalf("wrote %d of 1600 into a 100 ms buffer, want 800", n)
+	}
+	start := time.Now()
+	if _, err := r.Microphone().Read(context.Background(), make([]int16, 400)); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 40*time.Millisecond {
+		t.Fatalf("paced Read of 50 ms returned after %v", el)
+	}
+	if b := sp.Buffered(); b != 50*time.Millisecond {
+		t.Fatalf("buffered %v after 50 ms played, want 50ms", b)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := r.Microphone().Read(ctx, make([]int16, 800)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Read with a done ctx = %v", err)
+	}
+	if err := r.Microphone().Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.Write(make([]int16, 8)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Write after Close = %v", err)
+	}
+	if err := sp.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close = %v", err)
+	}
+	if _, err := NewRoom(RoomOptions{Mic: mic, Speaker: Format{SampleRate: 16000, Channels: 1}}); !errors.Is(err, ErrInvalidFormat) {
+		t.Fatalf("rates differ: %v", err)
+	}
+}
