@@ -56,6 +56,9 @@ type Config struct {
 	NewAudioDecoder func(mimeType string, clockRate, channels int, out audio.Format) (AudioDecoder, error)
 	// NewAudioEncoder makes the talk encoder for the negotiated codec.
 	NewAudioEncoder func(mimeType string, in audio.Format, frameSamples int) (AudioEncoder, error)
+	// Cleaner, when set, cleans the microphone before it is encoded (echo
+	// cancellation, noise suppression, gain; see MicCleaner).
+	Cleaner MicCleaner
 	// Tap, when set, receives the coded media as it arrives (to record it
 	// without re-encoding).
 	Tap MediaTap

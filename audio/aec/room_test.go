@@ -10,21 +10,7 @@ import (
 	"github.com/lookout-app/lookout/audio"
 )
 
-// toneLevel is the level in dBFS (a full-scale sine is 0) of the freq Hz
-// component of mono p at rate, by the Goertzel algorithm over whole p.
-func toneLevel(p []int16, rate int, freq float64) float64 {
-	w := 2 * math.Pi * freq / float64(rate)
-	var s1, s2 float64
-	c := 2 * math.Cos(w)
-	for _, v := range p {
-		s := float64(v) + c*s1 - s2
-		s2, s1 = s1, s
-	}
-	re := s1 - s2*math.Cos(w)
-	im := s2 * math.Sin(w)
-	amp := 2 * math.Hypot(re, im) / float64(len(p))
-	return 20 * math.Log10(amp/32767+1e-12)
-}
+func toneLevel(p []int16, rate int, freq float64) float64 { return audio.ToneLevel(p, rate, freq) }
 
 // roomRun is one simulated call: the far end's 440 Hz (-12 dBFS) plays
 // through the room's speaker in 20 ms packets (and into p.Playing), the
