@@ -31,34 +31,40 @@ type RoomOptions struct {
 	NoiseDBFS float64
 	// Seed makes the noise repeatable.
 	Seed uint64
-	// Paced makes Read wait until its samples would have been captured, as
-	// a real or null device does; unpaced, Read returns at once, so a test
-	// drives time by reading.
+	// Paced puts the room on the wall clock, as a real or null device is:
+	// the speaker plays in real time whether or not anyone listens (running
+	// dry plays silence), and Read waits until its samples would have been
+	// captured, starting at the present on the first Read. Unpaced, time
+	// moves only as the microphone is read: each Read plays as much of the
+	// speaker's queue as it returns, and returns at once.
 	Paced bool
 	// SpeakerBuffer is how much the speaker queues at most; 500 ms when 0.
 	SpeakerBuffer time.Duration
 }
 
 // Room is a simulated room: a speaker (Player) and a microphone
-// (Capturer) sharing one acoustic path. The speaker plays at the rate the
-// microphone is read: each Read consumes as much queued speaker audio as
-// it returns, so both share the microphone's clock.
+// (Capturer) sharing one acoustic path and one sample clock (see
+// RoomOptions.Paced).
 type Room struct {
-	o        RoomOptions
-	mu       sync.Mutex
-	queue    []int16 // speaker queue, interleaved in o.Speaker
-	max      int
-	line     []float64 // delay line of mono speaker output
-	linePos  int
+	o     RoomOptions
+	mu    sync.Mutex
+	queue []int16 // speaker queue, interleaved in o.Speaker
+	max   int
+	// played is what the speaker played (mono), by frame index modulo
+	// its length; frames before playedTo are played.
+	played   []float64
+	playedTo int64
+	delay    int64 // frames
+	micAt    int64 // frame index of the microphone's next sample; -1 before the first Read
+	epoch    time.Time
 	gain     float64
 	nearPos  int
 	noiseAmp float64
 	rng      *rand.Rand
-	start    time.Time
-	got      int64
 	closed   chan struct{}
 	once     sync.Once
-	played   int64 // speaker frames played
+	started  bool // the speaker has played something
+	dry      bool // the speaker has run dry since it last played
 	underrun uint64
 }
 
@@ -80,16 +86,18 @@ func NewRoom(o RoomOptions) (*Room, error) {
 	if o.SpeakerBuffer <= 0 {
 		o.SpeakerBuffer = 500 * time.Millisecond
 	}
+	delay := int64(o.Mic.Samples(o.Delay) / o.Mic.Channels)
 	r := &Room{
-		o:      o,
+		o: o,
+		// The microphone may lag the speaker by up to 2 s (a slow reader).
+		played: make([]float64, delay+int64(o.Mic.SampleRate)*2),
+		delay:  delay,
+		micAt:  -1,
+		epoch:  time.Now(),
 		max:    o.Speaker.Samples(o.SpeakerBuffer),
-		line:   make([]float64, max(o.Mic.Samples(o.Delay)/o.Mic.Channels, 1)),
 		gain:   math.Pow(10, o.EchoGain/20),
 		rng:    rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),
 		closed: make(chan struct{}),
-	}
-	if o.Delay == 0 {
-		r.line = nil
 	}
 	if o.NoiseDBFS != 0 {
 		r.noiseAmp = fullScale * math.Pow(10, o.NoiseDBFS/20)
@@ -137,6 +145,9 @@ func (s roomSpeaker) Write(p []int16) (int, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.o.Paced {
+		r.play(r.now())
+	}
 	n := min(len(p), r.max-len(r.queue))
 	n -= n % r.o.Speaker.Channels
 	r.queue = append(r.queue, p[:n]...)
@@ -146,11 +157,13 @@ func (s roomSpeaker) Write(p []int16) (int, error) {
 func (s roomSpeaker) Buffered() time.Duration {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
+	if s.r.o.Paced {
+		s.r.play(s.r.now())
+	}
 	return s.r.o.Speaker.Duration(len(s.r.queue))
 }
 
-// Underruns counts microphone frames during which the speaker had
-// nothing left after having played.
+// Underruns counts the times the speaker ran dry after having played.
 func (s roomSpeaker) Underruns() uint64 {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
@@ -170,31 +183,46 @@ func (m roomMic) Read(ctx context.Context, p []int16) (int, error) {
 	if r.isClosed() {
 		return 0, fmt.Errorf("audio: room microphone: %w", ErrClosed)
 	}
-	mch, sch := r.o.Mic.Channels, r.o.Speaker.Channels
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	mch := r.o.Mic.Channels
 	if len(p)%mch != 0 {
 		return 0, fmt.Errorf("audio: room microphone: %d samples: %w", len(p), ErrInvalidFormat)
 	}
+	frames := int64(len(p) / mch)
 	r.mu.Lock()
-	frames := len(p) / mch
-	starved := false
-	for i := range frames {
-		// What the speaker plays now (mono mix), or silence.
-		var out float64
-		if len(r.queue) >= sch {
-			for c := range sch {
-				out += float64(r.queue[c])
-			}
-			out /= float64(sch)
-			r.queue = r.queue[sch:]
-			r.played++
-		} else if r.played > 0 {
-			starved = true
+	if r.micAt < 0 {
+		r.micAt = 0
+		if r.o.Paced {
+			r.micAt = max(r.now()-frames, 0)
 		}
-		echo := out
-		if r.line != nil {
-			echo = r.line[r.linePos]
-			r.line[r.linePos] = out
-			r.linePos = (r.linePos + 1) % len(r.line)
+	}
+	from := r.micAt
+	r.micAt += frames
+	r.mu.Unlock()
+	if r.o.Paced {
+		due := r.epoch.Add(time.Duration(from+frames) * time.Second / time.Duration(r.o.Mic.SampleRate))
+		if d := time.Until(due); d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-r.closed:
+				return 0, fmt.Errorf("audio: room microphone: %w", ErrClosed)
+			}
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.play(from + frames)
+	for i := range frames {
+		at := from + i
+		var echo float64
+		if src := at - r.delay; src >= 0 && src >= r.playedTo-int64(len(r.played)) {
+			echo = r.played[src%int64(len(r.played))]
 		}
 		v := echo * r.gain
 		if len(r.o.Near) > 0 {
@@ -207,36 +235,52 @@ func (m roomMic) Read(ctx context.Context, p []int16) (int, error) {
 		}
 		s := int16(max(-32768, min(32767, math.Round(v))))
 		for c := range mch {
-			p[i*mch+c] = s
+			p[int(i)*mch+c] = s
 		}
 	}
-	if starved {
-		r.underrun++
+	return len(p), nil
+}
+
+// now is the frame index of the wall clock.
+func (r *Room) now() int64 {
+	return int64(time.Since(r.epoch) * time.Duration(r.o.Mic.SampleRate) / time.Second)
+}
+
+// play moves the speaker on to frame index to: each frame plays the
+// queue's next (mono mix) or, when it ran dry, silence.
+func (r *Room) play(to int64) {
+	sch := r.o.Speaker.Channels
+	for ; r.playedTo < to; r.playedTo++ {
+		var out float64
+		if len(r.queue) >= sch {
+			for c := range sch {
+				out += float64(r.queue[c])
+			}
+			out /= float64(sch)
+			r.queue = r.queue[sch:]
+			r.started = true
+			r.dry = false
+		} else if r.started && !r.dry {
+			r.dry = true
+			r.underrun++
+		}
+		r.played[r.playedTo%int64(len(r.played))] = out
 	}
 	if len(r.queue) == 0 {
 		r.queue = r.queue[:0:0] // let a long run's backing array go
 	}
-	if r.start.IsZero() {
-		r.start = time.Now()
+}
+
+// Buffered is how much captured audio waits to be read: paced, how far
+// the microphone lags the wall clock; unpaced, nothing.
+func (m roomMic) Buffered() time.Duration {
+	r := m.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.o.Paced || r.micAt < 0 {
+		return 0
 	}
-	due := r.start.Add(r.o.Mic.Duration(int(r.got) + len(p)))
-	r.got += int64(len(p))
-	r.mu.Unlock()
-	if !r.o.Paced {
-		return len(p), nil
-	}
-	if d := time.Until(due); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return len(p), ctx.Err()
-		case <-r.closed:
-			return len(p), fmt.Errorf("audio: room microphone: %w", ErrClosed)
-		}
-	}
-	return len(p), nil
+	return r.o.Mic.Duration(int(max(r.now()-r.micAt, 0)) * r.o.Mic.Channels)
 }
 
 func (m roomMic) Close() error { return m.r.Close() }

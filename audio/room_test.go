@@ -58,11 +58,13 @@ func TestRoomNoise(t *testing.T) {
 	}
 }
 
-// TestRoomSpeaker: the speaker queues up to its buffer, plays as the
-// microphone is read, and both sides close together.
+// TestRoomSpeaker: unpaced, the speaker queues up to its buffer and plays
+// exactly as much as the microphone reads; paced, it plays on the wall
+// clock with nobody reading, and Read waits for real time. Both sides
+// close together.
 func TestRoomSpeaker(t *testing.T) {
 	mic := Format{SampleRate: 8000, Channels: 1}
-	r, err := NewRoom(RoomOptions{Mic: mic, SpeakerBuffer: 100 * time.Millisecond, Paced: true})
+	r, err := NewRoom(RoomOptions{Mic: mic, SpeakerBuffer: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,20 +72,22 @@ func TestRoomSpeaker(t *testing.T) {
 	if n, _ := sp.Write(make([]int16, 1600)); n != 800 {
 		t.Fatalf("wrote %d of 1600 into a 100 ms buffer, want 800", n)
 	}
-	start := time.Now()
 	if _, err := r.Microphone().Read(context.Background(), make([]int16, 400)); err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(start); el < 40*time.Millisecond {
-		t.Fatalf("paced Read of 50 ms returned after %v", el)
-	}
 	if b := sp.Buffered(); b != 50*time.Millisecond {
-		t.Fatalf("buffered %v after 50 ms played, want 50ms", b)
+		t.Fatalf("buffered %v after 50 ms read, want 50ms", b)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := r.Microphone().Read(ctx, make([]int16, 800)); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Read with a done ctx = %v", err)
+	if u := sp.(UnderrunCounter).Underruns(); u != 0 {
+		t.Fatalf("%d underruns", u)
+	}
+	for range 2 {
+		if _, err := r.Microphone().Read(context.Background(), make([]int16, 800)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if u := sp.(UnderrunCounter).Underruns(); u != 1 {
+		t.Fatalf("%d underruns after running dry once, want 1", u)
 	}
 	if err := r.Microphone().Close(); err != nil {
 		t.Fatal(err)
@@ -93,6 +97,36 @@ func TestRoomSpeaker(t *testing.T) {
 	}
 	if err := sp.Close(); !errors.Is(err, ErrClosed) {
 		t.Fatalf("second Close = %v", err)
+	}
+
+	paced, err := NewRoom(RoomOptions{Mic: mic, Paced: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer paced.Close()
+	start := time.Now()
+	if _, err := paced.Microphone().Read(context.Background(), make([]int16, 400)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := paced.Microphone().Read(context.Background(), make([]int16, 400)); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 40*time.Millisecond {
+		t.Fatalf("paced Reads of 100 ms returned after %v", el)
+	}
+	if _, err := paced.Speaker().Write(make([]int16, 800)); err != nil {
+		t.Fatal(err)
+	}
+	for paced.Speaker().Buffered() > 0 { // plays with nobody reading
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the paced speaker does not play without a reader")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := paced.Microphone().Read(ctx, make([]int16, 800)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Read with a done ctx = %v", err)
 	}
 	if _, err := NewRoom(RoomOptions{Mic: mic, Speaker: Format{SampleRate: 16000, Channels: 1}}); !errors.Is(err, ErrInvalidFormat) {
 		t.Fatalf("rates differ: %v", err)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"time"
 
 	"github.com/lookout-app/lookout/audio"
 )
@@ -16,8 +17,14 @@ type MicCleaner interface {
 	Format() audio.Format
 	// Reset forgets the speaker's backlog when a talk starts.
 	Reset()
-	// Clean cleans samples in place.
-	Clean(mic []int16) error
+	// Clean cleans samples in place; at is when the first was captured.
+	Clean(mic []int16, at time.Time) error
+}
+
+// backlogger is implemented by microphones that know how much captured
+// audio waits to be read (audio.Room's).
+type backlogger interface {
+	Buffered() time.Duration
 }
 
 // cleanMic returns c cleaned by the configured cleaner, or c itself when
@@ -45,7 +52,12 @@ type cleanCapturer struct {
 func (c cleanCapturer) Read(ctx context.Context, p []int16) (int, error) {
 	n, err := c.Capturer.Read(ctx, p)
 	if n > 0 {
-		_ = c.cl.Clean(p[:n])
+		// The block ends now, or as long ago as the microphone holds.
+		at := time.Now().Add(-c.Format().Duration(n))
+		if b, ok := c.Capturer.(backlogger); ok {
+			at = at.Add(-b.Buffered())
+		}
+		_ = c.cl.Clean(p[:n], at)
 	}
 	return n, err
 }

@@ -52,6 +52,11 @@ type Options struct {
 	NoDenoise bool
 	// NoAGC turns automatic gain control off.
 	NoAGC bool
+	// FullBand runs the engine at the microphone's rate. Otherwise a 32 or
+	// 48 kHz microphone is cleaned at 16 kHz (wideband speech, as a phone
+	// call carries), a third of the cost: the cleaned microphone carries
+	// nothing above about 7 kHz.
+	FullBand bool
 }
 
 // engine is one library's state; only the goroutine in Clean touches it.
@@ -65,24 +70,57 @@ type engine interface {
 // Processor cleans microphone frames against the speaker's reference.
 // Playing may be called from any goroutine; Clean and Reset from one talk
 // at a time (they serialize).
+//
+// The reference is kept on a timeline: Playing says when its samples
+// leave the speaker, Clean when its samples were captured, and each
+// microphone frame is cleaned against what the speaker played at that
+// moment. So a speaker that runs dry and restarts, or a microphone read
+// late, keeps the echo where the canceller expects it. Times within
+// resyncSlack of the running position are taken as contiguous, absorbing
+// the coarse clocks of real devices.
 type Processor struct {
 	opt   Options
 	rate  int
-	frame int // samples per 10 ms
+	frame int // samples per 10 ms of microphone
+	ratio int // microphone rate / engine rate
+	work  int // samples per 10 ms at the engine's rate
+	epoch time.Time
 
 	refMu   sync.Mutex
-	ref     []int16 // mono reference at rate, oldest first
-	maxRef  int
+	ring    []refSample // the reference at the engine's rate, by index
+	writeAt int64       // index of the next reference sample; -1: none yet
 	resampl resampler
+	refMono []int16
+	refWork []int16
+	refDec  *decimator // nil when ratio is 1
 
 	mu       sync.Mutex // Clean, Reset, Close
 	eng      engine
+	readAt   int64   // index of the next reference sample to clean against; -1: none yet
 	carryIn  []int16 // microphone samples waiting for a whole frame
+	carryAt  time.Time
 	outQ     []int16 // cleaned samples waiting to be handed back
 	buffered bool    // a block was not whole frames: output runs a frame late
 	refBuf   []int16
+	micDec   *decimator
+	micUp    *interpolator
+	workBuf  []int16
 	closed   bool
 }
+
+// refSample is one reference sample and the index it belongs to (a slot
+// holding another index holds nothing for this one).
+type refSample struct {
+	at int64
+	v  int16
+}
+
+// resyncSlack is how far a time may stray from the running position
+// before the position jumps to it: 30 ms.
+const resyncSlack = 30 * time.Millisecond
+
+// refSpan is how much reference the timeline holds: 2 s.
+const refSpan = 2 * time.Second
 
 // New returns a Processor with o's stages, or ErrUnsupported when the
 // engine refuses the rate.
@@ -99,15 +137,29 @@ func New(o Options) (*Processor, error) {
 	if o.SampleRate < 8000 || o.SampleRate > 48000 || o.SampleRate%100 != 0 {
 		return nil, fmt.Errorf("aec: %d Hz: %w", o.SampleRate, ErrUnsupported)
 	}
-	p := &Processor{opt: o, rate: o.SampleRate, frame: o.SampleRate / 100}
-	p.maxRef = p.rate / 5 // 200 ms of reference backlog at most
-	p.refBuf = make([]int16, p.frame)
+	p := &Processor{opt: o, rate: o.SampleRate, frame: o.SampleRate / 100, ratio: 1,
+		epoch: time.Now(), writeAt: -1, readAt: -1}
+	eo := o
+	if r := o.SampleRate / workRate; !o.FullBand && o.SampleRate%workRate == 0 && (r == 2 || r == 3) {
+		p.ratio = r
+		h := lowpass(bandTaps, 7000/float64(o.SampleRate))
+		p.refDec, p.micDec = newDecimator(h, r), newDecimator(h, r)
+		p.micUp = newInterpolator(h, r)
+		eo.SampleRate = workRate
+	}
+	p.work = eo.SampleRate / 100
+	p.ring = make([]refSample, int64(eo.SampleRate)*int64(refSpan)/int64(time.Second))
+	for i := range p.ring {
+		p.ring[i].at = -1
+	}
+	p.refBuf = make([]int16, p.work)
+	p.workBuf = make([]int16, 0, p.work)
 	var err error
 	switch o.Engine {
 	case Speex:
-		p.eng, err = newSpeex(o, p.frame)
+		p.eng, err = newSpeex(eo, p.work)
 	case WebRTC:
-		p.eng, err = newWebRTC(o, p.frame)
+		p.eng, err = newWebRTC(eo, p.work)
 	default:
 		err = fmt.Errorf("aec: engine %q: %w", o.Engine, ErrUnsupported)
 	}
@@ -122,38 +174,61 @@ func (p *Processor) Format() audio.Format {
 	return audio.Format{SampleRate: p.rate, Channels: 1}
 }
 
-// Playing is the player side's hook: pcm, interleaved in f, was just
-// queued for the speaker. It never blocks on Clean.
-func (p *Processor) Playing(pcm []int16, f audio.Format) {
+// Playing is the player side's hook: pcm, interleaved in f, leaves the
+// speaker from at on (now plus what the speaker still had queued). It
+// never blocks on Clean.
+func (p *Processor) Playing(pcm []int16, f audio.Format, at time.Time) {
 	if p.opt.NoEcho || f.Channels <= 0 || f.SampleRate <= 0 {
 		return
 	}
 	p.refMu.Lock()
 	defer p.refMu.Unlock()
-	p.ref = p.resampl.appendMono(p.ref, pcm, f, p.rate)
-	if over := len(p.ref) - p.maxRef; over > 0 {
-		p.ref = append(p.ref[:0], p.ref[over:]...)
+	p.refMono = p.resampl.appendMono(p.refMono[:0], pcm, f, p.rate)
+	w := p.refMono
+	if p.refDec != nil {
+		p.refWork = p.refDec.appendTo(p.refWork[:0], p.refMono)
+		w = p.refWork
+	}
+	p.writeAt = p.resync(p.writeAt, at)
+	n := int64(len(p.ring))
+	for _, v := range w {
+		p.ring[p.writeAt%n] = refSample{at: p.writeAt, v: v}
+		p.writeAt++
 	}
 }
 
-// Reset forgets the reference backlog and any partial frame: call it when
-// a talk starts, after the microphone's own backlog was dropped.
+// index is the engine-rate sample index of t.
+func (p *Processor) index(t time.Time) int64 {
+	return int64(t.Sub(p.epoch)) * int64(p.work*100) / int64(time.Second)
+}
+
+// resync returns the running position cur, or t's index when cur is
+// unset or further from it than resyncSlack. Indexes stay positive.
+func (p *Processor) resync(cur int64, t time.Time) int64 {
+	at := p.index(t)
+	slack := int64(p.work*100) * int64(resyncSlack) / int64(time.Second)
+	if cur < 0 || at-cur > slack || cur-at > slack {
+		cur = at
+	}
+	return max(cur, 0)
+}
+
+// Reset forgets any partial frame and the microphone's running position:
+// call it when a talk starts.
 func (p *Processor) Reset() {
-	p.refMu.Lock()
-	p.ref = p.ref[:0]
-	p.refMu.Unlock()
 	p.mu.Lock()
 	p.carryIn = p.carryIn[:0]
 	p.outQ = p.outQ[:0]
 	p.buffered = false
+	p.readAt = -1
 	p.mu.Unlock()
 }
 
-// Clean cleans mono samples of the microphone in place. While every
-// block is whole 10 ms frames they come back cleaned with no delay; from
-// the first block that is not, until Reset, the output runs exactly one
-// frame late (starting with a frame of silence).
-func (p *Processor) Clean(mic []int16) error {
+// Clean cleans mono samples of the microphone, captured from at on, in
+// place. While every block is whole 10 ms frames they come back cleaned
+// with no delay; from the first block that is not, until Reset, the output
+// runs exactly one frame late (starting with a frame of silence).
+func (p *Processor) Clean(mic []int16, at time.Time) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -161,7 +236,7 @@ func (p *Processor) Clean(mic []int16) error {
 	}
 	if !p.buffered && len(mic)%p.frame == 0 {
 		for i := 0; i < len(mic); i += p.frame {
-			if err := p.processFrame(mic[i : i+p.frame]); err != nil {
+			if err := p.processFrame(mic[i:i+p.frame], at.Add(p.Format().Duration(i))); err != nil {
 				return err
 			}
 		}
@@ -171,14 +246,18 @@ func (p *Processor) Clean(mic []int16) error {
 		p.buffered = true
 		p.outQ = append(p.outQ[:0], make([]int16, p.frame)...)
 	}
+	if len(p.carryIn) == 0 {
+		p.carryAt = at
+	}
 	p.carryIn = append(p.carryIn, mic...)
 	for len(p.carryIn) >= p.frame {
 		f := p.carryIn[:p.frame]
-		if err := p.processFrame(f); err != nil {
+		if err := p.processFrame(f, p.carryAt); err != nil {
 			return err
 		}
 		p.outQ = append(p.outQ, f...)
 		p.carryIn = append(p.carryIn[:0], p.carryIn[p.frame:]...)
+		p.carryAt = p.carryAt.Add(10 * time.Millisecond)
 	}
 	// len(outQ)+len(carryIn) is a frame more than is owed, and carryIn
 	// holds less than a frame: outQ covers mic.
@@ -187,19 +266,35 @@ func (p *Processor) Clean(mic []int16) error {
 	return nil
 }
 
-// processFrame runs one frame through the engine with the oldest
-// reference frame (silence when the speaker side gave none).
-func (p *Processor) processFrame(f []int16) error {
+// processFrame runs one frame, captured at at, through the engine with
+// what the speaker played then (silence where it played nothing known).
+func (p *Processor) processFrame(f []int16, at time.Time) error {
 	var ref []int16
 	if !p.opt.NoEcho {
 		ref = p.refBuf
+		p.readAt = p.resync(p.readAt, at)
+		n := int64(len(p.ring))
 		p.refMu.Lock()
-		n := copy(ref, p.ref)
-		p.ref = append(p.ref[:0], p.ref[n:]...)
+		for i := range ref {
+			s := p.ring[(p.readAt+int64(i))%n]
+			if s.at == p.readAt+int64(i) {
+				ref[i] = s.v
+			} else {
+				ref[i] = 0
+			}
+		}
 		p.refMu.Unlock()
-		clear(ref[n:])
+		p.readAt += int64(len(ref))
 	}
-	return p.eng.process(f, ref)
+	if p.ratio == 1 {
+		return p.eng.process(f, ref)
+	}
+	w := p.micDec.appendTo(p.workBuf[:0], f)
+	if err := p.eng.process(w, ref); err != nil {
+		return err
+	}
+	p.micUp.process(f, w)
+	return nil
 }
 
 // Close frees the engine; later calls return ErrClosed.

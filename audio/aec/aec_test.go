@@ -20,13 +20,13 @@ func TestCleanOddBlocks(t *testing.T) {
 	}
 	whole := append([]int16(nil), in...)
 	p := newProc(t, Options{NoEcho: true, NoDenoise: true, NoAGC: true})
-	if err := p.Clean(whole); err != nil {
+	if err := p.Clean(whole, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	odd := append([]int16(nil), in...)
 	q := newProc(t, Options{NoEcho: true, NoDenoise: true, NoAGC: true})
 	for i := 0; i < len(odd); i += 333 {
-		if err := q.Clean(odd[i:min(i+333, len(odd))]); err != nil {
+		if err := q.Clean(odd[i:min(i+333, len(odd))], time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,22 +48,30 @@ func TestCleanOddBlocks(t *testing.T) {
 }
 
 // TestPlayingResamples: a 16 kHz stereo reference is downmixed and brought
-// to the microphone's 48 kHz, so the echo of what a 16 kHz speaker plays is
-// still cancelled.
+// to the microphone's 48 kHz, then to the engine's 16 kHz, keeping its
+// tone.
 func TestPlayingResamples(t *testing.T) {
 	p := newProc(t, Options{NoDenoise: true, NoAGC: true})
 	spk := audio.Format{SampleRate: 16000, Channels: 2}
 	tone := audio.Tone(440, -12, spk, 100*time.Millisecond)
+	at := time.Now()
 	for i := 0; i < len(tone); i += spk.Samples(20 * time.Millisecond) {
-		p.Playing(tone[i:i+spk.Samples(20*time.Millisecond)], spk)
+		p.Playing(tone[i:i+spk.Samples(20*time.Millisecond)], spk, at.Add(spk.Duration(i)))
 	}
 	p.refMu.Lock()
-	got := append([]int16(nil), p.ref...)
-	p.refMu.Unlock()
-	if n := len(got); n < 4790 || n > 4800 {
-		t.Fatalf("100 ms of 16 kHz became %d samples at 48 kHz", n)
+	var got []int16
+	for i := p.index(at); ; i++ {
+		s := p.ring[i%int64(len(p.ring))]
+		if s.at != i {
+			break
+		}
+		got = append(got, s.v)
 	}
-	if f := audio.DominantFrequency(got, 48000); math.Abs(f-440) > 2 {
+	p.refMu.Unlock()
+	if n := len(got); n < 1595 || n > 1600 {
+		t.Fatalf("100 ms of 16 kHz became %d samples at the engine's 16 kHz", n)
+	}
+	if f := audio.DominantFrequency(got[100:], 16000); math.Abs(f-440) > 2 {
 		t.Fatalf("resampled reference at %.1f Hz, want 440", f)
 	}
 }
@@ -88,8 +96,32 @@ func TestCloseTwice(t *testing.T) {
 		if err := p.Close(); !errors.Is(err, ErrClosed) {
 			t.Fatalf("second Close = %v", err)
 		}
-		if err := p.Clean(make([]int16, 480)); !errors.Is(err, ErrClosed) {
+		if err := p.Clean(make([]int16, 480), time.Now()); !errors.Is(err, ErrClosed) {
 			t.Fatalf("Clean after Close = %v", err)
+		}
+	}
+}
+
+// TestBand: a 48 kHz microphone cleaned at 16 kHz keeps a 1 kHz tone
+// within 0.5 dB and loses a 12 kHz one by 40 dB or more; FullBand keeps
+// both.
+func TestBand(t *testing.T) {
+	for _, tc := range []struct {
+		full           bool
+		freq, min, max float64
+	}{
+		{false, 1000, -0.5, 0.5}, {false, 12000, math.Inf(-1), -40},
+		{true, 1000, -0.5, 0.5}, {true, 12000, -0.5, 0.5},
+	} {
+		p := newProc(t, Options{NoEcho: true, NoDenoise: true, NoAGC: true, FullBand: tc.full})
+		in := audio.Tone(tc.freq, -12, mic48, 500*time.Millisecond)
+		out := append([]int16(nil), in...)
+		if err := p.Clean(out, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		gain := audio.ToneLevel(out[4800:], 48000, tc.freq) - audio.ToneLevel(in[4800:], 48000, tc.freq)
+		if gain < tc.min || gain > tc.max {
+			t.Errorf("full band %v: %g Hz changed by %.1f dB, want %g to %g", tc.full, tc.freq, gain, tc.min, tc.max)
 		}
 	}
 }

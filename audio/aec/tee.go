@@ -1,10 +1,14 @@
 package aec
 
-import "github.com/lookout-app/lookout/audio"
+import (
+	"time"
+
+	"github.com/lookout-app/lookout/audio"
+)
 
 // Tee returns pl with the player-side hook attached: every sample pl
-// accepts is also handed to Playing, as the echo reference. Underruns are
-// passed through when pl counts them.
+// accepts is also handed to Playing, as the echo reference, timed by what
+// pl still had queued. Underruns are passed through when pl counts them.
 func (p *Processor) Tee(pl audio.Player) audio.Player {
 	t := tee{Player: pl, p: p}
 	if u, ok := pl.(audio.UnderrunCounter); ok {
@@ -19,9 +23,10 @@ type tee struct {
 }
 
 func (t tee) Write(s []int16) (int, error) {
+	at := time.Now().Add(t.Player.Buffered())
 	n, err := t.Player.Write(s)
 	if n > 0 {
-		t.p.Playing(s[:n], t.Player.Format())
+		t.p.Playing(s[:n], t.Player.Format(), at)
 	}
 	return n, err
 }
