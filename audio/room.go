@@ -42,6 +42,18 @@ type RoomOptions struct {
 	SpeakerBuffer time.Duration
 }
 
+// PlayClock is implemented by Players that know when a sample written now
+// will leave the speaker (an echo canceller's reference is timed by it).
+type PlayClock interface {
+	PlaysAt() time.Time
+}
+
+// CaptureClock is implemented by Capturers that know when the first
+// sample of the last Read was captured.
+type CaptureClock interface {
+	CapturedAt() time.Time
+}
+
 // Room is a simulated room: a speaker (Player) and a microphone
 // (Capturer) sharing one acoustic path and one sample clock (see
 // RoomOptions.Paced).
@@ -56,6 +68,7 @@ type Room struct {
 	playedTo int64
 	delay    int64 // frames
 	micAt    int64 // frame index of the microphone's next sample; -1 before the first Read
+	lastRead int64 // frame index of the last Read's first sample
 	epoch    time.Time
 	gain     float64
 	nearPos  int
@@ -170,6 +183,18 @@ func (s roomSpeaker) Underruns() uint64 {
 	return s.r.underrun
 }
 
+// PlaysAt is when a sample written now will leave the speaker, on the
+// room's clock.
+func (s roomSpeaker) PlaysAt() time.Time {
+	r := s.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.o.Paced {
+		r.play(r.now())
+	}
+	return r.at(r.playedTo + int64(len(r.queue)/r.o.Speaker.Channels))
+}
+
 func (s roomSpeaker) Close() error { return s.r.Close() }
 
 type roomMic struct{ r *Room }
@@ -200,9 +225,10 @@ func (m roomMic) Read(ctx context.Context, p []int16) (int, error) {
 	}
 	from := r.micAt
 	r.micAt += frames
+	r.lastRead = from
 	r.mu.Unlock()
 	if r.o.Paced {
-		due := r.epoch.Add(time.Duration(from+frames) * time.Second / time.Duration(r.o.Mic.SampleRate))
+		due := r.at(from + frames)
 		if d := time.Until(due); d > 0 {
 			t := time.NewTimer(d)
 			defer t.Stop()
@@ -241,6 +267,11 @@ func (m roomMic) Read(ctx context.Context, p []int16) (int, error) {
 	return len(p), nil
 }
 
+// at is the time of frame index i.
+func (r *Room) at(i int64) time.Time {
+	return r.epoch.Add(time.Duration(i) * time.Second / time.Duration(r.o.Mic.SampleRate))
+}
+
 // now is the frame index of the wall clock.
 func (r *Room) now() int64 {
 	return int64(time.Since(r.epoch) * time.Duration(r.o.Mic.SampleRate) / time.Second)
@@ -271,16 +302,13 @@ func (r *Room) play(to int64) {
 	}
 }
 
-// Buffered is how much captured audio waits to be read: paced, how far
-// the microphone lags the wall clock; unpaced, nothing.
-func (m roomMic) Buffered() time.Duration {
+// CapturedAt is when the first sample of the last Read was captured, on
+// the room's clock (paced: the wall clock).
+func (m roomMic) CapturedAt() time.Time {
 	r := m.r
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.o.Paced || r.micAt < 0 {
-		return 0
-	}
-	return r.o.Mic.Duration(int(max(r.now()-r.micAt, 0)) * r.o.Mic.Channels)
+	return r.at(r.lastRead)
 }
 
 func (m roomMic) Close() error { return m.r.Close() }

@@ -78,6 +78,11 @@ func TestRoomSpeaker(t *testing.T) {
 	if b := sp.Buffered(); b != 50*time.Millisecond {
 		t.Fatalf("buffered %v after 50 ms read, want 50ms", b)
 	}
+	// The clocks: the read captured 0..50 ms; a sample written now plays
+	// after the 100 ms written.
+	if d := sp.(PlayClock).PlaysAt().Sub(r.Microphone().(CaptureClock).CapturedAt()); d != 100*time.Millisecond {
+		t.Fatalf("PlaysAt is %v after CapturedAt, want 100ms", d)
+	}
 	if u := sp.(UnderrunCounter).Underruns(); u != 0 {
 		t.Fatalf("%d underruns", u)
 	}

@@ -21,12 +21,6 @@ type MicCleaner interface {
 	Clean(mic []int16, at time.Time) error
 }
 
-// backlogger is implemented by microphones that know how much captured
-// audio waits to be read (audio.Room's).
-type backlogger interface {
-	Buffered() time.Duration
-}
-
 // cleanMic returns c cleaned by the configured cleaner, or c itself when
 // there is none or c's format is not the cleaner's.
 func (s *Session) cleanMic(c audio.Capturer) audio.Capturer {
@@ -52,10 +46,12 @@ type cleanCapturer struct {
 func (c cleanCapturer) Read(ctx context.Context, p []int16) (int, error) {
 	n, err := c.Capturer.Read(ctx, p)
 	if n > 0 {
-		// The block ends now, or as long ago as the microphone holds.
-		at := time.Now().Add(-c.Format().Duration(n))
-		if b, ok := c.Capturer.(backlogger); ok {
-			at = at.Add(-b.Buffered())
+		// The microphone's own clock, or else: the block ended now.
+		var at time.Time
+		if cc, ok := c.Capturer.(audio.CaptureClock); ok {
+			at = cc.CapturedAt()
+		} else {
+			at = time.Now().Add(-c.Format().Duration(n))
 		}
 		_ = c.cl.Clean(p[:n], at)
 	}

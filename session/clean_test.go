@@ -21,8 +21,9 @@ import (
 
 // roomSink plays the device's audio on a simulated room's speaker (through
 // the echo canceller's hook when there is one), as the window's sound
-// router does: after the speaker runs dry it first collects 60 ms, to
-// absorb network jitter.
+// router does: after the speaker runs dry it first collects a playout
+// delay, here 200 ms (the router's is 60), so that a loaded test machine's
+// scheduling stalls do not chop the far end's tone.
 type roomSink struct {
 	sp      audio.Player
 	mu      sync.Mutex
@@ -37,7 +38,7 @@ func (r *roomSink) PlayAudio(pcm []int16, f audio.Format) {
 		return
 	}
 	r.prefill = append(r.prefill, pcm...)
-	if f.Duration(len(r.prefill)) >= 60*time.Millisecond {
+	if f.Duration(len(r.prefill)) >= 200*time.Millisecond {
 		_, _ = r.sp.Write(r.prefill)
 		r.prefill = r.prefill[:0]
 	}

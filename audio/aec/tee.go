@@ -7,8 +7,8 @@ import (
 )
 
 // Tee returns pl with the player-side hook attached: every sample pl
-// accepts is also handed to Playing, as the echo reference, timed by what
-// pl still had queued. Underruns are passed through when pl counts them.
+// accepts is also handed to Playing, as the echo reference, timed by pl's
+// audio.PlayClock or else by what pl still had queued. Underruns are passed through when pl counts them.
 func (p *Processor) Tee(pl audio.Player) audio.Player {
 	t := tee{Player: pl, p: p}
 	if u, ok := pl.(audio.UnderrunCounter); ok {
@@ -23,7 +23,12 @@ type tee struct {
 }
 
 func (t tee) Write(s []int16) (int, error) {
-	at := time.Now().Add(t.Player.Buffered())
+	var at time.Time
+	if c, ok := t.Player.(audio.PlayClock); ok {
+		at = c.PlaysAt()
+	} else {
+		at = time.Now().Add(t.Player.Buffered())
+	}
 	n, err := t.Player.Write(s)
 	if n > 0 {
 		t.p.Playing(s[:n], t.Player.Format(), at)
