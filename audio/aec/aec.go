@@ -5,10 +5,12 @@
 // WebRTC's audio processing module (libwebrtc-audio-processing 0.3); cgo of
 // those libraries lives here and nowhere else.
 //
-// A Processor works on mono 16-bit frames of 10 ms. The player side hands
-// it what it sends to the speaker (Playing, any format: downmixed and
-// resampled to the microphone's rate); the talk side cleans each microphone
-// block in place (Clean) before encoding it.
+// A Processor works on mono 16-bit frames of 10 ms, by default at 16 kHz
+// between band filters (see Options.FullBand). The player side hands it
+// what it sends to the speaker and when that leaves the speaker (Playing,
+// any format: downmixed and resampled; Tee wraps an audio.Player to do
+// it); the talk side cleans each microphone block in place, with its
+// capture time (Clean), before encoding it.
 package aec
 
 import (
@@ -41,10 +43,11 @@ type Options struct {
 	// SampleRate of the mono microphone; 48000 when 0. WebRTC takes 8000,
 	// 16000, 32000 or 48000.
 	SampleRate int
-	// Tail is the longest echo path the canceller models, from the
-	// moment Playing is called to the echo's arrival in the microphone
-	// (speaker buffer, room, capture buffer); 300 ms when 0 (Speex only:
-	// WebRTC's extended filter finds the delay itself).
+	// Tail is the longest echo path the canceller models, from the time
+	// Playing gives for a sample to its echo's capture time as Clean
+	// takes it (the room, and device latencies the clocks do not see);
+	// 300 ms when 0 (Speex only: WebRTC's extended filter finds the delay
+	// itself).
 	Tail time.Duration
 	// NoEcho turns echo cancellation off.
 	NoEcho bool
