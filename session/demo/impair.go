@@ -66,7 +66,8 @@ func (i *impairInterceptor) pass() (bool, time.Duration) {
 // BindLocalStream drops and delays the RTP a camera sends, and moves the
 // sequence numbers of its audio.
 func (i *impairInterceptor) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	audio := strings.HasPrefix(strings.ToLower(info.MimeType), "audio/")
+	mime := strings.ToLower(info.MimeType)
+	audio := strings.HasPrefix(mime, "audio/")
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		n := h.MarshalSize() + len(payload)
 		if off := uint16(i.m.audioSeq.Load()); audio && off != 0 {
