@@ -23,8 +23,8 @@ const (
 	// after a loss of up to maxDropout-1 packets.
 	seqNext seqVerdict = iota
 	// seqLate: the packet is the newest one again or at most the misorder
-	// bound behind it: reordered, resent or a duplicate. Whether its place was already
-	// consumed is the caller's to know.
+	// bound behind it: reordered, resent or a duplicate. Whether its place
+	// was already consumed is the caller's to know.
 	seqLate
 	// seqHeld: the packet jumped away from the stream; it is held until the
 	// next packet says whether it starts a new sequence.
@@ -62,9 +62,6 @@ type seqRule struct {
 func newSeqRule(misorder int) seqRule {
 	return seqRule{misorder: uint16(min(max(misorder, maxMisorder), 1<<16-maxDropout-1))}
 }
-
-// reset forgets the stream: the next packet starts a new one.
-func (r *seqRule) reset() { r.started, r.held = false, nil }
 
 // check classifies p and returns its extended sequence number. With
 // seqRestart it also returns the held packet, which comes right before p in

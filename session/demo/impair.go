@@ -40,8 +40,10 @@ func (s *Site) Impair(loss float64, delay time.Duration) {
 
 // JumpAudioSequence moves the RTP sequence numbers of the audio every camera
 // sends by delta (modulo 1<<16) from the next packet on, as a sender that
-// restarts its sequence under the same SSRC does: 20000 jumps ahead,
-// 1<<16-20000 back, 2000 looks like 2000 packets lost.
+// restarts its sequence under the same SSRC does: 20000 jumps ahead, 2000
+// looks like 2000 packets lost. A jump back (1<<16-20000) never reaches a
+// pion viewer: its SRTP replay protection drops packets older than the
+// newest it saw.
 func (s *Site) JumpAudioSequence(delta uint16) { s.impair.audioSeq.Add(uint32(delta)) }
 
 // NewInterceptor implements interceptor.Factory.
