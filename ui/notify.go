@@ -2,7 +2,7 @@ package ui
 
 import (
 	"context"
-	"strings"
+	"errors"
 	"sync"
 	"time"
 
@@ -24,12 +24,12 @@ type notifier struct {
 	send       func(title, body string)
 	lostSince  map[string]time.Time // source -> when it stopped being live
 	told       map[string]bool      // losses already told
-	busyNote   map[string]string    // talk note already told, by source
+	busyTalk   map[string]int       // busy talk failure already told (its number), by source
 	sent       []string             // titles sent, for tests
 }
 
 func newNotifier(send func(title, body string)) *notifier {
-	return &notifier{send: send, lostSince: map[string]time.Time{}, told: map[string]bool{}, busyNote: map[string]string{}}
+	return &notifier{send: send, lostSince: map[string]time.Time{}, told: map[string]bool{}, busyTalk: map[string]int{}}
 }
 
 func (n *notifier) setBackground(bg bool) {
@@ -74,12 +74,12 @@ func (n *notifier) check(entries []*wallEntry, now time.Time) {
 				}
 			}
 		}
-		note := e.tile.TalkNote()
-		if strings.Contains(strings.ToLower(note), "busy") && n.busyNote[src] != note {
-			n.busyNote[src] = note
-			n.notify("Speaker busy: "+e.tile.Title, e.tile.Title+": "+note)
-		} else if note == "" {
-			delete(n.busyNote, src)
+		talkErr, failures := e.tile.TalkError()
+		if errors.Is(talkErr, session.ErrBusy) && n.busyTalk[src] != failures {
+			n.busyTalk[src] = failures
+			n.notify("Speaker busy: "+e.tile.Title, e.tile.Title+": "+e.tile.TalkNote())
+		} else if talkErr == nil {
+			delete(n.busyTalk, src)
 		}
 	}
 	for src := range n.lostSince {

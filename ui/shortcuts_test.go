@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/check"
+	"github.com/lookout-app/lookout/session/een"
 )
 
 // TestKeyboard drives the wall with the keys of the shortcuts sheet:
@@ -104,15 +106,22 @@ func TestNotifier(t *testing.T) {
 	test.NewTempApp(t)
 	var sent []string
 	n := newNotifier(func(title, body string) { sent = append(sent, title+": "+body) })
-	mk := func(src string, st session.State, note string) *wallEntry {
-		tl := NewTile(src, nil)
+	// talkFails makes the tile's next talk fail with err, as pressing
+	// Talk against the device would.
+	talkFails := func(e *wallEntry, err error) {
+		e.tile.ctrl.(*fakeControl).talkErr = err
+		e.tile.startTalk()
+	}
+	mk := func(src string, st session.State) *wallEntry {
+		tl := NewTile(src, &fakeControl{})
 		tl.SetStatus(session.Status{State: st, Err: errors.New("device offline")})
-		tl.talkNote.Text = note
+		tl.SetTalk(session.TalkHalf, "")
 		return &wallEntry{source: src, tile: tl}
 	}
-	lost := mk("demo/a", session.StateRetrying, "")
-	busy := mk("demo/b", session.StateLive, "talk failed: busy")
-	fine := mk("demo/c", session.StateLive, "")
+	lost := mk("demo/a", session.StateRetrying)
+	busy := mk("demo/b", session.StateLive)
+	talkFails(busy, fmt.Errorf("een: talk: %w", een.ErrSpeakerBusy))
+	fine := mk("demo/c", session.StateLive)
 	entries := []*wallEntry{lost, busy, fine}
 	t0 := time.Unix(1000, 0)
 	n.check(entries, t0)
@@ -121,11 +130,15 @@ func TestNotifier(t *testing.T) {
 		t.Fatalf("sent %v while the window was in front", sent)
 	}
 	n.setBackground(true)
-	busy.tile.talkNote.Text = "talk failed: busy (2)"
+	// A second refusal, in the server's own words in any language: the
+	// sentinel says busy. "busy" in the words of another failure says
+	// nothing.
+	talkFails(busy, &session.RemoteError{Op: "talk", Reason: "Lautsprecher belegt", Err: session.ErrBusy})
+	talkFails(fine, &session.RemoteError{Op: "talk", Reason: "the busy street camera is offline", Err: session.ErrOffline})
 	n.check(entries, t0.Add(2*time.Minute+time.Second))
 	n.check(entries, t0.Add(3*time.Minute))
 	if len(sent) != 2 || !strings.HasPrefix(sent[0], "Camera lost: demo/a: demo/a has had no picture for 2m1s") ||
-		!strings.HasPrefix(sent[1], "Speaker busy: demo/b") {
+		sent[1] != "Speaker busy: demo/b: demo/b: talk failed: Lautsprecher belegt" {
 		t.Fatalf("sent %q", sent)
 	}
 	lost.tile.SetStatus(session.Status{State: session.StateLive})

@@ -127,7 +127,7 @@ func (call *Call) deliver(in Inbound) {
 		switch {
 		case Terminal(st.Status):
 			call.c.log.Info("wcs: stream ended by the server", "stream", call.name, "status", st.Status, "info", st.Info)
-			call.end(statusError("play "+call.name, st))
+			call.end(statusError("play "+call.name, st, ErrPlayFailed))
 		case st.Status == StatusPlaybackProblem || st.Status == StatusNotEnoughBW:
 			call.c.log.Warn("wcs: server reports a problem", "stream", call.name, "status", st.Status, "info", st.Info)
 		default:
