@@ -94,8 +94,8 @@ func (c *paintClock) fastest() float64 {
 	defer c.mu.Unlock()
 	var fps float64
 	for r := range c.runners {
-		if r.s != nil {
-			fps = max(fps, r.s.Stats().FPS)
+		if r.mt != nil {
+			fps = max(fps, r.mt.Stats().FPS)
 		}
 	}
 	return fps
