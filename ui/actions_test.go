@@ -130,8 +130,10 @@ func near(a, b, tol time.Duration) bool { return math.Abs(float64(a-b)) <= float
 
 // TestRecordFromTile records a demo camera from its tile for 5 s with the
 // record button, then records again and kills the session by shutting the
-// demo site down: both files play in ffprobe with the duration the tile
-// showed (±0.5 s), H.264 video copied as sent and the camera's G.711 audio.
+// demo site down: the recording goes on (the badge says it waits for the
+// camera) until Ctrl+R stops it. Both files play in ffprobe with the
+// duration the tile showed (±0.5 s), H.264 video copied as sent and the
+// camera's G.711 audio.
 func TestRecordFromTile(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
@@ -294,5 +296,48 @@ func TestRecordingFinalizedOnQuit(t *testing.T) {
 	t.Logf("recording at quit: %s, %v long (the tile showed %v)", streams, got, shown)
 	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
 		t.Fatalf("recording at quit: %s, %v long; want h264 + pcm_alaw, %v", streams, got, shown)
+	}
+}
+
+// TestRecordingAcrossRebootAndMaximise records a tile of the window while
+// its camera reboots for 3 s, then maximises and restores it (a switch to
+// the main stream and back): the recording goes on through all of it, and
+// Stop leaves one file whose timeline covers the whole span.
+func TestRecordingAcrossRebootAndMaximise(t *testing.T) {
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	d.live(t, "demo/cam2")
+	tile := d.live(t, "demo/cam1")
+	test.Tap(tile.deco.rec)
+	rec := tile.ctrl.(*runner).Recording()
+	if rec == nil {
+		t.Fatalf("no recording: %q", tile.deco.note.Text)
+	}
+	waitFor(t, "the first keyframe", func() bool { return rec.Elapsed() > 0 })
+	first := time.Now().Add(-rec.Elapsed())
+	d.site.Camera("cam1").Reboot(3 * time.Second)
+	waitFor(t, "the reboot to cut the tile", func() bool { return tile.Status().State != session.StateLive })
+	waitFor(t, "the tile live after the reboot", func() bool { return tile.Status().State == session.StateLive })
+	r := tile.ctrl.(*runner)
+	d.win.wall.ToggleMaximise("demo/cam1")
+	waitFor(t, "the main stream live", func() bool { return r.mt.Quality() == session.QualityMain && r.Live() })
+	d.win.wall.ToggleMaximise("demo/cam1")
+	waitFor(t, "the sub stream live", func() bool { return r.mt.Quality() == session.QualitySub && r.Live() })
+	if !tile.Recording() || r.Recording() != rec {
+		t.Fatalf("the recording did not last: %q", tile.deco.note.Text)
+	}
+	test.Tap(tile.deco.rec)
+	span := time.Since(first)
+	if tile.Recording() {
+		t.Fatal("the record button did not stop the recording")
+	}
+	streams, got := probe(t, rec.Path())
+	t.Logf("one file: %s, %v long for a span of %v", streams, got, span.Round(10*time.Millisecond))
+	if got < span-time.Second || got > span+500*time.Millisecond {
+		t.Fatalf("the file is %v long, the span recorded %v", got, span)
 	}
 }
