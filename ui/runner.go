@@ -51,9 +51,6 @@ func startRunner(m *model.Model, source string, q session.Quality, hidden bool, 
 		},
 		OnRecordingEnded: func(path string, err error) { r.ext.deco.ended(path, err) },
 	}
-	if snd != nil {
-		tc.Audio = snd.router.sink(source)
-	}
 	mt, err := m.Open(source, tc)
 	if err != nil {
 		return nil, err
@@ -128,11 +125,7 @@ func (r *runner) MicLevel() audio.Level {
 }
 
 // SetMuted implements TileControl.
-func (r *runner) SetMuted(m bool) {
-	if r.snd != nil {
-		r.snd.router.setMuted(r.source, m)
-	}
-}
+func (r *runner) SetMuted(m bool) { r.mt.SetMuted(m) }
 
 // Live reports whether pictures are arriving.
 func (r *runner) Live() bool { return r.mt.Live() }

@@ -196,6 +196,9 @@ func (w *Wall) Remove(source string) {
 // again after they change, to update the tiles' Talk buttons.
 func (w *Wall) setSound(snd *sound) {
 	w.snd = snd
+	if snd != nil {
+		w.model.SetRouter(snd.router.Router)
+	}
 	for _, e := range w.entries {
 		e.tile.SetTalk(e.talk, w.talkWhy())
 		e.tile.SetSoundShown(w.hasSpeaker())
@@ -213,9 +216,7 @@ func (w *Wall) talkWhy() string {
 // focus makes e the focused tile, the one whose audio plays.
 func (w *Wall) focus(e *wallEntry) {
 	w.focused = e
-	if w.snd != nil {
-		w.snd.router.setHeard(e.source)
-	}
+	w.model.SetHeard(e.source)
 	for _, o := range w.entries {
 		o.tile.SetHeard(o == e)
 	}

@@ -48,6 +48,7 @@ type Model struct {
 
 	mu     sync.Mutex
 	tiles  map[string]*Tile
+	router *Router // the heard tile's (SetRouter); nil: no sound
 	paused bool
 	closed bool
 }
@@ -67,7 +68,8 @@ type TileConfig struct {
 	Quality session.Quality
 	// Sink receives the pictures of every session of the tile.
 	Sink player.Sink
-	// Audio receives the tile's decoded audio; nil drops it.
+	// Audio receives the tile's decoded audio; nil sends it to the model's
+	// Router (SetRouter), if any.
 	Audio session.AudioSink
 	// Width and Height are the first output size (SetOutputSize).
 	Width, Height int
@@ -101,6 +103,9 @@ func (m *Model) Open(source string, tc TileConfig) (*Tile, error) {
 	prev := m.tiles[source]
 	if prev != nil && !prev.isClosing() {
 		return nil, ErrOpen
+	}
+	if tc.Audio == nil && m.router != nil {
+		tc.Audio = m.router.Sink(source)
 	}
 	t := newTile(m, source, tc)
 	t.paused = m.paused
