@@ -25,13 +25,18 @@ type runner struct {
 	talkMu  sync.Mutex
 	talkMic *mic // the microphone of the talk in progress
 	endTalk context.CancelFunc
-	done    chan struct{} // closed by Stop: talks it started end with it
-	mt      *model.Tile
-	tile    *Tile
-	sink    *player.Paced
-	wg      sync.WaitGroup
-	stopped atomic.Bool
-	ext     runnerExtras
+	// talkEnds counts the talks that ended or failed to start; talkErr is
+	// why the latest did (the alerts tell a busy device by it).
+	talkNoteMu sync.Mutex
+	talkEnds   int
+	talkErr    error
+	done       chan struct{} // closed by Stop: talks it started end with it
+	mt         *model.Tile
+	tile       *Tile
+	sink       *player.Paced
+	wg         sync.WaitGroup
+	stopped    atomic.Bool
+	ext        runnerExtras
 }
 
 // startRunner opens source on the model m for tile t at quality q (hidden:
@@ -75,7 +80,12 @@ func (r *runner) SetOutputSize(w, h int) { r.mt.SetOutputSize(w, h) }
 
 // StartTalk implements TileControl: the shared microphone goes to this
 // tile's device until StopTalk.
-func (r *runner) StartTalk(ended func(error)) error {
+func (r *runner) StartTalk(ended func(error)) (err error) {
+	defer func() {
+		if err != nil {
+			r.noteTalk(err)
+		}
+	}()
 	if r.snd == nil || r.snd.mic == nil {
 		return errors.New("no microphone")
 	}
@@ -98,9 +108,26 @@ func (r *runner) StartTalk(ended func(error)) error {
 	go func() {
 		defer r.wg.Done()
 		defer cancel()
-		ended(r.mt.Talk(ctx, c))
+		err := r.mt.Talk(ctx, c)
+		r.noteTalk(err)
+		ended(err)
 	}()
 	return nil
+}
+
+// noteTalk records how a talk ended.
+func (r *runner) noteTalk(err error) {
+	r.talkNoteMu.Lock()
+	r.talkEnds++
+	r.talkErr = err
+	r.talkNoteMu.Unlock()
+}
+
+// talkEnded returns how many talks ended and why the latest did.
+func (r *runner) talkEnded() (int, error) {
+	r.talkNoteMu.Lock()
+	defer r.talkNoteMu.Unlock()
+	return r.talkEnds, r.talkErr
 }
 
 // StopTalk implements TileControl.
