@@ -174,5 +174,13 @@ func (c *paintClock) tick() {
 func Tiles() int {
 	painter.mu.Lock()
 	defer painter.mu.Unlock()
-	return len(painter.runners)
+	n := 0
+	for r := range painter.runners {
+		// A hidden tile stays registered without a session (the wall
+		// model ended it).
+		if r.mt == nil || r.mt.Quality() != "" {
+			n++
+		}
+	}
+	return n
 }
