@@ -428,6 +428,7 @@ func (w *Wall) stop(e *wallEntry) {
 	}
 	r := e.run
 	e.run = nil
+	r.mt.End() // at once: the source may be opened again before it is gone
 	w.stopping.Add(1)
 	go func() {
 		defer w.stopping.Done()

@@ -32,8 +32,9 @@ type Tile struct {
 	done    chan struct{}   // closed when loop returns
 	gone    chan struct{}   // closed when Close has finished
 	after   <-chan struct{} // the first session waits for it (nil: none)
-	once    sync.Once
-	wg      sync.WaitGroup // recording watchers, talks
+	once    sync.Once       // Close
+	endOnce sync.Once       // End
+	wg      sync.WaitGroup  // recording watchers, talks
 
 	mu        sync.Mutex
 	q         session.Quality // the quality asked for
@@ -363,11 +364,8 @@ func (t *Tile) Talk(ctx context.Context, c audio.Capturer) error {
 // Close ends the tile: its session, its recording (finalised), and waits
 // for them. Later calls do nothing.
 func (t *Tile) Close() {
+	t.End()
 	t.once.Do(func() {
-		t.mu.Lock()
-		t.closed = true
-		t.mu.Unlock()
-		close(t.closing)
 		<-t.done
 		if path, err, ok := t.StopRecord(); ok && err != nil {
 			t.m.log.Info("wall: recording at close", "source", t.source, "path", path, "err", err)
@@ -378,7 +376,20 @@ func (t *Tile) Close() {
 	})
 }
 
-// isClosing reports whether Close was called.
+// End asks the tile to end without waiting for it (the renderer calls it
+// on its own goroutine, then Close elsewhere): intents are refused from now
+// on, and a tile of the same source opened meanwhile starts its first
+// session once this one's is gone.
+func (t *Tile) End() {
+	t.endOnce.Do(func() {
+		t.mu.Lock()
+		t.closed = true
+		t.mu.Unlock()
+		close(t.closing)
+	})
+}
+
+// isClosing reports whether End or Close was called.
 func (t *Tile) isClosing() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()

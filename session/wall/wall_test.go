@@ -377,3 +377,76 @@ func TestSnapshotAtStreamSize(t *testing.T) {
 	}
 	waitFor(t, "pictures at the tile's size again", func() bool { w, _ := pics.size(); return w == 160 })
 }
+
+// slowHangup opens Tuya calls whose hang-up takes a second, as over a slow
+// network, and keeps the most calls open at once.
+type slowHangup struct {
+	c             *tuya.Client
+	open, maxOpen *atomic.Int32
+}
+
+type slowCall struct {
+	*tuya.Call
+	open *atomic.Int32
+}
+
+func (s slowHangup) Open(ctx context.Context, id string, q session.Quality) (session.Call, error) {
+	n := s.open.Add(1)
+	for m := s.maxOpen.Load(); n > m && !s.maxOpen.CompareAndSwap(m, n); m = s.maxOpen.Load() {
+	}
+	call, err := s.c.Open(ctx, id, q)
+	if err != nil {
+		s.open.Add(-1)
+		return nil, err
+	}
+	return slowCall{call.(*tuya.Call), s.open}, nil
+}
+
+func (s slowCall) Close() error {
+	time.Sleep(time.Second)
+	defer s.open.Add(-1)
+	return s.Call.Close()
+}
+
+// TestReopenWhileClosing closes a tile of a camera that takes one viewer
+// and opens its source again at once, as a user who closes a tile and
+// drops the camera back on the wall: the new tile opens, its session
+// starts once the old one has hung up, and the camera never refuses it.
+func TestReopenWhileClosing(t *testing.T) {
+	checkLeaks(t)
+	site, tlsCfg := startSite(t)
+	cam := site.Camera("cam1")
+	cam.LimitViewers(1)
+	c, err := tuya.New(tuya.Config{Endpoint: site.TuyaEndpoint(), ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID(),
+		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}, TLSConfig: tlsCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	op := slowHangup{c: c, open: new(atomic.Int32), maxOpen: new(atomic.Int32)}
+	m := wall.New(nil, wall.Config{Factory: factory(op)})
+	defer m.Close()
+	first, err := m.Open("demo/cam1", wall.TileConfig{Sink: &sink{}, Width: 160, Height: 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first tile live", first.Live)
+	first.End()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		first.Close()
+	}()
+	again, err := m.Open("demo/cam1", wall.TileConfig{Sink: &sink{}, Width: 160, Height: 90})
+	if err != nil {
+		t.Fatalf("reopening a closing source: %v", err)
+	}
+	waitFor(t, "the second tile live", again.Live)
+	<-closed
+	if n := cam.BusyRejected(); n != 0 {
+		t.Fatalf("the camera refused %d offers: two tiles' sessions ran on it at once", n)
+	}
+	if n := op.maxOpen.Load(); n != 1 {
+		t.Fatalf("%d calls to the camera were open at once", n)
+	}
+}
