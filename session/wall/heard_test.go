@@ -1,11 +1,15 @@
 package wall_test
 
 import (
+	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/tuya"
 	"github.com/lookout-app/lookout/session/wall"
 )
 
@@ -87,4 +91,68 @@ func TestRouterListensToTheHeardTileOnly(t *testing.T) {
 	if a.Listening() {
 		t.Fatal("listened to with no speaker")
 	}
+}
+
+// countingSpeaker counts the samples written to it, from any goroutine.
+type countingSpeaker struct{ n atomic.Int64 }
+
+func (c *countingSpeaker) Format() audio.Format { return speakerFormat }
+func (c *countingSpeaker) Write(p []int16) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
+}
+func (c *countingSpeaker) Buffered() time.Duration { return 0 }
+func (c *countingSpeaker) Close() error            { return nil }
+
+// TestHeardTileOnTheDemoSite: two live demo cameras, and only the heard
+// one reaches the speaker; muting its tile silences it, and making the
+// other heard plays that one.
+func TestHeardTileOnTheDemoSite(t *testing.T) {
+	checkLeaks(t)
+	site, tlsCfg := startSite(t)
+	c, err := tuya.New(tuya.Config{Endpoint: site.TuyaEndpoint(), ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID(),
+		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}, TLSConfig: tlsCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	base := factory(c)
+	m := wall.New(nil, wall.Config{Factory: func(source string, q session.Quality) (session.Config, error) {
+		cfg, err := base(source, q)
+		cfg.AudioFormat = speakerFormat
+		cfg.NewAudioDecoder = func(mime string, rate, ch int, out audio.Format) (session.AudioDecoder, error) {
+			return ffmpeg.NewAudioDecoder(mime, rate, ch, out)
+		}
+		return cfg, err
+	}})
+	defer m.Close()
+	sp := &countingSpeaker{}
+	m.SetRouter(wall.NewRouter(sp))
+	a, err := m.Open("demo/cam1", wall.TileConfig{Sink: &sink{}, Width: 160, Height: 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Open("demo/cam2", wall.TileConfig{Sink: &sink{}, Width: 160, Height: 90})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both live", func() bool { return a.Live() && b.Live() })
+	quiet := func(what string) {
+		t.Helper()
+		n := sp.n.Load()
+		time.Sleep(300 * time.Millisecond)
+		if got := sp.n.Load(); got != n {
+			t.Fatalf("%s: %d samples played", what, got-n)
+		}
+	}
+	quiet("no tile heard")
+	m.SetHeard("demo/cam1")
+	n := sp.n.Load()
+	waitFor(t, "the heard tile's audio", func() bool { return sp.n.Load() > n+int64(speakerFormat.Samples(200*time.Millisecond)) })
+	a.SetMuted(true)
+	time.Sleep(100 * time.Millisecond) // what was decoded before the mute drains
+	quiet("the heard tile muted")
+	m.SetHeard("demo/cam2")
+	n = sp.n.Load()
+	waitFor(t, "the other tile's audio once heard", func() bool { return sp.n.Load() > n+int64(speakerFormat.Samples(200*time.Millisecond)) })
 }
