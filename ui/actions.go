@@ -2,15 +2,11 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,6 +17,7 @@ import (
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/record"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // TileActions are what the tiles' snapshot and record buttons need.
@@ -40,30 +37,16 @@ type TileActions struct {
 // prefFolder is the preference holding the folder chosen by the user.
 const prefFolder = "capture_folder"
 
-// runnerExtras are the parts of a runner that serve tile actions and motion.
+// runnerExtras are the parts of a runner that serve motion and tell the
+// tile's decoration.
 type runnerExtras struct {
-	tap    record.Switch
 	motion *motionWatch
-
-	snapMu   sync.Mutex
-	snapWant chan *player.Frame // a snapshot waits for a full-size frame
 	// deco is the tile's decoration, told when a recording ends by itself.
 	deco *tileDeco
 }
 
-// status is told every session state: a recording ends when the session
-// drops, so what was recorded is a finalized file.
-func (r *runner) statusExtras(st session.Status) {
-	if st.State == session.StateRetrying || st.State == session.StateFailed || st.State == session.StateClosed {
-		if path, err, ok := r.stopRecording(); ok {
-			r.ext.deco.ended(path, err)
-		}
-	}
-}
-
 // frameExtras sees every frame the runner paints, off the Fyne goroutine:
-// motion is measured and a waiting snapshot takes a full-size frame (a
-// copy: f is valid only during the call, see player.Frame).
+// motion is measured on it.
 func (r *runner) frameExtras(f *player.Frame) {
 	if f == nil {
 		return
@@ -71,71 +54,27 @@ func (r *runner) frameExtras(f *player.Frame) {
 	if m := r.ext.motion; m != nil {
 		m.observe(f)
 	}
-	r.ext.snapMu.Lock()
-	want := r.ext.snapWant
-	if want != nil && f.Image != nil && f.Image.Rect.Dx() == f.SourceWidth && f.Image.Rect.Dy() == f.SourceHeight {
-		r.ext.snapWant = nil
-		want <- f.Clone()
-	}
-	r.ext.snapMu.Unlock()
 }
 
-// Snapshot returns a picture at the stream's own size: the latest one when
-// it has that size, else the next after asking the decoder for it (the
-// caller restores the tile's size afterwards).
-func (r *runner) Snapshot(ctx context.Context) (*player.Frame, error) {
-	if f := r.sink.Load(); f != nil && f.Image != nil && f.Image.Rect.Dx() == f.SourceWidth && f.Image.Rect.Dy() == f.SourceHeight {
-		return f, nil
-	}
-	ch := make(chan *player.Frame, 1)
-	r.ext.snapMu.Lock()
-	r.ext.snapWant = ch
-	r.ext.snapMu.Unlock()
-	r.s.SetOutputSize(0, 0)
-	defer func() {
-		r.ext.snapMu.Lock()
-		r.ext.snapWant = nil
-		r.ext.snapMu.Unlock()
-	}()
-	select {
-	case f := <-ch:
-		return f, nil
-	case <-ctx.Done():
-		if f := r.sink.Load(); f != nil {
-			return f, nil // the tile's size is better than nothing
-		}
-		return nil, errors.New("no picture yet")
-	}
-}
+// Snapshot returns a picture at the stream's own size (the model asks the
+// decoder for it and sets the tile's size back).
+func (r *runner) Snapshot(ctx context.Context) (*player.Frame, error) { return r.mt.Snapshot(ctx) }
 
-// StartRecording records the session to path from its next keyframe.
+// StartRecording records the tile to path from its next keyframe; the
+// recording is the model tile's and outlives its sessions.
 func (r *runner) StartRecording(path string, newMux record.NewMuxer, skip func(error) bool) (*record.Recorder, error) {
 	if r.stopped.Load() {
 		return nil, session.ErrClosed
 	}
-	if r.s.Status().State != session.StateLive {
-		return nil, errors.New("the camera is not live")
-	}
-	rec := record.New(path, newMux, skip)
-	if old := r.ext.tap.Set(rec); old != nil {
-		_ = old.Close()
-	}
-	return rec, nil
+	return r.mt.Record(path, newMux, skip)
 }
 
 // stopRecording finalizes the recording in progress; ok is false when none
 // was.
-func (r *runner) stopRecording() (path string, err error, ok bool) {
-	rec := r.ext.tap.Set(nil)
-	if rec == nil {
-		return "", nil, false
-	}
-	err = errors.Join(rec.Err(), rec.Close())
-	return rec.Path(), err, true
-}
+func (r *runner) stopRecording() (path string, err error, ok bool) { return r.mt.StopRecord() }
 
 // Recording returns the recorder in progress, or nil.
-func (r *runner) Recording() *record.Recorder { return r.ext.tap.Current() }
+func (r *runner) Recording() *record.Recorder { return r.mt.Recording() }
 
 // tileDeco is what the actions and motion add to a tile: the snapshot and
 // record buttons, the recording badge with its elapsed time, the motion
@@ -252,7 +191,7 @@ func (d *tileDeco) setMotion(on bool) {
 }
 
 // ended is told, from any goroutine, that the recording in progress ended
-// with its session.
+// by itself (its file failed).
 func (d *tileDeco) ended(path string, err error) {
 	do(func() {
 		if d.rec0 == nil || d.rec0.Path() != path {
@@ -262,7 +201,7 @@ func (d *tileDeco) ended(path string, err error) {
 		if err != nil {
 			d.setNote("recording stopped: " + session.Reason(err))
 		} else {
-			d.setNote("connection lost: saved " + filepath.Base(path))
+			d.setNote("saved " + filepath.Base(path))
 		}
 	})
 }
@@ -319,9 +258,15 @@ func (d *tileDeco) recording(rec *record.Recorder) {
 
 func (d *tileDeco) showElapsed() {
 	e := d.rec0.Elapsed()
-	if e == 0 {
+	switch {
+	case e == 0:
 		d.badge.Text = "● REC waiting for a keyframe"
-	} else {
+	case d.t.Status().State != session.StateLive:
+		// The recording goes on across the tile's reconnections: a gap
+		// in its timeline until the camera is back.
+		e = e.Truncate(time.Second)
+		d.badge.Text = fmt.Sprintf("● REC %02d:%02d waiting for the camera", int(e.Minutes()), int(e.Seconds())%60)
+	default:
 		e = e.Truncate(time.Second)
 		d.badge.Text = fmt.Sprintf("● REC %02d:%02d", int(e.Minutes()), int(e.Seconds())%60)
 	}
@@ -407,10 +352,9 @@ func (win *window) snapshot(source string, t *Tile) {
 		cancel()
 		stop()
 		if err == nil {
-			err = writeSnapshotPNG(path, f.Image)
+			err = model.WritePNG(path, f.Image)
 		}
 		do(func() {
-			t.resizeOutput() // back to the tile's size
 			if err != nil {
 				t.deco.setNote("snapshot failed: " + session.Reason(err))
 				return
@@ -420,26 +364,6 @@ func (win *window) snapshot(source string, t *Tile) {
 			win.extra.lastCapture = path
 		})
 	}()
-}
-
-// writeSnapshotPNG writes m to path through a temporary file.
-func writeSnapshotPNG(path string, m image.Image) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".snapshot-*")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	if err := png.Encode(tmp, m); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // toggleRecord starts or stops recording a tile.

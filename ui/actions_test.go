@@ -130,8 +130,10 @@ func near(a, b, tol time.Duration) bool { return math.Abs(float64(a-b)) <= float
 
 // TestRecordFromTile records a demo camera from its tile for 5 s with the
 // record button, then records again and kills the session by shutting the
-// demo site down: both files play in ffprobe with the duration the tile
-// showed (±0.5 s), H.264 video copied as sent and the camera's G.711 audio.
+// demo site down: the recording goes on (the badge says it waits for the
+// camera) until Ctrl+R stops it. Both files play in ffprobe with the
+// duration the tile showed (±0.5 s), H.264 video copied as sent and the
+// camera's G.711 audio.
 func TestRecordFromTile(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
@@ -165,25 +167,36 @@ func TestRecordFromTile(t *testing.T) {
 		t.Errorf("recorded to %s, want an .mkv in %s", rec.Path(), d.folder)
 	}
 
-	// The second recording (started with Ctrl+R on the focused tile) is
-	// cut by the session dying under it.
+	// The second recording (started with Ctrl+R on the focused tile) goes
+	// on while the session dies under it: the badge says it waits for the
+	// camera, and Ctrl+R again ends it with what was recorded.
 	d.w.Canvas().Focus(tile)
-	d.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl})
+	ctrlR := func() {
+		d.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl})
+	}
+	ctrlR()
 	cut := tile.ctrl.(*runner).Recording()
 	waitFor(t, "3 s recorded", func() bool { return cut.Elapsed() >= 3*time.Second })
 	if err := d.site.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the recording to end with the session", func() bool { return !tile.Recording() })
-	if !strings.HasPrefix(tile.deco.note.Text, "connection lost: saved ") {
-		t.Errorf("the tile says %q", tile.deco.note.Text)
+	waitFor(t, "the badge to say it waits for the camera", func() bool {
+		return tile.Recording() && strings.HasSuffix(tile.RecordingText(), "waiting for the camera")
+	})
+	if !tile.Recording() || tile.ctrl.(*runner).Recording() != cut {
+		t.Fatal("the recording ended with the session")
+	}
+	d.w.Canvas().Focus(tile)
+	ctrlR()
+	if tile.Recording() {
+		t.Fatal("Ctrl+R did not stop the recording")
 	}
 	shown := cut.Elapsed()
 	streams, got = probe(t, cut.Path())
 	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
 		t.Fatalf("cut recording: %s, %v long; want h264 + pcm_alaw, %v", streams, got, shown)
 	}
-	t.Logf("cut recording: %s, %v long (the tile showed %v)", streams, got, shown)
+	t.Logf("recording across the lost camera: %s, %v long (the tile showed %v)", streams, got, shown)
 	if got < 3*time.Second-500*time.Millisecond {
 		t.Fatalf("cut recording is %v long, but 3 s were recorded before the kill", got)
 	}
@@ -283,5 +296,48 @@ func TestRecordingFinalizedOnQuit(t *testing.T) {
 	t.Logf("recording at quit: %s, %v long (the tile showed %v)", streams, got, shown)
 	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
 		t.Fatalf("recording at quit: %s, %v long; want h264 + pcm_alaw, %v", streams, got, shown)
+	}
+}
+
+// TestRecordingAcrossRebootAndMaximise records a tile of the window while
+// its camera reboots for 3 s, then maximises and restores it (a switch to
+// the main stream and back): the recording goes on through all of it, and
+// Stop leaves one file whose timeline covers the whole span.
+func TestRecordingAcrossRebootAndMaximise(t *testing.T) {
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	d.live(t, "demo/cam2")
+	tile := d.live(t, "demo/cam1")
+	test.Tap(tile.deco.rec)
+	rec := tile.ctrl.(*runner).Recording()
+	if rec == nil {
+		t.Fatalf("no recording: %q", tile.deco.note.Text)
+	}
+	waitFor(t, "the first keyframe", func() bool { return rec.Elapsed() > 0 })
+	first := time.Now() // the recording started before: the span is at least from here
+	d.site.Camera("cam1").Reboot(3 * time.Second)
+	waitFor(t, "the reboot to cut the tile", func() bool { return tile.Status().State != session.StateLive })
+	waitFor(t, "the tile live after the reboot", func() bool { return tile.Status().State == session.StateLive })
+	r := tile.ctrl.(*runner)
+	d.win.wall.ToggleMaximise("demo/cam1")
+	waitFor(t, "the main stream live", func() bool { return r.mt.Quality() == session.QualityMain && r.Live() })
+	d.win.wall.ToggleMaximise("demo/cam1")
+	waitFor(t, "the sub stream live", func() bool { return r.mt.Quality() == session.QualitySub && r.Live() })
+	if !tile.Recording() || r.Recording() != rec {
+		t.Fatalf("the recording did not last: %q", tile.deco.note.Text)
+	}
+	test.Tap(tile.deco.rec)
+	span, shown := time.Since(first), rec.Elapsed()
+	if tile.Recording() {
+		t.Fatal("the record button did not stop the recording")
+	}
+	streams, got := probe(t, rec.Path())
+	t.Logf("one file: %s, %v long for a span of at least %v (the recorder's clock: %v)", streams, got, span.Round(10*time.Millisecond), shown)
+	if got < span-time.Second || got > shown+500*time.Millisecond {
+		t.Fatalf("the file is %v long, the span recorded at least %v (the recorder's clock: %v)", got, span, shown)
 	}
 }

@@ -152,7 +152,7 @@ func TestMaximiseOneViewerCamera(t *testing.T) {
 	wall.Add("demo/cam1", "demo/cam1")
 	e := wall.entries[0]
 	liveOn := func(q session.Quality) func() bool {
-		return func() bool { return e.run != nil && e.q == q && e.run.Live() }
+		return func() bool { return e.run != nil && e.run.mt.Quality() == q && e.run.Live() }
 	}
 	waitFor(t, "the sub stream live", liveOn(session.QualitySub))
 	for i, q := range []session.Quality{session.QualityMain, session.QualitySub, session.QualityMain} {

@@ -22,7 +22,7 @@ func buildWHEP(a config.Account, httpClient *http.Client, tlsCfg *tls.Config, lo
 		if err != nil {
 			return nil, err
 		}
-		streams = append(streams, whep.Stream{Name: s.Name, URL: s.URL, PublishURL: s.PublishURL, Token: tok})
+		streams = append(streams, whep.Stream{Name: s.Name, URL: s.URL, PublishURL: s.PublishURL, SubURL: s.SubURL, Token: tok})
 	}
 	c, err := whep.New(whep.Config{Streams: streams, HTTPClient: httpClient, Logger: log.With("account", a.Name)})
 	if err != nil {

@@ -137,7 +137,10 @@ type WHEPStream struct {
 	Name       string // source id, unique in the account
 	URL        string // WHEP endpoint (play)
 	PublishURL string // optional WHIP endpoint used for talk
-	Token      string // optional bearer token
+	// SubURL is an optional WHEP endpoint of a smaller stream of the same
+	// camera, played on the grid (URL is played when maximised).
+	SubURL string
+	Token  string // optional bearer token
 }
 
 // Account returns the account with the given name.
@@ -255,6 +258,7 @@ type rawStream struct {
 	Name       string `toml:"name"`
 	URL        string `toml:"url"`
 	PublishURL string `toml:"publish_url"`
+	SubURL     string `toml:"sub_url"`
 	Token      string `toml:"token"`
 }
 

@@ -111,6 +111,7 @@ var errorCases = []struct {
 	{"wcs url https", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "https://wcs.example.com"`, `streams = ["cam1"]`), `4: url must be an absolute wss:// url`},
 	{"wcs url ws remote", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "ws://wcs.example.com:8080"`, `streams = ["cam1"]`), `4: url must use wss://; ws:// is allowed only for 127.0.0.1, localhost or ::1`},
 	{"whep url http remote", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "http://media.example.com/lobby/whep"`), `6: url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1`},
+	{"whep sub_url http remote", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://media.example.com/lobby/whep"`, `sub_url = "http://media.example.com/lobby-sub/whep"`), `7: sub_url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1`},
 	{"whep publish_url http remote", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://media.example.com/lobby/whep"`, `publish_url = "http://media.example.com/lobby/whip"`), `7: publish_url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1`},
 	{"whep repeated stream", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://m.example/a"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://m.example/b"`), `8: stream "lobby" is listed twice in whep account "media"`},
 	{"whep token keyring without key", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://m.example/a"`, `token = "keyring:"`), `7: token says "keyring:" but names no key; write "keyring:KEY"`},
@@ -417,4 +418,21 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseWHEPSubURL reads a stream's optional sub_url, and writes it back
+// in the account's stream tables.
+func TestParseWHEPSubURL(t *testing.T) {
+	c, err := Parse("config.toml", []byte(lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`,
+		`url = "https://media.example.com/lobby/whep"`, `sub_url = "https://media.example.com/lobby-sub/whep"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := c.Account("media")
+	if len(a.WHEPStreams) != 1 || a.WHEPStreams[0].SubURL != "https://media.example.com/lobby-sub/whep" {
+		t.Fatalf("streams %+v", a.WHEPStreams)
+	}
+	if got := StreamTables(a); !strings.Contains(got, `sub_url = "https://media.example.com/lobby-sub/whep"`) {
+		t.Fatalf("stream tables lose sub_url:\n%s", got)
+	}
 }

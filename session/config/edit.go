@@ -88,6 +88,9 @@ func StreamTables(a Account) string {
 		if s.PublishURL != "" {
 			fmt.Fprintf(&b, "publish_url = %s\n", Quote(s.PublishURL))
 		}
+		if s.SubURL != "" {
+			fmt.Fprintf(&b, "sub_url = %s\n", Quote(s.SubURL))
+		}
 		if s.Token != "" {
 			fmt.Fprintf(&b, "token = %s\n", Quote(s.Token))
 		}

@@ -475,8 +475,11 @@ func (v *validator) whepStreams(a acct, raw []rawStream) []WHEPStream {
 		if r.PublishURL != "" {
 			v.url(a, "publish_url", r.PublishURL, "https", "http", "stream", idx)
 		}
+		if r.SubURL != "" {
+			v.url(a, "sub_url", r.SubURL, "https", "http", "stream", idx)
+		}
 		v.secret(a, "token", r.Token, "stream", idx)
-		out = append(out, WHEPStream{Name: r.Name, URL: r.URL, PublishURL: r.PublishURL, Token: r.Token})
+		out = append(out, WHEPStream{Name: r.Name, URL: r.URL, PublishURL: r.PublishURL, SubURL: r.SubURL, Token: r.Token})
 	}
 	return out
 }
