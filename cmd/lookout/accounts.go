@@ -190,11 +190,13 @@ func openSource(ctx context.Context, g *globals, source string) (*workspace, *ac
 }
 
 // oneShot is the session of a command: one attempt, bounded by timeout,
-// decoding video into a sink nobody paints unless the caller sets one.
+// decoding video into a sink nobody paints unless the caller sets one. It
+// fails fast: a permanent error ends it at once (the exit codes of
+// INTERFACE.md), even where a caller allows more attempts.
 func oneShot(acc *account, source, id string, q session.Quality, timeout time.Duration, g *globals) session.Config {
 	return session.Config{
 		Source: source, ID: id, Opener: acc.opener, Quality: q, Sink: player.NewLatest(),
-		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1,
+		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1, FailFast: true,
 	}
 }
 
