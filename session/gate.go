@@ -17,7 +17,8 @@ const DefaultGateEvery = 30 * time.Second
 // devices that are offline. A device whose dial failed with ErrOffline is
 // dialled again only after the account's Directory, asked anew, lists it
 // online (or does not list it, or cannot be read): at most once per
-// directory check. The directory is asked at most once per Every for the
+// directory check. Tiles of the same device take turns to dial it, so the
+// first answer that it is offline holds them all. The directory is asked at most once per Every for the
 // whole account, and only while some tile waits for a device; between
 // checks Open answers an *OfflineError at once, whose Next says when the
 // next check is due. Tiles' sessions and the wall need not know: the Gate
@@ -29,13 +30,14 @@ type Gate struct {
 	log   *slog.Logger
 
 	mu       sync.Mutex
-	checked  time.Time         // when the directory last answered (zero: never)
-	gen      uint64            // counts the directory's answers
-	listed   bool              // the last check read the directory
-	online   map[string]bool   // what the last check read; absent: not listed
-	offline  map[string]uint64 // device → gen when a dial found it offline, or when a dial was let through
-	lastErr  map[string]error  // device → what its last dial said
-	checking chan struct{}     // closed when the check in flight ends; nil when none
+	checked  time.Time                // when the directory last answered (zero: never)
+	gen      uint64                   // counts the directory's answers
+	listed   bool                     // the last check read the directory
+	online   map[string]bool          // what the last check read; absent: not listed
+	offline  map[string]uint64        // device → gen when a dial found it offline, or when a dial was let through
+	lastErr  map[string]error         // device → what its last dial said
+	checking chan struct{}            // closed when the check in flight ends; nil when none
+	dialing  map[string]chan struct{} // device → closed when its dial in flight ends
 	checks   int
 }
 
@@ -49,7 +51,7 @@ func NewGate(next Opener, dir Directory, every time.Duration, log *slog.Logger) 
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Gate{next: next, dir: dir, every: every, log: log,
-		offline: map[string]uint64{}, lastErr: map[string]error{}}
+		offline: map[string]uint64{}, lastErr: map[string]error{}, dialing: map[string]chan struct{}{}}
 }
 
 // Checks is how many times the gate asked the directory.
@@ -63,7 +65,20 @@ func (g *Gate) Checks() int {
 // offline and no directory check since lists it back.
 func (g *Gate) Open(ctx context.Context, id string, q Quality) (Call, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		g.mu.Lock()
+		if ch, ok := g.dialing[id]; ok {
+			// Another tile dials the same device: its answer decides.
+			g.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 		mark, gated := g.offline[id]
 		if !gated || (g.gen > mark && g.mayBeBack(id)) {
 			// Claim this check: another tile of the same device waits
@@ -71,8 +86,10 @@ func (g *Gate) Open(ctx context.Context, id string, q Quality) (Call, error) {
 			if gated {
 				g.offline[id] = g.gen
 			}
+			done := make(chan struct{})
+			g.dialing[id] = done
 			g.mu.Unlock()
-			return g.dial(ctx, id, q)
+			return g.dial(ctx, id, q, done)
 		}
 		now := time.Now()
 		if !g.checked.IsZero() && now.Sub(g.checked) < g.every {
@@ -107,11 +124,14 @@ func (g *Gate) mayBeBack(id string) bool {
 	return !g.listed || !ok || on
 }
 
-// dial opens the call and notes whether the device was offline.
-func (g *Gate) dial(ctx context.Context, id string, q Quality) (Call, error) {
+// dial opens the call and notes whether the device was offline; done is
+// closed, for the tiles of the same device waiting, once that is noted.
+func (g *Gate) dial(ctx context.Context, id string, q Quality, done chan struct{}) (Call, error) {
 	call, err := g.next.Open(ctx, id, q)
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	delete(g.dialing, id)
+	close(done)
 	if !errors.Is(err, ErrOffline) {
 		delete(g.offline, id)
 		delete(g.lastErr, id)

@@ -124,7 +124,7 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 	httpClient := &http.Client{
 		Timeout:       15 * time.Second,
 		CheckRedirect: session.CheckRedirect,
-		Transport:     &http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment},
+		Transport:     limited(&http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}),
 	}
 	switch a.Kind {
 	case "tuya":
@@ -140,10 +140,10 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 		if err != nil {
 			return nil, err
 		}
-		return &account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close,
+		return gated(&account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close,
 			target: func(ctx context.Context) (check.Target, error) {
 				return tuyaTarget(ctx, c, a.Name, tlsCfg)
-			}}, nil
+			}}, log), nil
 	case "wcs":
 		return buildWCS(a, tlsCfg, log)
 	case "een":
