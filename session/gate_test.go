@@ -15,13 +15,13 @@ import (
 // cloud is a fake account: its devices are offline until backAt, and it
 // counts dials per device and directory reads.
 type cloud struct {
-	mu     sync.Mutex
-	start  time.Time
-	backAt time.Duration // when every device comes online; zero: never
-	dials  map[string][]time.Time
-	checks int
+	mu         sync.Mutex
+	start      time.Time
+	backAt     time.Duration // when every device comes online; zero: never
+	dials      map[string][]time.Time
+	checks     int
 	checkTimes []time.Duration
-	dirErr error
+	dirErr     error
 }
 
 func newCloud(backAt time.Duration) *cloud {
