@@ -57,19 +57,26 @@ func (c *cloud) Devices(context.Context) ([]session.Device, error) {
 	return devs, nil
 }
 
-// runTiles runs one session per source through op for d, then stops them.
-func runTiles(t *testing.T, op session.Opener, ids []string, d time.Duration) []session.Status {
+// timedStatus is a status with the time it was published.
+type timedStatus struct {
+	session.Status
+	at time.Time
+}
+
+// runTiles runs one session per source through op for d, then stops them,
+// and returns their retrying statuses.
+func runTiles(t *testing.T, op session.Opener, ids []string, d time.Duration) []timedStatus {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var last []session.Status
+	var last []timedStatus
 	for _, id := range ids {
 		s, err := session.New(session.Config{Source: "home/" + id, ID: id, Opener: op, Sink: player.NewLatest(), NewDecoder: noDecoder,
 			OnStatus: func(st session.Status) {
 				if st.State == session.StateRetrying {
 					mu.Lock()
-					last = append(last, st)
+					last = append(last, timedStatus{st, time.Now()})
 					mu.Unlock()
 				}
 			}})
@@ -112,7 +119,7 @@ func TestGateDialsOfflineDevicesOncePerCheck(t *testing.T) {
 			if st.Wait != session.WaitOffline || !errors.Is(st.Err, session.ErrOffline) || session.Reason(st.Err) != "device is offline" {
 				t.Fatalf("status %+v (%q), want device offline in the service's words", st, session.Reason(st.Err))
 			}
-			waited = waited || st.RetryAt.Sub(time.Now()) > 10*time.Second
+			waited = waited || st.RetryAt.Sub(st.at) > 10*time.Second
 		}
 		if !waited {
 			t.Fatal("no tile waited for the next directory read")
