@@ -21,8 +21,8 @@ const DefaultGateEvery = 30 * time.Second
 // first answer that it is offline holds them all. The directory is asked at most once per Every for the
 // whole account, and only while some tile waits for a device; between
 // checks Open answers an *OfflineError at once, whose Next says when the
-// next check is due. Tiles' sessions and the wall need not know: the Gate
-// is the account's Opener.
+// next check is due, unless the user asked for the try (UserRetry). Tiles'
+// sessions and the wall need not know: the Gate is the account's Opener.
 type Gate struct {
 	next  Opener
 	dir   Directory
@@ -80,7 +80,7 @@ func (g *Gate) Open(ctx context.Context, id string, q Quality) (Call, error) {
 			}
 		}
 		mark, gated := g.offline[id]
-		if !gated || (g.gen > mark && g.mayBeBack(id)) {
+		if !gated || (g.gen > mark && g.mayBeBack(id)) || UserRetry(ctx) {
 			// Claim this check: another tile of the same device waits
 			// for the next one.
 			if gated {
@@ -167,6 +167,17 @@ func (g *Gate) check(ctx context.Context) {
 	for _, d := range devs {
 		g.online[d.ID] = d.Online
 	}
+}
+
+// userRetryKey marks the context of an attempt the user asked for.
+type userRetryKey struct{}
+
+// UserRetry reports whether ctx is that of an attempt the user asked for
+// (Session.RetryNow, the tile's Retry): a Gate dials it whatever the
+// directory said, since a click is not a wall's hammering.
+func UserRetry(ctx context.Context) bool {
+	on, _ := ctx.Value(userRetryKey{}).(bool)
+	return on
 }
 
 // Refresh implements Refresher for the account's Opener, when it is one.

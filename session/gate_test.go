@@ -190,3 +190,37 @@ func TestGateRefreshes(t *testing.T) {
 		t.Fatalf("Refresh = %v, %d renewals of the opener", err, op.refreshes)
 	}
 }
+
+// TestRetryDialsAnOfflineDeviceNow: the tile's Retry (RetryNow) dials the
+// device at once, whatever the directory said; the retries after it are
+// gated again.
+func TestRetryDialsAnOfflineDeviceNow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newCloud(0)
+		g := session.NewGate(c, c, 30*time.Second, nil)
+		s, err := session.New(session.Config{Source: "home/attic", ID: "attic", Opener: g, Sink: player.NewLatest(), NewDecoder: noDecoder})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		time.Sleep(10 * time.Second) // dialled once, then waiting for the directory
+		synctest.Wait()
+		if n := len(c.dials["attic"]); n != 1 {
+			t.Fatalf("%d dials before Retry, want 1", n)
+		}
+		s.RetryNow()
+		synctest.Wait()
+		if n := len(c.dials["attic"]); n != 2 {
+			t.Fatalf("%d dials after Retry, want 2: Retry tries now", n)
+		}
+		time.Sleep(15 * time.Second) // before the next directory read
+		synctest.Wait()
+		if n := len(c.dials["attic"]); n != 2 {
+			t.Fatalf("%d dials after the clicked one, want none until the directory lists it back", n)
+		}
+		cancel()
+		<-done
+	})
+}

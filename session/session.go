@@ -227,9 +227,14 @@ func Permanent(err error) bool {
 // permanent error with FailFast.
 func (s *Session) Run(ctx context.Context) error {
 	b := backoff{min: s.cfg.MinBackoff, max: s.cfg.MaxBackoff}
+	asked := false // the user asked for this attempt (RetryNow)
 	for attempt := 1; ; attempt++ {
 		started := time.Now()
-		err := s.attempt(ctx, attempt)
+		actx := ctx
+		if asked {
+			actx = context.WithValue(ctx, userRetryKey{}, true)
+		}
+		err := s.attempt(actx, attempt)
 		if ctx.Err() != nil {
 			s.publish(Status{State: StateClosed, Attempt: attempt})
 			return ctx.Err()
@@ -252,7 +257,9 @@ func (s *Session) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-s.retry:
 			t.Stop()
+			asked = true
 		case <-t.C:
+			asked = false
 		}
 		if why == WaitCredentials {
 			// Refused credentials: renew them right before the try.
