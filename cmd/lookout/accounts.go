@@ -124,7 +124,7 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 	httpClient := &http.Client{
 		Timeout:       15 * time.Second,
 		CheckRedirect: session.CheckRedirect,
-		Transport:     &http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment},
+		Transport:     limited(&http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}),
 	}
 	switch a.Kind {
 	case "tuya":
@@ -140,10 +140,10 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 		if err != nil {
 			return nil, err
 		}
-		return &account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close,
+		return gated(&account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close,
 			target: func(ctx context.Context) (check.Target, error) {
 				return tuyaTarget(ctx, c, a.Name, tlsCfg)
-			}}, nil
+			}}, log), nil
 	case "wcs":
 		return buildWCS(a, tlsCfg, log)
 	case "een":
@@ -190,11 +190,13 @@ func openSource(ctx context.Context, g *globals, source string) (*workspace, *ac
 }
 
 // oneShot is the session of a command: one attempt, bounded by timeout,
-// decoding video into a sink nobody paints unless the caller sets one.
+// decoding video into a sink nobody paints unless the caller sets one. It
+// fails fast: a permanent error ends it at once (the exit codes of
+// INTERFACE.md), even where a caller allows more attempts.
 func oneShot(acc *account, source, id string, q session.Quality, timeout time.Duration, g *globals) session.Config {
 	return session.Config{
 		Source: source, ID: id, Opener: acc.opener, Quality: q, Sink: player.NewLatest(),
-		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1,
+		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1, FailFast: true,
 	}
 }
 
