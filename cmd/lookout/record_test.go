@@ -3,16 +3,21 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/record"
 )
 
 type probe struct {
@@ -225,5 +230,80 @@ func TestRecordUnwritableFile(t *testing.T) {
 	code, _, stderr := lookout(t, ctx, "--config", cfg, "record", "demo/cam1", "-o", out, "--duration", "30s")
 	if msg := cliLines(stderr); code != 1 || len(msg) != 1 || !strings.HasPrefix(msg[0], "lookout: record demo/cam1: recording "+out+": ") {
 		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
+
+// nullMuxer takes a recording and keeps nothing.
+type nullMuxer struct{}
+
+func (nullMuxer) WriteVideo([]byte, time.Duration, bool) error { return nil }
+func (nullMuxer) WriteAudio([]byte, time.Duration) error       { return nil }
+func (nullMuxer) Close() error                                 { return nil }
+
+// TestCutShort: lookout record exits 0 when the recording holds media up
+// to about the duration, gaps in the middle or not, and otherwise says it
+// was cut short, with the session's latest error when there was one.
+func TestCutShort(t *testing.T) {
+	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
+	gone := errors.New("remote hung up")
+	for _, tc := range []struct {
+		name    string
+		d, last time.Duration // the duration, the last unit's time
+		err     error         // the session's latest error
+		want    error         // nil: exit 0
+	}{
+		{name: "up to the end", d: 20 * time.Second, last: 19900 * time.Millisecond},
+		{name: "up to 2 s before the end", d: 20 * time.Second, last: 18 * time.Second, err: gone},
+		{name: "stopped earlier: the session's reason", d: 20 * time.Second, last: 10 * time.Second, err: gone, want: gone},
+		{name: "stopped earlier, the session connected", d: 20 * time.Second, last: 10 * time.Second, want: errNoMedia},
+		{name: "a short duration: half of it", d: 2 * time.Second, last: 1100 * time.Millisecond},
+		{name: "a short duration cut", d: 2 * time.Second, last: 900 * time.Millisecond, want: errNoMedia},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := record.New("x.mkv", func(record.Streams) (record.Muxer, error) { return nullMuxer{}, nil }, nil)
+			t0 := time.Unix(100, 0)
+			rec.VideoUnit(h264, []byte{0, 0, 1, 0x65}, true, t0)
+			rec.VideoUnit(h264, []byte{0, 0, 1, 0x65}, true, t0.Add(tc.last))
+			if err := rec.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var last atomic.Pointer[error]
+			if tc.err != nil {
+				last.Store(&tc.err)
+			}
+			err := cutShort(rec, tc.d, &last)
+			if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
+				t.Fatalf("%v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRecordFailsBeforeThePicture: until the first picture, lookout record
+// fails as every command does (exit 1, one line with the reason, no file),
+// instead of reconnecting: an offline camera, and a camera that never sends
+// a keyframe (the media watchdog's reason).
+func TestRecordFailsBeforeThePicture(t *testing.T) {
+	site, cfg := siteConfig(t, demo.Config{})
+	site.Camera("cam2").WithholdKeyframes(true)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, source, reason string
+	}{
+		{"offline", "demo/attic", "lookout: record demo/attic: "},
+		{"no keyframe", "demo/cam2", "lookout: record demo/cam2: no picture"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".mkv")
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			code, _, stderr := lookout(t, ctx, "--config", cfg, "record", tc.source, "-o", out, "--duration", "30s", "--timeout", "3s")
+			if msg := cliLines(stderr); code != 1 || len(msg) != 1 || !strings.HasPrefix(msg[0], tc.reason) || ctx.Err() != nil {
+				t.Fatalf("exit %d stderr %q", code, stderr)
+			}
+			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("a file was left: %v", err)
+			}
+		})
 	}
 }

@@ -126,7 +126,7 @@ type Status struct {
 func (s Status) WaitingForCamera() bool { return s.Phase == PhaseWaiting || s.Phase == PhaseGap }
 
 // String is the badge a tile shows, such as "● REC 01:05" or
-// "● REC 01:05 · waiting for the camera · disk too slow: 3 s lost".
+// "● REC 01:05 · waiting for the camera · disk too slow: 3.2 s lost".
 func (s Status) String() string {
 	var b strings.Builder
 	b.WriteString("● REC")
@@ -139,7 +139,11 @@ func (s Status) String() string {
 			b.WriteString(" · waiting for the camera")
 		}
 	}
-	if s.LostUnits > 0 {
+	switch {
+	case s.LostUnits == 0:
+	case s.Lost < 10*time.Second:
+		fmt.Fprintf(&b, " · disk too slow: %.1f s lost", s.Lost.Seconds())
+	default:
 		fmt.Fprintf(&b, " · disk too slow: %d s lost", int(s.Lost.Round(time.Second)/time.Second))
 	}
 	return b.String()

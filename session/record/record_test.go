@@ -492,7 +492,7 @@ func TestRecorderSlowDisk(t *testing.T) {
 		synctest.Wait() // the disk catches up
 		feed(30, 60)    // 30-49 belong to the pictures dropped; keyframe 50 fits
 		st := r.Status()
-		if st.Dropping || st.LostUnits != 40 || st.Lost != 40*40*time.Millisecond || st.String() != "● REC 00:02 · disk too slow: 2 s lost" {
+		if st.Dropping || st.LostUnits != 40 || st.Lost != 40*40*time.Millisecond || st.String() != "● REC 00:02 · disk too slow: 1.6 s lost" {
 			t.Fatalf("after: %+v %q", st, st)
 		}
 		if err := r.Close(); err != nil {
