@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session/demo"
 	"github.com/lookout-app/lookout/session/record"
 )
@@ -305,5 +307,59 @@ func TestRecordFailsBeforeThePicture(t *testing.T) {
 				t.Fatalf("a file was left: %v", err)
 			}
 		})
+	}
+}
+
+// TestRecordNextFileOnAnotherSize: a camera back from a reboot at another
+// picture size goes on in a numbered next file through the real muxer, each
+// file at its own size, playing without an error; nothing is lost.
+func TestRecordNextFileOnAnotherSize(t *testing.T) {
+	findTool(t, "ffprobe")
+	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
+	dir := t.TempDir()
+	rec := record.New(filepath.Join(dir, "cam.mkv"), newFileMuxer, noAudioStream)
+	t0 := time.Unix(100, 0)
+	at := t0
+	for _, size := range []image.Point{{320, 240}, {640, 480}} {
+		enc, err := ffmpeg.NewH264Encoder(ffmpeg.EncoderConfig{Width: size.X, Height: size.Y, FPS: 25})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := image.NewYCbCr(image.Rect(0, 0, size.X, size.Y), image.YCbCrSubsampleRatio420)
+		for i := range 50 {
+			img.Y[i] = 200 // a picture that changes
+			aus, err := enc.Encode(img, i == 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, au := range aus {
+				rec.VideoUnit(h264, au, i == 0, at)
+				at = at.Add(40 * time.Millisecond)
+			}
+		}
+		if err := enc.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rec.Gap() // the reboot
+		at = at.Add(3 * time.Second)
+	}
+	if err := errors.Join(rec.Err(), rec.Close()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "cam.mkv"), filepath.Join(dir, "cam-2.mkv")}
+	if got := rec.Paths(); !slices.Equal(got, want) {
+		t.Fatalf("files %v, want %v", got, want)
+	}
+	for i, size := range []image.Point{{320, 240}, {640, 480}} {
+		p := ffprobe(t, want[i])
+		if len(p.Streams) != 1 || p.Streams[0].Width != size.X || p.Streams[0].Height != size.Y {
+			t.Fatalf("%s: %+v, want one %v stream", want[i], p.Streams, size)
+		}
+		if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 1.9 || d > 2.1 {
+			t.Fatalf("%s: %.2f s, want 2 s", want[i], d)
+		}
+		if msg, err := exec.Command("ffmpeg", "-v", "error", "-i", want[i], "-f", "null", "-").CombinedOutput(); err != nil || len(msg) != 0 {
+			t.Fatalf("decoding %s: %v %s", want[i], err, msg)
+		}
 	}
 }
