@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lookout-app/lookout/player/ffmpeg"
@@ -54,9 +55,13 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 		return err
 	}
 	rec := record.New(*out, newFileMuxer, noAudioStream)
-	err = recordOnce(ctx, acc, source, id, q, rec, *duration, *timeout, g)
+	rec.SetLength(*duration)
+	err = recordSpan(ctx, acc, source, id, q, rec, *duration, *timeout, g)
 	if cerr := rec.Close(); err == nil && cerr != nil {
 		err = cerr
+	}
+	if paths := rec.Paths(); len(paths) > 1 {
+		g.log.Warn("record: the stream changed and could not go on in one file", "files", paths)
 	}
 	if err != nil {
 		return &failure{source: source, err: err}
@@ -64,67 +69,158 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 	return nil
 }
 
-// recordOnce runs a session into rec until the recording's own clock has
-// reached the duration from the first keyframe, or the recording failed.
-// Should the media stop
-// meanwhile, the recording ends anyway once the duration and the timeout
-// have passed on the wall clock.
-func recordOnce(ctx context.Context, acc *account, source, id string, q session.Quality, rec *record.Recorder, d, timeout time.Duration, g *globals) error {
+// errNoMedia is the reason of a recording cut short while its session was
+// still connected.
+var errNoMedia = errors.New("the camera sent nothing more")
+
+// recordSpan records source into rec for d from the first keyframe. Until
+// that keyframe it fails as every command does: the first attempt that
+// fails within timeout ends it (exit 1 with the reason). From then on the
+// recording is the user's until d: the session is supervised as a wall
+// tile's is, so after a dropped connection, a stall or a camera reboot the
+// next attempts feed the same recorder, which resumes at the next keyframe
+// with a gap in its timeline. It ends when the recording's own clock has d,
+// or, should the media be away at the end, d after the first picture on the
+// wall clock plus record.DefaultGapAfter; a recording whose media stopped
+// more than that before d was cut short (an error, the file kept).
+func recordSpan(ctx context.Context, acc *account, source, id string, q session.Quality, rec *record.Recorder, d, timeout time.Duration, g *globals) error {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	var sw record.Switch
+	sw.Set(rec)
+	var last atomic.Pointer[error] // the latest session error, for a cut-short message
+	failed := make(chan error, 1)  // an attempt failed before the first picture
 	cfg := oneShot(acc, source, id, q, timeout, g)
-	cfg.Tap = rec
-	rec.SetLength(d)
+	cfg.MaxAttempts = 0
+	cfg.Tap = &sw
+	cfg.OnStatus = func(st session.Status) {
+		if st.Err != nil {
+			last.Store(&st.Err)
+		}
+		switch st.State {
+		case session.StateStalled, session.StateRetrying, session.StateFailed, session.StateClosed:
+			sw.Gap() // what the next attempt sends starts at its keyframe
+			if st.Err != nil && rec.Status().Phase == record.PhaseWaiting {
+				select {
+				case failed <- st.Err:
+				default:
+				}
+			}
+		}
+	}
+	done := make(chan error, 1)
+	run := func(f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			done <- f(ctx)
+		}()
+	}
 	s, err := session.New(cfg)
 	if err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	run(s.Run)
 	select {
 	case <-rec.Started():
 	case <-rec.Ended(): // the file could not be made
 		return rec.Err()
+	case err := <-failed:
+		return err
 	case err := <-done:
 		if err == nil {
 			err = errors.New("the connection ended before the first picture")
 		}
 		return err
 	}
-	if ended, err := awaitRecorded(rec, done, d+timeout, g.log); ended { // cut short: what was recorded is kept
-		if ctx.Err() != nil {
-			return ctx.Err()
+	bound := time.NewTimer(d + record.DefaultGapAfter)
+	defer bound.Stop()
+	for {
+		select {
+		case <-rec.Ended():
+			if err := rec.Err(); err != nil {
+				return err
+			}
+			return cutShort(rec, d, &last)
+		case <-bound.C:
+			g.log.Warn("record: the media was away at the end", "file", rec.Path(), "recorded", rec.Elapsed())
+			return cutShort(rec, d, &last)
+		case err := <-done:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			run(func(ctx context.Context) error { return reconnect(ctx, cfg, err, g) })
 		}
-		return fmt.Errorf("recording cut short: %w", err)
 	}
-	cancel()
-	<-done
-	return rec.Err()
 }
 
-// awaitRecorded waits, from the first picture, until rec has ended (its
-// length recorded, or a write failed), or, should the media stop, until wall
-// has passed; ended is true, with the session's error, when the session ends
-// first.
-func awaitRecorded(rec *record.Recorder, done <-chan error, wall time.Duration, log *slog.Logger) (ended bool, err error) {
-	stalled := time.NewTimer(wall)
-	defer stalled.Stop()
-	select {
-	case <-rec.Ended():
-		return false, nil
-	case <-stalled.C:
-		log.Warn("record: the media stopped before the end", "file", rec.Path(), "recorded", rec.Elapsed())
-		return false, nil
-	case err := <-done:
-		return true, err
+// reconnect runs new sessions of cfg until ctx is cancelled, after one
+// that gave up with err (the service said not found or unauthorized, as a
+// media server does while the camera behind it reboots); each starts
+// giveUpWait after the last gave up.
+func reconnect(ctx context.Context, cfg session.Config, err error, g *globals) error {
+	for {
+		g.log.Warn("record: the source refused; trying again", "reason", reasonOf(err), "in", giveUpWait)
+		t := time.NewTimer(giveUpWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		s, serr := session.New(cfg)
+		if serr != nil {
+			return serr
+		}
+		if err = s.Run(ctx); ctx.Err() != nil {
+			return ctx.Err()
+		}
 	}
+}
+
+// giveUpWait is the pause before a new session after one that gave up.
+const giveUpWait = 5 * time.Second
+
+// cutShort is nil when rec holds media up to about d (within
+// record.DefaultGapAfter, or half of a short d), and else says why it
+// stopped: the latest session error in last, or errNoMedia.
+func cutShort(rec *record.Recorder, d time.Duration, last *atomic.Pointer[error]) error {
+	got := rec.Elapsed()
+	if got >= d-min(record.DefaultGapAfter, d/2) {
+		return nil
+	}
+	why := errNoMedia
+	if e := last.Load(); e != nil {
+		why = *e
+	}
+	return fmt.Errorf("recording cut short: the media stopped at %s of %s: %w", got.Round(100*time.Millisecond), d, why)
 }
 
 // newFileMuxer makes a recording's muxer: player/ffmpeg's, writing MKV or
 // MP4 by the file's extension.
 func newFileMuxer(s record.Streams) (record.Muxer, error) {
-	return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+	m, err := ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
 		AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
+	if err != nil {
+		return nil, err
+	}
+	return fileMuxer{m}, nil
+}
+
+// fileMuxer tells the recorder when a keyframe cannot go on in the file
+// (record.ErrStreamChanged): it then goes on in the next numbered file.
+type fileMuxer struct{ *ffmpeg.Muxer }
+
+func (m fileMuxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
+	err := m.Muxer.WriteVideo(au, pts, key)
+	if errors.Is(err, ffmpeg.ErrStreamChanged) {
+		return fmt.Errorf("%w: %w", record.ErrStreamChanged, err)
+	}
+	return err
 }
 
 // noAudioStream tells the audio errors of a muxer made before any audio

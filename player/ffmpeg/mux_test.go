@@ -353,6 +353,48 @@ func TestMuxerAudioGap(t *testing.T) {
 	}
 }
 
+// TestMuxerStreamChanged: a keyframe of another picture size (a camera
+// back from a reboot with another resolution) is refused with
+// ErrStreamChanged and nothing of it is written; keyframes of the same size
+// after a gap go on in the file, which then decodes without errors.
+func TestMuxerStreamChanged(t *testing.T) {
+	requireFFmpeg(t)
+	dir := t.TempDir()
+	_, small := muxClip(t, dir, "320x240")
+	_, big := muxClip(t, dir, "640x480")
+	out := filepath.Join(dir, "changed.mkv")
+	m, err := NewMuxer(MuxConfig{Path: out, VideoMime: player.MimeTypeH264})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, au := range small {
+		if err := m.WriteVideo(au, time.Duration(i)*time.Second/muxFPS, auKey(au)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.WriteVideo(big[0], 5*time.Second, true); !errors.Is(err, ErrStreamChanged) {
+		t.Fatalf("a 640x480 keyframe in a 320x240 file: %v, want ErrStreamChanged", err)
+	}
+	for i, au := range small { // the same camera after a 3 s gap
+		if err := m.WriteVideo(au, 5*time.Second+time.Duration(i)*time.Second/muxFPS, auKey(au)); err != nil {
+			t.Fatalf("unit %d after the gap: %v", i, err)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := probe(t, out)
+	if len(p.Streams) != 1 || p.Streams[0].Width != 320 || !near(p.Format.Duration, 7, 0.1) {
+		t.Fatalf("probe %+v, want one 320x240 stream of 7 s", p)
+	}
+	if n := len(frameMD5s(t, out)); n != 4*muxFPS {
+		t.Fatalf("%d pictures decoded, want %d", n, 4*muxFPS)
+	}
+	if msg, err := exec.Command("ffmpeg", "-v", "error", "-i", out, "-f", "null", "-").CombinedOutput(); err != nil || len(msg) != 0 {
+		t.Fatalf("decoding: %v %s", err, msg)
+	}
+}
+
 // TestMuxerCutShort closes recordings early: after a unit that failed, and
 // with nothing more to write. The file must still be finalized and play.
 func TestMuxerCutShort(t *testing.T) {
