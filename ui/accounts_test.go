@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"github.com/lookout-app/lookout/session/kinds"
 	"log/slog"
 	"net/http"
 	"os"
@@ -108,7 +109,7 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr := &memKeyring{secrets: map[string]string{}}
-	m := &AccountManager{ConfigPath: path, Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
+	m := &AccountManager{ConfigPath: path, Kinds: kinds.List().Config(), Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
 	demoAcc, closeDemo, err := m.Build(config.Account{Name: "demo", Kind: "tuya", Endpoint: site.TuyaEndpoint(),
 		ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID()})
 	if err != nil {
@@ -126,7 +127,7 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 	}
 	test.Tap(first)
 	f := win.extra.form
-	if f == nil || f.kind.Selected != config.KindTuya {
+	if f == nil || f.kind.Selected != "tuya" {
 		t.Fatal("the form did not open on a Tuya account")
 	}
 	test.Type(f.name, "home")
@@ -162,7 +163,7 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("config mode %v (%v), want 0600", st.Mode().Perm(), err)
 	}
-	cfg, err := config.Load(path)
+	cfg, err := kinds.List().Config().Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +202,8 @@ func TestEditAndRemoveAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr := &memKeyring{secrets: map[string]string{"shop-secret": site.Secret()}}
-	m := &AccountManager{ConfigPath: path, Keyring: kr, Build: demoBuilder(site, kr)}
-	cfg, err := config.Load(path)
+	m := &AccountManager{ConfigPath: path, Kinds: kinds.List().Config(), Keyring: kr, Build: demoBuilder(site, kr)}
+	cfg, err := kinds.List().Config().Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,8 +255,8 @@ func TestEditAndRemoveAccount(t *testing.T) {
 // secret is written into the 0600 file and the note says so.
 func TestSaveWithoutKeyring(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
-	m := &AccountManager{ConfigPath: path, KeyringProblem: "no Secret Service on the session bus"}
-	a := config.Account{Name: "site", Kind: config.KindEEN, Endpoint: "https://api.c000.eagleeyenetworks.com", Token: "tok-123456"}
+	m := &AccountManager{ConfigPath: path, Kinds: kinds.List().Config(), KeyringProblem: "no Secret Service on the session bus"}
+	a := config.Account{Name: "site", Kind: "een", Endpoint: "https://api.c000.eagleeyenetworks.com", Token: "tok-123456"}
 	saved, note, err := m.save("", config.Account{}, a)
 	if err != nil {
 		t.Fatal(err)
