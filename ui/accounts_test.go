@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"github.com/lookout-app/lookout/session/kinds"
 	"log/slog"
 	"net/http"
 	"os"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/kinds"
 	"github.com/lookout-app/lookout/session/tuya"
 )
 

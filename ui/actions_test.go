@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/lookout-app/lookout/session/kinds"
 	"image/png"
 	"log/slog"
 	"math"
@@ -27,6 +26,7 @@ import (
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/kinds"
 	"github.com/lookout-app/lookout/session/record"
 )
 

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
-
 	"github.com/pelletier/go-toml/v2"
 )
 
