@@ -53,7 +53,6 @@ func KeyringKey(account, key string) string { return account + "-" + key }
 func (ks Kinds) StoreSecrets(kr KeyringStore, a Account) (Account, error) {
 	out := a
 	out.Values = maps.Clone(a.Values)
-	out.WHEPStreams = append([]WHEPStream(nil), a.WHEPStreams...)
 	put := func(v string, key string) (string, error) {
 		if v == "" || strings.HasPrefix(v, KeyringPrefix) {
 			return v, nil
