@@ -11,8 +11,9 @@
 // holding at least one certificate. A key the account's kind does not use
 // is an error, like any unknown key.
 //
-// Secrets (the fields a Kind marks Secret) may be written as "keyring:KEY"; Resolve reads those from the OS keyring when an
-// account is used, never at parse time.
+// Secrets (the fields a Kind marks Secret) may be written as "keyring:KEY";
+// Resolve reads those from the OS keyring when an account is used, never at
+// parse time.
 package config
 
 import (
