@@ -26,8 +26,10 @@ func (e *configError) Unwrap() error { return e.err }
 
 // account is one configured account with its protocol client.
 type account struct {
-	name, kind  string
-	pictureless bool // its kind has no video (session.Kind.Pictureless)
+	name, kind string
+	// pictureless names the service of a kind with no video
+	// (session.Kind.Pictureless); "" for every other kind.
+	pictureless string
 	dir         session.Directory
 	opener      session.Opener
 	close       func() error
@@ -134,15 +136,18 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 	if err != nil {
 		return nil, err
 	}
-	return &account{name: a.Name, kind: a.Kind, pictureless: kind.Pictureless, dir: c.Directory, opener: c.Opener, close: c.Close,
-		target: c.Target}, nil
+	acc := &account{name: a.Name, kind: a.Kind, dir: c.Directory, opener: c.Opener, close: c.Close, target: c.Target}
+	if kind.Pictureless {
+		acc.pictureless = kind.Config.Title
+	}
+	return acc, nil
 }
 
 // pictureSource refuses a source with no picture (an EEN account's sources
 // are talkdown speakers).
 func pictureSource(acc *account, source string) error {
-	if acc.pictureless {
-		return usagef("%s is a speaker (Eagle Eye 2-Way Audio) with no picture; use lookout talk %s --in FILE.wav", source, source)
+	if acc.pictureless != "" {
+		return usagef("%s is a speaker (%s) with no picture; use lookout talk %s --in FILE.wav", source, acc.pictureless, source)
 	}
 	return nil
 }

@@ -354,7 +354,7 @@ func (f Field) FormValue(s string) any {
 	return s
 }
 
-// typeWords says in TOML words what a field of type t takes.
+// typeWords says in TOML words what field f takes, in the table named table.
 func typeWords(f Field, table string) string {
 	switch f.Type {
 	case TypeString:

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -66,12 +67,15 @@ func (v *validator) types(i int, r rawAccount) map[string]any {
 	kindName, _ := r["kind"].(string)
 	kind, known := v.kinds.Lookup(kindName)
 	out := map[string]any{}
-	keys := v.ps.children[a.base]
+	keys := append([]string(nil), v.ps.children[a.base]...)
+	var rest []string // keys the index missed, in a fixed order
 	for k := range r {
 		if !contains(keys, k) {
-			keys = append(keys, k)
+			rest = append(rest, k)
 		}
 	}
+	sort.Strings(rest)
+	keys = append(keys, rest...)
 	for _, k := range keys {
 		val, ok := r[k]
 		if !ok {
