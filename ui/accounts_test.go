@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -270,5 +271,40 @@ func TestSaveWithoutKeyring(t *testing.T) {
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+}
+
+// TestEditWHEPAccountKeepsItsStreams opens a whep account in the form: its
+// streams show one per line from the kind's table field, the secret input
+// is left empty, and the account the form gives back keeps every stream
+// with its own keyring token; a token typed in applies to every stream.
+func TestEditWHEPAccountKeepsItsStreams(t *testing.T) {
+	test.NewTempApp(t)
+	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Kinds: kinds.List().Config()}
+	old := config.Account{Name: "media", Kind: "whep", WHEPStreams: []config.WHEPStream{
+		{Name: "lobby", URL: "https://m.example.com/lobby/whep", PublishURL: "https://m.example.com/lobby/whip", Token: "keyring:media-lobby-token"},
+		{Name: "garage", URL: "https://m.example.com/garage/whep"},
+	}}
+	f := newAccountForm(m, &old, nil)
+	if got, want := f.entry("stream").Text, "lobby https://m.example.com/lobby/whep https://m.example.com/lobby/whip\ngarage https://m.example.com/garage/whep"; got != want {
+		t.Fatalf("streams input %q, want %q", got, want)
+	}
+	if e := f.entry("stream.token"); e == nil || e.Text != "" || e.PlaceHolder == "" {
+		t.Fatalf("token input %+v", e)
+	}
+	if len(f.Problems()) != 0 {
+		t.Fatalf("problems %v", f.Problems())
+	}
+	if got := f.account().WHEPStreams; !reflect.DeepEqual(got, old.WHEPStreams) {
+		t.Fatalf("the form gives back %+v, want %+v", got, old.WHEPStreams)
+	}
+	f.entry("stream").SetText("lobby https://m.example.com/lobby/whep\ngarage http://m.example.com/garage/whep")
+	if p := f.Problems()["stream"]; p != "url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1" {
+		t.Fatalf("plain http stream: problem %q", p)
+	}
+	f.entry("stream").SetText("lobby https://m.example.com/lobby/whep")
+	f.entry("stream.token").SetText("tok")
+	if got := f.account().WHEPStreams; len(got) != 1 || got[0].Token != "tok" || got[0].PublishURL != "" {
+		t.Fatalf("the form gives back %+v", got)
 	}
 }
