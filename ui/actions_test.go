@@ -26,6 +26,7 @@ import (
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/kinds"
 	"github.com/lookout-app/lookout/session/record"
 )
 
@@ -51,7 +52,7 @@ func openDemoWindow(t *testing.T, size fyne.Size) *demoWindow {
 		t.Fatal(err)
 	}
 	kr := &memKeyring{secrets: map[string]string{}}
-	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
+	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Kinds: kinds.List().Config(), Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
 	acc, closeAcc, err := m.Build(config.Account{Name: "demo", Kind: "tuya", Endpoint: site.TuyaEndpoint(),
 		ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID()})
 	if err != nil {

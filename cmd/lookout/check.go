@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/lookout-app/lookout/audio/miniaudio"
 	"github.com/lookout-app/lookout/session/check"
-	"github.com/lookout-app/lookout/session/tuya"
 )
 
 // stringList is a repeatable flag.
@@ -102,16 +100,6 @@ func checkNames(ws *workspace, names []string) error {
 		}
 	}
 	return nil
-}
-
-// tuyaTarget gathers what to probe for a Tuya account.
-func tuyaTarget(ctx context.Context, c *tuya.Client, name string, tlsCfg *tls.Config) (check.Target, error) {
-	e, err := c.NetworkEndpoints(ctx)
-	t := check.Target{Account: name, Kind: "tuya", HTTPS: []string{e.API}, ICEServers: e.ICEServers, TLSConfig: tlsCfg}
-	if e.MQTT != "" {
-		t.MQTT = []string{e.MQTT}
-	}
-	return t, err
 }
 
 func printReport(w io.Writer, rep check.Report) {

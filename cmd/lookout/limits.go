@@ -16,8 +16,9 @@ func limited(t http.RoundTripper) http.RoundTripper {
 }
 
 // gated makes acc's Opener dial an offline device again only once the
-// account's directory lists it back (session.Gate). Tuya's directory is
-// the one that says whether a device is online.
+// account's directory lists it back (session.Gate). Only a dial that said
+// offline (session.ErrOffline, today Tuya's) holds a device; other kinds
+// pass through.
 func gated(acc *account, log *slog.Logger) *account {
 	acc.opener = session.NewGate(acc.opener, acc.dir, session.DefaultGateEvery, log.With("account", acc.name))
 	return acc

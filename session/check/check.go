@@ -9,7 +9,6 @@ package check
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,29 +19,13 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/lookout-app/lookout/session"
 )
 
-// Target is what one account offers to probe, built by the caller from the
-// account's real endpoints and ICE servers.
-type Target struct {
-	Account, Kind string
-	// HTTPS lists URLs to connect to: DNS, TCP and TLS timing, then one GET.
-	HTTPS []string
-	// MQTT lists broker URLs (ssl://host:port, tls://, mqtts://, tcp://,
-	// mqtt://): DNS, TCP and TLS timing.
-	MQTT []string
-	// WSS lists WebSocket URLs (wss://, ws://): DNS, TCP and TLS timing.
-	WSS []string
-	// ICEServers are the account's STUN and TURN servers, with credentials.
-	ICEServers []webrtc.ICEServer
-	// TLSConfig verifies the endpoints and turns: servers; nil uses the
-	// system roots.
-	TLSConfig *tls.Config
-	// Steps are the account's own steps, run while gathering the target
-	// (an EEN account's REST directory and WebSocket authorize); the
-	// report lists them after the api step.
-	Steps []Step
-}
+// Target is what one account offers to probe, gathered by its kind
+// (session.Kind) from the account's real endpoints and ICE servers.
+type Target = session.ProbeTarget
 
 // Options tunes CheckNetwork. Zero values get defaults.
 type Options struct {

@@ -40,3 +40,8 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Fields returns the *FieldErrors the problem concerns: one for a bad key,
+// one per key for an account that misses some, none for a problem of the
+// file itself.
+func (e *Error) Fields() []*FieldError { return FieldErrors(e.Err) }
