@@ -117,7 +117,12 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 			tc.ServerName = u.Hostname()
 		}
 		opts.SetTLSConfig(tc)
-	case "tcp", "mqtt":
+	case "tcp", "mqtt", "ws", "http":
+		// Tuya's brokers are TLS (ssl://m1.tuyaus.com:8883); a plain URL
+		// is a misconfigured or downgraded answer. Refuse it before any
+		// dial: the CONNECT would carry the password in clear.
+		return nil, fmt.Errorf("tuya: mqtt: %w: the OpenAPI handed out %s://%s; refusing to send the MQTT credentials in clear: "+
+			"check the account's endpoint (data center) and any proxy in between", ErrInsecureBroker, u.Scheme, u.Host)
 	default:
 		return nil, fmt.Errorf("tuya: mqtt: %w: unsupported broker scheme %q", ErrBadResponse, u.Scheme)
 	}
