@@ -54,10 +54,10 @@ type openAPI struct {
 	// (HandOutPlainBroker, faults.go).
 	plainURL atomic.Pointer[string]
 	creds    *credStore
-	cams                  []*CameraSim
-	ices                  func(deviceID string) []iceServer
-	witness               witness
-	log                   *slog.Logger
+	cams     []*CameraSim
+	ices     func(deviceID string) []iceServer
+	witness  witness
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	tokens  map[string]time.Time // access token -> expiry
