@@ -181,3 +181,45 @@ func TestAccountFailureTellsNetworkFromCredentials(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountPlainBrokerFails: a Tuya cloud (the demo site's, with its
+// HandOutPlainBroker fault) that hands out a broker URL without TLS fails
+// the pre-check's api step as a "service" failure saying why, not as the
+// network nor the credentials, since no call could use that broker.
+func TestAccountPlainBrokerFails(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	site, err := demo.Start(ctx, demo.Config{Cameras: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = site.Close() })
+	if _, err := site.HandOutPlainBroker("tcp"); err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(site.CAPEM())
+	tlsCfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	tr := &http.Transport{TLSClientConfig: tlsCfg}
+	defer tr.CloseIdleConnections()
+	c, err := tuya.New(tuya.Config{
+		Endpoint: site.TuyaEndpoint(), ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID(),
+		HTTPClient: &http.Client{Transport: tr}, TLSConfig: tlsCfg, Logger: quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	acc := Account{Name: "home", Kind: "tuya", Target: func(ctx context.Context) (Target, error) {
+		e, err := c.NetworkEndpoints(ctx)
+		return Target{Account: "home", Kind: "tuya", HTTPS: []string{e.API}, ICEServers: e.ICEServers, TLSConfig: tlsCfg}, err
+	}}
+	rep := Run(timeout(t, 30*time.Second), RunOptions{Accounts: []Account{acc}, Network: Options{ProbeDuration: 300 * time.Millisecond, Logger: quiet()}})
+	a := rep.Accounts[0]
+	if rep.OK || a.OK || a.Failure != FailureService || a.Steps[0].OK || !strings.Contains(a.Verdict, "not TLS") {
+		t.Fatalf("ok %v, failure %q, verdict %q, api step %+v", a.OK, a.Failure, a.Verdict, a.Steps[0])
+	}
+	if n := site.PlainBrokerConnections(); n != 0 {
+		t.Fatalf("%d connections to the plain broker", n)
+	}
+}
