@@ -154,8 +154,9 @@ func TestBrokenConfigExportHasNoSecret(t *testing.T) {
 // FuzzRedactConfig: for any text, every string the TOML decoder finds under
 // a secret key is gone from RedactConfig's output, when the text is valid
 // TOML; and RedactConfig never panics on text that is not. Seeded with the
-// broken configs of TestBrokenConfigExportHasNoSecret, each also in a
-// valid form.
+// cases of TestBrokenConfigExportHasNoSecret, each with and without its
+// breakage (the broken forms are also the corpus in
+// testdata/fuzz/FuzzRedactConfig).
 func FuzzRedactConfig(f *testing.F) {
 	for _, c := range brokenConfigs {
 		f.Add(c.text)
