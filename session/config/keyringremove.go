@@ -6,11 +6,6 @@ import (
 	"strings"
 )
 
-// ErrSecretNotDeleted means a keyring entry Lookout stored for an account
-// could not be deleted when the account was removed: the secret is still in
-// the OS keyring. It comes wrapped in a *SecretNotDeletedError.
-var ErrSecretNotDeleted = errors.New("keyring entry not deleted")
-
 // SecretNotDeletedError is an account taken out of the config file whose
 // keyring entries were not all deleted: the caller reports it (the account
 // is gone from the file, the secret is not gone from the keyring).
