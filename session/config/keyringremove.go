@@ -68,9 +68,12 @@ func DeleteSecrets(kr KeyringStore, a Account) error {
 
 // RemoveAccountFile takes the account named name out of the config file at
 // path, keeping the rest of the file as written, then deletes the keyring
-// entries stored for it from kr (none when kr is nil). The file is saved
-// first: a *SecretNotDeletedError means the account is gone from the file
-// but not all of its secret from the keyring.
+// entries stored for it from kr. The file is saved first: a
+// *SecretNotDeletedError means the account is gone from the file but not
+// all of its secret from the keyring. With no keyring (kr nil) an account
+// that has stored entries gets that error too, wrapping
+// ErrKeyringUnavailable: its secrets may still be in a keyring Lookout
+// cannot reach now.
 func RemoveAccountFile(path, name string, kr KeyringStore) error {
 	doc, err := ReadDocument(path)
 	if err != nil {
@@ -89,6 +92,9 @@ func RemoveAccountFile(path, name string, kr KeyringStore) error {
 		return err
 	}
 	if kr == nil {
+		if keys := StoredSecretKeys(a); len(keys) > 0 {
+			return &SecretNotDeletedError{Account: a.Name, Keys: keys, Err: ErrKeyringUnavailable}
+		}
 		return nil
 	}
 	return DeleteSecrets(kr, a)

@@ -83,6 +83,7 @@ token = "keyring:shared-een-token"
 		{"keyring refuses one of two", "media", []string{"media-gate-token"}, []string{"media-gate-token"}, []string{"media-lobby-token"}, nil},
 		{"keyring refuses both", "media", []string{"media-lobby-token", "media-gate-token"}, []string{"media-lobby-token", "media-gate-token"}, nil, nil},
 		{"a hand-written reference is not the account's", "site", []string{"shared-een-token"}, nil, nil, []string{"shared-een-token"}},
+		{"no keyring", "home", nil, []string{"home-secret"}, nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,7 +98,11 @@ token = "keyring:shared-een-token"
 			for _, k := range tc.refuse {
 				kr.refuse[k] = true
 			}
-			err := RemoveAccountFile(path, tc.account, kr)
+			var store KeyringStore = kr
+			if tc.name == "no keyring" {
+				store = nil
+			}
+			err := RemoveAccountFile(path, tc.account, store)
 			cfg, lerr := Load(path)
 			if lerr != nil {
 				t.Fatal(lerr)
