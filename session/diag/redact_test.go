@@ -59,6 +59,8 @@ stream = [{ name = "lobby", url = "https://m.example.com/lobby/whep", token = "`
 	{"crlf line ends", "name = \"home\"\r\nsecret = \"" + sec + "\"\r\ntoken = " + sec2 + "\r\n", []string{`name = "home"`}},
 	{"keyring reference kept", "secret = \"keyring:home-secret\"\ntoken = \"" + sec + "\"", []string{`secret = "keyring:home-secret"`}},
 	{"keyring prefix with a value after it", `secret = "keyring:x" "` + sec + `"`, nil},
+	{"table named after a secret", "[account.token]\nvalue = \"" + sec + "\"\n[[account]]\nname = \"home\"", []string{"[account.token]", `name = "home"`}},
+	{"secret in the middle of a dotted key", `stream.token.value = "` + sec + `"`, nil},
 	{"comment after the value kept", `secret = "` + sec + `"  # in the file for now`, []string{"# in the file for now"}},
 }
 

@@ -20,8 +20,8 @@ import (
 // them, whatever the kind: "client_secret", "api_token", "mqtt_password".
 var secretWords = []string{"secret", "token", "passw", "pwd", "credential", "usersig", "user_sig", "api_key", "apikey", "private"}
 
-// isSecretKey reports whether a TOML key (its last dotted segment, without
-// quotes) names a secret: one of secretKeys exactly, or a key holding one of
+// isSecretKey reports whether a TOML key segment (without quotes) names a
+// secret: one of secretKeys exactly, or a key holding one of
 // secretWords, case-insensitively.
 func isSecretKey(key string) bool {
 	k := strings.ToLower(strings.TrimSpace(key))
@@ -43,6 +43,9 @@ type tomlRedactor struct {
 	in  []byte
 	i   int
 	out bytes.Buffer
+	// inSecretTable: the current [table] has a secret key in its name
+	// ([account.token]), so every value in it is secret.
+	inSecretTable bool
 }
 
 // redactTOML returns text with the value of every secret key replaced by
@@ -119,7 +122,7 @@ func (r *tomlRedactor) body() {
 			r.header()
 			continue
 		}
-		if !r.keyValue(false, '\n') {
+		if !r.keyValue(r.inSecretTable, '\n') {
 			r.dropToLineEnd()
 		}
 	}
@@ -130,6 +133,7 @@ func (r *tomlRedactor) body() {
 // end.
 func (r *tomlRedactor) header() {
 	start, outStart := r.i, r.out.Len()
+	r.inSecretTable = false
 	for !r.eof() && r.peek() == '[' {
 		r.copyTo(r.i + 1)
 	}
@@ -147,7 +151,10 @@ func (r *tomlRedactor) header() {
 		case c == '.':
 			r.copyTo(r.i + 1)
 		case c == '"' || c == '\'' || isBareKeyChar(c):
-			end, _, ok := r.keySegment(r.i)
+			end, name, ok := r.keySegment(r.i)
+			if ok && isSecretKey(name) {
+				r.inSecretTable = true
+			}
 			if !ok {
 				r.out.Truncate(outStart)
 				r.i = start
@@ -203,13 +210,14 @@ func (r *tomlRedactor) keySegment(j int) (int, string, bool) {
 }
 
 // keyValue reads "key = value" (keys possibly dotted and quoted) and copies
-// it, with the value redacted when the key is secret or inSecret is set. It
+// it, with the value redacted when a segment of the key is secret or
+// inSecret is set. It
 // returns false, having consumed nothing, when there is no "key =" here.
 // stop is the byte that ends the enclosing construct ('}' in an inline
 // table), for error recovery.
 func (r *tomlRedactor) keyValue(inSecret bool, stop byte) bool {
 	j := r.i
-	var last string
+	secret := inSecret
 	for {
 		for j < len(r.in) && (r.in[j] == ' ' || r.in[j] == '\t') {
 			j++
@@ -218,7 +226,7 @@ func (r *tomlRedactor) keyValue(inSecret bool, stop byte) bool {
 		if !ok {
 			return false
 		}
-		last = name
+		secret = secret || isSecretKey(name)
 		j = end
 		for j < len(r.in) && (r.in[j] == ' ' || r.in[j] == '\t') {
 			j++
@@ -233,7 +241,7 @@ func (r *tomlRedactor) keyValue(inSecret bool, stop byte) bool {
 		return false
 	}
 	r.copyTo(j + 1)
-	r.value(inSecret || isSecretKey(last), stop)
+	r.value(secret, stop)
 	return true
 }
 
