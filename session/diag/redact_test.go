@@ -61,6 +61,7 @@ stream = [{ name = "lobby", url = "https://m.example.com/lobby/whep", token = "`
 	{"keyring prefix with a value after it", `secret = "keyring:x" "` + sec + `"`, nil},
 	{"table named after a secret", "[account.token]\nvalue = \"" + sec + "\"\n[[account]]\nname = \"home\"", []string{"[account.token]", `name = "home"`}},
 	{"secret in the middle of a dotted key", `stream.token.value = "` + sec + `"`, nil},
+	{"secret commented out", "# secret = \"" + sec + "\"\n  #token: " + sec2 + "\nname = \"home\" # old_password=" + sec[2:], []string{`name = "home"`, "# secret = "}},
 	{"comment after the value kept", `secret = "` + sec + `"  # in the file for now`, []string{"# in the file for now"}},
 }
 

@@ -2,6 +2,7 @@ package diag
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 )
 
@@ -86,11 +87,31 @@ func (r *tomlRedactor) skipBlank() {
 		case ' ', '\t', '\r', '\n':
 			r.copyTo(r.i + 1)
 		case '#':
-			r.copyTo(r.lineEnd())
+			r.comment()
 		default:
 			return
 		}
 	}
+}
+
+// reCommentSecret finds "key = value" or "key: value" with a secret key in
+// a comment: a secret commented out ("# secret = \"old one\"") is still a
+// secret.
+var reCommentSecret = regexp.MustCompile(`(?i)((?:^|[^a-z0-9_])["']?(?:[a-z0-9_.-]*(?:` + strings.Join(secretWords, "|") +
+	`)[a-z0-9_.-]*|` + alt(secretKeys) + `)["']?[ \t]*[:=][ \t]*)(\S.*)$`)
+
+// comment copies a comment to the line's end, with the value of any secret
+// key in it replaced.
+func (r *tomlRedactor) comment() {
+	j := r.lineEnd()
+	c := r.in[r.i:j]
+	if m := reCommentSecret.FindSubmatchIndex(c); m != nil {
+		r.out.Write(c[:m[3]])
+		r.out.WriteString(Redacted)
+		r.i = j
+		return
+	}
+	r.copyTo(j)
 }
 
 // lineEnd is the index of the end of the current line (its '\r' or '\n').
@@ -253,7 +274,9 @@ func (r *tomlRedactor) value(secret bool, stop byte) {
 		// No value on the line: a broken file. A secret's value may be on
 		// the next line; take that line whole.
 		if secret {
-			r.copyTo(r.lineEnd())
+			if !r.eof() && r.peek() == '#' {
+				r.comment()
+			}
 			r.skipBlank()
 			if !r.eof() {
 				r.dropToLineEnd()
