@@ -456,33 +456,10 @@ func (m *AccountManager) hasSecret(a config.Account) bool {
 }
 
 // remove takes the account named name out of the file and forgets the
-// keyring secrets the window stored for it.
+// keyring secrets the window stored for it; a *config.SecretNotDeletedError
+// means the account left the file but a secret stayed in the keyring.
 func (m *AccountManager) remove(name string) error {
-	doc, err := config.ReadDocument(m.ConfigPath)
-	if err != nil {
-		return err
-	}
-	cfg, err := m.Kinds.Parse(m.ConfigPath, doc)
-	if err != nil {
-		return err
-	}
-	a, _ := cfg.Account(name)
-	out, err := m.Kinds.RemoveAccount(m.ConfigPath, doc, name)
-	if err != nil {
-		return err
-	}
-	if _, err := m.Kinds.Save(m.ConfigPath, out); err != nil {
-		return err
-	}
-	if m.Keyring != nil {
-		kind, _ := m.Kinds.Lookup(a.Kind)
-		for _, r := range kind.SecretValues(a) {
-			if key, ok := strings.CutPrefix(r, config.KeyringPrefix); ok && strings.HasPrefix(key, name+"-") {
-				_ = m.Keyring.Delete(key)
-			}
-		}
-	}
-	return nil
+	return m.Kinds.RemoveAccountFile(m.ConfigPath, name, m.Keyring)
 }
 
 // keep remembers the close function of a client the window built.
@@ -644,11 +621,17 @@ func (win *window) accountSaved(ctx context.Context, edit *config.Account, a con
 
 // removeAccount takes an account out of the file, the sidebar and the wall.
 func (win *window) removeAccount(name string) {
-	if err := win.opt.Manager.remove(name); err != nil {
+	err := win.opt.Manager.remove(name)
+	var left *config.SecretNotDeletedError
+	if err != nil && !errors.As(err, &left) {
 		dialog.ShowError(err, win.w)
 		return
 	}
 	win.dropAccount(name)
+	if left != nil {
+		// The account is gone; its secret is not: say so.
+		dialog.ShowError(err, win.w)
+	}
 }
 
 // dropAccount closes an account's tiles and client and forgets it.

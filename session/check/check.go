@@ -35,6 +35,9 @@ type Options struct {
 	// StepTimeout bounds each DNS, connect, STUN, TURN and gathering step;
 	// default 5 s.
 	StepTimeout time.Duration
+	// APITimeout bounds signing in to an account's service and fetching
+	// its endpoints (the "api" step); default 20 s.
+	APITimeout time.Duration
 	// ConnectTimeout bounds setting up the probe's peer connection; default
 	// 10 s.
 	ConnectTimeout time.Duration
@@ -58,6 +61,9 @@ func (o *Options) defaults() {
 	}
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = 10 * time.Second
+	}
+	if o.APITimeout <= 0 {
+		o.APITimeout = 20 * time.Second
 	}
 	if o.TargetKbps <= 0 {
 		o.TargetKbps = 2000
@@ -269,6 +275,7 @@ func (r *runner) finish(ctx context.Context, info *finishInfo) {
 	for _, name := range []string{"dns", "https", "mqtt", "wss"} {
 		for _, s := range failed(name) {
 			ok = false
+			rep.Failure = FailureNetwork
 			problems = append(problems, fmt.Sprintf("cannot reach the %s service: %s", r.t.Kind, s.Detail))
 		}
 	}
@@ -311,6 +318,11 @@ func (r *runner) finish(ctx context.Context, info *finishInfo) {
 		problems = append(problems, qualityVerdict(rep.Quality, ms(p.rtt), p.lossUp, p.lossDown, where))
 	}
 	rep.OK = ok
+	if !ok && rep.Failure == "" {
+		// The service answered and signed us in; what failed is the path
+		// to its media servers.
+		rep.Failure = FailureNetwork
+	}
 	rep.Verdict = strings.Join(problems, "; ")
 }
 

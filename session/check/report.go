@@ -47,11 +47,14 @@ type Capacity struct {
 // milliseconds, rates in kbit/s, loss a fraction 0 to 1 and Quality on
 // TRTC's scale (see Score).
 type AccountReport struct {
-	Account    string   `json:"account"`
-	Kind       string   `json:"kind"`
-	OK         bool     `json:"ok"`
-	Quality    int      `json:"quality"`
-	Verdict    string   `json:"verdict"`
+	Account string `json:"account"`
+	Kind    string `json:"kind"`
+	OK      bool   `json:"ok"`
+	Quality int    `json:"quality"`
+	Verdict string `json:"verdict"`
+	// Failure says why OK is false: FailureNetwork, FailureCredentials or
+	// FailureService; empty when OK (or when the check was canceled).
+	Failure    string   `json:"failure,omitempty"`
 	RTTMs      float64  `json:"rtt_ms"`
 	LossUp     float64  `json:"loss_up"`
 	LossDown   float64  `json:"loss_down"`
