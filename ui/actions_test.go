@@ -300,10 +300,11 @@ func TestRecordingFinalizedOnQuit(t *testing.T) {
 	}
 }
 
-// TestRecordingAcrossRebootAndMaximise records a tile of the window while
-// its camera reboots for 3 s, then maximises and restores it (a switch to
-// the main stream and back): the recording goes on through all of it, and
-// Stop leaves one file whose timeline covers the whole span.
+// TestRecordingAcrossRebootAndMaximise records a tile of the window (the
+// recording takes the main stream) while its camera reboots for 3 s, then
+// maximises and restores it (no new session): the recording goes on
+// through all of it, and Stop leaves one file whose timeline covers the
+// whole span.
 func TestRecordingAcrossRebootAndMaximise(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
@@ -324,10 +325,20 @@ func TestRecordingAcrossRebootAndMaximise(t *testing.T) {
 	waitFor(t, "the reboot to cut the tile", func() bool { return tile.Status().State != session.StateLive })
 	waitFor(t, "the tile live after the reboot", func() bool { return tile.Status().State == session.StateLive })
 	r := tile.ctrl.(*runner)
+	waitFor(t, "the recording on the main stream", func() bool { return r.mt.Quality() == session.QualityMain && r.Live() })
+	sessions := r.mt.Sessions()
+	// A second of pictures maximised and another restored.
+	recorded := func(d time.Duration) func() bool {
+		from := rec.Elapsed()
+		return func() bool { return r.Live() && rec.Elapsed() >= from+d }
+	}
 	d.win.wall.ToggleMaximise("demo/cam1")
-	waitFor(t, "the main stream live", func() bool { return r.mt.Quality() == session.QualityMain && r.Live() })
+	waitFor(t, "a second recorded maximised", recorded(time.Second))
 	d.win.wall.ToggleMaximise("demo/cam1")
-	waitFor(t, "the sub stream live", func() bool { return r.mt.Quality() == session.QualitySub && r.Live() })
+	waitFor(t, "a second recorded restored", recorded(time.Second))
+	if n := r.mt.Sessions(); n != sessions || r.mt.Quality() != session.QualityMain {
+		t.Errorf("maximise and restore while recording ran %d sessions on %q; the recording holds the main stream", n-sessions, r.mt.Quality())
+	}
 	if !tile.Recording() || r.Recording() != rec {
 		t.Fatalf("the recording did not last: %q", tile.deco.note.Text)
 	}

@@ -100,6 +100,10 @@ type Muxer struct {
 	droppedVideo, droppedAudio int
 }
 
+// maxFrameStep is the longest step between two pictures taken as the
+// stream's frame interval; a longer one is a gap in the media.
+const maxFrameStep = time.Second
+
 // ErrStreamChanged means a keyframe's SPS describes another picture (size,
 // profile, chroma format or bit depth) than the stream's: it cannot go on
 // in this file, whose header holds the first one. Nothing was written; a
@@ -340,7 +344,11 @@ func (m *Muxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
 		if step <= 0 {
 			step = m.lastStep
 		}
-		m.lastStep = step
+		if step < maxFrameStep {
+			// A gap (a reconnect) is the held picture's duration, not
+			// the frame interval the file's last picture gets.
+			m.lastStep = step
+		}
 		err = m.flushVideo(step)
 	}
 	m.held = lengthPrefixed(m.held[:0], nals)

@@ -353,6 +353,44 @@ func TestMuxerAudioGap(t *testing.T) {
 	}
 }
 
+// TestMuxerEndsAfterAGap: a file whose media came back after a 4 s gap (a
+// reconnect) ends one frame after its last picture, not one gap after it:
+// the last picture gets the frame interval, the one before the gap holds
+// the screen through it.
+func TestMuxerEndsAfterAGap(t *testing.T) {
+	requireFFmpeg(t)
+	dir := t.TempDir()
+	_, aus := muxClip(t, dir, "320x240")
+	out := filepath.Join(dir, "gap.mkv")
+	m, err := NewMuxer(MuxConfig{Path: out, VideoMime: player.MimeTypeH264})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := time.Second / muxFPS
+	at := time.Duration(0)
+	for i, au := range aus[:muxFPS] { // 1 s, then a 4 s gap, then the next GOP
+		at = time.Duration(i) * step
+		if err := m.WriteVideo(au, at, auKey(au)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := aus[30:31] // a keyframe (-g 30), the file's last picture
+	for i, au := range last {
+		at = 5*time.Second + time.Duration(i)*step
+		if err := m.WriteVideo(au, at, auKey(au)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := probe(t, out)
+	want := (at + step).Seconds()
+	if !near(p.Format.Duration, want, 0.1) {
+		t.Fatalf("the file lasts %s s, want %.2f s (its last picture plus one frame)", p.Format.Duration, want)
+	}
+}
+
 // TestMuxerStreamChanged: a keyframe of another picture size (a camera
 // back from a reboot with another resolution) is refused with
 // ErrStreamChanged and nothing of it is written; keyframes of the same size

@@ -3,6 +3,7 @@ package wall
 import (
 	"errors"
 
+	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/record"
 )
 
@@ -12,7 +13,10 @@ import (
 // (a stall, a reconnect, a camera's reboot, a switch of stream, the tile
 // hidden by a page change) and ends only on StopRecord, Close, the model's
 // Close, or its file failing (told through OnRecordingEnded). A tile not
-// live yet records from its camera's first keyframe.
+// live yet records from its camera's first keyframe. Where the source has
+// a main stream besides the grid's, the recording takes it (the tile
+// switches to it now, and maximise and restore then change only the
+// picture's size), so the file holds the best picture in one stream.
 func (t *Tile) Record(path string, newMux record.NewMuxer, skipAudioErr func(error) bool) (*record.Recorder, error) {
 	if newMux == nil {
 		return nil, errors.New("wall: recording needs a muxer")
@@ -25,8 +29,15 @@ func (t *Tile) Record(path string, newMux record.NewMuxer, skipAudioErr func(err
 	rec := record.New(path, newMux, skipAudioErr)
 	old := t.rec
 	t.rec = rec
+	if t.qualities || !t.planKnown {
+		main := session.QualityMain
+		t.recFrom.Store(&main) // a sub session hands it nothing: want switches
+	} else {
+		t.recFrom.Store(nil)
+	}
 	t.tap.Set(rec)
 	t.mu.Unlock()
+	t.poke()
 	if old != nil {
 		_ = old.Close()
 	}
@@ -61,6 +72,7 @@ func (t *Tile) endRecording(rec *record.Recorder) bool {
 		return false
 	}
 	t.rec = nil
+	t.recFrom.Store(nil)
 	t.tap.Set(nil)
 	t.mu.Unlock()
 	t.poke() // a hidden tile kept for its recording lets its session go

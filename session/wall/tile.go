@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
@@ -49,6 +51,38 @@ type Tile struct {
 	rec       *record.Recorder
 	status    session.Status
 	starts    int
+
+	// recFrom is the quality a recording takes its media from (nil: any
+	// session's): the main stream where the source has one, so the file
+	// holds the best picture and one stream from Record to Stop,
+	// whatever maximise and restore do to the picture on the wall.
+	recFrom atomic.Pointer[session.Quality]
+}
+
+// sessionTap is one session's tap: it hands the tile's recording the media
+// of a session that plays the stream the recording takes.
+type sessionTap struct {
+	t *Tile
+	q session.Quality
+}
+
+func (st sessionTap) takes() bool {
+	q := st.t.recFrom.Load()
+	return q == nil || *q == st.q
+}
+
+// VideoUnit implements session.MediaTap.
+func (st sessionTap) VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key bool, at time.Time) {
+	if st.takes() {
+		st.t.tap.VideoUnit(codec, au, key, at)
+	}
+}
+
+// AudioPacket implements session.MediaTap.
+func (st sessionTap) AudioPacket(codec webrtc.RTPCodecParameters, payload []byte, at time.Time) {
+	if st.takes() {
+		st.t.tap.AudioPacket(codec, payload, at)
+	}
 }
 
 func newTile(m *Model, source string, tc TileConfig) *Tile {
@@ -70,11 +104,16 @@ func (t *Tile) poke() {
 }
 
 // want returns the quality the tile wants and whether it wants a session
-// at all: a hidden tile keeps one only while it records.
+// at all: a hidden tile keeps one only while it records, and a recording
+// tile plays the stream its recording takes.
 func (t *Tile) want() (session.Quality, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.q, !t.closed && (!t.hidden || t.rec != nil)
+	q := t.q
+	if from := t.recFrom.Load(); t.rec != nil && from != nil {
+		q = *from
+	}
+	return q, !t.closed && (!t.hidden || t.rec != nil)
 }
 
 // mustReplace reports whether a session playing q must end: the tile no
@@ -132,7 +171,7 @@ func (t *Tile) run(q session.Quality) bool {
 	if err == nil {
 		cfg.Sink = &t.snap
 		cfg.Audio = t.tc.Audio
-		cfg.Tap = &t.tap
+		cfg.Tap = sessionTap{t: t, q: q}
 		t.mu.Lock()
 		if t.w > 0 || t.h > 0 {
 			cfg.Width, cfg.Height = t.w, t.h

@@ -137,8 +137,9 @@ func duration(t *testing.T, path string) time.Duration {
 
 // TestTileLifeOnTheDemoSite opens a Tuya demo camera on the model: it goes
 // live, hiding it ends its session (closed), showing it starts another;
-// an account with a wrong secret fails with the cloud's reason and Retry
-// starts a new session; closing both leaves no goroutine and no viewer.
+// an account with a wrong secret retries under the credentials policy with
+// the cloud's reason and Retry tries again at once; closing both leaves no
+// goroutine and no viewer.
 func TestTileLifeOnTheDemoSite(t *testing.T) {
 	checkLeaks(t)
 	site, tlsCfg := startSite(t)
@@ -176,13 +177,21 @@ func TestTileLifeOnTheDemoSite(t *testing.T) {
 	if w, h := pics.size(); w != 160 || h != 90 {
 		t.Errorf("pictures are %dx%d, want the tile's 160x90", w, h)
 	}
-	waitFor(t, "the wrong secret to fail", func() bool { return broken.Status().State == session.StateFailed })
+	// Nothing is final on a wall: refused credentials retry, renewing
+	// them first, under their own policy.
+	waitFor(t, "the wrong secret to be refused", func() bool {
+		st := broken.Status()
+		return st.State == session.StateRetrying && st.Wait == session.WaitCredentials
+	})
 	if got := broken.Status().Reason(); got != "sign invalid" {
-		t.Errorf("failed tile says %q, want the cloud's 'sign invalid'", got)
+		t.Errorf("refused tile says %q, want the cloud's 'sign invalid'", got)
 	}
-	before := broken.Sessions()
+	before := broken.Status().Attempt
 	broken.Retry()
-	waitFor(t, "Retry to start a new session", func() bool { return broken.Sessions() == before+1 })
+	waitFor(t, "Retry to try again at once", func() bool {
+		st := broken.Status()
+		return st.Attempt > before && st.State == session.StateRetrying
+	})
 
 	cam.SetHidden(true)
 	waitFor(t, "the hidden tile's session to end", func() bool {
@@ -201,11 +210,12 @@ func TestTileLifeOnTheDemoSite(t *testing.T) {
 }
 
 // TestRecordingSpansRebootAndMaximise records a Tuya demo camera from its
-// tile while the camera reboots for 3 s (the session stalls, fails and
-// reconnects), then while the tile is maximised (main stream: a new
-// session) and restored (sub again), and while it is hidden by a page
-// change: the recording is one file, and its timeline covers the whole
-// span from the first keyframe to Stop.
+// grid tile: the recording switches the tile to the main stream, then the
+// camera reboots for 3 s (the session stalls, fails and reconnects), the
+// tile is maximised and restored (no new session: the recording holds the
+// main stream), and hidden by a page change: the recording is one file,
+// its timeline covers the whole span from the first keyframe to Stop, and
+// the tile goes back to the sub stream when it stops.
 func TestRecordingSpansRebootAndMaximise(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
@@ -227,10 +237,14 @@ func TestRecordingSpansRebootAndMaximise(t *testing.T) {
 	}
 	waitFor(t, "cam1 live", tl.Live)
 	path := filepath.Join(t.TempDir(), "cam1.mkv")
+	if tl.Quality() != session.QualitySub {
+		t.Fatalf("the grid tile plays %q, want the sub stream", tl.Quality())
+	}
 	rec, err := tl.Record(path, newMuxer, skipAudio)
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "the recording to take the main stream", func() bool { return tl.Quality() == session.QualityMain && tl.Live() })
 	waitFor(t, "the first keyframe", func() bool { return rec.Elapsed() > 0 })
 	first := time.Now() // the recording started before: the span is at least from here
 	waitFor(t, "1 s recorded", func() bool { return rec.Elapsed() >= time.Second })
@@ -242,13 +256,12 @@ func TestRecordingSpansRebootAndMaximise(t *testing.T) {
 		t.Error("the reboot did not cut the session")
 	}
 	sessions := tl.Sessions()
-	tl.SetQuality(session.QualityMain) // maximise: Tuya has a main stream
-	waitFor(t, "the main stream live", func() bool { return tl.Quality() == session.QualityMain && tl.Live() })
+	tl.SetQuality(session.QualityMain) // maximise: the recording holds the main stream already
 	time.Sleep(time.Second)
 	tl.SetQuality(session.QualitySub) // restore
-	waitFor(t, "the sub stream live", func() bool { return tl.Quality() == session.QualitySub && tl.Live() })
-	if got := tl.Sessions(); got != sessions+2 {
-		t.Errorf("maximise and restore ran %d sessions, want 2 (main, then sub)", got-sessions)
+	time.Sleep(time.Second)
+	if got := tl.Sessions(); got != sessions || tl.Quality() != session.QualityMain || !tl.Live() {
+		t.Errorf("maximise and restore while recording ran %d sessions and left %q, want none and the main stream", got-sessions, tl.Quality())
 	}
 	tl.SetHidden(true) // a page change: the recording keeps the session
 	time.Sleep(time.Second)
@@ -265,6 +278,7 @@ func TestRecordingSpansRebootAndMaximise(t *testing.T) {
 	if !ok || err != nil || p != path {
 		t.Fatalf("StopRecord = %s, %v, %v", p, err, ok)
 	}
+	waitFor(t, "the grid's sub stream once the recording stopped", func() bool { return tl.Quality() == session.QualitySub && tl.Live() })
 	got := duration(t, path)
 	t.Logf("one file of %v for a span of at least %v (reboot 3 s, maximise, restore, hidden 1 s; the recorder's clock says %v)",
 		got.Round(10*time.Millisecond), span.Round(10*time.Millisecond), shown.Round(10*time.Millisecond))
