@@ -3,7 +3,9 @@ package een_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,6 +67,14 @@ func (m *liveMic) Read(ctx context.Context, p []int16) (int, error) {
 	return n, nil
 }
 
+// testLog writes log lines to the test's log.
+type testLog struct{ t *testing.T }
+
+func (w testLog) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
 // TestTalkOutlastsTheSession holds talk to the one-caller lobby speaker
 // through the ends of its sessions: the edge's cap cut to 8 s (known to the
 // client, or not), a "disconnect", a dropped socket. The speaker must hear
@@ -95,7 +105,9 @@ func TestTalkOutlastsTheSession(t *testing.T) {
 			c := newClient(t, srv, srv.Token(), tc.clientCap)
 			ctx, cancel := context.WithTimeout(context.Background(), tc.talk+30*time.Second)
 			defer cancel()
-			r, err := session.NewRelay(sessionConfig(c, "lobby", &heard{}), 0)
+			cfg := sessionConfig(c, "lobby", &heard{})
+			cfg.Logger = slog.New(slog.NewTextHandler(testLog{t}, nil))
+			r, err := session.NewRelay(cfg, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
