@@ -256,6 +256,15 @@ func (r *Relay) log(msg string, args ...any) {
 	}
 }
 
+// forward sends l's states to Config.OnStatus from now on, starting with
+// its current one (live).
+func (r *Relay) forward(l *leg) {
+	l.forward.Store(true)
+	if user := r.cfg.OnStatus; user != nil && l.s != nil {
+		user(l.s.Status())
+	}
+}
+
 // setCur makes l the leg carrying the talk (nil: none, between sessions).
 func (r *Relay) setCur(l *leg) {
 	r.mu.Lock()
@@ -275,7 +284,7 @@ func (r *Relay) Talk(ctx context.Context, c audio.Capturer) error {
 		}
 		return err
 	}
-	l.forward.Store(true)
+	r.forward(l)
 	r.setCur(l)
 	defer func() {
 		r.mu.Lock()
@@ -300,10 +309,7 @@ func (r *Relay) Talk(ctx context.Context, c audio.Capturer) error {
 			r.mu.Unlock()
 			r.log("session: talk moved to a new session", "gap", gap)
 			r.end(old)
-			l.forward.Store(true)
-			if user := r.cfg.OnStatus; user != nil && l.s != nil {
-				user(l.s.Status())
-			}
+			r.forward(l)
 		}
 		next, at, err := r.carry(ctx, l, talked, stop)
 		stop()

@@ -107,6 +107,13 @@ func TestTalkOutlastsTheSession(t *testing.T) {
 			defer cancel()
 			cfg := sessionConfig(c, "lobby", &heard{})
 			cfg.Logger = slog.New(slog.NewTextHandler(testLog{t}, nil))
+			var smu sync.Mutex
+			var states []session.State // what a tile would show
+			cfg.OnStatus = func(st session.Status) {
+				smu.Lock()
+				states = append(states, st.State)
+				smu.Unlock()
+			}
 			r, err := session.NewRelay(cfg, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -130,7 +137,21 @@ func TestTalkOutlastsTheSession(t *testing.T) {
 				t.Fatalf("talk ended with %v (%s)", err, session.Reason(err))
 			}
 			_ = srv.Close()
+			smu.Lock()
+			lives := 0
+			for _, st := range states {
+				if st == session.StateLive {
+					lives++
+				}
+				if st == session.StateFailed || st == session.StateClosed {
+					t.Errorf("the tile was told %v mid-talk: %v", st, states)
+				}
+			}
+			smu.Unlock()
 			recs := sp.Sessions()
+			if lives != len(recs) {
+				t.Errorf("the tile was told live %d times for %d sessions: %v", lives, len(recs), states)
+			}
 			if len(recs) != len(tc.ends)+1 {
 				t.Fatalf("%d sessions, want %d", len(recs), len(tc.ends)+1)
 			}
