@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -114,9 +115,25 @@ func factory(op session.Opener) wall.Factory {
 	}
 }
 
+// newMuxer is the window's muxer (cmd/lookout's newFileMuxer): player/ffmpeg's,
+// telling the recorder when a keyframe cannot go on in the file.
 func newMuxer(s record.Streams) (record.Muxer, error) {
-	return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+	m, err := ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
 		AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
+	if err != nil {
+		return nil, err
+	}
+	return fileMuxer{m}, nil
+}
+
+type fileMuxer struct{ *ffmpeg.Muxer }
+
+func (m fileMuxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
+	err := m.Muxer.WriteVideo(au, pts, key)
+	if errors.Is(err, ffmpeg.ErrStreamChanged) {
+		return fmt.Errorf("%w: %w", record.ErrStreamChanged, err)
+	}
+	return err
 }
 
 func skipAudio(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) }
@@ -242,29 +259,41 @@ func TestRecordingSpansRebootAndMaximise(t *testing.T) {
 		t.Error("the reboot did not cut the session")
 	}
 	sessions := tl.Sessions()
-	tl.SetQuality(session.QualityMain) // maximise: Tuya has a main stream
-	waitFor(t, "the main stream live", func() bool { return tl.Quality() == session.QualityMain && tl.Live() })
+	// Maximise: Tuya has a main stream, at another size, which cannot go
+	// on in the file: the recording keeps the sub stream until it stops.
+	tl.SetQuality(session.QualityMain)
 	time.Sleep(time.Second)
+	if tl.Quality() != session.QualitySub || !tl.Live() || tl.Sessions() != sessions {
+		t.Errorf("maximised while recording: %q, live %v, %d new sessions; want the sub stream playing on", tl.Quality(), tl.Live(), tl.Sessions()-sessions)
+	}
 	tl.SetQuality(session.QualitySub) // restore
-	waitFor(t, "the sub stream live", func() bool { return tl.Quality() == session.QualitySub && tl.Live() })
-	if got := tl.Sessions(); got != sessions+2 {
-		t.Errorf("maximise and restore ran %d sessions, want 2 (main, then sub)", got-sessions)
+	time.Sleep(time.Second)
+	if got := tl.Sessions(); got != sessions {
+		t.Errorf("maximise and restore while recording ran %d sessions, want none", got-sessions)
 	}
 	tl.SetHidden(true) // a page change: the recording keeps the session
 	time.Sleep(time.Second)
 	if tl.Quality() == "" || tl.Recording() != rec {
-		t.Fatal("hiding a recording tile ended its session or its recording")
+		t.Fatalf("hiding a recording tile ended its session or its recording: quality %q, recording %v", tl.Quality(), rec.Status())
 	}
 	tl.SetHidden(false)
 	time.Sleep(time.Second)
 	if tl.Recording() != rec {
 		t.Fatal("the recording did not last across the reboot, the maximise and the page change")
 	}
-	p, err, ok := tl.StopRecord()
+	stopped := tl.StopRecord()
 	span, shown := time.Since(first), rec.Elapsed()
-	if !ok || err != nil || p != path {
-		t.Fatalf("StopRecord = %s, %v, %v", p, err, ok)
+	if stopped != rec {
+		t.Fatalf("StopRecord = %p, want the recording %p", stopped, rec)
 	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := rec.Paths(); len(files) != 1 {
+		t.Fatalf("files %v, want one", files)
+	}
+	tl.SetQuality(session.QualityMain) // maximised once the recording stopped: the main stream
+	waitFor(t, "the main stream live", func() bool { return tl.Quality() == session.QualityMain && tl.Live() })
 	got := duration(t, path)
 	t.Logf("one file of %v for a span of at least %v (reboot 3 s, maximise, restore, hidden 1 s; the recorder's clock says %v)",
 		got.Round(10*time.Millisecond), span.Round(10*time.Millisecond), shown.Round(10*time.Millisecond))
