@@ -66,7 +66,7 @@ func openDemoWindow(t *testing.T, size fyne.Size) *demoWindow {
 			return ffmpeg.NewAudioDecoder(mime, rate, ch, out)
 		},
 		Actions: &TileActions{Folder: folder,
-			NewMuxer: newTestMuxer,
+			NewMuxer:     newTestMuxer,
 			SkipAudioErr: func(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) }},
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -28,13 +28,14 @@ var toastColor = color.NRGBA{R: 0x20, G: 0x22, B: 0x26, A: 0xe6}
 // goroutine.
 type toast struct {
 	bg     *canvas.Rectangle
+	title  *canvas.Text // "Snapshot saved"
 	name   *canvas.Text
 	where  *canvas.Text
 	open   *widget.Button
 	box    *fyne.Container
 	dir    string
-	full   [2]string // the name's and the folder's lines, uncut
-	gen    int // the toast shown; the timer of an older one does nothing
+	full   [3]string // the lines uncut: what was saved, the file, its folder
+	gen    int       // the toast shown; the timer of an older one does nothing
 	timer  *time.Timer
 	fading *fyne.Animation
 	// onOpen opens a folder in the desktop's file manager.
@@ -44,9 +45,11 @@ type toast struct {
 func newToast() *toast {
 	ts := &toast{bg: canvas.NewRectangle(toastColor)}
 	ts.bg.CornerRadius = 6
+	ts.title = canvas.NewText("", color.White)
+	ts.title.TextStyle = fyne.TextStyle{Bold: true}
+	ts.title.TextSize = theme.TextSize() * 0.9
 	ts.name = canvas.NewText("", color.White)
-	ts.name.TextStyle = fyne.TextStyle{Bold: true}
-	ts.name.TextSize = theme.TextSize() * 0.9
+	ts.name.TextSize = theme.TextSize() * 0.85
 	ts.where = canvas.NewText("", color.NRGBA{R: 0xd0, G: 0xd0, B: 0xd0, A: 0xff})
 	ts.where.TextSize = theme.TextSize() * 0.85
 	ts.open = widget.NewButtonWithIcon("Open folder", theme.FolderOpenIcon(), func() {
@@ -55,8 +58,7 @@ func newToast() *toast {
 		}
 	})
 	ts.open.Importance = widget.LowImportance
-	text := container.NewVBox(ts.name, ts.where)
-	ts.box = container.NewStack(ts.bg, container.NewPadded(container.NewBorder(nil, nil, nil, container.NewCenter(ts.open), text)))
+	ts.box = container.NewWithoutLayout(ts.bg, ts.title, ts.name, ts.where, ts.open) // placed by layout
 	ts.box.Hide()
 	return ts
 }
@@ -73,8 +75,8 @@ func (ts *toast) show(what, path string) {
 		ts.fading = nil
 	}
 	ts.dir = filepath.Dir(path)
-	ts.full = [2]string{what + " saved: " + filepath.Base(path), "in " + homeRelative(ts.dir)}
-	ts.name.Text, ts.where.Text = ts.full[0], ts.full[1]
+	ts.full = [3]string{what + " saved", filepath.Base(path), "in " + homeRelative(ts.dir)}
+	ts.title.Text, ts.name.Text, ts.where.Text = ts.full[0], ts.full[1], ts.full[2]
 	ts.setAlpha(1)
 	ts.open.Show()
 	ts.box.Show()
@@ -110,6 +112,7 @@ func (ts *toast) setAlpha(a float32) {
 		return n
 	}
 	ts.bg.FillColor = scale(ts.bg.FillColor, toastColor.A)
+	ts.title.Color = scale(ts.title.Color, 0xff)
 	ts.name.Color = scale(ts.name.Color, 0xff)
 	ts.where.Color = scale(ts.where.Color, 0xff)
 }
@@ -130,21 +133,47 @@ func (ts *toast) stop() {
 // shown reports whether the toast shows.
 func (ts *toast) shown() bool { return ts.box.Visible() }
 
-// layout places the toast at the foot of a tile of size, as wide as its
-// text up to the tile's width; a name too long for it is cut with "…".
+// layout places the toast at the foot of a tile of size: three lines
+// (what was saved, the file, its folder) with Open folder at their right,
+// or under them in a tile too narrow for both; as wide as its text up to
+// the tile's width, a line too long for it cut in its middle with "…".
 func (ts *toast) layout(size fyne.Size) {
 	pad := theme.Padding()
 	btn := ts.open.MinSize()
-	room := size.Width - 2*pad - btn.Width - 4*pad
-	ts.name.Text = fitMiddle(ts.full[0], ts.name.TextSize, ts.name.TextStyle, room)
-	ts.where.Text = fitMiddle(ts.full[1], ts.where.TextSize, ts.where.TextStyle, room)
-	min := ts.box.MinSize()
-	w := min.Width
-	if w > size.Width-2*pad {
-		w = size.Width - 2*pad
+	measure := func(t *canvas.Text) fyne.Size { return fyne.MeasureText(t.Text, t.TextSize, t.TextStyle) }
+	ts.title.Text, ts.name.Text, ts.where.Text = ts.full[0], ts.full[1], ts.full[2]
+	textW := max(measure(ts.title).Width, measure(ts.name).Width, measure(ts.where).Width)
+	outer := size.Width - 2*pad // the most the toast may take
+	side := 2*pad+textW+2*pad+btn.Width+2*pad <= outer || outer >= 2*(btn.Width+4*pad)
+	room := outer - 4*pad
+	if side {
+		room -= btn.Width + 2*pad
 	}
-	ts.box.Resize(fyne.NewSize(w, min.Height))
-	ts.box.Move(fyne.NewPos((size.Width-w)/2, size.Height-min.Height-2*pad))
+	for i, t := range []*canvas.Text{ts.title, ts.name, ts.where} {
+		t.Text = fitMiddle(ts.full[i], t.TextSize, t.TextStyle, room)
+	}
+	textW = max(measure(ts.title).Width, measure(ts.name).Width, measure(ts.where).Width)
+	y := 2 * pad
+	for _, t := range []*canvas.Text{ts.title, ts.name, ts.where} {
+		t.Move(fyne.NewPos(2*pad, y))
+		y += measure(t).Height
+	}
+	textH := y - 2*pad
+	var w, h float32
+	if side {
+		w = 2*pad + textW + 2*pad + btn.Width + 2*pad
+		h = 4*pad + max(textH, btn.Height)
+		ts.open.Move(fyne.NewPos(w-2*pad-btn.Width, (h-btn.Height)/2))
+	} else {
+		w = 4*pad + max(textW, btn.Width)
+		h = 2*pad + textH + pad + btn.Height + 2*pad
+		ts.open.Move(fyne.NewPos(2*pad, 2*pad+textH+pad))
+	}
+	w = min(w, outer)
+	ts.open.Resize(btn)
+	ts.bg.Resize(fyne.NewSize(w, h))
+	ts.box.Resize(fyne.NewSize(w, h))
+	ts.box.Move(fyne.NewPos((size.Width-w)/2, size.Height-h-2*pad))
 }
 
 // fitMiddle cuts s in its middle with "…" until it fits width, keeping its
