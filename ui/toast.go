@@ -133,7 +133,7 @@ func (ts *toast) stop() {
 // shown reports whether the toast shows.
 func (ts *toast) shown() bool { return ts.box.Visible() }
 
-// layout places the toast at the foot of a tile of size: three lines
+// layout places the toast near the foot of a tile of size: three lines
 // (what was saved, the file, its folder) with Open folder at their right,
 // or under them in a tile too narrow for both; as wide as its text up to
 // the tile's width, a line too long for it cut in its middle with "…".
@@ -173,7 +173,9 @@ func (ts *toast) layout(size fyne.Size) {
 	ts.open.Resize(btn)
 	ts.bg.Resize(fyne.NewSize(w, h))
 	ts.box.Resize(fyne.NewSize(w, h))
-	ts.box.Move(fyne.NewPos((size.Width-w)/2, size.Height-h-2*pad))
+	// At the left, above the foot line where the hover stats show, clear
+	// of the talk button at the right when the tile is wide enough.
+	ts.box.Move(fyne.NewPos(pad, size.Height-h-4*pad-theme.TextSize()))
 }
 
 // fitMiddle cuts s in its middle with "…" until it fits width, keeping its
