@@ -51,6 +51,9 @@ func TestSnapshotToast(t *testing.T) {
 	if got, want := ts.where.Text, "in "+homeRelative(d.folder); got != want || !strings.HasSuffix(ts.where.Text, filepath.Base(d.folder)) {
 		t.Errorf("the toast's folder line is %q, want %q", got, want)
 	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the snapshot's file: %v %v, want -rw-------", fi.Mode(), err)
+	}
 	if tile.deco.note.Text != "" {
 		t.Errorf("a note stays on the picture: %q", tile.deco.note.Text)
 	}
