@@ -2,8 +2,8 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"image/color"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,9 +69,9 @@ func (r *runner) StartRecording(path string, newMux record.NewMuxer, skip func(e
 	return r.mt.Record(path, newMux, skip)
 }
 
-// stopRecording finalizes the recording in progress; ok is false when none
-// was.
-func (r *runner) stopRecording() (path string, err error, ok bool) { return r.mt.StopRecord() }
+// stopRecording ends the recording in progress without waiting for its
+// file (the recorder's Done says when it is finalised); nil when none was.
+func (r *runner) stopRecording() *record.Recorder { return r.mt.StopRecord() }
 
 // Recording returns the recorder in progress, or nil.
 func (r *runner) Recording() *record.Recorder { return r.mt.Recording() }
@@ -87,6 +87,7 @@ type tileDeco struct {
 	badge    *canvas.Text
 	badgeBG  *canvas.Rectangle
 	note     *canvas.Text
+	toast    *toast // what was saved, where, and Open folder (toast.go)
 	motion   *outline
 	moving   bool
 	watching bool // notify and focus on motion
@@ -134,6 +135,7 @@ func newTileDeco(t *Tile) *tileDeco {
 	d.badgeBG.Hide()
 	d.note = canvas.NewText("", color.White)
 	d.note.TextSize = theme.TextSize() * 0.8
+	d.toast = newToast()
 	d.motion = newOutline(motionColor, 3)
 	d.motion.show(false)
 	d.watcher = newMotionWatch(player.SensitivityMedium, func(on bool) {
@@ -147,7 +149,7 @@ func newTileDeco(t *Tile) *tileDeco {
 
 // objects are drawn over the picture, under the tile's focus border.
 func (d *tileDeco) objects() []fyne.CanvasObject {
-	return append(d.motion.objects(), d.badgeBG, d.badge, d.note, d.snap, d.rec, d.watch)
+	return append(d.motion.objects(), d.badgeBG, d.badge, d.note, d.toast.box, d.snap, d.rec, d.watch)
 }
 
 // layout places the decoration in a tile of size; btn is the size of the
@@ -165,6 +167,26 @@ func (d *tileDeco) layout(size, btn fyne.Size) {
 	d.badgeBG.Move(fyne.NewPos(pad, top))
 	d.badge.Move(fyne.NewPos(3*pad, top+pad))
 	d.note.Move(fyne.NewPos(2*pad, top+bs.Height+3*pad))
+	d.toast.layout(size)
+}
+
+// follow offers the snapshot and record actions that apply to the tile in
+// state st: a snapshot needs a live picture; a tile offline (failed, or
+// waiting to retry) starts no recording, though one in progress can be
+// stopped. Their keys follow the buttons (snapshot, toggleRecord).
+func (d *tileDeco) follow(st session.State) {
+	enable := func(b *widget.Button, on bool) {
+		if on == !b.Disabled() {
+			return
+		}
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+	enable(d.snap, st == session.StateLive)
+	enable(d.rec, d.rec0 != nil || (st != session.StateFailed && st != session.StateRetrying))
 }
 
 // setWatching opts the tile in or out of motion alerts.
@@ -198,11 +220,13 @@ func (d *tileDeco) ended(path string, err error) {
 			return
 		}
 		d.recording(nil)
+		d.follow(d.t.Status().State)
 		if err != nil {
 			d.setNote("recording stopped: " + session.Reason(err))
-		} else {
-			d.setNote("saved " + filepath.Base(path))
+			return
 		}
+		d.setNote("")
+		d.toast.show("Recording", path)
 	})
 }
 
@@ -256,20 +280,11 @@ func (d *tileDeco) recording(rec *record.Recorder) {
 	}()
 }
 
+// showElapsed shows the recording's status on the badge, as the model
+// words it (model.Badge): its time, waiting for the camera, the video a
+// slow disk lost, the next file's number.
 func (d *tileDeco) showElapsed() {
-	e := d.rec0.Elapsed()
-	switch {
-	case e == 0:
-		d.badge.Text = "● REC waiting for a keyframe"
-	case d.t.Status().State != session.StateLive:
-		// The recording goes on across the tile's reconnections: a gap
-		// in its timeline until the camera is back.
-		e = e.Truncate(time.Second)
-		d.badge.Text = fmt.Sprintf("● REC %02d:%02d waiting for the camera", int(e.Minutes()), int(e.Seconds())%60)
-	default:
-		e = e.Truncate(time.Second)
-		d.badge.Text = fmt.Sprintf("● REC %02d:%02d", int(e.Minutes()), int(e.Seconds())%60)
-	}
+	d.badge.Text = model.Badge(d.rec0.Status())
 	d.badge.Refresh()
 	bs := d.badge.MinSize()
 	pad := theme.Padding()
@@ -328,18 +343,31 @@ func (win *window) wireTile(source string, t *Tile) {
 	d.onRecord = func() { win.toggleRecord(source, t) }
 	d.onWatch = d.watcher.setWatching
 	d.onMotion = func() { win.motionAlert(source, t) }
+	d.toast.onOpen = win.openFolder
 	d.watcher.setLevel(win.sensitivity())
+	d.follow(t.Status().State)
 	if win.opt.Actions == nil || win.opt.Actions.NewMuxer == nil {
 		d.rec.Hide()
 	}
 }
 
-// snapshot writes the tile's picture at the stream's size as PNG, and puts
-// the file's path on the clipboard.
+// openURL opens u with the desktop (a test replaces it).
+var openURL = func(a fyne.App, u *url.URL) error { return a.OpenURL(u) }
+
+// openFolder shows dir in the desktop's file manager.
+func (win *window) openFolder(dir string) {
+	if err := openURL(win.a, &url.URL{Scheme: "file", Path: dir}); err != nil {
+		win.log.Warn("open folder", "folder", dir, "err", err)
+	}
+}
+
+// snapshot writes the tile's picture at the stream's size as PNG, puts the
+// file's path on the clipboard and says where it went in a toast. A tile
+// that shows no live picture offers no snapshot: its button is disabled
+// and the key does nothing.
 func (win *window) snapshot(source string, t *Tile) {
 	r, ok := t.ctrl.(*runner)
-	if !ok || r.stopped.Load() {
-		t.deco.setNote("snapshot: the tile is not playing")
+	if !ok || r.stopped.Load() || t.deco.snap.Disabled() {
 		return
 	}
 	dir := win.captureFolder()
@@ -359,27 +387,38 @@ func (win *window) snapshot(source string, t *Tile) {
 				t.deco.setNote("snapshot failed: " + session.Reason(err))
 				return
 			}
-			t.deco.setNote("saved " + filepath.Base(path))
+			t.deco.setNote("")
+			t.deco.toast.show("Snapshot", path)
 			win.a.Clipboard().SetContent(path)
 			win.extra.lastCapture = path
 		})
 	}()
 }
 
-// toggleRecord starts or stops recording a tile.
+// toggleRecord starts or stops recording a tile. An offline tile starts
+// none (its button is disabled and the key does nothing); stopping never
+// waits for the disk on the Fyne goroutine.
 func (win *window) toggleRecord(source string, t *Tile) {
 	r, ok := t.ctrl.(*runner)
-	if !ok || win.opt.Actions == nil || win.opt.Actions.NewMuxer == nil {
+	if !ok || win.opt.Actions == nil || win.opt.Actions.NewMuxer == nil || t.deco.rec.Disabled() {
 		return
 	}
 	if t.Recording() {
-		path, err, _ := r.stopRecording()
 		t.deco.recording(nil)
-		if err != nil {
-			t.deco.setNote("recording failed: " + session.Reason(err))
-		} else {
-			t.deco.setNote("saved " + filepath.Base(path))
+		t.deco.follow(t.Status().State)
+		rec := r.stopRecording()
+		if rec == nil {
+			return
 		}
+		// Finalising waits for the disk: never on the Fyne goroutine.
+		// The wall's Close waits for it.
+		win.wall.stopping.Add(1)
+		go func() {
+			defer win.wall.stopping.Done()
+			<-rec.Done()
+			err := rec.Close()
+			do(func() { win.recordingSaved(t, rec, err) })
+		}()
 		return
 	}
 	ext := win.recordExt()
@@ -396,4 +435,19 @@ func (win *window) toggleRecord(source string, t *Tile) {
 	}
 	t.deco.setNote("")
 	t.deco.recording(rec)
+}
+
+// recordingSaved says on t how the recording rec the user stopped was
+// finalised: a toast with its folder, or the error.
+func (win *window) recordingSaved(t *Tile, rec *record.Recorder, err error) {
+	if err != nil {
+		t.deco.setNote("recording failed: " + session.Reason(err))
+		return
+	}
+	files := rec.Paths()
+	if len(files) == 0 {
+		t.deco.setNote("nothing recorded: no picture came")
+		return
+	}
+	t.deco.toast.show("Recording", files[len(files)-1])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"log/slog"
 	"math"
@@ -65,16 +66,35 @@ func openDemoWindow(t *testing.T, size fyne.Size) *demoWindow {
 			return ffmpeg.NewAudioDecoder(mime, rate, ch, out)
 		},
 		Actions: &TileActions{Folder: folder,
-			NewMuxer: func(s record.Streams) (record.Muxer, error) {
-				return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
-					AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
-			},
+			NewMuxer:     newTestMuxer,
 			SkipAudioErr: func(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) }},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: opt}
 	win.build(ctx, []Account{acc})
 	return &demoWindow{win: win, site: site, cancel: cancel, folder: folder, w: w, closeAcc: closeAcc}
+}
+
+// newTestMuxer is the window's muxer (cmd/lookout's newFileMuxer):
+// player/ffmpeg's, telling the recorder when a keyframe cannot go on in
+// the file.
+func newTestMuxer(s record.Streams) (record.Muxer, error) {
+	m, err := ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+		AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
+	if err != nil {
+		return nil, err
+	}
+	return testMuxer{m}, nil
+}
+
+type testMuxer struct{ *ffmpeg.Muxer }
+
+func (m testMuxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
+	err := m.Muxer.WriteVideo(au, pts, key)
+	if errors.Is(err, ffmpeg.ErrStreamChanged) {
+		return fmt.Errorf("%w: %w", record.ErrStreamChanged, err)
+	}
+	return err
 }
 
 // close shuts the window, its account and the demo site.
@@ -159,6 +179,13 @@ func TestRecordFromTile(t *testing.T) {
 		t.Fatal("the record button did not stop the recording")
 	}
 	want := rec.Elapsed()
+	waitFor(t, "the toast saying where the recording went", func() bool {
+		return tile.deco.toast.shown() && strings.Contains(tile.deco.toast.name.Text, filepath.Base(rec.Path()))
+	})
+	<-rec.Done()
+	if fi, err := os.Stat(rec.Path()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the recording's file: %v %v, want -rw-------", fi.Mode(), err)
+	}
 	streams, got := probe(t, rec.Path())
 	if streams != "video:h264 audio:pcm_alaw" || !near(got, want, 500*time.Millisecond) || !near(got, 5*time.Second, 500*time.Millisecond) {
 		t.Fatalf("%s: %s, %v long; want h264 + pcm_alaw, %v", filepath.Base(rec.Path()), streams, got, want)
@@ -192,6 +219,7 @@ func TestRecordFromTile(t *testing.T) {
 	if tile.Recording() {
 		t.Fatal("Ctrl+R did not stop the recording")
 	}
+	<-cut.Done()
 	shown := cut.Elapsed()
 	streams, got = probe(t, cut.Path())
 	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
@@ -218,7 +246,7 @@ func TestSnapshotFromTile(t *testing.T) {
 		return f.Image.Rect.Dx() < f.SourceWidth
 	})
 	d.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
-	waitFor(t, "the snapshot", func() bool { return strings.HasPrefix(tile.deco.note.Text, "saved ") })
+	waitFor(t, "the snapshot's toast", tile.deco.toast.shown)
 	path := d.win.extra.lastCapture
 	f, err := os.Open(path)
 	if err != nil {
@@ -346,6 +374,10 @@ func TestRecordingAcrossRebootAndMaximise(t *testing.T) {
 	span, shown := time.Since(first), rec.Elapsed()
 	if tile.Recording() {
 		t.Fatal("the record button did not stop the recording")
+	}
+	<-rec.Done()
+	if files := rec.Paths(); len(files) != 1 {
+		t.Fatalf("files %v, want one", files)
 	}
 	streams, got := probe(t, rec.Path())
 	t.Logf("one file: %s, %v long for a span of at least %v (the recorder's clock: %v)", streams, got, span.Round(10*time.Millisecond), shown)

@@ -51,6 +51,7 @@ func startRunner(m *model.Model, source string, q session.Quality, hidden bool, 
 				// those of the runner that replaced it on the same tile.
 				if !r.stopped.Load() {
 					t.SetStatus(st)
+					t.deco.follow(st.State) // actions.go: what an offline tile offers
 				}
 			})
 		},

@@ -7,13 +7,14 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/record"
+	"github.com/lookout-app/lookout/session/wall"
 )
 
 // cmdRecord writes what a source sends to MKV or MP4 for a duration,
@@ -54,16 +55,7 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 	if err := pictureSource(acc, source); err != nil {
 		return err
 	}
-	rec := record.New(*out, newFileMuxer, noAudioStream)
-	rec.SetLength(*duration)
-	err = recordSpan(ctx, acc, source, id, q, rec, *duration, *timeout, g)
-	if cerr := rec.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if paths := rec.Paths(); len(paths) > 1 {
-		g.log.Warn("record: the stream changed and could not go on in one file", "files", paths)
-	}
-	if err != nil {
+	if err := recordSpan(ctx, acc, source, id, q, *out, *duration, *timeout, g); err != nil {
 		return &failure{source: source, err: err}
 	}
 	return nil
@@ -73,111 +65,125 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 // still connected.
 var errNoMedia = errors.New("the camera sent nothing more")
 
-// recordSpan records source into rec for d from the first keyframe. Until
-// that keyframe it fails as every command does: the first attempt that
-// fails within timeout ends it (exit 1 with the reason). From then on the
-// recording is the user's until d: the session is supervised as a wall
-// tile's is, so after a dropped connection, a stall or a camera reboot the
-// next attempts feed the same recorder, which resumes at the next keyframe
-// with a gap in its timeline. It ends when the recording's own clock has d,
-// or, should the media be away at the end, d after the first picture on the
-// wall clock plus record.DefaultGapAfter; a recording whose media stopped
-// more than that before d was cut short (an error, the file kept).
-func recordSpan(ctx context.Context, acc *account, source, id string, q session.Quality, rec *record.Recorder, d, timeout time.Duration, g *globals) error {
+// recordSpan records source to out for d from the first keyframe, as one
+// tile of the wall model (session/wall: the code the window's tiles run,
+// and `lookout snapshot`'s). Until that keyframe it fails as every command
+// does: the first attempt that fails within timeout ends it (exit 1 with
+// the reason). From then on the recording is the user's until d, as a
+// tile's is: after a dropped connection, a stall or a camera reboot the
+// tile's next sessions feed the same recording, which resumes at the next
+// keyframe with a gap in its timeline, and a session that gives up (the
+// service said not found or unauthorized, as a media server does while the
+// camera behind it reboots) is retried giveUpWait later. It ends when the
+// recording's own clock has d, or, should the media be away at the end, d
+// after the first picture on the wall clock plus record.DefaultGapAfter; a
+// recording whose media stopped more than that before d was cut short (an
+// error, the file kept).
+func recordSpan(ctx context.Context, acc *account, source, id string, q session.Quality, out string, d, timeout time.Duration, g *globals) error {
 	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	var sw record.Switch
-	sw.Set(rec)
-	var last atomic.Pointer[error] // the latest session error, for a cut-short message
-	failed := make(chan error, 1)  // an attempt failed before the first picture
+	defer cancel()
 	cfg := oneShot(acc, source, id, q, timeout, g)
-	cfg.MaxAttempts = 0
-	cfg.Tap = &sw
-	cfg.OnStatus = func(st session.Status) {
-		if st.Err != nil {
-			last.Store(&st.Err)
-		}
-		switch st.State {
-		case session.StateStalled, session.StateRetrying, session.StateFailed, session.StateClosed:
-			sw.Gap() // what the next attempt sends starts at its keyframe
-			if st.Err != nil && rec.Status().Phase == record.PhaseWaiting {
+	cfg.MaxAttempts = 0 // the session retries what is worth retrying; the tile retries the rest
+	m := wall.New(ctx.Done(), wall.Config{Logger: g.log, Factory: func(string, session.Quality) (session.Config, error) {
+		return cfg, nil
+	}})
+	defer m.Close() // finalises the recording, if still open
+	var (
+		last    atomic.Pointer[error]           // the latest session error, for a cut-short message
+		cur     atomic.Pointer[record.Recorder] // set once recording
+		failed  = make(chan error, 1)           // an attempt failed before the first picture
+		gaveUp  = make(chan struct{}, 1)        // a session gave up after it
+		endedCh = make(chan error, 1)           // the recording ended by itself, finalised
+	)
+	waiting := func() bool {
+		r := cur.Load()
+		return r == nil || r.Status().Phase == record.PhaseWaiting
+	}
+	t, err := m.Open(source, wall.TileConfig{Quality: q, Sink: player.NewLatest(),
+		OnStatus: func(st session.Status) {
+			if st.Err != nil {
+				last.Store(&st.Err)
+			}
+			switch st.State {
+			case session.StateStalled, session.StateRetrying, session.StateFailed, session.StateClosed:
+				if st.Err != nil && waiting() {
+					select {
+					case failed <- st.Err:
+					default:
+					}
+					return
+				}
+			}
+			if st.State == session.StateFailed {
 				select {
-				case failed <- st.Err:
+				case gaveUp <- struct{}{}:
 				default:
 				}
 			}
-		}
-	}
-	done := make(chan error, 1)
-	run := func(f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			done <- f(ctx)
-		}()
-	}
-	s, err := session.New(cfg)
+		},
+		OnRecordingEnded: func(_ string, err error) { endedCh <- err },
+	})
 	if err != nil {
 		return err
 	}
-	run(s.Run)
+	rec, err := t.RecordFor(d, out, newFileMuxer, noAudioStream)
+	if err != nil {
+		return err
+	}
+	cur.Store(rec)
+	defer func() {
+		if paths := rec.Paths(); len(paths) > 1 {
+			g.log.Warn("record: the stream changed and could not go on in one file", "files", paths)
+		}
+	}()
+	// finish stops the recording and waits for its file.
+	finish := func() error {
+		if r := t.StopRecord(); r != nil {
+			return r.Close()
+		}
+		return nil
+	}
 	select {
 	case <-rec.Started():
-	case <-rec.Ended(): // the file could not be made
-		return rec.Err()
-	case err := <-failed:
-		return err
-	case err := <-done:
+	case err := <-endedCh: // the file could not be made
 		if err == nil {
-			err = errors.New("the connection ended before the first picture")
+			err = errors.New("the recording ended before the first picture")
 		}
 		return err
+	case err := <-failed:
+		return errors.Join(err, finish())
+	case <-ctx.Done():
+		return errors.Join(ctx.Err(), finish())
 	}
 	bound := time.NewTimer(d + record.DefaultGapAfter)
 	defer bound.Stop()
+	retry := time.NewTimer(giveUpWait)
+	retry.Stop()
+	defer retry.Stop()
 	for {
 		select {
-		case <-rec.Ended():
-			if err := rec.Err(); err != nil {
+		case err := <-endedCh: // d reached (nil), or the file failed
+			if err != nil {
 				return err
 			}
 			return cutShort(rec, d, &last)
 		case <-bound.C:
 			g.log.Warn("record: the media was away at the end", "file", rec.Path(), "recorded", rec.Elapsed())
-			return cutShort(rec, d, &last)
-		case err := <-done:
-			if ctx.Err() != nil {
-				return ctx.Err()
+			if err := finish(); err != nil {
+				return err
 			}
-			run(func(ctx context.Context) error { return reconnect(ctx, cfg, err, g) })
-		}
-	}
-}
-
-// reconnect runs new sessions of cfg until ctx is cancelled, after one
-// that gave up with err (the service said not found or unauthorized, as a
-// media server does while the camera behind it reboots); each starts
-// giveUpWait after the last gave up.
-func reconnect(ctx context.Context, cfg session.Config, err error, g *globals) error {
-	for {
-		g.log.Warn("record: the source refused; trying again", "reason", reasonOf(err), "in", giveUpWait)
-		t := time.NewTimer(giveUpWait)
-		select {
+			return cutShort(rec, d, &last)
+		case <-gaveUp:
+			why := errNoMedia
+			if e := last.Load(); e != nil {
+				why = *e
+			}
+			g.log.Warn("record: the source refused; trying again", "reason", reasonOf(why), "in", giveUpWait)
+			retry.Reset(giveUpWait)
+		case <-retry.C:
+			t.Retry()
 		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		s, serr := session.New(cfg)
-		if serr != nil {
-			return serr
-		}
-		if err = s.Run(ctx); ctx.Err() != nil {
-			return ctx.Err()
+			return errors.Join(ctx.Err(), finish())
 		}
 	}
 }

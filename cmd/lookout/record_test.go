@@ -81,7 +81,7 @@ func videoSpan(t *testing.T, path string) (first, last float64) {
 
 // TestRecord: the recording lasts the duration by its own timestamps (the
 // arrival times of what it holds, from the first keyframe), however long the
-// session takes to stop after it.
+// session takes to stop after it; its file is readable by the user only.
 func TestRecord(t *testing.T) {
 	findTool(t, "ffprobe")
 	_, cfg := siteConfig(t, demo.Config{})
@@ -98,6 +98,9 @@ func TestRecord(t *testing.T) {
 			code, _, stderr := lookout(t, context.Background(), "--config", cfg, "record", "demo/cam1", "-o", out, "--duration", "2s", "--quality", tc.quality)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("the file: %v %v, want -rw------- as snapshots", fi.Mode(), err)
 			}
 			p := ffprobe(t, out)
 			if got := p.streams(); got != tc.streams {

@@ -118,7 +118,8 @@ func (t *Tile) want() (session.Quality, bool) {
 
 // mustReplace reports whether a session playing q must end: the tile no
 // longer wants one, or wants another quality of a source that has another
-// stream for it (or whose plan is not known yet).
+// stream for it (or whose plan is not known yet). A recording tile wants
+// the stream its recording takes (want).
 func (t *Tile) mustReplace(q session.Quality) bool {
 	want, active := t.want()
 	if !active {
@@ -177,7 +178,14 @@ func (t *Tile) run(q session.Quality) bool {
 			cfg.Width, cfg.Height = t.w, t.h
 		}
 		t.mu.Unlock()
+		live := new(atomic.Bool) // the session's latest state was live
 		cfg.OnStatus = func(st session.Status) {
+			if endsMedia(st.State) || (live.Load() && st.State != session.StateLive) {
+				// What the next attempt or session sends starts at its
+				// keyframe: the recording's next stretch must too.
+				t.tap.Gap()
+			}
+			live.Store(st.State == session.StateLive)
 			if st.State == session.StateLive && s != nil {
 				if p, ok := s.Plan(); ok {
 					t.mu.Lock()
@@ -213,6 +221,7 @@ func (t *Tile) run(q session.Quality) bool {
 		replaced.Store(quiet)
 		cancel()
 		<-ran
+		t.tap.Gap() // a replaced session tells no state: its end is a gap all the same
 	}
 	for {
 		select {
@@ -233,6 +242,16 @@ func (t *Tile) run(q session.Quality) bool {
 			return t.await(q)
 		}
 	}
+}
+
+// endsMedia reports whether a session in state has stopped sending media:
+// the states that end an attempt.
+func endsMedia(state session.State) bool {
+	switch state {
+	case session.StateStalled, session.StateRetrying, session.StateFailed, session.StateClosed:
+		return true
+	}
+	return false
 }
 
 // await waits, after a session of q failed for good, for the user's Retry
@@ -315,8 +334,9 @@ func (t *Tile) Retry() {
 
 // SetQuality asks for the stream of quality q (main when maximised, sub on
 // the grid). The session is replaced only when the source has another
-// stream for q (its plan's Qualities); otherwise it plays on, and the
-// renderer's SetOutputSize makes the picture fit.
+// stream for q (its plan's Qualities) and no recording holds the main
+// stream; otherwise it plays on, and the renderer's SetOutputSize makes
+// the picture fit.
 func (t *Tile) SetQuality(q session.Quality) {
 	t.mu.Lock()
 	t.q = q
@@ -406,8 +426,10 @@ func (t *Tile) Close() {
 	t.End()
 	t.once.Do(func() {
 		<-t.done
-		if path, err, ok := t.StopRecord(); ok && err != nil {
-			t.m.log.Info("wall: recording at close", "source", t.source, "path", path, "err", err)
+		if rec := t.StopRecord(); rec != nil {
+			if err := rec.Close(); err != nil {
+				t.m.log.Info("wall: recording at close", "source", t.source, "path", rec.Path(), "err", err)
+			}
 		}
 		t.wg.Wait()
 		t.m.forget(t)

@@ -80,9 +80,11 @@ type TileConfig struct {
 	// a switch of stream replaces are not told (the tile keeps its last
 	// picture until the next stream's first).
 	OnStatus func(session.Status)
-	// OnRecordingEnded is told when a recording ends by itself (its file
-	// failed): the path and why. A recording stopped with StopRecord, Close
-	// or the model's Close is not told.
+	// OnRecordingEnded is told, once the file is finalised, when a
+	// recording ends by itself (its file failed, or the length of
+	// RecordFor was reached): the path and why (nil: the length). A
+	// recording stopped with StopRecord, Close or the model's Close is not
+	// told.
 	OnRecordingEnded func(path string, err error)
 }
 

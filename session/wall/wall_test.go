@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -114,9 +115,25 @@ func factory(op session.Opener) wall.Factory {
 	}
 }
 
+// newMuxer is the window's muxer (cmd/lookout's newFileMuxer): player/ffmpeg's,
+// telling the recorder when a keyframe cannot go on in the file.
 func newMuxer(s record.Streams) (record.Muxer, error) {
-	return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+	m, err := ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
 		AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
+	if err != nil {
+		return nil, err
+	}
+	return fileMuxer{m}, nil
+}
+
+type fileMuxer struct{ *ffmpeg.Muxer }
+
+func (m fileMuxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
+	err := m.Muxer.WriteVideo(au, pts, key)
+	if errors.Is(err, ffmpeg.ErrStreamChanged) {
+		return fmt.Errorf("%w: %w", record.ErrStreamChanged, err)
+	}
+	return err
 }
 
 func skipAudio(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) }
@@ -266,17 +283,23 @@ func TestRecordingSpansRebootAndMaximise(t *testing.T) {
 	tl.SetHidden(true) // a page change: the recording keeps the session
 	time.Sleep(time.Second)
 	if tl.Quality() == "" || tl.Recording() != rec {
-		t.Fatal("hiding a recording tile ended its session or its recording")
+		t.Fatalf("hiding a recording tile ended its session or its recording: quality %q, recording %v", tl.Quality(), rec.Status())
 	}
 	tl.SetHidden(false)
 	time.Sleep(time.Second)
 	if tl.Recording() != rec {
 		t.Fatal("the recording did not last across the reboot, the maximise and the page change")
 	}
-	p, err, ok := tl.StopRecord()
+	stopped := tl.StopRecord()
 	span, shown := time.Since(first), rec.Elapsed()
-	if !ok || err != nil || p != path {
-		t.Fatalf("StopRecord = %s, %v, %v", p, err, ok)
+	if stopped != rec {
+		t.Fatalf("StopRecord = %p, want the recording %p", stopped, rec)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := rec.Paths(); len(files) != 1 {
+		t.Fatalf("files %v, want one", files)
 	}
 	waitFor(t, "the grid's sub stream once the recording stopped", func() bool { return tl.Quality() == session.QualitySub && tl.Live() })
 	got := duration(t, path)
