@@ -75,7 +75,14 @@ check-imports:
 
 # The documented minimum Go is go.mod's, and no file is built only on a newer
 # Go (the session retry tests need testing/synctest.Test, Go 1.25). No
-# struct stores a context.Context (STYLE.md).
+# struct stores a context.Context (STYLE.md). Nothing outside tests decides
+# by reading text (STYLE.md: errors.Is/As on sentinels mapped where a status
+# is parsed): no strings.Contains/HasPrefix/HasSuffix/Cut/EqualFold/Index
+# (or their kin) on an error's text (.Error()), on a value named for an
+# error, message, info, reason, status, note, label or detail, or on a
+# widget's .Text, and no comparison of .Error() with a string. Parsing SDP
+# lines, MIME types, URLs and device ids names its values otherwise.
+DECIDED_BY_TEXT := strings\.(Contains|ContainsAny|HasPrefix|HasSuffix|Cut|CutPrefix|CutSuffix|EqualFold|Index|IndexAny|LastIndex)\((strings\.(ToLower|ToUpper|TrimSpace)\()*([A-Za-z0-9_.]*(err|Err|error|Error|msg|Msg|message|Message|info|Info|reason|Reason|status|Status|note|Note|why|Why|label|Label|detail|Detail)|([A-Za-z_][A-Za-z0-9_]*\.)+Text[,)])|\.Error\(\) *[!=]= *"|" *[!=]= *[A-Za-z0-9_.]*\.Error\(\)
 check-go:
 	@want=$$(sed -n 's/^go \([0-9]*\.[0-9]*\).*/\1/p' go.mod); \
 	grep -q "Go $$want or newer" README.md || { echo "README does not name go.mod's minimum, Go $$want" >&2; exit 1; }; \
@@ -83,15 +90,17 @@ check-go:
 	bad=$$(git grep -lE '^//go:build.*go1\.[0-9]+' -- '*.go' || true); \
 	if [ -n "$$bad" ]; then echo "files built only on some Go versions: $$bad" >&2; exit 1; fi; \
 	bad=$$(git grep -nE '^\s+[A-Za-z_][A-Za-z0-9_]*(, *[A-Za-z_][A-Za-z0-9_]*)*\s+context\.Context\s*(//.*)?$$' -- '*.go' ':!*_test.go' || true); \
-	if [ -n "$$bad" ]; then echo "a context.Context stored in a struct (STYLE.md): $$bad" >&2; exit 1; fi
+	if [ -n "$$bad" ]; then echo "a context.Context stored in a struct (STYLE.md): $$bad" >&2; exit 1; fi; \
+	bad=$$(git grep -nE '$(DECIDED_BY_TEXT)' -- '*.go' ':!*_test.go' || true); \
+	if [ -n "$$bad" ]; then echo "decided by reading text (use errors.Is/As on a sentinel or typed error, or keep the state in a field; STYLE.md):" >&2; echo "$$bad" >&2; exit 1; fi
 
 # The repository documents itself: no pointer to files users do not have
-# (../shared), and docs/CONFIG.md covers every account kind the parser knows.
+# (../shared), and docs/CONFIG.md covers every account kind of the one list
+# (session/kinds) with every key of each, required or not as the kind says.
 check-docs:
 	@bad=$$(git grep -l '\.\./shared' -- README.md docs || true); \
-	if [ -n "$$bad" ]; then echo "documentation points outside the repository (../shared): $$bad" >&2; exit 1; fi; \
-	for k in $$(sed -n 's/^\tKind[A-Za-z]* *= "\([a-z]*\)".*/\1/p' session/config/config.go); do \
-		grep -q "^## \`kind = \"$$k\"\`" docs/CONFIG.md || { echo "docs/CONFIG.md does not document kind $$k" >&2; exit 1; }; done
+	if [ -n "$$bad" ]; then echo "documentation points outside the repository (../shared): $$bad" >&2; exit 1; fi
+	$(GO) test -count=1 -run '^TestConfigDocsCoverEveryKind$$' ./session/kinds
 
 unit:
 	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -count=1 -timeout 30m ./...

@@ -88,8 +88,6 @@ const (
 	reorderDelay = 500 * time.Millisecond
 	// keyframeInterval rate-limits keyframe requests.
 	keyframeInterval = 500 * time.Millisecond
-	// maxDropout is RFC 3550's MAX_DROPOUT: a bigger sequence jump restarts the stream.
-	maxDropout = 3000
 )
 
 // Video depacketizes, reorders, gates and decodes one RTP video track.
@@ -213,8 +211,9 @@ type stream struct {
 	asm     *assembler
 	// now is when the packet being handled arrived.
 	now time.Time
-	// highest is the highest extended sequence number received.
-	highest int64
+	// seq validates sequence numbers (RFC 3550 A.1): it tells a sender
+	// that restarted its sequence from a stray or late packet.
+	seq seqRule
 	// emitted is the extended sequence number of the last packet of the
 	// last access unit assembled; valid when haveEmitted.
 	emitted     int64
@@ -247,9 +246,10 @@ func (v *Video) newStream() *stream {
 	return s
 }
 
-// reset starts a new stream for ssrc.
+// reset starts a new stream for ssrc. The sequence rule is kept: it
+// already follows the new sequence when a jump restarts the stream.
 func (v *Video) reset(s *stream, ssrc uint32) {
-	*s = stream{emit: s.emit, asm: s.asm, lastRequest: s.lastRequest}
+	*s = stream{emit: s.emit, asm: s.asm, lastRequest: s.lastRequest, seq: s.seq}
 	s.started = true
 	s.ssrc = ssrc
 	s.waitKey = true
@@ -263,25 +263,27 @@ func (v *Video) handlePacket(s *stream, p *rtp.Packet) {
 			v.log.Debug("player: ssrc changed", "old", s.ssrc, "new", p.SSRC)
 		}
 		v.restartStats()
+		s.seq = newSeqRule(reorderPackets)
 		v.reset(s, p.SSRC)
 		v.requestKeyframe(s, now, "media start")
 	}
-	ext := unwrap(p.SequenceNumber, s.highest)
-	if s.highest != 0 && (ext-s.highest > maxDropout || s.highest-ext > maxDropout) {
-		v.log.Debug("player: sequence jump, restarting", "from", s.highest, "to", ext)
+	verdict, ext, held := s.seq.check(p)
+	switch verdict {
+	case seqHeld:
+		return // a jump, believed only if the next packet follows it
+	case seqRestart:
+		v.log.Debug("player: sequence restarted", "at", held.SequenceNumber)
 		v.restartStats()
 		v.reset(s, p.SSRC)
 		v.requestKeyframe(s, now, "sequence jump")
+		v.accept(s, held, ext-1, now)
 	}
-	if s.highest == 0 {
-		// Start extended numbers well above zero so unwrap never goes negative.
-		ext = int64(p.SequenceNumber) + 1<<16
-	}
-	v.countPacket(p, ext, now)
+	v.accept(s, p, ext, now)
+}
 
-	if ext > s.highest {
-		s.highest = ext
-	}
+// accept counts p, whose extended sequence number is ext, and assembles it.
+func (v *Video) accept(s *stream, p *rtp.Packet, ext int64, now time.Time) {
+	v.countPacket(p, ext, now)
 	s.now = now
 	s.asm.push(p, now)
 }

@@ -601,3 +601,62 @@ func TestVideoPausedDecodesNothing(t *testing.T) {
 		t.Error("still paused")
 	}
 }
+
+// TestVideoSequenceJumps: sequence numbers follow RFC 3550 A.1. A sender
+// that restarts its sequence, ahead or behind, is followed from the next
+// keyframe once a second packet confirms the jump; a lone packet far from
+// the sequence changes nothing. Late packets within the reorder window
+// (1000, above MAX_MISORDER since a resent packet may be that far behind)
+// are reordered, not taken for a jump.
+func TestVideoSequenceJumps(t *testing.T) {
+	stray := func(p []arrival, at int, delta uint16) []arrival {
+		q := *p[at].p
+		q.SequenceNumber += delta
+		out := append([]arrival(nil), p[:at]...)
+		out = append(out, arrival{&q, p[at].at})
+		return append(out, p[at:]...)
+	}
+	cases := []struct {
+		name   string
+		second uint16 // the restarted sequence's first number; 0: none
+		mangle func([]arrival) []arrival
+		want   []int
+	}{
+		{name: "restart 20000 ahead", second: 500 + 20000, want: append(seqRange(0, 30), seqRange(0, 30)...)},
+		{name: "restart 20000 behind", second: 1<<16 + 500 - 20000, want: append(seqRange(0, 30), seqRange(0, 30)...)},
+		// Further back than the reorder window, within MAX_DROPOUT: not
+		// late packets to drop until the sender catches up.
+		{name: "restart 1500 behind", second: 1<<16 + 500 - 1500, want: append(seqRange(0, 30), seqRange(0, 30)...)},
+		{name: "restart across the wrap", second: 500 + 40000, want: append(seqRange(0, 30), seqRange(0, 30)...)},
+		{
+			name:   "a lone packet 20000 ahead",
+			mangle: func(p []arrival) []arrival { return stray(p, len(p)/2, 20000) },
+			want:   seqRange(0, 30),
+		},
+		{
+			name:   "a lone packet 20000 behind",
+			mangle: func(p []arrival) []arrival { return stray(p, len(p)/2, 1<<16-20000) },
+			want:   seqRange(0, 30),
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pkts, aus := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 7, seq: 500, ts: 1000})
+			if tc.mangle != nil {
+				pkts = tc.mangle(pkts)
+			}
+			if tc.second != 0 {
+				again, _ := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 7, seq: tc.second, ts: 1000, offset: time.Second})
+				pkts = append(pkts, again...)
+			}
+			h := newHarness(t, aus)
+			h.run(t, pkts)
+			if !equalInts(h.dec.decoded, tc.want) {
+				t.Fatalf("decoded %v\nwant %v", h.dec.decoded, tc.want)
+			}
+			if st := h.video.Stats(); st.PacketsLost != 0 {
+				t.Errorf("PacketsLost = %d, want 0", st.PacketsLost)
+			}
+		})
+	}
+}

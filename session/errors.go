@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors shared by every protocol package. Protocol clients wrap them
@@ -75,3 +76,32 @@ func Reason(err error) string {
 
 // ErrTooManyRedirects is returned by CheckRedirect after 10 redirects.
 var ErrTooManyRedirects = errors.New("stopped after 10 redirects")
+
+// OfflineError is what a Gate's Open returns, without dialling, while the
+// account's directory has not listed the device online since its last
+// dial found it offline. It matches ErrOffline (errors.Is); Next is when
+// the gate asks the directory again, so a session waits until then.
+type OfflineError struct {
+	ID   string
+	Next time.Time
+	// Err is what the last dial said (the service's own words), or nil
+	// when only the directory said so.
+	Err error
+}
+
+// Error says the device is offline, in the service's words when it gave
+// them.
+func (e *OfflineError) Error() string {
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return ErrOffline.Error() + " (the account lists " + e.ID + " offline)"
+}
+
+// Unwrap returns the last dial's error, or ErrOffline.
+func (e *OfflineError) Unwrap() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return ErrOffline
+}

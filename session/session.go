@@ -49,6 +49,12 @@ type Config struct {
 	// MaxAttempts stops retrying after that many attempts; zero retries
 	// until cancelled.
 	MaxAttempts int
+	// FailFast ends Run at the first permanent error (Permanent: refused
+	// credentials, no such device or stream, no common codec), as the
+	// CLI's commands want for their exit codes. Without it nothing is
+	// final: each kind of failure is retried by its own policy (Wait),
+	// as a wall left alone needs.
+	FailFast bool
 	// Audio receives the device's audio, decoded by NewAudioDecoder into
 	// AudioFormat (zero: the codec's own rate and channels). Nil drops it.
 	Audio           AudioSink
@@ -210,36 +216,42 @@ func (s *Session) publish(st Status) {
 }
 
 // Permanent reports whether retrying err cannot help without the user
-// changing something (credentials, device id, codecs).
+// changing something (credentials, device id, codecs). Only a session with
+// Config.FailFast stops on it; the others retry it by its Wait policy.
 func Permanent(err error) bool {
 	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnsupportedCodec)
 }
 
 // Run connects and keeps the session connected until ctx is cancelled,
-// retrying failed attempts with exponential backoff. It returns ctx.Err()
-// when cancelled, or the last error when it gives up (a permanent error or
-// MaxAttempts reached).
+// retrying failed attempts by the failure's policy (Wait: a short
+// exponential backoff, a stream that is away tried every 2 s for a minute,
+// refused credentials renewed before each try). It returns ctx.Err() when
+// cancelled, or the last error when it gives up: MaxAttempts reached, or a
+// permanent error with FailFast.
 func (s *Session) Run(ctx context.Context) error {
-	backoff := s.cfg.MinBackoff
+	b := backoff{min: s.cfg.MinBackoff, max: s.cfg.MaxBackoff}
+	asked := false // the user asked for this attempt (RetryNow)
 	for attempt := 1; ; attempt++ {
 		started := time.Now()
-		err := s.attempt(ctx, attempt)
+		actx := ctx
+		if asked {
+			actx = context.WithValue(ctx, userRetryKey{}, true)
+		}
+		err := s.attempt(actx, attempt)
 		if ctx.Err() != nil {
 			s.publish(Status{State: StateClosed, Attempt: attempt})
 			return ctx.Err()
 		}
-		if Permanent(err) || (s.cfg.MaxAttempts > 0 && attempt >= s.cfg.MaxAttempts) {
+		if (s.cfg.FailFast && Permanent(err)) || (s.cfg.MaxAttempts > 0 && attempt >= s.cfg.MaxAttempts) {
 			s.publish(Status{State: StateFailed, Err: err, Attempt: attempt})
 			return err
 		}
-		if time.Since(started) > 2*s.cfg.MaxBackoff {
-			backoff = s.cfg.MinBackoff // it was up for a good while: start over
-		}
-		wait := jitter(backoff)
-		s.publish(Status{State: StateRetrying, Err: err, Attempt: attempt, RetryAt: time.Now().Add(wait)})
+		now := time.Now()
+		wait, why := b.wait(err, started, now)
+		s.publish(Status{State: StateRetrying, Err: err, Attempt: attempt, RetryAt: now.Add(wait), Wait: why})
 		t := time.NewTimer(wait)
 		if s.dog.refresh {
-			s.refresh(ctx) // during the wait
+			s.refresh(ctx, "refresh after no answer") // during the wait
 		}
 		select {
 		case <-ctx.Done():
@@ -248,19 +260,25 @@ func (s *Session) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-s.retry:
 			t.Stop()
+			asked = true
 		case <-t.C:
+			asked = false
 		}
-		backoff = min(2*backoff, s.cfg.MaxBackoff)
+		if why == WaitCredentials {
+			// Refused credentials: renew them right before the try.
+			s.refresh(ctx, "renewing refused credentials")
+		}
 	}
 }
 
-// refresh asks the opener to renew what the service may have forgotten,
-// after an attempt that got no answer.
-func (s *Session) refresh(ctx context.Context) {
+// refresh asks the opener to renew what the service may have forgotten or
+// refused: after an attempt that got no answer, and before each try after
+// refused credentials.
+func (s *Session) refresh(ctx context.Context, why string) {
 	s.dog.refresh = false
 	if r, ok := s.cfg.Opener.(Refresher); ok {
 		if err := r.Refresh(ctx); err != nil {
-			s.log.Info("session: refresh after no answer failed", "err", err)
+			s.log.Info("session: "+why+" failed", "err", err)
 		}
 	}
 }

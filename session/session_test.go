@@ -73,10 +73,11 @@ func TestBackoffDoublesUpToMax(t *testing.T) {
 	})
 }
 
+// TestPermanentErrorsDoNotRetry: with FailFast (the CLI) a refusal ends Run.
 func TestPermanentErrorsDoNotRetry(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		op := &failingOpener{err: &session.RemoteError{Op: "token", Code: "1004", Reason: "sign invalid", Err: session.ErrUnauthorized}}
-		s, _ := session.New(session.Config{Source: "a/cam", ID: "cam", Opener: op, Sink: player.NewLatest(), NewDecoder: noDecoder})
+		s, _ := session.New(session.Config{Source: "a/cam", ID: "cam", Opener: op, Sink: player.NewLatest(), NewDecoder: noDecoder, FailFast: true})
 		err := s.Run(context.Background())
 		if !errors.Is(err, session.ErrUnauthorized) || op.n != 1 {
 			t.Fatalf("Run = %v after %d attempts, want unauthorized after 1", err, op.n)

@@ -75,6 +75,18 @@ type Plan struct {
 	// minutes); zero means no limit. A Relay opens the next session before
 	// it ends.
 	MaxDuration time.Duration
+	// Overlap says the device takes a second session while one is live, so
+	// a Relay opens the next session before the cap while the current one
+	// still carries the talk. False (a device that takes one caller, such
+	// as an EEN speaker, which answers a second session "busy"): the Relay
+	// ends the current session first, then opens the next.
+	Overlap bool
+	// Qualities says the source has a stream per Quality (a camera's main
+	// and sub streams, a server that scales to the size asked, a WHEP
+	// stream with a sub_url): asking for another quality opens another
+	// stream. False: one stream whatever the quality, so a larger tile
+	// keeps its session and only asks the decoder for a larger picture.
+	Qualities bool
 }
 
 // Publisher is implemented by calls whose talk audio goes over a separate

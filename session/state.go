@@ -14,7 +14,7 @@ const (
 	StateWaiting                // connected, waiting for the first picture
 	StateLive                   // pictures are arriving
 	StateRetrying               // the last attempt failed; the next starts at RetryAt
-	StateFailed                 // failed for good (bad credentials, unknown device, ...)
+	StateFailed                 // gave up: MaxAttempts reached, or a permanent error with Config.FailFast
 	StateClosed                 // stopped by its owner
 	// StateStalled means a connected session decoded no picture for its
 	// StallTimeout; a new attempt follows at once. The last picture is old
@@ -38,6 +38,9 @@ type Status struct {
 	Err     error     // why the last attempt failed (Retrying, Failed)
 	Attempt int       // 1 for the first attempt
 	RetryAt time.Time // when the next attempt starts (Retrying)
+	// Wait is the retry policy that set RetryAt (Retrying): why the
+	// session waits, for the tile to say ("publisher away").
+	Wait Wait
 	// LastPicture is when the session last decoded a picture, in this or an
 	// earlier attempt; zero if never. In any state but Live the picture of
 	// that moment is old.

@@ -187,9 +187,10 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 		return nil
 	}
 	defer func() { _ = dec.Close() }()
-	// Packets are put back in order over a few frames; one given up as lost
-	// is played as silence of the last frame's length, so the speaker's
-	// clock and the camera's stay together.
+	// Packets are put back in order over a few frames; those given up as
+	// lost are played as silence of the last frame's length, up to
+	// maxConcealment, so the speaker's clock and the camera's stay together
+	// over a short loss and a long one is skipped past instead of played.
 	reorder := player.NewReorder(audioReorderWindow)
 	var last int
 	for {
@@ -205,10 +206,8 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 			continue // reordered still, so playback resumes in order
 		}
 		mute := half && s.talking.Load()
-		for ; lost > 0 && last > 0; lost-- {
-			if !mute {
-				s.cfg.Audio.PlayAudio(make([]int16, last), out)
-			}
+		if n := concealment(lost, last, out); n > 0 && !mute {
+			s.cfg.Audio.PlayAudio(make([]int16, n), out)
 		}
 		for _, p := range ready {
 			pcm, err := dec.Decode(p.Payload)
@@ -230,6 +229,21 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 // audioReorderWindow is how many packets may arrive after a missing one
 // before it is given up: 3 frames, 60 ms of G.711 or Opus.
 const audioReorderWindow = 3
+
+// maxConcealment is the most silence played for one gap. A gap can be up
+// to RFC 3550's MAX_DROPOUT (3000 packets, a minute of audio): played
+// whole it would put the speaker a minute behind the camera (and queue a
+// minute of samples at once); past this much the gap is skipped and
+// playback goes on with the next packet.
+const maxConcealment = 100 * time.Millisecond
+
+// concealment returns how many samples of silence, in format f, stand in
+// for lost frames of last samples each: their length, at most
+// maxConcealment.
+func concealment(lost, last int, f audio.Format) int {
+	limit := f.SampleRate * max(f.Channels, 1) * int(maxConcealment/time.Millisecond) / 1000
+	return min(lost*last, limit)
+}
 
 // drain reads an audio track nobody listens to, handing it to the tap.
 func (s *Session) drain(tr peer.Track) {

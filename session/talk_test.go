@@ -58,8 +58,9 @@ func (m *burstMic) Read(ctx context.Context, p []int16) (int, error) {
 }
 
 // liveDemoSession connects a session to a demo camera and waits until it
-// can talk.
-func liveDemoSession(tb testing.TB, camID string, onStatus func(session.Status)) (*session.Session, *demo.Site, func()) {
+// can talk. Each tweak, when given, changes the session's configuration
+// before it starts.
+func liveDemoSession(tb testing.TB, camID string, onStatus func(session.Status), tweak ...func(*session.Config)) (*session.Session, *demo.Site, func()) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	site, err := demo.Start(ctx, demo.Config{})
@@ -77,7 +78,7 @@ func liveDemoSession(tb testing.TB, camID string, onStatus func(session.Status))
 		tb.Fatal(err)
 	}
 	ready := make(chan struct{}, 1)
-	s, err := session.New(session.Config{
+	cfg := session.Config{
 		Source: "demo/" + camID, ID: camID, Opener: client, Quality: session.QualitySub, Sink: player.NewLatest(),
 		NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
 		NewAudioEncoder: func(m string, in audio.Format, n int) (session.AudioEncoder, error) {
@@ -95,7 +96,11 @@ func liveDemoSession(tb testing.TB, camID string, onStatus func(session.Status))
 				}
 			}
 		},
-	})
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	s, err := session.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

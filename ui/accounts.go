@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,58 +34,13 @@ type AccountManager struct {
 	// Demo is set when the window shows the demo site because the config
 	// has no account: the toolbar then offers "Add your first account".
 	Demo bool
+	// Kinds are the kinds of account the form offers, with their fields;
+	// the file is parsed with them.
+	Kinds config.Kinds
 
 	mu      sync.Mutex
 	closers map[string]func() error
 }
-
-// fieldSpec is one input of the account form.
-type fieldSpec struct {
-	key, label, help string
-	secret           bool
-	multiline        bool
-}
-
-// kindFields are the inputs of each kind, in the order of the contract's
-// example config.
-var kindFields = map[string][]fieldSpec{
-	config.KindTuya: {
-		{key: "endpoint", label: "Endpoint", help: "OpenAPI base URL of your project's data center, e.g. https://openapi.tuyaus.com"},
-		{key: "client_id", label: "Access ID", help: "Cloud project → Overview → Access ID"},
-		{key: "secret", label: "Access Secret", help: "Kept in the OS keyring", secret: true},
-		{key: "uid", label: "User ID", help: "UID of the app account linked to the project"},
-		{key: "sign_method", label: "Sign method", help: "hmac (default) or md5 for legacy projects"},
-		{key: "devices", label: "Devices", help: "Optional device ids, comma separated; empty lists all"},
-		{key: "ca_file", label: "CA file", help: "Optional PEM bundle trusted besides the system roots"},
-	},
-	config.KindEEN: {
-		{key: "endpoint", label: "Endpoint", help: "REST base, e.g. https://api.c000.eagleeyenetworks.com"},
-		{key: "token", label: "Access token", help: "OAuth access token (JWT); kept in the OS keyring", secret: true},
-		{key: "ca_file", label: "CA file", help: "Optional PEM bundle trusted besides the system roots"},
-	},
-	config.KindWCS: {
-		{key: "url", label: "URL", help: "WebSocket API, e.g. wss://wcs.example.com:8443"},
-		{key: "app_key", label: "App key", help: "Optional; defaultApp when empty"},
-		{key: "streams", label: "Streams", help: "Stream names shown as tiles, comma separated"},
-		{key: "rooms", label: "Rooms", help: "Optional groups: ops=cam1,cam2; lobby=cam3"},
-		{key: "ca_file", label: "CA file", help: "Optional PEM bundle trusted besides the system roots"},
-	},
-	config.KindWHEP: {
-		{key: "stream", label: "Streams", help: "One per line: NAME WHEP-URL [WHIP-URL for talk]", multiline: true},
-		{key: "token", label: "Bearer token", help: "Optional, for every stream; kept in the OS keyring", secret: true},
-	},
-	config.KindTRTC: {
-		{key: "endpoint", label: "Endpoint", help: "Signaling base, e.g. https://signaling.rtc-web.com"},
-		{key: "sdk_app_id", label: "SDKAppID", help: "From the TRTC console, a number"},
-		{key: "secret_key", label: "SDKSecretKey", help: "Used to sign UserSig locally; kept in the OS keyring", secret: true},
-		{key: "user_id", label: "User ID", help: "The user this desk joins rooms as"},
-		{key: "rooms", label: "Rooms", help: "Room ids, comma separated"},
-		{key: "ca_file", label: "CA file", help: "Optional PEM bundle trusted besides the system roots"},
-	},
-}
-
-// accountKinds lists the kinds in menu order.
-var accountKinds = []string{config.KindTuya, config.KindEEN, config.KindWCS, config.KindWHEP, config.KindTRTC}
 
 // accountForm is the form of one account: per-kind inputs with help text,
 // checked with the config validator on every keystroke.
@@ -97,10 +51,11 @@ type accountForm struct {
 	others   []string       // the other accounts' names
 	kind     *widget.Select
 	name     *widget.Entry
-	entries  map[string]*widget.Entry
-	problems map[string]string
+	entries  map[string]*widget.Entry // by kind/key (kind/key.sub for a table's secret)
+	problems map[string]string        // by field
 	form     *widget.Form
 	status   *widget.Label
+	fixing   bool // status lists the problems to fix
 	connect  *widget.Button
 	save     *widget.Button
 	box      *fyne.Container // the form scrolls; buttons and status stay below
@@ -119,7 +74,7 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 	f := &accountForm{m: m, others: others, entries: map[string]*widget.Entry{}, problems: map[string]string{}}
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder("home")
-	f.kind = widget.NewSelect(accountKinds, nil)
+	f.kind = widget.NewSelect(m.Kinds.Names(), nil)
 	f.status = widget.NewLabel("")
 	f.status.Wrapping = fyne.TextWrapWord
 	f.connect = widget.NewButtonWithIcon("Connect", theme.MediaPlayIcon(), f.test)
@@ -128,7 +83,10 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 	f.form = widget.NewForm()
 	f.box = container.NewBorder(nil, container.NewVBox(container.NewHBox(f.connect, f.save), f.status), nil, nil,
 		container.NewVScroll(f.form))
-	kind := config.KindTuya
+	kind := ""
+	if len(m.Kinds) > 0 {
+		kind = m.Kinds[0].Name
+	}
 	if edit != nil {
 		f.editing, f.old, kind = edit.Name, *edit, edit.Kind
 	}
@@ -143,38 +101,51 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 	return f
 }
 
-// rebuild lays out the inputs of the selected kind.
+// rebuild lays out the inputs of the selected kind: one per field of its
+// descriptor (a table field is one line per table, and one input per
+// secret key of its tables), with the field's label and help.
 func (f *accountForm) rebuild() {
-	kind := f.kind.Selected
+	kind, _ := f.m.Kinds.Lookup(f.kind.Selected)
 	f.form.Items = nil
 	f.form.Append("Kind", f.kind)
 	f.form.AppendItem(&widget.FormItem{Text: "Name", Widget: f.name, HintText: "a-z, 0-9, _ and -; sources are NAME/DEVICE"})
-	for _, fs := range kindFields[kind] {
-		e := f.entries[kind+"/"+fs.key]
-		if e == nil {
-			switch {
-			case fs.secret:
-				e = widget.NewPasswordEntry()
-			case fs.multiline:
-				e = widget.NewMultiLineEntry()
-				e.SetMinRowsVisible(3)
-			default:
-				e = widget.NewEntry()
+	for _, fs := range kind.FormFields() {
+		f.addInput(fs.Key, fs.Key, fs)
+		for _, sub := range fs.Sub {
+			if sub.Secret {
+				f.addInput(fs.Key+"."+sub.Key, fs.Key, sub)
 			}
-			key := fs.key
-			e.OnChanged = func(string) { f.check() }
+		}
+	}
+	f.form.Refresh()
+	f.check()
+}
+
+// addInput appends the input of key, whose problems are those of field.
+func (f *accountForm) addInput(key, field string, fs config.Field) {
+	e := f.entries[f.kind.Selected+"/"+key]
+	if e == nil {
+		switch {
+		case fs.Secret:
+			e = widget.NewPasswordEntry()
+		case fs.Multiline:
+			e = widget.NewMultiLineEntry()
+			e.SetMinRowsVisible(3)
+		default:
+			e = widget.NewEntry()
+		}
+		e.OnChanged = func(string) { f.check() }
+		if key == field {
 			e.Validator = func(string) error {
-				if p := f.problems[key]; p != "" {
+				if p := f.problems[field]; p != "" {
 					return errors.New(p)
 				}
 				return nil
 			}
-			f.entries[kind+"/"+fs.key] = e
 		}
-		f.form.AppendItem(&widget.FormItem{Text: fs.label, Widget: e, HintText: fs.help})
+		f.entries[f.kind.Selected+"/"+key] = e
 	}
-	f.form.Refresh()
-	f.check()
+	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: e, HintText: fs.Help})
 }
 
 // entry returns the input of key for the selected kind, or nil.
@@ -199,119 +170,116 @@ func (f *accountForm) set(key, v string) {
 // inputs say so.
 func (f *accountForm) fill(a config.Account) {
 	f.name.SetText(a.Name)
-	f.set("endpoint", a.Endpoint)
-	f.set("client_id", a.ClientID)
-	f.set("uid", a.UID)
-	f.set("sign_method", a.SignMethod)
-	f.set("devices", strings.Join(a.Devices, ", "))
-	f.set("url", a.URL)
-	f.set("app_key", a.AppKey)
-	f.set("streams", strings.Join(a.Streams, ", "))
-	f.set("ca_file", a.CAFile)
-	f.set("user_id", a.UserID)
-	if a.SDKAppID != 0 {
-		f.set("sdk_app_id", strconv.FormatInt(a.SDKAppID, 10))
-	}
-	switch a.Kind {
-	case config.KindTRTC:
-		f.set("rooms", strings.Join(a.TRTCRooms, ", "))
-	case config.KindWCS:
-		var rooms []string
-		for _, r := range a.WCSRooms {
-			rooms = append(rooms, r.Name+"="+strings.Join(r.Streams, ","))
-		}
-		f.set("rooms", strings.Join(rooms, "; "))
-	case config.KindWHEP:
-		var lines []string
-		for _, s := range a.WHEPStreams {
-			lines = append(lines, strings.TrimSpace(s.Name+" "+s.URL+" "+s.PublishURL))
-		}
-		f.set("stream", strings.Join(lines, "\n"))
-	}
-	for _, k := range config.SecretKeys(a.Kind) {
-		if e := f.entry(k); e != nil {
-			e.SetPlaceHolder("unchanged (leave empty to keep)")
+	kind, _ := f.m.Kinds.Lookup(a.Kind)
+	for _, fs := range kind.FormFields() {
+		switch {
+		case fs.Type == config.TypeTables:
+			rows, _ := fs.Get(a).([]map[string]string)
+			var lines []string
+			for _, r := range rows {
+				var words []string
+				for _, sub := range fs.Sub {
+					if !sub.Secret {
+						words = append(words, r[sub.Key])
+					}
+				}
+				// An optional value left empty before one that is set
+				// keeps its place as "-".
+				for len(words) > 0 && words[len(words)-1] == "" {
+					words = words[:len(words)-1]
+				}
+				for i, w := range words {
+					if w == "" {
+						words[i] = "-"
+					}
+				}
+				lines = append(lines, strings.Join(words, " "))
+			}
+			f.set(fs.Key, strings.Join(lines, "\n"))
+		case !fs.Secret:
+			f.set(fs.Key, fs.Text(a))
 		}
 	}
+	for _, k := range kind.SecretKeys() {
+		for _, key := range []string{k, tableOf(kind, k) + "." + k} {
+			if e := f.entry(key); e != nil {
+				e.SetPlaceHolder("unchanged (leave empty to keep)")
+			}
+		}
+	}
+}
+
+// tableOf names the table field whose tables hold key, or "".
+func tableOf(k config.Kind, key string) string {
+	for _, fs := range k.Fields {
+		for _, sub := range fs.Sub {
+			if sub.Key == key {
+				return fs.Key
+			}
+		}
+	}
+	return ""
 }
 
 // account builds the account the inputs describe. Empty secret inputs of
 // an edited account keep its old values (or keyring refs).
 func (f *accountForm) account() config.Account {
 	a := config.Account{Name: strings.TrimSpace(f.name.Text), Kind: f.kind.Selected}
-	list := func(s string) []string {
-		var out []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
+	kind, _ := f.m.Kinds.Lookup(a.Kind)
+	for _, fs := range kind.FormFields() {
+		switch {
+		case fs.Type == config.TypeTables:
+			fs.Set(&a, f.tableRows(fs))
+		case fs.Secret && f.value(fs.Key) == "":
+			fs.Set(&a, fs.Get(f.old))
+		default:
+			fs.Set(&a, fs.FormValue(f.value(fs.Key)))
 		}
-		return out
 	}
-	secret := func(key, old string) string {
-		if v := f.value(key); v != "" {
-			return v
-		}
-		return old
-	}
-	switch a.Kind {
-	case config.KindTuya:
-		a.Endpoint, a.ClientID, a.UID = f.value("endpoint"), f.value("client_id"), f.value("uid")
-		a.Secret = secret("secret", f.old.Secret)
-		a.SignMethod = f.value("sign_method")
-		a.Devices = list(f.value("devices"))
-	case config.KindEEN:
-		a.Endpoint = f.value("endpoint")
-		a.Token = secret("token", f.old.Token)
-	case config.KindWCS:
-		a.URL, a.AppKey = f.value("url"), f.value("app_key")
-		a.Streams = list(f.value("streams"))
-		for _, r := range strings.Split(f.value("rooms"), ";") {
-			name, streams, _ := strings.Cut(r, "=")
-			if name = strings.TrimSpace(name); name != "" {
-				a.WCSRooms = append(a.WCSRooms, config.WCSRoom{Name: name, Streams: list(streams)})
-			}
-		}
-	case config.KindWHEP:
-		oldTok := map[string]string{}
-		for _, s := range f.old.WHEPStreams {
-			oldTok[s.Name] = s.Token
-		}
-		tok := f.value("token")
-		for _, line := range strings.Split(f.value("stream"), "\n") {
-			p := strings.Fields(line)
-			if len(p) == 0 {
-				continue
-			}
-			s := config.WHEPStream{Name: p[0], Token: tok}
-			if len(p) > 1 {
-				s.URL = p[1]
-			}
-			if len(p) > 2 {
-				s.PublishURL = p[2]
-			}
-			if s.Token == "" {
-				s.Token = oldTok[s.Name]
-			}
-			a.WHEPStreams = append(a.WHEPStreams, s)
-		}
-	case config.KindTRTC:
-		a.Endpoint, a.UserID = f.value("endpoint"), f.value("user_id")
-		a.SecretKey = secret("secret_key", f.old.SecretKey)
-		if v := f.value("sdk_app_id"); v != "" {
-			id, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				id = -1 // the validator words it
-			}
-			a.SDKAppID = id
-		}
-		a.TRTCRooms = list(f.value("rooms"))
-	}
-	a.CAFile = f.value("ca_file")
 	return a
 }
 
-// check validates the inputs and shows the problems at their fields.
+// tableRows reads a table field's input, one table per line: its
+// non-secret keys in order, separated by spaces; each secret key from its
+// own input, or the edited account's table of the same name when empty.
+func (f *accountForm) tableRows(fs config.Field) []map[string]string {
+	old := map[string]map[string]string{}
+	oldRows, _ := fs.Get(f.old).([]map[string]string)
+	for _, r := range oldRows {
+		if len(fs.Sub) > 0 {
+			old[r[fs.Sub[0].Key]] = r
+		}
+	}
+	var rows []map[string]string
+	for _, line := range strings.Split(f.value(fs.Key), "\n") {
+		words := strings.Fields(line)
+		if len(words) == 0 {
+			continue
+		}
+		row := map[string]string{}
+		for _, sub := range fs.Sub {
+			switch {
+			case sub.Secret:
+				row[sub.Key] = f.value(fs.Key + "." + sub.Key)
+			case len(words) > 0:
+				if words[0] != "-" { // "-": an optional value left empty
+					row[sub.Key] = words[0]
+				}
+				words = words[1:]
+			}
+		}
+		for _, sub := range fs.Sub {
+			if sub.Secret && row[sub.Key] == "" && len(fs.Sub) > 0 {
+				row[sub.Key] = old[row[fs.Sub[0].Key]][sub.Key]
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// check validates the inputs and shows each problem under its field: the
+// validator's *FieldErrors say which field, never their words.
 func (f *accountForm) check() {
 	if f.kind == nil || f.kind.Selected == "" {
 		return
@@ -319,13 +287,9 @@ func (f *accountForm) check() {
 	a := f.account()
 	f.problems = map[string]string{}
 	var general []string
-	for _, p := range config.CheckAccount(f.m.ConfigPath, a, f.others) {
-		key := p.Key
-		if a.Kind == config.KindWHEP && (key == "stream" || key == "name" && !strings.Contains(p.Msg, "account name")) {
-			key = "stream"
-		}
-		if key == "name" || f.entry(key) != nil {
-			f.problems[key] = p.Msg
+	for _, p := range f.m.Kinds.CheckAccount(f.m.ConfigPath, a, f.others) {
+		if p.Field == "name" || p.Field != "" && f.entry(p.Field) != nil {
+			f.problems[p.Field] = p.Msg
 		} else {
 			general = append(general, p.Msg)
 		}
@@ -341,7 +305,8 @@ func (f *accountForm) check() {
 	if len(f.problems) == 0 && len(general) == 0 {
 		f.save.Enable()
 		f.connect.Enable()
-		if strings.HasPrefix(f.status.Text, "Fix: ") {
+		if f.fixing {
+			f.fixing = false
 			f.status.SetText("")
 		}
 		return
@@ -352,6 +317,7 @@ func (f *accountForm) check() {
 	for _, k := range sortedKeys(f.problems) {
 		all = append(all, f.problems[k])
 	}
+	f.fixing = true
 	f.status.SetText("Fix: " + strings.Join(all, "; "))
 }
 
@@ -371,6 +337,7 @@ func (f *accountForm) Problems() map[string]string { return f.problems }
 // the exact error.
 func (f *accountForm) test() {
 	if f.m.Build == nil {
+		f.fixing = false
 		f.status.SetText("This build cannot connect from the form.")
 		return
 	}
@@ -382,6 +349,7 @@ func (f *accountForm) test() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	f.testing = cancel
 	f.testMu.Unlock()
+	f.fixing = false
 	f.status.SetText("Connecting to " + a.Name + "…")
 	f.wg.Add(1)
 	go func() {
@@ -420,6 +388,7 @@ func (f *accountForm) doSave() {
 	f.check()
 	if !f.save.Disabled() {
 		a, note, err := f.m.save(f.editing, f.old, f.account())
+		f.fixing = false
 		if err != nil {
 			f.status.SetText("Not saved: " + err.Error())
 			return
@@ -449,12 +418,12 @@ func (m *AccountManager) save(editing string, old, a config.Account) (config.Acc
 		return a, "", err
 	}
 	note := ""
-	if hasSecret(a) {
+	if m.hasSecret(a) {
 		switch {
 		case m.Keyring == nil:
 			note = "No OS keyring (" + m.KeyringProblem + "): the secret is written in the config file, readable only by you."
 		default:
-			stored, err := config.StoreSecrets(m.Keyring, a)
+			stored, err := m.Kinds.StoreSecrets(m.Keyring, a)
 			if err != nil {
 				note = "The OS keyring refused the secret (" + session.Reason(err) + "): it is written in the config file, readable only by you."
 			} else {
@@ -464,11 +433,11 @@ func (m *AccountManager) save(editing string, old, a config.Account) (config.Acc
 		}
 	}
 	if editing == "" {
-		doc = config.AddAccount(doc, a)
-	} else if doc, err = config.ReplaceAccount(m.ConfigPath, doc, editing, a); err != nil {
+		doc = m.Kinds.AddAccount(doc, a)
+	} else if doc, err = m.Kinds.ReplaceAccount(m.ConfigPath, doc, editing, a); err != nil {
 		return a, "", err
 	}
-	if _, err := config.Save(m.ConfigPath, doc); err != nil {
+	if _, err := m.Kinds.Save(m.ConfigPath, doc); err != nil {
 		return a, "", err
 	}
 	return a, note, nil
@@ -476,47 +445,21 @@ func (m *AccountManager) save(editing string, old, a config.Account) (config.Acc
 
 // hasSecret reports whether a holds a secret value that is not a keyring
 // ref yet.
-func hasSecret(a config.Account) bool {
-	plain := func(s string) bool { return s != "" && !strings.HasPrefix(s, config.KeyringPrefix) }
-	for _, s := range a.WHEPStreams {
-		if plain(s.Token) {
+func (m *AccountManager) hasSecret(a config.Account) bool {
+	kind, _ := m.Kinds.Lookup(a.Kind)
+	for _, s := range kind.SecretValues(a) {
+		if !strings.HasPrefix(s, config.KeyringPrefix) {
 			return true
 		}
 	}
-	return plain(a.Secret) || plain(a.Token) || plain(a.SecretKey)
+	return false
 }
 
 // remove takes the account named name out of the file and forgets the
-// keyring secrets the window stored for it.
+// keyring secrets the window stored for it; a *config.SecretNotDeletedError
+// means the account left the file but a secret stayed in the keyring.
 func (m *AccountManager) remove(name string) error {
-	doc, err := config.ReadDocument(m.ConfigPath)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Parse(m.ConfigPath, doc)
-	if err != nil {
-		return err
-	}
-	a, _ := cfg.Account(name)
-	out, err := config.RemoveAccount(m.ConfigPath, doc, name)
-	if err != nil {
-		return err
-	}
-	if _, err := config.Save(m.ConfigPath, out); err != nil {
-		return err
-	}
-	if m.Keyring != nil {
-		refs := []string{a.Secret, a.Token, a.SecretKey}
-		for _, s := range a.WHEPStreams {
-			refs = append(refs, s.Token)
-		}
-		for _, r := range refs {
-			if key, ok := strings.CutPrefix(r, config.KeyringPrefix); ok && strings.HasPrefix(key, name+"-") {
-				_ = m.Keyring.Delete(key)
-			}
-		}
-	}
-	return nil
+	return m.Kinds.RemoveAccountFile(m.ConfigPath, name, m.Keyring)
 }
 
 // keep remembers the close function of a client the window built.
@@ -575,7 +518,7 @@ func (win *window) accountTools(ctx context.Context) []fyne.CanvasObject {
 // showAccounts lists the config file's accounts with Edit and Remove.
 func (win *window) showAccounts(ctx context.Context) {
 	m := win.opt.Manager
-	cfg, err := config.Load(m.ConfigPath)
+	cfg, err := m.Kinds.Load(m.ConfigPath)
 	if err != nil {
 		dialog.ShowError(err, win.w)
 		return
@@ -620,7 +563,7 @@ func (win *window) showAccountForm(ctx context.Context, edit *config.Account) *a
 			others = append(others, a.Name)
 		}
 	}
-	if cfg, err := config.Load(m.ConfigPath); err == nil {
+	if cfg, err := m.Kinds.Load(m.ConfigPath); err == nil {
 		for _, a := range cfg.Accounts {
 			if (edit == nil || a.Name != edit.Name) && !contains(others, a.Name) {
 				others = append(others, a.Name)
@@ -678,11 +621,17 @@ func (win *window) accountSaved(ctx context.Context, edit *config.Account, a con
 
 // removeAccount takes an account out of the file, the sidebar and the wall.
 func (win *window) removeAccount(name string) {
-	if err := win.opt.Manager.remove(name); err != nil {
+	err := win.opt.Manager.remove(name)
+	var left *config.SecretNotDeletedError
+	if err != nil && !errors.As(err, &left) {
 		dialog.ShowError(err, win.w)
 		return
 	}
 	win.dropAccount(name)
+	if left != nil {
+		// The account is gone; its secret is not: say so.
+		dialog.ShowError(err, win.w)
+	}
 }
 
 // dropAccount closes an account's tiles and client and forgets it.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/kinds"
 	"github.com/lookout-app/lookout/session/tuya"
 )
 
@@ -108,7 +110,7 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr := &memKeyring{secrets: map[string]string{}}
-	m := &AccountManager{ConfigPath: path, Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
+	m := &AccountManager{ConfigPath: path, Kinds: kinds.List().Config(), Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
 	demoAcc, closeDemo, err := m.Build(config.Account{Name: "demo", Kind: "tuya", Endpoint: site.TuyaEndpoint(),
 		ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID()})
 	if err != nil {
@@ -126,7 +128,7 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 	}
 	test.Tap(first)
 	f := win.extra.form
-	if f == nil || f.kind.Selected != config.KindTuya {
+	if f == nil || f.kind.Selected != "tuya" {
 		t.Fatal("the form did not open on a Tuya account")
 	}
 	test.Type(f.name, "home")
@@ -162,7 +164,7 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("config mode %v (%v), want 0600", st.Mode().Perm(), err)
 	}
-	cfg, err := config.Load(path)
+	cfg, err := kinds.List().Config().Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +203,8 @@ func TestEditAndRemoveAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr := &memKeyring{secrets: map[string]string{"shop-secret": site.Secret()}}
-	m := &AccountManager{ConfigPath: path, Keyring: kr, Build: demoBuilder(site, kr)}
-	cfg, err := config.Load(path)
+	m := &AccountManager{ConfigPath: path, Kinds: kinds.List().Config(), Keyring: kr, Build: demoBuilder(site, kr)}
+	cfg, err := kinds.List().Config().Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,8 +256,8 @@ func TestEditAndRemoveAccount(t *testing.T) {
 // secret is written into the 0600 file and the note says so.
 func TestSaveWithoutKeyring(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
-	m := &AccountManager{ConfigPath: path, KeyringProblem: "no Secret Service on the session bus"}
-	a := config.Account{Name: "site", Kind: config.KindEEN, Endpoint: "https://api.c000.eagleeyenetworks.com", Token: "tok-123456"}
+	m := &AccountManager{ConfigPath: path, Kinds: kinds.List().Config(), KeyringProblem: "no Secret Service on the session bus"}
+	a := config.Account{Name: "site", Kind: "een", Endpoint: "https://api.c000.eagleeyenetworks.com", Token: "tok-123456"}
 	saved, note, err := m.save("", config.Account{}, a)
 	if err != nil {
 		t.Fatal(err)
@@ -269,5 +271,40 @@ func TestSaveWithoutKeyring(t *testing.T) {
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", st.Mode().Perm())
+	}
+}
+
+// TestEditWHEPAccountKeepsItsStreams opens a whep account in the form: its
+// streams show one per line from the kind's table field, the secret input
+// is left empty, and the account the form gives back keeps every stream
+// with its own keyring token; a token typed in applies to every stream.
+func TestEditWHEPAccountKeepsItsStreams(t *testing.T) {
+	test.NewTempApp(t)
+	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Kinds: kinds.List().Config()}
+	old := config.Account{Name: "media", Kind: "whep", WHEPStreams: []config.WHEPStream{
+		{Name: "lobby", URL: "https://m.example.com/lobby/whep", PublishURL: "https://m.example.com/lobby/whip", Token: "keyring:media-lobby-token"},
+		{Name: "garage", URL: "https://m.example.com/garage/whep"},
+	}}
+	f := newAccountForm(m, &old, nil)
+	if got, want := f.entry("stream").Text, "lobby https://m.example.com/lobby/whep https://m.example.com/lobby/whip\ngarage https://m.example.com/garage/whep"; got != want {
+		t.Fatalf("streams input %q, want %q", got, want)
+	}
+	if e := f.entry("stream.token"); e == nil || e.Text != "" || e.PlaceHolder == "" {
+		t.Fatalf("token input %+v", e)
+	}
+	if len(f.Problems()) != 0 {
+		t.Fatalf("problems %v", f.Problems())
+	}
+	if got := f.account().WHEPStreams; !reflect.DeepEqual(got, old.WHEPStreams) {
+		t.Fatalf("the form gives back %+v, want %+v", got, old.WHEPStreams)
+	}
+	f.entry("stream").SetText("lobby https://m.example.com/lobby/whep\ngarage http://m.example.com/garage/whep")
+	if p := f.Problems()["stream"]; p != "url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1" {
+		t.Fatalf("plain http stream: problem %q", p)
+	}
+	f.entry("stream").SetText("lobby https://m.example.com/lobby/whep")
+	f.entry("stream.token").SetText("tok")
+	if got := f.account().WHEPStreams; len(got) != 1 || got[0].Token != "tok" || got[0].PublishURL != "" {
+		t.Fatalf("the form gives back %+v", got)
 	}
 }

@@ -2,15 +2,11 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"image"
 	"image/color"
-	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,6 +17,7 @@ import (
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/record"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // TileActions are what the tiles' snapshot and record buttons need.
@@ -40,30 +37,16 @@ type TileActions struct {
 // prefFolder is the preference holding the folder chosen by the user.
 const prefFolder = "capture_folder"
 
-// runnerExtras are the parts of a runner that serve tile actions and motion.
+// runnerExtras are the parts of a runner that serve motion and tell the
+// tile's decoration.
 type runnerExtras struct {
-	tap    record.Switch
 	motion *motionWatch
-
-	snapMu   sync.Mutex
-	snapWant chan *player.Frame // a snapshot waits for a full-size frame
 	// deco is the tile's decoration, told when a recording ends by itself.
 	deco *tileDeco
 }
 
-// status is told every session state: a recording ends when the session
-// drops, so what was recorded is a finalized file.
-func (r *runner) statusExtras(st session.Status) {
-	if st.State == session.StateRetrying || st.State == session.StateFailed || st.State == session.StateClosed {
-		if path, err, ok := r.stopRecording(); ok {
-			r.ext.deco.ended(path, err)
-		}
-	}
-}
-
 // frameExtras sees every frame the runner paints, off the Fyne goroutine:
-// motion is measured and a waiting snapshot takes a full-size frame (a
-// copy: f is valid only during the call, see player.Frame).
+// motion is measured on it.
 func (r *runner) frameExtras(f *player.Frame) {
 	if f == nil {
 		return
@@ -71,71 +54,27 @@ func (r *runner) frameExtras(f *player.Frame) {
 	if m := r.ext.motion; m != nil {
 		m.observe(f)
 	}
-	r.ext.snapMu.Lock()
-	want := r.ext.snapWant
-	if want != nil && f.Image != nil && f.Image.Rect.Dx() == f.SourceWidth && f.Image.Rect.Dy() == f.SourceHeight {
-		r.ext.snapWant = nil
-		want <- f.Clone()
-	}
-	r.ext.snapMu.Unlock()
 }
 
-// Snapshot returns a picture at the stream's own size: the latest one when
-// it has that size, else the next after asking the decoder for it (the
-// caller restores the tile's size afterwards).
-func (r *runner) Snapshot(ctx context.Context) (*player.Frame, error) {
-	if f := r.sink.Load(); f != nil && f.Image != nil && f.Image.Rect.Dx() == f.SourceWidth && f.Image.Rect.Dy() == f.SourceHeight {
-		return f, nil
-	}
-	ch := make(chan *player.Frame, 1)
-	r.ext.snapMu.Lock()
-	r.ext.snapWant = ch
-	r.ext.snapMu.Unlock()
-	r.s.SetOutputSize(0, 0)
-	defer func() {
-		r.ext.snapMu.Lock()
-		r.ext.snapWant = nil
-		r.ext.snapMu.Unlock()
-	}()
-	select {
-	case f := <-ch:
-		return f, nil
-	case <-ctx.Done():
-		if f := r.sink.Load(); f != nil {
-			return f, nil // the tile's size is better than nothing
-		}
-		return nil, errors.New("no picture yet")
-	}
-}
+// Snapshot returns a picture at the stream's own size (the model asks the
+// decoder for it and sets the tile's size back).
+func (r *runner) Snapshot(ctx context.Context) (*player.Frame, error) { return r.mt.Snapshot(ctx) }
 
-// StartRecording records the session to path from its next keyframe.
+// StartRecording records the tile to path from its next keyframe; the
+// recording is the model tile's and outlives its sessions.
 func (r *runner) StartRecording(path string, newMux record.NewMuxer, skip func(error) bool) (*record.Recorder, error) {
 	if r.stopped.Load() {
 		return nil, session.ErrClosed
 	}
-	if r.s.Status().State != session.StateLive {
-		return nil, errors.New("the camera is not live")
-	}
-	rec := record.New(path, newMux, skip)
-	if old := r.ext.tap.Set(rec); old != nil {
-		_ = old.Close()
-	}
-	return rec, nil
+	return r.mt.Record(path, newMux, skip)
 }
 
-// stopRecording finalizes the recording in progress; ok is false when none
-// was.
-func (r *runner) stopRecording() (path string, err error, ok bool) {
-	rec := r.ext.tap.Set(nil)
-	if rec == nil {
-		return "", nil, false
-	}
-	err = errors.Join(rec.Err(), rec.Close())
-	return rec.Path(), err, true
-}
+// stopRecording ends the recording in progress without waiting for its
+// file (the recorder's Done says when it is finalised); nil when none was.
+func (r *runner) stopRecording() *record.Recorder { return r.mt.StopRecord() }
 
 // Recording returns the recorder in progress, or nil.
-func (r *runner) Recording() *record.Recorder { return r.ext.tap.Current() }
+func (r *runner) Recording() *record.Recorder { return r.mt.Recording() }
 
 // tileDeco is what the actions and motion add to a tile: the snapshot and
 // record buttons, the recording badge with its elapsed time, the motion
@@ -148,6 +87,7 @@ type tileDeco struct {
 	badge    *canvas.Text
 	badgeBG  *canvas.Rectangle
 	note     *canvas.Text
+	toast    *toast // what was saved, where, and Open folder (toast.go)
 	motion   *outline
 	moving   bool
 	watching bool // notify and focus on motion
@@ -195,6 +135,7 @@ func newTileDeco(t *Tile) *tileDeco {
 	d.badgeBG.Hide()
 	d.note = canvas.NewText("", color.White)
 	d.note.TextSize = theme.TextSize() * 0.8
+	d.toast = newToast()
 	d.motion = newOutline(motionColor, 3)
 	d.motion.show(false)
 	d.watcher = newMotionWatch(player.SensitivityMedium, func(on bool) {
@@ -208,7 +149,7 @@ func newTileDeco(t *Tile) *tileDeco {
 
 // objects are drawn over the picture, under the tile's focus border.
 func (d *tileDeco) objects() []fyne.CanvasObject {
-	return append(d.motion.objects(), d.badgeBG, d.badge, d.note, d.snap, d.rec, d.watch)
+	return append(d.motion.objects(), d.badgeBG, d.badge, d.note, d.toast.box, d.snap, d.rec, d.watch)
 }
 
 // layout places the decoration in a tile of size; btn is the size of the
@@ -226,6 +167,26 @@ func (d *tileDeco) layout(size, btn fyne.Size) {
 	d.badgeBG.Move(fyne.NewPos(pad, top))
 	d.badge.Move(fyne.NewPos(3*pad, top+pad))
 	d.note.Move(fyne.NewPos(2*pad, top+bs.Height+3*pad))
+	d.toast.layout(size)
+}
+
+// follow offers the snapshot and record actions that apply to the tile in
+// state st: a snapshot needs a live picture; a tile offline (failed, or
+// waiting to retry) starts no recording, though one in progress can be
+// stopped. Their keys follow the buttons (snapshot, toggleRecord).
+func (d *tileDeco) follow(st session.State) {
+	enable := func(b *widget.Button, on bool) {
+		if on == !b.Disabled() {
+			return
+		}
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+	enable(d.snap, st == session.StateLive)
+	enable(d.rec, d.rec0 != nil || (st != session.StateFailed && st != session.StateRetrying))
 }
 
 // setWatching opts the tile in or out of motion alerts.
@@ -252,18 +213,20 @@ func (d *tileDeco) setMotion(on bool) {
 }
 
 // ended is told, from any goroutine, that the recording in progress ended
-// with its session.
+// by itself (its file failed).
 func (d *tileDeco) ended(path string, err error) {
 	do(func() {
 		if d.rec0 == nil || d.rec0.Path() != path {
 			return
 		}
 		d.recording(nil)
+		d.follow(d.t.Status().State)
 		if err != nil {
 			d.setNote("recording stopped: " + session.Reason(err))
-		} else {
-			d.setNote("connection lost: saved " + filepath.Base(path))
+			return
 		}
+		d.setNote("")
+		d.toast.show("Recording", path)
 	})
 }
 
@@ -317,14 +280,11 @@ func (d *tileDeco) recording(rec *record.Recorder) {
 	}()
 }
 
+// showElapsed shows the recording's status on the badge, as the model
+// words it (model.Badge): its time, waiting for the camera, the video a
+// slow disk lost, the next file's number.
 func (d *tileDeco) showElapsed() {
-	e := d.rec0.Elapsed()
-	if e == 0 {
-		d.badge.Text = "● REC waiting for a keyframe"
-	} else {
-		e = e.Truncate(time.Second)
-		d.badge.Text = fmt.Sprintf("● REC %02d:%02d", int(e.Minutes()), int(e.Seconds())%60)
-	}
+	d.badge.Text = model.Badge(d.rec0.Status())
 	d.badge.Refresh()
 	bs := d.badge.MinSize()
 	pad := theme.Padding()
@@ -383,18 +343,31 @@ func (win *window) wireTile(source string, t *Tile) {
 	d.onRecord = func() { win.toggleRecord(source, t) }
 	d.onWatch = d.watcher.setWatching
 	d.onMotion = func() { win.motionAlert(source, t) }
+	d.toast.onOpen = win.openFolder
 	d.watcher.setLevel(win.sensitivity())
+	d.follow(t.Status().State)
 	if win.opt.Actions == nil || win.opt.Actions.NewMuxer == nil {
 		d.rec.Hide()
 	}
 }
 
-// snapshot writes the tile's picture at the stream's size as PNG, and puts
-// the file's path on the clipboard.
+// openURL opens u with the desktop (a test replaces it).
+var openURL = func(a fyne.App, u *url.URL) error { return a.OpenURL(u) }
+
+// openFolder shows dir in the desktop's file manager.
+func (win *window) openFolder(dir string) {
+	if err := openURL(win.a, &url.URL{Scheme: "file", Path: dir}); err != nil {
+		win.log.Warn("open folder", "folder", dir, "err", err)
+	}
+}
+
+// snapshot writes the tile's picture at the stream's size as PNG, puts the
+// file's path on the clipboard and says where it went in a toast. A tile
+// that shows no live picture offers no snapshot: its button is disabled
+// and the key does nothing.
 func (win *window) snapshot(source string, t *Tile) {
 	r, ok := t.ctrl.(*runner)
-	if !ok || r.stopped.Load() {
-		t.deco.setNote("snapshot: the tile is not playing")
+	if !ok || r.stopped.Load() || t.deco.snap.Disabled() {
 		return
 	}
 	dir := win.captureFolder()
@@ -407,55 +380,45 @@ func (win *window) snapshot(source string, t *Tile) {
 		cancel()
 		stop()
 		if err == nil {
-			err = writeSnapshotPNG(path, f.Image)
+			err = model.WritePNG(path, f.Image)
 		}
 		do(func() {
-			t.resizeOutput() // back to the tile's size
 			if err != nil {
 				t.deco.setNote("snapshot failed: " + session.Reason(err))
 				return
 			}
-			t.deco.setNote("saved " + filepath.Base(path))
+			t.deco.setNote("")
+			t.deco.toast.show("Snapshot", path)
 			win.a.Clipboard().SetContent(path)
 			win.extra.lastCapture = path
 		})
 	}()
 }
 
-// writeSnapshotPNG writes m to path through a temporary file.
-func writeSnapshotPNG(path string, m image.Image) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".snapshot-*")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	if err := png.Encode(tmp, m); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// toggleRecord starts or stops recording a tile.
+// toggleRecord starts or stops recording a tile. An offline tile starts
+// none (its button is disabled and the key does nothing); stopping never
+// waits for the disk on the Fyne goroutine.
 func (win *window) toggleRecord(source string, t *Tile) {
 	r, ok := t.ctrl.(*runner)
-	if !ok || win.opt.Actions == nil || win.opt.Actions.NewMuxer == nil {
+	if !ok || win.opt.Actions == nil || win.opt.Actions.NewMuxer == nil || t.deco.rec.Disabled() {
 		return
 	}
 	if t.Recording() {
-		path, err, _ := r.stopRecording()
 		t.deco.recording(nil)
-		if err != nil {
-			t.deco.setNote("recording failed: " + session.Reason(err))
-		} else {
-			t.deco.setNote("saved " + filepath.Base(path))
+		t.deco.follow(t.Status().State)
+		rec := r.stopRecording()
+		if rec == nil {
+			return
 		}
+		// Finalising waits for the disk: never on the Fyne goroutine.
+		// The wall's Close waits for it.
+		win.wall.stopping.Add(1)
+		go func() {
+			defer win.wall.stopping.Done()
+			<-rec.Done()
+			err := rec.Close()
+			do(func() { win.recordingSaved(t, rec, err) })
+		}()
 		return
 	}
 	ext := win.recordExt()
@@ -472,4 +435,19 @@ func (win *window) toggleRecord(source string, t *Tile) {
 	}
 	t.deco.setNote("")
 	t.deco.recording(rec)
+}
+
+// recordingSaved says on t how the recording rec the user stopped was
+// finalised: a toast with its folder, or the error.
+func (win *window) recordingSaved(t *Tile, rec *record.Recorder, err error) {
+	if err != nil {
+		t.deco.setNote("recording failed: " + session.Reason(err))
+		return
+	}
+	files := rec.Paths()
+	if len(files) == 0 {
+		t.deco.setNote("nothing recorded: no picture came")
+		return
+	}
+	t.deco.toast.show("Recording", files[len(files)-1])
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"log/slog"
 	"math"
@@ -26,6 +27,7 @@ import (
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/demo"
+	"github.com/lookout-app/lookout/session/kinds"
 	"github.com/lookout-app/lookout/session/record"
 )
 
@@ -51,7 +53,7 @@ func openDemoWindow(t *testing.T, size fyne.Size) *demoWindow {
 		t.Fatal(err)
 	}
 	kr := &memKeyring{secrets: map[string]string{}}
-	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
+	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Kinds: kinds.List().Config(), Keyring: kr, Build: demoBuilder(site, kr), Demo: true}
 	acc, closeAcc, err := m.Build(config.Account{Name: "demo", Kind: "tuya", Endpoint: site.TuyaEndpoint(),
 		ClientID: site.ClientID(), Secret: site.Secret(), UID: site.UID()})
 	if err != nil {
@@ -64,16 +66,35 @@ func openDemoWindow(t *testing.T, size fyne.Size) *demoWindow {
 			return ffmpeg.NewAudioDecoder(mime, rate, ch, out)
 		},
 		Actions: &TileActions{Folder: folder,
-			NewMuxer: func(s record.Streams) (record.Muxer, error) {
-				return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
-					AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
-			},
+			NewMuxer:     newTestMuxer,
 			SkipAudioErr: func(err error) bool { return errors.Is(err, ffmpeg.ErrInvalidConfig) }},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: opt}
 	win.build(ctx, []Account{acc})
 	return &demoWindow{win: win, site: site, cancel: cancel, folder: folder, w: w, closeAcc: closeAcc}
+}
+
+// newTestMuxer is the window's muxer (cmd/lookout's newFileMuxer):
+// player/ffmpeg's, telling the recorder when a keyframe cannot go on in
+// the file.
+func newTestMuxer(s record.Streams) (record.Muxer, error) {
+	m, err := ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+		AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
+	if err != nil {
+		return nil, err
+	}
+	return testMuxer{m}, nil
+}
+
+type testMuxer struct{ *ffmpeg.Muxer }
+
+func (m testMuxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
+	err := m.Muxer.WriteVideo(au, pts, key)
+	if errors.Is(err, ffmpeg.ErrStreamChanged) {
+		return fmt.Errorf("%w: %w", record.ErrStreamChanged, err)
+	}
+	return err
 }
 
 // close shuts the window, its account and the demo site.
@@ -130,8 +151,10 @@ func near(a, b, tol time.Duration) bool { return math.Abs(float64(a-b)) <= float
 
 // TestRecordFromTile records a demo camera from its tile for 5 s with the
 // record button, then records again and kills the session by shutting the
-// demo site down: both files play in ffprobe with the duration the tile
-// showed (±0.5 s), H.264 video copied as sent and the camera's G.711 audio.
+// demo site down: the recording goes on (the badge says it waits for the
+// camera) until Ctrl+R stops it. Both files play in ffprobe with the
+// duration the tile showed (±0.5 s), H.264 video copied as sent and the
+// camera's G.711 audio.
 func TestRecordFromTile(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
@@ -156,6 +179,13 @@ func TestRecordFromTile(t *testing.T) {
 		t.Fatal("the record button did not stop the recording")
 	}
 	want := rec.Elapsed()
+	waitFor(t, "the toast saying where the recording went", func() bool {
+		return tile.deco.toast.shown() && strings.Contains(tile.deco.toast.name.Text, filepath.Base(rec.Path()))
+	})
+	<-rec.Done()
+	if fi, err := os.Stat(rec.Path()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the recording's file: %v %v, want -rw-------", fi.Mode(), err)
+	}
 	streams, got := probe(t, rec.Path())
 	if streams != "video:h264 audio:pcm_alaw" || !near(got, want, 500*time.Millisecond) || !near(got, 5*time.Second, 500*time.Millisecond) {
 		t.Fatalf("%s: %s, %v long; want h264 + pcm_alaw, %v", filepath.Base(rec.Path()), streams, got, want)
@@ -165,25 +195,37 @@ func TestRecordFromTile(t *testing.T) {
 		t.Errorf("recorded to %s, want an .mkv in %s", rec.Path(), d.folder)
 	}
 
-	// The second recording (started with Ctrl+R on the focused tile) is
-	// cut by the session dying under it.
+	// The second recording (started with Ctrl+R on the focused tile) goes
+	// on while the session dies under it: the badge says it waits for the
+	// camera, and Ctrl+R again ends it with what was recorded.
 	d.w.Canvas().Focus(tile)
-	d.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl})
+	ctrlR := func() {
+		d.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl})
+	}
+	ctrlR()
 	cut := tile.ctrl.(*runner).Recording()
 	waitFor(t, "3 s recorded", func() bool { return cut.Elapsed() >= 3*time.Second })
 	if err := d.site.Close(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the recording to end with the session", func() bool { return !tile.Recording() })
-	if !strings.HasPrefix(tile.deco.note.Text, "connection lost: saved ") {
-		t.Errorf("the tile says %q", tile.deco.note.Text)
+	waitFor(t, "the badge to say it waits for the camera", func() bool {
+		return tile.Recording() && strings.HasSuffix(tile.RecordingText(), "waiting for the camera")
+	})
+	if !tile.Recording() || tile.ctrl.(*runner).Recording() != cut {
+		t.Fatal("the recording ended with the session")
 	}
+	d.w.Canvas().Focus(tile)
+	ctrlR()
+	if tile.Recording() {
+		t.Fatal("Ctrl+R did not stop the recording")
+	}
+	<-cut.Done()
 	shown := cut.Elapsed()
 	streams, got = probe(t, cut.Path())
 	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
 		t.Fatalf("cut recording: %s, %v long; want h264 + pcm_alaw, %v", streams, got, shown)
 	}
-	t.Logf("cut recording: %s, %v long (the tile showed %v)", streams, got, shown)
+	t.Logf("recording across the lost camera: %s, %v long (the tile showed %v)", streams, got, shown)
 	if got < 3*time.Second-500*time.Millisecond {
 		t.Fatalf("cut recording is %v long, but 3 s were recorded before the kill", got)
 	}
@@ -204,7 +246,7 @@ func TestSnapshotFromTile(t *testing.T) {
 		return f.Image.Rect.Dx() < f.SourceWidth
 	})
 	d.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
-	waitFor(t, "the snapshot", func() bool { return strings.HasPrefix(tile.deco.note.Text, "saved ") })
+	waitFor(t, "the snapshot's toast", tile.deco.toast.shown)
 	path := d.win.extra.lastCapture
 	f, err := os.Open(path)
 	if err != nil {
@@ -283,5 +325,63 @@ func TestRecordingFinalizedOnQuit(t *testing.T) {
 	t.Logf("recording at quit: %s, %v long (the tile showed %v)", streams, got, shown)
 	if streams != "video:h264 audio:pcm_alaw" || !near(got, shown, 500*time.Millisecond) {
 		t.Fatalf("recording at quit: %s, %v long; want h264 + pcm_alaw, %v", streams, got, shown)
+	}
+}
+
+// TestRecordingAcrossRebootAndMaximise records a tile of the window (the
+// recording takes the main stream) while its camera reboots for 3 s, then
+// maximises and restores it (no new session): the recording goes on
+// through all of it, and Stop leaves one file whose timeline covers the
+// whole span.
+func TestRecordingAcrossRebootAndMaximise(t *testing.T) {
+	if _, err := exec.LookPath("ffprobe"); err != nil {
+		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	d.live(t, "demo/cam2")
+	tile := d.live(t, "demo/cam1")
+	test.Tap(tile.deco.rec)
+	rec := tile.ctrl.(*runner).Recording()
+	if rec == nil {
+		t.Fatalf("no recording: %q", tile.deco.note.Text)
+	}
+	waitFor(t, "the first keyframe", func() bool { return rec.Elapsed() > 0 })
+	first := time.Now() // the recording started before: the span is at least from here
+	d.site.Camera("cam1").Reboot(3 * time.Second)
+	waitFor(t, "the reboot to cut the tile", func() bool { return tile.Status().State != session.StateLive })
+	waitFor(t, "the tile live after the reboot", func() bool { return tile.Status().State == session.StateLive })
+	r := tile.ctrl.(*runner)
+	waitFor(t, "the recording on the main stream", func() bool { return r.mt.Quality() == session.QualityMain && r.Live() })
+	sessions := r.mt.Sessions()
+	// A second of pictures maximised and another restored.
+	recorded := func(d time.Duration) func() bool {
+		from := rec.Elapsed()
+		return func() bool { return r.Live() && rec.Elapsed() >= from+d }
+	}
+	d.win.wall.ToggleMaximise("demo/cam1")
+	waitFor(t, "a second recorded maximised", recorded(time.Second))
+	d.win.wall.ToggleMaximise("demo/cam1")
+	waitFor(t, "a second recorded restored", recorded(time.Second))
+	if n := r.mt.Sessions(); n != sessions || r.mt.Quality() != session.QualityMain {
+		t.Errorf("maximise and restore while recording ran %d sessions on %q; the recording holds the main stream", n-sessions, r.mt.Quality())
+	}
+	if !tile.Recording() || r.Recording() != rec {
+		t.Fatalf("the recording did not last: %q", tile.deco.note.Text)
+	}
+	test.Tap(tile.deco.rec)
+	span, shown := time.Since(first), rec.Elapsed()
+	if tile.Recording() {
+		t.Fatal("the record button did not stop the recording")
+	}
+	<-rec.Done()
+	if files := rec.Paths(); len(files) != 1 {
+		t.Fatalf("files %v, want one", files)
+	}
+	streams, got := probe(t, rec.Path())
+	t.Logf("one file: %s, %v long for a span of at least %v (the recorder's clock: %v)", streams, got, span.Round(10*time.Millisecond), shown)
+	if got < span-time.Second || got > shown+500*time.Millisecond {
+		t.Fatalf("the file is %v long, the span recorded at least %v (the recorder's clock: %v)", got, span, shown)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/config"
 )
 
 // walk visits every object under o.
@@ -31,6 +33,33 @@ func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 	}
 }
 
+// TestConfigErrorParts: the config error screen takes the place and the
+// reason from the config package's typed error, wrapped or not, and an
+// error of another kind concerns the whole file.
+func TestConfigErrorParts(t *testing.T) {
+	const path = "/home/desk/.config/lookout/config.toml"
+	for _, tc := range []struct {
+		name          string
+		err           error
+		place, reason string
+	}{
+		{"a line", &config.Error{File: path, Line: 3, Msg: "unknown kind"}, path + ", line 3", "unknown kind"},
+		{"no line", &config.Error{File: path, Msg: "cannot read the file"}, path, "cannot read the file"},
+		{"wrapped", fmt.Errorf("start: %w", &config.Error{File: path, Line: 12, Msg: "name: a: b"}), path + ", line 12", "name: a: b"},
+		// A message that looks like a place is only a message.
+		{"a message with a colon and digits", &config.Error{File: path, Msg: "7: not a line"}, path, "7: not a line"},
+		{"another error about the file", fmt.Errorf("%s: %w", path, errors.New("keyring: locked")), path, "keyring: locked"},
+		{"a bare error", errors.New("no home folder"), path, "no home folder"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			place, reason := configErrorParts(tc.err, path)
+			if place != tc.place || reason != tc.reason {
+				t.Fatalf("place %q reason %q, want %q and %q", place, reason, tc.place, tc.reason)
+			}
+		})
+	}
+}
+
 func TestConfigErrorOffersTheDemoSite(t *testing.T) {
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
@@ -46,7 +75,10 @@ func TestConfigErrorOffersTheDemoSite(t *testing.T) {
 	}, opt: Options{
 		DefaultTiles: 4,
 		ConfigPath:   "/home/desk/.config/lookout/config.toml",
-		ConfigError:  errors.New(`/home/desk/.config/lookout/config.toml:3: unknown kind "nope": use tuya, een, wcs, whep or trtc`),
+		// The config package's typed error, wrapped on its way: its fields
+		// say the place, not its text.
+		ConfigError: fmt.Errorf("lookout: %w", &config.Error{File: "/home/desk/.config/lookout/config.toml", Line: 3,
+			Msg: `unknown kind "nope": use tuya, een, wcs, whep or trtc`}),
 		OpenDemo: func(context.Context) ([]Account, error) {
 			opened++
 			return []Account{

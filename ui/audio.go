@@ -10,6 +10,7 @@ import (
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/check"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // SpeakerFormat and MicFormat are the formats the window opens its
@@ -100,83 +101,17 @@ func (s *sound) close() {
 	}
 }
 
-// router sends each tile's decoded audio to the speaker when that tile is
-// the heard one and not muted. Sessions call it from their goroutines.
-type router struct {
-	mu      sync.Mutex
-	speaker audio.Player
-	// prefill collects audio while the speaker has run dry, so playback
-	// restarts with playoutDelay in hand to absorb network jitter.
-	prefill []int16
-	heard   string
-	muted   map[string]bool
-}
+// router is the wall model's audio router (session/wall's Router: the
+// heard tile, mute, the playout delay) under the names the window's code
+// uses.
+type router struct{ *model.Router }
 
-func newRouter(speaker audio.Player) *router {
-	return &router{speaker: speaker, muted: map[string]bool{}}
-}
+func newRouter(speaker audio.Player) *router { return &router{model.NewRouter(speaker)} }
 
-// sink returns the session audio sink of a source.
-func (r *router) sink(source string) session.AudioSink { return routeSink{r: r, source: source} }
-
-// setSpeaker switches the speaker (nil: none).
-func (r *router) setSpeaker(p audio.Player) {
-	r.mu.Lock()
-	r.speaker = p
-	r.mu.Unlock()
-}
-
-func (r *router) setHeard(source string) {
-	r.mu.Lock()
-	r.heard = source
-	r.prefill = r.prefill[:0]
-	r.mu.Unlock()
-}
-
-func (r *router) setMuted(source string, muted bool) {
-	r.mu.Lock()
-	r.muted[source] = muted
-	r.mu.Unlock()
-}
-
-type routeSink struct {
-	r      *router
-	source string
-}
-
-// Listening implements session.Listener: only the heard, unmuted tile's
-// audio is decoded, and only while there is a speaker.
-func (s routeSink) Listening() bool {
-	r := s.r
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.speaker != nil && r.heard == s.source && !r.muted[s.source]
-}
-
-// PlayAudio implements session.AudioSink; the speaker's Write never blocks.
-func (s routeSink) PlayAudio(pcm []int16, _ audio.Format) {
-	r := s.r
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	sp := r.speaker
-	if sp == nil || r.heard != s.source || r.muted[s.source] {
-		return
-	}
-	if len(r.prefill) == 0 && sp.Buffered() > 0 {
-		_, _ = sp.Write(pcm)
-		return
-	}
-	// Starting, or the speaker ran dry: wait for the playout delay first.
-	r.prefill = append(r.prefill, pcm...)
-	if sp.Format().Duration(len(r.prefill)) >= playoutDelay {
-		_, _ = sp.Write(r.prefill)
-		r.prefill = r.prefill[:0]
-	}
-}
-
-// playoutDelay is the camera audio kept buffered ahead of the speaker to
-// absorb network jitter (re-established after every underrun).
-const playoutDelay = 60 * time.Millisecond
+func (r *router) sink(source string) session.AudioSink { return r.Sink(source) }
+func (r *router) setSpeaker(p audio.Player)            { r.SetSpeaker(p) }
+func (r *router) setHeard(source string)               { r.SetHeard(source) }
+func (r *router) setMuted(source string, muted bool)   { r.SetMuted(source, muted) }
 
 // mic is the shared microphone, opened on the first talk and metered while
 // a talk reads from it.

@@ -2,10 +2,11 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"image/color"
 	"net/url"
 	"path/filepath"
-	"strings"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -14,6 +15,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/lookout-app/lookout/session/config"
 )
 
 // readableWidth is the widest a block of text is laid out, for reading.
@@ -41,23 +44,30 @@ func (l widthLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(min(m.Width, l.max), m.Height)
 }
 
-// splitConfigError separates "FILE:LINE: reason" into the place and the
-// reason; an error of another shape is all reason.
-func splitConfigError(msg, path string) (place, reason string) {
-	if path != "" && strings.HasPrefix(msg, path) {
-		rest := strings.TrimPrefix(msg, path)
-		if line, r, ok := strings.Cut(strings.TrimPrefix(rest, ":"), ": "); ok && line != "" && strings.Trim(line, "0123456789") == "" {
-			return path + ", line " + line, r
+// configErrorParts returns where a config problem is (the file, and its
+// line when known) and what it is, from the config package's *config.Error
+// found in err. Another error concerns the file at path as a whole: the
+// place is path, and the reason the cause the error wraps (or the whole
+// error).
+func configErrorParts(err error, path string) (place, reason string) {
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		place = ce.File
+		if place != "" && ce.Line > 0 {
+			place += ", line " + strconv.Itoa(ce.Line)
 		}
-		return path, strings.TrimPrefix(strings.TrimPrefix(rest, ":"), " ")
+		return place, ce.Msg
 	}
-	return "", msg
+	if cause := errors.Unwrap(err); cause != nil {
+		return path, cause.Error()
+	}
+	return path, err.Error()
 }
 
 // showConfigError shows the config error with what can be done about it:
 // look around the demo site, open the folder of the file, or quit.
 func (win *window) showConfigError(ctx context.Context) {
-	place, reason := splitConfigError(win.opt.ConfigError.Error(), win.opt.ConfigPath)
+	place, reason := configErrorParts(win.opt.ConfigError, win.opt.ConfigPath)
 	head := widget.NewLabelWithStyle("Lookout cannot use its config file", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	head.SizeName = theme.SizeNameSubHeadingText
 	why := widget.NewLabel(reason)
@@ -106,7 +116,7 @@ func (win *window) openDemoAfterError(ctx context.Context) {
 		return
 	}
 	win.build(ctx, accs)
-	place, _ := splitConfigError(win.opt.ConfigError.Error(), win.opt.ConfigPath)
+	place, _ := configErrorParts(win.opt.ConfigError, win.opt.ConfigPath)
 	if place == "" {
 		place = "see the message at start-up"
 	}

@@ -2,34 +2,28 @@ package ui
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 
-	"github.com/lookout-app/lookout/session"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
-// lostAfter is how long a tile may be without its camera before the
-// window, when in the background, says so.
-const lostAfter = time.Minute
-
-// notifier raises desktop notifications while the window is in the
-// background: a tile that lost its camera for more than a minute, a speaker
-// busy when Talk was pressed, motion on a tile opted in.
+// notifier raises the wall model's alerts (session/wall's Alerts: a tile
+// that lost its camera for more than a minute, a speaker busy when Talk was
+// pressed, motion on a tile opted in) as desktop notifications while the
+// window is in the background.
 type notifier struct {
 	mu         sync.Mutex
 	background bool
 	send       func(title, body string)
-	lostSince  map[string]time.Time // source -> when it stopped being live
-	told       map[string]bool      // losses already told
-	busyNote   map[string]string    // talk note already told, by source
-	sent       []string             // titles sent, for tests
+	alerts     *model.Alerts // used on the Fyne goroutine only
+	sent       []string      // titles sent, for tests
 }
 
 func newNotifier(send func(title, body string)) *notifier {
-	return &notifier{send: send, lostSince: map[string]time.Time{}, told: map[string]bool{}, busyNote: map[string]string{}}
+	return &notifier{send: send, alerts: model.NewAlerts()}
 }
 
 func (n *notifier) setBackground(bg bool) {
@@ -39,55 +33,33 @@ func (n *notifier) setBackground(bg bool) {
 }
 
 // notify sends only while the window is in the background.
-func (n *notifier) notify(title, body string) bool {
+func (n *notifier) notify(a model.Alert) bool {
 	n.mu.Lock()
 	bg := n.background
 	if bg {
-		n.sent = append(n.sent, title)
+		n.sent = append(n.sent, a.Title)
 	}
 	n.mu.Unlock()
 	if bg && n.send != nil {
-		n.send(title, body)
+		n.send(a.Title, a.Body)
 	}
 	return bg
 }
 
 // check looks at the tiles once (on the Fyne goroutine).
 func (n *notifier) check(entries []*wallEntry, now time.Time) {
-	seen := map[string]bool{}
+	tiles := make([]model.Watched, 0, len(entries))
 	for _, e := range entries {
-		src := e.source
-		seen[src] = true
-		st := e.tile.Status()
-		switch st.State {
-		case session.StateLive:
-			delete(n.lostSince, src)
-			delete(n.told, src)
-		case session.StateRetrying, session.StateFailed:
-			since, ok := n.lostSince[src]
-			if !ok {
-				n.lostSince[src] = now
-			} else if now.Sub(since) >= lostAfter && !n.told[src] {
-				if n.notify("Camera lost: "+e.tile.Title, e.tile.Title+" has had no picture for "+
-					now.Sub(since).Round(time.Second).String()+": "+st.Reason()) {
-					n.told[src] = true
-				}
-			}
+		if e.tile == nil {
+			continue // a speaker tile
 		}
-		note := e.tile.TalkNote()
-		if strings.Contains(strings.ToLower(note), "busy") && n.busyNote[src] != note {
-			n.busyNote[src] = note
-			n.notify("Speaker busy: "+e.tile.Title, e.tile.Title+": "+note)
-		} else if note == "" {
-			delete(n.busyNote, src)
+		w := model.Watched{Source: e.source, Title: e.tile.Title, Status: e.tile.Status()}
+		if e.run != nil {
+			w.TalkEnds, w.TalkErr = e.run.talkEnded()
 		}
+		tiles = append(tiles, w)
 	}
-	for src := range n.lostSince {
-		if !seen[src] {
-			delete(n.lostSince, src)
-			delete(n.told, src)
-		}
-	}
+	n.alerts.Check(now, tiles, n.notify)
 }
 
 // Sent returns the titles of the notifications sent.
@@ -134,7 +106,7 @@ func (win *window) startNotifier(ctx context.Context) {
 // background, and the tile brought to focus (on its page).
 func (win *window) motionAlert(source string, t *Tile) {
 	if win.extra.notes != nil {
-		win.extra.notes.notify("Motion: "+t.Title, "Something moves on "+t.Title)
+		win.extra.notes.notify(model.MotionAlert(source, t.Title))
 	}
 	if win.wall != nil && win.wall.index(source) >= 0 {
 		win.wall.Add(source, t.Title) // shows its page

@@ -94,8 +94,8 @@ func (c *paintClock) fastest() float64 {
 	defer c.mu.Unlock()
 	var fps float64
 	for r := range c.runners {
-		if r.s != nil {
-			fps = max(fps, r.s.Stats().FPS)
+		if r.mt != nil {
+			fps = max(fps, r.mt.Stats().FPS)
 		}
 	}
 	return fps
@@ -174,5 +174,13 @@ func (c *paintClock) tick() {
 func Tiles() int {
 	painter.mu.Lock()
 	defer painter.mu.Unlock()
-	return len(painter.runners)
+	n := 0
+	for r := range painter.runners {
+		// A hidden tile stays registered without a session (the wall
+		// model ended it).
+		if r.mt == nil || r.mt.Quality() != "" {
+			n++
+		}
+	}
+	return n
 }

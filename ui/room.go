@@ -1,36 +1,30 @@
 package ui
 
 import (
-	"context"
+	"cmp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lookout-app/lookout/session"
+	model "github.com/lookout-app/lookout/session/wall"
 )
-
-// defaultRoomPoll is how often an open room's members are listed.
-const defaultRoomPoll = 2 * time.Second
 
 // rooms holds the wall's open rooms. A room (a source of type room whose
 // account implements session.RoomDirectory) opens as its own tile, which
-// plays the room and talks to it, followed by one tile per member; a
-// poller keeps the member tiles in step with the room. Closing the room's
+// plays the room and talks to it, followed by one tile per member; the
+// wall model's room poller (session/wall's Room) says who arrives and who
+// leaves, and the wall adds and removes their tiles. Closing the room's
 // tile leaves the room: the poller stops and every member tile goes.
 type rooms struct {
 	// Poll is the interval between member lists; zero means 2 s.
 	Poll   time.Duration
 	groups map[string]*roomGroup
-	wg     sync.WaitGroup
 }
 
 // roomGroup is one open room.
 type roomGroup struct {
-	source    string          // ACCOUNT/ROOM
-	members   map[string]bool // member sources on the wall
-	dismissed map[string]bool // member tiles the user closed
-	syncing   bool            // the group itself is removing tiles
-	cancel    context.CancelFunc
+	room    *model.Room
+	syncing bool // the group itself is removing tiles
 }
 
 // SetRoomPoll sets how often open rooms list their members.
@@ -44,7 +38,7 @@ func (w *Wall) RoomMembers(room string) []string {
 	}
 	var out []string
 	for _, src := range w.Sources() {
-		if g.members[src] {
+		if g.room.IsMember(src) {
 			out = append(out, src)
 		}
 	}
@@ -60,95 +54,55 @@ func (w *Wall) roomAdded(source string) {
 	if dir == nil {
 		return
 	}
-	account, room, _ := strings.Cut(source, "/")
-	ctx, cancel := until(w.done)
-	g := &roomGroup{source: source, members: map[string]bool{}, dismissed: map[string]bool{}, cancel: cancel}
+	g := &roomGroup{}
 	if w.rooms.groups == nil {
 		w.rooms.groups = map[string]*roomGroup{}
 	}
 	w.rooms.groups[source] = g
-	poll := w.rooms.Poll
-	if poll <= 0 {
-		poll = defaultRoomPoll
-	}
-	w.rooms.wg.Add(1)
-	go func() {
-		defer w.rooms.wg.Done()
-		t := time.NewTicker(poll)
-		defer t.Stop()
-		for {
-			ms, err := dir.Members(ctx, room)
-			if ctx.Err() != nil {
-				return
-			}
-			do(func() { w.syncRoom(g, account, ms, err) })
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	g.room = w.model.FollowRoom(source, dir, w.rooms.Poll, func(u model.RoomUpdate) {
+		do(func() { w.syncRoom(source, g, u) })
+	})
 }
 
 // syncRoom adds the tiles of members who arrived and removes those of
 // members who left.
-func (w *Wall) syncRoom(g *roomGroup, account string, ms []session.Device, err error) {
-	if w.rooms.groups[g.source] != g {
+func (w *Wall) syncRoom(source string, g *roomGroup, u model.RoomUpdate) {
+	if w.rooms.groups[source] != g {
 		return // left meanwhile
 	}
-	if err != nil {
-		w.log.Info("room: members", "room", g.source, "err", session.Reason(err))
+	if u.Err != nil {
+		w.log.Info("room: members", "room", source, "err", session.Reason(u.Err))
 		return
-	}
-	present := map[string]session.Device{}
-	for _, m := range ms {
-		present[account+"/"+m.ID] = m
 	}
 	g.syncing = true
 	defer func() { g.syncing = false }()
-	for src := range g.members {
-		if _, ok := present[src]; !ok {
-			delete(g.members, src)
-			w.Remove(src)
-		}
+	for _, src := range u.Left {
+		w.Remove(src)
 	}
-	for src := range g.dismissed {
-		if _, ok := present[src]; !ok {
-			delete(g.dismissed, src)
-		}
-	}
-	for _, m := range ms {
-		src := account + "/" + m.ID
-		if g.members[src] || g.dismissed[src] || w.index(src) >= 0 {
+	for _, m := range u.Arrived {
+		if w.index(m.Source) >= 0 { // on the wall already, opened by the user
+			g.room.Release(m.Source)
 			continue
 		}
-		g.members[src] = true
-		title := m.Name
-		if title == "" {
-			title = m.ID
-		}
-		w.Add(src, title)
-		w.SetTalk(src, m.Talk)
+		w.Add(m.Source, cmp.Or(m.Device.Name, m.Device.ID))
+		w.SetTalk(m.Source, m.Device.Talk)
 	}
 }
 
-// roomRemoved leaves a room whose tile was closed, or remembers that the
-// user closed a member's tile.
+// roomRemoved leaves a room whose tile was closed, or tells the room that
+// the user closed a member's tile.
 func (w *Wall) roomRemoved(source string) {
 	if g := w.rooms.groups[source]; g != nil {
 		delete(w.rooms.groups, source)
-		g.cancel()
 		g.syncing = true
-		for src := range g.members {
+		for _, src := range g.room.Leave() {
 			w.Remove(src)
 		}
 		return
 	}
 	for _, g := range w.rooms.groups {
-		if g.members[source] && !g.syncing {
-			delete(g.members, source)
-			g.dismissed[source] = true
+		if !g.syncing {
+			g.room.Dismiss(source)
 		}
 	}
 }
@@ -156,9 +110,8 @@ func (w *Wall) roomRemoved(source string) {
 // closeRooms stops every room's poller and waits for them.
 func (w *Wall) closeRooms() {
 	for _, g := range w.rooms.groups {
-		g.cancel()
+		g.room.Leave()
 	}
-	w.rooms.wg.Wait()
 }
 
 // roomDirectory returns the member directory of a source the sidebar lists

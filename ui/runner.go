@@ -5,104 +5,88 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
-// runner runs one tile's session in the background and hands its states to
-// the tile; its frames reach the tile through the paint clock
-// (paintclock.go), one per display frame: a picture may wait one display
-// frame for the one before it (player.Paced), never longer.
+// runner binds a tile widget to its tile of the wall model (session/wall),
+// which owns the tile's life: sessions, retries, streams, recording,
+// snapshots. The runner hands the model the user's intents, applies the
+// states it tells with fyne.Do (through do), and registers the tile with
+// the paint clock: frames reach the tile through it (paintclock.go), one
+// per display frame: a picture may wait one display frame for the one
+// before it (player.Paced), never longer.
 type runner struct {
 	source  string
 	snd     *sound
 	talkMu  sync.Mutex
 	talkMic *mic // the microphone of the talk in progress
 	endTalk context.CancelFunc
-	done    <-chan struct{} // the runner's lifetime, for talks it starts
-	s       *session.Session
-	tile    *Tile
-	sink    *player.Paced
-	cancel  context.CancelFunc
-	restart chan struct{}
-	wg      sync.WaitGroup
-	stopped atomic.Bool
-	ext     runnerExtras
+	// talkEnds counts the talks that ended or failed to start; talkErr is
+	// why the latest did (the alerts tell a busy device by it).
+	talkNoteMu sync.Mutex
+	talkEnds   int
+	talkErr    error
+	done       chan struct{} // closed by Stop: talks it started end with it
+	mt         *model.Tile
+	tile       *Tile
+	sink       *player.Paced
+	wg         sync.WaitGroup
+	stopped    atomic.Bool
+	ext        runnerExtras
 }
 
-// startRunner starts cfg's session for tile t. cfg.Sink, cfg.OnStatus and
-// cfg.Audio are set here; snd may be nil (no sound at all).
-func startRunner(parent <-chan struct{}, cfg session.Config, t *Tile, snd *sound) (*runner, error) {
-	r := &runner{source: cfg.Source, snd: snd, tile: t, sink: player.NewPaced(), restart: make(chan struct{}, 1)}
-	cfg.Sink = r.sink
-	cfg.Tap = &r.ext.tap
+// startRunner opens source on the model m for tile t at quality q (hidden:
+// without a session until shown); snd may be nil (no sound at all).
+func startRunner(m *model.Model, source string, q session.Quality, hidden bool, t *Tile, snd *sound) (*runner, error) {
+	r := &runner{source: source, snd: snd, tile: t, sink: player.NewPaced(), done: make(chan struct{})}
 	r.ext.motion, r.ext.deco = t.deco.watcher, t.deco
-	if snd != nil {
-		cfg.Audio = snd.router.sink(cfg.Source)
+	tc := model.TileConfig{Quality: q, Sink: r.sink, Hidden: hidden,
+		OnStatus: func(st session.Status) {
+			do(func() {
+				// A stopped runner's last states must not overwrite
+				// those of the runner that replaced it on the same tile.
+				if !r.stopped.Load() {
+					t.SetStatus(st)
+					t.deco.follow(st.State) // actions.go: what an offline tile offers
+				}
+			})
+		},
+		OnRecordingEnded: func(path string, err error) { r.ext.deco.ended(path, err) },
 	}
-	cfg.OnStatus = func(st session.Status) {
-		r.statusExtras(st)
-		do(func() {
-			// A stopped runner's last states (closed) must not overwrite
-			// those of the runner that replaced it on the same tile.
-			if !r.stopped.Load() {
-				t.SetStatus(st)
-			}
-		})
-	}
-	s, err := session.New(cfg)
+	mt, err := m.Open(source, tc)
 	if err != nil {
 		return nil, err
 	}
-	r.s = s
+	r.mt = mt
 	t.ctrl = r
-	ctx, cancel := until(parent)
-	r.cancel = cancel
-	r.done = ctx.Done()
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		for {
-			select { // a Retry pressed while retrying is spent already
-			case <-r.restart:
-			default:
-			}
-			_ = s.Run(ctx) // failures reach the tile as states
-			select {
-			case <-r.restart: // Retry after a permanent failure
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	painter.add(r)
 	return r, nil
 }
 
 // Retry implements TileControl.
-func (r *runner) Retry() {
-	r.s.RetryNow()
-	select {
-	case r.restart <- struct{}{}:
-	default:
-	}
-}
+func (r *runner) Retry() { r.mt.Retry() }
 
 // Stats implements TileControl.
-func (r *runner) Stats() player.Stats { return r.s.Stats() }
+func (r *runner) Stats() player.Stats { return r.mt.Stats() }
 
 // ServerReport returns what the stream's server last said about it.
-func (r *runner) ServerReport() (session.ServerReport, bool) { return r.s.ServerReport() }
+func (r *runner) ServerReport() (session.ServerReport, bool) { return r.mt.ServerReport() }
 
 // SetOutputSize implements TileControl.
-func (r *runner) SetOutputSize(w, h int) { r.s.SetOutputSize(w, h) }
+func (r *runner) SetOutputSize(w, h int) { r.mt.SetOutputSize(w, h) }
 
 // StartTalk implements TileControl: the shared microphone goes to this
 // tile's device until StopTalk.
-func (r *runner) StartTalk(ended func(error)) error {
+func (r *runner) StartTalk(ended func(error)) (err error) {
+	defer func() {
+		if err != nil {
+			r.noteTalk(err)
+		}
+	}()
 	if r.snd == nil || r.snd.mic == nil {
 		return errors.New("no microphone")
 	}
@@ -112,7 +96,7 @@ func (r *runner) StartTalk(ended func(error)) error {
 	if r.stopped.Load() {
 		return session.ErrClosed
 	}
-	if ok, why := r.s.CanTalk(); !ok {
+	if ok, why := r.mt.CanTalk(); !ok {
 		return errors.New(why)
 	}
 	c, err := m.forTalk()
@@ -125,9 +109,26 @@ func (r *runner) StartTalk(ended func(error)) error {
 	go func() {
 		defer r.wg.Done()
 		defer cancel()
-		ended(r.s.Talk(ctx, c))
+		err := r.mt.Talk(ctx, c)
+		r.noteTalk(err)
+		ended(err)
 	}()
 	return nil
+}
+
+// noteTalk records how a talk ended.
+func (r *runner) noteTalk(err error) {
+	r.talkNoteMu.Lock()
+	r.talkEnds++
+	r.talkErr = err
+	r.talkNoteMu.Unlock()
+}
+
+// talkEnded returns how many talks ended and why the latest did.
+func (r *runner) talkEnded() (int, error) {
+	r.talkNoteMu.Lock()
+	defer r.talkNoteMu.Unlock()
+	return r.talkEnds, r.talkErr
 }
 
 // StopTalk implements TileControl.
@@ -152,31 +153,22 @@ func (r *runner) MicLevel() audio.Level {
 }
 
 // SetMuted implements TileControl.
-func (r *runner) SetMuted(m bool) {
-	if r.snd != nil {
-		r.snd.router.setMuted(r.source, m)
-	}
-}
+func (r *runner) SetMuted(m bool) { r.mt.SetMuted(m) }
 
-// Live reports whether pictures are arriving: the session is live and its
-// latest picture is recent (the watchdog ends a live state that stalls).
-func (r *runner) Live() bool {
-	return r.s.Status().State == session.StateLive && time.Since(r.s.LastPicture()) < session.DefaultStallTimeout
-}
+// Live reports whether pictures are arriving.
+func (r *runner) Live() bool { return r.mt.Live() }
 
-// Stop ends the session and waits for it.
+// Stop closes the tile on the model (its recording finalised) and waits.
 func (r *runner) Stop() {
 	if r.stopped.Swap(true) {
 		return
 	}
 	// A StartTalk holding talkMu has done its wg.Add; later ones see stopped.
 	r.talkMu.Lock()
-	r.talkMu.Unlock() //nolint:staticcheck // an empty critical section is the barrier
-	r.cancel()
+	close(r.done)
+	r.talkMu.Unlock()
+	r.mt.Close()
 	r.wg.Wait()
-	if path, err, ok := r.stopRecording(); ok {
-		r.ext.deco.ended(path, err)
-	}
 	painter.remove(r)
 	r.sink.Clear()
 }
@@ -185,7 +177,7 @@ func (r *runner) Stop() {
 // hover stats is taken when the picture reaches the canvas, not when it is
 // handed over.
 func (r *runner) Drawn(f *player.Frame) {
-	if r.s != nil {
-		r.s.Painted(f)
+	if r.mt != nil {
+		r.mt.Painted(f)
 	}
 }

@@ -104,16 +104,21 @@ func TestNotifier(t *testing.T) {
 	test.NewTempApp(t)
 	var sent []string
 	n := newNotifier(func(title, body string) { sent = append(sent, title+": "+body) })
-	mk := func(src string, st session.State, note string) *wallEntry {
+	mk := func(src string, st session.State, talkErr error) *wallEntry {
 		tl := NewTile(src, nil)
 		tl.SetStatus(session.Status{State: st, Err: errors.New("device offline")})
-		tl.talkNote.Text = note
-		return &wallEntry{source: src, tile: tl}
+		e := &wallEntry{source: src, tile: tl, run: &runner{}}
+		if talkErr != nil {
+			e.run.noteTalk(talkErr)
+		}
+		return e
 	}
-	lost := mk("demo/a", session.StateRetrying, "")
-	busy := mk("demo/b", session.StateLive, "talk failed: busy")
-	fine := mk("demo/c", session.StateLive, "")
-	entries := []*wallEntry{lost, busy, fine}
+	busyErr := &session.RemoteError{Op: "talk", Reason: "in use by another operator", Err: session.ErrBusy}
+	lost := mk("demo/a", session.StateRetrying, nil)
+	busy := mk("demo/b", session.StateLive, busyErr)
+	refused := mk("demo/d", session.StateLive, errors.New("no microphone")) // not busy: no alert
+	fine := mk("demo/c", session.StateLive, nil)
+	entries := []*wallEntry{lost, busy, refused, fine}
 	t0 := time.Unix(1000, 0)
 	n.check(entries, t0)
 	n.check(entries, t0.Add(2*time.Minute))
@@ -121,7 +126,11 @@ func TestNotifier(t *testing.T) {
 		t.Fatalf("sent %v while the window was in front", sent)
 	}
 	n.setBackground(true)
-	busy.tile.talkNote.Text = "talk failed: busy (2)"
+	// A second refusal, in the server's own words in any language: the
+	// sentinel says busy. "busy" in the words of another failure says
+	// nothing.
+	busy.run.noteTalk(&session.RemoteError{Op: "talk", Reason: "Lautsprecher belegt", Err: session.ErrBusy})
+	fine.run.noteTalk(&session.RemoteError{Op: "talk", Reason: "the busy street camera is offline", Err: session.ErrOffline})
 	n.check(entries, t0.Add(2*time.Minute+time.Second))
 	n.check(entries, t0.Add(3*time.Minute))
 	if len(sent) != 2 || !strings.HasPrefix(sent[0], "Camera lost: demo/a: demo/a has had no picture for 2m1s") ||

@@ -65,6 +65,8 @@ type SpeakerTile struct {
 	focused   bool     // has the keyboard (speakerkeys.go)
 	ring      *outline // shows focused
 	spaceHeld bool
+	// talking: the talk is live (the state line says "talking").
+	talking   bool
 	remaining string
 	stopMeter chan struct{}
 }
@@ -125,8 +127,7 @@ func NewSpeakerTile(title string, d session.Device, ctrl SpeakerControl) *Speake
 func (t *SpeakerTile) idleText() string {
 	if u, ok := t.ctrl.(interface{ Unavailable() string }); ok {
 		if why := u.Unavailable(); why != "" {
-			short, _, _ := strings.Cut(why, " (")
-			return "talk unavailable: " + short
+			return "talk unavailable: " + why
 		}
 	}
 	return "ready"
@@ -204,6 +205,7 @@ func (t *SpeakerTile) showStatus(st session.Status) {
 	if !t.active {
 		return
 	}
+	t.talking = st.State == session.StateLive
 	switch st.State {
 	case session.StateLive:
 		t.status.SetText("talking" + t.remaining)
@@ -219,7 +221,7 @@ func (t *SpeakerTile) ended(err error) {
 	if t.active {
 		close(t.stopMeter)
 	}
-	t.active = false
+	t.active, t.talking = false, false
 	t.remaining = ""
 	t.sent.SetValue(0)
 	t.heard.SetValue(0)
@@ -267,7 +269,7 @@ func (t *SpeakerTile) meter(stop <-chan struct{}) {
 			t.heard.SetValue(max(0, min(1, (heard.RMSdBFS+60)/60)))
 			if capped {
 				t.remaining = fmt.Sprintf(" · %s left", left.Round(time.Second))
-				if strings.HasPrefix(t.status.Text, "talking") {
+				if t.talking {
 					t.status.SetText("talking" + t.remaining)
 				}
 			}
@@ -351,12 +353,17 @@ func (c *speakerCtrl) Start(onStatus func(session.Status), ended func(error)) er
 	return nil
 }
 
-// Unavailable says why no talk can start (no microphone), or "".
+// Unavailable says in a few words why no talk can start, or "": the
+// tile's state line has no room for the microphone's own error, which the
+// window's status bar shows.
 func (c *speakerCtrl) Unavailable() string {
-	if c.snd == nil {
+	switch {
+	case c.snd == nil:
 		return "no sound system"
+	case c.snd.mic == nil:
+		return "no microphone"
 	}
-	return c.snd.talkProblem()
+	return ""
 }
 
 // Stop implements SpeakerControl.

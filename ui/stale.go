@@ -1,8 +1,8 @@
 package ui
 
 import (
+	"errors"
 	"image/color"
-	"strings"
 
 	"fyne.io/fyne/v2/canvas"
 
@@ -44,7 +44,7 @@ func (t *Tile) showStale(st session.Status) {
 		t.picture.Hide()
 		return
 	}
-	if !strings.HasPrefix(t.phase.Text, "no picture") {
+	if !errors.Is(st.Err, session.ErrNoPicture) { // that reason says it already
 		t.phase.SetText(line + "\n" + t.phase.Text)
 	}
 	t.picture.Show()

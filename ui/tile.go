@@ -81,7 +81,12 @@ type Tile struct {
 	meterStop chan struct{} // closed when the talk ends
 	muted     bool
 	heard     bool
-	talkError string
+	// talkErr is why the last talk failed, the talkFails-th failure;
+	// noteErr is the failure the talk note shows now (nil while it shows
+	// none).
+	talkErr   error
+	talkFails int
+	noteErr   error
 
 	maximised  bool
 	retryTick  *time.Timer // rewrites the retry countdown
@@ -294,20 +299,29 @@ func (t *Tile) Talking() bool { return t.talking }
 // TalkNote is the text shown about talk (why it is unavailable or failed).
 func (t *Tile) TalkNote() string { return t.talkNote.Text }
 
+// TalkError is the failure of the last talk while the tile shows it, or
+// nil, and how many talks failed so far (it tells one failure from the
+// next).
+func (t *Tile) TalkError() (err error, failures int) { return t.noteErr, t.talkFails }
+
 func (t *Tile) updateTalk() {
 	switch {
 	case t.talk == "" || t.talk == session.TalkNone:
 		t.talkBtn.Hide()
-		t.talkNote.Text = ""
+		t.noteErr = nil
 	case t.talkWhy != "":
 		// Device-wide: the status bar says it once, not every tile.
 		t.talkBtn.Show()
 		t.talkBtn.Disable()
-		t.talkNote.Text = ""
+		t.noteErr = nil
 	default:
 		t.talkBtn.Show()
 		t.talkBtn.Enable()
-		t.talkNote.Text = t.talkError
+		t.noteErr = t.talkErr
+	}
+	t.talkNote.Text = ""
+	if t.noteErr != nil {
+		t.talkNote.Text = "talk failed: " + session.Reason(t.noteErr)
 	}
 	t.talkBtn.SetPressed(t.talking)
 	if t.talking {
@@ -324,12 +338,13 @@ func (t *Tile) startTalk() {
 	if t.talking || !t.TalkEnabled() || t.ctrl == nil {
 		return
 	}
-	t.talkError = ""
+	t.talkErr = nil
 	err := t.ctrl.StartTalk(func(err error) {
 		do(func() { t.talkEnded(err) })
 	})
 	if err != nil {
-		t.talkError = "talk failed: " + session.Reason(err)
+		t.talkErr = err
+		t.talkFails++
 		t.updateTalk()
 		return
 	}
@@ -353,7 +368,8 @@ func (t *Tile) talkEnded(err error) {
 	}
 	t.talking = false
 	if err != nil {
-		t.talkError = "talk failed: " + session.Reason(err)
+		t.talkErr = err
+		t.talkFails++
 	}
 	t.updateTalk()
 }

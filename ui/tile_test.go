@@ -90,7 +90,7 @@ func TestTileStates(t *testing.T) {
 		{"waiting", session.Status{State: session.StateWaiting}, "waiting for picture", false, true, false},
 		{"live", session.Status{State: session.StateLive}, "", false, false, true},
 		{"failed", session.Status{State: session.StateFailed, Err: &session.RemoteError{Op: "token", Code: "1004", Reason: "sign invalid", Err: session.ErrUnauthorized}}, "sign invalid", true, false, false},
-		{"retrying", session.Status{State: session.StateRetrying, Err: errors.New("camera busy"), RetryAt: time.Now().Add(5 * time.Second)}, "camera busy\nretrying in 5s", true, false, false},
+		{"retrying", session.Status{State: session.StateRetrying, Err: errors.New("camera busy"), RetryAt: time.Now().Add(5 * time.Second)}, "camera busy\nretrying in 5 s", true, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tile.SetStatus(tc.status)

@@ -121,13 +121,47 @@ func (t *Tile) updateButtons() {
 // MaximiseVisible reports whether the maximise button shows.
 func (t *Tile) MaximiseVisible() bool { return t.maxBtn.Visible() }
 
-// retryText is the phase shown while waiting to retry, counting down.
+// retryText is the phase shown while waiting to retry: the reason, what
+// the retry policy does (session.Status.Wait) and a countdown, or "now"
+// once the wait is over.
 func retryText(st session.Status, now time.Time) string {
-	wait := st.RetryAt.Sub(now).Round(time.Second)
-	return fmt.Sprintf("%s\nretrying in %s", st.Reason(), max(wait, 0))
+	when := "now"
+	if left := countdown(st.RetryAt.Sub(now)); left > 0 {
+		when = "in " + clock(left)
+	}
+	var what string
+	switch st.Wait {
+	case session.WaitAway:
+		what = "publisher away, retrying " + when
+	case session.WaitCredentials:
+		what = "credentials refused, renewing, retrying " + when
+	case session.WaitCodec:
+		what = "no common codec, retrying " + when
+	case session.WaitOffline:
+		what = "device offline, checking again " + when
+	default:
+		what = "retrying " + when
+	}
+	return st.Reason() + "\n" + what
 }
 
-// tickRetry rewrites the countdown every second until the state changes.
+// countdown is a wait in whole seconds, rounded up: it shows 1 s until the
+// wait is over, and 0 after.
+func countdown(d time.Duration) time.Duration {
+	return max(0, (d+time.Second-1)/time.Second*time.Second)
+}
+
+// clock words a countdown: "12 s", or "4:10" from a minute on.
+func clock(d time.Duration) string {
+	s := int(d / time.Second)
+	if s < 60 {
+		return fmt.Sprintf("%d s", s)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// tickRetry rewrites the countdown each time its second changes, until the
+// wait is over or the state changes.
 func (t *Tile) tickRetry() {
 	if t.retryTick != nil {
 		t.retryTick.Stop()
@@ -137,8 +171,12 @@ func (t *Tile) tickRetry() {
 		return
 	}
 	st := t.status
+	left := st.RetryAt.Sub(time.Now())
+	if left <= 0 {
+		return // "now" stays until the attempt's own state
+	}
 	var timer *time.Timer
-	timer = time.AfterFunc(time.Second, func() {
+	timer = time.AfterFunc(left-countdown(left)+time.Second, func() {
 		do(func() {
 			if t.retryTick != timer || t.status.State != session.StateRetrying || t.status.RetryAt != st.RetryAt {
 				return

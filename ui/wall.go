@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // Layouts of the wall. LayoutAuto picks the smallest square grid that holds
@@ -34,23 +35,26 @@ type wallEntry struct {
 	talk   session.Talk
 	source string
 	tile   *Tile
-	run    *runner
-	q      session.Quality // quality of the running session
-	// ending is closed when the entry's previous session has stopped; nil
-	// when none is stopping. A new session of the entry waits for it.
-	ending chan struct{}
+	// run binds the tile to its tile of the wall model from the first time
+	// it shows until it is removed; the model runs, switches, hides and
+	// ends its sessions.
+	run *runner
 	// speaker and ctrl replace tile and run for speakers (speakertile.go).
 	speaker *SpeakerTile
 	ctrl    *speakerCtrl
 }
 
 // Wall is the multi-camera wall: tiles in a grid, paged, one of them
-// possibly maximised. Only visible tiles run a session unless KeepWarm.
+// possibly maximised. It renders the wall model (session/wall), which owns
+// every tile's life, and sends it what the user does: a tile shown, hidden,
+// maximised or restored, closed. Only visible tiles run a session unless
+// KeepWarm (or they record).
 type Wall struct {
 	done <-chan struct{} // the wall's lifetime: its sessions end with it
 	// paused: nobody can see the wall (the window is minimised), so its
 	// sessions decode nothing (SetPaused).
 	paused   bool
+	model    *model.Model
 	factory  SessionFactory
 	log      *slog.Logger
 	grid     *fyne.Container
@@ -85,7 +89,8 @@ type Wall struct {
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
 func NewWall(ctx context.Context, factory SessionFactory, log *slog.Logger) *Wall {
-	w := &Wall{done: ctx.Done(), factory: factory, log: log, mode: LayoutAuto}
+	w := &Wall{done: ctx.Done(), factory: factory, log: log, mode: LayoutAuto,
+		model: model.New(ctx.Done(), model.Config{Factory: model.Factory(factory), Logger: log})}
 	w.grid = container.NewGridWithColumns(1)
 	w.empty = container.NewCenter(widget.NewLabel("Double-click a camera in the list to put it on the wall"))
 	w.box = container.NewStack(w.empty)
@@ -191,6 +196,9 @@ func (w *Wall) Remove(source string) {
 // again after they change, to update the tiles' Talk buttons.
 func (w *Wall) setSound(snd *sound) {
 	w.snd = snd
+	if snd != nil {
+		w.model.SetRouter(snd.router.Router)
+	}
 	for _, e := range w.entries {
 		e.tile.SetTalk(e.talk, w.talkWhy())
 		e.tile.SetSoundShown(w.hasSpeaker())
@@ -208,9 +216,7 @@ func (w *Wall) talkWhy() string {
 // focus makes e the focused tile, the one whose audio plays.
 func (w *Wall) focus(e *wallEntry) {
 	w.focused = e
-	if w.snd != nil {
-		w.snd.router.setHeard(e.source)
-	}
+	w.model.SetHeard(e.source)
 	for _, o := range w.entries {
 		o.tile.SetHeard(o == e)
 	}
@@ -368,29 +374,27 @@ func (w *Wall) quality(e *wallEntry) session.Quality {
 	return session.QualitySub
 }
 
-// apply starts, restarts and stops sessions to match what is visible, then
-// lays the visible tiles out.
+// apply tells the model which tiles show and at which quality (it starts,
+// switches and stops their sessions), then lays the visible tiles out.
 func (w *Wall) apply() {
 	vis := w.visible()
 	shown := map[*wallEntry]bool{}
 	for _, e := range vis {
 		shown[e] = true
 		q := w.quality(e)
-		if e.run != nil && e.q != q {
-			w.stop(e)
-		}
-		// Many cameras allow one viewer: the other stream's session of
-		// this camera must be gone before this one starts, so a session
-		// still stopping starts this one when it is done (see stop).
-		if e.run == nil && e.ending == nil {
+		if e.run == nil {
 			w.start(e, q)
+			continue
 		}
+		e.run.mt.SetQuality(q)
+		e.run.mt.SetHidden(false)
 	}
 	if !w.KeepWarm {
 		for _, e := range w.entries {
 			if !shown[e] && e.run != nil {
-				w.stop(e)
-				e.tile.SetStatus(session.Status{State: session.StateClosed})
+				// The model ends its session (the tile says closed),
+				// unless it records: then it plays on, unseen.
+				e.run.mt.SetHidden(true)
 			}
 		}
 	}
@@ -406,21 +410,17 @@ func (w *Wall) start(e *wallEntry, q session.Quality) {
 	if e.speaker != nil {
 		return // an audio tile opens sessions while it talks
 	}
-	cfg, err := w.factory(e.source, q)
-	if err == nil {
-		e.run, err = startRunner(w.done, cfg, e.tile, w.snd)
-	}
-	if err == nil && w.paused {
-		e.run.s.SetPaused(true)
-	}
+	r, err := startRunner(w.model, e.source, q, false, e.tile, w.snd)
 	if err != nil {
 		e.tile.SetStatus(session.Status{State: session.StateFailed, Err: err})
 		return
 	}
-	e.q = q
+	e.run = r
 }
 
-// stop ends a session without blocking the Fyne goroutine; Close waits.
+// stop ends an entry's tile on the model without blocking the Fyne
+// goroutine; Close waits. A tile of the same source opened meanwhile starts
+// its session once this one's is gone (the model sees to it).
 func (w *Wall) stop(e *wallEntry) {
 	w.stopSpeaker(e)
 	if e.run == nil {
@@ -428,34 +428,12 @@ func (w *Wall) stop(e *wallEntry) {
 	}
 	r := e.run
 	e.run = nil
-	ending := make(chan struct{})
-	e.ending = ending
+	r.mt.End() // at once: the source may be opened again before it is gone
 	w.stopping.Add(1)
 	go func() {
 		defer w.stopping.Done()
 		r.Stop()
-		close(ending)
-		do(func() { w.ended(e, ending) })
 	}()
-}
-
-// ended runs on the Fyne goroutine once a session of e has stopped: if e
-// is still shown without a session, its session for the current quality
-// starts now.
-func (w *Wall) ended(e *wallEntry, ending chan struct{}) {
-	if e.ending != ending {
-		return
-	}
-	e.ending = nil
-	if w.closed || e.run != nil {
-		return
-	}
-	for _, v := range w.visible() {
-		if v == e {
-			w.start(e, w.quality(e))
-			return
-		}
-	}
 }
 
 // Live counts the running tiles showing pictures (a tile switching
@@ -463,7 +441,7 @@ func (w *Wall) ended(e *wallEntry, ending chan struct{}) {
 func (w *Wall) Live() int {
 	n := 0
 	for _, e := range w.entries {
-		if (e.run != nil || e.ending != nil) && e.tile.Status().State == session.StateLive {
+		if e.run != nil && e.tile.Status().State == session.StateLive {
 			n++
 		}
 	}
@@ -475,11 +453,7 @@ func (w *Wall) Live() int {
 // Sessions stay connected: a picture is back one keyframe after resuming.
 func (w *Wall) SetPaused(on bool) {
 	w.paused = on
-	for _, e := range w.entries {
-		if e.run != nil {
-			e.run.s.SetPaused(on)
-		}
-	}
+	w.model.SetPaused(on)
 }
 
 // Paused reports whether the wall's decoding is paused (SetPaused).
@@ -526,4 +500,5 @@ func (w *Wall) Close() {
 		w.stop(e)
 	}
 	w.stopping.Wait()
+	w.model.Close()
 }

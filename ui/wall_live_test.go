@@ -67,8 +67,8 @@ func TestWallWithRealSessions(t *testing.T) {
 		wall.Add(s, s)
 	}
 	tiles := wall.Tiles()
-	waitFor(t, "the wrong secret's tile to fail", func() bool { return tiles[2].Status().State == session.StateFailed })
-	if got := tiles[2].Phase(); got != "sign invalid" || !tiles[2].RetryVisible() {
+	waitFor(t, "the wrong secret's tile to wait for its next try", func() bool { return tiles[2].Status().State == session.StateRetrying })
+	if got := tiles[2].Phase(); !strings.HasPrefix(got, "sign invalid\ncredentials refused, renewing, retrying in") || !tiles[2].RetryVisible() {
 		t.Fatalf("failed tile shows %q (retry %v), want the cloud's 'sign invalid'", got, tiles[2].RetryVisible())
 	}
 	for _, i := range []int{0, 1, 3} {
@@ -152,7 +152,7 @@ func TestMaximiseOneViewerCamera(t *testing.T) {
 	wall.Add("demo/cam1", "demo/cam1")
 	e := wall.entries[0]
 	liveOn := func(q session.Quality) func() bool {
-		return func() bool { return e.run != nil && e.q == q && e.run.Live() }
+		return func() bool { return e.run != nil && e.run.mt.Quality() == q && e.run.Live() }
 	}
 	waitFor(t, "the sub stream live", liveOn(session.QualitySub))
 	for i, q := range []session.Quality{session.QualityMain, session.QualitySub, session.QualityMain} {

@@ -54,8 +54,8 @@ func TestWHEPTileStates(t *testing.T) {
 	wall.Add("media/gone", "gone")
 	wall.Add("media/maintenance", "maintenance")
 	tiles := wall.Tiles()
-	waitFor(t, "the missing stream to fail", func() bool { return tiles[0].Status().State == session.StateFailed })
-	if p := tiles[0].Phase(); p != "no such stream: stream not found" || !tiles[0].RetryVisible() {
+	waitFor(t, "the missing stream to be retried", func() bool { return tiles[0].Status().State == session.StateRetrying })
+	if p := tiles[0].Phase(); !strings.HasPrefix(p, "no such stream: stream not found\npublisher away, retrying in") || !tiles[0].RetryVisible() {
 		t.Fatalf("404 tile shows %q (retry %v)", p, tiles[0].RetryVisible())
 	}
 	waitFor(t, "the busy server to be retried", func() bool { return tiles[1].Status().State == session.StateRetrying })

@@ -16,7 +16,6 @@ import (
 	"github.com/lookout-app/lookout/session/check"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/demo"
-	"github.com/lookout-app/lookout/session/tuya"
 )
 
 // configError is a bad config file: exit 2.
@@ -28,9 +27,12 @@ func (e *configError) Unwrap() error { return e.err }
 // account is one configured account with its protocol client.
 type account struct {
 	name, kind string
-	dir        session.Directory
-	opener     session.Opener
-	close      func() error
+	// pictureless names the service of a kind with no video
+	// (session.Kind.Pictureless); "" for every other kind.
+	pictureless string
+	dir         session.Directory
+	opener      session.Opener
+	close       func() error
 	// target gathers the endpoints and ICE servers the pre-check probes.
 	target func(ctx context.Context) (check.Target, error)
 }
@@ -49,7 +51,7 @@ func openWorkspace(ctx context.Context, g *globals, forceDemo bool) (*workspace,
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(path)
+	cfg, err := kindList.Config().Load(path)
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
@@ -98,7 +100,7 @@ func (w *workspace) startDemo(ctx context.Context, log *slog.Logger) error {
 	}
 	w.accounts = append(w.accounts, acc)
 	// The site's other accounts are those of the config it hands out.
-	cfg, err := config.Parse("demo site", []byte(site.ConfigTOML("")))
+	cfg, err := kindList.Config().Parse("demo site", []byte(site.ConfigTOML("")))
 	if err != nil {
 		return errors.Join(err, w.Close())
 	}
@@ -112,9 +114,13 @@ func (w *workspace) startDemo(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-// buildAccount makes the protocol client of one account; tlsCfg nil means
-// the account's own (system roots plus ca_file).
+// buildAccount makes the protocol client of one account with its kind's
+// Build; tlsCfg nil means the account's own (system roots plus ca_file).
 func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*account, error) {
+	kind, ok := kindList.Lookup(a.Kind)
+	if !ok {
+		return nil, fmt.Errorf("accounts of kind %q are not supported by this build", a.Kind)
+	}
 	if tlsCfg == nil {
 		var err error
 		if tlsCfg, err = a.TLSConfig(); err != nil {
@@ -124,37 +130,29 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 	httpClient := &http.Client{
 		Timeout:       15 * time.Second,
 		CheckRedirect: session.CheckRedirect,
-		Transport:     &http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment},
+		Transport:     limited(&http.Transport{TLSClientConfig: tlsCfg, TLSHandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}),
 	}
-	switch a.Kind {
-	case "tuya":
-		secret, err := config.Resolve(a.Secret, config.SystemKeyring())
-		if err != nil {
-			return nil, err
-		}
-		c, err := tuya.New(tuya.Config{
-			Endpoint: a.Endpoint, ClientID: a.ClientID, Secret: secret, UID: a.UID,
-			SignMethod: tuya.SignMethod(a.SignMethod), Devices: a.Devices,
-			HTTPClient: httpClient, TLSConfig: tlsCfg, Logger: log.With("account", a.Name),
-		})
-		if err != nil {
-			return nil, err
-		}
-		return &account{name: a.Name, kind: a.Kind, dir: c, opener: c, close: c.Close,
-			target: func(ctx context.Context) (check.Target, error) {
-				return tuyaTarget(ctx, c, a.Name, tlsCfg)
-			}}, nil
-	case "wcs":
-		return buildWCS(a, tlsCfg, log)
-	case "een":
-		return buildEEN(a, tlsCfg, httpClient, log)
-	case "whep":
-		return buildWHEP(a, httpClient, tlsCfg, log)
-	case "trtc":
-		return buildTRTC(a, httpClient, tlsCfg, log)
-	default:
-		return nil, fmt.Errorf("accounts of kind %q are not supported by this build yet", a.Kind)
+	c, err := kind.Build(a, session.Env{HTTPClient: httpClient, TLSConfig: tlsCfg, Logger: log.With("account", a.Name), Keyring: config.SystemKeyring()})
+	if err != nil {
+		return nil, err
 	}
+	acc := &account{name: a.Name, kind: a.Kind, dir: c.Directory, opener: c.Opener, close: c.Close, target: c.Target}
+	if kind.Pictureless {
+		acc.pictureless = kind.Config.Title
+	}
+	if acc.dir != nil {
+		acc = gated(acc, log)
+	}
+	return acc, nil
+}
+
+// pictureSource refuses a source with no picture (an EEN account's sources
+// are talkdown speakers).
+func pictureSource(acc *account, source string) error {
+	if acc.pictureless != "" {
+		return usagef("%s is a speaker (%s) with no picture; use lookout talk %s --in FILE.wav", source, acc.pictureless, source)
+	}
+	return nil
 }
 
 // find resolves "ACCOUNT/ID" to its account and id.
@@ -190,11 +188,13 @@ func openSource(ctx context.Context, g *globals, source string) (*workspace, *ac
 }
 
 // oneShot is the session of a command: one attempt, bounded by timeout,
-// decoding video into a sink nobody paints unless the caller sets one.
+// decoding video into a sink nobody paints unless the caller sets one. It
+// fails fast: a permanent error ends it at once (the exit codes of
+// INTERFACE.md), even where a caller allows more attempts.
 func oneShot(acc *account, source, id string, q session.Quality, timeout time.Duration, g *globals) session.Config {
 	return session.Config{
 		Source: source, ID: id, Opener: acc.opener, Quality: q, Sink: player.NewLatest(),
-		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1,
+		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1, FailFast: true,
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/lookout-app/lookout/audio/miniaudio"
 	"github.com/lookout-app/lookout/session/check"
-	"github.com/lookout-app/lookout/session/tuya"
 )
 
 // stringList is a repeatable flag.
@@ -104,16 +102,6 @@ func checkNames(ws *workspace, names []string) error {
 	return nil
 }
 
-// tuyaTarget gathers what to probe for a Tuya account.
-func tuyaTarget(ctx context.Context, c *tuya.Client, name string, tlsCfg *tls.Config) (check.Target, error) {
-	e, err := c.NetworkEndpoints(ctx)
-	t := check.Target{Account: name, Kind: "tuya", HTTPS: []string{e.API}, ICEServers: e.ICEServers, TLSConfig: tlsCfg}
-	if e.MQTT != "" {
-		t.MQTT = []string{e.MQTT}
-	}
-	return t, err
-}
-
 func printReport(w io.Writer, rep check.Report) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	if d := rep.Devices; d != nil {
@@ -140,8 +128,12 @@ func printReport(w io.Writer, rep check.Report) {
 		fmt.Fprintf(tw, "capacity\t1080p\t%.0f decoded fps\t%d tiles at 1080p30\n", c.DecodeFPS1080p, c.Tiles1080p30)
 	}
 	for _, a := range rep.Accounts {
+		state := okText(a.OK)
+		if a.Failure != "" {
+			state += " (" + a.Failure + ")"
+		}
 		fmt.Fprintf(tw, "account %s\t%s\tquality %d (%s)\trtt %.1f ms, loss %.1f%%/%.1f%%, %.0f/%.0f kbit/s\t%s\n",
-			a.Account, okText(a.OK), a.Quality, check.QualityName(a.Quality), a.RTTMs, 100*a.LossUp, 100*a.LossDown, a.UpKbps, a.DownKbps, a.Verdict)
+			a.Account, state, a.Quality, check.QualityName(a.Quality), a.RTTMs, 100*a.LossUp, 100*a.LossDown, a.UpKbps, a.DownKbps, a.Verdict)
 		for _, s := range a.Steps {
 			fmt.Fprintf(tw, "  %s\t%s\t%.1f ms\t%s\n", s.Name, okText(s.OK), s.Ms, s.Detail)
 		}

@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +152,62 @@ func TestCheckShowsProgressOnATerminal(t *testing.T) {
 	progressOut = saved
 	if _, _, stderr := lookout(t, context.Background(), "check", "--config", cfg, "--no-devices"); stderr != "" {
 		t.Errorf("stderr of a piped check: %q", stderr)
+	}
+}
+
+// TestCheckTellsNetworkFromCredentials: "lookout check" of a Tuya account
+// whose cloud cannot be reached (a dead port, a name that does not resolve)
+// reports "failure": "network" and says to check the network, and of one
+// the demo site's cloud refuses (a wrong secret) reports "credentials" and
+// says to fix them; each exits 1 (INTERFACE.md: the work failed) with one
+// line on stderr, and the text report names the failure too.
+func TestCheckTellsNetworkFromCredentials(t *testing.T) {
+	site, _ := siteConfig(t, demo.Config{Cameras: 1})
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, site.CAPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	account := func(name, endpoint, secret string) string {
+		return fmt.Sprintf("[[account]]\nname = %q\nkind = \"tuya\"\nendpoint = %q\nclient_id = %q\nsecret = %q\nuid = %q\nca_file = %q\n\n",
+			name, endpoint, site.ClientID(), secret, site.UID(), ca)
+	}
+	cfg := filepath.Join(dir, "c.toml")
+	text := account("dead", "https://"+dead, site.Secret()) + account("nowhere", "https://lookout-precheck.invalid", site.Secret()) +
+		account("wrong", site.TuyaEndpoint(), "0123456789abcdef0123456789abcdef")
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		account, failure, says, never string
+	}{
+		{"dead", check.FailureNetwork, "cannot reach the tuya service", "credentials in the config"},
+		{"nowhere", check.FailureNetwork, "cannot reach the tuya service", "credentials in the config"},
+		{"wrong", check.FailureCredentials, "refused the credentials", "cannot reach"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.account, func(t *testing.T) {
+			code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices", "--account", tc.account)
+			if code != 1 || rep.OK || len(rep.Accounts) != 1 {
+				t.Fatalf("exit %d ok %v, %d accounts: want 1, false, 1", code, rep.OK, len(rep.Accounts))
+			}
+			a := rep.Accounts[0]
+			if a.Failure != tc.failure || !strings.Contains(a.Verdict, tc.says) || strings.Contains(a.Verdict, tc.never) {
+				t.Fatalf("failure %q verdict %q: want %q saying %q", a.Failure, a.Verdict, tc.failure, tc.says)
+			}
+			if want := "lookout: check: " + tc.account + ": " + a.Verdict + "\n"; !strings.HasSuffix(stderr, want) || strings.Count(stderr, "lookout: ") != 1 {
+				t.Fatalf("stderr %q, want the line %q", stderr, want)
+			}
+			code, out, _ := lookout(t, context.Background(), "check", "--config", cfg, "--no-devices", "--account", tc.account)
+			if code != 1 || !strings.Contains(out, "FAILED ("+tc.failure+")") {
+				t.Fatalf("exit %d, text report:\n%s", code, out)
+			}
+		})
 	}
 }

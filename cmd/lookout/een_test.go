@@ -117,8 +117,10 @@ func TestTalkEENRefused(t *testing.T) {
 }
 
 // TestTalkEENDisconnect ends the session from the service's side mid-talk:
-// the command stops at once with the reason, and the speaker has no session
-// left open.
+// the talk goes on in a new session within 1 s (spec 003 section 7: close
+// and reset, then call again). Once somebody else has the speaker the next
+// session is answered busy: the command stops with the reason, and the
+// speaker has no session left open.
 func TestTalkEENDisconnect(t *testing.T) {
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	in := filepath.Join(t.TempDir(), "long.wav")
@@ -134,28 +136,43 @@ func TestTalkEENDisconnect(t *testing.T) {
 		done <- result{code, stderr}
 	}()
 	sp := site.EEN().Speaker("lobby")
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if recs := sp.Sessions(); len(recs) == 1 && recs[0].Packets > 25 {
-			break
+	// waitTalk waits until session i has carried 1.2 s of talk (a session
+	// the service ends within 1 s does not get a successor).
+	waitTalk := func(i int, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			if recs := sp.Sessions(); len(recs) == i+1 && recs[i].Packets > 60 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no talk reached session %d of the speaker within %s", i, within)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no talk reached the speaker within 15 s")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	waitTalk(0, 15*time.Second)
+	if n := site.EEN().Disconnect("lobby"); n != 1 {
+		t.Fatalf("disconnected %d sessions", n)
+	}
+	waitTalk(1, 2200*time.Millisecond) // within 1 s, then 1.2 s of talk
+	recs := sp.Sessions()
+	if gap := recs[1].First.Sub(recs[0].Last); gap >= time.Second {
+		t.Errorf("the speaker heard nothing for %s between the sessions", gap)
+	}
+	sp.SetBusy(true) // somebody else, the moment this session ends
 	if n := site.EEN().Disconnect("lobby"); n != 1 {
 		t.Fatalf("disconnected %d sessions", n)
 	}
 	at := time.Now()
 	select {
 	case r := <-done:
-		t.Logf("exit %d %s after the disconnect: %s", r.code, time.Since(at).Round(time.Millisecond), strings.TrimSpace(r.stderr))
-		if r.code != 1 || !strings.HasPrefix(r.stderr, "lookout: talk site/lobby: ") || !strings.Contains(r.stderr, "ended the session") {
+		t.Logf("exit %d %s after the second disconnect: %s", r.code, time.Since(at).Round(time.Millisecond), strings.TrimSpace(r.stderr))
+		if r.code != 1 || !strings.HasPrefix(r.stderr, "lookout: talk site/lobby: ") || !strings.Contains(r.stderr, "speaker is busy") {
 			t.Fatalf("exit %d stderr %q", r.code, r.stderr)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("talk still running 5 s after the disconnect")
+		t.Fatal("talk still running 5 s after the second disconnect")
 	}
 	if n := sp.Active(); n != 0 {
 		t.Errorf("%d sessions still open", n)

@@ -27,6 +27,7 @@ var commands = []commandInfo{
 	{"record", "lookout record SOURCE -o FILE --duration D [--quality main|sub] [--timeout 20s]", "write the audio and video to MKV or MP4 (video copied as sent)"},
 	{"talk", "lookout talk SOURCE --in FILE.wav [--out FILE.wav] [--timeout 20s]", "send a WAV as talk audio in real time; record the reply"},
 	{"check", "lookout check [--json] [--capacity] [--account NAME]... [--no-devices] [--no-network] [--audio null]", "the device and network pre-check (exit 1 when a call would not work)"},
+	{"account", "lookout account remove NAME", "take an account out of the config file and delete the secrets Lookout kept for it in the OS keyring"},
 	{"demo", "lookout demo [--listen 127.0.0.1:0] [--write-config FILE] [--cameras N] [--loss F] [--delay D]", "run the demo site alone until interrupted; print or write a config for it"},
 }
 

@@ -15,6 +15,7 @@ var helpFlags = map[string][]string{
 	"talk":     {"--in", "--out", "--timeout"},
 	"check":    {"--json", "--capacity", "--account", "--no-devices", "--no-network", "--audio"},
 	"demo":     {"--listen", "--write-config", "--cameras", "--loss", "--delay"},
+	"account":  {"--config", "--log-level"},
 }
 
 func TestHelpForEveryCommandAndFlag(t *testing.T) {

@@ -89,6 +89,8 @@ func dispatch(ctx context.Context, g *globals, cmd string, args []string, stdout
 		return cmdTalk(ctx, g, args, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, g, args, stdout, stderr)
+	case "account":
+		return cmdAccount(ctx, g, args, stdout, stderr)
 	case "help":
 		switch {
 		case len(args) == 0:
@@ -96,7 +98,7 @@ func dispatch(ctx context.Context, g *globals, cmd string, args []string, stdout
 		case len(args) == 1 && args[0] != "help" && commandHelpFor(ctx, g, args[0]) != "":
 			_, _ = io.WriteString(stdout, commandHelpFor(ctx, g, args[0]))
 		default:
-			return usagef("no help for %q: the commands are list, snapshot, record, talk, check and demo", strings.Join(args, " "))
+			return usagef("no help for %q: the commands are list, snapshot, record, talk, check, demo and account", strings.Join(args, " "))
 		}
 		return nil
 	case "version":

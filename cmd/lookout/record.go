@@ -5,14 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/record"
+	"github.com/lookout-app/lookout/session/wall"
 )
 
 // cmdRecord writes what a source sends to MKV or MP4 for a duration,
@@ -53,78 +55,178 @@ func cmdRecord(ctx context.Context, g *globals, args []string, _, _ io.Writer) e
 	if err := pictureSource(acc, source); err != nil {
 		return err
 	}
-	rec := record.New(*out, newFileMuxer, noAudioStream)
-	err = recordOnce(ctx, acc, source, id, q, rec, *duration, *timeout, g)
-	if cerr := rec.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := recordSpan(ctx, acc, source, id, q, *out, *duration, *timeout, g); err != nil {
 		return &failure{source: source, err: err}
 	}
 	return nil
 }
 
-// recordOnce runs a session into rec until the recording's own clock has
-// reached the duration from the first keyframe, or the recording failed.
-// Should the media stop
-// meanwhile, the recording ends anyway once the duration and the timeout
-// have passed on the wall clock.
-func recordOnce(ctx context.Context, acc *account, source, id string, q session.Quality, rec *record.Recorder, d, timeout time.Duration, g *globals) error {
+// errNoMedia is the reason of a recording cut short while its session was
+// still connected.
+var errNoMedia = errors.New("the camera sent nothing more")
+
+// recordSpan records source to out for d from the first keyframe, as one
+// tile of the wall model (session/wall: the code the window's tiles run,
+// and `lookout snapshot`'s). Until that keyframe it fails as every command
+// does: the first attempt that fails within timeout ends it (exit 1 with
+// the reason). From then on the recording is the user's until d, as a
+// tile's is: after a dropped connection, a stall or a camera reboot the
+// tile's next sessions feed the same recording, which resumes at the next
+// keyframe with a gap in its timeline, and a session that gives up (the
+// service said not found or unauthorized, as a media server does while the
+// camera behind it reboots) is retried giveUpWait later. It ends when the
+// recording's own clock has d, or, should the media be away at the end, d
+// after the first picture on the wall clock plus record.DefaultGapAfter; a
+// recording whose media stopped more than that before d was cut short (an
+// error, the file kept).
+func recordSpan(ctx context.Context, acc *account, source, id string, q session.Quality, out string, d, timeout time.Duration, g *globals) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cfg := oneShot(acc, source, id, q, timeout, g)
-	cfg.Tap = rec
-	rec.SetLength(d)
-	s, err := session.New(cfg)
+	cfg.MaxAttempts = 0 // the session retries what is worth retrying; the tile retries the rest
+	m := wall.New(ctx.Done(), wall.Config{Logger: g.log, Factory: func(string, session.Quality) (session.Config, error) {
+		return cfg, nil
+	}})
+	defer m.Close() // finalises the recording, if still open
+	var (
+		last    atomic.Pointer[error]           // the latest session error, for a cut-short message
+		cur     atomic.Pointer[record.Recorder] // set once recording
+		failed  = make(chan error, 1)           // an attempt failed before the first picture
+		gaveUp  = make(chan struct{}, 1)        // a session gave up after it
+		endedCh = make(chan error, 1)           // the recording ended by itself, finalised
+	)
+	waiting := func() bool {
+		r := cur.Load()
+		return r == nil || r.Status().Phase == record.PhaseWaiting
+	}
+	t, err := m.Open(source, wall.TileConfig{Quality: q, Sink: player.NewLatest(),
+		OnStatus: func(st session.Status) {
+			if st.Err != nil {
+				last.Store(&st.Err)
+			}
+			switch st.State {
+			case session.StateStalled, session.StateRetrying, session.StateFailed, session.StateClosed:
+				if st.Err != nil && waiting() {
+					select {
+					case failed <- st.Err:
+					default:
+					}
+					return
+				}
+			}
+			if st.State == session.StateFailed {
+				select {
+				case gaveUp <- struct{}{}:
+				default:
+				}
+			}
+		},
+		OnRecordingEnded: func(_ string, err error) { endedCh <- err },
+	})
 	if err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	select {
-	case <-rec.Started():
-	case <-rec.Ended(): // the file could not be made
-		return rec.Err()
-	case err := <-done:
-		if err == nil {
-			err = errors.New("the connection ended before the first picture")
-		}
+	rec, err := t.RecordFor(d, out, newFileMuxer, noAudioStream)
+	if err != nil {
 		return err
 	}
-	if ended, err := awaitRecorded(rec, done, d+timeout, g.log); ended { // cut short: what was recorded is kept
-		if ctx.Err() != nil {
-			return ctx.Err()
+	cur.Store(rec)
+	defer func() {
+		if paths := rec.Paths(); len(paths) > 1 {
+			g.log.Warn("record: the stream changed and could not go on in one file", "files", paths)
 		}
-		return fmt.Errorf("recording cut short: %w", err)
+	}()
+	// finish stops the recording and waits for its file.
+	finish := func() error {
+		if r := t.StopRecord(); r != nil {
+			return r.Close()
+		}
+		return nil
 	}
-	cancel()
-	<-done
-	return rec.Err()
+	select {
+	case <-rec.Started():
+	case err := <-endedCh: // the file could not be made
+		if err == nil {
+			err = errors.New("the recording ended before the first picture")
+		}
+		return err
+	case err := <-failed:
+		return errors.Join(err, finish())
+	case <-ctx.Done():
+		return errors.Join(ctx.Err(), finish())
+	}
+	bound := time.NewTimer(d + record.DefaultGapAfter)
+	defer bound.Stop()
+	retry := time.NewTimer(giveUpWait)
+	retry.Stop()
+	defer retry.Stop()
+	for {
+		select {
+		case err := <-endedCh: // d reached (nil), or the file failed
+			if err != nil {
+				return err
+			}
+			return cutShort(rec, d, &last)
+		case <-bound.C:
+			g.log.Warn("record: the media was away at the end", "file", rec.Path(), "recorded", rec.Elapsed())
+			if err := finish(); err != nil {
+				return err
+			}
+			return cutShort(rec, d, &last)
+		case <-gaveUp:
+			why := errNoMedia
+			if e := last.Load(); e != nil {
+				why = *e
+			}
+			g.log.Warn("record: the source refused; trying again", "reason", reasonOf(why), "in", giveUpWait)
+			retry.Reset(giveUpWait)
+		case <-retry.C:
+			t.Retry()
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), finish())
+		}
+	}
 }
 
-// awaitRecorded waits, from the first picture, until rec has ended (its
-// length recorded, or a write failed), or, should the media stop, until wall
-// has passed; ended is true, with the session's error, when the session ends
-// first.
-func awaitRecorded(rec *record.Recorder, done <-chan error, wall time.Duration, log *slog.Logger) (ended bool, err error) {
-	stalled := time.NewTimer(wall)
-	defer stalled.Stop()
-	select {
-	case <-rec.Ended():
-		return false, nil
-	case <-stalled.C:
-		log.Warn("record: the media stopped before the end", "file", rec.Path(), "recorded", rec.Elapsed())
-		return false, nil
-	case err := <-done:
-		return true, err
+// giveUpWait is the pause before a new session after one that gave up.
+const giveUpWait = 5 * time.Second
+
+// cutShort is nil when rec holds media up to about d (within
+// record.DefaultGapAfter, or half of a short d), and else says why it
+// stopped: the latest session error in last, or errNoMedia.
+func cutShort(rec *record.Recorder, d time.Duration, last *atomic.Pointer[error]) error {
+	got := rec.Elapsed()
+	if got >= d-min(record.DefaultGapAfter, d/2) {
+		return nil
 	}
+	why := errNoMedia
+	if e := last.Load(); e != nil {
+		why = *e
+	}
+	return fmt.Errorf("recording cut short: the media stopped at %s of %s: %w", got.Round(100*time.Millisecond), d, why)
 }
 
 // newFileMuxer makes a recording's muxer: player/ffmpeg's, writing MKV or
 // MP4 by the file's extension.
 func newFileMuxer(s record.Streams) (record.Muxer, error) {
-	return ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
+	m, err := ffmpeg.NewMuxer(ffmpeg.MuxConfig{Path: s.Path, VideoMime: s.VideoMime,
 		AudioMime: s.AudioMime, AudioRate: s.AudioRate, AudioChannels: s.AudioChannels})
+	if err != nil {
+		return nil, err
+	}
+	return fileMuxer{m}, nil
+}
+
+// fileMuxer tells the recorder when a keyframe cannot go on in the file
+// (record.ErrStreamChanged): it then goes on in the next numbered file.
+type fileMuxer struct{ *ffmpeg.Muxer }
+
+func (m fileMuxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
+	err := m.Muxer.WriteVideo(au, pts, key)
+	if errors.Is(err, ffmpeg.ErrStreamChanged) {
+		return fmt.Errorf("%w: %w", record.ErrStreamChanged, err)
+	}
+	return err
 }
 
 // noAudioStream tells the audio errors of a muxer made before any audio

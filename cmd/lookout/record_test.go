@@ -4,19 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session/demo"
 	"github.com/lookout-app/lookout/session/record"
 )
@@ -80,7 +81,7 @@ func videoSpan(t *testing.T, path string) (first, last float64) {
 
 // TestRecord: the recording lasts the duration by its own timestamps (the
 // arrival times of what it holds, from the first keyframe), however long the
-// session takes to stop after it.
+// session takes to stop after it; its file is readable by the user only.
 func TestRecord(t *testing.T) {
 	findTool(t, "ffprobe")
 	_, cfg := siteConfig(t, demo.Config{})
@@ -97,6 +98,9 @@ func TestRecord(t *testing.T) {
 			code, _, stderr := lookout(t, context.Background(), "--config", cfg, "record", "demo/cam1", "-o", out, "--duration", "2s", "--quality", tc.quality)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Errorf("the file: %v %v, want -rw------- as snapshots", fi.Mode(), err)
 			}
 			p := ffprobe(t, out)
 			if got := p.streams(); got != tc.streams {
@@ -115,9 +119,11 @@ func TestRecord(t *testing.T) {
 	}
 }
 
-// TestRecordCutShortIsFinalized: the site goes away mid-recording (1.5 s
-// after the file appears at the first keyframe, however long connecting
-// took); the command fails with one line, and what was recorded still plays.
+// TestRecordCutShortIsFinalized: the site goes away for good mid-recording
+// (1.5 s after the file appears at the first keyframe, however long
+// connecting took). The command keeps reconnecting until the duration, then
+// fails with one line saying the recording was cut short, and what was
+// recorded still plays.
 func TestRecordCutShortIsFinalized(t *testing.T) {
 	findTool(t, "ffprobe")
 	site, cfg := siteConfig(t, demo.Config{})
@@ -131,15 +137,91 @@ func TestRecordCutShortIsFinalized(t *testing.T) {
 			}
 		}
 	}()
-	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "record", "demo/cam1", "-o", out, "--duration", "30s", "--timeout", "5s")
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "record", "demo/cam1", "-o", out, "--duration", "6s", "--timeout", "5s")
 	// Logs (warnings of the lost broker) come first; the failure is one line.
 	if msg := cliLines(stderr); code != 1 || len(msg) != 1 || !strings.HasPrefix(msg[0], "lookout: record demo/cam1: recording cut short") {
 		t.Fatalf("exit %d stderr %q", code, stderr)
 	}
 	p := ffprobe(t, out)
-	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 1 || p.streams() != "video:h264 audio:pcm_alaw" {
+	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 1 || d > 3 || p.streams() != "video:h264 audio:pcm_alaw" {
 		t.Fatalf("cut recording: %s, %s s", p.streams(), p.Format.Duration)
 	}
+}
+
+// TestRecordAcrossReboot: the camera reboots (off for 3 s) 5 s into a 20 s
+// recording. The command reconnects into the same file and exits 0 with one
+// file whose timeline covers the 20 s, with the reboot as a gap between
+// two keyframe-started stretches, and which decodes without an error.
+func TestRecordAcrossReboot(t *testing.T) {
+	findTool(t, "ffprobe")
+	site, cfg := siteConfig(t, demo.Config{})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "reboot.mkv")
+	rebooted := make(chan time.Time, 1)
+	go func() {
+		for give := time.Now().Add(20 * time.Second); time.Now().Before(give); time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(out); err == nil {
+				time.Sleep(5 * time.Second)
+				site.Camera("cam1").Reboot(3 * time.Second)
+				rebooted <- time.Now()
+				return
+			}
+		}
+		close(rebooted)
+	}()
+	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "record", "demo/cam1", "-o", out, "--duration", "20s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, ok := <-rebooted; !ok {
+		t.Fatal("the file never appeared, so the camera never rebooted")
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 1 {
+		t.Fatalf("files %v, want one", files)
+	}
+	p := ffprobe(t, out)
+	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 19.5 || d > 20.5 || p.streams() != "video:h264 audio:pcm_alaw" {
+		t.Fatalf("recording: %s, %s s; want about 20 s", p.streams(), p.Format.Duration)
+	}
+	first, last := videoSpan(t, out)
+	if first != 0 || last < 19.5 || last > 20.0005 {
+		t.Fatalf("video from %.3f s to %.3f s, want from 0 to 20 s", first, last)
+	}
+	gap, at := videoGap(t, out)
+	if gap < 3 || at < 4 || at > 7 {
+		t.Fatalf("the longest pause between pictures is %.2f s at %.2f s, want the reboot's (3 s or more, about 5 s in)", gap, at)
+	}
+	// The file's own timestamps on the output: they are arrival times, and
+	// ffmpeg 5.1 otherwise rounds them to 1/25 s for the null output and
+	// reports two pictures that came 39 ms and 41 ms after their previous
+	// ones as an error of that output, not of decoding.
+	if msg, err := exec.Command("ffmpeg", "-v", "error", "-i", out, "-fps_mode", "passthrough", "-enc_time_base", "-1", "-f", "null", "-").CombinedOutput(); err != nil || len(msg) != 0 {
+		t.Fatalf("decoding: %v %s", err, msg)
+	}
+	t.Logf("%s s in one file, video from %.3f s to %.3f s, the reboot's gap %.2f s from %.2f s", p.Format.Duration, first, last, gap, at)
+}
+
+// videoGap is the longest pause between two video packets of path and
+// where it starts, in seconds; the packet after it must be a keyframe.
+func videoGap(t *testing.T, path string) (gap, at float64) {
+	t.Helper()
+	var prev float64 = -1
+	after := ""
+	for _, l := range strings.Fields(string(runFFprobe(t, path, "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0"))) {
+		f := strings.Split(strings.TrimSuffix(l, ","), ",")
+		v, err := strconv.ParseFloat(f[0], 64)
+		if err != nil || len(f) < 2 {
+			t.Fatalf("ffprobe %s: packet %q", path, l)
+		}
+		if prev >= 0 && v-prev > gap {
+			gap, at, after = v-prev, prev, f[1]
+		}
+		prev = v
+	}
+	if !strings.HasPrefix(after, "K") {
+		t.Fatalf("the picture after the pause at %.2f s is not a keyframe (flags %q)", at, after)
+	}
+	return gap, at
 }
 
 // TestRecordUnwritableFile: a file that cannot be made fails the command
@@ -156,78 +238,131 @@ func TestRecordUnwritableFile(t *testing.T) {
 	}
 }
 
-// discardMuxer takes a recording and keeps nothing; video from failAt on
-// (when set) fails as a full disk would.
-type discardMuxer struct{ failAt time.Duration }
+// nullMuxer takes a recording and keeps nothing.
+type nullMuxer struct{}
 
-func (m discardMuxer) WriteVideo(_ []byte, pts time.Duration, _ bool) error {
-	if m.failAt > 0 && pts >= m.failAt {
-		return errors.New("no space left on device")
-	}
-	return nil
-}
-func (discardMuxer) WriteAudio([]byte, time.Duration) error { return nil }
-func (discardMuxer) Close() error                           { return nil }
+func (nullMuxer) WriteVideo([]byte, time.Duration, bool) error { return nil }
+func (nullMuxer) WriteAudio([]byte, time.Duration) error       { return nil }
+func (nullMuxer) Close() error                                 { return nil }
 
-// TestAwaitRecorded: lookout record stops when the recording's own clock
-// has the duration, at once when a write fails, when the media stops for
-// good (after the wall-clock bound, the file kept), or when the session ends
-// first (cut short).
-func TestAwaitRecorded(t *testing.T) {
+// TestCutShort: lookout record exits 0 when the recording holds media up
+// to about the duration, gaps in the middle or not, and otherwise says it
+// was cut short, with the session's latest error when there was one.
+func TestCutShort(t *testing.T) {
 	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
-	cut := errors.New("peer gone")
+	gone := errors.New("remote hung up")
 	for _, tc := range []struct {
-		name      string
-		frames    time.Duration // media for this long, a unit every 40 ms
-		end       error         // the session ends with this after the media
-		failAt    time.Duration // the muxer fails from this on
-		wantEnded bool
-		wantErr   bool
-		wantAfter time.Duration
+		name    string
+		d, last time.Duration // the duration, the last unit's time
+		err     error         // the session's latest error
+		want    error         // nil: exit 0
 	}{
-		{name: "full by the recording's clock", frames: 5 * time.Second, wantAfter: 2040 * time.Millisecond},
-		{name: "a write fails", frames: 5 * time.Second, failAt: time.Second, wantErr: true, wantAfter: time.Second},
-		{name: "media stops: the wall-clock bound", frames: time.Second, wantAfter: 7 * time.Second},
-		{name: "session ends first", frames: time.Second, end: cut, wantEnded: true, wantAfter: time.Second},
+		{name: "up to the end", d: 20 * time.Second, last: 19900 * time.Millisecond},
+		{name: "up to 2 s before the end", d: 20 * time.Second, last: 18 * time.Second, err: gone},
+		{name: "stopped earlier: the session's reason", d: 20 * time.Second, last: 10 * time.Second, err: gone, want: gone},
+		{name: "stopped earlier, the session connected", d: 20 * time.Second, last: 10 * time.Second, want: errNoMedia},
+		{name: "a short duration: half of it", d: 2 * time.Second, last: 1100 * time.Millisecond},
+		{name: "a short duration cut", d: 2 * time.Second, last: 900 * time.Millisecond, want: errNoMedia},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				rec := record.New("x.mkv", func(record.Streams) (record.Muxer, error) { return discardMuxer{tc.failAt}, nil }, nil)
-				rec.SetLength(2 * time.Second)
-				done := make(chan error, 1)
-				start := time.Now()
-				rec.VideoUnit(h264, []byte{0, 0, 1, 5}, true, start)
-				stop, fed := make(chan struct{}), make(chan struct{})
-				go func() {
-					defer close(fed)
-					tick := time.NewTicker(40 * time.Millisecond)
-					defer tick.Stop()
-					for at := 40 * time.Millisecond; at <= tc.frames; at += 40 * time.Millisecond {
-						select {
-						case <-stop:
-							return
-						case <-tick.C:
-						}
-						rec.VideoUnit(h264, []byte{0, 0, 1, 1}, false, time.Now())
-					}
-					if tc.end != nil {
-						done <- tc.end
-					}
-				}()
-				ended, err := awaitRecorded(rec, done, 7*time.Second, slog.New(slog.DiscardHandler))
-				after := time.Since(start)
-				close(stop)
-				<-fed
-				if ended != tc.wantEnded || (ended && !errors.Is(err, cut)) || after != tc.wantAfter {
-					t.Fatalf("ended %v (%v) after %v, want %v after %v", ended, err, after, tc.wantEnded, tc.wantAfter)
-				}
-				if (rec.Err() != nil) != tc.wantErr {
-					t.Fatalf("recording error %v, want one: %v", rec.Err(), tc.wantErr)
-				}
-				if got := rec.Elapsed(); got > 2*time.Second {
-					t.Fatalf("recorded %v, past the length", got)
-				}
-			})
+			rec := record.New("x.mkv", func(record.Streams) (record.Muxer, error) { return nullMuxer{}, nil }, nil)
+			t0 := time.Unix(100, 0)
+			rec.VideoUnit(h264, []byte{0, 0, 1, 0x65}, true, t0)
+			rec.VideoUnit(h264, []byte{0, 0, 1, 0x65}, true, t0.Add(tc.last))
+			if err := rec.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var last atomic.Pointer[error]
+			if tc.err != nil {
+				last.Store(&tc.err)
+			}
+			err := cutShort(rec, tc.d, &last)
+			if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
+				t.Fatalf("%v, want %v", err, tc.want)
+			}
 		})
+	}
+}
+
+// TestRecordFailsBeforeThePicture: until the first picture, lookout record
+// fails as every command does (exit 1, one line with the reason, no file),
+// instead of reconnecting: an offline camera, and a camera that never sends
+// a keyframe (the media watchdog's reason).
+func TestRecordFailsBeforeThePicture(t *testing.T) {
+	site, cfg := siteConfig(t, demo.Config{})
+	site.Camera("cam2").WithholdKeyframes(true)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, source, reason string
+	}{
+		{"offline", "demo/attic", "lookout: record demo/attic: "},
+		{"no keyframe", "demo/cam2", "lookout: record demo/cam2: no picture"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".mkv")
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			code, _, stderr := lookout(t, ctx, "--config", cfg, "record", tc.source, "-o", out, "--duration", "30s", "--timeout", "3s")
+			if msg := cliLines(stderr); code != 1 || len(msg) != 1 || !strings.HasPrefix(msg[0], tc.reason) || ctx.Err() != nil {
+				t.Fatalf("exit %d stderr %q", code, stderr)
+			}
+			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("a file was left: %v", err)
+			}
+		})
+	}
+}
+
+// TestRecordNextFileOnAnotherSize: a camera back from a reboot at another
+// picture size goes on in a numbered next file through the real muxer, each
+// file at its own size, playing without an error; nothing is lost.
+func TestRecordNextFileOnAnotherSize(t *testing.T) {
+	findTool(t, "ffprobe")
+	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
+	dir := t.TempDir()
+	rec := record.New(filepath.Join(dir, "cam.mkv"), newFileMuxer, noAudioStream)
+	t0 := time.Unix(100, 0)
+	at := t0
+	for _, size := range []image.Point{{320, 240}, {640, 480}} {
+		enc, err := ffmpeg.NewH264Encoder(ffmpeg.EncoderConfig{Width: size.X, Height: size.Y, FPS: 25})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := image.NewYCbCr(image.Rect(0, 0, size.X, size.Y), image.YCbCrSubsampleRatio420)
+		for i := range 50 {
+			img.Y[i] = 200 // a picture that changes
+			aus, err := enc.Encode(img, i == 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, au := range aus {
+				rec.VideoUnit(h264, au, i == 0, at)
+				at = at.Add(40 * time.Millisecond)
+			}
+		}
+		if err := enc.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rec.Gap() // the reboot
+		at = at.Add(3 * time.Second)
+	}
+	if err := errors.Join(rec.Err(), rec.Close()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "cam.mkv"), filepath.Join(dir, "cam-2.mkv")}
+	if got := rec.Paths(); !slices.Equal(got, want) {
+		t.Fatalf("files %v, want %v", got, want)
+	}
+	for i, size := range []image.Point{{320, 240}, {640, 480}} {
+		p := ffprobe(t, want[i])
+		if len(p.Streams) != 1 || p.Streams[0].Width != size.X || p.Streams[0].Height != size.Y {
+			t.Fatalf("%s: %+v, want one %v stream", want[i], p.Streams, size)
+		}
+		if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 1.9 || d > 2.1 {
+			t.Fatalf("%s: %.2f s, want 2 s", want[i], d)
+		}
+		if msg, err := exec.Command("ffmpeg", "-v", "error", "-i", want[i], "-f", "null", "-").CombinedOutput(); err != nil || len(msg) != 0 {
+			t.Fatalf("decoding %s: %v %s", want[i], err, msg)
+		}
 	}
 }

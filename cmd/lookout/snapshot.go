@@ -16,6 +16,7 @@ import (
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/wall"
 )
 
 func newDecoder(mime string) (player.Decoder, error) { return ffmpeg.NewDecoder(mime) }
@@ -68,32 +69,45 @@ func cmdSnapshot(ctx context.Context, g *globals, args []string, _, _ io.Writer)
 	return nil
 }
 
-// firstPicture runs one session until its first decoded picture.
+// firstPicture opens source as one tile of the wall model (session/wall:
+// the code the window's tiles run) and waits for its first decoded picture
+// at the stream's own size, or its failure.
 func firstPicture(ctx context.Context, acc *account, source, id string, q session.Quality, timeout time.Duration, g *globals) (*player.Frame, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	m := wall.New(ctx.Done(), wall.Config{Logger: g.log, Factory: func(string, session.Quality) (session.Config, error) {
+		return oneShot(acc, source, id, q, timeout, g), nil
+	}})
+	defer m.Close()
 	sink := player.NewLatest()
-	cfg := oneShot(acc, source, id, q, timeout, g)
-	cfg.Sink = sink
-	s, err := session.New(cfg)
+	failed := make(chan error, 1)
+	t, err := m.Open(source, wall.TileConfig{Quality: q, Sink: sink, OnStatus: func(st session.Status) {
+		if st.State == session.StateFailed {
+			select {
+			case failed <- st.Err:
+			default:
+			}
+		}
+	}})
 	if err != nil {
 		return nil, err
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
 	select {
 	case <-sink.Ready():
-		cancel()
-		<-done
 		return sink.Load(), nil
-	case err := <-done:
+	case err := <-failed:
 		if f := sink.Load(); f != nil {
 			return f, nil
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("no picture within %s (stuck at %s)", timeout, s.Status().State)
-		}
 		return nil, err
+	case <-ctx.Done():
+		if f := sink.Load(); f != nil {
+			return f, nil
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("no picture within %s (stuck at %s)", timeout, t.Status().State)
+		}
+		return nil, ctx.Err()
 	}
 }
 

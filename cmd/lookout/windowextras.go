@@ -37,7 +37,7 @@ func windowExtras(g *globals, ws *workspace, opt *ui.Options) {
 	if err != nil {
 		return
 	}
-	m := &ui.AccountManager{ConfigPath: path, Demo: ws != nil && ws.site != nil}
+	m := &ui.AccountManager{ConfigPath: path, Demo: ws != nil && ws.site != nil, Kinds: kindList.Config()}
 	if m.Demo {
 		// The window's demo shows motion detection at work: the Yard is a
 		// quiet scene with an on-screen clock that someone crosses now and
@@ -86,19 +86,14 @@ func knownSecrets(path string, ws *workspace) []string {
 	if ws != nil && ws.site != nil {
 		out = append(out, ws.site.Secret())
 	}
-	cfg, err := config.Load(path)
+	ks := kindList.Config()
+	cfg, err := ks.Load(path)
 	if err != nil {
 		return out
 	}
 	for _, a := range cfg.Accounts {
-		vals := []string{a.Secret, a.Token, a.SecretKey}
-		for _, s := range a.WHEPStreams {
-			vals = append(vals, s.Token)
-		}
-		for _, v := range vals {
-			if v == "" {
-				continue
-			}
+		kind, _ := ks.Lookup(a.Kind)
+		for _, v := range kind.SecretValues(a) {
 			if s, err := config.Resolve(v, config.SystemKeyring()); err == nil {
 				out = append(out, s)
 			}

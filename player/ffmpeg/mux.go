@@ -92,8 +92,23 @@ type Muxer struct {
 	alast  int64
 	aac    *aacEncoder
 
+	// sps is the stream's picture format from the first keyframe's SPS;
+	// spsOK is false when that SPS could not be parsed.
+	sps   spsInfo
+	spsOK bool
+
 	droppedVideo, droppedAudio int
 }
+
+// maxFrameStep is the longest step between two pictures taken as the
+// stream's frame interval; a longer one is a gap in the media.
+const maxFrameStep = time.Second
+
+// ErrStreamChanged means a keyframe's SPS describes another picture (size,
+// profile, chroma format or bit depth) than the stream's: it cannot go on
+// in this file, whose header holds the first one. Nothing was written; a
+// recording goes on in a new file from that keyframe.
+var ErrStreamChanged = errors.New("the stream's picture format changed")
 
 // containerFor maps a file extension to a libavformat muxer.
 func containerFor(path string) (string, bool) {
@@ -320,18 +335,48 @@ func (m *Muxer) WriteVideo(au []byte, pts time.Duration, key bool) error {
 		m.droppedVideo++
 		return nil
 	}
+	if err := m.sameFormat(nals); err != nil {
+		return err
+	}
 	var err error
 	if m.held != nil {
 		step := pts - m.heldPTS
 		if step <= 0 {
 			step = m.lastStep
 		}
-		m.lastStep = step
+		if step < maxFrameStep {
+			// A gap (a reconnect) is the held picture's duration, not
+			// the frame interval the file's last picture gets.
+			m.lastStep = step
+		}
 		err = m.flushVideo(step)
 	}
 	m.held = lengthPrefixed(m.held[:0], nals)
 	m.heldPTS, m.heldKey = pts, key
 	return err
+}
+
+// sameFormat checks the SPS of a unit, if any, against the stream's: a
+// parameter set repeated before each keyframe, or a new one of the same
+// format, goes on in band; another picture format is ErrStreamChanged.
+func (m *Muxer) sameFormat(nals [][]byte) error {
+	if !m.spsOK {
+		return nil
+	}
+	for _, n := range nals {
+		if n[0]&0x1f != 7 {
+			continue
+		}
+		info, err := parseSPS(n)
+		if err != nil {
+			continue
+		}
+		if info != m.sps {
+			return fmt.Errorf("ffmpeg: mux video: %dx%d profile %d after %dx%d profile %d: %w",
+				info.width, info.height, info.profile, m.sps.width, m.sps.height, m.sps.profile, ErrStreamChanged)
+		}
+	}
+	return nil
 }
 
 // writeHeader takes the stream's parameter sets and size from the first
@@ -372,6 +417,7 @@ func (m *Muxer) writeHeader(nals [][]byte) (bool, error) {
 		return false, fmt.Errorf("ffmpeg: mux %s: header: %w", m.path, err)
 	}
 	m.header = true
+	m.sps, m.spsOK = info, spsErr == nil
 	m.vtb = m.video.TimeBase()
 	if m.astrm != nil {
 		m.atb = m.astrm.TimeBase()

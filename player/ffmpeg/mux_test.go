@@ -353,6 +353,86 @@ func TestMuxerAudioGap(t *testing.T) {
 	}
 }
 
+// TestMuxerEndsAfterAGap: a file whose media came back after a 4 s gap (a
+// reconnect) ends one frame after its last picture, not one gap after it:
+// the last picture gets the frame interval, the one before the gap holds
+// the screen through it.
+func TestMuxerEndsAfterAGap(t *testing.T) {
+	requireFFmpeg(t)
+	dir := t.TempDir()
+	_, aus := muxClip(t, dir, "320x240")
+	out := filepath.Join(dir, "gap.mkv")
+	m, err := NewMuxer(MuxConfig{Path: out, VideoMime: player.MimeTypeH264})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := time.Second / muxFPS
+	at := time.Duration(0)
+	for i, au := range aus[:muxFPS] { // 1 s, then a 4 s gap, then the next GOP
+		at = time.Duration(i) * step
+		if err := m.WriteVideo(au, at, auKey(au)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := aus[30:31] // a keyframe (-g 30), the file's last picture
+	for i, au := range last {
+		at = 5*time.Second + time.Duration(i)*step
+		if err := m.WriteVideo(au, at, auKey(au)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := probe(t, out)
+	want := (at + step).Seconds()
+	if !near(p.Format.Duration, want, 0.1) {
+		t.Fatalf("the file lasts %s s, want %.2f s (its last picture plus one frame)", p.Format.Duration, want)
+	}
+}
+
+// TestMuxerStreamChanged: a keyframe of another picture size (a camera
+// back from a reboot with another resolution) is refused with
+// ErrStreamChanged and nothing of it is written; keyframes of the same size
+// after a gap go on in the file, which then decodes without errors.
+func TestMuxerStreamChanged(t *testing.T) {
+	requireFFmpeg(t)
+	dir := t.TempDir()
+	_, small := muxClip(t, dir, "320x240")
+	_, big := muxClip(t, dir, "640x480")
+	out := filepath.Join(dir, "changed.mkv")
+	m, err := NewMuxer(MuxConfig{Path: out, VideoMime: player.MimeTypeH264})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, au := range small {
+		if err := m.WriteVideo(au, time.Duration(i)*time.Second/muxFPS, auKey(au)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.WriteVideo(big[0], 5*time.Second, true); !errors.Is(err, ErrStreamChanged) {
+		t.Fatalf("a 640x480 keyframe in a 320x240 file: %v, want ErrStreamChanged", err)
+	}
+	for i, au := range small { // the same camera after a 3 s gap
+		if err := m.WriteVideo(au, 5*time.Second+time.Duration(i)*time.Second/muxFPS, auKey(au)); err != nil {
+			t.Fatalf("unit %d after the gap: %v", i, err)
+		}
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := probe(t, out)
+	if len(p.Streams) != 1 || p.Streams[0].Width != 320 || !near(p.Format.Duration, 7, 0.1) {
+		t.Fatalf("probe %+v, want one 320x240 stream of 7 s", p)
+	}
+	if n := len(frameMD5s(t, out)); n != 4*muxFPS {
+		t.Fatalf("%d pictures decoded, want %d", n, 4*muxFPS)
+	}
+	if msg, err := exec.Command("ffmpeg", "-v", "error", "-i", out, "-f", "null", "-").CombinedOutput(); err != nil || len(msg) != 0 {
+		t.Fatalf("decoding: %v %s", err, msg)
+	}
+}
+
 // TestMuxerCutShort closes recordings early: after a unit that failed, and
 // with nothing more to write. The file must still be finalized and play.
 func TestMuxerCutShort(t *testing.T) {

@@ -9,7 +9,6 @@ package check
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,29 +19,13 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/lookout-app/lookout/session"
 )
 
-// Target is what one account offers to probe, built by the caller from the
-// account's real endpoints and ICE servers.
-type Target struct {
-	Account, Kind string
-	// HTTPS lists URLs to connect to: DNS, TCP and TLS timing, then one GET.
-	HTTPS []string
-	// MQTT lists broker URLs (ssl://host:port, tls://, mqtts://, tcp://,
-	// mqtt://): DNS, TCP and TLS timing.
-	MQTT []string
-	// WSS lists WebSocket URLs (wss://, ws://): DNS, TCP and TLS timing.
-	WSS []string
-	// ICEServers are the account's STUN and TURN servers, with credentials.
-	ICEServers []webrtc.ICEServer
-	// TLSConfig verifies the endpoints and turns: servers; nil uses the
-	// system roots.
-	TLSConfig *tls.Config
-	// Steps are the account's own steps, run while gathering the target
-	// (an EEN account's REST directory and WebSocket authorize); the
-	// report lists them after the api step.
-	Steps []Step
-}
+// Target is what one account offers to probe, gathered by its kind
+// (session.Kind) from the account's real endpoints and ICE servers.
+type Target = session.ProbeTarget
 
 // Options tunes CheckNetwork. Zero values get defaults.
 type Options struct {
@@ -52,6 +35,9 @@ type Options struct {
 	// StepTimeout bounds each DNS, connect, STUN, TURN and gathering step;
 	// default 5 s.
 	StepTimeout time.Duration
+	// APITimeout bounds signing in to an account's service and fetching
+	// its endpoints (the "api" step); default 20 s.
+	APITimeout time.Duration
 	// ConnectTimeout bounds setting up the probe's peer connection; default
 	// 10 s.
 	ConnectTimeout time.Duration
@@ -75,6 +61,9 @@ func (o *Options) defaults() {
 	}
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = 10 * time.Second
+	}
+	if o.APITimeout <= 0 {
+		o.APITimeout = 20 * time.Second
 	}
 	if o.TargetKbps <= 0 {
 		o.TargetKbps = 2000
@@ -286,6 +275,7 @@ func (r *runner) finish(ctx context.Context, info *finishInfo) {
 	for _, name := range []string{"dns", "https", "mqtt", "wss"} {
 		for _, s := range failed(name) {
 			ok = false
+			rep.Failure = FailureNetwork
 			problems = append(problems, fmt.Sprintf("cannot reach the %s service: %s", r.t.Kind, s.Detail))
 		}
 	}
@@ -328,6 +318,11 @@ func (r *runner) finish(ctx context.Context, info *finishInfo) {
 		problems = append(problems, qualityVerdict(rep.Quality, ms(p.rtt), p.lossUp, p.lossDown, where))
 	}
 	rep.OK = ok
+	if !ok && rep.Failure == "" {
+		// The service answered and signed us in; what failed is the path
+		// to its media servers.
+		rep.Failure = FailureNetwork
+	}
 	rep.Verdict = strings.Join(problems, "; ")
 }
 

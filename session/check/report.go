@@ -1,5 +1,7 @@
 package check
 
+import "github.com/lookout-app/lookout/session"
+
 // Report is the whole pre-check, as printed by "lookout check --json"
 // (INTERFACE.md, "The pre-check report").
 type Report struct {
@@ -45,11 +47,14 @@ type Capacity struct {
 // milliseconds, rates in kbit/s, loss a fraction 0 to 1 and Quality on
 // TRTC's scale (see Score).
 type AccountReport struct {
-	Account    string   `json:"account"`
-	Kind       string   `json:"kind"`
-	OK         bool     `json:"ok"`
-	Quality    int      `json:"quality"`
-	Verdict    string   `json:"verdict"`
+	Account string `json:"account"`
+	Kind    string `json:"kind"`
+	OK      bool   `json:"ok"`
+	Quality int    `json:"quality"`
+	Verdict string `json:"verdict"`
+	// Failure says why OK is false: FailureNetwork, FailureCredentials or
+	// FailureService; empty when OK (or when the check was canceled).
+	Failure    string   `json:"failure,omitempty"`
 	RTTMs      float64  `json:"rtt_ms"`
 	LossUp     float64  `json:"loss_up"`
 	LossDown   float64  `json:"loss_down"`
@@ -59,16 +64,8 @@ type AccountReport struct {
 	Steps      []Step   `json:"steps"`
 }
 
-// Step is one timed part of a check. A step that could not run has OK
-// false and a Detail saying why; Code carries a service's error code, such
-// as a STUN/TURN error code (401).
-type Step struct {
-	Name   string  `json:"name"`
-	OK     bool    `json:"ok"`
-	Ms     float64 `json:"ms"`
-	Detail string  `json:"detail,omitempty"`
-	Code   int     `json:"code,omitempty"`
-}
+// Step is one timed part of a check (session.ProbeStep).
+type Step = session.ProbeStep
 
 // Network quality on TRTC's scale ("Testing Network Quality": 0 unknown,
 // 1 excellent ... 6 disconnected).

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -80,18 +81,28 @@ func Run(ctx context.Context, o RunOptions) Report {
 }
 
 // checkAccount signs in to the account's service to learn its endpoints and
-// ICE servers (the "api" step), then probes them.
+// ICE servers (the "api" step, bounded by o.APITimeout), then probes them.
+// A failed sign-in is classified (Classify): an unreachable service is not
+// reported as refused credentials.
 func checkAccount(ctx context.Context, a Account, o Options) AccountReport {
+	o.defaults()
 	start := time.Now()
 	var t Target
 	err := session.ErrNotFound
 	if a.Target != nil {
-		t, err = a.Target(ctx)
+		actx, cancel := context.WithTimeout(ctx, o.APITimeout)
+		t, err = a.Target(actx)
+		cancel()
 	}
 	api := Step{Name: "api", OK: err == nil, Ms: float64(time.Since(start).Microseconds()) / 1000,
 		Detail: "signed in; configuration and ICE servers fetched"}
+	failure := ""
 	if err != nil {
+		failure = Classify(err)
 		api.Detail = session.Reason(err)
+		if failure == FailureNetwork && isTimeout(err) {
+			api.Detail = fmt.Sprintf("no answer within %s: %s", o.APITimeout, api.Detail)
+		}
 		t = Target{Account: a.Name, Kind: a.Kind, Steps: t.Steps}
 	}
 	ar := CheckNetwork(ctx, t, o)
@@ -100,7 +111,19 @@ func checkAccount(ctx context.Context, a Account, o Options) AccountReport {
 	if err != nil {
 		ar.OK = false
 		ar.Quality = QualityDisconnected
-		ar.Verdict = "the service refused us: " + session.Reason(err) + "; fix the account's credentials in the config"
+		ar.Failure = failure
+		switch {
+		case ctx.Err() != nil:
+			ar.Failure = ""
+			ar.Verdict = "the check was canceled before it finished"
+		case failure == FailureCredentials:
+			ar.Verdict = "the " + a.Kind + " service refused the credentials: " + session.Reason(err) + "; fix the account's credentials in the config"
+		case failure == FailureNetwork:
+			ar.Verdict = "cannot reach the " + a.Kind + " service: " + api.Detail +
+				"; check the network connection, DNS, a firewall or proxy, and the account's endpoint (the credentials were not tried)"
+		default:
+			ar.Verdict = "the " + a.Kind + " service failed: " + session.Reason(err)
+		}
 	}
 	return ar
 }

@@ -3,32 +3,17 @@
 // is an *Error naming the file and the line, so the CLI can print
 // "lookout: config FILE:LINE: what is wrong" and the GUI can show it.
 //
-// Required keys, per kind (a missing one is reported at the [[account]]
-// header; a present but empty one at its own line):
+// The parser knows no vendor: it is given the Kinds (session/kinds holds
+// the list), and each Kind says its keys, their types, which are required
+// and which secret, and validates its own account with Validate, whose
+// *FieldErrors the parser places at their line. Every account has a name
+// ([a-z0-9_-]+, unique) and a kind; ca_file, when set, is a PEM bundle
+// holding at least one certificate. A key the account's kind does not use
+// is an error, like any unknown key.
 //
-//   - every account: name ([a-z0-9_-]+, unique) and kind
-//   - tuya: endpoint, client_id, secret, uid; sign_method is "hmac" (the
-//     default) or "md5"; devices is optional
-//   - een: endpoint, token
-//   - wcs: url, and at least one of streams or rooms (each room a table
-//     with a name and non-empty streams); app_key defaults to "defaultApp";
-//     talk_stream is optional and, when set, not empty
-//   - whep: at least one [[account.stream]], each with name and url;
-//     publish_url and token are optional
-//   - trtc: endpoint, sdk_app_id (positive), secret_key, user_id; rooms (an
-//     array of room ids or of {name, members} tables) and usersig_ttl (a
-//     duration of at least 1m) are optional
-//
-// endpoint and stream urls are absolute https:// URLs and the wcs url a
-// wss:// URL; plain http:// and ws:// are accepted only for loopback hosts
-// (localhost, 127.0.0.0/8, ::1). Device, stream and room ids cannot be blank or
-// contain '/', and are unique within their account. ca_file, when set, is a
-// PEM bundle holding at least one certificate. A key the account's kind does
-// not use is an error, like any unknown key.
-//
-// Secrets (tuya secret, een token, trtc secret_key, whep stream token) may be
-// written as "keyring:KEY"; Resolve reads those from the OS keyring when an
-// account is used, never at parse time.
+// Secrets (the fields a Kind marks Secret) may be written as "keyring:KEY";
+// Resolve reads those from the OS keyring when an account is used, never at
+// parse time.
 package config
 
 import (
@@ -46,25 +31,6 @@ import (
 	"github.com/pelletier/go-toml/v2"
 )
 
-// Account kinds, the values of an account's kind key.
-const (
-	KindTuya = "tuya" // Tuya IoT cloud
-	KindEEN  = "een"  // Eagle Eye Networks 2-way audio
-	KindWCS  = "wcs"  // Flashphoner WCS raw WebSocket API
-	KindWHEP = "whep" // any WHEP/WHIP server
-	KindTRTC = "trtc" // Tencent TRTC rooms over WHIP/WHEP
-)
-
-// Sign methods of a Tuya account.
-const (
-	SignHMAC = "hmac" // HMAC-SHA256, the default
-	SignMD5  = "md5"  // legacy projects
-)
-
-// DefaultWCSAppKey is the app_key of a wcs account that sets none: the
-// application every WCS server ships with (spec 004, "connection" message).
-const DefaultWCSAppKey = "defaultApp"
-
 // EnvConfig names the environment variable that picks the config file when
 // no --config flag is given.
 const EnvConfig = "LOOKOUT_CONFIG"
@@ -76,20 +42,26 @@ type Config struct {
 	Accounts []Account // in file order; names are unique
 }
 
-// Account is one [[account]] table. Which fields are set depends on Kind;
-// the others are zero. Secret-bearing fields (Secret, Token, SecretKey and
-// WHEPStream.Token) may hold "keyring:KEY": pass them through Resolve.
+// Account is one [[account]] table. Which fields are set depends on Kind:
+// the built-in kinds keep theirs in the typed fields below (their Field.Ref
+// points there), any other kind in Values. Secret-bearing fields (Secret,
+// Token, SecretKey and WHEPStream.Token) may hold "keyring:KEY": pass them
+// through Resolve.
 type Account struct {
 	Name string // unique, [a-z0-9_-]+
-	Kind string // one of the Kind constants
+	Kind string // the Name of one of the Kinds it was parsed with
 	Line int    // line of its [[account]] header
+
+	// Values holds the keys of a kind's fields that have no Ref, by key:
+	// string, int64, []string or the value as decoded.
+	Values map[string]any
 
 	// tuya (Endpoint is also used by een and trtc)
 	Endpoint   string   // absolute https:// base URL
 	ClientID   string   // Access ID
 	Secret     string   // Access Secret
 	UID        string   // user id of the linked app account
-	SignMethod string   // SignHMAC (default) or SignMD5
+	SignMethod string   // "hmac" (the default) or "md5"
 	Devices    []string // device ids to show; empty lists the user's devices
 
 	// een
@@ -97,7 +69,7 @@ type Account struct {
 
 	// wcs
 	URL      string    // wss:// URL of the WCS WebSocket API
-	AppKey   string    // WCS application; DefaultWCSAppKey when not set
+	AppKey   string    // WCS application; "defaultApp" when not set
 	Streams  []string  // stream names shown as tiles
 	WCSRooms []WCSRoom // optional named groups of streams
 	// TalkStream names the stream published while talking on a tile;
@@ -137,7 +109,10 @@ type WHEPStream struct {
 	Name       string // source id, unique in the account
 	URL        string // WHEP endpoint (play)
 	PublishURL string // optional WHIP endpoint used for talk
-	Token      string // optional bearer token
+	// SubURL is an optional WHEP endpoint of a smaller stream of the same
+	// camera, played on the grid (URL is played when maximised).
+	SubURL string
+	Token  string // optional bearer token
 }
 
 // Account returns the account with the given name.
@@ -171,10 +146,11 @@ func Path(flagValue string) (string, error) {
 	return DefaultPath()
 }
 
-// Load reads and validates the file at path. A missing file is not an error:
-// Load returns a Config with Missing set and no accounts (the app then runs
-// the demo site). Every error is an *Error.
-func Load(path string) (*Config, error) {
+// Load reads and validates the file at path, whose accounts may be of the
+// kinds ks. A missing file is not an error: Load returns a Config with
+// Missing set and no accounts (the app then runs the demo site). Every
+// error is an *Error.
+func (ks Kinds) Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{Path: path, Missing: true}, nil
@@ -187,37 +163,54 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, &Error{File: path, Msg: msg, Err: err}
 	}
-	return Parse(path, data)
+	return ks.Parse(path, data)
 }
 
 // Parse validates data, the contents of the config file at path (path names
-// the file in errors and anchors a relative ca_file). Every error is an
-// *Error; when the file has several problems, it is the one on the earliest
-// line.
-func Parse(path string, data []byte) (*Config, error) {
+// the file in errors and anchors a relative ca_file), whose accounts may be
+// of the kinds ks. Every error is an *Error, its Err the *FieldError it
+// concerns when it concerns one; when the file has several problems, it is
+// the one on the earliest line.
+func (ks Kinds) Parse(path string, data []byte) (*Config, error) {
 	var raw rawFile
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
 		return nil, decodeError(path, data, err)
 	}
-	ps, ok := index(data)
+	tables := map[string]bool{}
+	for _, k := range ks {
+		for _, f := range k.Fields {
+			if f.Type == TypeTables {
+				tables[f.Key] = true
+			}
+		}
+	}
+	ps, ok := index(data, tables)
 	if !ok {
 		return nil, &Error{File: path, Msg: "invalid toml"}
 	}
+	v := validator{file: path, dir: filepath.Dir(path), ps: ps, kinds: ks, names: map[string]int{}}
 	if ps.problem != nil {
-		return nil, &Error{File: path, Line: ps.problem.Line, Msg: ps.problem.Msg}
+		v.errs = append(v.errs, &Error{File: path, Line: ps.problem.Line, Msg: ps.problem.Msg})
 	}
-	v := validator{file: path, dir: filepath.Dir(path), ps: ps, names: map[string]int{}}
-	cfg := &Config{Path: path}
+	// The types first, as a decoder would: a value of the wrong type is
+	// the one problem worth saying about its account.
+	values := make([]map[string]any, len(raw.Account))
 	for i := range raw.Account {
-		cfg.Accounts = append(cfg.Accounts, v.account(i, &raw.Account[i]))
+		values[i] = v.types(i, raw.Account[i])
 	}
-	if len(v.errs) > 0 {
-		sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
-		return nil, v.errs[0]
+	if len(v.errs) == 0 {
+		cfg := &Config{Path: path}
+		for i := range raw.Account {
+			cfg.Accounts = append(cfg.Accounts, v.account(i, values[i]))
+		}
+		if len(v.errs) == 0 {
+			return cfg, nil
+		}
 	}
-	return cfg, nil
+	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
+	return nil, v.errs[0]
 }
 
 // rawFile is the decoding target; Parse validates it into a Config.
@@ -225,38 +218,9 @@ type rawFile struct {
 	Account []rawAccount `toml:"account"`
 }
 
-// rawAccount holds every key any kind may use; validation rejects keys the
-// account's kind does not use.
-type rawAccount struct {
-	Name       string      `toml:"name"`
-	Kind       string      `toml:"kind"`
-	Endpoint   string      `toml:"endpoint"`
-	ClientID   string      `toml:"client_id"`
-	Secret     string      `toml:"secret"`
-	UID        string      `toml:"uid"`
-	SignMethod string      `toml:"sign_method"`
-	Devices    []string    `toml:"devices"`
-	Token      string      `toml:"token"`
-	URL        string      `toml:"url"`
-	AppKey     string      `toml:"app_key"`
-	Streams    []string    `toml:"streams"`
-	TalkStream string      `toml:"talk_stream"`
-	Rooms      any         `toml:"rooms"` // strings for trtc, tables for wcs
-	Stream     []rawStream `toml:"stream"`
-	SDKAppID   int64       `toml:"sdk_app_id"`
-	SecretKey  string      `toml:"secret_key"`
-	UserID     string      `toml:"user_id"`
-	UserSigTTL string      `toml:"usersig_ttl"`
-	CAFile     string      `toml:"ca_file"`
-}
-
-// rawStream is one [[account.stream]] table.
-type rawStream struct {
-	Name       string `toml:"name"`
-	URL        string `toml:"url"`
-	PublishURL string `toml:"publish_url"`
-	Token      string `toml:"token"`
-}
+// rawAccount is one [[account]] table as decoded; its keys are checked
+// against the fields of its kind.
+type rawAccount map[string]any
 
 var (
 	reDecodeType = regexp.MustCompile(`^cannot decode TOML (.+) into struct field \S+ of type (\S+)$`)
@@ -284,7 +248,7 @@ func decodeError(path string, data []byte, err error) *Error {
 	if line == 1 && col == 1 && len(de.Key()) > 0 {
 		// go-toml points at the start of the file when the bad value is an
 		// array nested in an array (arrays keep no position): find the key.
-		if ps, ok := index(data); ok {
+		if ps, ok := index(data, nil); ok {
 			if l := ps.firstMatch(de.Key()); l > 0 {
 				line = l
 			}
@@ -293,9 +257,6 @@ func decodeError(path string, data []byte, err error) *Error {
 	msg := strings.TrimPrefix(de.Error(), "toml: ")
 	key := displayKey(de.Key())
 	if m := reDecodeType.FindStringSubmatch(msg); m != nil && key != "" {
-		if m[2] == "string" && isStringList(de.Key()) {
-			return &Error{File: path, Line: line, Msg: fmt.Sprintf("%s must hold only strings, not %s %s", key, article(m[1]), m[1])}
-		}
 		if want := tomlType(m[2]); want != "" {
 			return &Error{File: path, Line: line, Msg: fmt.Sprintf("%s must be %s, not %s %s", key, want, article(m[1]), m[1])}
 		}
@@ -329,13 +290,6 @@ func unknownKeyMsg(key toml.Key) string {
 	return fmt.Sprintf("unknown key %q in %s; check its spelling", name, table)
 }
 
-// isStringList reports whether key names an array-of-strings field, whose
-// element type go-toml reports when an element is not a string.
-func isStringList(key toml.Key) bool {
-	last := key[len(key)-1]
-	return len(key) == 2 && key[0] == "account" && (last == "devices" || last == "streams")
-}
-
 // displayKey names a key as the user wrote it inside its table.
 func displayKey(key toml.Key) string {
 	if len(key) > 1 && key[0] == "account" {
@@ -353,8 +307,6 @@ func tomlType(goType string) string {
 		return "an integer"
 	case goType == "[]string":
 		return "an array of strings"
-	case strings.HasSuffix(goType, "rawStream"):
-		return "[[account.stream]] tables"
 	case strings.HasSuffix(goType, "rawAccount"):
 		return "[[account]] tables"
 	}

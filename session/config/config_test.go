@@ -1,11 +1,14 @@
-package config
+package config_test
 
 import (
 	"errors"
+	. "github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/internal/testcert"
+	"github.com/lookout-app/lookout/session/kinds"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -111,6 +114,7 @@ var errorCases = []struct {
 	{"wcs url https", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "https://wcs.example.com"`, `streams = ["cam1"]`), `4: url must be an absolute wss:// url`},
 	{"wcs url ws remote", lines(`[[account]]`, `name = "wcs"`, `kind = "wcs"`, `url = "ws://wcs.example.com:8080"`, `streams = ["cam1"]`), `4: url must use wss://; ws:// is allowed only for 127.0.0.1, localhost or ::1`},
 	{"whep url http remote", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "http://media.example.com/lobby/whep"`), `6: url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1`},
+	{"whep sub_url http remote", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://media.example.com/lobby/whep"`, `sub_url = "http://media.example.com/lobby-sub/whep"`), `7: sub_url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1`},
 	{"whep publish_url http remote", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://media.example.com/lobby/whep"`, `publish_url = "http://media.example.com/lobby/whip"`), `7: publish_url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1`},
 	{"whep repeated stream", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://m.example/a"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://m.example/b"`), `8: stream "lobby" is listed twice in whep account "media"`},
 	{"whep token keyring without key", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://m.example/a"`, `token = "keyring:"`), `7: token says "keyring:" but names no key; write "keyring:KEY"`},
@@ -163,7 +167,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range errorCases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := Parse(path, []byte(tc.toml))
+			cfg, err := ks.Parse(path, []byte(tc.toml))
 			if err == nil {
 				t.Fatalf("Parse succeeded with %d accounts, want error %q", len(cfg.Accounts), tc.want)
 			}
@@ -184,7 +188,7 @@ func TestParseErrors(t *testing.T) {
 func TestParseValid(t *testing.T) {
 	for _, tc := range validCases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := Parse("config.toml", []byte(tc.toml))
+			cfg, err := ks.Parse("config.toml", []byte(tc.toml))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,31 +211,31 @@ func TestParseExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Parse("testdata/example.toml", data)
+	cfg, err := ks.Parse("testdata/example.toml", data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &Config{Path: "testdata/example.toml", Accounts: []Account{
 		{
-			Name: "home", Kind: KindTuya, Line: 1,
+			Name: "home", Kind: "tuya", Line: 1,
 			Endpoint: "https://openapi.tuyaus.com", ClientID: "tuya-client-id", Secret: "keyring:home-secret",
-			UID: "az1600000000000abcde", SignMethod: SignHMAC, Devices: []string{},
+			UID: "az1600000000000abcde", SignMethod: "hmac", Devices: []string{},
 		},
 		{
-			Name: "site", Kind: KindEEN, Line: 12,
+			Name: "site", Kind: "een", Line: 12,
 			Endpoint: "https://api.c000.eagleeyenetworks.com", Token: "een-access-token",
 		},
 		{
-			Name: "wcs", Kind: KindWCS, Line: 19,
+			Name: "wcs", Kind: "wcs", Line: 19,
 			URL: "wss://wcs.example.com:8443", AppKey: "defaultApp", Streams: []string{"cam1", "cam2"},
 			TalkStream: "{stream}-talk",
 		},
 		{
-			Name: "media", Kind: KindWHEP, Line: 29,
+			Name: "media", Kind: "whep", Line: 29,
 			WHEPStreams: []WHEPStream{{Name: "lobby", URL: "https://media.example.com/lobby/whep"}},
 		},
 		{
-			Name: "meet", Kind: KindTRTC, Line: 38,
+			Name: "meet", Kind: "trtc", Line: 38,
 			Endpoint: "https://signaling.rtc-web.com", SDKAppID: 1400000000,
 			SecretKey: "keyring:meet-secret-key", UserID: "desk-1", TRTCRooms: []string{"8080"},
 		},
@@ -256,13 +260,13 @@ func TestParseWCSRoomsAndDefaults(t *testing.T) {
 		`streams = ["cam1"]`,
 		`rooms = [{name = "ops", streams = ["a", "b"]}, {name = "lab", streams = ["c"]}]`,
 	)
-	cfg, err := Parse("c.toml", []byte(doc))
+	cfg, err := ks.Parse("c.toml", []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := cfg.Accounts[0]
-	if a.AppKey != DefaultWCSAppKey {
-		t.Errorf("AppKey = %q, want the default %q", a.AppKey, DefaultWCSAppKey)
+	if a.AppKey != "defaultApp" {
+		t.Errorf("AppKey = %q, want the default %q", a.AppKey, "defaultApp")
 	}
 	want := []WCSRoom{{Name: "ops", Streams: []string{"a", "b"}}, {Name: "lab", Streams: []string{"c"}}}
 	if !reflect.DeepEqual(a.WCSRooms, want) {
@@ -274,7 +278,7 @@ func TestParseCAFile(t *testing.T) {
 	dir := t.TempDir()
 	writeCA(t, dir, "ca.pem")
 	path := filepath.Join(dir, "config.toml")
-	cfg, err := Parse(path, []byte(with(eenOK, `ca_file = "ca.pem"`)))
+	cfg, err := ks.Parse(path, []byte(with(eenOK, `ca_file = "ca.pem"`)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +291,7 @@ func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("missing file", func(t *testing.T) {
 		path := filepath.Join(dir, "none", "config.toml")
-		cfg, err := Load(path)
+		cfg, err := ks.Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +304,7 @@ func TestLoad(t *testing.T) {
 		if err := os.WriteFile(path, []byte(with(eenOK)), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := Load(path)
+		cfg, err := ks.Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,14 +317,14 @@ func TestLoad(t *testing.T) {
 		if err := os.WriteFile(path, []byte(lines(`[[account]]`, `name = "x"`, `kind = "nest"`)), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		_, err := Load(path)
+		_, err := ks.Load(path)
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Line != 3 {
 			t.Fatalf("Load error = %v, want an *Error on line 3", err)
 		}
 	})
 	t.Run("unreadable", func(t *testing.T) {
-		_, err := Load(dir) // a directory
+		_, err := ks.Load(dir) // a directory
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Line != 0 {
 			t.Fatalf("Load error = %#v, want an *Error with no line", err)
@@ -392,7 +396,7 @@ func FuzzParse(f *testing.F) {
 	writeCA(f, dir, "ca.pem")
 	path := filepath.Join(dir, "config.toml")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse(path, data)
+		cfg, err := ks.Parse(path, data)
 		if err != nil {
 			ce, ok := err.(*Error)
 			if !ok {
@@ -405,11 +409,11 @@ func FuzzParse(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, a := range cfg.Accounts {
-			if !reName.MatchString(a.Name) || seen[a.Name] {
+			if !regexp.MustCompile(`^[a-z0-9_-]+$`).MatchString(a.Name) || seen[a.Name] {
 				t.Fatalf("accepted bad or repeated name %q", a.Name)
 			}
 			seen[a.Name] = true
-			if _, ok := kindKeys[a.Kind]; !ok {
+			if _, ok := ks.Lookup(a.Kind); !ok {
 				t.Fatalf("accepted kind %q", a.Kind)
 			}
 			if a.Line < 1 {
@@ -417,4 +421,24 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// ks are the kinds the app knows.
+var ks = kinds.List().Config()
+
+// TestParseWHEPSubURL reads a stream's optional sub_url, and writes it back
+// in the account's stream tables.
+func TestParseWHEPSubURL(t *testing.T) {
+	c, err := ks.Parse("config.toml", []byte(lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`,
+		`url = "https://media.example.com/lobby/whep"`, `sub_url = "https://media.example.com/lobby-sub/whep"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := c.Account("media")
+	if len(a.WHEPStreams) != 1 || a.WHEPStreams[0].SubURL != "https://media.example.com/lobby-sub/whep" {
+		t.Fatalf("streams %+v", a.WHEPStreams)
+	}
+	if got := ks.Tables(a); !strings.Contains(got, `sub_url = "https://media.example.com/lobby-sub/whep"`) {
+		t.Fatalf("stream tables lose sub_url:\n%s", got)
+	}
 }

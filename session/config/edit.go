@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -27,82 +26,61 @@ type KeyValue struct {
 	Value string // TOML text, e.g. `"home"`, `["a", "b"]`, `1400000000`
 }
 
-// Fields returns the keys of a, in the order the contract's example writes
-// them, with their TOML values; empty optional keys are left out. Streams
-// of a whep account are not among them (see StreamTables).
-func Fields(a Account) []KeyValue {
+// Fields returns the keys of a, in the order its kind lists them, with
+// their TOML values; empty optional keys are left out. Fields of tables
+// (a whep account's streams) are not among them (see Tables).
+func (ks Kinds) Fields(a Account) []KeyValue {
 	var kv []KeyValue
-	str := func(k, v string) {
-		if v != "" {
-			kv = append(kv, KeyValue{k, Quote(v)})
+	if a.Name != "" {
+		kv = append(kv, KeyValue{"name", Quote(a.Name)})
+	}
+	if a.Kind != "" {
+		kv = append(kv, KeyValue{"kind", Quote(a.Kind)})
+	}
+	k, _ := ks.Lookup(a.Kind)
+	for _, f := range k.FormFields() {
+		if f.Type == TypeTables {
+			continue
+		}
+		if v := f.tomlValue(a); v != "" {
+			kv = append(kv, KeyValue{f.Key, v})
 		}
 	}
-	list := func(k string, v []string) {
-		if len(v) > 0 {
-			kv = append(kv, KeyValue{k, quoteList(v)})
-		}
-	}
-	str("name", a.Name)
-	str("kind", a.Kind)
-	switch a.Kind {
-	case KindTuya:
-		str("endpoint", a.Endpoint)
-		str("client_id", a.ClientID)
-		str("secret", a.Secret)
-		str("uid", a.UID)
-		str("sign_method", a.SignMethod)
-		list("devices", a.Devices)
-	case KindEEN:
-		str("endpoint", a.Endpoint)
-		str("token", a.Token)
-	case KindWCS:
-		str("url", a.URL)
-		str("app_key", a.AppKey)
-		list("streams", a.Streams)
-		if len(a.WCSRooms) > 0 {
-			parts := make([]string, len(a.WCSRooms))
-			for i, r := range a.WCSRooms {
-				parts[i] = fmt.Sprintf("{name = %s, streams = %s}", Quote(r.Name), quoteList(r.Streams))
-			}
-			kv = append(kv, KeyValue{"rooms", "[" + strings.Join(parts, ", ") + "]"})
-		}
-	case KindTRTC:
-		str("endpoint", a.Endpoint)
-		if a.SDKAppID != 0 {
-			kv = append(kv, KeyValue{"sdk_app_id", strconv.FormatInt(a.SDKAppID, 10)})
-		}
-		str("secret_key", a.SecretKey)
-		str("user_id", a.UserID)
-		list("rooms", a.TRTCRooms)
-	}
-	str("ca_file", a.CAFile)
 	return kv
 }
 
-// StreamTables renders the [[account.stream]] tables of a whep account.
-func StreamTables(a Account) string {
+// Tables renders the [[account.KEY]] tables of a (a whep account's
+// streams).
+func (ks Kinds) Tables(a Account) string {
 	var b strings.Builder
-	for _, s := range a.WHEPStreams {
-		b.WriteString("[[account.stream]]\n")
-		fmt.Fprintf(&b, "name = %s\nurl = %s\n", Quote(s.Name), Quote(s.URL))
-		if s.PublishURL != "" {
-			fmt.Fprintf(&b, "publish_url = %s\n", Quote(s.PublishURL))
+	k, _ := ks.Lookup(a.Kind)
+	for _, f := range k.Fields {
+		if f.Type != TypeTables {
+			continue
 		}
-		if s.Token != "" {
-			fmt.Fprintf(&b, "token = %s\n", Quote(s.Token))
+		rows, _ := f.Get(a).([]map[string]string)
+		for _, row := range rows {
+			b.WriteString("[[account." + f.Key + "]]\n")
+			for i, s := range f.Sub {
+				// The first keys are written even when empty, so an
+				// incomplete table is reported at its own line.
+				if v := row[s.Key]; v != "" || i < 2 && s.Required {
+					fmt.Fprintf(&b, "%s = %s\n", s.Key, Quote(v))
+				}
+			}
 		}
 	}
 	return b.String()
 }
 
 // RenderAccount returns a as an [[account]] table.
-func RenderAccount(a Account) string {
+func (ks Kinds) RenderAccount(a Account) string {
 	var b strings.Builder
 	b.WriteString("[[account]]\n")
-	for _, kv := range Fields(a) {
+	for _, kv := range ks.Fields(a) {
 		b.WriteString(kv.Key + " = " + kv.Value + "\n")
 	}
-	b.WriteString(StreamTables(a))
+	b.WriteString(ks.Tables(a))
 	return b.String()
 }
 
@@ -138,12 +116,12 @@ func quoteList(v []string) string {
 }
 
 // AddAccount returns data with a appended as a new [[account]] table.
-func AddAccount(data []byte, a Account) []byte {
+func (ks Kinds) AddAccount(data []byte, a Account) []byte {
 	out := bytes.TrimRight(data, "\n")
 	if len(out) > 0 {
 		out = append(out, "\n\n"...)
 	}
-	return append(out, RenderAccount(a)...)
+	return append(out, ks.RenderAccount(a)...)
 }
 
 // block is the line range [start, end) of one account's tables; lead is
@@ -194,8 +172,8 @@ func isCommentOrBlank(l string) bool {
 }
 
 // findAccount returns the block of the account named name.
-func findAccount(path string, data []byte, name string) ([]string, block, error) {
-	cfg, err := Parse(path, data)
+func (ks Kinds) findAccount(path string, data []byte, name string) ([]string, block, error) {
+	cfg, err := ks.Parse(path, data)
 	if err != nil {
 		return nil, block{}, err
 	}
@@ -218,8 +196,8 @@ func findAccount(path string, data []byte, name string) ([]string, block, error)
 
 // RemoveAccount returns data without the account named name and the
 // comments right above its header.
-func RemoveAccount(path string, data []byte, name string) ([]byte, error) {
-	lines, b, err := findAccount(path, data, name)
+func (ks Kinds) RemoveAccount(path string, data []byte, name string) ([]byte, error) {
+	lines, b, err := ks.findAccount(path, data, name)
 	if err != nil {
 		return nil, err
 	}
@@ -230,14 +208,14 @@ func RemoveAccount(path string, data []byte, name string) ([]byte, error) {
 // ReplaceAccount returns data with the account named name changed to a.
 // Keys a still has keep their line, place and trailing comment with the new
 // value; keys it no longer has are dropped; new keys follow the last kept
-// one. Comment lines inside the table stay. A whep account's stream tables
-// are written anew.
-func ReplaceAccount(path string, data []byte, name string, a Account) ([]byte, error) {
-	lines, b, err := findAccount(path, data, name)
+// one. Comment lines inside the table stay. Its tables (a whep account's
+// streams) are written anew.
+func (ks Kinds) ReplaceAccount(path string, data []byte, name string, a Account) ([]byte, error) {
+	lines, b, err := ks.findAccount(path, data, name)
 	if err != nil {
 		return nil, err
 	}
-	want := Fields(a)
+	want := ks.Fields(a)
 	values := map[string]string{}
 	for _, kv := range want {
 		values[kv.Key] = kv.Value
@@ -249,7 +227,7 @@ func ReplaceAccount(path string, data []byte, name string, a Account) ([]byte, e
 	for i := b.start; i < b.end; i++ {
 		l := lines[i]
 		if i > b.start && reHeader.MatchString(l) {
-			inSub = true // [[account.stream]] tables are rewritten below
+			inSub = true // [[account.KEY]] tables are rewritten below
 		}
 		if inSub {
 			continue
@@ -285,7 +263,7 @@ func ReplaceAccount(path string, data []byte, name string, a Account) ([]byte, e
 		lastKey = 1
 	}
 	body = append(body[:lastKey], append(added, body[lastKey:]...)...)
-	if st := StreamTables(a); st != "" {
+	if st := ks.Tables(a); st != "" {
 		for len(body) > 0 && strings.TrimSpace(body[len(body)-1]) == "" {
 			body = body[:len(body)-1]
 		}
@@ -391,8 +369,8 @@ func tidy(lines []string) string {
 // Save checks data as a config file and writes it to path (0600,
 // atomically), creating the directory (0700) when needed. A document that
 // does not validate is not written: the file keeps what it had.
-func Save(path string, data []byte) (*Config, error) {
-	cfg, err := Parse(path, data)
+func (ks Kinds) Save(path string, data []byte) (*Config, error) {
+	cfg, err := ks.Parse(path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -417,39 +395,34 @@ func ReadDocument(path string) ([]byte, error) {
 	return data, nil
 }
 
-// FieldError is a problem of one key of an account being edited.
-type FieldError struct {
-	Key string // the TOML key ("" when the problem is not one key's)
-	Msg string
-}
-
 // CheckAccount validates a as if it were the only account of a file and
-// returns the problems by key (a missing key is reported under its name),
-// in the order of the file. Each key found wrong is set to a valid stand-in
-// and the account checked again, so one problem does not hide the next.
-// path is the config file's (a relative ca_file is read from its folder);
-// others are the names of the file's other accounts, which a must not reuse.
-func CheckAccount(path string, a Account, others []string) []FieldError {
-	var errs []FieldError
+// returns the problems by field (a missing key is reported under its name
+// as "KEY is required"), in the order of the file. Each field found wrong
+// is set to its kind's example value and the account checked again, so one
+// problem does not hide the next. path is the config file's (a relative
+// ca_file is read from its folder); others are the names of the file's
+// other accounts, which a must not reuse.
+func (ks Kinds) CheckAccount(path string, a Account, others []string) []*FieldError {
+	var errs []*FieldError
 	for _, o := range others {
 		if o == a.Name && a.Name != "" {
-			errs = append(errs, FieldError{Key: "name", Msg: fmt.Sprintf("account name %q is already used; names must be unique", a.Name)})
+			errs = append(errs, Problem([]string{"name"}, "account name %q is already used; names must be unique", a.Name))
 		}
 	}
 	seen := map[string]bool{}
 	for range 12 {
-		found := checkOnce(path, a)
+		found := ks.checkOnce(path, a)
 		if len(found) == 0 {
 			break
 		}
 		progress := false
 		for _, fe := range found {
-			if seen[fe.Key] {
+			if seen[fe.Field] {
 				continue
 			}
-			seen[fe.Key] = true
+			seen[fe.Field] = true
 			errs = append(errs, fe)
-			progress = standIn(&a, fe.Key) || progress
+			progress = ks.standIn(&a, fe.Field) || progress
 		}
 		if !progress {
 			break
@@ -458,82 +431,40 @@ func CheckAccount(path string, a Account, others []string) []FieldError {
 	return errs
 }
 
-// standIn sets key of a to a valid value; false when it cannot.
-func standIn(a *Account, key string) bool {
-	const host = "example.com"
-	switch key {
-	case "name":
+// standIn sets field key of a to its example value; false when it cannot.
+func (ks Kinds) standIn(a *Account, key string) bool {
+	if key == "name" {
 		a.Name = "stand-in"
-	case "endpoint":
-		a.Endpoint = "https://" + host
-	case "url":
-		a.URL = "wss://" + host
-	case "client_id":
-		a.ClientID = "x"
-	case "secret":
-		a.Secret = "x"
-	case "uid":
-		a.UID = "x"
-	case "sign_method":
-		a.SignMethod = SignHMAC
-	case "devices":
-		a.Devices = nil
-	case "token":
-		a.Token = "x"
-	case "streams":
-		a.Streams = []string{"x"}
-	case "rooms":
-		a.WCSRooms, a.TRTCRooms = nil, nil
-		if a.Kind == KindWCS && len(a.Streams) == 0 {
-			a.Streams = []string{"x"}
-		}
-	case "sdk_app_id":
-		a.SDKAppID = 1
-	case "secret_key":
-		a.SecretKey = "x"
-	case "user_id":
-		a.UserID = "x"
-	case "ca_file":
-		a.CAFile = ""
-	case "stream":
-		a.WHEPStreams = []WHEPStream{{Name: "x", URL: "https://" + host}}
-	default:
+		return true
+	}
+	k, ok := ks.Lookup(a.Kind)
+	if !ok {
 		return false
 	}
+	f, ok := k.field(key)
+	if !ok {
+		return false
+	}
+	f.Set(a, f.Example)
 	return true
 }
 
-// checkOnce parses a alone and maps the first problem to its keys.
-func checkOnce(path string, a Account) []FieldError {
-	text := RenderAccount(a)
-	_, err := Parse(path, []byte(text))
+// checkOnce parses a alone and returns the fields of its first problem.
+func (ks Kinds) checkOnce(path string, a Account) []*FieldError {
+	_, err := ks.Parse(path, []byte(ks.RenderAccount(a)))
 	var ce *Error
-	if err == nil || !errors.As(err, &ce) {
+	if !errors.As(err, &ce) {
 		return nil
 	}
-	lines := strings.Split(text, "\n")
-	key := ""
-	inStream := false
-	if ce.Line > 1 && ce.Line <= len(lines) {
-		for _, l := range lines[:ce.Line-1] {
-			inStream = inStream || strings.HasPrefix(l, "[[account.stream]]")
+	var out []*FieldError
+	for _, fe := range ce.Fields() {
+		if fe.Missing {
+			fe = &FieldError{Field: fe.Field, Msg: fe.Msg + " is required", Missing: true}
 		}
-		if m := reKeyValue.FindStringSubmatch(lines[ce.Line-1]); m != nil {
-			key = m[2]
-		}
-		if inStream || strings.HasPrefix(lines[ce.Line-1], "[[account.stream]]") {
-			key = "stream"
-		}
+		out = append(out, fe)
 	}
-	if strings.HasPrefix(ce.Msg, "account has no name") {
-		return []FieldError{{Key: "name", Msg: "name is required"}}
+	if len(out) == 0 {
+		out = append(out, &FieldError{Msg: ce.Msg})
 	}
-	if _, missing, ok := strings.Cut(ce.Msg, " is missing "); ok && key == "" {
-		var out []FieldError
-		for _, k := range strings.Split(missing, ", ") {
-			out = append(out, FieldError{Key: k, Msg: k + " is required"})
-		}
-		return out
-	}
-	return []FieldError{{Key: key, Msg: ce.Msg}}
+	return out
 }

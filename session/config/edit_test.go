@@ -1,6 +1,7 @@
-package config
+package config_test
 
 import (
+	. "github.com/lookout-app/lookout/session/config"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,8 +35,8 @@ url = "https://media.example.com/lobby/whep"
 
 func TestEditAccounts(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
-	tuya := Account{Name: "shop", Kind: KindTuya, Endpoint: "https://openapi.tuyaeu.com", ClientID: "id2",
-		Secret: "keyring:shop-secret", UID: "u2", SignMethod: SignMD5}
+	tuya := Account{Name: "shop", Kind: "tuya", Endpoint: "https://openapi.tuyaeu.com", ClientID: "id2",
+		Secret: "keyring:shop-secret", UID: "u2", SignMethod: "md5"}
 	for _, tc := range []struct {
 		name     string
 		edit     func([]byte) ([]byte, error)
@@ -45,16 +46,16 @@ func TestEditAccounts(t *testing.T) {
 	}{
 		{
 			name:     "add keeps everything",
-			edit:     func(d []byte) ([]byte, error) { return AddAccount(d, tuya), nil },
+			edit:     func(d []byte) ([]byte, error) { return ks.AddAccount(d, tuya), nil },
 			contains: []string{"# my cameras", "# the house", `name = "home"   # the house`, `"d1",  # porch`, `sign_method = "md5"`},
 			accounts: []string{"home", "media", "shop"},
 		},
 		{
 			name: "replace keeps comments and order",
 			edit: func(d []byte) ([]byte, error) {
-				a := Account{Name: "home", Kind: KindTuya, Endpoint: "https://openapi.tuyaeu.com", ClientID: "xyz",
+				a := Account{Name: "home", Kind: "tuya", Endpoint: "https://openapi.tuyaeu.com", ClientID: "xyz",
 					Secret: "keyring:home-secret", UID: "u1"}
-				return ReplaceAccount(path, d, "home", a)
+				return ks.ReplaceAccount(path, d, "home", a)
 			},
 			contains: []string{"# the house\n[[account]]\nname = \"home\"   # the house\nkind = \"tuya\"\nendpoint = \"https://openapi.tuyaeu.com\"\nclient_id = \"xyz\"\nsecret = \"keyring:home-secret\"  # kept in the keyring\nuid = \"u1\"\n\n# media server"},
 			absent:   []string{"d1", "porch", "tuyaus"},
@@ -63,9 +64,9 @@ func TestEditAccounts(t *testing.T) {
 		{
 			name: "replace adds new keys after the last one",
 			edit: func(d []byte) ([]byte, error) {
-				a := Account{Name: "home", Kind: KindTuya, Endpoint: "https://openapi.tuyaus.com", ClientID: "abc",
-					Secret: "keyring:home-secret", UID: "u1", SignMethod: SignMD5, Devices: []string{"d3"}}
-				return ReplaceAccount(path, d, "home", a)
+				a := Account{Name: "home", Kind: "tuya", Endpoint: "https://openapi.tuyaus.com", ClientID: "abc",
+					Secret: "keyring:home-secret", UID: "u1", SignMethod: "md5", Devices: []string{"d3"}}
+				return ks.ReplaceAccount(path, d, "home", a)
 			},
 			contains: []string{"uid = \"u1\"\ndevices = [\"d3\"]\nsign_method = \"md5\"\n"},
 			accounts: []string{"home", "media"},
@@ -73,8 +74,8 @@ func TestEditAccounts(t *testing.T) {
 		{
 			name: "replace rewrites whep streams",
 			edit: func(d []byte) ([]byte, error) {
-				a := Account{Name: "media", Kind: KindWHEP, WHEPStreams: []WHEPStream{{Name: "gate", URL: "https://m.example.com/gate/whep"}}}
-				return ReplaceAccount(path, d, "media", a)
+				a := Account{Name: "media", Kind: "whep", WHEPStreams: []WHEPStream{{Name: "gate", URL: "https://m.example.com/gate/whep"}}}
+				return ks.ReplaceAccount(path, d, "media", a)
 			},
 			contains: []string{"# media server\n[[account]]\nname = \"media\"\nkind = \"whep\"\n[[account.stream]]\nname = \"gate\""},
 			absent:   []string{"lobby"},
@@ -82,14 +83,14 @@ func TestEditAccounts(t *testing.T) {
 		},
 		{
 			name:     "remove takes the comment above",
-			edit:     func(d []byte) ([]byte, error) { return RemoveAccount(path, d, "home") },
+			edit:     func(d []byte) ([]byte, error) { return ks.RemoveAccount(path, d, "home") },
 			contains: []string{"# my cameras\n# (hand-written)\n\n# media server\n[[account]]"},
 			absent:   []string{"# the house", "home"},
 			accounts: []string{"media"},
 		},
 		{
 			name:     "remove the last",
-			edit:     func(d []byte) ([]byte, error) { return RemoveAccount(path, d, "media") },
+			edit:     func(d []byte) ([]byte, error) { return ks.RemoveAccount(path, d, "media") },
 			contains: []string{"  \"d2\",\n]\n"},
 			absent:   []string{"media", "lobby"},
 			accounts: []string{"home"},
@@ -111,7 +112,7 @@ func TestEditAccounts(t *testing.T) {
 					t.Errorf("result still has %q:\n%s", c, s)
 				}
 			}
-			cfg, err := Save(path, out)
+			cfg, err := ks.Save(path, out)
 			if err != nil {
 				t.Fatalf("result does not validate: %v\n%s", err, s)
 			}
@@ -135,14 +136,14 @@ func TestEditAccounts(t *testing.T) {
 
 func TestEditErrors(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
-	if _, err := RemoveAccount(path, []byte(editDoc), "nobody"); err == nil || !strings.Contains(err.Error(), `no account "nobody"`) {
+	if _, err := ks.RemoveAccount(path, []byte(editDoc), "nobody"); err == nil || !strings.Contains(err.Error(), `no account "nobody"`) {
 		t.Errorf("remove of an unknown account: %v", err)
 	}
 	if err := os.WriteFile(path, []byte(editDoc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	bad := AddAccount([]byte(editDoc), Account{Name: "home", Kind: KindEEN, Endpoint: "https://x.example.com", Token: "t"})
-	if _, err := Save(path, bad); err == nil || !strings.Contains(err.Error(), "already used") {
+	bad := ks.AddAccount([]byte(editDoc), Account{Name: "home", Kind: "een", Endpoint: "https://x.example.com", Token: "t"})
+	if _, err := ks.Save(path, bad); err == nil || !strings.Contains(err.Error(), "already used") {
 		t.Fatalf("a repeated name was saved: %v", err)
 	}
 	if got, _ := os.ReadFile(path); string(got) != editDoc {
@@ -150,38 +151,41 @@ func TestEditErrors(t *testing.T) {
 	}
 }
 
+// problem is a field error as the form shows it.
+type problem struct{ field, msg string }
+
 func TestCheckAccount(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
 	for _, tc := range []struct {
 		name string
 		a    Account
-		want []FieldError
+		want []problem
 	}{
-		{"valid tuya", Account{Name: "h", Kind: KindTuya, Endpoint: "https://e.example.com", ClientID: "c", Secret: "s", UID: "u"}, nil},
-		{"missing keys", Account{Name: "h", Kind: KindTuya, Endpoint: "https://e.example.com", UID: "u"},
-			[]FieldError{{"client_id", "client_id is required"}, {"secret", "secret is required"}}},
-		{"a missing key does not hide a bad one", Account{Name: "h", Kind: KindTuya, Endpoint: "http://e.example.com", UID: "u"},
-			[]FieldError{{"client_id", "client_id is required"}, {"secret", "secret is required"},
+		{"valid tuya", Account{Name: "h", Kind: "tuya", Endpoint: "https://e.example.com", ClientID: "c", Secret: "s", UID: "u"}, nil},
+		{"missing keys", Account{Name: "h", Kind: "tuya", Endpoint: "https://e.example.com", UID: "u"},
+			[]problem{{"client_id", "client_id is required"}, {"secret", "secret is required"}}},
+		{"a missing key does not hide a bad one", Account{Name: "h", Kind: "tuya", Endpoint: "http://e.example.com", UID: "u"},
+			[]problem{{"client_id", "client_id is required"}, {"secret", "secret is required"},
 				{"endpoint", "endpoint must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1"}}},
-		{"no name", Account{Kind: KindEEN, Endpoint: "https://e.example.com", Token: "t"}, []FieldError{{"name", "name is required"}}},
-		{"whep stream without url", Account{Name: "m", Kind: KindWHEP, WHEPStreams: []WHEPStream{{Name: "lobby"}}},
-			[]FieldError{{"stream", "url is empty; set an absolute https:// url"}}},
-		{"bad name", Account{Name: "Home!", Kind: KindEEN, Endpoint: "https://e.example.com", Token: "t"},
-			[]FieldError{{"name", `account name "Home!" is invalid; use only a-z, 0-9, _ and -`}}},
-		{"plain http", Account{Name: "e", Kind: KindEEN, Endpoint: "http://e.example.com", Token: "t"},
-			[]FieldError{{"endpoint", "endpoint must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1"}}},
-		{"taken name", Account{Name: "home", Kind: KindEEN, Endpoint: "https://e.example.com", Token: "t"},
-			[]FieldError{{"name", `account name "home" is already used; names must be unique`}}},
-		{"trtc app id", Account{Name: "m", Kind: KindTRTC, Endpoint: "https://e.example.com", SDKAppID: -1, SecretKey: "k", UserID: "u"},
-			[]FieldError{{"sdk_app_id", "sdk_app_id must be a positive integer"}}},
+		{"no name", Account{Kind: "een", Endpoint: "https://e.example.com", Token: "t"}, []problem{{"name", "name is required"}}},
+		{"whep stream without url", Account{Name: "m", Kind: "whep", WHEPStreams: []WHEPStream{{Name: "lobby"}}},
+			[]problem{{"stream", "url is empty; set an absolute https:// url"}}},
+		{"bad name", Account{Name: "Home!", Kind: "een", Endpoint: "https://e.example.com", Token: "t"},
+			[]problem{{"name", `account name "Home!" is invalid; use only a-z, 0-9, _ and -`}}},
+		{"plain http", Account{Name: "e", Kind: "een", Endpoint: "http://e.example.com", Token: "t"},
+			[]problem{{"endpoint", "endpoint must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1"}}},
+		{"taken name", Account{Name: "home", Kind: "een", Endpoint: "https://e.example.com", Token: "t"},
+			[]problem{{"name", `account name "home" is already used; names must be unique`}}},
+		{"trtc app id", Account{Name: "m", Kind: "trtc", Endpoint: "https://e.example.com", SDKAppID: -1, SecretKey: "k", UserID: "u"},
+			[]problem{{"sdk_app_id", "sdk_app_id must be a positive integer"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := CheckAccount(path, tc.a, []string{"home"})
+			got := ks.CheckAccount(path, tc.a, []string{"home"})
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 			for i := range got {
-				if got[i] != tc.want[i] {
+				if (problem{got[i].Field, got[i].Msg}) != tc.want[i] {
 					t.Errorf("problem %d: %+v, want %+v", i, got[i], tc.want[i])
 				}
 			}
@@ -206,25 +210,25 @@ func (k memKeyring) Delete(key string) error { delete(k.secrets, key); return ni
 
 func TestStoreSecrets(t *testing.T) {
 	kr := memKeyring{fakeKeyring: fakeKeyring{secrets: map[string]string{}}}
-	a := Account{Name: "home", Kind: KindTuya, Secret: "s3cret"}
-	got, err := StoreSecrets(kr, a)
+	a := Account{Name: "home", Kind: "tuya", Secret: "s3cret"}
+	got, err := ks.StoreSecrets(kr, a)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Secret != "keyring:home-secret" || kr.secrets["home-secret"] != "s3cret" {
 		t.Fatalf("stored %+v, keyring %v", got, kr.secrets)
 	}
-	again, err := StoreSecrets(kr, got)
+	again, err := ks.StoreSecrets(kr, got)
 	if err != nil || again.Secret != got.Secret {
 		t.Fatalf("a reference was stored again: %+v %v", again, err)
 	}
-	w := Account{Name: "media", Kind: KindWHEP, WHEPStreams: []WHEPStream{{Name: "lobby", Token: "tok"}}}
-	gw, err := StoreSecrets(kr, w)
+	w := Account{Name: "media", Kind: "whep", WHEPStreams: []WHEPStream{{Name: "lobby", Token: "tok"}}}
+	gw, err := ks.StoreSecrets(kr, w)
 	if err != nil || gw.WHEPStreams[0].Token != "keyring:media-lobby-token" || w.WHEPStreams[0].Token != "tok" {
 		t.Fatalf("whep: %+v (input %+v) %v", gw, w, err)
 	}
 	broken := memKeyring{fakeKeyring: fakeKeyring{secrets: map[string]string{}}, fail: ErrKeyringUnavailable}
-	same, err := StoreSecrets(broken, a)
+	same, err := ks.StoreSecrets(broken, a)
 	if err == nil || same.Secret != "s3cret" || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("failing keyring: %+v %v", same, err)
 	}
@@ -239,7 +243,7 @@ func FuzzEditAccounts(f *testing.F) {
 	f.Add([]byte("# x\n[[account]] # h\nname='w'\nkind='whep'\n[[account.stream]]\nname='s'\nurl='https://m.example.com/w'\n\n# next\n[[account]]\nname = \"t\"\nkind = \"trtc\"\nendpoint = \"https://s.example.com\"\nsdk_app_id = 1\nsecret_key = \"k\"\nuser_id = \"u\"\nrooms = [\n \"1\", # one\n]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const path = "/nonexistent/config.toml"
-		cfg, err := Parse(path, data)
+		cfg, err := ks.Parse(path, data)
 		if err != nil || len(cfg.Accounts) == 0 {
 			return
 		}
@@ -249,9 +253,9 @@ func FuzzEditAccounts(f *testing.F) {
 			}
 		}
 		first := cfg.Accounts[0]
-		out, err := RemoveAccount(path, data, first.Name)
+		out, err := ks.RemoveAccount(path, data, first.Name)
 		if err == nil {
-			after, perr := Parse(path, out)
+			after, perr := ks.Parse(path, out)
 			if perr != nil {
 				t.Fatalf("removing %q broke the file: %v\n%s", first.Name, perr, out)
 			}
@@ -259,11 +263,11 @@ func FuzzEditAccounts(f *testing.F) {
 				t.Fatalf("removing %q left %d of %d accounts", first.Name, len(after.Accounts), len(cfg.Accounts))
 			}
 		}
-		out, err = ReplaceAccount(path, data, first.Name, first)
+		out, err = ks.ReplaceAccount(path, data, first.Name, first)
 		if err != nil {
 			return
 		}
-		after, perr := Parse(path, out)
+		after, perr := ks.Parse(path, out)
 		if perr != nil {
 			t.Fatalf("rewriting %q broke the file: %v\n%s", first.Name, perr, out)
 		}

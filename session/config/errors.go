@@ -14,6 +14,11 @@ var (
 	// ErrKeyringUnavailable means the OS keyring could not be reached, for
 	// example because no D-Bus Secret Service runs on Linux.
 	ErrKeyringUnavailable = errors.New("keyring unavailable")
+	// ErrSecretNotDeleted means a keyring entry Lookout stored for an
+	// account could not be deleted when the account was removed: the
+	// secret is still in the OS keyring. It comes wrapped in a
+	// *SecretNotDeletedError (keyringremove.go).
+	ErrSecretNotDeleted = errors.New("keyring entry not deleted")
 )
 
 // Error is a config problem at a place in the file. Line is 1-based; 0 means
@@ -40,3 +45,8 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Fields returns the *FieldErrors the problem concerns: one for a bad key,
+// one per key for an account that misses some, none for a problem of the
+// file itself.
+func (e *Error) Fields() []*FieldError { return FieldErrors(e.Err) }

@@ -1,7 +1,8 @@
-package config
+package config_test
 
 import (
 	"errors"
+	. "github.com/lookout-app/lookout/session/config"
 	"path/filepath"
 	"runtime"
 	"strings"

@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"strings"
 
 	"github.com/zalando/go-keyring"
 )
@@ -37,56 +39,52 @@ func (systemKeyring) Delete(key string) error {
 	return fmt.Errorf("%w: %w", ErrKeyringUnavailable, err)
 }
 
-// SecretKeys names the secret-bearing keys of an account kind ("token" of
-// a whep account is each stream's).
-func SecretKeys(kind string) []string {
-	switch kind {
-	case KindTuya:
-		return []string{"secret"}
-	case KindEEN:
-		return []string{"token"}
-	case KindTRTC:
-		return []string{"secret_key"}
-	case KindWHEP:
-		return []string{"token"}
-	}
-	return nil
-}
-
 // KeyringKey is the keyring key the window stores an account's secret
 // under: "ACCOUNT-KEY", e.g. "home-secret".
 func KeyringKey(account, key string) string { return account + "-" + key }
 
-// StoreSecrets moves a's secrets into kr and returns a with "keyring:KEY"
-// references in their place. Values that are references already stay. On
-// an error a is returned unchanged along with it, so the caller can offer
-// to keep the secrets in the file instead.
-func StoreSecrets(kr KeyringStore, a Account) (Account, error) {
+// StoreSecrets moves a's secrets (the Secret fields of its kind, and of its
+// tables) into kr and returns a with "keyring:KEY" references in their
+// place: KEY is KeyringKey(a.Name, field), or for a table's secret
+// KeyringKey(a.Name, TABLE-NAME-field) with the table's first key. Values
+// that are references already stay. On an error a is returned unchanged
+// along with it, so the caller can offer to keep the secrets in the file
+// instead.
+func (ks Kinds) StoreSecrets(kr KeyringStore, a Account) (Account, error) {
 	out := a
-	out.WHEPStreams = append([]WHEPStream(nil), a.WHEPStreams...)
-	put := func(v *string, key string) error {
-		if *v == "" || len(*v) > len(KeyringPrefix) && (*v)[:len(KeyringPrefix)] == KeyringPrefix {
-			return nil
+	out.Values = maps.Clone(a.Values)
+	put := func(v string, key string) (string, error) {
+		if v == "" || strings.HasPrefix(v, KeyringPrefix) {
+			return v, nil
 		}
-		if err := kr.Set(key, *v); err != nil {
-			return err
+		if err := kr.Set(key, v); err != nil {
+			return v, err
 		}
-		*v = KeyringPrefix + key
-		return nil
+		return KeyringPrefix + key, nil
 	}
+	k, _ := ks.Lookup(a.Kind)
 	var err error
-	switch a.Kind {
-	case KindTuya:
-		err = put(&out.Secret, KeyringKey(a.Name, "secret"))
-	case KindEEN:
-		err = put(&out.Token, KeyringKey(a.Name, "token"))
-	case KindTRTC:
-		err = put(&out.SecretKey, KeyringKey(a.Name, "secret_key"))
-	case KindWHEP:
-		for i := range out.WHEPStreams {
-			if err = put(&out.WHEPStreams[i].Token, KeyringKey(a.Name, out.WHEPStreams[i].Name+"-token")); err != nil {
-				break
+	for _, f := range k.Fields {
+		switch {
+		case f.Secret:
+			v, _ := f.Get(out).(string)
+			var nv string
+			if nv, err = put(v, KeyringKey(a.Name, f.Key)); err == nil && nv != v {
+				f.Set(&out, nv)
 			}
+		case f.Type == TypeTables && len(f.Sub) > 0:
+			rows, _ := f.Get(out).([]map[string]string)
+			for _, row := range rows {
+				for _, s := range f.Sub {
+					if s.Secret && err == nil {
+						row[s.Key], err = put(row[s.Key], KeyringKey(a.Name, row[f.Sub[0].Key]+"-"+s.Key))
+					}
+				}
+			}
+			f.Set(&out, rows)
+		}
+		if err != nil {
+			break
 		}
 	}
 	if err != nil {

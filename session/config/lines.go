@@ -29,15 +29,19 @@ type positions struct {
 
 	newlines []int // byte offsets of '\n' in the document
 	arrCount map[string]int
+	tables   map[string]bool // keys of an account that are arrays of tables
 }
 
 // index walks a document that go-toml has already decoded successfully with
-// go-toml's own parser. It reports false if the parser unexpectedly fails.
-func index(data []byte) (*positions, bool) {
+// go-toml's own parser; tables are the account keys that hold arrays of
+// tables (a whep account's stream). It reports false if the parser
+// unexpectedly fails.
+func index(data []byte, tables map[string]bool) (*positions, bool) {
 	ps := &positions{
 		lines:    map[string]int{},
 		children: map[string][]string{},
 		arrCount: map[string]int{},
+		tables:   tables,
 	}
 	for i, c := range data {
 		if c == '\n' {
@@ -76,7 +80,7 @@ func index(data []byte) (*positions, bool) {
 				continue
 			}
 			cur = ps.resolve(parts, line)
-			if wantsArrayTable(cur) {
+			if ps.wantsArrayTable(cur) {
 				name := strings.Join(parts, ".")
 				ps.fail(line, "[%s] must be written [[%s]] (an array of tables)", name, name)
 			}
@@ -92,15 +96,15 @@ func index(data []byte) (*positions, bool) {
 
 // wantsArrayTable reports whether path is one Lookout reads as an array of
 // tables: go-toml quietly decodes [account] as a one-element array, which
-// hides the mistake from the user. (rooms is left to the validator: it is
-// an array of strings for trtc and of tables for wcs.)
-func wantsArrayTable(path string) bool {
+// hides the mistake from the user. (Keys of type TypeAny, such as rooms,
+// are left to their kind's validator.)
+func (ps *positions) wantsArrayTable(path string) bool {
 	parts := strings.Split(path, sep)
 	switch {
 	case len(parts) == 1:
 		return parts[0] == "account"
 	case len(parts) == 3:
-		return parts[0] == "account" && parts[2] == "stream"
+		return parts[0] == "account" && ps.tables[parts[2]]
 	}
 	return false
 }
@@ -131,15 +135,15 @@ func (ps *positions) keyValue(base string, kv *unstable.Node) {
 	var parts []string
 	for it.Next() {
 		n := it.Node()
-		if len(parts) > 0 && wantsArrayTable(path) {
+		if len(parts) > 0 && ps.wantsArrayTable(path) {
 			ps.fail(line, "%q must go in a [[%s]] table", dotted(kv), arrayName(path))
 		}
 		line = ps.line(n.Raw)
 		parts = append(parts, string(n.Data))
 		path = ps.add(path, string(n.Data), line)
 	}
-	if value.Kind == unstable.InlineTable && wantsArrayTable(path) {
-		ps.fail(line, "%s must be an array of tables: write [[%s]] or %s = [{...}]", parts[len(parts)-1], arrayName(path), parts[len(parts)-1])
+	if value.Kind == unstable.InlineTable && ps.wantsArrayTable(path) {
+		ps.fail(line, "%s must be [[%s]] tables, not an inline table", parts[len(parts)-1], arrayName(path))
 	}
 	ps.value(path, value, line)
 }

@@ -1,8 +1,9 @@
-package config
+package config_test
 
 import (
 	"crypto/tls"
 	"encoding/pem"
+	. "github.com/lookout-app/lookout/session/config"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,7 +29,7 @@ func TestTLSConfig(t *testing.T) {
 		`[[account]]`, `name = "trusted"`, `kind = "een"`, `endpoint = "`+srv.URL+`"`, `token = "t"`, `ca_file = "ca.pem"`,
 		`[[account]]`, `name = "plain"`, `kind = "een"`, `endpoint = "`+srv.URL+`"`, `token = "t"`,
 	)
-	cfg, err := Parse(path, []byte(doc))
+	cfg, err := ks.Parse(path, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"reflect"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestTRTCRoomMembersAndTTL(t *testing.T) {
-	cfg, err := Parse("c.toml", []byte(lines(`[[account]]`, `name = "meet"`, `kind = "trtc"`, `endpoint = "https://signaling.rtc-web.com"`,
+	cfg, err := ks.Parse("c.toml", []byte(lines(`[[account]]`, `name = "meet"`, `kind = "trtc"`, `endpoint = "https://signaling.rtc-web.com"`,
 		`sdk_app_id = 1400000000`, `secret_key = "k"`, `user_id = "desk-1"`, `usersig_ttl = "2h"`,
 		`rooms = ["lobby", {name = "8080", members = ["alice", "bob"]}]`)))
 	if err != nil {

@@ -10,9 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -20,48 +20,26 @@ import (
 // every source name ("home/<device-id>") and must survive a shell unquoted.
 var reName = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
-// kindKeys lists, per kind, the keys an account of that kind may hold
-// besides name, kind and ca_file.
-var kindKeys = map[string][]string{
-	KindTuya: {"endpoint", "client_id", "secret", "uid", "sign_method", "devices"},
-	KindEEN:  {"endpoint", "token"},
-	KindWCS:  {"url", "app_key", "streams", "rooms", "talk_stream"},
-	KindWHEP: {"stream"},
-	KindTRTC: {"endpoint", "sdk_app_id", "secret_key", "user_id", "rooms", "usersig_ttl"},
-}
-
-// requiredKeys lists, per kind, the keys an account cannot do without. A wcs
-// account also needs streams or rooms, and a whep account at least one
-// [[account.stream]]; those are checked apart.
-var requiredKeys = map[string][]string{
-	KindTuya: {"endpoint", "client_id", "secret", "uid"},
-	KindEEN:  {"endpoint", "token"},
-	KindWCS:  {"url"},
-	KindWHEP: nil,
-	KindTRTC: {"endpoint", "sdk_app_id", "secret_key", "user_id"},
-}
-
-const kindList = "tuya, een, wcs, whep or trtc"
-
 // validator checks decoded accounts against the rules of their kind and
 // collects every problem with its line.
 type validator struct {
 	file  string
 	dir   string // the config file's directory, for relative ca_file paths
 	ps    *positions
+	kinds Kinds
 	names map[string]int // account name -> line of its name key
 	errs  []*Error
 }
 
-func (v *validator) fail(line int, format string, args ...any) {
-	v.errs = append(v.errs, &Error{File: v.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+// fail records fe at line.
+func (v *validator) fail(line int, fe *FieldError) {
+	v.errs = append(v.errs, &Error{File: v.file, Line: line, Msg: fe.Msg, Err: fe})
 }
 
 // acct carries what the checks of one account share.
 type acct struct {
 	base   string // index path of the account table
 	header int    // line of its [[account]] header
-	label  string // `tuya account "home"`, for messages
 }
 
 // at returns the line of the account's key (or deeper path), or the
@@ -72,171 +50,239 @@ func (v *validator) at(a acct, path ...string) int {
 
 func (v *validator) has(a acct, key string) bool { return v.ps.has(join(a.base, key)) }
 
-// account validates the i-th account and converts it.
-func (v *validator) account(i int, r *rawAccount) Account {
+// lineOf is the line of a field error of the account.
+func (v *validator) lineOf(a acct, fe *FieldError) int {
+	if fe.Missing || fe.Field == "" {
+		return a.header
+	}
+	return v.at(a, append([]string{fe.Field}, fe.Path...)...)
+}
+
+// types checks the TOML type of every key of the i-th account against its
+// kind's fields (or, for a kind not known, any kind's field of that name)
+// and returns the values in their plain Go types.
+func (v *validator) types(i int, r rawAccount) map[string]any {
 	a := acct{base: join("account", strconv.Itoa(i))}
 	a.header = v.ps.at(a.base, 0)
-	out := Account{Name: r.Name, Kind: r.Kind, Line: a.header}
-
-	switch {
-	case !v.has(a, "name"):
-		v.fail(a.header, "account has no name; add name = \"...\" using a-z, 0-9, _ and -")
-	case !reName.MatchString(r.Name):
-		v.fail(v.at(a, "name"), "account name %q is invalid; use only a-z, 0-9, _ and -", r.Name)
-	default:
-		line := v.at(a, "name")
-		if first, dup := v.names[r.Name]; dup {
-			v.fail(line, "account name %q is already used on line %d; names must be unique", r.Name, first)
-		} else {
-			v.names[r.Name] = line
+	kindName, _ := r["kind"].(string)
+	kind, known := v.kinds.Lookup(kindName)
+	out := map[string]any{}
+	keys := append([]string(nil), v.ps.children[a.base]...)
+	var rest []string // keys the index missed, in a fixed order
+	for k := range r {
+		if !contains(keys, k) {
+			rest = append(rest, k)
 		}
 	}
-
-	allowed, known := kindKeys[r.Kind]
-	switch {
-	case !v.has(a, "kind"):
-		v.fail(a.header, "account has no kind; add kind = \"...\" with one of %s", kindList)
-		return out
-	case !known:
-		v.fail(v.at(a, "kind"), "unknown kind %q; use %s", r.Kind, kindList)
-		return out
-	}
-	a.label = r.Kind + " account"
-	if r.Name != "" {
-		a.label += fmt.Sprintf(" %q", r.Name)
-	}
-
-	for _, k := range v.ps.children[a.base] {
-		if k != "name" && k != "kind" && k != "ca_file" && !contains(allowed, k) {
-			v.fail(v.at(a, k), "key %q is not used by %s accounts; remove it", k, r.Kind)
+	sort.Strings(rest)
+	keys = append(keys, rest...)
+	for _, k := range keys {
+		val, ok := r[k]
+		if !ok {
+			continue
 		}
-	}
-
-	var missing []string
-	for _, k := range requiredKeys[r.Kind] {
-		if !v.has(a, k) {
-			missing = append(missing, k)
+		var f Field
+		found := false
+		switch {
+		case k == "name" || k == "kind":
+			f, found = Field{Key: k, Type: TypeString}, true
+		case known:
+			f, found = kind.field(k)
 		}
-	}
-	switch r.Kind {
-	case KindWCS:
-		if len(r.Streams) == 0 && isEmpty(r.Rooms) {
-			missing = append(missing, "streams (or rooms)")
+		if !found {
+			f, found = v.kinds.anyField(k)
 		}
-	case KindWHEP:
-		if len(r.Stream) == 0 {
-			missing = append(missing, "a [[account.stream]] with name and url")
+		if !found {
+			v.fail(v.at(a, k), Problem([]string{k}, "unknown key %q in [[account]]; check its spelling", k))
+			continue
 		}
-	}
-	if len(missing) > 0 {
-		v.fail(a.header, "%s is missing %s", a.label, strings.Join(missing, ", "))
-	}
-
-	switch r.Kind {
-	case KindTuya:
-		v.url(a, "endpoint", r.Endpoint, "https", "http")
-		v.nonEmpty(a, "client_id", r.ClientID)
-		v.secret(a, "secret", r.Secret)
-		v.nonEmpty(a, "uid", r.UID)
-		out.Endpoint, out.ClientID, out.Secret, out.UID = r.Endpoint, r.ClientID, r.Secret, r.UID
-		out.SignMethod = r.SignMethod
-		switch r.SignMethod {
-		case "":
-			out.SignMethod = SignHMAC
-		case SignHMAC, SignMD5:
-		default:
-			v.fail(v.at(a, "sign_method"), "sign_method must be %q or %q, not %q", SignHMAC, SignMD5, r.SignMethod)
+		conv, err := typeCheck(f, val, "account", []string{k})
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			v.fail(v.lineOf(a, fe), fe)
+			continue
 		}
-		out.Devices = v.ids(a, "devices", "device id", r.Devices, map[string]bool{})
-	case KindEEN:
-		v.url(a, "endpoint", r.Endpoint, "https", "http")
-		v.secret(a, "token", r.Token)
-		out.Endpoint, out.Token = r.Endpoint, r.Token
-	case KindWCS:
-		v.url(a, "url", r.URL, "wss", "ws")
-		out.URL, out.AppKey = r.URL, r.AppKey
-		if !v.has(a, "app_key") {
-			out.AppKey = DefaultWCSAppKey
-		} else {
-			v.nonEmpty(a, "app_key", r.AppKey)
-		}
-		if v.nonEmpty(a, "talk_stream", r.TalkStream) {
-			out.TalkStream = r.TalkStream
-		}
-		seen := map[string]bool{}
-		out.Streams = v.ids(a, "streams", "stream", r.Streams, seen)
-		out.WCSRooms = v.wcsRooms(a, r.Rooms, seen)
-	case KindWHEP:
-		out.WHEPStreams = v.whepStreams(a, r.Stream)
-	case KindTRTC:
-		v.url(a, "endpoint", r.Endpoint, "https", "http")
-		if v.has(a, "sdk_app_id") && r.SDKAppID <= 0 {
-			v.fail(v.at(a, "sdk_app_id"), "sdk_app_id must be a positive integer")
-		}
-		v.secret(a, "secret_key", r.SecretKey)
-		v.nonEmpty(a, "user_id", r.UserID)
-		out.Endpoint, out.SDKAppID, out.SecretKey, out.UserID = r.Endpoint, r.SDKAppID, r.SecretKey, r.UserID
-		out.TRTCRooms, out.TRTCMembers = v.trtcRooms(a, r.Rooms)
-		if v.has(a, "usersig_ttl") {
-			d, err := time.ParseDuration(r.UserSigTTL)
-			if err != nil || d < time.Minute {
-				v.fail(v.at(a, "usersig_ttl"), "usersig_ttl %q must be a duration of at least 1m, like \"24h\"", r.UserSigTTL)
-			}
-			out.UserSigTTL = d
-		}
-	}
-
-	if r.CAFile != "" {
-		out.CAFile = v.caFile(a, r.CAFile)
+		out[k] = conv
 	}
 	return out
 }
 
-// nonEmpty rejects a key that is present but empty; absent keys are
-// reported once, as missing, at the header.
-func (v *validator) nonEmpty(a acct, key, val string) bool {
-	if v.has(a, key) && strings.TrimSpace(val) == "" {
-		v.fail(v.at(a, key), "%s is empty; set it", key)
-		return false
+// account validates the i-th account, whose values types has checked,
+// and converts it.
+func (v *validator) account(i int, r map[string]any) Account {
+	a := acct{base: join("account", strconv.Itoa(i))}
+	a.header = v.ps.at(a.base, 0)
+	name, _ := r["name"].(string)
+	kindName, _ := r["kind"].(string)
+	out := Account{Name: name, Kind: kindName, Line: a.header}
+
+	switch {
+	case !v.has(a, "name"):
+		v.errs = append(v.errs, &Error{File: v.file, Line: a.header,
+			Msg: "account has no name; add name = \"...\" using a-z, 0-9, _ and -", Err: Missing("name", "name")})
+	case !reName.MatchString(name):
+		v.fail(v.at(a, "name"), Problem([]string{"name"}, "account name %q is invalid; use only a-z, 0-9, _ and -", name))
+	default:
+		line := v.at(a, "name")
+		if first, dup := v.names[name]; dup {
+			v.fail(line, Problem([]string{"name"}, "account name %q is already used on line %d; names must be unique", name, first))
+		} else {
+			v.names[name] = line
+		}
 	}
-	return true
+
+	kind, known := v.kinds.Lookup(kindName)
+	kindList := wordList(v.kinds.Names())
+	switch {
+	case !v.has(a, "kind"):
+		v.errs = append(v.errs, &Error{File: v.file, Line: a.header,
+			Msg: fmt.Sprintf("account has no kind; add kind = \"...\" with one of %s", kindList), Err: Missing("kind", "kind")})
+		return out
+	case !known:
+		v.fail(v.at(a, "kind"), Problem([]string{"kind"}, "unknown kind %q; use %s", kindName, kindList))
+		return out
+	}
+	label := kindName + " account"
+	if name != "" {
+		label += fmt.Sprintf(" %q", name)
+	}
+
+	for _, k := range v.ps.children[a.base] {
+		if _, ok := kind.field(k); !ok && k != "name" && k != "kind" {
+			v.fail(v.at(a, k), Problem([]string{k}, "key %q is not used by %s accounts; remove it", k, kindName))
+		}
+	}
+
+	var missing []*FieldError
+	for _, f := range kind.Fields {
+		if f.Required && !v.has(a, f.Key) {
+			missing = append(missing, Missing(f.Key, f.Key))
+		}
+	}
+	for _, f := range kind.Fields {
+		if f.Ref == nil && f.Type != TypeTables {
+			f.Set(&out, r[f.Key])
+		}
+	}
+	c := &Check{Label: label, v: v, a: a, vals: r}
+	if kind.Validate != nil {
+		for _, fe := range FieldErrors(kind.Validate(c, &out)) {
+			if fe.Missing && fe.Path == nil {
+				missing = append(missing, fe)
+				continue
+			}
+			v.fail(v.lineOf(a, fe), fe)
+		}
+	}
+	if len(missing) > 0 {
+		words := make([]string, len(missing))
+		errs := make([]error, len(missing))
+		for j, m := range missing {
+			words[j], errs[j] = m.Msg, m
+		}
+		v.errs = append(v.errs, &Error{File: v.file, Line: a.header,
+			Msg: fmt.Sprintf("%s is missing %s", label, strings.Join(words, ", ")), Err: errors.Join(errs...)})
+	}
+
+	if s, _ := r["ca_file"].(string); s != "" {
+		out.CAFile = v.caFile(a, s)
+	}
+	return out
 }
 
-// secret checks a secret-bearing key; its value never appears in messages.
-func (v *validator) secret(a acct, key, val string, path ...string) {
-	if len(path) == 0 && !v.nonEmpty(a, key, val) {
-		return
+// Check is what a Kind's Validate sees of one account: its keys, with
+// their values in plain Go types (string, int64, []string, tables as
+// []map[string]any, other values as decoded), and the checks the kinds
+// share. Each check returns nil or a *FieldError.
+type Check struct {
+	// Label names the account in messages: `tuya account "home"`.
+	Label string
+	v     *validator
+	a     acct
+	vals  map[string]any
+}
+
+// Has reports whether the file sets path (a key, then indexes and keys
+// under it).
+func (c *Check) Has(path ...string) bool {
+	return c.v.ps.has(join(append([]string{c.a.base}, path...)...))
+}
+
+// Keys returns the keys of the table at path, in file order.
+func (c *Check) Keys(path ...string) []string {
+	return c.v.ps.children[join(append([]string{c.a.base}, path...)...)]
+}
+
+// Value returns the value of key as decoded, or nil.
+func (c *Check) Value(key string) any { return c.vals[key] }
+
+// String returns the string at key, or "".
+func (c *Check) String(key string) string { s, _ := c.vals[key].(string); return s }
+
+// Int returns the integer at key, or 0.
+func (c *Check) Int(key string) int64 { n, _ := c.vals[key].(int64); return n }
+
+// Strings returns the strings at key, or nil.
+func (c *Check) Strings(key string) []string { l, _ := c.vals[key].([]string); return l }
+
+// Tables returns the tables of a TypeTables key, or nil.
+func (c *Check) Tables(key string) []map[string]any {
+	t, _ := c.vals[key].([]map[string]any)
+	if m, ok := c.vals[key].(map[string]any); ok && t == nil {
+		t = []map[string]any{m}
+	}
+	return t
+}
+
+// NonEmpty rejects a key that is present but blank; absent keys are
+// reported once, as missing, at the header.
+func (c *Check) NonEmpty(key string) error {
+	if c.Has(key) && strings.TrimSpace(c.String(key)) == "" {
+		return Problem([]string{key}, "%s is empty; set it", key)
+	}
+	return nil
+}
+
+// Secret checks a secret-bearing value at path (its key last); the value
+// never appears in messages.
+func (c *Check) Secret(val string, path ...string) error {
+	key := path[len(path)-1]
+	if len(path) == 1 {
+		if err := c.NonEmpty(key); err != nil {
+			return err
+		}
 	}
 	if k, ok := strings.CutPrefix(val, KeyringPrefix); ok && strings.TrimSpace(k) == "" {
-		v.fail(v.at(a, append(path, key)...), "%s says %q but names no key; write \"keyring:KEY\"", key, KeyringPrefix)
+		return Problem(path, "%s says %q but names no key; write \"keyring:KEY\"", key, KeyringPrefix)
 	}
+	return nil
 }
 
-// url checks that val is an absolute URL with the secure scheme, or the
-// insecure one on a loopback host.
-func (v *validator) url(a acct, key, val, secure, insecure string, path ...string) {
-	line := v.at(a, append(path, key)...)
-	if path == nil && !v.has(a, key) {
-		return
+// URL checks that val, at path (its key last), is an absolute URL with the
+// secure scheme, or the insecure one on a loopback host. An absent
+// top-level key is not checked (it is reported as missing when required).
+func (c *Check) URL(val, secure, insecure string, path ...string) error {
+	key := path[len(path)-1]
+	if len(path) == 1 && !c.Has(key) {
+		return nil
 	}
 	if strings.TrimSpace(val) == "" {
-		v.fail(line, "%s is empty; set an absolute %s:// url", key, secure)
-		return
+		return Problem(path, "%s is empty; set an absolute %s:// url", key, secure)
 	}
 	u, err := url.Parse(val)
 	if err != nil || u.Opaque != "" || u.Hostname() == "" {
-		v.fail(line, "%s is not an absolute url; write %s://HOST/...", key, secure)
-		return
+		return Problem(path, "%s is not an absolute url; write %s://HOST/...", key, secure)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case secure:
 	case insecure:
 		if !isLoopback(u.Hostname()) {
-			v.fail(line, "%s must use %s://; %s:// is allowed only for 127.0.0.1, localhost or ::1", key, secure, insecure)
+			return Problem(path, "%s must use %s://; %s:// is allowed only for 127.0.0.1, localhost or ::1", key, secure, insecure)
 		}
 	default:
-		v.fail(line, "%s must be an absolute %s:// url", key, secure)
+		return Problem(path, "%s must be an absolute %s:// url", key, secure)
 	}
+	return nil
 }
 
 // isLoopback reports whether host is localhost or a loopback address.
@@ -248,8 +294,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// validID reports whether s can be the last part of a source name.
-func validID(s string) bool {
+// ValidID reports whether s can be the last part of a source name: not
+// blank, no '/', no control character.
+func ValidID(s string) bool {
 	if strings.TrimSpace(s) == "" || strings.Contains(s, "/") {
 		return false
 	}
@@ -261,26 +308,28 @@ func validID(s string) bool {
 	return true
 }
 
-// ids checks a list of source ids held by key; seen collects the ids of the
-// account so far, to reject an id used twice.
-func (v *validator) ids(a acct, key, what string, vals []string, seen map[string]bool, path ...string) []string {
+// IDs checks a list of source ids at path (its key last; what names one in
+// messages); seen collects the ids of the account so far, to reject an id
+// used twice.
+func (c *Check) IDs(what string, vals []string, seen map[string]bool, path ...string) error {
+	var errs []error
 	for j, s := range vals {
-		line := v.at(a, append(append([]string{}, path...), key, strconv.Itoa(j))...)
+		at := append(append([]string{}, path...), strconv.Itoa(j))
 		switch {
-		case !validID(s):
-			v.fail(line, "%s %q is invalid; ids cannot be blank or contain '/'", what, s)
+		case !ValidID(s):
+			errs = append(errs, Problem(at, "%s %q is invalid; ids cannot be blank or contain '/'", what, s))
 		case seen[s]:
-			v.fail(line, "%s %q is listed twice in %s", what, s, a.label)
+			errs = append(errs, Problem(at, "%s %q is listed twice in %s", what, s, c.Label))
 		default:
 			seen[s] = true
 		}
 	}
-	return vals
+	return errors.Join(errs...)
 }
 
-// elems returns the elements of a rooms value decoded as interface{}, or
-// false when it is not an array.
-func elems(x any) ([]any, bool) {
+// Elems returns the elements of an array value as decoded, or false when it
+// is not an array (nil is an empty one).
+func Elems(x any) ([]any, bool) {
 	switch t := x.(type) {
 	case nil:
 		return nil, true
@@ -302,185 +351,6 @@ func elems(x any) ([]any, bool) {
 	return nil, false
 }
 
-func isEmpty(x any) bool {
-	e, ok := elems(x)
-	return ok && len(e) == 0
-}
-
-// trtcRooms converts the rooms of a trtc account: an array of room ids, or
-// of tables with a name and the members shown as its tiles.
-func (v *validator) trtcRooms(a acct, rooms any) ([]string, map[string][]string) {
-	const want = `rooms must be an array of strings or tables, like rooms = ["8080"] or [{name = "8080", members = ["alice"]}]`
-	list, ok := elems(rooms)
-	if !ok {
-		v.fail(v.at(a, "rooms"), want)
-		return nil, nil
-	}
-	var out []string
-	members := map[string][]string{}
-	seen := map[string]bool{}
-	for j, e := range list {
-		idx := strconv.Itoa(j)
-		line := v.at(a, "rooms", idx)
-		var memberList []string
-		s, ok := e.(string)
-		if m, isTable := e.(map[string]any); isTable {
-			for _, k := range v.ps.children[join(a.base, "rooms", idx)] {
-				if k != "name" && k != "members" {
-					v.fail(v.at(a, "rooms", idx, k), "unknown key %q in a trtc room; use name and members", k)
-				}
-			}
-			s, ok = m["name"].(string)
-			if !ok {
-				v.fail(line, "trtc room needs a name string, like {name = \"8080\"}")
-				continue
-			}
-			if raw, has := m["members"]; has {
-				ml, isList := elems(raw)
-				if !isList {
-					v.fail(v.at(a, "rooms", idx, "members"), "room members must be an array of strings")
-					continue
-				}
-				var names []string
-				for k, x := range ml {
-					str, isStr := x.(string)
-					if !isStr {
-						v.fail(v.at(a, "rooms", idx, "members", strconv.Itoa(k)), "room members must be an array of strings")
-						continue
-					}
-					names = append(names, str)
-				}
-				memberList = v.ids(a, "members", "member", names, map[string]bool{}, "rooms", idx)
-			}
-		} else if !ok {
-			if n, isInt := e.(int64); isInt {
-				v.fail(line, "room %d must be a string; write \"%d\"", n, n)
-			} else {
-				v.fail(line, want)
-			}
-			continue
-		}
-		switch {
-		case !validID(s):
-			v.fail(line, "room %q is invalid; ids cannot be blank or contain '/'", s)
-		case seen[s]:
-			v.fail(line, "room %q is listed twice in %s", s, a.label)
-		default:
-			seen[s] = true
-			out = append(out, s)
-			if len(memberList) > 0 {
-				members[s] = memberList
-			}
-		}
-	}
-	if len(members) == 0 {
-		members = nil
-	}
-	return out, members
-}
-
-// wcsRooms converts the rooms of a wcs account: tables with a name and
-// streams. Room names share seen with the account's streams.
-func (v *validator) wcsRooms(a acct, rooms any, seen map[string]bool) []WCSRoom {
-	const want = `rooms must be an array of tables, like rooms = [{name = "ops", streams = ["a", "b"]}]`
-	list, ok := elems(rooms)
-	if !ok {
-		v.fail(v.at(a, "rooms"), want)
-		return nil
-	}
-	var out []WCSRoom
-	for j, e := range list {
-		idx := strconv.Itoa(j)
-		line := v.at(a, "rooms", idx)
-		m, ok := e.(map[string]any)
-		if !ok {
-			v.fail(line, want)
-			continue
-		}
-		var room WCSRoom
-		for _, k := range v.ps.children[join(a.base, "rooms", idx)] {
-			if k != "name" && k != "streams" {
-				v.fail(v.at(a, "rooms", idx, k), "unknown key %q in a wcs room; use name and streams", k)
-			}
-		}
-		name, hasName := m["name"]
-		switch s, isStr := name.(string); {
-		case !hasName:
-			v.fail(line, "wcs room is missing name")
-		case !isStr:
-			v.fail(v.at(a, "rooms", idx, "name"), "room name must be a string")
-		case !validID(s):
-			v.fail(v.at(a, "rooms", idx, "name"), "room %q is invalid; ids cannot be blank or contain '/'", s)
-		case seen[s]:
-			v.fail(v.at(a, "rooms", idx, "name"), "room %q is already a stream or room of %s", s, a.label)
-		default:
-			seen[s] = true
-			room.Name = s
-		}
-		streams, hasStreams := m["streams"]
-		list, isList := elems(streams)
-		switch {
-		case !hasStreams || (isList && len(list) == 0):
-			v.fail(line, "wcs room needs streams, like streams = [\"a\", \"b\"]")
-			continue
-		case !isList:
-			v.fail(v.at(a, "rooms", idx, "streams"), "room streams must be an array of strings")
-			continue
-		}
-		var names []string
-		for k, s := range list {
-			str, isStr := s.(string)
-			if !isStr {
-				v.fail(v.at(a, "rooms", idx, "streams", strconv.Itoa(k)), "room streams must be an array of strings")
-				continue
-			}
-			names = append(names, str)
-		}
-		room.Streams = v.ids(a, "streams", "stream", names, map[string]bool{}, "rooms", idx)
-		out = append(out, room)
-	}
-	return out
-}
-
-// whepStreams converts the [[account.stream]] tables of a whep account.
-func (v *validator) whepStreams(a acct, raw []rawStream) []WHEPStream {
-	var out []WHEPStream
-	seen := map[string]bool{}
-	for j, r := range raw {
-		idx := strconv.Itoa(j)
-		head := v.at(a, "stream", idx)
-		var missing []string
-		for _, k := range []string{"name", "url"} {
-			if !v.ps.has(join(a.base, "stream", idx, k)) {
-				missing = append(missing, k)
-			}
-		}
-		if len(missing) > 0 {
-			v.fail(head, "stream of %s is missing %s", a.label, strings.Join(missing, ", "))
-		}
-		if v.ps.has(join(a.base, "stream", idx, "name")) {
-			line := v.at(a, "stream", idx, "name")
-			switch {
-			case !validID(r.Name):
-				v.fail(line, "stream %q is invalid; ids cannot be blank or contain '/'", r.Name)
-			case seen[r.Name]:
-				v.fail(line, "stream %q is listed twice in %s", r.Name, a.label)
-			default:
-				seen[r.Name] = true
-			}
-		}
-		if v.ps.has(join(a.base, "stream", idx, "url")) {
-			v.url(a, "url", r.URL, "https", "http", "stream", idx)
-		}
-		if r.PublishURL != "" {
-			v.url(a, "publish_url", r.PublishURL, "https", "http", "stream", idx)
-		}
-		v.secret(a, "token", r.Token, "stream", idx)
-		out = append(out, WHEPStream{Name: r.Name, URL: r.URL, PublishURL: r.PublishURL, Token: r.Token})
-	}
-	return out
-}
-
 // caFile checks that the bundle exists and holds a certificate, and returns
 // its path resolved against the config file's directory.
 func (v *validator) caFile(a acct, name string) string {
@@ -496,11 +366,11 @@ func (v *validator) caFile(a acct, name string) string {
 		if errors.As(err, &pe) {
 			reason = pe.Err.Error()
 		}
-		v.fail(line, "cannot read ca_file %q: %s", name, reason)
+		v.fail(line, Problem([]string{"ca_file"}, "cannot read ca_file %q: %s", name, reason))
 		return p
 	}
 	if !x509.NewCertPool().AppendCertsFromPEM(data) {
-		v.fail(line, "ca_file %q holds no PEM certificate", name)
+		v.fail(line, Problem([]string{"ca_file"}, "ca_file %q holds no PEM certificate", name))
 	}
 	return p
 }

@@ -1,7 +1,8 @@
-package config
+package config_test
 
 import (
 	"errors"
+	. "github.com/lookout-app/lookout/session/config"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ func TestWriteFile(t *testing.T) {
 	}
 	checkFile(t, path, data2)
 	checkOnly(t, dir, "config.toml")
-	if cfg, err := Load(path); err != nil || len(cfg.Accounts) != 1 {
+	if cfg, err := ks.Load(path); err != nil || len(cfg.Accounts) != 1 {
 		t.Fatalf("Load after WriteFile: %+v, %v", cfg, err)
 	}
 }
@@ -92,7 +93,7 @@ func TestWriteFileFailures(t *testing.T) {
 			path := tc.setup(t, dir)
 			var err error
 			if tc.write != nil {
-				err = writeFile(path, []byte(with(eenOK)), tc.write)
+				err = WriteFileWith(path, []byte(with(eenOK)), tc.write)
 			} else {
 				err = WriteFile(path, []byte(with(eenOK)))
 			}

@@ -150,6 +150,8 @@ func sinkTopic(topic string) bool {
 type broker struct {
 	srv  *mqtt.Server
 	addr string
+	// plain is the plain-TCP listener of HandOutPlainBroker, or nil.
+	plain *countingListener
 }
 
 // startBroker starts a TLS MQTT broker on addr (host:0 for a free port).
@@ -158,7 +160,7 @@ func startBroker(addr string, tlsConf *tls.Config, creds *credStore, log *slog.L
 	if err := srv.AddHook(&authHook{creds: creds, log: log}, nil); err != nil {
 		return nil, fmt.Errorf("demo: mqtt hook: %w", err)
 	}
-	l := &closingListener{TCP: listeners.NewTCP(listeners.Config{ID: "tls", Address: addr, TLSConfig: tlsConf}), srv: srv}
+	l := &closingListener{Listener: listeners.NewTCP(listeners.Config{ID: "tls", Address: addr, TLSConfig: tlsConf}), srv: srv}
 	if err := srv.AddListener(l); err != nil {
 		return nil, fmt.Errorf("demo: mqtt listen: %w", err)
 	}
@@ -177,13 +179,13 @@ func startBroker(addr string, tlsConf *tls.Config, creds *credStore, log *slog.L
 // a camera reconnecting while the site closed). This one lists the clients
 // under a single read lock.
 type closingListener struct {
-	*listeners.TCP
+	listeners.Listener
 	srv *mqtt.Server
 }
 
 // Close implements listeners.Listener.
 func (l *closingListener) Close(listeners.CloseFn) {
-	l.TCP.Close(func(id string) {
+	l.Listener.Close(func(id string) {
 		for _, cl := range l.srv.Clients.GetAll() {
 			if cl.Net.Listener == id && !cl.Closed() {
 				_ = l.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)

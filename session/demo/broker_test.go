@@ -122,3 +122,37 @@ func TestTopicRules(t *testing.T) {
 		})
 	}
 }
+
+// TestHandOutPlainBroker: with the fault on, access/config hands out a
+// plain URL of each scheme, and a client that follows a tcp:// one does
+// send its credentials in clear and gets in (what a Tuya client must
+// refuse to do); off, the TLS broker is handed out again.
+func TestHandOutPlainBroker(t *testing.T) {
+	s := startSite(t, Config{Cameras: 1})
+	c := newAPIClient(t, s)
+	c.login()
+	for _, scheme := range []string{"mqtt", "ws", "tcp"} {
+		url, err := s.HandOutPlainBroker(scheme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mc := issueMQTT(t, c); mc.URL != url || !strings.HasPrefix(url, scheme+"://127.0.0.1:") {
+			t.Fatalf("access/config handed out %q, HandOutPlainBroker said %q", mc.URL, url)
+		}
+	}
+	mc := issueMQTT(t, c)
+	cl, err := dialMQTT(t, s, mc.URL, mc.ClientID, mc.Username, mc.Password)
+	if err != nil {
+		t.Fatalf("the plain listener refused issued credentials: %v", err)
+	}
+	cl.Disconnect(50)
+	if n := s.PlainBrokerConnections(); n != 1 {
+		t.Fatalf("%d plain connections counted, want 1", n)
+	}
+	if _, err := s.HandOutPlainBroker(""); err != nil {
+		t.Fatal(err)
+	}
+	if mc := issueMQTT(t, c); mc.URL != s.MQTTURL() || !strings.HasPrefix(mc.URL, "ssl://") {
+		t.Fatalf("after the fault, access/config hands out %q", mc.URL)
+	}
+}

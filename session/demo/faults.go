@@ -2,8 +2,12 @@ package demo
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"sync/atomic"
 	"time"
+
+	"github.com/mochi-mqtt/server/v2/listeners"
 )
 
 // faults are the switches a test (or `lookout demo`) uses to make a camera
@@ -121,4 +125,69 @@ func (s *Site) ExpireCredentials() {
 	clear(s.api.refresh)
 	s.api.mu.Unlock()
 	s.ForgetViewers()
+}
+
+// HandOutPlainBroker makes access/config hand out a broker URL that is not
+// TLS, scheme://HOST:PORT ("tcp", "mqtt" or "ws"), as a misconfigured or
+// downgraded cloud might; "" hands out the TLS broker again. The URL leads
+// to a plain-TCP listener of the embedded broker that accepts the same
+// credentials, so a client that follows it would send them in clear and
+// work; PlainBrokerConnections counts who did. It returns the URL.
+func (s *Site) HandOutPlainBroker(scheme string) (string, error) {
+	if scheme == "" {
+		s.api.plainURL.Store(nil)
+		return s.brokerURL, nil
+	}
+	s.brokerMu.Lock()
+	defer s.brokerMu.Unlock()
+	if s.broker == nil {
+		return "", errors.New("demo: no embedded broker to open a plain listener on")
+	}
+	if s.broker.plain == nil {
+		host, _, err := net.SplitHostPort(s.broker.addr)
+		if err != nil {
+			return "", fmt.Errorf("demo: plain mqtt listener: %w", err)
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return "", fmt.Errorf("demo: plain mqtt listener: %w", err)
+		}
+		cl := &countingListener{Listener: ln}
+		srv := s.broker.srv
+		if err := srv.AddListener(&closingListener{Listener: listeners.NewNet("plain", cl), srv: srv}); err != nil {
+			_ = ln.Close()
+			return "", fmt.Errorf("demo: plain mqtt listener: %w", err)
+		}
+		srv.Listeners.Serve("plain", srv.EstablishConnection)
+		s.broker.plain = cl
+	}
+	u := scheme + "://" + advertise(s.broker.plain.Addr().String())
+	s.api.plainURL.Store(&u)
+	return u, nil
+}
+
+// PlainBrokerConnections is how many TCP connections the plain listener of
+// HandOutPlainBroker accepted.
+func (s *Site) PlainBrokerConnections() int {
+	s.brokerMu.Lock()
+	defer s.brokerMu.Unlock()
+	if s.broker == nil || s.broker.plain == nil {
+		return 0
+	}
+	return int(s.broker.plain.accepted.Load())
+}
+
+// countingListener counts the connections it accepts.
+type countingListener struct {
+	net.Listener
+	accepted atomic.Int32
+}
+
+// Accept implements net.Listener.
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepted.Add(1)
+	}
+	return c, err
 }

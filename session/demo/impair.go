@@ -3,6 +3,7 @@ package demo
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,9 @@ import (
 type impairment struct {
 	loss  atomic.Uint64 // math.Float64bits of the drop probability
 	delay atomic.Int64  // one-way delay
+	// audioSeq is added to the sequence numbers of the audio the cameras
+	// send (JumpAudioSequence).
+	audioSeq atomic.Uint32
 }
 
 func (m *impairment) get() (float64, time.Duration) {
@@ -33,6 +37,14 @@ func (s *Site) Impair(loss float64, delay time.Duration) {
 	s.impair.loss.Store(math.Float64bits(min(max(loss, 0), 1)))
 	s.impair.delay.Store(int64(max(delay, 0)))
 }
+
+// JumpAudioSequence moves the RTP sequence numbers of the audio every camera
+// sends by delta (modulo 1<<16) from the next packet on, as a sender that
+// restarts its sequence under the same SSRC does: 20000 jumps ahead, 2000
+// looks like 2000 packets lost. A jump back (1<<16-20000) never reaches a
+// pion viewer: its SRTP replay protection drops packets older than the
+// newest it saw.
+func (s *Site) JumpAudioSequence(delta uint16) { s.impair.audioSeq.Add(uint32(delta)) }
 
 // NewInterceptor implements interceptor.Factory.
 func (m *impairment) NewInterceptor(string) (interceptor.Interceptor, error) {
@@ -53,10 +65,18 @@ func (i *impairInterceptor) pass() (bool, time.Duration) {
 	return true, delay
 }
 
-// BindLocalStream drops and delays the RTP a camera sends.
-func (i *impairInterceptor) BindLocalStream(_ *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+// BindLocalStream drops and delays the RTP a camera sends, and moves the
+// sequence numbers of its audio.
+func (i *impairInterceptor) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	mime := strings.ToLower(info.MimeType)
+	audio := strings.HasPrefix(mime, "audio/")
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		n := h.MarshalSize() + len(payload)
+		if off := uint16(i.m.audioSeq.Load()); audio && off != 0 {
+			hc := h.Clone()
+			hc.SequenceNumber += off
+			h = &hc
+		}
 		ok, delay := i.pass()
 		switch {
 		case !ok:

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,11 +50,14 @@ type openAPI struct {
 	tokenTTL              time.Duration
 	mqttTTL               time.Duration
 	brokerURL             string
-	creds                 *credStore
-	cams                  []*CameraSim
-	ices                  func(deviceID string) []iceServer
-	witness               witness
-	log                   *slog.Logger
+	// plainURL, when set, is handed out instead of brokerURL
+	// (HandOutPlainBroker, faults.go).
+	plainURL atomic.Pointer[string]
+	creds    *credStore
+	cams     []*CameraSim
+	ices     func(deviceID string) []iceServer
+	witness  witness
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	tokens  map[string]time.Time // access token -> expiry
@@ -368,9 +372,17 @@ func (a *openAPI) accessConfig(body []byte) (any, *apiError) {
 		Password:    cred.password,
 		SinkTopic:   map[string]string{"ipc": "/av/moto/moto_id/u/{device_id}"},
 		SourceTopic: map[string]string{"ipc": cred.source},
-		URL:         a.brokerURL,
+		URL:         a.handedOutURL(),
 		Username:    cred.username,
 	}, nil
+}
+
+// handedOutURL is the broker URL access/config hands out.
+func (a *openAPI) handedOutURL() string {
+	if u := a.plainURL.Load(); u != nil {
+		return *u
+	}
+	return a.brokerURL
 }
 
 func writeResult(w http.ResponseWriter, result any) {

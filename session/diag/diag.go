@@ -48,12 +48,16 @@ var secretKeys = []string{"secret", "token", "secret_key", "password", "access_t
 	"usersig", "user_sig", "credential", "auth", "passwd", "sign", "ice-pwd", "authorization", "key"}
 
 var (
-	// key = "value" in TOML, with the key one of secretKeys.
-	reTOMLSecret = regexp.MustCompile(`(?m)^(\s*(?:` + alt(secretKeys) + `)\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')`)
+	// key = "value" in TOML, with the key one of secretKeys, at a line's
+	// start (a config quoted in a log; the config file itself goes through
+	// RedactConfig).
+	reTOMLSecret = regexp.MustCompile(`(?im)^([ \t]*(?:` + alt(secretKeys) + `)[ \t]*=[ \t]*)("(?:[^"\\]|\\.)*"|'[^']*')`)
 	// "key": "value" in JSON, key=value and key: value in logs and URLs.
 	// The quotes may be escaped, as in a JSON body logged as a string.
-	reJSONSecret  = regexp.MustCompile(`(?i)(\\?"(?:` + alt(secretKeys) + `)\\?"\s*:\s*\\?")[^"\\]*`)
-	reKVSecret    = regexp.MustCompile(`(?i)\b((?:` + alt(secretKeys) + `)=)("(?:[^"\\]|\\.)*"|[^\s&"]+)`)
+	reJSONSecret = regexp.MustCompile(`(?i)(\\?"(?:` + alt(secretKeys) + `)\\?"\s*:\s*\\?")[^"\\]*`)
+	reKVSecret   = regexp.MustCompile(`(?i)\b((?:` + alt(secretKeys) + `)[ \t]*=[ \t]*)("(?:[^"\\]|\\.)*"|[^\s&"]+)`)
+	// The password of a URL's userinfo: scheme://user:password@host.
+	reUserinfo    = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^/\s:@"']*:)[^/\s@"']*@`)
 	reBearer      = regexp.MustCompile(`(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+`)
 	reJWT         = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`)
 	reICEPassword = regexp.MustCompile(`(?m)(a=ice-pwd:)\S+`)
@@ -69,8 +73,17 @@ func alt(keys []string) string {
 
 // RedactConfig removes the secret values of a config file's text, keeping
 // "keyring:" references (they name a key, not the secret) and everything
-// else as written.
+// else as written. The text need not be valid TOML (see tomlredact.go):
+// secrets in inline tables, after quoted or dotted keys, in multi-line
+// strings or in a broken line are removed too, and a line that is not
+// TOML at all is removed whole.
 func RedactConfig(text []byte) []byte {
+	return redactTOML(text)
+}
+
+// redactTOMLLines removes the values of secret keys written as TOML lines
+// in free text (a config quoted in a log).
+func redactTOMLLines(text []byte) []byte {
 	return reTOMLSecret.ReplaceAllFunc(text, func(m []byte) []byte {
 		sub := reTOMLSecret.FindSubmatch(m)
 		v := strings.Trim(string(sub[2]), `"'`)
@@ -85,11 +98,12 @@ func RedactConfig(text []byte) []byte {
 // key=value, "key": "value" and TOML form, bearer tokens, JWTs, SDP ICE
 // passwords, and every value of secrets.
 func RedactText(text []byte, secrets []string) []byte {
-	out := RedactConfig(text)
+	out := redactTOMLLines(text)
+	out = reUserinfo.ReplaceAll(out, []byte("${1}"+Redacted+"@"))
 	out = reJSONSecret.ReplaceAll(out, []byte(`${1}`+Redacted))
 	out = reKVSecret.ReplaceAllFunc(out, func(m []byte) []byte {
 		sub := reKVSecret.FindSubmatch(m)
-		if bytes.HasPrefix(bytes.Trim(sub[2], `"`), []byte("keyring:")) {
+		if v := bytes.Trim(sub[2], `"`); bytes.HasPrefix(v, []byte("keyring:")) || string(v) == Redacted {
 			return m
 		}
 		return append(append([]byte{}, sub[1]...), Redacted...)
@@ -131,7 +145,8 @@ func Versions() map[string]string {
 
 // Write writes b as a zip to w: logs.txt, precheck.json (when there is a
 // report), versions.txt and config.toml (when there is a config), each
-// passed through RedactText with b.Secrets.
+// passed through RedactText with b.Secrets; config.toml first goes
+// through RedactConfig.
 func Write(w io.Writer, b Bundle) error {
 	z := zip.NewWriter(w)
 	add := func(name string, data []byte) error {
@@ -168,7 +183,7 @@ func Write(w io.Writer, b Bundle) error {
 	}
 	if len(b.Config) > 0 {
 		head := "# " + b.ConfigPath + ", secrets removed\n"
-		if err := add("config.toml", append([]byte(head), b.Config...)); err != nil {
+		if err := add("config.toml", append([]byte(head), RedactConfig(b.Config)...)); err != nil {
 			return fmt.Errorf("diag: %w", err)
 		}
 	}

@@ -173,6 +173,10 @@ func makePlan(f Feed, servers []webrtc.ICEServer, capDur time.Duration) session.
 		AudioCodecs: []string{webrtc.MimeTypeOpus, webrtc.MimeTypePCMU, webrtc.MimeTypePCMA},
 		Talk:        f.Talk(),
 		MaxDuration: capDur,
+		// A talkdown speaker takes one caller: a second session is
+		// answered "busy" while it is in use (spec section 7, "Busy
+		// State"), so a long talk ends a session before opening the next.
+		Overlap: false,
 	}
 	if f.MediaType == MediaAudio {
 		p.Audio = webrtc.RTPTransceiverDirectionSendonly
@@ -243,7 +247,7 @@ func (call *Call) Exchange(ctx context.Context, offer string) (string, error) {
 	}
 	select {
 	case sdp := <-call.answers:
-		call.stage.Store("call")
+		call.stage.Store(stageCall)
 		return sdp, nil
 	case <-call.done:
 		return "", call.Err()

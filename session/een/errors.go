@@ -33,6 +33,12 @@ var (
 	// ErrDisconnected means the service sent "disconnect" or closed the
 	// socket: the call is over.
 	ErrDisconnected = fmt.Errorf("the talk service ended the session: %w", session.ErrHangup)
+	// ErrEndedWithError means the service sent an error event during a
+	// call it had set up: the session is over (spec section 6, "Note": after
+	// 10 minutes the session is disconnected with an error; section 7:
+	// disconnect and reset on any error). It is a hang-up, so a held talk
+	// goes on in a new session; the event's own reason is wrapped too.
+	ErrEndedWithError = fmt.Errorf("the talk service ended the session with an error: %w", session.ErrHangup)
 	// ErrNoTalkdown means the device has no talkdown feed: it is not a
 	// speaker, or the token's account cannot see it.
 	ErrNoTalkdown = fmt.Errorf("no talkdown feed for this device: %w", session.ErrNotFound)
@@ -55,8 +61,12 @@ var reasons = map[string]struct {
 	"resourceNotFound": {ErrResourceNotFound, "the talk service does not know this speaker"},
 }
 
+// stageCall is the stage of a call once sessionCreated arrived.
+const stageCall = "call"
+
 // remoteError turns an error event into a *session.RemoteError whose
-// Reason holds the sentence, the service's reason and its message.
+// Reason holds the sentence, the service's reason and its message. During
+// a call (op stageCall) it is also ErrEndedWithError, whatever the reason.
 func remoteError(op string, d *ErrorData) error {
 	reason := d.Detail.Reason
 	r, known := reasons[reason]
@@ -68,9 +78,15 @@ func remoteError(op string, d *ErrorData) error {
 	case d.Status == "unauthorized":
 		re.Err = fmt.Errorf("%w: %w", ErrService, session.ErrUnauthorized)
 		re.Reason = "the talk service refused the access token"
+	case op == stageCall:
+		re.Err = ErrService
+		re.Reason = "the talk service ended the session"
 	default:
 		re.Err = ErrService
 		re.Reason = "the talk service reported an error"
+	}
+	if op == stageCall {
+		re.Err = fmt.Errorf("%w: %w", ErrEndedWithError, re.Err)
 	}
 	said := reason
 	switch {

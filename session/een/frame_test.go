@@ -2,7 +2,10 @@ package een
 
 import (
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/lookout-app/lookout/session"
 )
 
 // frameCases are inbound messages with what ParseFrame makes of them; they
@@ -120,13 +123,24 @@ func TestRemoteError(t *testing.T) {
 		{"not found", "notFound", "Device not found", "resourceNotFound", ErrResourceNotFound, "the talk service does not know this speaker (resourceNotFound: Device not found)"},
 		{"other kept verbatim", "requestTimeout", "Maximum session duration reached", "maxSessionDurationReached", ErrService, "the talk service reported an error (maxSessionDurationReached: Maximum session duration reached)"},
 		{"unauthorized without reason", "unauthorized", "Token expired", "", ErrService, "the talk service refused the access token (Token expired)"},
+		// During a call any error ends the session (spec section 6, "Note",
+		// and section 7): a hang-up, with the reason kept.
+		{"call: the cap", "requestTimeout", "Maximum session duration reached", "maxSessionDurationReached", ErrEndedWithError, "the talk service ended the session (maxSessionDurationReached: Maximum session duration reached)"},
+		{"call: unavailable", "unavailable", "", "serviceUnavailable", ErrServiceUnavailable, "the talk service is unavailable: try again later (serviceUnavailable)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := &ErrorData{Status: tc.status, Message: tc.message}
 			d.Detail.Reason = tc.reason
-			err := remoteError("createSession", d)
+			op, call := "createSession", strings.HasPrefix(tc.name, "call: ")
+			if call {
+				op = stageCall
+			}
+			err := remoteError(op, d)
 			if !errors.Is(err, tc.want) {
 				t.Errorf("%v is not %v", err, tc.want)
+			}
+			if errors.Is(err, session.ErrHangup) != call {
+				t.Errorf("%v: a hang-up %v, want %v", err, !call, call)
 			}
 			if got := reasonOf(err); got != tc.text {
 				t.Errorf("reason %q, want %q", got, tc.text)

@@ -120,6 +120,9 @@ func (call *Call) makePlan() session.Plan {
 		AudioCodecs: []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU},
 		VideoCodecs: []string{webrtc.MimeTypeH264},
 		Talk:        session.TalkNone,
+		// A Tuya camera sends a main (HD) and a sub stream (the offer's
+		// stream_type): maximising a tile is a switch of stream.
+		Qualities: true,
 	}
 	// call_mode 2 is two-way chat: the camera plays our audio while it
 	// keeps sending its own (full duplex); 1 alone is listen-only. Real

@@ -19,13 +19,14 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// setup returns a fake Tuya whose MQTT config points at a fresh broker.
+// setup returns a fake Tuya whose MQTT config points at a fresh broker:
+// ssl:// with useTLS, else tcp:// (which the client refuses).
 func setup(t *testing.T, useTLS bool) (*fakeTuya, *broker) {
 	f := newFakeTuya(t)
 	var tc *tls.Config
 	scheme := "tcp"
 	if useTLS {
-		tc = &tls.Config{Certificates: f.srv.TLS.Certificates, MinVersion: tls.VersionTLS12}
+		tc = f.brokerTLS()
 		scheme = "ssl"
 	}
 	b := newBroker(t, tc)
@@ -54,109 +55,101 @@ func nextGot(t *testing.T, b *broker, typ string) *Message {
 }
 
 func TestCallExchange(t *testing.T) {
-	for _, useTLS := range []bool{false, true} {
-		name := "tcp"
-		if useTLS {
-			name = "ssl"
+	f, b := setup(t, true)
+	c := newTestClient(t, f, nil)
+	ctx := testCtx(t)
+	sc, err := c.Open(ctx, camAnswer, session.QualitySub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := sc.(*Call)
+	plan := call.Plan()
+	if plan.Audio != webrtc.RTPTransceiverDirectionSendrecv || plan.Video != webrtc.RTPTransceiverDirectionRecvonly ||
+		plan.Talk != session.TalkFull || plan.TalkFrame != 30*time.Millisecond || len(plan.ICEServers) != 2 || len(plan.VideoCodecs) != 1 {
+		t.Fatalf("plan %+v", plan)
+	}
+	answer, err := call.Exchange(ctx, "v=0\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answer != cannedSDP {
+		t.Fatalf("answer %q", answer)
+	}
+	offer := nextGot(t, b, TypeOffer)
+	h := offer.Data.Header
+	if h.From != "msid1" || h.To != camAnswer || h.MotoID != "moto_test" || len(h.SessionID) != 32 {
+		t.Fatalf("offer header %+v", h)
+	}
+	var om OfferMsg
+	if err := jsonUnmarshal(offer.Data.Msg, &om); err != nil {
+		t.Fatal(err)
+	}
+	if om.Mode != "webrtc" || om.StreamType != 1 || om.Auth != "auth-"+camAnswer || om.SDP != "v=0\r\n" {
+		t.Fatalf("offer msg %+v", om)
+	}
+
+	// Remote candidates: "a=" stripped, the end not delivered.
+	var got []string
+	timeout := time.After(5 * time.Second)
+	for len(got) < 2 {
+		select {
+		case cand := <-call.RemoteCandidates():
+			got = append(got, cand.Candidate)
+		case <-timeout:
+			t.Fatalf("candidates %q", got)
 		}
-		t.Run(name, func(t *testing.T) {
-			f, b := setup(t, useTLS)
-			c := newTestClient(t, f, nil)
-			ctx := testCtx(t)
-			sc, err := c.Open(ctx, camAnswer, session.QualitySub)
-			if err != nil {
-				t.Fatal(err)
-			}
-			call := sc.(*Call)
-			plan := call.Plan()
-			if plan.Audio != webrtc.RTPTransceiverDirectionSendrecv || plan.Video != webrtc.RTPTransceiverDirectionRecvonly ||
-				plan.Talk != session.TalkFull || plan.TalkFrame != 30*time.Millisecond || len(plan.ICEServers) != 2 || len(plan.VideoCodecs) != 1 {
-				t.Fatalf("plan %+v", plan)
-			}
-			answer, err := call.Exchange(ctx, "v=0\r\n")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if answer != cannedSDP {
-				t.Fatalf("answer %q", answer)
-			}
-			offer := nextGot(t, b, TypeOffer)
-			h := offer.Data.Header
-			if h.From != "msid1" || h.To != camAnswer || h.MotoID != "moto_test" || len(h.SessionID) != 32 {
-				t.Fatalf("offer header %+v", h)
-			}
-			var om OfferMsg
-			if err := jsonUnmarshal(offer.Data.Msg, &om); err != nil {
-				t.Fatal(err)
-			}
-			if om.Mode != "webrtc" || om.StreamType != 1 || om.Auth != "auth-"+camAnswer || om.SDP != "v=0\r\n" {
-				t.Fatalf("offer msg %+v", om)
-			}
+	}
+	if got[0] != strings.TrimPrefix(candidate1, "a=") || got[1] != "candidate:2 1 udp 1 10.0.0.2 4000 typ host" {
+		t.Fatalf("candidates %q", got)
+	}
 
-			// Remote candidates: "a=" stripped, the end not delivered.
-			var got []string
-			timeout := time.After(5 * time.Second)
-			for len(got) < 2 {
-				select {
-				case cand := <-call.RemoteCandidates():
-					got = append(got, cand.Candidate)
-				case <-timeout:
-					t.Fatalf("candidates %q", got)
-				}
-			}
-			if got[0] != strings.TrimPrefix(candidate1, "a=") || got[1] != "candidate:2 1 udp 1 10.0.0.2 4000 typ host" {
-				t.Fatalf("candidates %q", got)
-			}
+	// Local candidates get "a=".
+	if err := call.SendCandidate(ctx, webrtc.ICECandidateInit{Candidate: "candidate:1 1 udp 5 127.0.0.1 9 typ host"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := call.SendCandidate(ctx, webrtc.ICECandidateInit{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"a=candidate:1 1 udp 5 127.0.0.1 9 typ host", ""} {
+		var cm CandidateMsg
+		if err := jsonUnmarshal(nextGot(t, b, TypeCandidate).Data.Msg, &cm); err != nil {
+			t.Fatal(err)
+		}
+		if cm.Candidate != want || cm.Mode != "webrtc" {
+			t.Fatalf("candidate %+v, want %q", cm, want)
+		}
+	}
 
-			// Local candidates get "a=".
-			if err := call.SendCandidate(ctx, webrtc.ICECandidateInit{Candidate: "candidate:1 1 udp 5 127.0.0.1 9 typ host"}); err != nil {
-				t.Fatal(err)
-			}
-			if err := call.SendCandidate(ctx, webrtc.ICECandidateInit{}); err != nil {
-				t.Fatal(err)
-			}
-			for _, want := range []string{"a=candidate:1 1 udp 5 127.0.0.1 9 typ host", ""} {
-				var cm CandidateMsg
-				if err := jsonUnmarshal(nextGot(t, b, TypeCandidate).Data.Msg, &cm); err != nil {
-					t.Fatal(err)
-				}
-				if cm.Candidate != want || cm.Mode != "webrtc" {
-					t.Fatalf("candidate %+v, want %q", cm, want)
-				}
-			}
-
-			select {
-			case <-call.Done():
-				t.Fatalf("Done closed: %v (the disconnect of another session was routed here)", call.Err())
-			default:
-			}
-			if err := call.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if dm := nextGot(t, b, TypeDisconnect); dm.Data.Header.SessionID != h.SessionID {
-				t.Fatalf("disconnect for %s", dm.Data.Header.SessionID)
-			}
-			if err := call.Close(); !errors.Is(err, ErrClosed) {
-				t.Fatalf("second Close = %v, want ErrClosed", err)
-			}
-			if _, ok := <-call.RemoteCandidates(); ok {
-				t.Fatal("RemoteCandidates not closed")
-			}
-			if _, err := call.Exchange(ctx, "v=0\r\n"); !errors.Is(err, session.ErrClosed) {
-				t.Fatalf("Exchange after Close: %v", err)
-			}
-			if err := c.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.Open(ctx, camAnswer, session.QualityMain); !errors.Is(err, session.ErrClosed) {
-				t.Fatalf("Open after Close: %v", err)
-			}
-		})
+	select {
+	case <-call.Done():
+		t.Fatalf("Done closed: %v (the disconnect of another session was routed here)", call.Err())
+	default:
+	}
+	if err := call.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if dm := nextGot(t, b, TypeDisconnect); dm.Data.Header.SessionID != h.SessionID {
+		t.Fatalf("disconnect for %s", dm.Data.Header.SessionID)
+	}
+	if err := call.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close = %v, want ErrClosed", err)
+	}
+	if _, ok := <-call.RemoteCandidates(); ok {
+		t.Fatal("RemoteCandidates not closed")
+	}
+	if _, err := call.Exchange(ctx, "v=0\r\n"); !errors.Is(err, session.ErrClosed) {
+		t.Fatalf("Exchange after Close: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Open(ctx, camAnswer, session.QualityMain); !errors.Is(err, session.ErrClosed) {
+		t.Fatalf("Open after Close: %v", err)
 	}
 }
 
 func TestCallSharesOneConnection(t *testing.T) {
-	f, _ := setup(t, false)
+	f, _ := setup(t, true)
 	c := newTestClient(t, f, nil)
 	ctx := testCtx(t)
 	for i := 0; i < 3; i++ {
@@ -175,7 +168,7 @@ func TestCallSharesOneConnection(t *testing.T) {
 }
 
 func TestCallHangupBeforeAnswer(t *testing.T) {
-	f, _ := setup(t, false)
+	f, _ := setup(t, true)
 	c := newTestClient(t, f, nil)
 	ctx := testCtx(t)
 	call, err := c.Open(ctx, camHangup, session.QualityMain)
@@ -199,7 +192,7 @@ func TestCallHangupBeforeAnswer(t *testing.T) {
 }
 
 func TestCallContextExpires(t *testing.T) {
-	f, _ := setup(t, false)
+	f, _ := setup(t, true)
 	c := newTestClient(t, f, nil)
 	call, err := c.Open(testCtx(t), camSilent, session.QualityMain)
 	if err != nil {
@@ -214,7 +207,7 @@ func TestCallContextExpires(t *testing.T) {
 }
 
 func TestCallRefusesOversizeOffer(t *testing.T) {
-	f, b := setup(t, false)
+	f, b := setup(t, true)
 	c := newTestClient(t, f, nil)
 	ctx := testCtx(t)
 	call, err := c.Open(ctx, camAnswer, session.QualityMain)
@@ -233,7 +226,7 @@ func TestCallRefusesOversizeOffer(t *testing.T) {
 }
 
 func TestClientCloseHangsUpCalls(t *testing.T) {
-	f, _ := setup(t, false)
+	f, _ := setup(t, true)
 	c := newTestClient(t, f, nil)
 	call, err := c.Open(testCtx(t), camSilent, session.QualityMain)
 	if err != nil {
@@ -259,9 +252,8 @@ func TestBrokerDown(t *testing.T) {
 		name string
 		url  func(t *testing.T) string
 	}{
-		{"nothing listening", func(t *testing.T) string { return "tcp://" + closedPort(t) }},
 		{"tls, nothing listening", func(t *testing.T) string { return "ssl://" + closedPort(t) }},
-		{"unsupported scheme", func(t *testing.T) string { return "ws://" + closedPort(t) }},
+		{"unsupported scheme", func(t *testing.T) string { return "wss://" + closedPort(t) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -295,7 +287,7 @@ func TestTLSBrokerNotTrusted(t *testing.T) {
 }
 
 func TestCredentialRenewal(t *testing.T) {
-	f, b := setup(t, false)
+	f, b := setup(t, true)
 	f.mqttExpire = 100
 	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
 	c := newTestClient(t, f, clock.Now)
@@ -329,7 +321,7 @@ func TestCredentialRenewal(t *testing.T) {
 }
 
 func TestOpenNoWebRTC(t *testing.T) {
-	f, b := setup(t, false)
+	f, b := setup(t, true)
 	f.configs["old-cam"] = strings.Replace(webrtcConfig("old-cam", false), `"supports_webrtc":true`, `"supports_webrtc":false`, 1)
 	c := newTestClient(t, f, nil)
 	_, err := c.Open(testCtx(t), "old-cam", session.QualityMain)

@@ -19,6 +19,10 @@ var (
 	// ErrBadResponse means the OpenAPI answered with something that is not
 	// a Tuya JSON envelope (HTML error page, oversize or truncated body).
 	ErrBadResponse = fmt.Errorf("unexpected OpenAPI response: %w", session.ErrProtocol)
+	// ErrInsecureBroker means the OpenAPI handed out an MQTT broker URL
+	// that is not TLS (tcp://, mqtt://, ws://): the client refuses to send
+	// the MQTT credentials, and then the signaling, in clear.
+	ErrInsecureBroker = fmt.Errorf("MQTT broker URL is not TLS: %w", session.ErrProtocol)
 	// ErrClosed is returned by Close after the first call and by the
 	// methods of a closed Client; it is session.ErrClosed.
 	ErrClosed = session.ErrClosed

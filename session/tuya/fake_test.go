@@ -77,6 +77,12 @@ func (f *fakeTuya) tlsRoots() *x509.CertPool {
 	return pool
 }
 
+// brokerTLS is the server side of a test broker's TLS, with the fake's
+// certificate.
+func (f *fakeTuya) brokerTLS() *tls.Config {
+	return &tls.Config{Certificates: f.srv.TLS.Certificates, MinVersion: tls.VersionTLS12}
+}
+
 func (f *fakeTuya) fail(w http.ResponseWriter, code int, msg string) {
 	fmt.Fprintf(w, `{"success":false,"code":%d,"msg":%q,"t":1600847208953}`, code, msg)
 }

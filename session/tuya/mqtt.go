@@ -69,9 +69,9 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 		return nil, err
 	}
 	obtained := c.now()
-	u, err := url.Parse(cfg.URL)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("tuya: mqtt: %w: broker url %q", ErrBadResponse, cfg.URL)
+	u, err := parseBrokerURL(cfg.URL)
+	if err != nil {
+		return nil, err
 	}
 	// The spec's sample gives "/av/u/<id>"; the header's "from" is <id>
 	// (spec 4.1).
@@ -106,21 +106,15 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 		// would reuse credentials that may have expired: renewLoop redials
 		// with fresh ones instead.
 		SetAutoReconnect(false)
-	switch strings.ToLower(u.Scheme) {
-	case "ssl", "tls", "mqtts", "tcps":
-		tc := &tls.Config{MinVersion: tls.VersionTLS12}
-		if c.cfg.TLSConfig != nil {
-			tc = c.cfg.TLSConfig.Clone()
-		}
-		tc.InsecureSkipVerify = false // verification is always on
-		if tc.ServerName == "" {
-			tc.ServerName = u.Hostname()
-		}
-		opts.SetTLSConfig(tc)
-	case "tcp", "mqtt":
-	default:
-		return nil, fmt.Errorf("tuya: mqtt: %w: unsupported broker scheme %q", ErrBadResponse, u.Scheme)
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.cfg.TLSConfig != nil {
+		tc = c.cfg.TLSConfig.Clone()
 	}
+	tc.InsecureSkipVerify = false // verification is always on
+	if tc.ServerName == "" {
+		tc.ServerName = u.Hostname()
+	}
+	opts.SetTLSConfig(tc)
 	// paho cannot abort a connect in progress: the socket is ours, and is
 	// closed if ctx ends before the link is up.
 	var detachMu sync.Mutex
@@ -133,9 +127,6 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 		detachMu.Lock()
 		detach = append(detach, context.AfterFunc(ctx, func() { nc.Close() }))
 		detachMu.Unlock()
-		if o.TLSConfig == nil {
-			return nc, nil
-		}
 		tc := tls.Client(nc, o.TLSConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			nc.Close()
@@ -191,6 +182,26 @@ func (c *Client) dial(ctx context.Context) (*mqttLink, error) {
 	}
 	c.log.Debug("tuya: mqtt: connected", "broker", where)
 	return l, nil
+}
+
+// parseBrokerURL parses the broker URL access/config handed out. Only TLS
+// schemes are accepted: Tuya's brokers are TLS (ssl://m1.tuyaus.com:8883),
+// and a plain URL (tcp://, mqtt://, ws://) is a misconfigured or downgraded
+// answer whose CONNECT would carry the password in clear, so it is refused
+// with ErrInsecureBroker before any dial.
+func parseBrokerURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("tuya: mqtt: %w: broker url %q", ErrBadResponse, raw)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "ssl", "tls", "mqtts", "tcps":
+		return u, nil
+	case "tcp", "mqtt", "ws", "http":
+		return nil, fmt.Errorf("tuya: mqtt: %w: the OpenAPI handed out %s://%s; refusing to send the MQTT credentials in clear: "+
+			"check the account's endpoint (data center) and any proxy in between", ErrInsecureBroker, u.Scheme, u.Host)
+	}
+	return nil, fmt.Errorf("tuya: mqtt: %w: unsupported broker scheme %q", ErrBadResponse, u.Scheme)
 }
 
 // waitToken waits for t, for ctx, or for a little longer than paho's own

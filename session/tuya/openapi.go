@@ -447,6 +447,9 @@ func (c *Client) NetworkEndpoints(ctx context.Context) (Endpoints, error) {
 		return e, err
 	}
 	e.MQTT = mc.URL
+	if _, err := parseBrokerURL(mc.URL); err != nil {
+		return e, err // a call could not use this broker
+	}
 	devs, err := c.listDevices(ctx)
 	if err != nil {
 		return e, err

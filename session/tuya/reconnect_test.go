@@ -2,6 +2,7 @@ package tuya
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -21,19 +22,20 @@ import (
 	"github.com/lookout-app/lookout/session"
 )
 
-// serveBroker starts a plain-TCP mochi broker with the fake cameras on addr
+// serveBroker starts a TLS mochi broker (tc) with the fake cameras on addr
 // ("127.0.0.1:0" for any port). stop shuts it down and may be called more
 // than once; the test's cleanup calls it too.
-func serveBroker(t *testing.T, addr string) (b *broker, stop func(), err error) {
+func serveBroker(t *testing.T, addr string, tc *tls.Config) (b *broker, stop func(), err error) {
 	t.Helper()
 	srv := mqtt.New(&mqtt.Options{InlineClient: true, Logger: discard})
 	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
 		return nil, nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	tcp, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, err
 	}
+	ln := tls.NewListener(tcp, tc)
 	l := listeners.NewNet("t", ln)
 	if err := srv.AddListener(l); err != nil {
 		ln.Close()
@@ -154,7 +156,7 @@ func TestReconnectAfterKick(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f, b := setup(t, false)
+			f, b := setup(t, true)
 			c := newTestClient(t, f, nil)
 			ctx := testCtx(t)
 			old := exchangeOK(t, c, b)
@@ -206,11 +208,11 @@ func TestReconnectAfterKick(t *testing.T) {
 func TestReconnectBrokerDown(t *testing.T) {
 	f := newFakeTuya(t)
 	f.configs[camAnswer] = webrtcConfig(camAnswer, true)
-	b, stop, err := serveBroker(t, "127.0.0.1:0")
+	b, stop, err := serveBroker(t, "127.0.0.1:0", f.brokerTLS())
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.setURL("tcp://" + b.addr)
+	f.setURL("ssl://" + b.addr)
 	c := newTestClient(t, f, nil)
 	failed := &countingHandler{msg: "tuya: mqtt: reconnecting failed; will retry"}
 	c.log = slog.New(failed)
@@ -230,13 +232,13 @@ func TestReconnectBrokerDown(t *testing.T) {
 
 	// Back up on the same address if it is still free, else elsewhere: the
 	// next config carries the URL either way.
-	nb, _, err := serveBroker(t, b.addr)
+	nb, _, err := serveBroker(t, b.addr, f.brokerTLS())
 	if err != nil {
 		t.Logf("cannot listen on %s again (%v); using a new port", b.addr, err)
-		if nb, _, err = serveBroker(t, "127.0.0.1:0"); err != nil {
+		if nb, _, err = serveBroker(t, "127.0.0.1:0", f.brokerTLS()); err != nil {
 			t.Fatal(err)
 		}
-		f.setURL("tcp://" + nb.addr)
+		f.setURL("ssl://" + nb.addr)
 	}
 	a3 := waitConfigs(t, f, 4, 10*time.Second) // after 2 s more
 	if d := a3.Sub(a2); d < 1900*time.Millisecond {
@@ -270,7 +272,7 @@ func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
 func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
 
-// silentBroker accepts TCP connections and never answers, so a CONNECT to
+// silentBroker accepts TLS connections and never answers, so a CONNECT to
 // it hangs until paho's connect timeout.
 type silentBroker struct {
 	l        net.Listener
@@ -280,7 +282,7 @@ type silentBroker struct {
 	done     chan struct{}
 }
 
-func newSilentBroker(t *testing.T) *silentBroker {
+func newSilentBroker(t *testing.T, tc *tls.Config) *silentBroker {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -293,6 +295,15 @@ func newSilentBroker(t *testing.T) *silentBroker {
 			conn, err := l.Accept()
 			if err != nil {
 				return
+			}
+			// The handshake completes; then nothing more is said.
+			tconn := tls.Server(conn, tc)
+			_ = tconn.SetDeadline(time.Now().Add(5 * time.Second))
+			hsErr := tconn.Handshake()
+			_ = tconn.SetDeadline(time.Time{})
+			if hsErr != nil {
+				conn.Close()
+				continue
 			}
 			s.mu.Lock()
 			s.conns = append(s.conns, conn)
@@ -330,7 +341,7 @@ func TestReconnectCloseDuringRetry(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}},
 		{"connecting to a silent broker", func(t *testing.T, f *fakeTuya, stop func(), silent *silentBroker) {
-			f.setURL("tcp://" + silent.l.Addr().String())
+			f.setURL("ssl://" + silent.l.Addr().String())
 			stop()
 			select {
 			case <-silent.accepted: // CONNECT sent, no CONNACK coming
@@ -344,12 +355,12 @@ func TestReconnectCloseDuringRetry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeTuya(t)
 			f.configs[camAnswer] = webrtcConfig(camAnswer, true)
-			b, stop, err := serveBroker(t, "127.0.0.1:0")
+			b, stop, err := serveBroker(t, "127.0.0.1:0", f.brokerTLS())
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.setURL("tcp://" + b.addr)
-			silent := newSilentBroker(t)
+			f.setURL("ssl://" + b.addr)
+			silent := newSilentBroker(t, f.brokerTLS())
 			before := goleak.IgnoreCurrent()
 
 			c := newTestClient(t, f, nil)
@@ -393,8 +404,8 @@ func TestReconnectCloseDuringRetry(t *testing.T) {
 func TestReconnectCloseDuringFirstDial(t *testing.T) {
 	f := newFakeTuya(t)
 	f.configs[camAnswer] = webrtcConfig(camAnswer, true)
-	silent := newSilentBroker(t)
-	f.setURL("tcp://" + silent.l.Addr().String())
+	silent := newSilentBroker(t, f.brokerTLS())
+	f.setURL("ssl://" + silent.l.Addr().String())
 	before := goleak.IgnoreCurrent()
 
 	c := newTestClient(t, f, nil)

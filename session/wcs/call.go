@@ -18,6 +18,9 @@ type Call struct {
 	c    *Client
 	talk string // the stream published while talking
 	plan session.Plan
+	// width and height are the picture size playStream asks for (0: as
+	// published).
+	width, height int
 
 	repMu  sync.Mutex
 	report session.ServerReport
@@ -34,7 +37,12 @@ var (
 // room's stream, talking into the room's talk stream), or a room (its
 // first stream, talking into the room's talk stream). It waits for the
 // account's connection (see Config.ReconnectWait).
-func (c *Client) Open(ctx context.Context, id string, _ session.Quality) (session.Call, error) {
+//
+// The server scales the stream to the size asked (playStream's width and
+// height): a tile's size at session.QualitySub (Config.SubWidth and
+// SubHeight), the stream as published at Main; another quality is another
+// stream (Plan.Qualities).
+func (c *Client) Open(ctx context.Context, id string, q session.Quality) (session.Call, error) {
 	stream, talkFor, err := c.resolve(id)
 	if err != nil {
 		return nil, err
@@ -54,7 +62,11 @@ func (c *Client) Open(ctx context.Context, id string, _ session.Quality) (sessio
 			AudioCodecs: []string{webrtc.MimeTypeOpus, webrtc.MimeTypePCMA, webrtc.MimeTypePCMU},
 			VideoCodecs: []string{webrtc.MimeTypeH264, webrtc.MimeTypeVP8},
 			Talk:        session.TalkFull,
+			Qualities:   true,
 		},
+	}
+	if q == session.QualitySub {
+		call.width, call.height = c.cfg.SubWidth, c.cfg.SubHeight
 	}
 	l.register(call.id, call)
 	return call, nil
@@ -95,10 +107,10 @@ func (call *Call) Stream() string { return call.name }
 // Exchange sends playStream with the offer (every candidate gathered: WCS
 // does not trickle) and returns the SDP of setRemoteSDP.
 func (call *Call) Exchange(ctx context.Context, offer string) (string, error) {
-	zero := 0
+	zero, w, h := 0, call.width, call.height
 	return call.exchange(ctx, MsgPlayStream, streamMsg{
 		MediaSessionID: call.id, Name: call.name, HasVideo: true, HasAudio: true,
-		Status: StatusPending, Width: &zero, Height: &zero, MediaProvider: "WebRTC", SDP: offer,
+		Status: StatusPending, Width: &w, Height: &h, MediaProvider: "WebRTC", SDP: offer,
 		Bitrate: &zero, MinBitrate: &zero, MaxBitrate: &zero, Quality: &zero,
 	})
 }
@@ -127,7 +139,7 @@ func (call *Call) deliver(in Inbound) {
 		switch {
 		case Terminal(st.Status):
 			call.c.log.Info("wcs: stream ended by the server", "stream", call.name, "status", st.Status, "info", st.Info)
-			call.end(statusError("play "+call.name, st))
+			call.end(statusError("play "+call.name, st, ErrPlayFailed))
 		case st.Status == StatusPlaybackProblem || st.Status == StatusNotEnoughBW:
 			call.c.log.Warn("wcs: server reports a problem", "stream", call.name, "status", st.Status, "info", st.Info)
 		default:

@@ -36,11 +36,14 @@ const (
 	defaultMaxBackoff = 2 * time.Second
 	defaultReconnWait = 10 * time.Second
 	defaultAvailEvery = 30 * time.Second
-	defaultAvailWait  = 5 * time.Second
-	establishTimeout  = 10 * time.Second
-	writeTimeout      = 5 * time.Second
-	handshakeTimeout  = 10 * time.Second
-	streamPlaceholder = "{stream}"
+	// defaultSubWidth and defaultSubHeight are the size a wall tile asks
+	// for: a 2x2 wall on a 1280x720 screen.
+	defaultSubWidth, defaultSubHeight = 640, 360
+	defaultAvailWait                  = 5 * time.Second
+	establishTimeout                  = 10 * time.Second
+	writeTimeout                      = 5 * time.Second
+	handshakeTimeout                  = 10 * time.Second
+	streamPlaceholder                 = "{stream}"
 )
 
 // Room is a named group of streams shown together.
@@ -81,6 +84,11 @@ type Config struct {
 	// AvailabilityEvery is how often availableStream is asked again while
 	// connected; default 30 s. It is also asked on every (re)connection.
 	AvailabilityEvery time.Duration
+	// SubWidth and SubHeight are the picture size playStream asks the
+	// server for at session.QualitySub (a tile of the wall); default
+	// 640x360. At QualityMain it asks for 0x0: the stream as published
+	// (spec: playStream's width and height, "0: play as published").
+	SubWidth, SubHeight int
 	// ClientVersion is sent in connection's clientVersion.
 	ClientVersion string
 	Logger        *slog.Logger
@@ -137,6 +145,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.AvailabilityEvery <= 0 {
 		cfg.AvailabilityEvery = defaultAvailEvery
+	}
+	if cfg.SubWidth <= 0 || cfg.SubHeight <= 0 {
+		cfg.SubWidth, cfg.SubHeight = defaultSubWidth, defaultSubHeight
 	}
 	if cfg.ClientVersion == "" {
 		cfg.ClientVersion = DefaultClientVer

@@ -323,6 +323,7 @@ func TestUnknownStreamFails(t *testing.T) {
 	s, err := session.New(session.Config{
 		Source: "w/nope", ID: "nope", Opener: c, Sink: player.NewLatest(),
 		NewDecoder: func(mime string) (player.Decoder, error) { return ffmpeg.NewDecoder(mime) },
+		FailFast:   true, // as the commands run it
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,17 @@ var (
 	// ErrNotEstablished means the server did not confirm the connection
 	// (getUserData with status ESTABLISHED) in time.
 	ErrNotEstablished = fmt.Errorf("the WCS server did not establish the session: %w", session.ErrTimeout)
+	// ErrPlayFailed means the server ended a playStream with status
+	// FAILED: it cannot serve the stream now. Spec 004 documents no
+	// FAILED; real servers send it with free text ("Stream not found",
+	// "Failed by ICE timeout", "Restricted access"), most often because
+	// nobody publishes the stream, so it is session.ErrNotFound: a media
+	// server's stream that may come back, retried as a publisher away.
+	ErrPlayFailed = fmt.Errorf("the WCS server failed the stream: %w", session.ErrNotFound)
+	// ErrPublishFailed means the server ended a publishStream (talk)
+	// with status FAILED ("Stream with this name is already published",
+	// "Failed by ICE timeout"): the device cannot take talk now.
+	ErrPublishFailed = fmt.Errorf("the WCS server refused the talk stream: %w", session.ErrNoTalk)
 )
 
 // Stream statuses of notifyStreamStatusEvent (spec 004: publish, unpublish,
@@ -46,36 +57,19 @@ func Terminal(status string) bool {
 
 // statusError turns a terminal status event into the error of the call it
 // ends: a *session.RemoteError whose Reason is the server's info followed
-// by the status, classified by what the info says.
-func statusError(op string, st StreamStatus) error {
+// by the status, and whose sentinel the status alone decides: STOPPED and
+// UNPUBLISHED end the stream (session.ErrHangup), FAILED is failed, the
+// sentinel of the request that failed (ErrPlayFailed, ErrPublishFailed).
+// Spec 004 gives the info only as "a text description of the status", so
+// it is shown, never read.
+func statusError(op string, st StreamStatus, failed error) error {
 	reason := st.Info
 	if reason == "" {
 		reason = strings.ToLower(st.Status)
 	}
-	return &session.RemoteError{
-		Op:     op,
-		Reason: fmt.Sprintf("%s (%s)", reason, st.Status),
-		Err:    classify(st.Status, st.Info),
+	err := failed
+	if st.Status == StatusStopped || st.Status == StatusUnpublished {
+		err = session.ErrHangup
 	}
-}
-
-// classify maps a terminal status and its info to a session sentinel, or
-// nil. The infos are those real WCS servers send ("Stream not found",
-// "Restricted access", "Stopped by publisher stop", ...).
-func classify(status, info string) error {
-	i := strings.ToLower(info)
-	switch {
-	case status == StatusStopped || status == StatusUnpublished:
-		return session.ErrHangup
-	case strings.Contains(i, "not found"), strings.Contains(i, "no such stream"):
-		return session.ErrNotFound
-	case strings.Contains(i, "restricted"), strings.Contains(i, "unauthori"), strings.Contains(i, "auth"),
-		strings.Contains(i, "forbidden"), strings.Contains(i, "denied"):
-		return session.ErrUnauthorized
-	case strings.Contains(i, "codec"):
-		return session.ErrUnsupportedCodec
-	case strings.Contains(i, "busy"), strings.Contains(i, "limit"), strings.Contains(i, "already"):
-		return session.ErrBusy
-	}
-	return nil
+	return &session.RemoteError{Op: op, Reason: fmt.Sprintf("%s (%s)", reason, st.Status), Err: err}
 }

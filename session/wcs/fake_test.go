@@ -290,7 +290,7 @@ func TestStreamStatuses(t *testing.T) {
 		{"playback problem", []string{answer, status("PLAYBACK_PROBLEM", "Packets lost")}, nil, "", session.ServerReport{Status: "PLAYBACK_PROBLEM", Info: "Packets lost"}},
 		{"stopped", []string{answer, status("STOPPED", "Stopped by user")}, session.ErrHangup, "Stopped by user (STOPPED)", session.ServerReport{Status: "STOPPED", Info: "Stopped by user"}},
 		{"unpublished", []string{answer, status("UNPUBLISHED", "Stopped by publisher stop")}, session.ErrHangup, "Stopped by publisher stop (UNPUBLISHED)", session.ServerReport{Status: "UNPUBLISHED", Info: "Stopped by publisher stop"}},
-		{"failed", []string{answer, status("FAILED", "Restricted access")}, session.ErrUnauthorized, "Restricted access (FAILED)", session.ServerReport{Status: "FAILED", Info: "Restricted access"}},
+		{"failed", []string{answer, status("FAILED", "Restricted access")}, wcs.ErrPlayFailed, "Restricted access (FAILED)", session.ServerReport{Status: "FAILED", Info: "Restricted access"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := make(chan string, 16)
@@ -375,7 +375,7 @@ func TestPublishCall(t *testing.T) {
 		{"publishing", []string{answer, status("PUBLISHING", "")}, nil, ""},
 		{"unpublished", []string{answer, status("PUBLISHING", ""), status("UNPUBLISHED", "Stopped by server")}, session.ErrHangup, "Stopped by server (UNPUBLISHED)"},
 		{"stopped", []string{answer, status("PUBLISHING", ""), status("STOPPED", "Stopped by user")}, session.ErrHangup, "Stopped by user (STOPPED)"},
-		{"name taken", []string{answer, status("FAILED", "Stream with this name is already published")}, session.ErrBusy, "Stream with this name is already published (FAILED)"},
+		{"name taken", []string{answer, status("FAILED", "Stream with this name is already published")}, wcs.ErrPublishFailed, "Stream with this name is already published (FAILED)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := make(chan string, 16)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/lookout-app/lookout/session"
 )
 
 // decodeCases are the message table; FuzzDecode is seeded with it.
@@ -94,21 +96,38 @@ func TestEncodeShapes(t *testing.T) {
 	}
 }
 
+// TestStatusErrors: the status decides the sentinel, the server's info is
+// the reason and is never read: words such as "auth", "codec" or "busy"
+// in it change nothing.
 func TestStatusErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, status, info string
+		failed             error // the request's sentinel for FAILED
 		want               error
+		not                []error
 		reason             string
 	}{
-		{"not found", StatusFailed, "Stream not found", errNotFound, "Stream not found (FAILED)"},
-		{"restricted", StatusFailed, "Restricted access", errUnauthorized, "Restricted access (FAILED)"},
-		{"stopped", StatusStopped, "Stopped by publisher stop", errHangup, "Stopped by publisher stop (STOPPED)"},
-		{"failed no info", StatusFailed, "", nil, "failed (FAILED)"},
+		{"play: not found", StatusFailed, "Stream not found", ErrPlayFailed, errNotFound, nil, "Stream not found (FAILED)"},
+		{"play: restricted is no verdict on credentials", StatusFailed, "Restricted access", ErrPlayFailed, ErrPlayFailed,
+			[]error{errUnauthorized}, "Restricted access (FAILED)"},
+		{"play: words are not read", StatusFailed, "Unauthorized: codec busy", ErrPlayFailed, errNotFound,
+			[]error{errUnauthorized, session.ErrUnsupportedCodec, session.ErrBusy}, "Unauthorized: codec busy (FAILED)"},
+		{"play: failed without info", StatusFailed, "", ErrPlayFailed, ErrPlayFailed, nil, "failed (FAILED)"},
+		{"play: stopped", StatusStopped, "Stopped by publisher stop", ErrPlayFailed, errHangup, []error{errNotFound}, "Stopped by publisher stop (STOPPED)"},
+		{"play: unpublished with an alarming info", StatusUnpublished, "Restricted access", ErrPlayFailed, errHangup,
+			[]error{errUnauthorized, errNotFound}, "Restricted access (UNPUBLISHED)"},
+		{"publish: name taken", StatusFailed, "Stream with this name is already published", ErrPublishFailed, session.ErrNoTalk,
+			[]error{session.ErrBusy, errNotFound}, "Stream with this name is already published (FAILED)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := statusError("play x", StreamStatus{Status: tc.status, Info: tc.info})
-			if tc.want != nil && !errors.Is(err, tc.want) {
+			err := statusError("play x", StreamStatus{Status: tc.status, Info: tc.info}, tc.failed)
+			if !errors.Is(err, tc.want) {
 				t.Errorf("err %v is not %v", err, tc.want)
+			}
+			for _, not := range tc.not {
+				if errors.Is(err, not) {
+					t.Errorf("err %v is %v", err, not)
+				}
 			}
 			if got := reasonOf(err); got != tc.reason {
 				t.Errorf("reason %q, want %q", got, tc.reason)

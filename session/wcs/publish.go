@@ -50,7 +50,7 @@ func (pc *publishCall) deliver(in Inbound) {
 			pc.log.Info("wcs: publishing talk", "stream", pc.name)
 		case Terminal(st.Status):
 			pc.log.Info("wcs: talk stream ended by the server", "stream", pc.name, "status", st.Status, "info", st.Info)
-			pc.end(statusError("publish "+pc.name, st))
+			pc.end(statusError("publish "+pc.name, st, ErrPublishFailed))
 		default:
 			pc.log.Debug("wcs: talk stream status", "stream", pc.name, "status", st.Status, "info", st.Info)
 		}

@@ -25,7 +25,10 @@ type Stream struct {
 	Name       string // the source id
 	URL        string // WHEP endpoint (play)
 	PublishURL string // optional WHIP endpoint (talk)
-	Token      string // optional bearer token for both
+	// SubURL is an optional WHEP endpoint of a smaller stream of the same
+	// source, played for session.QualitySub (URL then plays for Main).
+	SubURL string
+	Token  string // optional bearer token for all of them
 }
 
 // Config configures a Client.
@@ -48,8 +51,8 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("whep: no streams")
 	}
 	for _, s := range cfg.Streams {
-		for i, raw := range []string{s.URL, s.PublishURL} {
-			if i == 1 && raw == "" {
+		for i, raw := range []string{s.URL, s.PublishURL, s.SubURL} {
+			if i > 0 && raw == "" {
 				continue
 			}
 			if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -93,14 +96,24 @@ func (c *Client) Endpoints(id string) (*Endpoint, *Endpoint, error) {
 	return play, pub, nil
 }
 
-// Open implements session.Opener; the quality is ignored (a WHEP endpoint
-// serves one stream).
-func (c *Client) Open(ctx context.Context, id string, _ session.Quality) (session.Call, error) {
+// Open implements session.Opener. A stream with a sub_url plays it for
+// session.QualitySub and its url for Main, and its plan says so
+// (Plan.Qualities); a stream without one serves the same stream whatever
+// the quality, and a larger tile only scales its picture.
+func (c *Client) Open(ctx context.Context, id string, q session.Quality) (session.Call, error) {
 	play, pub, err := c.Endpoints(id)
 	if err != nil {
 		return nil, err
 	}
-	return Open(ctx, play, func(ice []webrtc.ICEServer) session.Plan { return PlayPlan(ice, pub != nil) }, pub)
+	s, _ := c.stream(id)
+	if s.SubURL != "" && q == session.QualitySub {
+		play.URL = s.SubURL
+	}
+	return Open(ctx, play, func(ice []webrtc.ICEServer) session.Plan {
+		p := PlayPlan(ice, pub != nil)
+		p.Qualities = s.SubURL != ""
+		return p
+	}, pub)
 }
 
 // Devices implements session.Directory: the configured streams. WHEP has

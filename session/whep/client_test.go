@@ -64,6 +64,7 @@ func run(t *testing.T, op session.Opener, id string, timeout time.Duration) []se
 		Source: "media/" + id, ID: id, Opener: op, Sink: player.NewLatest(),
 		NewDecoder:     func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
 		ConnectTimeout: 10 * time.Second, MinBackoff: 200 * time.Millisecond, MaxBackoff: 400 * time.Millisecond,
+		FailFast: true, // as the commands run it: refusals end in failed
 		OnStatus: func(st session.Status) {
 			mu.Lock()
 			got = append(got, st)

@@ -174,11 +174,12 @@ func (c *conn) handle(b []byte) *protocolError {
 		if d.MediaType != sp.mediaType {
 			return invalid(p.EventName, "mediaType %q does not match the feed's %q", d.MediaType, sp.mediaType)
 		}
-		if sp.Busy() {
+		if !sp.claim() {
 			return &protocolError{status: "conflict", context: p.EventName, message: "Speaker is busy", reason: "busy"}
 		}
 		ts, perr := sp.answer(c, d.SessionDescription.SDP)
 		if perr != nil {
+			sp.release()
 			return perr
 		}
 		c.mu.Lock()
@@ -203,6 +204,22 @@ func (c *conn) handle(b []byte) *protocolError {
 		return nil
 	}
 	return invalid(p.EventName, "unknown event %q", p.EventName)
+}
+
+// endSession records why the socket's session ends, if it has one.
+func (c *conn) endSession(why string) {
+	c.mu.Lock()
+	ts := c.session
+	c.mu.Unlock()
+	if ts != nil {
+		ts.setEnd(why)
+	}
+}
+
+// drop closes the socket's connection with no message and no close frame,
+// as a network failure does; the reader then ends the session.
+func (c *conn) drop() {
+	_ = c.ws.NetConn().Close()
 }
 
 // inSessionWith reports whether the socket has a session with deviceID.

@@ -30,13 +30,16 @@ const ToneHz = 440
 // 48 kHz).
 const maxRecorded = 2 * 60 * 48000
 
-// Speaker is one simulated talkdown speaker.
+// Speaker is one simulated talkdown speaker. It takes one caller: while a
+// session is open a second createSession is answered with reason busy
+// (spec 003 section 7, "Busy State").
 type Speaker struct {
 	id, mediaType string
 	busy          atomic.Bool
 
 	mu       sync.Mutex
 	sessions []*talkSession
+	inUse    bool // a session is open or being set up
 }
 
 func newSpeaker(id, mediaType string, busy bool) *Speaker {
@@ -51,11 +54,35 @@ func (s *Speaker) ID() string { return s.id }
 // MediaType is the feed's mediaType.
 func (s *Speaker) MediaType() string { return s.mediaType }
 
-// Busy reports whether createSession is refused with reason busy.
-func (s *Speaker) Busy() bool { return s.busy.Load() }
+// Busy reports whether createSession is refused with reason busy now:
+// the speaker is in use, or set busy.
+func (s *Speaker) Busy() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inUse || s.busy.Load()
+}
 
-// SetBusy makes the speaker refuse (or accept) new sessions as busy.
+// SetBusy makes the speaker refuse (or accept) new sessions as busy, as
+// if another client were talking through it.
 func (s *Speaker) SetBusy(b bool) { s.busy.Store(b) }
+
+// claim takes the speaker for one session; false when it is busy.
+func (s *Speaker) claim() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inUse || s.busy.Load() {
+		return false
+	}
+	s.inUse = true
+	return true
+}
+
+// release gives the speaker back after its session.
+func (s *Speaker) release() {
+	s.mu.Lock()
+	s.inUse = false
+	s.mu.Unlock()
+}
 
 // Record is what one session of a speaker heard.
 type Record struct {
@@ -66,7 +93,7 @@ type Record struct {
 	Packets        int
 	Rate           int     // sample rate of Audio
 	Audio          []int16 // decoded talk audio, mono
-	EndReason      string  // "client", "cap", "disconnect", "closed"
+	EndReason      string  // "client", "cap", "disconnect", "dropped"
 }
 
 // Sessions returns copies of the speaker's session records, oldest first.
@@ -402,6 +429,7 @@ func (ts *talkSession) close() {
 		ts.mu.Lock()
 		ts.rec.Ended = time.Now()
 		ts.mu.Unlock()
+		ts.sp.release()
 	})
 }
 

@@ -1,0 +1,4 @@
+package config
+
+// WriteFileWith is writeFile for the external tests.
+var WriteFileWith = writeFile

@@ -1,0 +1,10 @@
+package session
+
+// Plan returns the plan of the current attempt's call; ok is false between
+// attempts (before Open returned, or after the call ended).
+func (s *Session) Plan() (p Plan, ok bool) {
+	if b := s.call.Load(); b != nil {
+		return b.c.Plan(), true
+	}
+	return Plan{}, false
+}
