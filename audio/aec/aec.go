@@ -64,6 +64,8 @@ type Options struct {
 
 // engine is one library's state; only the goroutine in Clean touches it.
 type engine interface {
+	// stages turns noise suppression and automatic gain on or off.
+	stages(denoise, agc bool) error
 	// process cleans mic in place against ref (one frame each; ref is
 	// nil when echo cancellation is off).
 	process(mic, ref []int16) error
@@ -298,6 +300,29 @@ func (p *Processor) processFrame(f []int16, at time.Time) error {
 	}
 	p.micUp.process(f, w)
 	return nil
+}
+
+// SetStages turns noise suppression and automatic gain on or off while
+// the Processor runs (a setting changed during a call applies from the
+// next frame).
+func (p *Processor) SetStages(denoise, agc bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	if err := p.eng.stages(denoise, agc); err != nil {
+		return err
+	}
+	p.opt.NoDenoise, p.opt.NoAGC = !denoise, !agc
+	return nil
+}
+
+// Stages reports whether noise suppression and automatic gain are on.
+func (p *Processor) Stages() (denoise, agc bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.opt.NoDenoise, !p.opt.NoAGC
 }
 
 // Close frees the engine; later calls return ErrClosed.

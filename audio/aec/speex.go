@@ -61,6 +61,14 @@ func newSpeex(o Options, frame int) (engine, error) {
 	return e, nil
 }
 
+func (e *speexEngine) stages(denoise, agc bool) error {
+	if C.lookout_speex_setup(nil, e.pp, 0, cbool(denoise), cbool(agc)) != 0 {
+		return fmt.Errorf("aec: speex stages: %w", ErrEngine)
+	}
+	e.usePP = e.echo != nil || denoise || agc
+	return nil
+}
+
 func (e *speexEngine) process(mic, ref []int16) error {
 	if e.echo != nil && ref != nil {
 		C.speex_echo_cancellation(e.echo, (*C.spx_int16_t)(unsafe.Pointer(&mic[0])),

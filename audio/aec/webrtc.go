@@ -44,6 +44,13 @@ func (e *webrtcEngine) process(mic, ref []int16) error {
 	return nil
 }
 
+func (e *webrtcEngine) stages(denoise, agc bool) error {
+	if rc := C.lookout_wapm_stages(e.w, cbool(denoise), cbool(agc)); rc != 0 {
+		return fmt.Errorf("aec: webrtc stages: %d: %w", int(rc), ErrEngine)
+	}
+	return nil
+}
+
 func (e *webrtcEngine) close() {
 	if e.w != nil {
 		C.lookout_wapm_free(e.w)

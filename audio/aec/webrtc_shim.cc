@@ -58,6 +58,12 @@ extern "C" int lookout_wapm_process(lookout_wapm *w, int16_t *mic, int n, int de
 	return 0;
 }
 
+extern "C" int lookout_wapm_stages(lookout_wapm *w, int denoise, int agc) {
+	int err = w->apm->noise_suppression()->Enable(denoise != 0);
+	if (err != 0) return err;
+	return w->apm->gain_control()->Enable(agc != 0);
+}
+
 extern "C" void lookout_wapm_free(lookout_wapm *w) {
 	delete w->apm;
 	delete w;
