@@ -179,6 +179,9 @@ func (win *window) factory(accounts []Account) SessionFactory {
 					NewAudioDecoder: win.opt.NewAudioDecoder, NewAudioEncoder: win.opt.NewAudioEncoder,
 				}
 				cfg.AudioFormat = SpeakerFormat
+				if win.snd != nil && win.snd.clean != nil {
+					cfg.Cleaner = win.snd.clean
+				}
 				return cfg, nil
 			}
 		}
@@ -210,6 +213,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		win.log.Warn("wall state unreadable; starting afresh", "err", err)
 	}
 	win.snd = newSound(win.opt.Audio, win.opt.AudioProblem, st.Speaker, st.Microphone)
+	win.applyTalkStages()
 	win.wall.setSound(win.snd)
 	if found && st.Layout != "" {
 		win.wall.mode = st.Layout

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lookout-app/lookout/audio"
@@ -90,6 +91,8 @@ type Processor struct {
 	ratio int // microphone rate / engine rate
 	work  int // samples per 10 ms at the engine's rate
 	epoch time.Time
+
+	referenced atomic.Int64 // frames handed to Playing
 
 	refMu   sync.Mutex
 	ring    []refSample // the reference at the engine's rate, by index
@@ -186,6 +189,7 @@ func (p *Processor) Playing(pcm []int16, f audio.Format, at time.Time) {
 	if p.opt.NoEcho || f.Channels <= 0 || f.SampleRate <= 0 {
 		return
 	}
+	p.referenced.Add(int64(len(pcm) / f.Channels))
 	p.refMu.Lock()
 	defer p.refMu.Unlock()
 	p.refMono = p.resampl.appendMono(p.refMono[:0], pcm, f, p.rate)
@@ -201,6 +205,10 @@ func (p *Processor) Playing(pcm []int16, f audio.Format, at time.Time) {
 		p.writeAt++
 	}
 }
+
+// Referenced counts the frames (samples per channel) handed to Playing
+// so far: whether the canceller hears the speaker.
+func (p *Processor) Referenced() int64 { return p.referenced.Load() }
 
 // index is the engine-rate sample index of t.
 func (p *Processor) index(t time.Time) int64 {

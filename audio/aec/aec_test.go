@@ -68,6 +68,9 @@ func TestPlayingResamples(t *testing.T) {
 		got = append(got, s.v)
 	}
 	p.refMu.Unlock()
+	if n := p.Referenced(); n != 1600 {
+		t.Fatalf("Referenced = %d frames after 100 ms at 16 kHz, want 1600", n)
+	}
 	if n := len(got); n < 1595 || n > 1600 {
 		t.Fatalf("100 ms of 16 kHz became %d samples at the engine's 16 kHz", n)
 	}
