@@ -118,13 +118,53 @@ func NewRoom(o RoomOptions) (*Room, error) {
 	return r, nil
 }
 
-// Speaker returns the room's speaker.
-func (r *Room) Speaker() Player { return roomSpeaker{r} }
+// Speaker returns a handle on the room's speaker; closing it leaves the
+// room and its other handles open.
+func (r *Room) Speaker() Player { return &roomSpeaker{r: r, closed: make(chan struct{})} }
 
-// Microphone returns the room's microphone.
-func (r *Room) Microphone() Capturer { return roomMic{r} }
+// Microphone returns a handle on the room's microphone; closing it leaves
+// the room and its other handles open.
+func (r *Room) Microphone() Capturer { return &roomMic{r: r, closed: make(chan struct{})} }
 
-// Close closes both sides; later calls return ErrClosed.
+// Room device IDs, as Devices lists them.
+const (
+	RoomMicrophoneID = "room-microphone"
+	RoomSpeakerID    = "room-speaker"
+)
+
+// Devices lists the room as a sound system (the window's --audio room):
+// one microphone and one speaker, both the default.
+func (r *Room) Devices() (capture, playback []DeviceInfo, err error) {
+	return []DeviceInfo{{ID: RoomMicrophoneID, Name: "Simulated room microphone", Default: true, Capture: true}},
+		[]DeviceInfo{{ID: RoomSpeakerID, Name: "Simulated room speaker", Default: true}}, nil
+}
+
+// OpenCapture opens the room's microphone ("" or RoomMicrophoneID) in the
+// room's microphone format only.
+func (r *Room) OpenCapture(id string, f Format) (Capturer, error) {
+	if id != "" && id != RoomMicrophoneID {
+		return nil, fmt.Errorf("audio: room: microphone %q: %w", id, ErrNoDevice)
+	}
+	if f != r.o.Mic {
+		return nil, fmt.Errorf("audio: room microphone is %v, not %v: %w", r.o.Mic, f, ErrInvalidFormat)
+	}
+	return r.Microphone(), nil
+}
+
+// OpenPlayback opens the room's speaker ("" or RoomSpeakerID) in the
+// room's speaker format only.
+func (r *Room) OpenPlayback(id string, f Format) (Player, error) {
+	if id != "" && id != RoomSpeakerID {
+		return nil, fmt.Errorf("audio: room: speaker %q: %w", id, ErrNoDevice)
+	}
+	if f != r.o.Speaker {
+		return nil, fmt.Errorf("audio: room speaker is %v, not %v: %w", r.o.Speaker, f, ErrInvalidFormat)
+	}
+	return r.Speaker(), nil
+}
+
+// Close closes the room and every handle on it; later calls return
+// ErrClosed.
 func (r *Room) Close() error {
 	err := fmt.Errorf("audio: room: %w", ErrClosed)
 	r.once.Do(func() {
@@ -143,14 +183,27 @@ func (r *Room) isClosed() bool {
 	}
 }
 
-type roomSpeaker struct{ r *Room }
+type roomSpeaker struct {
+	r      *Room
+	closed chan struct{}
+	once   sync.Once
+}
 
-func (s roomSpeaker) Format() Format { return s.r.o.Speaker }
+func (s *roomSpeaker) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return s.r.isClosed()
+	}
+}
+
+func (s *roomSpeaker) Format() Format { return s.r.o.Speaker }
 
 // Write queues p for the speaker; what exceeds the buffer is dropped.
-func (s roomSpeaker) Write(p []int16) (int, error) {
+func (s *roomSpeaker) Write(p []int16) (int, error) {
 	r := s.r
-	if r.isClosed() {
+	if s.isClosed() {
 		return 0, fmt.Errorf("audio: room speaker: %w", ErrClosed)
 	}
 	if len(p)%r.o.Speaker.Channels != 0 {
@@ -167,7 +220,7 @@ func (s roomSpeaker) Write(p []int16) (int, error) {
 	return n, nil
 }
 
-func (s roomSpeaker) Buffered() time.Duration {
+func (s *roomSpeaker) Buffered() time.Duration {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if s.r.o.Paced {
@@ -177,7 +230,7 @@ func (s roomSpeaker) Buffered() time.Duration {
 }
 
 // Underruns counts the times the speaker ran dry after having played.
-func (s roomSpeaker) Underruns() uint64 {
+func (s *roomSpeaker) Underruns() uint64 {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	return s.r.underrun
@@ -185,7 +238,7 @@ func (s roomSpeaker) Underruns() uint64 {
 
 // PlaysAt is when a sample written now will leave the speaker, on the
 // room's clock.
-func (s roomSpeaker) PlaysAt() time.Time {
+func (s *roomSpeaker) PlaysAt() time.Time {
 	r := s.r
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -195,17 +248,32 @@ func (s roomSpeaker) PlaysAt() time.Time {
 	return r.at(r.playedTo + int64(len(r.queue)/r.o.Speaker.Channels))
 }
 
-func (s roomSpeaker) Close() error { return s.r.Close() }
+// Close closes this handle; later calls return ErrClosed.
+func (s *roomSpeaker) Close() error { return closeHandle(&s.once, s.closed, "speaker") }
 
-type roomMic struct{ r *Room }
+// closeHandle closes one handle's channel once.
+func closeHandle(once *sync.Once, closed chan struct{}, what string) error {
+	err := fmt.Errorf("audio: room %s: %w", what, ErrClosed)
+	once.Do(func() {
+		close(closed)
+		err = nil
+	})
+	return err
+}
 
-func (m roomMic) Format() Format { return m.r.o.Mic }
+type roomMic struct {
+	r      *Room
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (m *roomMic) Format() Format { return m.r.o.Mic }
 
 // Read fills p with what the microphone hears: the delayed, weakened
 // speaker, the near-end voice and the noise.
-func (m roomMic) Read(ctx context.Context, p []int16) (int, error) {
+func (m *roomMic) Read(ctx context.Context, p []int16) (int, error) {
 	r := m.r
-	if r.isClosed() {
+	if r.isClosed() || isDone(m.closed) {
 		return 0, fmt.Errorf("audio: room microphone: %w", ErrClosed)
 	}
 	if err := ctx.Err(); err != nil {
@@ -237,6 +305,8 @@ func (m roomMic) Read(ctx context.Context, p []int16) (int, error) {
 			case <-ctx.Done():
 				return 0, ctx.Err()
 			case <-r.closed:
+				return 0, fmt.Errorf("audio: room microphone: %w", ErrClosed)
+			case <-m.closed:
 				return 0, fmt.Errorf("audio: room microphone: %w", ErrClosed)
 			}
 		}
@@ -304,11 +374,22 @@ func (r *Room) play(to int64) {
 
 // CapturedAt is when the first sample of the last Read was captured, on
 // the room's clock (paced: the wall clock).
-func (m roomMic) CapturedAt() time.Time {
+func (m *roomMic) CapturedAt() time.Time {
 	r := m.r
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.at(r.lastRead)
 }
 
-func (m roomMic) Close() error { return m.r.Close() }
+// Close closes this handle and wakes its blocked Read; later calls return
+// ErrClosed.
+func (m *roomMic) Close() error { return closeHandle(&m.once, m.closed, "microphone") }
+
+func isDone(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}

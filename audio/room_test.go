@@ -60,8 +60,8 @@ func TestRoomNoise(t *testing.T) {
 
 // TestRoomSpeaker: unpaced, the speaker queues up to its buffer and plays
 // exactly as much as the microphone reads; paced, it plays on the wall
-// clock with nobody reading, and Read waits for real time. Both sides
-// close together.
+// clock with nobody reading, and Read waits for real time. Closing a
+// handle closes it alone; closing the room closes every handle.
 func TestRoomSpeaker(t *testing.T) {
 	mic := Format{SampleRate: 8000, Channels: 1}
 	r, err := NewRoom(RoomOptions{Mic: mic, SpeakerBuffer: 100 * time.Millisecond})
@@ -94,14 +94,24 @@ func TestRoomSpeaker(t *testing.T) {
 	if u := sp.(UnderrunCounter).Underruns(); u != 1 {
 		t.Fatalf("%d underruns after running dry once, want 1", u)
 	}
-	if err := r.Microphone().Close(); err != nil {
+	m := r.Microphone()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Read(context.Background(), make([]int16, 8)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Read after Close = %v", err)
+	}
+	if err := m.Close(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Close = %v", err)
+	}
+	if _, err := sp.Write(make([]int16, 8)); err != nil {
+		t.Fatalf("the speaker after the microphone's Close: %v", err)
+	}
+	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sp.Write(make([]int16, 8)); !errors.Is(err, ErrClosed) {
-		t.Fatalf("Write after Close = %v", err)
-	}
-	if err := sp.Close(); !errors.Is(err, ErrClosed) {
-		t.Fatalf("second Close = %v", err)
+		t.Fatalf("Write after the room's Close = %v", err)
 	}
 
 	paced, err := NewRoom(RoomOptions{Mic: mic, Paced: true})
@@ -135,5 +145,52 @@ func TestRoomSpeaker(t *testing.T) {
 	}
 	if _, err := NewRoom(RoomOptions{Mic: mic, Speaker: Format{SampleRate: 16000, Channels: 1}}); !errors.Is(err, ErrInvalidFormat) {
 		t.Fatalf("rates differ: %v", err)
+	}
+}
+
+// TestRoomDevices: the room as a sound system lists one microphone and
+// one speaker and opens them, by ID or as the default, in its own formats
+// only.
+func TestRoomDevices(t *testing.T) {
+	mic, spk := Format{SampleRate: 48000, Channels: 1}, Format{SampleRate: 48000, Channels: 2}
+	r, err := NewRoom(RoomOptions{Mic: mic, Speaker: spk, Delay: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	capture, playback, err := r.Devices()
+	if err != nil || len(capture) != 1 || len(playback) != 1 || !capture[0].Capture || playback[0].Capture {
+		t.Fatalf("Devices = %+v, %+v, %v", capture, playback, err)
+	}
+	for _, id := range []string{"", capture[0].ID} {
+		if _, err := r.OpenCapture(id, mic); err != nil {
+			t.Fatalf("OpenCapture(%q): %v", id, err)
+		}
+	}
+	for _, id := range []string{"", playback[0].ID} {
+		if _, err := r.OpenPlayback(id, spk); err != nil {
+			t.Fatalf("OpenPlayback(%q): %v", id, err)
+		}
+	}
+	if _, err := r.OpenCapture("other", mic); !errors.Is(err, ErrNoDevice) {
+		t.Fatalf("unknown microphone: %v", err)
+	}
+	if _, err := r.OpenPlayback("", mic); !errors.Is(err, ErrInvalidFormat) {
+		t.Fatalf("speaker in the microphone's format: %v", err)
+	}
+	// A speaker closed and opened again plays into the same room.
+	sp, _ := r.OpenPlayback("", spk)
+	_ = sp.Close()
+	sp, _ = r.OpenPlayback("", spk)
+	if _, err := sp.Write(Tone(440, -6, spk, 20*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := r.OpenCapture("", mic)
+	p := make([]int16, mic.Samples(40*time.Millisecond))
+	if _, err := m.Read(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if Measure(p, 1).Silent {
+		t.Fatal("the microphone heard nothing of what the reopened speaker played")
 	}
 }

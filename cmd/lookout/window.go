@@ -18,7 +18,7 @@ import (
 func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer) error {
 	fs := newFlags(g, "lookout")
 	forceDemo := fs.Bool("demo", false, "open the demo site even when a config exists")
-	backend := fs.String("audio", "", "sound system: auto, null (silent devices), none, or a miniaudio backend name")
+	backend := fs.String("audio", "", "sound system: auto, null (silent devices), none, room (a simulated room: what plays comes back into the microphone), or a miniaudio backend name")
 	pos, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
