@@ -55,6 +55,11 @@ func (r *readCounter) Read(ctx context.Context, p []int16) (int, error) {
 	return r.Capturer.Read(ctx, p)
 }
 
+// CapturedAt passes the room's capture clock on (audio.CaptureClock).
+func (r *readCounter) CapturedAt() time.Time {
+	return r.Capturer.(audio.CaptureClock).CapturedAt()
+}
+
 // echoCall is one full-duplex call to the demo EEN speaker "gate", whose
 // microphone sends 440 Hz: its audio plays in a room that brings it back
 // into our microphone after delay at echoGain dB, with a near-end 1 kHz
