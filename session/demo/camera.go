@@ -67,12 +67,19 @@ func newFFmpegEncoder(w, h, fps int) (videofeed.Encoder, error) {
 type CameraSim struct {
 	id, name string
 	online   bool
-	speaker  bool // plays talk audio (webrtc-configs call_mode 2)
-	motoID   string
-	auth     string
-	topic    string // the camera's sink topic, /av/moto/<moto_id>/u/<id>
-	created  time.Time
-	cred     *mqttCred
+	// What webrtc-configs says the camera has, and what it does: a
+	// speaker plays (keeps) talk audio, a microphone sends the camera's
+	// sound; callMode is its call_mode list; audioCodec is its skill's
+	// audio codecType (101 PCM: either G.711; 105 u-law or 106 A-law
+	// only).
+	speaker, mic bool
+	callMode     []int
+	audioCodec   int
+	motoID       string
+	auth         string
+	topic        string // the camera's sink topic, /av/moto/<moto_id>/u/<id>
+	created      time.Time
+	cred         *mqttCred
 
 	api     *webrtc.API
 	video   *videofeed.Hub // the site's video, shared by every service
@@ -121,6 +128,7 @@ func newCamera(id, name string, online bool, api *webrtc.API, video *videofeed.H
 		id:      id,
 		name:    name,
 		online:  online,
+		speaker: true, mic: true, callMode: []int{1, 2}, audioCodec: skillPCM,
 		motoID:  "moto_demo_" + id,
 		auth:    randomBase64(32),
 		created: time.Now(),
@@ -560,7 +568,8 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 		}
 	})
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		if tr.Kind() != webrtc.RTPCodecTypeAudio || !v.goroutine() {
+		// A camera without a speaker has nothing to play talk on.
+		if tr.Kind() != webrtc.RTPCodecTypeAudio || !c.speaker || !v.goroutine() {
 			return
 		}
 		go v.readTalk(tr)
@@ -568,8 +577,8 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return fail(fmt.Errorf("offer: %w", err))
 	}
-	audioMime, hasVideo := offeredMedia(offer)
-	if audioMime != "" {
+	audioMime, hasVideo := offeredMedia(offer, c.audioCodec)
+	if audioMime != "" && c.mic {
 		v.audioMime = audioMime
 		v.audio, err = webrtc.NewTrackLocalStaticSample(
 			webrtc.RTPCodecCapability{MimeType: audioMime, ClockRate: audioRate}, "audio", "demo-"+c.id)
@@ -625,10 +634,17 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 	return nil
 }
 
+// Skill audio codecTypes of the demo cameras (Tuya's media codec list).
+const (
+	skillPCM   = 101 // raw PCM: sent as either G.711
+	skillG711U = 105
+	skillG711A = 106
+)
+
 // offeredMedia returns the first G.711 codec (MIME type) of the offer's
-// audio section, in the offer's order of preference, and whether the offer
-// has a video section.
-func offeredMedia(offer string) (audioMime string, video bool) {
+// audio section the camera's skill codec allows, in the offer's order of
+// preference, and whether the offer has a video section.
+func offeredMedia(offer string, skillCodec int) (audioMime string, video bool) {
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(offer); err != nil {
 		return "", false
@@ -655,9 +671,13 @@ func offeredMedia(offer string) (audioMime string, video bool) {
 			for _, f := range m.MediaName.Formats {
 				switch names[f] {
 				case "PCMU":
-					audioMime = webrtc.MimeTypePCMU
+					if skillCodec != skillG711A {
+						audioMime = webrtc.MimeTypePCMU
+					}
 				case "PCMA":
-					audioMime = webrtc.MimeTypePCMA
+					if skillCodec != skillG711U {
+						audioMime = webrtc.MimeTypePCMA
+					}
 				}
 				if audioMime != "" {
 					break

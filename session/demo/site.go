@@ -74,17 +74,23 @@ type Config struct {
 
 // Camera describes one device of the demo site.
 type Camera struct {
-	ID      string
-	Name    string
-	Online  bool
-	Speaker bool // takes talk audio (call_mode 2)
+	ID         string
+	Name       string
+	Online     bool
+	Speaker    bool // has a speaker: takes talk audio
+	Microphone bool // has a microphone: sends its sound
 }
 
 // maxCameras bounds Config.Cameras (a 4x4 wall).
 const maxCameras = 16
 
-// listenOnlyIndex is the camera (from 0) with no speaker: cam4, "Yard".
-const listenOnlyIndex = 3
+// Cameras (from 0) without some audio hardware: cam4, "Yard", has no
+// speaker; cam5, "Porch" (on a site of five cameras or more), no
+// microphone.
+const (
+	listenOnlyIndex = 3
+	noMicIndex      = 4
+)
 
 // cameraNames are the names of cam1, cam2, ...
 var cameraNames = []string{"Front door", "Garage", "Lobby", "Yard", "Porch", "Driveway", "Office", "Workshop"}
@@ -218,9 +224,17 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 			name = cameraNames[i]
 		}
 		c := newCamera(id, name, true, nil, s.video, s.log)
-		// The fourth camera, an outdoor one, has a microphone but no
-		// speaker: webrtc-configs offers it one-way audio only.
-		c.speaker = i != listenOnlyIndex
+		switch i {
+		case listenOnlyIndex:
+			// An outdoor camera with a microphone and no speaker
+			// fitted, though its model's call modes name two-way
+			// chat: the hardware decides.
+			c.speaker = false
+		case noMicIndex:
+			// A doorbell chime with a speaker and no microphone, for
+			// one-way chat, whose skill names G.711 u-law only.
+			c.mic, c.callMode, c.audioCodec = false, []int{1}, skillG711U
+		}
 		s.cams = append(s.cams, c)
 	}
 	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, nil, s.video, s.log))
@@ -518,7 +532,7 @@ func (s *Site) IssueCertificate(hosts ...string) (certPEM, keyPEM []byte, err er
 func (s *Site) Cameras() []Camera {
 	out := make([]Camera, 0, len(s.cams))
 	for _, c := range s.cams {
-		out = append(out, Camera{ID: c.id, Name: c.name, Online: c.online, Speaker: c.speaker})
+		out = append(out, Camera{ID: c.id, Name: c.name, Online: c.online, Speaker: c.speaker, Microphone: c.mic})
 	}
 	return out
 }

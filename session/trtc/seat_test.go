@@ -94,7 +94,9 @@ func TestOneSeatPerSession(t *testing.T) {
 	talkCtx, release := context.WithTimeout(ctx, 3*time.Second)
 	defer release()
 	talked := make(chan error, 1)
-	go func() { talked <- room.Talk(talkCtx, audio.NewWAVCapturer(audio.Tone(440, -12, f, 10*time.Second), f, false)) }()
+	go func() {
+		talked <- room.Talk(talkCtx, audio.NewWAVCapturer(audio.Tone(440, -12, f, 10*time.Second), f, false))
+	}()
 	time.Sleep(time.Second)
 	moving("while talking", time.Now())
 	if err := <-talked; err != nil {

@@ -113,23 +113,32 @@ func (c *Client) Open(ctx context.Context, deviceID string, q session.Quality) (
 
 // makePlan derives what the peer connection must offer from webrtc-configs.
 func (call *Call) makePlan() session.Plan {
+	attrs := call.cfg.AudioAttributes
 	p := session.Plan{
-		ICEServers:  call.cfg.P2PConfig.ICEServers(),
-		Audio:       webrtc.RTPTransceiverDirectionRecvonly,
-		Video:       webrtc.RTPTransceiverDirectionRecvonly,
-		AudioCodecs: []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU},
+		ICEServers: call.cfg.P2PConfig.ICEServers(),
+		Video:      webrtc.RTPTransceiverDirectionRecvonly,
+		// G.711 in the codec the skill names (both when it names raw
+		// PCM or nothing).
+		AudioCodecs: call.cfg.Skill.AudioCodecs(),
 		VideoCodecs: []string{webrtc.MimeTypeH264},
-		Talk:        session.TalkNone,
+		Talk:        attrs.Talk(),
 		// A Tuya camera sends a main (HD) and a sub stream (the offer's
 		// stream_type): maximising a tile is a switch of stream.
 		Qualities: true,
 	}
-	// call_mode 2 is two-way chat: the camera plays our audio while it
-	// keeps sending its own (full duplex); 1 alone is listen-only. Real
-	// Tuya cameras play 240-byte G.711 frames (30 ms) with the least delay.
-	if call.cfg.AudioAttributes.TwoWay() {
+	// The audio section follows the hardware: receive what the
+	// microphone hears, send what the speaker plays. Real Tuya cameras
+	// play 240-byte G.711 frames (30 ms) with the least delay.
+	talk := p.Talk != session.TalkNone
+	switch {
+	case attrs.Microphone() && talk:
 		p.Audio = webrtc.RTPTransceiverDirectionSendrecv
-		p.Talk = session.TalkFull
+	case attrs.Microphone():
+		p.Audio = webrtc.RTPTransceiverDirectionRecvonly
+	case talk:
+		p.Audio = webrtc.RTPTransceiverDirectionSendonly
+	}
+	if talk {
 		p.TalkFrame = 30 * time.Millisecond
 	}
 	if call.cfg.Skill.HasH265() {
@@ -138,8 +147,8 @@ func (call *Call) makePlan() session.Plan {
 	return p
 }
 
-// Plan says what the peer connection must offer: G.711 audio (sendrecv
-// when the camera takes two-way chat), H.264 video (and H.265 when the
+// Plan says what the peer connection must offer: G.711 audio as the
+// camera's microphone and speaker allow, H.264 video (and H.265 when the
 // camera streams it), and the camera's STUN/TURN servers.
 func (call *Call) Plan() session.Plan { return call.plan }
 
