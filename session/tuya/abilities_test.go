@@ -122,6 +122,9 @@ func TestCameraAbilitiesFromWebRTCConfigs(t *testing.T) {
 	talk := map[string]session.Talk{}
 	for _, d := range devs {
 		talk[d.ID] = d.Talk
+		if d.Online && d.Silent != (d.ID == "cam5") {
+			t.Errorf("%s: silent %v; only cam5 has no microphone", d.ID, d.Silent)
+		}
 	}
 	if talk["cam1"] != session.TalkFull || talk["cam4"] != session.TalkNone || talk["cam5"] != session.TalkHalf {
 		t.Fatalf("directory talk %v; want cam1 full, cam4 none, cam5 half", talk)

@@ -484,6 +484,7 @@ func (c *Client) fillTalk(ctx context.Context, devs []session.Device) {
 				return
 			}
 			d.Talk = cfg.AudioAttributes.Talk()
+			d.Silent = !cfg.AudioAttributes.Microphone()
 		}(&devs[i])
 	}
 	wg.Wait()
