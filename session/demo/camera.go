@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,11 +76,18 @@ type CameraSim struct {
 	speaker, mic bool
 	callMode     []int
 	audioCodec   int
-	motoID       string
-	auth         string
-	topic        string // the camera's sink topic, /av/moto/<moto_id>/u/<id>
-	created      time.Time
-	cred         *mqttCred
+	// channels are the node ids of an NVR's channels; an NVR answers
+	// only offers whose sub_device_id names one (spec 000's header:
+	// "The node_id of a sub-device. It is only used by NVR devices.").
+	channels []string
+	// channelOffers counts the offers answered per channel.
+	channelMu     sync.Mutex
+	channelOffers map[string]int
+	motoID        string
+	auth          string
+	topic         string // the camera's sink topic, /av/moto/<moto_id>/u/<id>
+	created       time.Time
+	cred          *mqttCred
 
 	api     *webrtc.API
 	video   *videofeed.Hub // the site's video, shared by every service
@@ -151,6 +159,14 @@ func newCamera(id, name string, online bool, api *webrtc.API, video *videofeed.H
 		camera:   c,
 	}
 	return c
+}
+
+// ChannelOffers returns how many offers an NVR answered for channel
+// (node id) ch.
+func (c *CameraSim) ChannelOffers(ch string) int {
+	c.channelMu.Lock()
+	defer c.channelMu.Unlock()
+	return c.channelOffers[ch]
 }
 
 // ID returns the device id.
@@ -515,6 +531,19 @@ func (c *CameraSim) handleOffer(h header302, raw json.RawMessage) {
 		c.send(h.From, h.SessionID, type302Disconnect, disconnect302{Mode: "webrtc"})
 		return
 	}
+	if len(c.channels) > 0 || h.SubDeviceID != "" {
+		if !slices.Contains(c.channels, h.SubDeviceID) {
+			c.log.Info("demo camera: offer for no channel of this device refused", "session", h.SessionID, "sub_device_id", h.SubDeviceID)
+			c.send(h.From, h.SessionID, type302Disconnect, disconnect302{Mode: "webrtc"})
+			return
+		}
+		c.channelMu.Lock()
+		if c.channelOffers == nil {
+			c.channelOffers = map[string]int{}
+		}
+		c.channelOffers[h.SubDeviceID]++
+		c.channelMu.Unlock()
+	}
 	stream := streamSub
 	if om.StreamType == streamMain {
 		stream = streamMain
@@ -601,7 +630,11 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 		if err != nil {
 			return fail(fmt.Errorf("video track: %w", err))
 		}
-		if v.sub, err = c.video.Subscribe(c.picture(stream == streamMain), track, c.sendable); err != nil {
+		pic := c.picture(stream == streamMain)
+		if h.SubDeviceID != "" {
+			pic.Name += " channel " + h.SubDeviceID
+		}
+		if v.sub, err = c.video.Subscribe(pic, track, c.sendable); err != nil {
 			return fail(fmt.Errorf("video: %w", err))
 		}
 		v.wg.Add(1)

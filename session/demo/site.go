@@ -61,6 +61,11 @@ type Config struct {
 	// Cameras is the number of online cameras, 1 to 16; default 4. One
 	// more, offline device ("attic") is always listed.
 	Cameras int
+	// NVRChannels, when positive, adds an NVR ("nvr1", listed after the
+	// cameras) with that many channels, node ids "1", "2", ...: it
+	// answers only offers whose header's sub_device_id names one of them,
+	// each channel its own picture.
+	NVRChannels int
 	// Secrets, when set, is called with every credential the site issues
 	// or sees (see secrets.go), so tests can prove no log carries one.
 	Secrets func(secret string)
@@ -99,6 +104,12 @@ var cameraNames = []string{"Front door", "Garage", "Lobby", "Yard", "Porch", "Dr
 const (
 	offlineID   = "attic"
 	offlineName = "Attic (offline)"
+)
+
+// The NVR of a site with Config.NVRChannels.
+const (
+	nvrID   = "nvr1"
+	nvrName = "Recorder"
 )
 
 // readyTimeout bounds how long Start waits for the cameras to reach the
@@ -236,6 +247,13 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 			c.mic, c.callMode, c.audioCodec = false, []int{1}, skillG711U
 		}
 		s.cams = append(s.cams, c)
+	}
+	if cfg.NVRChannels > 0 {
+		nvr := newCamera(nvrID, nvrName, true, nil, s.video, s.log)
+		for n := 1; n <= min(cfg.NVRChannels, maxCameras); n++ {
+			nvr.channels = append(nvr.channels, strconv.Itoa(n))
+		}
+		s.cams = append(s.cams, nvr)
 	}
 	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, nil, s.video, s.log))
 	for _, c := range s.cams {

@@ -62,10 +62,18 @@ var (
 )
 
 // Open fetches the device's WebRTC configuration, makes sure the shared
-// MQTT connection is up and returns a call ready for Exchange.
-func (c *Client) Open(ctx context.Context, deviceID string, q session.Quality) (session.Call, error) {
+// MQTT connection is up and returns a call ready for Exchange. id is a
+// device id, or "NVR_ID/CHANNEL" for one channel of an NVR: the call
+// goes to the NVR with the channel's node id as the header's
+// sub_device_id (spec 000: "The node_id of a sub-device. It is only used
+// by NVR devices.").
+func (c *Client) Open(ctx context.Context, id string, q session.Quality) (session.Call, error) {
 	if c.closed.Load() {
 		return nil, fmt.Errorf("tuya: open: %w", session.ErrClosed)
+	}
+	deviceID, channel, isChannel := strings.Cut(id, "/")
+	if deviceID == "" || (isChannel && (channel == "" || strings.Contains(channel, "/"))) {
+		return nil, &session.RemoteError{Op: "tuya", Reason: fmt.Sprintf("%q is not DEVICE or NVR/CHANNEL", id), Err: session.ErrNotFound}
 	}
 	cfg, err := c.WebRTCConfigs(ctx, deviceID)
 	if err != nil {
@@ -91,10 +99,11 @@ func (c *Client) Open(ctx context.Context, deviceID string, q session.Quality) (
 		deviceID: deviceID,
 		cfg:      cfg,
 		hdr: Header{
-			From:      l.from,
-			To:        deviceID,
-			SessionID: randomHex(16),
-			MotoID:    cfg.MotoID,
+			From:        l.from,
+			To:          deviceID,
+			SubDeviceID: channel,
+			SessionID:   randomHex(16),
+			MotoID:      cfg.MotoID,
 		},
 		sink:    sink,
 		stream:  stream,
