@@ -41,7 +41,7 @@ func TestNVRChannel(t *testing.T) {
 		defer cancel()
 		s, err := session.New(session.Config{
 			Source: "home/" + id, ID: id, Opener: c, Quality: session.QualitySub, Sink: player.NewLatest(),
-			NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
+			NewDecoder:  func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
 			MaxAttempts: 1, FailFast: true,
 			OnStatus: func(st session.Status) {
 				if st.State == session.StateLive {
