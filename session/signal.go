@@ -142,6 +142,9 @@ type Device struct {
 	// SendOnly marks a speaker that takes talk but sends no audio back
 	// (an EEN feed of mediaType "audio").
 	SendOnly bool
+	// Silent marks a camera that sends no sound (a Tuya camera without a
+	// microphone): its tile shows no speaker (mute) button.
+	Silent bool
 }
 
 // Directory lists what an account can show.

@@ -45,10 +45,16 @@ type demoWindow struct {
 
 func openDemoWindow(t *testing.T, size fyne.Size) *demoWindow {
 	t.Helper()
+	return openDemoSiteWindow(t, size, demo.Config{})
+}
+
+// openDemoSiteWindow is openDemoWindow on a demo site started with cfg.
+func openDemoSiteWindow(t *testing.T, size fyne.Size, cfg demo.Config) *demoWindow {
+	t.Helper()
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(size)
-	site, err := demo.Start(context.Background(), demo.Config{})
+	site, err := demo.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,6 +203,9 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.sidebar.OnDrop = func(src, title string, at fyne.Position) {
 		if win.wall.DropAt(src, title, at) {
 			win.wall.SetTalk(src, win.sidebar.Talk(src))
+			if d, ok := win.sidebar.deviceOf(src); ok {
+				win.wall.SetDevice(src, d)
+			}
 		}
 	}
 	st, found, err := LoadState(win.opt.StatePath)
@@ -305,6 +308,7 @@ func (win *window) fillDefault(accounts []Account) {
 			if added < win.opt.DefaultTiles && d.Online && (d.Type == session.TypeCamera || d.Type == session.TypeStream) {
 				win.wall.Add(a.Name+"/"+d.ID, d.Name)
 				win.wall.SetTalk(a.Name+"/"+d.ID, d.Talk)
+				win.wall.SetDevice(a.Name+"/"+d.ID, d)
 				added++
 			}
 		}

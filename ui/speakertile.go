@@ -445,10 +445,20 @@ func (w *Wall) makeSpeaker(e *wallEntry, title string, d session.Device) {
 }
 
 // SetDevice turns a source put on the wall before its directory answered
-// (a restored wall) into an audio tile when it is a speaker.
+// (a restored wall) into an audio tile when it is a speaker; a camera's
+// tile learns whether the camera sends sound (Device.Silent).
 func (w *Wall) SetDevice(source string, d session.Device) {
 	i := w.index(source)
-	if i < 0 || d.Type != session.TypeSpeaker || w.entries[i].speaker != nil {
+	if i < 0 {
+		return
+	}
+	if e := w.entries[i]; d.Type != session.TypeSpeaker && e.speaker == nil {
+		// A camera that sends no sound has no sound to mute.
+		e.silent = d.Silent
+		e.tile.SetSoundShown(w.hasSpeaker() && !e.silent)
+		return
+	}
+	if d.Type != session.TypeSpeaker || w.entries[i].speaker != nil {
 		return
 	}
 	e := w.entries[i]
@@ -516,6 +526,9 @@ func (win *window) openSource(src, title string) {
 	}
 	win.wall.Add(src, title)
 	win.wall.SetTalk(src, win.sidebar.Talk(src))
+	if d, ok := win.sidebar.deviceOf(src); ok {
+		win.wall.SetDevice(src, d)
+	}
 }
 
 // deviceDetail is the sidebar's second line of a device: its type, the

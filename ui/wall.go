@@ -33,6 +33,7 @@ type SessionFactory func(source string, q session.Quality) (session.Config, erro
 
 type wallEntry struct {
 	talk   session.Talk
+	silent bool // the device sends no sound: no speaker button (SetDevice)
 	source string
 	tile   *Tile
 	// run binds the tile to its tile of the wall model from the first time
@@ -201,7 +202,7 @@ func (w *Wall) setSound(snd *sound) {
 	}
 	for _, e := range w.entries {
 		e.tile.SetTalk(e.talk, w.talkWhy())
-		e.tile.SetSoundShown(w.hasSpeaker())
+		e.tile.SetSoundShown(w.hasSpeaker() && !e.silent)
 	}
 }
 
