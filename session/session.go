@@ -558,9 +558,36 @@ func (s *Session) peerState(ctx context.Context, l *link, st webrtc.PeerConnecti
 		}
 		return ErrNoPath
 	case webrtc.PeerConnectionStateClosed:
-		return ErrHangup
+		return s.closedByRemote(ctx, l)
 	}
 	return nil
+}
+
+// hangupGrace is how long a peer connection the remote side closed waits
+// for the call's signaling to say why (Plan.Hangup): a service that ends a
+// session closes its socket and its peer together, and either may be
+// noticed first.
+const hangupGrace = 250 * time.Millisecond
+
+// closedByRemote is the error of a peer connection the remote side closed:
+// the plan's Hangup reason when it comes within hangupGrace, else
+// ErrHangup.
+func (s *Session) closedByRemote(ctx context.Context, l *link) error {
+	if l.hangup == nil {
+		return ErrHangup
+	}
+	t := time.NewTimer(hangupGrace)
+	defer t.Stop()
+	select {
+	case <-l.hangup:
+		if err := l.plan.Hangup.Err(); err != nil {
+			return err
+		}
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return ErrHangup
 }
 
 // watch is one tick of the media watchdog: once connected, a picture must
