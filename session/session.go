@@ -554,7 +554,7 @@ func (s *Session) peerState(ctx context.Context, l *link, st webrtc.PeerConnecti
 		}
 	case webrtc.PeerConnectionStateFailed:
 		if l.state == StateLive {
-			return errors.New("connection lost")
+			return fmt.Errorf("connection lost: %w", ErrNoPath)
 		}
 		return ErrNoPath
 	case webrtc.PeerConnectionStateClosed:
