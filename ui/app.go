@@ -174,7 +174,7 @@ func (win *window) factory(accounts []Account) SessionFactory {
 		for _, a := range win.accounts {
 			if a.Name == name {
 				cfg := session.Config{
-					Source: source, ID: id, Opener: a.Opener, Quality: q,
+					Source: source, ID: id, Opener: a.Opener, Refresh: a.Refresh, Quality: q,
 					NewDecoder: win.opt.NewDecoder, Logger: win.log,
 					NewAudioDecoder: win.opt.NewAudioDecoder, NewAudioEncoder: win.opt.NewAudioEncoder,
 				}
@@ -191,7 +191,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.wall = NewWall(ctx, win.factory(accounts), win.log)
 
 	win.sidebar = NewSidebar(accounts)
-	win.wall.RoomOf = win.sidebar.roomDirectory
+	win.wall.RoomOf = win.sidebar.roomMembers
 	win.sidebar.OnOpen = win.openSource
 	win.sidebar.DropTarget = func(p fyne.Position) bool {
 		o := win.wall.Object()

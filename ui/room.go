@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"strings"
 	"time"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // rooms holds the wall's open rooms. A room (a source of type room whose
-// account implements session.RoomDirectory) opens as its own tile, which
+// account lists members, Account.Members) opens as its own tile, which
 // plays the room and talks to it, followed by one tile per member; the
 // wall model's room poller (session/wall's Room) says who arrives and who
 // leaves, and the wall adds and removes their tiles. Closing the room's
@@ -50,8 +51,8 @@ func (w *Wall) roomAdded(source string) {
 	if w.RoomOf == nil || w.rooms.groups[source] != nil {
 		return
 	}
-	dir := w.RoomOf(source)
-	if dir == nil {
+	members := w.RoomOf(source)
+	if members == nil {
 		return
 	}
 	g := &roomGroup{}
@@ -59,7 +60,7 @@ func (w *Wall) roomAdded(source string) {
 		w.rooms.groups = map[string]*roomGroup{}
 	}
 	w.rooms.groups[source] = g
-	g.room = w.model.FollowRoom(source, dir, w.rooms.Poll, func(u model.RoomUpdate) {
+	g.room = w.model.FollowRoom(source, members, w.rooms.Poll, func(u model.RoomUpdate) {
 		do(func() { w.syncRoom(source, g, u) })
 	})
 }
@@ -114,21 +115,17 @@ func (w *Wall) closeRooms() {
 	}
 }
 
-// roomDirectory returns the member directory of a source the sidebar lists
-// as a room of an account that implements session.RoomDirectory, or nil.
-func (s *Sidebar) roomDirectory(source string) session.RoomDirectory {
+// roomMembers returns what lists the members of a source the sidebar
+// lists as a room of an account with Members, or nil.
+func (s *Sidebar) roomMembers(source string) func(ctx context.Context, room string) ([]session.Device, error) {
 	account, id, _ := strings.Cut(source, "/")
 	n := s.node(account)
-	if n == nil {
-		return nil
-	}
-	rd, ok := n.acc.Directory.(session.RoomDirectory)
-	if !ok {
+	if n == nil || n.acc.Members == nil {
 		return nil
 	}
 	for _, d := range n.devices {
 		if d.ID == id && d.Type == session.TypeRoom {
-			return rd
+			return n.acc.Members
 		}
 	}
 	return nil

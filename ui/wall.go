@@ -72,9 +72,10 @@ type Wall struct {
 	OnChange func()
 	// OnKey gets the keys a focused tile does not use (PgUp, PgDn, Esc).
 	OnKey func(*fyne.KeyEvent)
-	// RoomOf returns the directory that lists a room source's members, or
-	// nil when source is not a room; rooms open as groups of tiles.
-	RoomOf func(source string) session.RoomDirectory
+	// RoomOf returns what lists a room source's members (its account's
+	// Members), or nil when source is not a room; rooms open as groups of
+	// tiles.
+	RoomOf func(source string) func(ctx context.Context, room string) ([]session.Device, error)
 	rooms  rooms
 	// OnTile is called with every tile the wall makes.
 	OnTile   func(source string, t *Tile)

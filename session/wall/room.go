@@ -28,7 +28,7 @@ type RoomUpdate struct {
 }
 
 // Room follows the members of a room (a source of type room whose account
-// lists members, session.RoomDirectory): a poller lists them and tells the
+// lists members, session.Client.Members): a poller lists them and tells the
 // renderer who arrived and who left. A member whose tile the user closed
 // (Dismiss) stays off the wall while it stays in the room.
 type Room struct {
@@ -44,11 +44,11 @@ type Room struct {
 	dismissed map[string]bool // member tiles the user closed
 }
 
-// FollowRoom starts following the members of the room source through dir,
-// listing them every poll (zero: DefaultRoomPoll) until Leave or the
-// model's end; onUpdate is told every poll's changes from the poller's
+// FollowRoom starts following the members of the room source, listing
+// them with members (the account's session.Client.Members) every poll
+// (zero: DefaultRoomPoll) until Leave or the model's end; onUpdate is told every poll's changes from the poller's
 // goroutine and must not block.
-func (m *Model) FollowRoom(source string, dir session.RoomDirectory, poll time.Duration, onUpdate func(RoomUpdate)) *Room {
+func (m *Model) FollowRoom(source string, members func(ctx context.Context, room string) ([]session.Device, error), poll time.Duration, onUpdate func(RoomUpdate)) *Room {
 	account, id, _ := strings.Cut(source, "/")
 	r := &Room{source: source, account: account, id: id, stop: make(chan struct{}), done: make(chan struct{}),
 		members: map[string]bool{}, dismissed: map[string]bool{}}
@@ -75,7 +75,7 @@ func (m *Model) FollowRoom(source string, dir session.RoomDirectory, poll time.D
 		t := time.NewTicker(poll)
 		defer t.Stop()
 		for {
-			ms, err := dir.Members(ctx, id)
+			ms, err := members(ctx, id)
 			if ctx.Err() != nil {
 				return
 			}
