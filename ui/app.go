@@ -159,6 +159,7 @@ type window struct {
 	layouts  *layoutPicker
 	notice   *noticeBar
 	undoBar  *undoBar
+	warm     *widget.Check // "Keep hidden pages connected"
 	banner   *canvas.Text // says the demo runs because the config is broken
 	openURL  func(*url.URL) error
 	done     chan struct{}
@@ -249,21 +250,36 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		}
 	}
 
-	win.layouts = newLayoutPicker(win.wall.Mode(), func(m string) { win.wall.SetLayout(m); win.updateStatus() })
+	// Every toolbar control gives the keyboard back to the wall once used
+	// (backToWall): a click on a button or a checkbox never leaves the
+	// wall's keys without a taker.
+	win.layouts = newLayoutPicker(win.wall.Mode(), func(m string) {
+		win.wall.SetLayout(m)
+		win.updateStatus()
+		win.backToWall()
+	})
 	win.pageLbl = widget.NewLabel("")
-	win.prev = widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus() })
-	win.next = widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus() })
+	win.prev = widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus(); win.backToWall() })
+	win.next = widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus(); win.backToWall() })
 	warm := widget.NewCheck("Keep hidden pages connected", func(on bool) {
 		win.wall.KeepWarm = on
 		win.wall.apply()
 		win.saveState()
+		win.backToWall()
 	})
 	warm.SetChecked(st.KeepWarm)
-	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
+	win.warm = warm
+	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx); win.backToWall() })
 	// The toolbar spans the window, above the sidebar and the wall, so
 	// the wall's width does not have to hold it all.
 	tools := container.NewHBox(precheck)
-	tools.Objects = append(tools.Objects, win.tools(ctx)...)
+	for _, o := range win.tools(ctx) {
+		if b, ok := o.(*widget.Button); ok && b.OnTapped != nil {
+			tapped := b.OnTapped
+			b.OnTapped = func() { tapped(); win.backToWall() }
+		}
+		tools.Objects = append(tools.Objects, o)
+	}
 	toolbar := container.NewBorder(nil, nil,
 		container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm), tools)
 	win.status = widget.NewLabel("")
@@ -272,20 +288,21 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.soundChanged()
 	split := container.NewHSplit(win.sidebar.Object(), win.wall.Object())
 	split.Offset = 0.2
-	win.undoBar = newUndoBar(win.undo)
+	win.undoBar = newUndoBar(func() { win.undo(); win.backToWall() })
 	win.wall.OnRemoved = win.undoBar.offer
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box), win.status)
 	win.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, split))
 	win.w.Canvas().SetOnTypedKey(win.typedKey)
 	win.wall.OnKey = win.typedKey
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
-		func(fyne.Shortcut) { win.wall.MoveFocused(-1) })
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierControl},
-		func(fyne.Shortcut) { win.wall.MoveFocused(1) })
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { win.undo() })
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { win.openPrecheck(ctx) })
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
+		func() { win.wall.MoveFocused(-1) })
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierControl},
+		func() { win.wall.MoveFocused(1) })
+	// Fyne's driver turns Ctrl+Z into its Undo shortcut, never into a
+	// custom one.
+	win.shortcut(&fyne.ShortcutUndo{}, win.undo)
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
+		func() { win.openPrecheck(ctx) })
 
 	win.sidebar.Load(ctx)
 	if found {
@@ -315,7 +332,7 @@ func (win *window) saveState() {
 	if win.opt.StatePath == "" || win.wall == nil {
 		return
 	}
-	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.Sources(), KeepWarm: win.wall.KeepWarm,
+	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.savedSources(), KeepWarm: win.wall.KeepWarm,
 		Speaker: win.snd.speakerID, Microphone: win.snd.micID, Audio: win.wall.audioTiles()}
 	if err := SaveState(win.opt.StatePath, st); err != nil {
 		win.log.Warn("cannot save the wall layout", "file", win.opt.StatePath, "err", err)
