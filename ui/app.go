@@ -160,7 +160,7 @@ type window struct {
 	notice   *noticeBar
 	undoBar  *undoBar
 	warm     *widget.Check // "Keep hidden pages connected"
-	banner   *canvas.Text // says the demo runs because the config is broken
+	banner   *canvas.Text  // says the demo runs because the config is broken
 	openURL  func(*url.URL) error
 	done     chan struct{}
 	extra    windowExtras

@@ -85,11 +85,11 @@ type Wall struct {
 	closed   bool
 	// OnRemoved is called with a tile's title after the user removed it.
 	OnRemoved func(title string)
-	undo      model.Undo       // the removal Undo puts back (the model decides)
-	now       func() time.Time // the clock of Undo's offer
-	moving      string            // the source of a tile being dragged
-	drop        *fyne.Container   // the layer showing where a drag lands
-	dropMark    *canvas.Rectangle // the cell marked on it
+	undo      model.Undo        // the removal Undo puts back (the model decides)
+	now       func() time.Time  // the clock of Undo's offer
+	moving    string            // the source of a tile being dragged
+	drop      *fyne.Container   // the layer showing where a drag lands
+	dropMark  *canvas.Rectangle // the cell marked on it
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
