@@ -456,8 +456,13 @@ func (w *Wall) apply() {
 		// Hidden pages are kept connected: every tile runs, seen or not,
 		// so its motion and its losses are told.
 		for _, e := range w.entries {
-			if !shown[e] && e.run == nil {
+			switch {
+			case shown[e]:
+			case e.run == nil:
 				w.start(e, session.QualitySub)
+			default:
+				e.run.mt.SetQuality(session.QualitySub)
+				e.run.mt.SetHidden(false) // decoding: motion is measured on its pictures
 			}
 		}
 	} else {
