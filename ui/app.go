@@ -287,8 +287,11 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		}
 		tools.Objects = append(tools.Objects, o)
 	}
-	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm), tools)
+	// The layout and paging controls scroll sideways rather than widen
+	// the window past a small screen (the window's minimum is the wall's
+	// smallest cells, the sidebar's and the tools'); the tools stay put.
+	toolbar := container.NewBorder(nil, nil, nil, tools,
+		container.NewHScroll(container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })
@@ -298,11 +301,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.undoBar = newUndoBar(func() { win.undo(); win.backToWall() })
 	win.wall.OnRemoved = win.undoBar.offer
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box), win.status)
-	// The toolbar scrolls sideways rather than widen the window past a
-	// small screen: the window's minimum is the wall's smallest cells and
-	// the sidebar's.
-	bar := container.NewHScroll(toolbar)
-	win.w.SetContent(container.NewBorder(bar, bottom, nil, nil, split))
+	win.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, split))
 	win.w.Canvas().SetOnTypedKey(win.typedKey)
 	win.wall.OnKey = win.typedKey
 	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
