@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -309,5 +310,24 @@ func TestGridMinSizeIsItsSmallestCells(t *testing.T) {
 	}
 	if got := win.wall.Object().MinSize(); got.Height > want.Height {
 		t.Fatalf("the wall asks for %v, its smallest cells need %v", got, want)
+	}
+}
+
+// TestSpeakerTileFitsASmallCell: in the wall's smallest cell a speaker
+// tile still shows its name and its Call button inside the tile.
+func TestSpeakerTileFitsASmallCell(t *testing.T) {
+	test.NewTempApp(t)
+	st := NewSpeakerTile("gate", session.Device{ID: "gate", Name: "gate", Type: session.TypeSpeaker, Talk: session.TalkFull}, nil)
+	w := test.NewTempWindow(t, container.NewWithoutLayout(st))
+	w.Resize(fyne.NewSize(400, 300))
+	st.Resize(minCell)
+	st.Refresh()
+	drv := fyne.CurrentApp().Driver()
+	tileAt := drv.AbsolutePositionForObject(st)
+	for name, o := range map[string]fyne.CanvasObject{"Call button": st.callBtn, "title": st.title} {
+		at := drv.AbsolutePositionForObject(o)
+		if bottom := at.Y + o.Size().Height - tileAt.Y; bottom > minCell.Height+0.5 || o.Size().Height < 1 {
+			t.Errorf("the %s ends %.0f px down a %.0f px tile", name, bottom, minCell.Height)
+		}
 	}
 }
