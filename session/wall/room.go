@@ -24,8 +24,16 @@ type Member struct {
 type RoomUpdate struct {
 	Arrived []Member // members whose tiles are to show
 	Left    []string // member sources whose tiles go
-	Err     error    // the poll failed: nothing changed
+	// Order is every member source with a tile after this update, in the
+	// room's own order (the directory's list): their tiles sit together
+	// right after the room's tile, in this order.
+	Order []string
+	Err   error // the poll failed: nothing changed
 }
+
+// MemberTitle is the title of a member's tile: the room's name and the
+// member's, so a member tile says which room it belongs to.
+func MemberTitle(room, member string) string { return room + " · " + member }
 
 // Room follows the members of a room (a source of type room whose account
 // lists members, session.Client.Members): a poller lists them and tells the
@@ -42,6 +50,7 @@ type Room struct {
 	mu        sync.Mutex
 	members   map[string]bool // member sources on the wall
 	dismissed map[string]bool // member tiles the user closed
+	order     []string        // every member source listed last, in the room's order
 }
 
 // FollowRoom starts following the members of the room source, listing
@@ -114,15 +123,37 @@ func (r *Room) update(ms []session.Device, err error) RoomUpdate {
 			delete(r.dismissed, src)
 		}
 	}
+	r.order = r.order[:0]
 	for _, d := range ms {
 		src := r.account + "/" + d.ID
+		r.order = append(r.order, src)
 		if r.members[src] || r.dismissed[src] {
 			continue
 		}
 		r.members[src] = true
 		u.Arrived = append(u.Arrived, Member{Source: src, Device: d})
 	}
+	u.Order = r.orderLocked()
 	return u
+}
+
+// orderLocked returns the member sources with a tile, in the room's order.
+func (r *Room) orderLocked() []string {
+	var out []string
+	for _, src := range r.order {
+		if r.members[src] {
+			out = append(out, src)
+		}
+	}
+	return out
+}
+
+// Order returns the member sources with a tile, in the room's order: the
+// order their tiles take right after the room's tile.
+func (r *Room) Order() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.orderLocked()
 }
 
 // Source returns the room's source.
@@ -152,6 +183,20 @@ func (r *Room) Dismiss(src string) {
 		delete(r.members, src)
 		r.dismissed[src] = true
 	}
+}
+
+// Restore takes back a member tile the user closed (Undo): it is the
+// room's tile again, in the room's order, and reports whether src is still
+// in the room (a member who left meanwhile does not come back).
+func (r *Room) Restore(src string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.dismissed[src] {
+		return false
+	}
+	delete(r.dismissed, src)
+	r.members[src] = true
+	return true
 }
 
 // Leave stops the poller, waits for it, and returns the member sources
