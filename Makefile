@@ -14,7 +14,7 @@ DEB_BUILD := ca-certificates gcc g++ libc6-dev pkg-config libavdevice-dev libgl-
 # Tests: reference decodes and fixtures (ffmpeg), a headless X server (xvfb,
 # xauth, xdotool to press keys and click), a third-party MQTT broker (mosquitto)
 # and certificates (openssl).
-DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps xdotool
+DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps x11-utils xdotool openbox
 # Packaging: fyne package archives with tar -J (xz).
 DEB_PACKAGE := tar xz-utils
 # Measuring: the test packages plus xwininfo (x11-utils).

@@ -139,7 +139,10 @@ func (t *SpeakerTile) CreateRenderer() fyne.WidgetRenderer {
 	top := container.NewBorder(nil, nil, icon, t.closeBtn, t.title)
 	meters := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("sent"), nil, t.sent), t.heardRow)
 	buttons := container.NewHBox(layout.NewSpacer(), t.talkBtn, t.callBtn, layout.NewSpacer())
-	body := container.NewVBox(top, t.mode, t.status, meters, buttons)
+	// The name and the Talk or Call button always show; the lines
+	// between scroll when the wall's cell is smaller than they are (the
+	// cell, not the tile, sets the window's minimum size).
+	body := container.NewBorder(top, buttons, nil, nil, container.NewVScroll(container.NewVBox(t.mode, t.status, meters)))
 	ring := container.New(outlineLayout{t.ring}, t.ring.objects()...)
 	return widget.NewSimpleRenderer(container.NewStack(t.bg, container.NewPadded(body), ring))
 }
@@ -445,10 +448,20 @@ func (w *Wall) makeSpeaker(e *wallEntry, title string, d session.Device) {
 }
 
 // SetDevice turns a source put on the wall before its directory answered
-// (a restored wall) into an audio tile when it is a speaker.
+// (a restored wall) into an audio tile when it is a speaker; a camera's
+// tile learns whether the camera sends sound (Device.Silent).
 func (w *Wall) SetDevice(source string, d session.Device) {
 	i := w.index(source)
-	if i < 0 || d.Type != session.TypeSpeaker || w.entries[i].speaker != nil {
+	if i < 0 {
+		return
+	}
+	if e := w.entries[i]; d.Type != session.TypeSpeaker && e.speaker == nil {
+		// A camera that sends no sound has no sound to mute.
+		e.silent = d.Silent
+		e.tile.SetSoundShown(w.hasSpeaker() && !e.silent)
+		return
+	}
+	if d.Type != session.TypeSpeaker || w.entries[i].speaker != nil {
 		return
 	}
 	e := w.entries[i]
@@ -516,6 +529,9 @@ func (win *window) openSource(src, title string) {
 	}
 	win.wall.Add(src, title)
 	win.wall.SetTalk(src, win.sidebar.Talk(src))
+	if d, ok := win.sidebar.deviceOf(src); ok {
+		win.wall.SetDevice(src, d)
+	}
 }
 
 // deviceDetail is the sidebar's second line of a device: its type, the

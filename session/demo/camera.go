@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,12 +68,26 @@ func newFFmpegEncoder(w, h, fps int) (videofeed.Encoder, error) {
 type CameraSim struct {
 	id, name string
 	online   bool
-	speaker  bool // plays talk audio (webrtc-configs call_mode 2)
-	motoID   string
-	auth     string
-	topic    string // the camera's sink topic, /av/moto/<moto_id>/u/<id>
-	created  time.Time
-	cred     *mqttCred
+	// What webrtc-configs says the camera has, and what it does: a
+	// speaker plays (keeps) talk audio, a microphone sends the camera's
+	// sound; callMode is its call_mode list; audioCodec is its skill's
+	// audio codecType (101 PCM: either G.711; 105 u-law or 106 A-law
+	// only).
+	speaker, mic bool
+	callMode     []int
+	audioCodec   int
+	// channels are the node ids of an NVR's channels; an NVR answers
+	// only offers whose sub_device_id names one (spec 000's header:
+	// "The node_id of a sub-device. It is only used by NVR devices.").
+	channels []string
+	// channelOffers counts the offers answered per channel.
+	channelMu     sync.Mutex
+	channelOffers map[string]int
+	motoID        string
+	auth          string
+	topic         string // the camera's sink topic, /av/moto/<moto_id>/u/<id>
+	created       time.Time
+	cred          *mqttCred
 
 	api     *webrtc.API
 	video   *videofeed.Hub // the site's video, shared by every service
@@ -121,6 +136,7 @@ func newCamera(id, name string, online bool, api *webrtc.API, video *videofeed.H
 		id:      id,
 		name:    name,
 		online:  online,
+		speaker: true, mic: true, callMode: []int{1, 2}, audioCodec: skillPCM,
 		motoID:  "moto_demo_" + id,
 		auth:    randomBase64(32),
 		created: time.Now(),
@@ -143,6 +159,14 @@ func newCamera(id, name string, online bool, api *webrtc.API, video *videofeed.H
 		camera:   c,
 	}
 	return c
+}
+
+// ChannelOffers returns how many offers an NVR answered for channel
+// (node id) ch.
+func (c *CameraSim) ChannelOffers(ch string) int {
+	c.channelMu.Lock()
+	defer c.channelMu.Unlock()
+	return c.channelOffers[ch]
 }
 
 // ID returns the device id.
@@ -507,6 +531,19 @@ func (c *CameraSim) handleOffer(h header302, raw json.RawMessage) {
 		c.send(h.From, h.SessionID, type302Disconnect, disconnect302{Mode: "webrtc"})
 		return
 	}
+	if len(c.channels) > 0 || h.SubDeviceID != "" {
+		if !slices.Contains(c.channels, h.SubDeviceID) {
+			c.log.Info("demo camera: offer for no channel of this device refused", "session", h.SessionID, "sub_device_id", h.SubDeviceID)
+			c.send(h.From, h.SessionID, type302Disconnect, disconnect302{Mode: "webrtc"})
+			return
+		}
+		c.channelMu.Lock()
+		if c.channelOffers == nil {
+			c.channelOffers = map[string]int{}
+		}
+		c.channelOffers[h.SubDeviceID]++
+		c.channelMu.Unlock()
+	}
 	stream := streamSub
 	if om.StreamType == streamMain {
 		stream = streamMain
@@ -560,7 +597,8 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 		}
 	})
 	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		if tr.Kind() != webrtc.RTPCodecTypeAudio || !v.goroutine() {
+		// A camera without a speaker has nothing to play talk on.
+		if tr.Kind() != webrtc.RTPCodecTypeAudio || !c.speaker || !v.goroutine() {
 			return
 		}
 		go v.readTalk(tr)
@@ -568,8 +606,8 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return fail(fmt.Errorf("offer: %w", err))
 	}
-	audioMime, hasVideo := offeredMedia(offer)
-	if audioMime != "" {
+	audioMime, hasVideo := offeredMedia(offer, c.audioCodec)
+	if audioMime != "" && c.mic {
 		v.audioMime = audioMime
 		v.audio, err = webrtc.NewTrackLocalStaticSample(
 			webrtc.RTPCodecCapability{MimeType: audioMime, ClockRate: audioRate}, "audio", "demo-"+c.id)
@@ -592,7 +630,11 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 		if err != nil {
 			return fail(fmt.Errorf("video track: %w", err))
 		}
-		if v.sub, err = c.video.Subscribe(c.picture(stream == streamMain), track, c.sendable); err != nil {
+		pic := c.picture(stream == streamMain)
+		if h.SubDeviceID != "" {
+			pic.Name += " channel " + h.SubDeviceID
+		}
+		if v.sub, err = c.video.Subscribe(pic, track, c.sendable); err != nil {
 			return fail(fmt.Errorf("video: %w", err))
 		}
 		v.wg.Add(1)
@@ -625,10 +667,17 @@ func (c *CameraSim) answer(h header302, offer string, stream int) error {
 	return nil
 }
 
+// Skill audio codecTypes of the demo cameras (Tuya's media codec list).
+const (
+	skillPCM   = 101 // raw PCM: sent as either G.711
+	skillG711U = 105
+	skillG711A = 106
+)
+
 // offeredMedia returns the first G.711 codec (MIME type) of the offer's
-// audio section, in the offer's order of preference, and whether the offer
-// has a video section.
-func offeredMedia(offer string) (audioMime string, video bool) {
+// audio section the camera's skill codec allows, in the offer's order of
+// preference, and whether the offer has a video section.
+func offeredMedia(offer string, skillCodec int) (audioMime string, video bool) {
 	var sd sdp.SessionDescription
 	if err := sd.UnmarshalString(offer); err != nil {
 		return "", false
@@ -655,9 +704,13 @@ func offeredMedia(offer string) (audioMime string, video bool) {
 			for _, f := range m.MediaName.Formats {
 				switch names[f] {
 				case "PCMU":
-					audioMime = webrtc.MimeTypePCMU
+					if skillCodec != skillG711A {
+						audioMime = webrtc.MimeTypePCMU
+					}
 				case "PCMA":
-					audioMime = webrtc.MimeTypePCMA
+					if skillCodec != skillG711U {
+						audioMime = webrtc.MimeTypePCMA
+					}
 				}
 				if audioMime != "" {
 					break

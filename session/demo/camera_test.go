@@ -633,9 +633,16 @@ func TestOfferedMedia(t *testing.T) {
 		{"opus only", head + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n", "", true},
 		{"garbage", "not sdp", "", false},
 	}
+	// A camera whose skill names one G.711 law takes only that one.
+	if a, _ := offeredMedia(cases[1].sdp, skillG711U); a != webrtc.MimeTypePCMU {
+		t.Fatalf("a u-law camera took %q from an offer of PCMA first", a)
+	}
+	if a, _ := offeredMedia(cases[0].sdp, skillG711A); a != webrtc.MimeTypePCMA {
+		t.Fatalf("an A-law camera took %q from an offer of PCMU first", a)
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a, vid := offeredMedia(tc.sdp)
+			a, vid := offeredMedia(tc.sdp, skillPCM)
 			if a != tc.audio || vid != tc.video {
 				t.Fatalf("offeredMedia = %q, %v; want %q, %v", a, vid, tc.audio, tc.video)
 			}
@@ -648,7 +655,7 @@ func FuzzOfferedMedia(f *testing.F) {
 	f.Add("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 101\r\na=rtpmap:101 pcmu/8000\r\n")
 	f.Add("not sdp")
 	f.Fuzz(func(t *testing.T, s string) {
-		a, _ := offeredMedia(s)
+		a, _ := offeredMedia(s, skillPCM)
 		if a != "" && a != webrtc.MimeTypePCMU && a != webrtc.MimeTypePCMA {
 			t.Fatalf("offeredMedia chose %q", a)
 		}

@@ -61,6 +61,11 @@ type Config struct {
 	// Cameras is the number of online cameras, 1 to 16; default 4. One
 	// more, offline device ("attic") is always listed.
 	Cameras int
+	// NVRChannels, when positive, adds an NVR ("nvr1", listed after the
+	// cameras) with that many channels, node ids "1", "2", ...: it
+	// answers only offers whose header's sub_device_id names one of them,
+	// each channel its own picture.
+	NVRChannels int
 	// Secrets, when set, is called with every credential the site issues
 	// or sees (see secrets.go), so tests can prove no log carries one.
 	Secrets func(secret string)
@@ -74,17 +79,23 @@ type Config struct {
 
 // Camera describes one device of the demo site.
 type Camera struct {
-	ID      string
-	Name    string
-	Online  bool
-	Speaker bool // takes talk audio (call_mode 2)
+	ID         string
+	Name       string
+	Online     bool
+	Speaker    bool // has a speaker: takes talk audio
+	Microphone bool // has a microphone: sends its sound
 }
 
 // maxCameras bounds Config.Cameras (a 4x4 wall).
 const maxCameras = 16
 
-// listenOnlyIndex is the camera (from 0) with no speaker: cam4, "Yard".
-const listenOnlyIndex = 3
+// Cameras (from 0) without some audio hardware: cam4, "Yard", has no
+// speaker; cam5, "Porch" (on a site of five cameras or more), no
+// microphone.
+const (
+	listenOnlyIndex = 3
+	noMicIndex      = 4
+)
 
 // cameraNames are the names of cam1, cam2, ...
 var cameraNames = []string{"Front door", "Garage", "Lobby", "Yard", "Porch", "Driveway", "Office", "Workshop"}
@@ -93,6 +104,12 @@ var cameraNames = []string{"Front door", "Garage", "Lobby", "Yard", "Porch", "Dr
 const (
 	offlineID   = "attic"
 	offlineName = "Attic (offline)"
+)
+
+// The NVR of a site with Config.NVRChannels.
+const (
+	nvrID   = "nvr1"
+	nvrName = "Recorder"
 )
 
 // readyTimeout bounds how long Start waits for the cameras to reach the
@@ -218,10 +235,25 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 			name = cameraNames[i]
 		}
 		c := newCamera(id, name, true, nil, s.video, s.log)
-		// The fourth camera, an outdoor one, has a microphone but no
-		// speaker: webrtc-configs offers it one-way audio only.
-		c.speaker = i != listenOnlyIndex
+		switch i {
+		case listenOnlyIndex:
+			// An outdoor camera with a microphone and no speaker
+			// fitted, though its model's call modes name two-way
+			// chat: the hardware decides.
+			c.speaker = false
+		case noMicIndex:
+			// A doorbell chime with a speaker and no microphone, for
+			// one-way chat, whose skill names G.711 u-law only.
+			c.mic, c.callMode, c.audioCodec = false, []int{1}, skillG711U
+		}
 		s.cams = append(s.cams, c)
+	}
+	if cfg.NVRChannels > 0 {
+		nvr := newCamera(nvrID, nvrName, true, nil, s.video, s.log)
+		for n := 1; n <= min(cfg.NVRChannels, maxCameras); n++ {
+			nvr.channels = append(nvr.channels, strconv.Itoa(n))
+		}
+		s.cams = append(s.cams, nvr)
 	}
 	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, nil, s.video, s.log))
 	for _, c := range s.cams {
@@ -518,7 +550,7 @@ func (s *Site) IssueCertificate(hosts ...string) (certPEM, keyPEM []byte, err er
 func (s *Site) Cameras() []Camera {
 	out := make([]Camera, 0, len(s.cams))
 	for _, c := range s.cams {
-		out = append(out, Camera{ID: c.id, Name: c.name, Online: c.online, Speaker: c.speaker})
+		out = append(out, Camera{ID: c.id, Name: c.name, Online: c.online, Speaker: c.speaker, Microphone: c.mic})
 	}
 	return out
 }

@@ -281,20 +281,20 @@ type webRTCResult struct {
 	VedioClarity   int    `json:"vedio_clarity"`
 }
 
-// skillJSON is the skill every simulated camera announces: H.264 main
-// (streamType 2) and sub (streamType 4) streams and G.711 audio (codecType
-// 101) at 8 kHz mono.
-var skillJSON = func() string {
+// skillJSON is the skill a simulated camera announces: H.264 main
+// (streamType 2) and sub (streamType 4) streams and audio of codecType
+// audioCodec at 8 kHz mono.
+func skillJSON(audioCodec int) string {
 	b, _ := json.Marshal(map[string]any{
 		"webrtc": 3,
-		"audios": []map[string]any{{"channels": 1, "dataBit": 16, "codecType": 101, "sampleRate": 8000}},
+		"audios": []map[string]any{{"channels": 1, "dataBit": 16, "codecType": audioCodec, "sampleRate": 8000}},
 		"videos": []map[string]any{
 			{"streamType": 2, "profileId": "", "width": MainWidth, "height": MainHeight, "codecType": 2, "sampleRate": 90000},
 			{"streamType": 4, "profileId": "", "width": SubWidth, "height": SubHeight, "codecType": 2, "sampleRate": 90000},
 		},
 	})
 	return string(b)
-}()
+}
 
 func (a *openAPI) webRTCConfigs(id string) (any, *apiError) {
 	c := a.camera(id)
@@ -305,11 +305,14 @@ func (a *openAPI) webRTCConfigs(id string) (any, *apiError) {
 		return nil, &apiError{codeDeviceOffline, "device is offline"}
 	}
 	var res webRTCResult
-	res.AudioAttributes.CallMode = []int{1, 2}
-	res.AudioAttributes.HardwareCapability = []int{1, 2}
-	if !c.speaker {
-		res.AudioAttributes.CallMode = []int{1}
-		res.AudioAttributes.HardwareCapability = []int{1}
+	// hardware_capability: 1 microphone, 2 speaker (spec 3.2).
+	res.AudioAttributes.CallMode = append([]int{}, c.callMode...)
+	res.AudioAttributes.HardwareCapability = []int{}
+	if c.mic {
+		res.AudioAttributes.HardwareCapability = append(res.AudioAttributes.HardwareCapability, 1)
+	}
+	if c.speaker {
+		res.AudioAttributes.HardwareCapability = append(res.AudioAttributes.HardwareCapability, 2)
 	}
 	res.Auth = c.auth
 	res.ID = c.id
@@ -319,7 +322,7 @@ func (a *openAPI) webRTCConfigs(id string) (any, *apiError) {
 		res.P2PConfig.Ices = []iceServer{}
 	}
 	res.ProtocolVersion = "2.2"
-	res.Skill = skillJSON
+	res.Skill = skillJSON(c.audioCodec)
 	res.SupportsWebRTC = true
 	return res, nil
 }

@@ -8,6 +8,7 @@ package trtc
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,16 +48,14 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Client is a trtc account. It implements session.Opener,
-// session.Directory and session.RoomDirectory.
+// Client is a trtc account. It implements session.Opener and
+// session.Directory, and lists the members of its rooms (Members, the
+// account's session.Client.Members).
 type Client struct {
 	cfg  Config
 	base *url.URL
 	log  *slog.Logger
-
-	mu     sync.Mutex
-	sig    string
-	issued time.Time
+	sig  *signer // the account's own user id: OPTIONS probes only
 }
 
 // New checks cfg.
@@ -84,29 +83,71 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: u, log: log}, nil
+	c := &Client{cfg: cfg, base: u, log: log}
+	c.sig = c.signer(cfg.UserID)
+	return c, nil
 }
 
 // renewAt is the part of a UserSig's lifetime after which a new one is
 // computed: a request never carries one in its last fifth.
 const renewAt = 4.0 / 5
 
+// signer computes and renews the UserSig of one user id.
+type signer struct {
+	c    *Client
+	user string
+
+	mu     sync.Mutex
+	sig    string
+	issued time.Time
+}
+
+func (c *Client) signer(user string) *signer { return &signer{c: c, user: user} }
+
 // UserSig returns the current UserSig, computing a new one when none was
 // made yet or the last one is past four fifths of its lifetime.
-func (c *Client) UserSig() (string, error) {
-	now := c.cfg.Now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sig != "" && now.Sub(c.issued) < time.Duration(float64(c.cfg.UserSigTTL)*renewAt) && !now.Before(c.issued) {
-		return c.sig, nil
+func (s *signer) UserSig() (string, error) {
+	cfg := s.c.cfg
+	now := cfg.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sig != "" && now.Sub(s.issued) < time.Duration(float64(cfg.UserSigTTL)*renewAt) && !now.Before(s.issued) {
+		return s.sig, nil
 	}
-	sig, err := UserSig(c.cfg.SDKAppID, c.cfg.SecretKey, c.cfg.UserID, now, c.cfg.UserSigTTL)
+	sig, err := UserSig(cfg.SDKAppID, cfg.SecretKey, s.user, now, cfg.UserSigTTL)
 	if err != nil {
 		return "", fmt.Errorf("trtc: UserSig: %w", err)
 	}
-	c.sig, c.issued = sig, now
-	c.log.Debug("trtc: new UserSig", "valid_for", c.cfg.UserSigTTL)
+	s.sig, s.issued = sig, now
+	s.c.log.Debug("trtc: new UserSig", "user", s.user, "valid_for", cfg.UserSigTTL)
 	return sig, nil
+}
+
+// UserSig returns the current UserSig of the account's own user id, as
+// OPTIONS probes send it.
+func (c *Client) UserSig() (string, error) { return c.sig.UserSig() }
+
+// Session ids. A room admits one client per user id (spec 001's
+// onKickout, "the same user logged in repeatedly"; spec 002: "Username
+// duplication, causing mutual kicking out"), so every WHEP and WHIP
+// session joins as a user id of its own: the account's user_id, an
+// underscore and sessionSuffixLen letters and digits. The specs' only
+// character rule for TRTC ids (002, room IDs: "numbers, letters, and
+// underscores") is kept by the suffix.
+const (
+	sessionSuffixLen = 8
+	suffixAlphabet   = "abcdefghijklmnopqrstuvwxyz0123456789"
+)
+
+// SessionUserID returns a fresh user id for one session: user_id, "_" and
+// a random suffix.
+func (c *Client) SessionUserID() string {
+	b := make([]byte, sessionSuffixLen)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	for i := range b {
+		b[i] = suffixAlphabet[int(b[i])%len(suffixAlphabet)]
+	}
+	return c.cfg.UserID + "_" + string(b)
 }
 
 // StreamID is the spec's splicing rule for applications created since
@@ -116,19 +157,28 @@ func StreamID(sdkAppID int64, room, member string) string {
 	return url.QueryEscape(strconv.FormatInt(sdkAppID, 10) + "_" + room + "_" + member + "_main")
 }
 
-// endpointURL is {endpoint}/v2/{dir}/{SDKAppID}/{name}?SessionID={user_id}.
-func (c *Client) endpointURL(dir, name string) string {
+// endpointURL is {endpoint}/v2/{dir}/{SDKAppID}/{name}?SessionID={user}.
+func (c *Client) endpointURL(dir, name, user string) string {
 	u := *c.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/v2/" + dir + "/" + strconv.FormatInt(c.cfg.SDKAppID, 10) + "/" + url.PathEscape(name)
 	u.RawPath = ""
-	u.RawQuery = url.Values{"SessionID": {c.cfg.UserID}}.Encode()
+	u.RawQuery = url.Values{"SessionID": {user}}.Encode()
 	return u.String()
 }
 
+// endpoint is the WHEP or WHIP endpoint of a room or stream. OPTIONS goes
+// as the account's user id; every POST (every session) goes as a fresh
+// user id with its own UserSig (SessionUserID). TRTC may answer 200 and
+// name no Location: such a session ends by closing its peer.
 func (c *Client) endpoint(dir, name string) *whep.Endpoint {
 	return &whep.Endpoint{
-		URL: c.endpointURL(dir, name), Token: c.UserSig, Credential: "UserSig",
-		HTTP: c.cfg.HTTPClient, Logger: c.log.With("room", name),
+		URL: c.endpointURL(dir, name, c.cfg.UserID), Token: c.UserSig, Credential: "UserSig",
+		Session: func() (string, func() (string, error), error) {
+			user := c.SessionUserID()
+			return c.endpointURL(dir, name, user), c.signer(user).UserSig, nil
+		},
+		LocationOptional: true,
+		HTTP:             c.cfg.HTTPClient, Logger: c.log.With("room", name),
 	}
 }
 
@@ -178,7 +228,7 @@ func (c *Client) Devices(context.Context) ([]session.Device, error) {
 	return out, nil
 }
 
-// Members implements session.RoomDirectory. WHEP carries no room events,
+// Members lists the members of a room who publish. WHEP carries no room events,
 // so each member named in the config is probed: an OPTIONS request to its
 // stream's WHEP endpoint succeeds while the member publishes and gets 404
 // while it does not. Members who are not publishing are left out.

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session"
 	demowhep "github.com/lookout-app/lookout/session/demo/whep"
@@ -33,7 +34,10 @@ func startRoom(t *testing.T, period time.Duration) *demowhep.Server {
 		NewEncoder: func(w, h, fps int) (demowhep.Encoder, error) {
 			return ffmpeg.NewH264Encoder(ffmpeg.EncoderConfig{Width: w, Height: h, FPS: fps, BitrateKbps: 600, KeyInterval: 2 * fps})
 		},
-		Draw:     func(*image.YCbCr, string, time.Time, int64) {},
+		Draw: func(*image.YCbCr, string, time.Time, int64) {},
+		NewOpusDecoder: func() (demowhep.PCMDecoder, error) {
+			return ffmpeg.NewAudioDecoder("audio/opus", 48000, 2, audio.Format{SampleRate: 48000, Channels: 1})
+		},
 		SDKAppID: appID, SecretKey: "the-sdk-secret-key", MemberPeriod: period,
 	})
 	if err != nil {

@@ -83,9 +83,9 @@ func TestUserSigRenewal(t *testing.T) {
 		{"expired", 200 * time.Second, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c.mu.Lock()
-			c.sig, c.issued = first, time.Unix(1700000000, 0)
-			c.mu.Unlock()
+			c.sig.mu.Lock()
+			c.sig.sig, c.sig.issued = first, time.Unix(1700000000, 0)
+			c.sig.mu.Unlock()
 			now = time.Unix(1700000000, 0).Add(tc.after)
 			got, err := c.UserSig()
 			if err != nil {

@@ -24,8 +24,8 @@ import (
 const disconnectTimeout = 300 * time.Millisecond
 
 // Call is one WebRTC signaling session with one camera over MQTT. It
-// implements session.Call, session.Trickler, session.OfferShaper,
-// session.AnswerRepairer and session.Hangup.
+// implements session.Call; its plan trickles, shapes the offer, repairs
+// the answer and tells of the camera hanging up.
 type Call struct {
 	c        *Client
 	deviceID string
@@ -53,19 +53,21 @@ type Call struct {
 	mids []string // m-section order of the last offer given to ShapeOffer
 }
 
-var (
-	_ session.Call           = (*Call)(nil)
-	_ session.Trickler       = (*Call)(nil)
-	_ session.OfferShaper    = (*Call)(nil)
-	_ session.AnswerRepairer = (*Call)(nil)
-	_ session.Hangup         = (*Call)(nil)
-)
+var _ session.Call = (*Call)(nil)
 
 // Open fetches the device's WebRTC configuration, makes sure the shared
-// MQTT connection is up and returns a call ready for Exchange.
-func (c *Client) Open(ctx context.Context, deviceID string, q session.Quality) (session.Call, error) {
+// MQTT connection is up and returns a call ready for Exchange. id is a
+// device id, or "NVR_ID/CHANNEL" for one channel of an NVR: the call
+// goes to the NVR with the channel's node id as the header's
+// sub_device_id (spec 000: "The node_id of a sub-device. It is only used
+// by NVR devices.").
+func (c *Client) Open(ctx context.Context, id string, q session.Quality) (session.Call, error) {
 	if c.closed.Load() {
 		return nil, fmt.Errorf("tuya: open: %w", session.ErrClosed)
+	}
+	deviceID, channel, isChannel := strings.Cut(id, "/")
+	if deviceID == "" || (isChannel && (channel == "" || strings.Contains(channel, "/"))) {
+		return nil, &session.RemoteError{Op: "tuya", Reason: fmt.Sprintf("%q is not DEVICE or NVR/CHANNEL", id), Err: session.ErrNotFound}
 	}
 	cfg, err := c.WebRTCConfigs(ctx, deviceID)
 	if err != nil {
@@ -91,10 +93,11 @@ func (c *Client) Open(ctx context.Context, deviceID string, q session.Quality) (
 		deviceID: deviceID,
 		cfg:      cfg,
 		hdr: Header{
-			From:      l.from,
-			To:        deviceID,
-			SessionID: randomHex(16),
-			MotoID:    cfg.MotoID,
+			From:        l.from,
+			To:          deviceID,
+			SubDeviceID: channel,
+			SessionID:   randomHex(16),
+			MotoID:      cfg.MotoID,
 		},
 		sink:    sink,
 		stream:  stream,
@@ -113,23 +116,32 @@ func (c *Client) Open(ctx context.Context, deviceID string, q session.Quality) (
 
 // makePlan derives what the peer connection must offer from webrtc-configs.
 func (call *Call) makePlan() session.Plan {
+	attrs := call.cfg.AudioAttributes
 	p := session.Plan{
-		ICEServers:  call.cfg.P2PConfig.ICEServers(),
-		Audio:       webrtc.RTPTransceiverDirectionRecvonly,
-		Video:       webrtc.RTPTransceiverDirectionRecvonly,
-		AudioCodecs: []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU},
+		ICEServers: call.cfg.P2PConfig.ICEServers(),
+		Video:      webrtc.RTPTransceiverDirectionRecvonly,
+		// G.711 in the codec the skill names (both when it names raw
+		// PCM or nothing).
+		AudioCodecs: call.cfg.Skill.AudioCodecs(),
 		VideoCodecs: []string{webrtc.MimeTypeH264},
-		Talk:        session.TalkNone,
+		Talk:        attrs.Talk(),
 		// A Tuya camera sends a main (HD) and a sub stream (the offer's
 		// stream_type): maximising a tile is a switch of stream.
 		Qualities: true,
 	}
-	// call_mode 2 is two-way chat: the camera plays our audio while it
-	// keeps sending its own (full duplex); 1 alone is listen-only. Real
-	// Tuya cameras play 240-byte G.711 frames (30 ms) with the least delay.
-	if call.cfg.AudioAttributes.TwoWay() {
+	// The audio section follows the hardware: receive what the
+	// microphone hears, send what the speaker plays. Real Tuya cameras
+	// play 240-byte G.711 frames (30 ms) with the least delay.
+	talk := p.Talk != session.TalkNone
+	switch {
+	case attrs.Microphone() && talk:
 		p.Audio = webrtc.RTPTransceiverDirectionSendrecv
-		p.Talk = session.TalkFull
+	case attrs.Microphone():
+		p.Audio = webrtc.RTPTransceiverDirectionRecvonly
+	case talk:
+		p.Audio = webrtc.RTPTransceiverDirectionSendonly
+	}
+	if talk {
 		p.TalkFrame = 30 * time.Millisecond
 	}
 	if call.cfg.Skill.HasH265() {
@@ -138,10 +150,19 @@ func (call *Call) makePlan() session.Plan {
 	return p
 }
 
-// Plan says what the peer connection must offer: G.711 audio (sendrecv
-// when the camera takes two-way chat), H.264 video (and H.265 when the
-// camera streams it), and the camera's STUN/TURN servers.
-func (call *Call) Plan() session.Plan { return call.plan }
+// Plan says what the peer connection must offer: G.711 audio as the
+// camera's microphone and speaker allow, H.264 video (and H.265 when the
+// camera streams it), and the camera's STUN/TURN servers. The call
+// trickles, shapes the offer (ShapeOffer), repairs the answer
+// (RepairAnswer) and tells of the camera hanging up.
+func (call *Call) Plan() session.Plan {
+	p := call.plan
+	p.Trickle = &session.Trickle{Send: call.SendCandidate, Remote: call.RemoteCandidates}
+	p.ShapeOffer = call.ShapeOffer
+	p.RepairAnswer = call.RepairAnswer
+	p.Hangup = &session.Hangup{Done: call.Done, Err: call.Err}
+	return p
+}
 
 // SessionID returns the 32-hex-digit session ID of the call.
 func (call *Call) SessionID() string { return call.hdr.SessionID }

@@ -340,15 +340,17 @@ func closedPort(t *testing.T) string {
 
 // webrtcConfig is a webrtc-configs result for a camera, with skill as the
 // JSON string the real service sends.
+// webrtcConfig is the webrtc-configs of a camera that talks both ways, or
+// of a listen-only one (a microphone and no speaker).
 func webrtcConfig(id string, twoWay bool) string {
-	mode := "[1]"
+	mode, hw := "[1]", "[1]"
 	if twoWay {
-		mode = "[1,2]"
+		mode, hw = "[1,2]", "[1,2]"
 	}
-	return fmt.Sprintf(`{"audio_attributes":{"call_mode":%s,"hardware_capability":[1,2]},"auth":"auth-%s","id":%q,"moto_id":"moto_test",
+	return fmt.Sprintf(`{"audio_attributes":{"call_mode":%s,"hardware_capability":%s},"auth":"auth-%s","id":%q,"moto_id":"moto_test",
 "p2p_config":{"ices":[{"urls":"stun:127.0.0.1:3478"},{"urls":"nat:tx1nat.tuyacn.com:3478"},{"credential":"cred","ttl":36000,"urls":"turn:127.0.0.1:3478","username":"1600883205:x"}]},
 "skill":"{\"webrtc\":3,\"audios\":[{\"channels\":1,\"dataBit\":16,\"codecType\":101,\"sampleRate\":8000}],\"videos\":[{\"streamType\":2,\"width\":1920,\"codecType\":2,\"height\":1080},{\"streamType\":4,\"width\":640,\"codecType\":2,\"height\":360}]}",
-"supports_webrtc":true,"vedio_clarity":0}`, mode, id, id)
+"supports_webrtc":true,"vedio_clarity":0}`, mode, hw, id, id)
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

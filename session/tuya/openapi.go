@@ -19,6 +19,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -485,9 +486,8 @@ func (c *Client) fillTalk(ctx context.Context, devs []session.Device) {
 				c.log.Debug("tuya: talk ability unknown", "device", d.ID, "err", err)
 				return
 			}
-			if cfg.AudioAttributes.TwoWay() {
-				d.Talk = session.TalkFull
-			}
+			d.Talk = cfg.AudioAttributes.Talk()
+			d.Silent = !cfg.AudioAttributes.Microphone()
 		}(&devs[i])
 	}
 	wg.Wait()
@@ -553,22 +553,81 @@ type WebRTCConfig struct {
 	VideoClarity int `json:"vedio_clarity"`
 }
 
-// AudioAttributes says what the device can do with audio.
+// AudioAttributes says what the device can do with audio (spec 3.2,
+// AudioAttributes: "call_mode ... 1: one-way chat. 2: two-way chat";
+// "hardware_capability ... 1: MIC. 2: speaker"). The table types both as
+// Integer while the sample response gives lists ([1, 2]); both are read.
 type AudioAttributes struct {
 	// CallMode holds 1 (one-way chat) and/or 2 (two-way chat).
-	CallMode []int `json:"call_mode"`
+	CallMode Codes `json:"call_mode"`
 	// HardwareCapability holds 1 (microphone) and/or 2 (speaker).
-	HardwareCapability []int `json:"hardware_capability"`
+	HardwareCapability Codes `json:"hardware_capability"`
 }
 
-// TwoWay reports whether the device takes talk audio (call mode 2).
-func (a AudioAttributes) TwoWay() bool {
-	for _, m := range a.CallMode {
-		if m == 2 {
-			return true
+// Values of AudioAttributes.
+const (
+	CallOneWay      = 1 // call_mode: one-way chat, one side speaks at a time
+	CallTwoWay      = 2 // call_mode: two-way chat, both at once
+	HardwareMic     = 1 // hardware_capability: a microphone (the camera sends audio)
+	HardwareSpeaker = 2 // hardware_capability: a speaker (the camera plays talk)
+)
+
+// Codes is a list of small integer codes, given as a list or as one number.
+type Codes []int
+
+// UnmarshalJSON reads a JSON list of numbers, one number, or null.
+func (c *Codes) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] != '[' && !bytes.Equal(b, []byte("null")) {
+		var n int
+		if err := json.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("audio attribute: %w", err)
 		}
+		*c = Codes{n}
+		return nil
 	}
-	return false
+	var l []int
+	if err := json.Unmarshal(b, &l); err != nil {
+		return fmt.Errorf("audio attribute: %w", err)
+	}
+	*c = l
+	return nil
+}
+
+// Has reports whether code is in c.
+func (c Codes) Has(code int) bool { return slices.Contains(c, code) }
+
+// TwoWay reports whether the device takes two-way chat (call mode 2).
+func (a AudioAttributes) TwoWay() bool { return a.CallMode.Has(CallTwoWay) }
+
+// Speaker reports whether the device can play talk audio. A device that
+// states no hardware is taken at its call modes.
+func (a AudioAttributes) Speaker() bool {
+	if len(a.HardwareCapability) == 0 {
+		return a.CallMode.Has(CallOneWay) || a.CallMode.Has(CallTwoWay)
+	}
+	return a.HardwareCapability.Has(HardwareSpeaker)
+}
+
+// Microphone reports whether the device sends audio. A device that states
+// no hardware is taken to have one.
+func (a AudioAttributes) Microphone() bool {
+	return len(a.HardwareCapability) == 0 || a.HardwareCapability.Has(HardwareMic)
+}
+
+// Talk is how the device takes talk: none without a speaker; full for
+// two-way chat; half for one-way chat (the camera's own sound is muted
+// while the user talks); none when no call mode is given.
+func (a AudioAttributes) Talk() session.Talk {
+	switch {
+	case !a.Speaker():
+		return session.TalkNone
+	case a.TwoWay():
+		return session.TalkFull
+	case a.CallMode.Has(CallOneWay):
+		return session.TalkHalf
+	}
+	return session.TalkNone
 }
 
 // P2PConfig holds the ICE servers of a device.
@@ -656,6 +715,39 @@ func (s *Skill) UnmarshalJSON(b []byte) error {
 	}
 	*s = Skill(p)
 	return nil
+}
+
+// Skill audio codec types: the numbers of Tuya's media codec list. The
+// spec's sample shows only 101 (raw PCM, which the camera sends as G.711
+// over WebRTC); 105 and 106 are G.711 u-law and A-law.
+const (
+	CodecPCM   = 101
+	CodecG711U = 105
+	CodecG711A = 106
+)
+
+// AudioCodecs returns the G.711 codecs (MIME types) to offer the device:
+// the one its skill names when it names G.711 u-law or A-law only,
+// otherwise both, A-law first.
+func (s Skill) AudioCodecs() []string {
+	var u, a bool
+	for _, x := range s.Audios {
+		switch x.CodecType {
+		case CodecG711U:
+			u = true
+		case CodecG711A:
+			a = true
+		default:
+			return []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU}
+		}
+	}
+	switch {
+	case u && !a:
+		return []string{webrtc.MimeTypePCMU}
+	case a && !u:
+		return []string{webrtc.MimeTypePCMA}
+	}
+	return []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU}
 }
 
 // HasH265 reports whether any video stream is H.265.

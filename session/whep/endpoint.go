@@ -49,6 +49,16 @@ type Endpoint struct {
 	// zero means 2.
 	Retries503 int
 	Logger     *slog.Logger
+	// Session, when set, gives each new session its own identity: every
+	// POST goes to the URL it returns with the token its func gives, and
+	// the resource keeps that token for its PATCH and DELETE requests
+	// (TRTC: a fresh user id and its own UserSig per session). OPTIONS
+	// still uses URL and Token.
+	Session func() (url string, token func() (string, error), err error)
+	// LocationOptional accepts a 200 as well as a 201, and an answer
+	// without Location: such a session cannot be patched or deleted by
+	// URL and ends when its peer closes (TRTC, INTERFACE.md).
+	LocationOptional bool
 }
 
 // Capabilities is what an OPTIONS request learned of an endpoint.
@@ -179,7 +189,9 @@ func (e *Endpoint) Options(ctx context.Context) (Capabilities, error) {
 // Resource is the session a POST created on the server (RFC 9725 4.3).
 type Resource struct {
 	ep *Endpoint
-	// URL is the absolute URL of the resource (the Location, resolved).
+	// URL is the absolute URL of the resource (the Location, resolved);
+	// empty when the server named none (Endpoint.LocationOptional): then
+	// Trickle and RestartICE return ErrNoTrickle and Delete does nothing.
 	URL string
 	// ICEServers are those of the 201's Link headers.
 	ICEServers []webrtc.ICEServer
@@ -216,6 +228,15 @@ func (e *Endpoint) Post(ctx context.Context, offer string) (*Resource, string, e
 }
 
 func (e *Endpoint) post(ctx context.Context, offer string) (*Resource, string, time.Duration, error) {
+	if e.Session != nil {
+		u, tok, err := e.Session()
+		if err != nil {
+			return nil, "", 0, fmt.Errorf("whep: new session: %w", err)
+		}
+		s := *e
+		s.URL, s.Token, s.Session = u, tok, nil
+		e = &s
+	}
 	req, err := e.request(ctx, http.MethodPost, e.URL, typeSDP, []byte(offer))
 	if err != nil {
 		return nil, "", 0, err
@@ -224,7 +245,8 @@ func (e *Endpoint) post(ctx context.Context, offer string) (*Resource, string, t
 	if err != nil {
 		return nil, "", 0, err
 	}
-	if resp.StatusCode != http.StatusCreated {
+	accepted := resp.StatusCode == http.StatusCreated || (e.LocationOptional && resp.StatusCode == http.StatusOK)
+	if !accepted {
 		var wait time.Duration
 		if resp.StatusCode == http.StatusServiceUnavailable {
 			wait = retryAfter(resp.Header.Get("Retry-After"), time.Now())
@@ -238,8 +260,15 @@ func (e *Endpoint) post(ctx context.Context, offer string) (*Resource, string, t
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("%w: %w", session.ErrProtocol, err)
 	}
+	links, err := ParseLinks(resp.Header.Values("Link"))
+	if err != nil {
+		e.log().Info("whep: ignoring Link headers of the answer", "err", err)
+	}
 	loc := resp.Header.Get("Location")
 	if loc == "" {
+		if e.LocationOptional {
+			return &Resource{ep: e, ICEServers: ICEServers(links), etag: resp.Header.Get("ETag")}, answer, 0, nil
+		}
 		return nil, "", 0, fmt.Errorf("%w: %w", session.ErrProtocol, ErrNoLocation)
 	}
 	// A relative Location is resolved against the URL that answered (after
@@ -247,10 +276,6 @@ func (e *Endpoint) post(ctx context.Context, offer string) (*Resource, string, t
 	u, err := resp.Request.URL.Parse(loc)
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("%w: bad Location %q: %w", session.ErrProtocol, loc, err)
-	}
-	links, err := ParseLinks(resp.Header.Values("Link"))
-	if err != nil {
-		e.log().Info("whep: ignoring Link headers of the answer", "err", err)
 	}
 	r := &Resource{ep: e, URL: u.String(), ICEServers: ICEServers(links), etag: resp.Header.Get("ETag")}
 	return r, answer, 0, nil
@@ -284,6 +309,9 @@ func (r *Resource) ETag() string {
 // Trickle sends an sdpfrag of new candidates (RFC 9725 4.5.1): a PATCH
 // with If-Match naming the ICE session's entity tag when the server gave one.
 func (r *Resource) Trickle(ctx context.Context, frag string) error {
+	if r.URL == "" {
+		return ErrNoTrickle
+	}
 	req, err := r.ep.request(ctx, http.MethodPatch, r.URL, typeSDPFrag, []byte(frag))
 	if err != nil {
 		return err
@@ -309,6 +337,9 @@ func (r *Resource) Trickle(ctx context.Context, frag string) error {
 // ICE credentials and If-Match: "*"; the 200 answer is the server's new
 // sdpfrag, and its ETag names the new ICE session.
 func (r *Resource) RestartICE(ctx context.Context, frag string) (string, error) {
+	if r.URL == "" {
+		return "", ErrNoTrickle
+	}
 	req, err := r.ep.request(ctx, http.MethodPatch, r.URL, typeSDPFrag, []byte(frag))
 	if err != nil {
 		return "", err
@@ -338,6 +369,9 @@ func (r *Resource) RestartICE(ctx context.Context, frag string) (string, error) 
 
 // Delete ends the session on the server (RFC 9725 4.3, "hang up").
 func (r *Resource) Delete(ctx context.Context) error {
+	if r.URL == "" {
+		return nil // nothing to delete: the session ends with its peer
+	}
 	req, err := r.ep.request(ctx, http.MethodDelete, r.URL, "", nil)
 	if err != nil {
 		return err

@@ -146,3 +146,76 @@ func TestRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestPostSessionIdentity: an endpoint with a Session hook POSTs each
+// session to the URL and with the token the hook gives, and the resource
+// keeps that token for its DELETE; with LocationOptional a 200 without
+// Location is a session that ends with its peer (DELETE sends nothing),
+// while without it the same answer is a protocol error.
+func TestPostSessionIdentity(t *testing.T) {
+	type seen struct{ method, path, query, auth string }
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Authorization")})
+		if r.Method == http.MethodDelete {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		if r.URL.Query().Get("loc") == "1" {
+			w.Header().Set("Location", "/res/"+r.URL.Query().Get("SessionID"))
+		}
+		w.Header().Set("Content-Type", "application/sdp")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(answerSDP))
+	}))
+	defer srv.Close()
+	n := 0
+	newSession := func(loc string) func() (string, func() (string, error), error) {
+		return func() (string, func() (string, error), error) {
+			n++
+			id := "desk_" + string(rune('a'+n))
+			return srv.URL + "/sub?loc=" + loc + "&SessionID=" + id, func() (string, error) { return "sig-" + id, nil }, nil
+		}
+	}
+	ep := &Endpoint{URL: srv.URL + "/sub?SessionID=desk", Token: func() (string, error) { return "sig-desk", nil },
+		Session: newSession("0"), LocationOptional: true}
+	ctx := context.Background()
+	res, answer, err := ep.Post(ctx, "v=0\r\n")
+	if err != nil || answer != answerSDP {
+		t.Fatalf("a 200 without Location: %v", err)
+	}
+	if res.URL != "" {
+		t.Fatalf("resource URL %q, want none", res.URL)
+	}
+	if err := res.Delete(ctx); err != nil {
+		t.Fatalf("Delete of a session without Location: %v", err)
+	}
+	if err := res.Trickle(ctx, "a=end-of-candidates\r\n"); !errors.Is(err, ErrNoTrickle) {
+		t.Fatalf("Trickle = %v, want ErrNoTrickle", err)
+	}
+	ep.Session = newSession("1")
+	res2, _, err := ep.Post(ctx, "v=0\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res2.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := []seen{
+		{http.MethodPost, "/sub", "loc=0&SessionID=desk_b", "Bearer sig-desk_b"},
+		{http.MethodPost, "/sub", "loc=1&SessionID=desk_c", "Bearer sig-desk_c"},
+		{http.MethodDelete, "/res/desk_c", "", "Bearer sig-desk_c"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("requests %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("request %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	strict := &Endpoint{URL: srv.URL + "/sub?SessionID=desk"}
+	if _, _, err := strict.Post(ctx, "v=0\r\n"); !errors.Is(err, session.ErrProtocol) {
+		t.Fatalf("a 200 to an endpoint that needs 201: %v, want ErrProtocol", err)
+	}
+}

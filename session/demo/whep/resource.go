@@ -28,6 +28,8 @@ type resource struct {
 	// the session is registered, nil for a publisher.
 	sub    *videofeed.Subscription
 	member string // the room member it plays, or ""
+	user   string // the room user id it joined as, or ""
+	name   string // what it plays or publishes
 	mid    string // the first media section's mid, for trickled candidates
 	stop   chan struct{}
 	once   sync.Once
@@ -44,7 +46,7 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 	if err != nil {
 		return nil, "", err
 	}
-	res := &resource{id: randomID(), etag: `"` + randomID() + `"`, pc: pc, member: t.member, stop: make(chan struct{})}
+	res := &resource{id: randomID(), etag: `"` + randomID() + `"`, pc: pc, member: t.member, user: t.user, name: t.stream, stop: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -142,8 +144,20 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 		}()
 	}
 	s.resources[res.id] = res
+	var kicked *resource
+	if res.user != "" {
+		kicked = s.seats[res.user]
+		s.seats[res.user] = res
+		if kicked != nil {
+			s.kickouts = append(s.kickouts, Kickout{User: res.user, Stream: kicked.name, At: time.Now()})
+		}
+	}
 	s.mu.Unlock()
 	ok = true
+	if kicked != nil {
+		s.log.Warn("demo whep: kicked out: the same user id joined the room again", "user", res.user, "ended", kicked.name, "joined", res.name)
+		s.drop(kicked)
+	}
 	s.log.Info("demo whep: session", "stream", t.stream, "publish", t.publish, "resource", res.id)
 	return res, pc.LocalDescription().SDP, nil
 }
@@ -153,6 +167,9 @@ func (s *Server) drop(r *resource) {
 	r.once.Do(func() {
 		s.mu.Lock()
 		delete(s.resources, r.id)
+		if r.user != "" && s.seats[r.user] == r {
+			delete(s.seats, r.user)
+		}
 		sub, st := r.sub, s.streams[r.stream]
 		s.mu.Unlock()
 		if sub != nil {

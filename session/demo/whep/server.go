@@ -16,8 +16,12 @@
 // The room, under /v2/sub/{SDKAppID}/{ROOM|STREAMID}?SessionID=USER and
 // /v2/pub/{SDKAppID}/{ROOM}?SessionID=USER with Authorization: Bearer
 // <UserSig>: the room's own stream, and one stream per member, whose
-// stream ID is {SDKAppID}_{ROOM}_{MEMBER}_main. Members start and stop
-// publishing over time: in each period one of them is away.
+// stream ID is {SDKAppID}_{ROOM}_{MEMBER}_main (spec 002's splicing
+// rule). Members start and stop publishing over time: in each period one
+// of them is away. The room seats one client per user id (spec 001's
+// onKickout, "the same user logged in repeatedly"): a session whose
+// SessionID is already in the room ends the older session, and the
+// kick-out is logged and kept (Kickouts).
 package whep
 
 import (
@@ -108,6 +112,8 @@ type Server struct {
 	resources map[string]*resource
 	streams   map[string]*videofeed.Audience // the viewers of each stream played
 	received  map[string][]int16
+	seats     map[string]*resource // the room's session of each user id
+	kickouts  []Kickout
 
 	closed atomic.Bool
 	stop   chan struct{}
@@ -148,7 +154,7 @@ func Start(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, api: api, token: hex.EncodeToString(tok), start: time.Now(),
 		resources: map[string]*resource{}, streams: map[string]*videofeed.Audience{}, received: map[string][]int16{},
-		stop: make(chan struct{}), video: cfg.Video,
+		seats: map[string]*resource{}, stop: make(chan struct{}), video: cfg.Video,
 	}
 	if s.video == nil {
 		if s.video, err = videofeed.New(videofeed.Config{NewEncoder: cfg.NewEncoder, Draw: cfg.Draw, FPS: fps, Logger: cfg.Logger}); err != nil {
@@ -272,6 +278,22 @@ func (s *Server) FirstPicture(name string) []byte {
 	return st.First()
 }
 
+// Kickout is one session the room ended because a newer one joined as
+// the same user id.
+type Kickout struct {
+	User   string // the SessionID both sessions gave
+	Stream string // what the ended session played or published
+	At     time.Time
+}
+
+// Kickouts returns the sessions the room ended so far because the same
+// user id joined again, oldest first.
+func (s *Server) Kickouts() []Kickout {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Kickout(nil), s.kickouts...)
+}
+
 // Close stops serving, hangs up every session and waits.
 func (s *Server) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
@@ -328,6 +350,7 @@ type target struct {
 	stream  string // the feed's name (its picture's caption)
 	member  string // set for a room member's stream
 	tone    bool   // the stream has audio: a G.711 tone
+	user    string // the room's SessionID: the user id that takes a seat
 	auth    func(r *http.Request) (int, string)
 }
 
@@ -365,7 +388,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) (*target, bool) {
 			fail(w, http.StatusNotFound, "no such SDKAppID")
 			return nil, false
 		}
-		t := &target{publish: parts[1] == "pub", auth: s.userSig}
+		t := &target{publish: parts[1] == "pub", auth: s.userSig, user: r.URL.Query().Get("SessionID")}
 		switch {
 		case parts[3] == s.cfg.Room:
 			t.stream = "Room " + s.cfg.Room
