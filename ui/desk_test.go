@@ -134,7 +134,7 @@ func TestRoomIsOneUnit(t *testing.T) {
 	dir.set("ann", "bob")
 	win := &window{a: a, w: w, log: slog.New(slog.DiscardHandler), opt: Options{
 		NewDecoder: func(string) (player.Decoder, error) { return nil, nil }}}
-	win.build(ctx, []Account{{Name: "acc", Kind: "trtc", Opener: op, Directory: dir}})
+	win.build(ctx, []Account{{Name: "acc", Kind: "trtc", Opener: op, Directory: dir, Members: dir.Members}})
 	t.Cleanup(func() { cancel(); win.shutdown() })
 	win.sidebar.Wait()
 	drainUI()

@@ -48,7 +48,7 @@ func TestRoomOrderAndRestore(t *testing.T) {
 	dir := &listedRoom{polls: make(chan struct{}, 1)}
 	dir.set("bob", "ann")
 	updates := make(chan wall.RoomUpdate, 16)
-	r := m.FollowRoom("acc/r", dir, 5*time.Millisecond, func(u wall.RoomUpdate) { updates <- u })
+	r := m.FollowRoom("acc/r", dir.Members, 5*time.Millisecond, func(u wall.RoomUpdate) { updates <- u })
 	defer r.Leave()
 	next := func(want ...string) {
 		t.Helper()
