@@ -22,6 +22,7 @@ func (s *Sidebar) AddAccount(ctx context.Context, a Account) {
 		}
 		do(func() {
 			n.devices, n.err, n.loading = devs, err, false
+			s.retitle()
 			if s.OnLoaded != nil {
 				s.OnLoaded(a.Name, devs)
 			}
