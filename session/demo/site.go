@@ -182,7 +182,11 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		}
 	}()
 
-	if s.video, err = videofeed.New(videofeed.Config{NewEncoder: newFFmpegEncoder, Draw: DrawPicture, FPS: videoFPS, Logger: s.log}); err != nil {
+	if s.video, err = videofeed.New(videofeed.Config{NewEncoder: newFFmpegEncoder, Draw: DrawPicture, FPS: videoFPS,
+		// Every picture shows the current time (scene.go): each feed
+		// draws and encodes live, once for all its viewers, never from a
+		// recorded loop whose clock would be old.
+		LoopFrames: -1, Logger: s.log}); err != nil {
 		return nil, err
 	}
 	if err := s.startTURN(ctx); err != nil {
@@ -221,6 +225,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		// The fourth camera, an outdoor one, has a microphone but no
 		// speaker: webrtc-configs offers it one-way audio only.
 		c.speaker = i != listenOnlyIndex
+		if i == listenOnlyIndex {
+			c.yardScene() // however the demo is opened
+		}
 		s.cams = append(s.cams, c)
 	}
 	s.cams = append(s.cams, newCamera(offlineID, offlineName, false, nil, s.video, s.log))
