@@ -26,3 +26,18 @@ func BenchmarkEncodeTestPicture(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkEncodeSamePicture(b *testing.B) {
+	enc, err := newFFmpegEncoder(SubWidth, SubHeight, videoFPS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer enc.Close()
+	img := NewPicture(SubWidth, SubHeight, "Front door", time.Now(), 0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := enc.Encode(img, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package demo
 import (
 	"fmt"
 	"image"
-	"strings"
 	"time"
 )
 
@@ -41,13 +40,15 @@ func NewPicture(w, h int, name string, t time.Time, frame int64) *image.YCbCr {
 // the background, colour bars over the top two thirds and a grey ramp
 // below, which steps one bar to the left each second and so loops every
 // eight seconds; a large clock showing t as HH:MM:SS (in t's location) in
-// the middle; and the camera name and picture size in the top left
-// corner. frame is not drawn. The result depends only on its arguments.
+// the middle; and "LOOKOUT DEMO" and the picture size in the top left
+// corner. Neither name nor frame is drawn: every camera and stream of one
+// size shows the same picture, encoded once for all
+// (videofeed.Config.NameBlind). The result depends only on its arguments.
 //
 // Nothing in it is motion at any sensitivity (player.MotionConfigFor):
 // the picture changes once a second, background and clock together, and
 // motion is change in three measurements in a row, 100 ms apart.
-func DrawPicture(img *image.YCbCr, name string, t time.Time, frame int64) {
+func DrawPicture(img *image.YCbCr, _ string, t time.Time, _ int64) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if w <= 0 || h <= 0 {
 		return
@@ -96,8 +97,9 @@ func DrawPicture(img *image.YCbCr, name string, t time.Time, frame int64) {
 	tw, th := textSize(clock, scale)
 	drawText(img, clock, (w-tw)/2&^1, (h*2/5-th/2)&^1, scale)
 
-	// The caption: name and size (a frame number would be motion).
-	caption := fmt.Sprintf("%s %dX%d", strings.ToUpper(name), w, h)
+	// The caption: the size (a frame number would be motion, a name would
+	// cost an encoder per camera).
+	caption := fmt.Sprintf("LOOKOUT DEMO %dX%d", w, h)
 	cs := max((h/180)&^1, 2)
 	drawText(img, caption, cs*2, cs*2, cs)
 }

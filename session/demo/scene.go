@@ -7,12 +7,13 @@ import (
 	"time"
 )
 
-// cameraScene is what a camera's video shows (a videofeed.Scene): the
-// test picture (the default), whose background loops and whose clock is
-// live, or a still scene with an on-screen clock in which an object
+// cameraScene is the still scene a camera may show instead of the test
+// picture (a videofeed.Scene): an on-screen clock in which an object
 // crosses now and then, like a real camera watching a quiet yard (the
-// Yard's scene). Both are drawn and encoded live, once per picture size
-// for all the camera's viewers.
+// Yard's scene). It is drawn and encoded live, once per picture size for
+// all the camera's viewers; the test picture (DrawPicture), whose
+// background loops and whose clock is live, is one feed per size for
+// every camera showing it.
 type cameraScene struct {
 	cam   *CameraSim
 	still atomic.Bool
@@ -37,8 +38,9 @@ func (c *CameraSim) yardScene() {
 	c.MoveEvery(yardEvery, yardCross)
 }
 
-// SetStill switches the camera between the moving test picture (false)
-// and a still scene with a running HH:MM:SS clock (true).
+// SetStill switches the camera between the test picture (false) and a
+// still scene with a running HH:MM:SS clock (true), for the streams that
+// start after it.
 func (c *CameraSim) SetStill(on bool) { c.scene.still.Store(on) }
 
 // MoveObject makes an object cross the still scene from now, for d.

@@ -185,8 +185,9 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 	if s.video, err = videofeed.New(videofeed.Config{NewEncoder: newFFmpegEncoder, Draw: DrawPicture, FPS: videoFPS,
 		// Every picture shows the current time (scene.go): each feed
 		// draws and encodes live, once for all its viewers, never from a
-		// recorded loop whose clock would be old.
-		LoopFrames: -1, Logger: s.log}); err != nil {
+		// recorded loop whose clock would be old; the test picture draws
+		// no name, so all its cameras and streams of a size share a feed.
+		LoopFrames: -1, NameBlind: true, Logger: s.log}); err != nil {
 		return nil, err
 	}
 	if err := s.startTURN(ctx); err != nil {
