@@ -69,6 +69,9 @@ type Tile struct {
 	activity *widget.Activity
 	retry    *widget.Button
 	details  *widget.Button
+	// phaseText is the phase as phaseText words it; the label shows it
+	// fitted to the tile (fitPhase).
+	phaseText string
 	// detailsDlg is the Details view while it is open.
 	detailsDlg dialog.Dialog
 	// stats shows the statistics (or, on a tile without a picture, the
@@ -300,7 +303,28 @@ func phaseText(st session.Status, now time.Time, hadPicture bool) string {
 
 // setPhase writes the phase text of st at now.
 func (t *Tile) setPhase(st session.Status, now time.Time) {
-	t.phase.SetText(phaseText(st, now, t.hasPicture))
+	t.phaseText = phaseText(st, now, t.hasPicture)
+	t.fitPhase(t.Size().Width)
+}
+
+// fitPhase shows the phase text in a tile width wide: a line too long
+// for it breaks at its " · " (the kind of failure above the countdown),
+// and what still does not fit ends with an ellipsis.
+func (t *Tile) fitPhase(width float32) {
+	avail := width - 6*theme.Padding()
+	var lines []string
+	for _, l := range strings.Split(t.phaseText, "\n") {
+		if width > 0 && fyne.MeasureText(l, theme.TextSize(), t.phase.TextStyle).Width > avail {
+			if a, b, ok := strings.Cut(l, " · "); ok {
+				lines = append(lines, a, b)
+				continue
+			}
+		}
+		lines = append(lines, l)
+	}
+	if text := strings.Join(lines, "\n"); text != t.phase.Text {
+		t.phase.SetText(text)
+	}
 }
 
 // Reason is the full reason of the failure the tile shows, in the
@@ -568,7 +592,7 @@ func (t *Tile) TakePaints() int {
 func (t *Tile) Status() session.Status { return t.status }
 
 // Phase returns the text shown in place of the picture ("" when live).
-func (t *Tile) Phase() string { return t.phase.Text }
+func (t *Tile) Phase() string { return t.phaseText }
 
 // RetryVisible reports whether the Retry button shows.
 func (t *Tile) RetryVisible() bool { return t.retry.Visible() }
@@ -857,8 +881,9 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t.title.Move(fyne.NewPos(pad*2, (bar-tsz.Height)/2))
 	t.titleBG.Resize(fyne.NewSize(size.Width, bar))
 	t.titleBG.Move(fyne.NewPos(0, 0))
+	t.fitPhase(size.Width)
 	ms := r.middle.MinSize()
-	w := min(size.Width-4*pad, max(ms.Width, size.Width*0.8))
+	w := size.Width - 4*pad
 	r.middle.Resize(fyne.NewSize(w, ms.Height))
 	r.middle.Move(fyne.NewPos((size.Width-w)/2, bar+(size.Height-bar-ms.Height)/2))
 	// The hover text: the statistics along the bottom of the picture, or a
@@ -884,8 +909,9 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	tb := t.talkBtn.MinSize()
 	t.talkBtn.Resize(tb)
 	bottom := size.Height - tb.Height - pad
-	if t.stats.Visible() {
-		bottom -= ts.Height + 2*pad
+	if t.stats.Visible() && !t.statsReason {
+		// Above the statistics, but never into the title bar.
+		bottom = max(bottom-ts.Height-2*pad, bar+pad)
 	}
 	t.talkBtn.Move(fyne.NewPos(size.Width-tb.Width-pad, bottom))
 	t.level.Resize(fyne.NewSize(min(160, size.Width/3), tb.Height/2))

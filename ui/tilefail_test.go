@@ -54,6 +54,11 @@ func TestFailedTileShowsOneShortLine(t *testing.T) {
 				fyne.CurrentApp().Driver().AbsolutePositionForObject(o), o.Size(), tile.Size())
 		}
 	}
+	for _, line := range strings.Split(tile.phase.Text, "\n") {
+		if wd := fyne.MeasureText(line, theme.TextSize(), tile.phase.TextStyle).Width; wd > tile.Size().Width-4*theme.Padding() {
+			t.Errorf("the phase line %q is %v wide in a %v tile", line, wd, tile.Size().Width)
+		}
+	}
 	d := fyne.CurrentApp().Driver()
 	if y := d.AbsolutePositionForObject(tile.phase).Y - d.AbsolutePositionForObject(tile).Y; y < barHeight {
 		t.Errorf("the phase starts at %v, over the %d-point title bar", y, barHeight)

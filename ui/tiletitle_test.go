@@ -64,7 +64,11 @@ func TestHoverStatsFitTheTile(t *testing.T) {
 	w.Resize(fyne.NewSize(190, 118))
 	tile.Resize(fyne.NewSize(190, 118))
 	tile.SetStatus(session.Status{State: session.StateLive})
+	tile.SetTalk(session.TalkHalf, "")
 	tile.MouseIn(nil)
+	if y := tile.talkBtn.Position().Y; y < barHeight {
+		t.Errorf("Talk moved up to y=%v, into the title bar", y)
+	}
 	lines := strings.Split(tile.stats.Text, "\n")
 	if len(lines) < 2 {
 		t.Fatalf("stats %q on one line", tile.stats.Text)
