@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -74,14 +76,16 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 	f := &accountForm{m: m, others: others, entries: map[string]*widget.Entry{}, problems: map[string]string{}}
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder("home")
-	f.kind = widget.NewSelect(m.Kinds.Names(), nil)
+	f.kind = widget.NewSelect(kindTitles(m.Kinds), nil)
 	f.status = widget.NewLabel("")
 	f.status.Wrapping = fyne.TextWrapWord
 	f.connect = widget.NewButtonWithIcon("Connect", theme.MediaPlayIcon(), f.test)
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.doSave)
 	f.save.Importance = widget.HighImportance
 	f.form = widget.NewForm()
-	f.box = container.NewBorder(nil, container.NewVBox(container.NewHBox(f.connect, f.save), f.status), nil, nil,
+	// The message grows upwards from above the buttons: Connect and Save
+	// stay put whatever it says.
+	f.box = container.NewBorder(nil, container.NewVBox(f.status, container.NewHBox(f.connect, f.save)), nil, nil,
 		container.NewVScroll(f.form))
 	kind := ""
 	if len(m.Kinds) > 0 {
@@ -91,7 +95,7 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 		f.editing, f.old, kind = edit.Name, *edit, edit.Kind
 	}
 	f.kind.OnChanged = func(string) { f.rebuild() }
-	f.kind.SetSelected(kind)
+	f.kind.SetSelected(kindTitle(m.Kinds, kind))
 	if edit != nil {
 		f.fill(*edit)
 		f.kind.Disable()
@@ -105,7 +109,7 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 // descriptor (a table field is one line per table, and one input per
 // secret key of its tables), with the field's label and help.
 func (f *accountForm) rebuild() {
-	kind, _ := f.m.Kinds.Lookup(f.kind.Selected)
+	kind, _ := f.m.Kinds.Lookup(f.kindName())
 	f.form.Items = nil
 	f.form.Append("Kind", f.kind)
 	f.form.AppendItem(&widget.FormItem{Text: "Name", Widget: f.name, HintText: "a-z, 0-9, _ and -; sources are NAME/DEVICE"})
@@ -123,7 +127,7 @@ func (f *accountForm) rebuild() {
 
 // addInput appends the input of key, whose problems are those of field.
 func (f *accountForm) addInput(key, field string, fs config.Field) {
-	e := f.entries[f.kind.Selected+"/"+key]
+	e := f.entries[f.kindName()+"/"+key]
 	if e == nil {
 		switch {
 		case fs.Secret:
@@ -143,13 +147,116 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 				return nil
 			}
 		}
-		f.entries[f.kind.Selected+"/"+key] = e
+		f.entries[f.kindName()+"/"+key] = e
 	}
-	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: e, HintText: fs.Help})
+	hint := fs.Help
+	if fs.Secret && hint != "" {
+		hint += ". " + f.m.secretHint()
+	} else if fs.Secret {
+		hint = f.m.secretHint()
+	}
+	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: e, HintText: hint})
+}
+
+// kindTitle is how the form names a kind: what the service is, and the
+// kind's config name, e.g. "Tuya IoT cloud (tuya)".
+func kindTitle(ks config.Kinds, name string) string {
+	k, ok := ks.Lookup(name)
+	if !ok || k.Title == "" {
+		return name
+	}
+	return k.Title + " (" + k.Name + ")"
+}
+
+// kindTitles are the kind choices of the form, in the list's order.
+func kindTitles(ks config.Kinds) []string {
+	var out []string
+	for _, name := range ks.Names() {
+		out = append(out, kindTitle(ks, name))
+	}
+	return out
+}
+
+// kindName is the config name of the kind chosen, or "".
+func (f *accountForm) kindName() string {
+	for _, name := range f.m.Kinds.Names() {
+		if kindTitle(f.m.Kinds, name) == f.kind.Selected {
+			return name
+		}
+	}
+	return ""
+}
+
+// labelOf is the form's label of a field of the chosen kind ("Name" for
+// the account's name), or "" when it has none.
+func (f *accountForm) labelOf(field string) string {
+	if field == "name" {
+		return "Name"
+	}
+	kind, _ := f.m.Kinds.Lookup(f.kindName())
+	for _, fs := range kind.FormFields() {
+		if fs.Key == field {
+			return fs.Label
+		}
+	}
+	return ""
+}
+
+// say words a problem in the form's own labels, never a config key: a
+// missing field is "<Label> is required", and the validator's words name
+// the field by its label.
+func (f *accountForm) say(p *config.FieldError) string {
+	label := f.labelOf(p.Field)
+	if label == "" {
+		return p.Msg
+	}
+	if p.Missing {
+		return label + " is required"
+	}
+	msg := p.Msg
+	if p.Field != "name" {
+		msg = replaceWord(msg, p.Field, label)
+		kind, _ := f.m.Kinds.Lookup(f.kindName())
+		for _, fs := range kind.FormFields() {
+			if fs.Key != p.Field {
+				continue
+			}
+			for _, sub := range fs.Sub {
+				if slices.Contains(p.Path, sub.Key) {
+					msg = replaceWord(msg, sub.Key, sub.Label)
+				}
+			}
+		}
+	}
+	if r := []rune(msg); len(r) > 0 {
+		msg = strings.ToUpper(string(r[0])) + string(r[1:])
+	}
+	return msg
+}
+
+// replaceWord replaces the whole-word occurrences of key in s.
+func replaceWord(s, key, with string) string {
+	if key == "" || with == "" {
+		return s
+	}
+	return regexp.MustCompile(`\b`+regexp.QuoteMeta(key)+`\b`).ReplaceAllLiteralString(s, with)
+}
+
+// secretHint says where a secret typed into the form goes, as it will:
+// the OS keyring when there is one, else the config file (0600).
+func (m *AccountManager) secretHint() string {
+	if m.Keyring != nil {
+		return "Saved in the OS keyring, not in the config file"
+	}
+	why := ""
+	if m.KeyringProblem != "" {
+		why = " (" + m.KeyringProblem + ")"
+	}
+	return "No OS keyring" + why + ": Save writes it into the config file, readable only by you (0600)"
 }
 
 // entry returns the input of key for the selected kind, or nil.
-func (f *accountForm) entry(key string) *widget.Entry { return f.entries[f.kind.Selected+"/"+key] }
+func (f *accountForm) entry(key string) *widget.Entry { return f.entries[f.kindName()+"/"+key] }
 
 // value is the trimmed text of an input ("" when the kind has none).
 func (f *accountForm) value(key string) string {
@@ -224,7 +331,7 @@ func tableOf(k config.Kind, key string) string {
 // account builds the account the inputs describe. Empty secret inputs of
 // an edited account keep its old values (or keyring refs).
 func (f *accountForm) account() config.Account {
-	a := config.Account{Name: strings.TrimSpace(f.name.Text), Kind: f.kind.Selected}
+	a := config.Account{Name: strings.TrimSpace(f.name.Text), Kind: f.kindName()}
 	kind, _ := f.m.Kinds.Lookup(a.Kind)
 	for _, fs := range kind.FormFields() {
 		switch {
@@ -281,7 +388,7 @@ func (f *accountForm) tableRows(fs config.Field) []map[string]string {
 // check validates the inputs and shows each problem under its field: the
 // validator's *FieldErrors say which field, never their words.
 func (f *accountForm) check() {
-	if f.kind == nil || f.kind.Selected == "" {
+	if f.kind == nil || f.kindName() == "" {
 		return
 	}
 	a := f.account()
@@ -289,9 +396,9 @@ func (f *accountForm) check() {
 	var general []string
 	for _, p := range f.m.Kinds.CheckAccount(f.m.ConfigPath, a, f.others) {
 		if p.Field == "name" || p.Field != "" && f.entry(p.Field) != nil {
-			f.problems[p.Field] = p.Msg
+			f.problems[p.Field] = f.say(p)
 		} else {
-			general = append(general, p.Msg)
+			general = append(general, f.say(p))
 		}
 	}
 	for _, e := range f.entries {
@@ -637,9 +744,16 @@ func (win *window) accountSaved(ctx context.Context, edit *config.Account, a con
 	if win.extra.firstAccount != nil {
 		win.extra.firstAccount.Hide()
 	}
-	if win.status != nil {
-		win.status.SetText("Saved " + a.Name + " to " + m.ConfigPath + ". " + note)
+	msg := "Saved " + a.Name + " to " + m.ConfigPath + "."
+	if note != "" {
+		msg += "\n" + note
 	}
+	if win.status != nil {
+		win.status.SetText(strings.ReplaceAll(msg, "\n", " "))
+	}
+	// The status bar is rewritten every second: the confirmation stays
+	// until the user has read it.
+	dialog.ShowInformation("Account saved", msg, win.w)
 }
 
 // removeAccount takes an account out of the file, the sidebar and the wall.

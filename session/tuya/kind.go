@@ -19,7 +19,7 @@ var Kind = session.Kind{
 				Required: true, Example: "https://example.com", Ref: func(a *config.Account) any { return &a.Endpoint }},
 			{Key: "client_id", Label: "Access ID", Help: "Cloud project → Overview → Access ID",
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.ClientID }},
-			{Key: "secret", Label: "Access Secret", Help: "Kept in the OS keyring", Secret: true,
+			{Key: "secret", Label: "Access Secret", Help: "Cloud project → Overview → Access Secret", Secret: true,
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.Secret }},
 			{Key: "uid", Label: "User ID", Help: "UID of the app account linked to the project",
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.UID }},
