@@ -77,13 +77,27 @@ func TestAccountFormSpeaksItsLabels(t *testing.T) {
 		}
 		return ""
 	}
-	if h := hint(f, "Access Secret"); !strings.Contains(h, "OS keyring") || strings.Contains(h, "config file,") {
+	if h := hint(f, "Access Secret"); !strings.Contains(h, "saved in the OS keyring") || f.keyringNote != nil {
 		t.Errorf("with a keyring the secret's hint says %q", h)
 	}
 	none := &AccountManager{ConfigPath: m.ConfigPath, Kinds: m.Kinds, KeyringProblem: "no D-Bus session"}
 	g := newAccountForm(none, nil, nil)
 	test.NewTempWindow(t, g.box)
-	if h := hint(g, "Access Secret"); !strings.Contains(h, "config file") || !strings.Contains(h, "0600") || strings.Contains(h, "Saved in the OS keyring") {
+	if h := hint(g, "Access Secret"); strings.Contains(h, "OS keyring") {
 		t.Errorf("without a keyring the secret's hint says %q", h)
+	}
+	inForm := false
+	for _, it := range g.form.Items {
+		inForm = inForm || it.Widget == g.keyringNote && g.keyringNote != nil && g.keyringNote.Visible()
+	}
+	if !inForm || !strings.Contains(g.keyringNote.Text, "config file") ||
+		!strings.Contains(g.keyringNote.Text, "0600") || !strings.Contains(g.keyringNote.Text, "no D-Bus session") {
+		t.Errorf("without a keyring the form does not say where the secret goes (%v)", g.keyringNote)
+	}
+	// The name's problem shows under it once the user leaves it.
+	w.Canvas().Focus(f.name)
+	w.Canvas().Focus(f.entry("uid"))
+	if !shows(f.form, probs["name"]) {
+		t.Errorf("the form does not show %q under the name", probs["name"])
 	}
 }

@@ -58,6 +58,10 @@ type accountForm struct {
 	form     *widget.Form
 	status   *widget.Label
 	fixing   bool // status lists the problems to fix
+	// keyringNote says, without an OS keyring, where secrets go; noted:
+	// the form shows it.
+	keyringNote *widget.Label
+	noted       bool
 	connect  *widget.Button
 	save     *widget.Button
 	box      *fyne.Container // the form scrolls; buttons and status stay below
@@ -101,6 +105,12 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 		f.kind.Disable()
 	}
 	f.name.OnChanged = func(string) { f.check() }
+	f.name.Validator = func(string) error { // under the field, as the others
+		if p := f.problems["name"]; p != "" {
+			return errors.New(p)
+		}
+		return nil
+	}
 	f.check()
 	return f
 }
@@ -111,6 +121,7 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 func (f *accountForm) rebuild() {
 	kind, _ := f.m.Kinds.Lookup(f.kindName())
 	f.form.Items = nil
+	f.noted = false
 	f.form.Append("Kind", f.kind)
 	f.form.AppendItem(&widget.FormItem{Text: "Name", Widget: f.name, HintText: "a-z, 0-9, _ and -; sources are NAME/DEVICE"})
 	for _, fs := range kind.FormFields() {
@@ -150,12 +161,20 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 		f.entries[f.kindName()+"/"+key] = e
 	}
 	hint := fs.Help
-	if fs.Secret && hint != "" {
-		hint += ". " + f.m.secretHint()
-	} else if fs.Secret {
-		hint = f.m.secretHint()
+	if fs.Secret && f.m.Keyring != nil {
+		hint = strings.TrimPrefix(hint+"; saved in the OS keyring", "; ")
 	}
 	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: e, HintText: hint})
+	if fs.Secret && f.m.Keyring == nil && !f.noted {
+		// Said once, in full, under the first secret: a hint is one
+		// line and would cut it.
+		f.noted = true
+		note := widget.NewLabel(f.m.secretHint())
+		note.Wrapping = fyne.TextWrapWord
+		note.Importance = widget.WarningImportance
+		f.keyringNote = note
+		f.form.AppendItem(&widget.FormItem{Widget: note})
+	}
 }
 
 // kindTitle is how the form names a kind: what the service is, and the
@@ -252,7 +271,7 @@ func (m *AccountManager) secretHint() string {
 	if m.KeyringProblem != "" {
 		why = " (" + m.KeyringProblem + ")"
 	}
-	return "No OS keyring" + why + ": Save writes it into the config file, readable only by you (0600)"
+	return "No OS keyring" + why + ": Save writes the secrets into the config file, readable only by you (mode 0600)."
 }
 
 // entry returns the input of key for the selected kind, or nil.
@@ -404,11 +423,7 @@ func (f *accountForm) check() {
 	for _, e := range f.entries {
 		_ = e.Validate()
 	}
-	if p := f.problems["name"]; p != "" {
-		f.name.SetValidationError(errors.New(p))
-	} else {
-		f.name.SetValidationError(nil)
-	}
+	_ = f.name.Validate()
 	if len(f.problems) == 0 && len(general) == 0 {
 		f.save.Enable()
 		f.connect.Enable()

@@ -118,10 +118,10 @@ func (s *Sidebar) Load(ctx context.Context) {
 			}
 			do(func() {
 				n.devices, n.err, n.loading = devs, err, false
-				s.retitle()
 				if s.OnLoaded != nil {
 					s.OnLoaded(n.acc.Name, n.devices)
 				}
+				s.retitle() // after OnLoaded, which may fill the wall
 				s.tree.Refresh()
 				s.tree.OpenAllBranches()
 				s.updateNoMatches()

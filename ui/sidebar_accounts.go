@@ -22,10 +22,10 @@ func (s *Sidebar) AddAccount(ctx context.Context, a Account) {
 		}
 		do(func() {
 			n.devices, n.err, n.loading = devs, err, false
-			s.retitle()
 			if s.OnLoaded != nil {
 				s.OnLoaded(a.Name, devs)
 			}
+			s.retitle()
 			s.tree.Refresh()
 			s.tree.OpenAllBranches()
 		})

@@ -86,6 +86,13 @@ func TestSharedNamesShowTheirAccount(t *testing.T) {
 	test.NewTempWindow(t, s.Object())
 	titles := map[string]string{}
 	s.OnTitle = func(src, title string) { titles[src] = title }
+	// A first start fills the wall as the lists come in, with the
+	// devices' own names: the titles follow.
+	s.OnLoaded = func(acc string, devs []session.Device) {
+		for _, d := range devs {
+			titles[acc+"/"+d.ID] = d.Name
+		}
+	}
 	s.Load(context.Background())
 	s.Wait()
 	drainUI()
