@@ -62,9 +62,9 @@ type accountForm struct {
 	// the form shows it.
 	keyringNote *widget.Label
 	noted       bool
-	connect  *widget.Button
-	save     *widget.Button
-	box      *fyne.Container // the form scrolls; buttons and status stay below
+	connect     *widget.Button
+	save        *widget.Button
+	box         *fyne.Container // the form scrolls; buttons and status stay below
 
 	// onSave is called after the file was written, with the account as
 	// written (secrets as keyring refs) and a note on where secrets went.
