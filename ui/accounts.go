@@ -62,6 +62,9 @@ type accountForm struct {
 	// the form shows it.
 	keyringNote *widget.Label
 	noted       bool
+	// demoNames are the names of the built-in demo's accounts, taken
+	// while the window shows it.
+	demoNames []string
 	connect     *widget.Button
 	save        *widget.Button
 	box         *fyne.Container // the form scrolls; buttons and status stay below
@@ -414,7 +417,9 @@ func (f *accountForm) check() {
 	f.problems = map[string]string{}
 	var general []string
 	for _, p := range f.m.Kinds.CheckAccount(f.m.ConfigPath, a, f.others) {
-		if p.Field == "name" || p.Field != "" && f.entry(p.Field) != nil {
+		if p.Field == "name" && slices.Contains(f.demoNames, a.Name) {
+			f.problems["name"] = fmt.Sprintf("%q is an account of the built-in demo while it runs; pick another name", a.Name)
+		} else if p.Field == "name" || p.Field != "" && f.entry(p.Field) != nil {
 			f.problems[p.Field] = f.say(p)
 		} else {
 			general = append(general, f.say(p))
@@ -716,6 +721,14 @@ func (win *window) showAccountForm(ctx context.Context, edit *config.Account) *a
 		}
 	}
 	f := newAccountForm(m, edit, others)
+	if m.Demo {
+		// The window shows the built-in demo: its accounts' names are
+		// taken while it runs, and the form says why.
+		for _, a := range win.accounts {
+			f.demoNames = append(f.demoNames, a.Name)
+		}
+		f.check()
+	}
 	title := "Add an account"
 	if edit != nil {
 		title = "Edit " + edit.Name

@@ -131,6 +131,13 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 	if f == nil || f.kindName() != "tuya" {
 		t.Fatal("the form did not open on a Tuya account")
 	}
+	// The demo's own account name is taken while it runs, and the form
+	// says why.
+	test.Type(f.name, "demo")
+	if p := f.Problems()["name"]; !strings.Contains(p, "built-in demo") {
+		t.Fatalf("the demo's name: problem %q", p)
+	}
+	f.name.SetText("")
 	test.Type(f.name, "home")
 	test.Type(f.entry("endpoint"), site.TuyaEndpoint())
 	if p := f.Problems()["client_id"]; p != "Access ID is required" || !f.save.Disabled() {
