@@ -65,9 +65,9 @@ type accountForm struct {
 	// demoNames are the names of the built-in demo's accounts, taken
 	// while the window shows it.
 	demoNames []string
-	connect     *widget.Button
-	save        *widget.Button
-	box         *fyne.Container // the form scrolls; buttons and status stay below
+	connect   *widget.Button
+	save      *widget.Button
+	box       *fyne.Container // the form scrolls; buttons and status stay below
 
 	// onSave is called after the file was written, with the account as
 	// written (secrets as keyring refs) and a note on where secrets went.
