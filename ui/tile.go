@@ -89,7 +89,7 @@ type Tile struct {
 	maxBtn   *iconButton
 	talkBtn  *holdButton
 	speaker  *iconButton
-	level    *widget.ProgressBar
+	level    *levelMeter
 	talkNote *canvas.Text
 
 	talk      session.Talk // what the device can take
@@ -215,8 +215,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.talkBtn = newHoldButton("Talk", theme.MediaRecordIcon(), t.startTalk, t.stopTalk)
 	t.talkBtn.Hide()
 	t.speaker = newIconButton(theme.VolumeUpIcon(), func() { t.SetMuted(!t.muted) })
-	t.level = widget.NewProgressBar()
-	t.level.TextFormatter = func() string { return "" }
+	t.level = newLevelMeter() // an empty track at silence
 	t.level.Hide()
 	t.talkNote = canvas.NewText("", color.NRGBA{R: 0xff, G: 0xb0, B: 0x40, A: 0xff})
 	t.talkNote.TextSize = theme.TextSize() * 0.8
@@ -478,6 +477,7 @@ func (t *Tile) startTalk() {
 		return
 	}
 	t.talking = true
+	t.level.SetValue(0) // nothing heard yet: not the last talk's level
 	t.meterStop = make(chan struct{})
 	t.updateTalk()
 	go t.meterWhileTalking(t.meterStop)
@@ -496,6 +496,7 @@ func (t *Tile) talkEnded(err error) {
 		close(t.meterStop)
 	}
 	t.talking = false
+	t.level.SetValue(0)
 	if err != nil {
 		t.talkErr = err
 		t.talkFails++
