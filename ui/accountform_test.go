@@ -50,6 +50,25 @@ func TestAccountFormSpeaksItsLabels(t *testing.T) {
 			t.Errorf("%s: %q, want %q", field, probs[field], want)
 		}
 	}
+	// The sign method is a choice of the two the cloud takes.
+	se := f.choices["tuya/sign_method"]
+	tuyaKind, _ := m.Kinds.Lookup("tuya")
+	var choices []string
+	for _, fs := range tuyaKind.FormFields() {
+		if fs.Key == "sign_method" {
+			choices = fs.Choices
+		}
+	}
+	if se == nil || strings.Join(choices, ",") != "hmac,md5" {
+		t.Fatalf("the sign method is no choice of hmac and md5: %v %v", se, choices)
+	}
+	onForm := false
+	for _, it := range f.form.Items {
+		onForm = onForm || it.Text == "Sign method" && it.Widget == se
+	}
+	if !onForm {
+		t.Fatal("the form shows no choice for the sign method")
+	}
 	keys := regexp.MustCompile(`\b(client_id|sign_method|uid|endpoint|secret)\b`)
 	for field, p := range probs {
 		if k := keys.FindString(p); k != "" {
@@ -58,6 +77,11 @@ func TestAccountFormSpeaksItsLabels(t *testing.T) {
 	}
 	if keys.MatchString(f.status.Text) {
 		t.Errorf("the message names config keys: %q", f.status.Text)
+	}
+
+	se.SetText("md5")
+	if p := f.Problems()["sign_method"]; p != "" {
+		t.Fatalf("md5 picked: problem %q", p)
 	}
 
 	// Connect and Save stay put as the message grows.

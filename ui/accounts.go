@@ -47,14 +47,17 @@ type AccountManager struct {
 // accountForm is the form of one account: per-kind inputs with help text,
 // checked with the config validator on every keystroke.
 type accountForm struct {
-	m        *AccountManager
-	editing  string         // the name of the account edited; "" adds
-	old      config.Account // the account as it was, when editing
-	others   []string       // the other accounts' names
-	kind     *widget.Select
-	name     *widget.Entry
-	entries  map[string]*widget.Entry // by kind/key (kind/key.sub for a table's secret)
-	problems map[string]string        // by field
+	m       *AccountManager
+	editing string         // the name of the account edited; "" adds
+	old     config.Account // the account as it was, when editing
+	others  []string       // the other accounts' names
+	kind    *widget.Select
+	name    *widget.Entry
+	entries map[string]*widget.Entry // by kind/key (kind/key.sub for a table's secret)
+	// choices are the inputs of fields with Choices, by kind/key; their
+	// entries are in entries too.
+	choices  map[string]*widget.SelectEntry
+	problems map[string]string // by field
 	form     *widget.Form
 	status   *widget.Label
 	fixing   bool // status lists the problems to fix
@@ -80,7 +83,8 @@ type accountForm struct {
 
 // newAccountForm makes the form; edit, when non-nil, is the account to edit.
 func newAccountForm(m *AccountManager, edit *config.Account, others []string) *accountForm {
-	f := &accountForm{m: m, others: others, entries: map[string]*widget.Entry{}, problems: map[string]string{}}
+	f := &accountForm{m: m, others: others, entries: map[string]*widget.Entry{}, choices: map[string]*widget.SelectEntry{},
+		problems: map[string]string{}}
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder("home")
 	f.kind = widget.NewSelect(kindTitles(m.Kinds), nil)
@@ -149,6 +153,12 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 		case fs.Multiline:
 			e = widget.NewMultiLineEntry()
 			e.SetMinRowsVisible(3)
+		case len(fs.Choices) > 0:
+			// A choice: picked from the list (typing stays possible, and
+			// the validator judges it).
+			se := widget.NewSelectEntry(fs.Choices)
+			f.choices[f.kindName()+"/"+key] = se
+			e = &se.Entry
 		default:
 			e = widget.NewEntry()
 		}
@@ -167,7 +177,11 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 	if fs.Secret && f.m.Keyring != nil {
 		hint = strings.TrimPrefix(hint+"; saved in the OS keyring", "; ")
 	}
-	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: e, HintText: hint})
+	var input fyne.CanvasObject = e
+	if se := f.choices[f.kindName()+"/"+key]; se != nil {
+		input = se
+	}
+	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: input, HintText: hint})
 	if fs.Secret && f.m.Keyring == nil && !f.noted {
 		// Said once, in full, under the first secret: a hint is one
 		// line and would cut it.

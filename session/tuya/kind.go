@@ -24,7 +24,7 @@ var Kind = session.Kind{
 			{Key: "uid", Label: "User ID", Help: "UID of the app account linked to the project",
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.UID }},
 			{Key: "sign_method", Label: "Sign method", Help: "hmac (default) or md5 for legacy projects",
-				Example: string(SignHMAC), Ref: func(a *config.Account) any { return &a.SignMethod }},
+				Choices: []string{string(SignHMAC), string(SignMD5)}, Example: string(SignHMAC), Ref: func(a *config.Account) any { return &a.SignMethod }},
 			{Key: "devices", Label: "Devices", Help: "Optional device ids, comma separated; empty lists all",
 				Type: config.TypeStrings, Ref: func(a *config.Account) any { return &a.Devices }},
 		},
