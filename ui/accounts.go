@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -45,20 +47,30 @@ type AccountManager struct {
 // accountForm is the form of one account: per-kind inputs with help text,
 // checked with the config validator on every keystroke.
 type accountForm struct {
-	m        *AccountManager
-	editing  string         // the name of the account edited; "" adds
-	old      config.Account // the account as it was, when editing
-	others   []string       // the other accounts' names
-	kind     *widget.Select
-	name     *widget.Entry
-	entries  map[string]*widget.Entry // by kind/key (kind/key.sub for a table's secret)
-	problems map[string]string        // by field
+	m       *AccountManager
+	editing string         // the name of the account edited; "" adds
+	old     config.Account // the account as it was, when editing
+	others  []string       // the other accounts' names
+	kind    *widget.Select
+	name    *widget.Entry
+	entries map[string]*widget.Entry // by kind/key (kind/key.sub for a table's secret)
+	// choices are the inputs of fields with Choices, by kind/key; their
+	// entries are in entries too.
+	choices  map[string]*widget.SelectEntry
+	problems map[string]string // by field
 	form     *widget.Form
 	status   *widget.Label
 	fixing   bool // status lists the problems to fix
-	connect  *widget.Button
-	save     *widget.Button
-	box      *fyne.Container // the form scrolls; buttons and status stay below
+	// keyringNote says, without an OS keyring, where secrets go; noted:
+	// the form shows it.
+	keyringNote *widget.Label
+	noted       bool
+	// demoNames are the names of the built-in demo's accounts, taken
+	// while the window shows it.
+	demoNames []string
+	connect   *widget.Button
+	save      *widget.Button
+	box       *fyne.Container // the form scrolls; buttons and status stay below
 
 	// onSave is called after the file was written, with the account as
 	// written (secrets as keyring refs) and a note on where secrets went.
@@ -71,17 +83,20 @@ type accountForm struct {
 
 // newAccountForm makes the form; edit, when non-nil, is the account to edit.
 func newAccountForm(m *AccountManager, edit *config.Account, others []string) *accountForm {
-	f := &accountForm{m: m, others: others, entries: map[string]*widget.Entry{}, problems: map[string]string{}}
+	f := &accountForm{m: m, others: others, entries: map[string]*widget.Entry{}, choices: map[string]*widget.SelectEntry{},
+		problems: map[string]string{}}
 	f.name = widget.NewEntry()
 	f.name.SetPlaceHolder("home")
-	f.kind = widget.NewSelect(m.Kinds.Names(), nil)
+	f.kind = widget.NewSelect(kindTitles(m.Kinds), nil)
 	f.status = widget.NewLabel("")
 	f.status.Wrapping = fyne.TextWrapWord
 	f.connect = widget.NewButtonWithIcon("Connect", theme.MediaPlayIcon(), f.test)
 	f.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), f.doSave)
 	f.save.Importance = widget.HighImportance
 	f.form = widget.NewForm()
-	f.box = container.NewBorder(nil, container.NewVBox(container.NewHBox(f.connect, f.save), f.status), nil, nil,
+	// The message grows upwards from above the buttons: Connect and Save
+	// stay put whatever it says.
+	f.box = container.NewBorder(nil, container.NewVBox(f.status, container.NewHBox(f.connect, f.save)), nil, nil,
 		container.NewVScroll(f.form))
 	kind := ""
 	if len(m.Kinds) > 0 {
@@ -91,12 +106,18 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 		f.editing, f.old, kind = edit.Name, *edit, edit.Kind
 	}
 	f.kind.OnChanged = func(string) { f.rebuild() }
-	f.kind.SetSelected(kind)
+	f.kind.SetSelected(kindTitle(m.Kinds, kind))
 	if edit != nil {
 		f.fill(*edit)
 		f.kind.Disable()
 	}
 	f.name.OnChanged = func(string) { f.check() }
+	f.name.Validator = func(string) error { // under the field, as the others
+		if p := f.problems["name"]; p != "" {
+			return errors.New(p)
+		}
+		return nil
+	}
 	f.check()
 	return f
 }
@@ -105,8 +126,9 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 // descriptor (a table field is one line per table, and one input per
 // secret key of its tables), with the field's label and help.
 func (f *accountForm) rebuild() {
-	kind, _ := f.m.Kinds.Lookup(f.kind.Selected)
+	kind, _ := f.m.Kinds.Lookup(f.kindName())
 	f.form.Items = nil
+	f.noted = false
 	f.form.Append("Kind", f.kind)
 	f.form.AppendItem(&widget.FormItem{Text: "Name", Widget: f.name, HintText: "a-z, 0-9, _ and -; sources are NAME/DEVICE"})
 	for _, fs := range kind.FormFields() {
@@ -123,7 +145,7 @@ func (f *accountForm) rebuild() {
 
 // addInput appends the input of key, whose problems are those of field.
 func (f *accountForm) addInput(key, field string, fs config.Field) {
-	e := f.entries[f.kind.Selected+"/"+key]
+	e := f.entries[f.kindName()+"/"+key]
 	if e == nil {
 		switch {
 		case fs.Secret:
@@ -131,6 +153,12 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 		case fs.Multiline:
 			e = widget.NewMultiLineEntry()
 			e.SetMinRowsVisible(3)
+		case len(fs.Choices) > 0:
+			// A choice: picked from the list (typing stays possible, and
+			// the validator judges it).
+			se := widget.NewSelectEntry(fs.Choices)
+			f.choices[f.kindName()+"/"+key] = se
+			e = &se.Entry
 		default:
 			e = widget.NewEntry()
 		}
@@ -143,13 +171,128 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 				return nil
 			}
 		}
-		f.entries[f.kind.Selected+"/"+key] = e
+		f.entries[f.kindName()+"/"+key] = e
 	}
-	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: e, HintText: fs.Help})
+	hint := fs.Help
+	if fs.Secret && f.m.Keyring != nil {
+		hint = strings.TrimPrefix(hint+"; saved in the OS keyring", "; ")
+	}
+	var input fyne.CanvasObject = e
+	if se := f.choices[f.kindName()+"/"+key]; se != nil {
+		input = se
+	}
+	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: input, HintText: hint})
+	if fs.Secret && f.m.Keyring == nil && !f.noted {
+		// Said once, in full, under the first secret: a hint is one
+		// line and would cut it.
+		f.noted = true
+		note := widget.NewLabel(f.m.secretHint())
+		note.Wrapping = fyne.TextWrapWord
+		note.Importance = widget.WarningImportance
+		f.keyringNote = note
+		f.form.AppendItem(&widget.FormItem{Widget: note})
+	}
+}
+
+// kindTitle is how the form names a kind: what the service is, and the
+// kind's config name, e.g. "Tuya IoT cloud (tuya)".
+func kindTitle(ks config.Kinds, name string) string {
+	k, ok := ks.Lookup(name)
+	if !ok || k.Title == "" {
+		return name
+	}
+	return k.Title + " (" + k.Name + ")"
+}
+
+// kindTitles are the kind choices of the form, in the list's order.
+func kindTitles(ks config.Kinds) []string {
+	var out []string
+	for _, name := range ks.Names() {
+		out = append(out, kindTitle(ks, name))
+	}
+	return out
+}
+
+// kindName is the config name of the kind chosen, or "".
+func (f *accountForm) kindName() string {
+	for _, name := range f.m.Kinds.Names() {
+		if kindTitle(f.m.Kinds, name) == f.kind.Selected {
+			return name
+		}
+	}
+	return ""
+}
+
+// labelOf is the form's label of a field of the chosen kind ("Name" for
+// the account's name), or "" when it has none.
+func (f *accountForm) labelOf(field string) string {
+	if field == "name" {
+		return "Name"
+	}
+	kind, _ := f.m.Kinds.Lookup(f.kindName())
+	for _, fs := range kind.FormFields() {
+		if fs.Key == field {
+			return fs.Label
+		}
+	}
+	return ""
+}
+
+// say words a problem in the form's own labels, never a config key: a
+// missing field is "<Label> is required", and the validator's words name
+// the field by its label.
+func (f *accountForm) say(p *config.FieldError) string {
+	label := f.labelOf(p.Field)
+	if label == "" {
+		return p.Msg
+	}
+	if p.Missing {
+		return label + " is required"
+	}
+	msg := p.Msg
+	if p.Field != "name" {
+		msg = replaceWord(msg, p.Field, label)
+		kind, _ := f.m.Kinds.Lookup(f.kindName())
+		for _, fs := range kind.FormFields() {
+			if fs.Key != p.Field {
+				continue
+			}
+			for _, sub := range fs.Sub {
+				if slices.Contains(p.Path, sub.Key) {
+					msg = replaceWord(msg, sub.Key, sub.Label)
+				}
+			}
+		}
+	}
+	if r := []rune(msg); len(r) > 0 {
+		msg = strings.ToUpper(string(r[0])) + string(r[1:])
+	}
+	return msg
+}
+
+// replaceWord replaces the whole-word occurrences of key in s.
+func replaceWord(s, key, with string) string {
+	if key == "" || with == "" {
+		return s
+	}
+	return regexp.MustCompile(`\b`+regexp.QuoteMeta(key)+`\b`).ReplaceAllLiteralString(s, with)
+}
+
+// secretHint says where a secret typed into the form goes, as it will:
+// the OS keyring when there is one, else the config file (0600).
+func (m *AccountManager) secretHint() string {
+	if m.Keyring != nil {
+		return "Saved in the OS keyring, not in the config file"
+	}
+	why := ""
+	if m.KeyringProblem != "" {
+		why = " (" + m.KeyringProblem + ")"
+	}
+	return "No OS keyring" + why + ": Save writes the secrets into the config file, readable only by you (mode 0600)."
 }
 
 // entry returns the input of key for the selected kind, or nil.
-func (f *accountForm) entry(key string) *widget.Entry { return f.entries[f.kind.Selected+"/"+key] }
+func (f *accountForm) entry(key string) *widget.Entry { return f.entries[f.kindName()+"/"+key] }
 
 // value is the trimmed text of an input ("" when the kind has none).
 func (f *accountForm) value(key string) string {
@@ -224,7 +367,7 @@ func tableOf(k config.Kind, key string) string {
 // account builds the account the inputs describe. Empty secret inputs of
 // an edited account keep its old values (or keyring refs).
 func (f *accountForm) account() config.Account {
-	a := config.Account{Name: strings.TrimSpace(f.name.Text), Kind: f.kind.Selected}
+	a := config.Account{Name: strings.TrimSpace(f.name.Text), Kind: f.kindName()}
 	kind, _ := f.m.Kinds.Lookup(a.Kind)
 	for _, fs := range kind.FormFields() {
 		switch {
@@ -281,27 +424,25 @@ func (f *accountForm) tableRows(fs config.Field) []map[string]string {
 // check validates the inputs and shows each problem under its field: the
 // validator's *FieldErrors say which field, never their words.
 func (f *accountForm) check() {
-	if f.kind == nil || f.kind.Selected == "" {
+	if f.kind == nil || f.kindName() == "" {
 		return
 	}
 	a := f.account()
 	f.problems = map[string]string{}
 	var general []string
 	for _, p := range f.m.Kinds.CheckAccount(f.m.ConfigPath, a, f.others) {
-		if p.Field == "name" || p.Field != "" && f.entry(p.Field) != nil {
-			f.problems[p.Field] = p.Msg
+		if p.Field == "name" && slices.Contains(f.demoNames, a.Name) {
+			f.problems["name"] = fmt.Sprintf("%q is an account of the built-in demo while it runs; pick another name", a.Name)
+		} else if p.Field == "name" || p.Field != "" && f.entry(p.Field) != nil {
+			f.problems[p.Field] = f.say(p)
 		} else {
-			general = append(general, p.Msg)
+			general = append(general, f.say(p))
 		}
 	}
 	for _, e := range f.entries {
 		_ = e.Validate()
 	}
-	if p := f.problems["name"]; p != "" {
-		f.name.SetValidationError(errors.New(p))
-	} else {
-		f.name.SetValidationError(nil)
-	}
+	_ = f.name.Validate()
 	if len(f.problems) == 0 && len(general) == 0 {
 		f.save.Enable()
 		f.connect.Enable()
@@ -571,6 +712,14 @@ func (win *window) showAccountForm(ctx context.Context, edit *config.Account) *a
 		}
 	}
 	f := newAccountForm(m, edit, others)
+	if m.Demo {
+		// The window shows the built-in demo: its accounts' names are
+		// taken while it runs, and the form says why.
+		for _, a := range win.accounts {
+			f.demoNames = append(f.demoNames, a.Name)
+		}
+		f.check()
+	}
 	title := "Add an account"
 	if edit != nil {
 		title = "Edit " + edit.Name
@@ -614,9 +763,16 @@ func (win *window) accountSaved(ctx context.Context, edit *config.Account, a con
 	if win.extra.firstAccount != nil {
 		win.extra.firstAccount.Hide()
 	}
-	if win.status != nil {
-		win.status.SetText("Saved " + a.Name + " to " + m.ConfigPath + ". " + note)
+	msg := "Saved " + a.Name + " to " + m.ConfigPath + "."
+	if note != "" {
+		msg += "\n" + note
 	}
+	if win.status != nil {
+		win.status.SetText(strings.ReplaceAll(msg, "\n", " "))
+	}
+	// The status bar is rewritten every second: the confirmation stays
+	// until the user has read it.
+	dialog.ShowInformation("Account saved", msg, win.w)
 }
 
 // removeAccount takes an account out of the file, the sidebar and the wall.

@@ -128,12 +128,19 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 	}
 	test.Tap(first)
 	f := win.extra.form
-	if f == nil || f.kind.Selected != "tuya" {
+	if f == nil || f.kindName() != "tuya" {
 		t.Fatal("the form did not open on a Tuya account")
 	}
+	// The demo's own account name is taken while it runs, and the form
+	// says why.
+	test.Type(f.name, "demo")
+	if p := f.Problems()["name"]; !strings.Contains(p, "built-in demo") {
+		t.Fatalf("the demo's name: problem %q", p)
+	}
+	f.name.SetText("")
 	test.Type(f.name, "home")
 	test.Type(f.entry("endpoint"), site.TuyaEndpoint())
-	if p := f.Problems()["client_id"]; p != "client_id is required" || !f.save.Disabled() {
+	if p := f.Problems()["client_id"]; p != "Access ID is required" || !f.save.Disabled() {
 		t.Fatalf("half-typed account: client_id problem %q, save disabled %v", p, f.save.Disabled())
 	}
 	test.Type(f.entry("client_id"), site.ClientID())
@@ -146,6 +153,19 @@ func TestAddTuyaAccountThroughTheForm(t *testing.T) {
 	waitText(t, "Connect", func() string { return f.status.Text }, "Connected: found 5 devices: ")
 	test.Tap(f.save)
 	drainUI()
+	// A confirmation that stays until read (the status bar is rewritten
+	// every second).
+	confirmed := false
+	if top := w.Canvas().Overlays().Top(); top != nil {
+		walk(top, func(o fyne.CanvasObject) {
+			if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "Saved home to "+path) && strings.Contains(l.Text, "OS keyring") {
+				confirmed = true
+			}
+		})
+	}
+	if !confirmed {
+		t.Error("no confirmation after Save")
+	}
 
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -299,7 +319,7 @@ func TestEditWHEPAccountKeepsItsStreams(t *testing.T) {
 		t.Fatalf("the form gives back %+v, want %+v", got, old.WHEPStreams)
 	}
 	f.entry("stream").SetText("lobby https://m.example.com/lobby/whep\ngarage http://m.example.com/garage/whep")
-	if p := f.Problems()["stream"]; p != "url must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1" {
+	if p := f.Problems()["stream"]; p != "WHEP URL must use https://; http:// is allowed only for 127.0.0.1, localhost or ::1" {
 		t.Fatalf("plain http stream: problem %q", p)
 	}
 	f.entry("stream").SetText("lobby https://m.example.com/lobby/whep")

@@ -230,6 +230,8 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		win.sidebar.Refresh()
 	}
 	win.sidebar.OnWall = func(src string) bool { return win.wall.index(src) >= 0 }
+	win.sidebar.TileStatus = win.wall.tileStatus
+	win.sidebar.OnTitle = win.wall.SetTitle
 	restore := func() {
 		audio := map[string]AudioTileState{}
 		for _, a := range st.Audio {
@@ -249,7 +251,6 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	filled := found // a first start fills the wall once every list is in
 	win.sidebar.OnLoaded = func(account string, devs []session.Device) {
 		for _, d := range devs {
-			win.wall.SetTitle(account+"/"+d.ID, d.Name)
 			win.wall.SetTalk(account+"/"+d.ID, d.Talk)
 			win.wall.SetDevice(account+"/"+d.ID, d)
 			if d.Type == session.TypeRoom && win.wall.index(account+"/"+d.ID) >= 0 {
@@ -391,6 +392,7 @@ func (win *window) tick(ctx context.Context) {
 			last = now
 			do(func() {
 				win.updateStatus()
+				win.sidebar.Sync()
 				live, decoded := win.wall.Live(), win.wall.DecodeFPS()
 				paint := win.wall.TakePaintRates(secs)
 				text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"image/color"
 	"net/url"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -79,7 +82,7 @@ func (win *window) showConfigError(ctx context.Context) {
 		where.Wrapping = fyne.TextWrapBreak // a path has no spaces to wrap at
 		rows = append(rows, where)
 	}
-	help := widget.NewLabel("Fix the file and start Lookout again. The file is never rewritten. " +
+	help := widget.NewLabel("Fix the file in a text editor and start Lookout again. " +
 		"Meanwhile you can look around the demo site, which needs no account.")
 	help.Wrapping = fyne.TextWrapWord
 	open := widget.NewButtonWithIcon("Open the demo site", theme.MediaPlayIcon(), func() { win.openDemoAfterError(ctx) })
@@ -95,17 +98,49 @@ func (win *window) showConfigError(ctx context.Context) {
 }
 
 // openConfigFolder shows the folder of the config file in the desktop's
-// file manager.
+// file manager, or says where it is when there is none.
 func (win *window) openConfigFolder() {
-	u := &url.URL{Scheme: "file", Path: filepath.Dir(win.opt.ConfigPath)}
-	open := win.openURL
-	if open == nil {
-		open = win.a.OpenURL
+	dir := filepath.Dir(win.opt.ConfigPath)
+	if win.openURL != nil {
+		if err := win.openURL(&url.URL{Scheme: "file", Path: dir}); err != nil {
+			dialog.ShowError(err, win.w)
+		}
+		return
 	}
-	if err := open(u); err != nil {
-		dialog.ShowError(err, win.w)
+	noManager := func(why string) {
+		dialog.ShowInformation("No file manager", "No file manager could show the folder ("+why+").\nThe config file is in "+dir, win.w)
 	}
+	opener := map[string]string{"darwin": "open", "windows": "explorer"}[runtime.GOOS]
+	if opener == "" {
+		opener = "xdg-open"
+	}
+	path, err := exec.LookPath(opener)
+	if err != nil {
+		noManager(opener + " is not installed")
+		return
+	}
+	// The opener's own output is not ours to print, and it is waited for:
+	// no zombie is left behind.
+	ctx, cancel := context.WithTimeout(context.Background(), openerTimeout)
+	cmd := exec.CommandContext(ctx, path, dir)
+	if err := cmd.Start(); err != nil {
+		cancel()
+		noManager(err.Error())
+		return
+	}
+	win.extra.wg.Add(1)
+	go func() {
+		defer win.extra.wg.Done()
+		defer cancel()
+		if err := cmd.Wait(); err != nil && ctx.Err() == nil {
+			do(func() { noManager(opener + " failed: " + err.Error()) })
+		}
+	}()
 }
+
+// openerTimeout bounds how long the file manager's opener is waited for;
+// it hands the folder over and ends well within it.
+const openerTimeout = 5 * time.Second
 
 // openDemoAfterError opens the demo site with a banner saying the config
 // is broken.

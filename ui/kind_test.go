@@ -85,10 +85,10 @@ func TestTestOnlyKindInTheFormAndOnTheWall(t *testing.T) {
 	f := newAccountForm(m, nil, nil)
 	w := test.NewTempWindow(t, f.box)
 	w.Resize(fyne.NewSize(700, 600))
-	if !contains(f.kind.Options, "probecam") {
+	if !contains(f.kind.Options, kindTitle(m.Kinds, "probecam")) {
 		t.Fatalf("the form offers kinds %v, not the registered probecam", f.kind.Options)
 	}
-	f.kind.SetSelected("probecam")
+	f.kind.SetSelected(kindTitle(m.Kinds, "probecam"))
 	hints := map[string]string{}
 	for _, it := range f.form.Items {
 		hints[it.Text] = it.HintText
@@ -97,12 +97,12 @@ func TestTestOnlyKindInTheFormAndOnTheWall(t *testing.T) {
 		t.Fatalf("the form's inputs for probecam: %v", hints)
 	}
 	test.Type(f.name, "probe")
-	if p := f.Problems()["whep_url"]; p != "whep_url is required" || !f.save.Disabled() {
+	if p := f.Problems()["whep_url"]; p != "WHEP URL is required" || !f.save.Disabled() {
 		t.Fatalf("no whep_url: problem %q, save disabled %v", p, f.save.Disabled())
 	}
 	w.Canvas().Focus(f.entry("whep_url"))
 	test.Type(f.entry("whep_url"), "ftp://cams.example.com/gate")
-	const bad = "whep_url must be an absolute https:// url"
+	const bad = "WHEP URL must be an absolute https:// url"
 	if p := f.Problems()["whep_url"]; p != bad {
 		t.Fatalf("ftp url: problem %q, want %q", p, bad)
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"image/color"
 	"strings"
@@ -63,7 +64,14 @@ type Sidebar struct {
 	OnDrop func(source, title string, at fyne.Position)
 	// OnWall reports whether a source is on the wall, to mark its row.
 	OnWall func(source string) bool
-	add    *widget.Button
+	// TileStatus returns the state of a source's tile when it is on the
+	// wall: the dots follow it (sidebar_state.go).
+	TileStatus func(source string) (session.Status, bool)
+	// OnTitle is told the title of each listed device's tile (Title) once
+	// an account's devices are in.
+	OnTitle func(source, title string)
+	reaches map[string]reach
+	add     *widget.Button
 }
 
 // NewSidebar makes the sidebar for accounts.
@@ -119,6 +127,7 @@ func (s *Sidebar) Load(ctx context.Context) {
 				if s.OnLoaded != nil {
 					s.OnLoaded(n.acc.Name, n.devices)
 				}
+				s.retitle() // after OnLoaded, which may fill the wall
 				s.tree.Refresh()
 				s.tree.OpenAllBranches()
 				s.updateNoMatches()
@@ -205,7 +214,7 @@ func (s *Sidebar) device(uid string) (string, string, bool) {
 	if n := s.node(name); n != nil {
 		for _, d := range n.devices {
 			if d.ID == id {
-				return src, d.Name, true
+				return src, s.Title(src), true
 			}
 		}
 	}
@@ -227,7 +236,7 @@ func (s *Sidebar) updateNode(uid widget.TreeNodeID, branch bool, o fyne.CanvasOb
 		n := s.node(strings.TrimPrefix(uid, "e:"))
 		row.set("error: "+session.Reason(n.err), "", theme.Color(theme.ColorNameError))
 	default:
-		src, title, _ := s.device(uid)
+		src, _, _ := s.device(uid)
 		name, id, _ := strings.Cut(src, "/")
 		var d session.Device
 		for _, dd := range s.node(name).devices {
@@ -235,15 +244,16 @@ func (s *Sidebar) updateNode(uid widget.TreeNodeID, branch bool, o fyne.CanvasOb
 				d = dd
 			}
 		}
-		dot := color.Color(color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff})
-		if d.Online {
-			dot = color.NRGBA{R: 0x2e, G: 0xc2, B: 0x4e, A: 0xff}
-		}
+		r := s.reachOf(s.node(name), d)
+		dot := reachColors[r]
 		detail := deviceDetail(d, id)
+		if w := reachWords[r]; w != "" {
+			detail += " · " + w
+		}
 		if s.OnWall != nil && s.OnWall(src) {
 			detail += " · on the wall"
 		}
-		row.set(title, detail, dot)
+		row.set(cmp.Or(d.Name, id), detail, dot) // the account is the row's parent
 	}
 }
 

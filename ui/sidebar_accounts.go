@@ -25,6 +25,7 @@ func (s *Sidebar) AddAccount(ctx context.Context, a Account) {
 			if s.OnLoaded != nil {
 				s.OnLoaded(a.Name, devs)
 			}
+			s.retitle()
 			s.tree.Refresh()
 			s.tree.OpenAllBranches()
 		})

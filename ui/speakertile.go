@@ -69,6 +69,17 @@ type SpeakerTile struct {
 	talking   bool
 	remaining string
 	stopMeter chan struct{}
+	// failed: the last talk or call failed (its reason is the state line).
+	failed bool
+}
+
+// Ready reports whether the speaker is live on the wall: talking, or idle
+// with a microphone to talk with and no failure since the last talk.
+func (t *SpeakerTile) Ready() bool {
+	if t.active {
+		return t.talking
+	}
+	return !t.failed && t.idleText() == "ready"
 }
 
 // ModeText says how a speaker talks, as its tile shows it.
@@ -188,9 +199,10 @@ func (t *SpeakerTile) start() {
 	})
 	if err != nil {
 		t.status.SetText("talk failed: " + session.Reason(err))
+		t.failed = true
 		return
 	}
-	t.active = true
+	t.active, t.failed = true, false
 	t.status.SetText("connecting…")
 	t.stopMeter = make(chan struct{})
 	go t.meter(t.stopMeter)
@@ -228,6 +240,7 @@ func (t *SpeakerTile) ended(err error) {
 	t.remaining = ""
 	t.sent.SetValue(0)
 	t.heard.SetValue(0)
+	t.failed = err != nil
 	if err != nil {
 		t.status.SetText("failed: " + session.Reason(err))
 	} else {

@@ -199,12 +199,18 @@ func TestTuyaAndEENInTheWindow(t *testing.T) {
 		t.Fatalf("speaker tiles: %s", got)
 	}
 	waitFor(t, "the camera tile to go live", func() bool { return win.wall.Tiles()[0].Status().State == session.StateLive })
+	if n := win.wall.Live(); n != 1 {
+		t.Errorf("with no microphone the status bar counts %d live tiles, want the camera alone", n)
+	}
 
 	// A microphone that plays a tone: the call to gate carries it.
 	f := MicFormat
 	win.snd.mic = &mic{open: func() (audio.Capturer, error) {
 		return audio.NewWAVCapturer(audio.Tone(600, -12, f, time.Second), f, true), nil
 	}}
+	if n := win.wall.Live(); n != 4 {
+		t.Errorf("with a microphone the status bar counts %d live tiles, want the camera and three ready speakers", n)
+	}
 	gate := tiles[1]
 	if gate.StatusText() != "talk unavailable: no microphone" {
 		t.Errorf("with no microphone gate shows %q", gate.StatusText())
@@ -227,6 +233,9 @@ func TestTuyaAndEENInTheWindow(t *testing.T) {
 	waitFor(t, "dock to refuse", func() bool { return !dock.Active() })
 	if !strings.Contains(dock.StatusText(), "busy") {
 		t.Errorf("dock shows %q", dock.StatusText())
+	}
+	if n := win.wall.Live(); n != 3 {
+		t.Errorf("after dock refused the status bar counts %d live tiles, want 3", n)
 	}
 	cancel()
 	win.shutdown()

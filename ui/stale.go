@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"image/color"
 
 	"fyne.io/fyne/v2/canvas"
@@ -31,8 +30,8 @@ func staleLine(st session.Status) string {
 	return "no picture since " + st.LastPicture.Format("15:04:05")
 }
 
-// showStale dims the last picture and names its time in every state but
-// live; call it from SetStatus after the phase text is set.
+// showStale dims the last picture in every state but live (phaseText
+// names its time, under the short line, also as the countdown ticks).
 func (t *Tile) showStale(st session.Status) {
 	if st.State == session.StateLive {
 		t.dim.Hide()
@@ -43,9 +42,6 @@ func (t *Tile) showStale(st session.Status) {
 		t.dim.Hide()
 		t.picture.Hide()
 		return
-	}
-	if !errors.Is(st.Err, session.ErrNoPicture) { // that reason says it already
-		t.phase.SetText(line + "\n" + t.phase.Text)
 	}
 	t.picture.Show()
 	t.dim.Show()

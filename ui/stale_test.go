@@ -37,9 +37,9 @@ func TestTileStalePicture(t *testing.T) {
 		st   session.Status
 		want string
 	}{
-		{"stalled", session.Status{State: session.StateStalled, Err: session.ErrNoPicture, LastPicture: last}, "no picture"},
-		{"retrying", session.Status{State: session.StateRetrying, Err: session.ErrHangup, LastPicture: last, RetryAt: time.Now()}, "no picture since 13:04:05\nremote hung up"},
-		{"signaling", session.Status{State: session.StateSignaling, LastPicture: last}, "no picture since 13:04:05\nsignaling"},
+		{"stalled", session.Status{State: session.StateStalled, Err: session.ErrNoPicture, LastPicture: last}, "No picture · reconnecting\nno picture since 13:04:05"},
+		{"retrying", session.Status{State: session.StateRetrying, Err: session.ErrHangup, LastPicture: last, RetryAt: time.Now()}, "Hung up · retrying…\nno picture since 13:04:05"},
+		{"signaling", session.Status{State: session.StateSignaling, LastPicture: last}, "signaling\nno picture since 13:04:05"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tile.SetStatus(tc.st)

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -69,13 +71,28 @@ type Tile struct {
 	phase    *widget.Label
 	activity *widget.Activity
 	retry    *widget.Button
-	stats    *canvas.Text
+	details  *widget.Button
+	// phaseText is the phase as phaseText words it; the label shows it
+	// fitted to the tile (fitPhase).
+	phaseText string
+	// detailsDlg is the Details view while it is open.
+	detailsDlg dialog.Dialog
+	// stats shows the statistics (or, on a tile without a picture, the
+	// full reason) while hovered, wrapped to the tile's width;
+	// statsText is the text before wrapping.
+	stats     *widget.Label
+	statsText string
+	// statsReason: the hover text is a failure's reason, not statistics.
+	statsReason bool
+	statsRoom   float32 // the height the hover text may take
+	// squeezed are the title bar icons without room (layoutBar).
+	squeezed []fyne.CanvasObject
 	statsBG  *canvas.Rectangle
 	closeBtn *iconButton
 	maxBtn   *iconButton
 	talkBtn  *holdButton
 	speaker  *iconButton
-	level    *widget.ProgressBar
+	level    *levelMeter
 	talkNote *canvas.Text
 
 	talk      session.Talk // what the device can take
@@ -170,7 +187,9 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.titleBG = canvas.NewRectangle(barBG)
 	t.phase = widget.NewLabel("")
 	t.phase.Alignment = fyne.TextAlignCenter
-	t.phase.Wrapping = fyne.TextWrapWord
+	// One short line (and the time of the last picture): never wrapped
+	// over the title bar or the next tile, cut with an ellipsis.
+	t.phase.Truncation = fyne.TextTruncateEllipsis
 	t.activity = widget.NewActivity()
 	t.retry = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() {
 		if t.ctrl != nil {
@@ -178,8 +197,10 @@ func NewTile(title string, ctrl TileControl) *Tile {
 		}
 	})
 	t.retry.Hide()
-	t.stats = canvas.NewText("", color.White)
-	t.stats.TextSize = theme.TextSize() * 0.8
+	t.details = widget.NewButton("Details", t.showDetails)
+	t.details.Hide()
+	t.stats = widget.NewLabel("")
+	t.stats.SizeName = theme.SizeNameCaptionText
 	t.stats.TextStyle = fyne.TextStyle{Monospace: true}
 	t.statsBG = canvas.NewRectangle(overlayBG)
 	t.stats.Hide()
@@ -197,8 +218,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.talkBtn = newHoldButton("Talk", theme.MediaRecordIcon(), t.startTalk, t.stopTalk)
 	t.talkBtn.Hide()
 	t.speaker = newIconButton(theme.VolumeUpIcon(), func() { t.SetMuted(!t.muted) })
-	t.level = widget.NewProgressBar()
-	t.level.TextFormatter = func() string { return "" }
+	t.level = newLevelMeter() // an empty track at silence
 	t.level.Hide()
 	t.talkNote = canvas.NewText("", color.NRGBA{R: 0xff, G: 0xb0, B: 0x40, A: 0xff})
 	t.talkNote.TextSize = theme.TextSize() * 0.8
@@ -210,7 +230,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 
 // CreateRenderer implements fyne.Widget.
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
-	middle := container.NewVBox(t.activity, t.phase, container.NewCenter(t.retry))
+	middle := container.NewVBox(t.activity, t.phase, container.NewCenter(container.NewHBox(t.retry, t.details)))
 	objs := []fyne.CanvasObject{t.bg, t.bars[0], t.bars[1], t.picture, t.dim, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
 		t.speaker, t.talkBtn, t.level, t.talkNote}
 	objs = append(append(objs, t.deco.objects()...), t.border.objects()...)
@@ -221,20 +241,7 @@ func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 func (t *Tile) SetStatus(st session.Status) {
 	t.status = st
 	live := st.State == session.StateLive
-	switch st.State {
-	case session.StateLive:
-		t.phase.SetText("")
-	case session.StateRetrying:
-		t.phase.SetText(retryText(st, time.Now()))
-	case session.StateFailed, session.StateStalled:
-		t.phase.SetText(st.Reason())
-	case session.StateIdle:
-		t.phase.SetText("starting")
-	case session.StateClosed:
-		t.phase.SetText("paused")
-	default:
-		t.phase.SetText(st.State.String())
-	}
+	t.setPhase(st, time.Now())
 	busy := !live && st.State != session.StateFailed && st.State != session.StateClosed && st.State != session.StateRetrying
 	if busy {
 		t.activity.Show()
@@ -248,6 +255,11 @@ func (t *Tile) SetStatus(st session.Status) {
 	} else {
 		t.retry.Hide()
 	}
+	if t.Reason() != "" && !live {
+		t.details.Show()
+	} else {
+		t.details.Hide()
+	}
 	if live {
 		t.phase.Hide()
 	} else {
@@ -257,6 +269,122 @@ func (t *Tile) SetStatus(st session.Status) {
 	t.updateButtons()
 	t.showStale(st)
 	t.syncBackdrop()
+	if t.hovered {
+		t.updateStats()
+		t.Refresh()
+	}
+}
+
+// phaseText is what a tile says in place of its picture: one short line
+// (the phase, or the kind of failure and the countdown) and, once a
+// picture has stopped, the time of the last one. The full reason is
+// Reason (on hover and in Details).
+func phaseText(st session.Status, now time.Time, hadPicture bool) string {
+	var s string
+	switch st.State {
+	case session.StateLive:
+		return ""
+	case session.StateRetrying:
+		s = retryText(st, now)
+	case session.StateFailed:
+		s = failureKind(st.Err)
+	case session.StateStalled:
+		s = "No picture · reconnecting"
+	case session.StateIdle:
+		s = "starting"
+	case session.StateClosed:
+		s = "paused"
+	default:
+		s = st.State.String()
+	}
+	if line := staleLine(st); line != "" && hadPicture {
+		s += "\n" + line
+	}
+	return s
+}
+
+// setPhase writes the phase text of st at now.
+func (t *Tile) setPhase(st session.Status, now time.Time) {
+	t.phaseText = phaseText(st, now, t.hasPicture)
+	t.fitPhase(t.Size().Width)
+}
+
+// fitPhase shows the phase text in a tile width wide: a line too long
+// for it breaks at its " · " (the kind of failure above the countdown),
+// and what still does not fit ends with an ellipsis.
+func (t *Tile) fitPhase(width float32) {
+	avail := width - 6*theme.Padding()
+	var lines []string
+	for _, l := range strings.Split(t.phaseText, "\n") {
+		if width > 0 && fyne.MeasureText(l, theme.TextSize(), t.phase.TextStyle).Width > avail {
+			if a, b, ok := strings.Cut(l, " · "); ok {
+				lines = append(lines, a, b)
+				continue
+			}
+		}
+		lines = append(lines, l)
+	}
+	if text := strings.Join(lines, "\n"); text != t.phase.Text {
+		t.phase.SetText(text)
+	}
+}
+
+// Reason is the full reason of the failure the tile shows, in the
+// service's own words, or "".
+func (t *Tile) Reason() string {
+	switch t.status.State {
+	case session.StateRetrying, session.StateFailed, session.StateStalled:
+		return t.status.Reason()
+	}
+	return ""
+}
+
+// showDetails opens the Details view: the full reason, the attempt and
+// the time of the last picture, in a dialog over the tile's window.
+func (t *Tile) showDetails() {
+	why := t.Reason()
+	if why == "" {
+		return
+	}
+	text := why
+	if t.status.Attempt > 0 {
+		text += fmt.Sprintf("\n\nAttempt %d", t.status.Attempt)
+	}
+	if line := staleLine(t.status); line != "" {
+		text += "\n" + strings.ToUpper(line[:1]) + line[1:]
+	}
+	w := windowOf(t)
+	if w == nil {
+		return
+	}
+	msg := widget.NewLabel(text)
+	msg.Wrapping = fyne.TextWrapWord
+	msg.Selectable = true
+	scroll := container.NewVScroll(msg)
+	scroll.SetMinSize(fyne.NewSize(420, 140))
+	d := dialog.NewCustom(t.Title+": "+failureKind(t.status.Err), "Close", scroll, w)
+	t.detailsDlg = d
+	d.SetOnClosed(func() {
+		if t.detailsDlg == d {
+			t.detailsDlg = nil
+		}
+	})
+	d.Show()
+}
+
+// windowOf finds the window showing o, or nil.
+func windowOf(o fyne.CanvasObject) fyne.Window {
+	a := fyne.CurrentApp()
+	if a == nil {
+		return nil
+	}
+	c := a.Driver().CanvasForObject(o)
+	for _, w := range a.Driver().AllWindows() {
+		if w.Canvas() == c {
+			return w
+		}
+	}
+	return nil
 }
 
 // SetMaximised shows the maximise button as restore while the tile fills
@@ -352,6 +480,7 @@ func (t *Tile) startTalk() {
 		return
 	}
 	t.talking = true
+	t.level.SetValue(0) // nothing heard yet: not the last talk's level
 	t.meterStop = make(chan struct{})
 	t.updateTalk()
 	go t.meterWhileTalking(t.meterStop)
@@ -370,6 +499,7 @@ func (t *Tile) talkEnded(err error) {
 		close(t.meterStop)
 	}
 	t.talking = false
+	t.level.SetValue(0)
 	if err != nil {
 		t.talkErr = err
 		t.talkFails++
@@ -466,7 +596,7 @@ func (t *Tile) TakePaints() int {
 func (t *Tile) Status() session.Status { return t.status }
 
 // Phase returns the text shown in place of the picture ("" when live).
-func (t *Tile) Phase() string { return t.phase.Text }
+func (t *Tile) Phase() string { return t.phaseText }
 
 // RetryVisible reports whether the Retry button shows.
 func (t *Tile) RetryVisible() bool { return t.retry.Visible() }
@@ -536,17 +666,89 @@ func fitSize(srcW, srcH, boxW, boxH int) (int, int) {
 }
 
 func (t *Tile) updateStats() {
-	if t.ctrl == nil {
+	t.statsReason = false
+	if why := t.Reason(); why != "" && !t.picture.Visible() {
+		// No picture to measure: the hover says the whole reason.
+		t.statsText, t.statsReason = why, true
+	} else if t.ctrl != nil {
+		s := t.ctrl.Stats()
+		t.statsText = fmt.Sprintf("%dx%d %s  %.0f fps  %.0f kbit/s  lost %d  jitter %.0f ms",
+			s.Width, s.Height, s.Codec, s.FPS, s.BitrateKbps, s.PacketsLost, s.JitterMs)
+		t.statsText += latencyText(s)
+		if rep, ok := t.ctrl.ServerReport(); ok && rep.Status != "" {
+			t.statsText += "\nserver: " + serverText(rep)
+		}
+	} else {
+		t.statsText = ""
+	}
+	if !t.stats.Visible() {
 		return
 	}
-	s := t.ctrl.Stats()
-	t.stats.Text = fmt.Sprintf("%dx%d %s  %.0f fps  %.0f kbit/s  lost %d  jitter %.0f ms",
-		s.Width, s.Height, s.Codec, s.FPS, s.BitrateKbps, s.PacketsLost, s.JitterMs)
-	t.stats.Text += latencyText(s)
-	if rep, ok := t.ctrl.ServerReport(); ok && rep.Status != "" {
-		t.stats.Text += "\nserver: " + serverText(rep)
+	h := t.stats.MinSize().Height
+	t.fitStats(t.Size().Width, t.statsRoom)
+	if t.stats.MinSize().Height != h {
+		t.Refresh()
 	}
-	t.stats.Refresh()
+}
+
+// StatsText is the hover text before it is wrapped to the tile: the
+// statistics, or the full reason of a failure.
+func (t *Tile) StatsText() string { return t.statsText }
+
+// fitStats wraps the hover text to width, at most as many lines as fit in
+// height, the last cut with an ellipsis.
+func (t *Tile) fitStats(width, height float32) {
+	pad := theme.Padding()
+	th := theme.CaptionTextSize()
+	style := t.stats.TextStyle
+	lineH := fyne.MeasureText("M", th, style).Height + theme.LineSpacing()
+	lines := max(1, int((height-2*pad)/lineH))
+	text := wrapText(t.statsText, th, style, width-6*pad, lines)
+	if text != t.stats.Text {
+		t.stats.SetText(text)
+	}
+}
+
+// wrapText breaks s at spaces so that no line is wider than width, keeping
+// runs of two spaces (the statistics' field separators) as break points
+// first; past maxLines the last line ends with an ellipsis.
+func wrapText(s string, size float32, style fyne.TextStyle, width float32, maxLines int) string {
+	if s == "" || width <= 0 {
+		return ""
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		sep := "  "
+		parts := strings.Split(para, sep)
+		if len(parts) == 1 {
+			sep, parts = " ", strings.Fields(para)
+		}
+		line := ""
+		for _, p := range parts {
+			try := p
+			if line != "" {
+				try = line + sep + p
+			}
+			if line == "" || fyne.MeasureText(try, size, style).Width <= width {
+				line = try
+				continue
+			}
+			out = append(out, line)
+			line = p
+		}
+		out = append(out, line)
+	}
+	for i := range out {
+		out[i] = fitText(out[i], size, style, width)
+	}
+	if len(out) > maxLines {
+		out = out[:maxLines]
+		last := out[maxLines-1]
+		if !strings.HasSuffix(last, "…") {
+			out[maxLines-1] = fitText(last+" …", size, style, width)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // serverText words what the server said: status, its info, its rates.
@@ -669,39 +871,50 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t.dim.Resize(t.picture.Size())
 	pad := theme.Padding()
 	btn := t.closeBtn.MinSize()
-	x := size.Width
-	for _, b := range []*iconButton{t.closeBtn, t.maxBtn, t.speaker} {
-		if !b.Visible() {
-			continue
-		}
-		x -= btn.Width
-		b.Resize(btn)
-		b.Move(fyne.NewPos(x, 0))
-	}
+	x := t.layoutBar(size.Width)
 	t.title.Text = fitText(t.Title, t.title.TextSize, t.title.TextStyle, x-pad*3)
 	tsz := t.title.MinSize()
 	t.title.Move(fyne.NewPos(pad*2, (bar-tsz.Height)/2))
 	t.titleBG.Resize(fyne.NewSize(size.Width, bar))
 	t.titleBG.Move(fyne.NewPos(0, 0))
+	t.fitPhase(size.Width)
 	ms := r.middle.MinSize()
-	w := min(size.Width-4*pad, max(ms.Width, size.Width*0.8))
+	w := size.Width - 4*pad
 	r.middle.Resize(fyne.NewSize(w, ms.Height))
 	r.middle.Move(fyne.NewPos((size.Width-w)/2, bar+(size.Height-bar-ms.Height)/2))
+	// The hover text: the statistics along the bottom of the picture, or a
+	// failure's whole reason from the top of the tile down to its buttons,
+	// never over them.
+	statsTop := bar
+	room := size.Height - bar
+	if t.statsReason {
+		room = max(r.middle.Position().Y+ms.Height-t.retry.MinSize().Height-theme.Padding()-bar, 1)
+	}
+	t.statsRoom = room
+	if t.stats.Visible() {
+		t.fitStats(size.Width, room)
+	}
 	ts := t.stats.MinSize()
-	t.statsBG.Resize(fyne.NewSize(size.Width, ts.Height+2*pad))
-	t.statsBG.Move(fyne.NewPos(0, size.Height-ts.Height-2*pad))
-	t.stats.Move(fyne.NewPos(pad*2, size.Height-ts.Height-pad))
+	if !t.statsReason {
+		statsTop = size.Height - ts.Height
+	}
+	t.stats.Resize(fyne.NewSize(size.Width-2*pad, ts.Height))
+	t.statsBG.Resize(fyne.NewSize(size.Width, ts.Height))
+	t.statsBG.Move(fyne.NewPos(0, statsTop))
+	t.stats.Move(fyne.NewPos(pad, statsTop))
 	tb := t.talkBtn.MinSize()
 	t.talkBtn.Resize(tb)
 	bottom := size.Height - tb.Height - pad
-	if t.stats.Visible() {
-		bottom -= ts.Height + 2*pad
+	if t.stats.Visible() && !t.statsReason {
+		// Above the statistics, but never into the title bar.
+		bottom = max(bottom-ts.Height-2*pad, bar+pad)
 	}
 	t.talkBtn.Move(fyne.NewPos(size.Width-tb.Width-pad, bottom))
 	t.level.Resize(fyne.NewSize(min(160, size.Width/3), tb.Height/2))
 	t.level.Move(fyne.NewPos(size.Width-tb.Width-2*pad-t.level.Size().Width, bottom+tb.Height/4))
 	t.talkNote.Move(fyne.NewPos(pad*2, bottom+pad))
 	t.deco.layout(size, btn)
+	t.layoutBar(size.Width) // after the decoration, which places its own
 	if size != t.lastSize {
 		t.lastSize = size
 		scale := float32(1)
@@ -716,6 +929,63 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 }
 
 func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 90) }
+
+// barIcons are the title bar's icons from the right, the most needed
+// first: close, maximise, sound, snapshot, record, motion alerts.
+func (t *Tile) barIcons() []fyne.CanvasObject {
+	return []fyne.CanvasObject{t.closeBtn, t.maxBtn, t.speaker, t.deco.snap, t.deco.rec, t.deco.watch}
+}
+
+// squeezedOut is where an icon without room in the title bar goes: far
+// outside any window, so it neither draws nor takes a click.
+var squeezedOut = fyne.NewPos(-1e5, -1e5)
+
+// layoutBar places the title bar's visible icons from the right edge and
+// returns where they start. Icons go, the least needed first, before the
+// name is cut: the name keeps its whole width (up to half the bar) while
+// any icon but close is left to give up.
+func (t *Tile) layoutBar(width float32) float32 {
+	pad := theme.Padding()
+	need := min(fyne.MeasureText(t.Title, t.title.TextSize, t.title.TextStyle).Width, width/2) + pad*3
+	var shown []fyne.CanvasObject
+	for _, o := range t.barIcons() {
+		if o.Visible() {
+			shown = append(shown, o)
+		}
+	}
+	keep := len(shown)
+	for keep > 1 && width-float32(keep)*barHeight < need {
+		keep--
+	}
+	t.squeezed = t.squeezed[:0]
+	x := width
+	for i, o := range shown {
+		if i >= keep {
+			o.Resize(fyne.NewSize(0, 0))
+			o.Move(squeezedOut)
+			t.squeezed = append(t.squeezed, o)
+			continue
+		}
+		x -= barHeight
+		o.Resize(fyne.NewSize(barHeight, barHeight))
+		o.Move(fyne.NewPos(x, 0))
+	}
+	return x
+}
+
+// IconShown reports whether a title bar icon shows: visible and not
+// squeezed out for the name's sake.
+func (t *Tile) IconShown(o fyne.CanvasObject) bool {
+	if !o.Visible() {
+		return false
+	}
+	for _, s := range t.squeezed {
+		if s == o {
+			return false
+		}
+	}
+	return true
+}
 
 func (r *tileRenderer) Refresh() {
 	t := r.t

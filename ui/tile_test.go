@@ -93,8 +93,8 @@ func TestTileStates(t *testing.T) {
 		{"dtls", session.Status{State: session.StateDTLS}, "DTLS", false, true, false},
 		{"waiting", session.Status{State: session.StateWaiting}, "waiting for picture", false, true, false},
 		{"live", session.Status{State: session.StateLive}, "", false, false, true},
-		{"failed", session.Status{State: session.StateFailed, Err: &session.RemoteError{Op: "token", Code: "1004", Reason: "sign invalid", Err: session.ErrUnauthorized}}, "sign invalid", true, false, false},
-		{"retrying", session.Status{State: session.StateRetrying, Err: errors.New("camera busy"), RetryAt: time.Now().Add(5 * time.Second)}, "camera busy\nretrying in 5 s", true, false, false},
+		{"failed", session.Status{State: session.StateFailed, Err: &session.RemoteError{Op: "token", Code: "1004", Reason: "sign invalid", Err: session.ErrUnauthorized}}, "Sign-in refused", true, false, false},
+		{"retrying", session.Status{State: session.StateRetrying, Err: errors.New("camera busy"), RetryAt: time.Now().Add(5 * time.Second)}, "Failed · retrying in 5 s", true, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tile.SetStatus(tc.status)
@@ -150,11 +150,11 @@ func TestTileHoverShowsStats(t *testing.T) {
 		t.Fatal("stats visible before hover")
 	}
 	tile.MouseIn(nil)
-	if !tile.stats.Visible() || tile.stats.Text == "" {
+	if !tile.stats.Visible() || tile.StatsText() == "" {
 		t.Fatal("hover shows no stats")
 	}
 	want := "640x360 H264  30 fps  900 kbit/s  lost 0  jitter 0 ms"
-	if tile.stats.Text != want {
+	if tile.StatsText() != want {
 		t.Fatalf("stats %q, want %q", tile.stats.Text, want)
 	}
 	tile.MouseOut()
@@ -178,7 +178,7 @@ func TestTileHoverShowsServerReport(t *testing.T) {
 	test.NewTempWindow(t, tile).Resize(fyne.NewSize(400, 240))
 	tile.MouseIn(nil)
 	want := "640x360 H264  30 fps  900 kbit/s  lost 0  jitter 0 ms\nserver: PLAYBACK_PROBLEM (Packets lost)  685 kbit/s  30 fps"
-	if tile.stats.Text != want {
+	if tile.StatsText() != want {
 		t.Fatalf("stats %q, want %q", tile.stats.Text, want)
 	}
 }

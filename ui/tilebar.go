@@ -1,8 +1,16 @@
 package ui
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"image/color"
+	"io"
+	"net"
+	"os"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -121,28 +129,81 @@ func (t *Tile) updateButtons() {
 // MaximiseVisible reports whether the maximise button shows.
 func (t *Tile) MaximiseVisible() bool { return t.maxBtn.Visible() }
 
-// retryText is the phase shown while waiting to retry: the reason, what
-// the retry policy does (session.Status.Wait) and a countdown, or "now"
-// once the wait is over.
+// retryText is the one short line shown while waiting to retry: the kind
+// of failure (failureKind) and what the retry policy does
+// (session.Status.Wait) with a countdown, or "retrying…" once the wait is
+// over: a "0 s" never stays on screen. The full reason is on hover and in
+// Details.
 func retryText(st session.Status, now time.Time) string {
-	when := "now"
-	if left := countdown(st.RetryAt.Sub(now)); left > 0 {
-		when = "in " + clock(left)
+	left := countdown(st.RetryAt.Sub(now))
+	in := func(verb string) string {
+		if left > 0 {
+			return verb + " in " + clock(left)
+		}
+		return verb + "…"
 	}
-	var what string
 	switch st.Wait {
 	case session.WaitAway:
-		what = "publisher away, retrying " + when
+		return "Publisher away · " + in("retrying")
 	case session.WaitCredentials:
-		what = "credentials refused, renewing, retrying " + when
+		return "Credentials refused · " + in("renewing")
 	case session.WaitCodec:
-		what = "no common codec, retrying " + when
+		return "No common codec · " + in("retrying")
 	case session.WaitOffline:
-		what = "device offline, checking again " + when
-	default:
-		what = "retrying " + when
+		return "Device offline · " + in("checking again")
 	}
-	return st.Reason() + "\n" + what
+	return failureKind(st.Err) + " · " + in("retrying")
+}
+
+// failureKind names the kind of a failure in two or three words, decided
+// on the error's sentinels and types (never its text): the tile's one
+// short line; the service's own words are its Details.
+func failureKind(err error) string {
+	var (
+		unknownCA x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verify    *tls.CertificateVerificationError
+		alert     tls.AlertError
+		record    tls.RecordHeaderError
+		dns       *net.DNSError
+		op        *net.OpError
+	)
+	switch {
+	case err == nil:
+		return "Stopped"
+	case errors.Is(err, session.ErrNoPicture):
+		return "No picture"
+	case errors.Is(err, session.ErrUnauthorized):
+		return "Sign-in refused"
+	case errors.Is(err, session.ErrOffline):
+		return "Device offline"
+	case errors.Is(err, session.ErrNotFound):
+		return "Not found"
+	case errors.Is(err, session.ErrBusy):
+		return "Busy"
+	case errors.Is(err, session.ErrHangup):
+		return "Hung up"
+	case errors.Is(err, session.ErrUnsupportedCodec):
+		return "No common codec"
+	case errors.Is(err, session.ErrNoPath):
+		return "No network path"
+	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
+		return "Certificate refused"
+	case errors.As(err, &alert), errors.As(err, &record):
+		return "TLS failed"
+	case errors.Is(err, session.ErrTimeout), errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "Timed out"
+	case errors.As(err, &dns):
+		return "Name not found"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "Connection refused"
+	case errors.As(err, &op), errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "Network error"
+	case errors.Is(err, session.ErrProtocol):
+		return "Protocol error"
+	}
+	return "Failed"
 }
 
 // countdown is a wait in whole seconds, rounded up: it shows 1 s until the
@@ -181,7 +242,7 @@ func (t *Tile) tickRetry() {
 			if t.retryTick != timer || t.status.State != session.StateRetrying || t.status.RetryAt != st.RetryAt {
 				return
 			}
-			t.phase.SetText(retryText(t.status, time.Now()))
+			t.setPhase(t.status, time.Now())
 			t.tickRetry()
 		})
 	})

@@ -74,12 +74,12 @@ func TestRetryCountdownTicks(t *testing.T) {
 	test.NewTempWindow(t, tile)
 	away := &session.RemoteError{Op: "whep", Code: "404", Reason: "stream not found", Err: session.ErrNotFound}
 	tile.SetStatus(session.Status{State: session.StateRetrying, Err: away, Wait: session.WaitAway, RetryAt: time.Now().Add(2500 * time.Millisecond)})
-	if got := tile.Phase(); got != "stream not found\npublisher away, retrying in 3 s" {
+	if got := tile.Phase(); got != "Publisher away · retrying in 3 s" {
 		t.Fatalf("phase %q", got)
 	}
 	waitFor(t, "the countdown to tick", func() bool { return strings.HasSuffix(tile.Phase(), "retrying in 2 s") })
 	waitFor(t, "the countdown to reach 1 s", func() bool { return strings.HasSuffix(tile.Phase(), "retrying in 1 s") })
-	waitFor(t, "the wait to end", func() bool { return strings.HasSuffix(tile.Phase(), "retrying now") })
+	waitFor(t, "the wait to end", func() bool { return strings.HasSuffix(tile.Phase(), "retrying…") })
 	if tile.retryTick != nil {
 		t.Fatal("the countdown goes on ticking after the wait is over")
 	}
@@ -101,25 +101,25 @@ func TestRetrySaysThePolicy(t *testing.T) {
 	}{
 		{"publisher away", session.Status{State: session.StateRetrying, Wait: session.WaitAway,
 			Err: &session.RemoteError{Reason: "stream not found", Err: session.ErrNotFound}, RetryAt: now.Add(11200 * time.Millisecond)},
-			"stream not found\npublisher away, retrying in 12 s"},
+			"Publisher away · retrying in 12 s"},
 		{"credentials", session.Status{State: session.StateRetrying, Wait: session.WaitCredentials,
 			Err: &session.RemoteError{Reason: "sign invalid", Err: session.ErrUnauthorized}, RetryAt: now.Add(4*time.Minute + 10*time.Second)},
-			"sign invalid\ncredentials refused, renewing, retrying in 4:10"},
+			"Credentials refused · renewing in 4:10"},
 		{"codec", session.Status{State: session.StateRetrying, Wait: session.WaitCodec,
 			Err: session.ErrUnsupportedCodec, RetryAt: now.Add(65 * time.Second)},
-			"unsupported codec\nno common codec, retrying in 1:05"},
+			"No common codec · retrying in 1:05"},
 		{"offline", session.Status{State: session.StateRetrying, Wait: session.WaitOffline,
 			Err: &session.RemoteError{Reason: "device is offline", Err: session.ErrOffline}, RetryAt: now.Add(25 * time.Second)},
-			"device is offline\ndevice offline, checking again in 25 s"},
+			"Device offline · checking again in 25 s"},
 		{"other", session.Status{State: session.StateRetrying, Wait: session.WaitFailure,
 			Err: session.ErrBusy, RetryAt: now.Add(1500 * time.Millisecond)},
-			"busy\nretrying in 2 s"},
+			"Busy · retrying in 2 s"},
 		{"over", session.Status{State: session.StateRetrying, Wait: session.WaitFailure,
 			Err: session.ErrBusy, RetryAt: now.Add(-time.Millisecond)},
-			"busy\nretrying now"},
+			"Busy · retrying…"},
 		{"just over", session.Status{State: session.StateRetrying, Wait: session.WaitFailure,
 			Err: session.ErrBusy, RetryAt: now},
-			"busy\nretrying now"},
+			"Busy · retrying…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := retryText(tc.st, now); got != tc.want {

@@ -515,11 +515,12 @@ func (w *Wall) stop(e *wallEntry) {
 }
 
 // Live counts the running tiles showing pictures (a tile switching
-// streams keeps its last picture until the new stream's first).
+// streams keeps its last picture until the new stream's first), and the
+// speakers ready to talk (SpeakerTile.Ready).
 func (w *Wall) Live() int {
 	n := 0
 	for _, e := range w.entries {
-		if e.run != nil && e.tile.Status().State == session.StateLive {
+		if e.run != nil && e.tile.Status().State == session.StateLive || e.speaker != nil && e.speaker.Ready() {
 			n++
 		}
 	}

@@ -68,8 +68,8 @@ func TestWallWithRealSessions(t *testing.T) {
 	}
 	tiles := wall.Tiles()
 	waitFor(t, "the wrong secret's tile to wait for its next try", func() bool { return tiles[2].Status().State == session.StateRetrying })
-	if got := tiles[2].Phase(); !strings.HasPrefix(got, "sign invalid\ncredentials refused, renewing, retrying in") || !tiles[2].RetryVisible() {
-		t.Fatalf("failed tile shows %q (retry %v), want the cloud's 'sign invalid'", got, tiles[2].RetryVisible())
+	if got := tiles[2].Phase(); !strings.HasPrefix(got, "Credentials refused · renewing in") || tiles[2].Reason() != "sign invalid" || !tiles[2].RetryVisible() {
+		t.Fatalf("failed tile shows %q, reason %q (retry %v), want the cloud's 'sign invalid'", got, tiles[2].Reason(), tiles[2].RetryVisible())
 	}
 	for _, i := range []int{0, 1, 3} {
 		waitFor(t, sources[i]+" live with a picture", func() bool {

@@ -76,8 +76,8 @@ func TestWallPagesMaximiseAndFailures(t *testing.T) {
 	// button, and keeps trying (nothing is final on a wall); its
 	// neighbours keep connecting.
 	waitFor(t, "bad1 to wait for its next try", func() bool { return tiles[2].Status().State == session.StateRetrying })
-	if !strings.HasPrefix(tiles[2].Phase(), "Token not valid\ncredentials refused, renewing, retrying in") || !tiles[2].RetryVisible() {
-		t.Fatalf("failed tile shows %q (retry %v)", tiles[2].Phase(), tiles[2].RetryVisible())
+	if !strings.HasPrefix(tiles[2].Phase(), "Credentials refused · renewing in") || tiles[2].Reason() != "Token not valid" || !tiles[2].RetryVisible() {
+		t.Fatalf("failed tile shows %q, reason %q (retry %v)", tiles[2].Phase(), tiles[2].Reason(), tiles[2].RetryVisible())
 	}
 	for _, i := range []int{0, 1, 3} {
 		waitFor(t, fmt.Sprintf("tile %d signaling", i), func() bool { return tiles[i].Status().State == session.StateSignaling })

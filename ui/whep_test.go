@@ -55,12 +55,12 @@ func TestWHEPTileStates(t *testing.T) {
 	wall.Add("media/maintenance", "maintenance")
 	tiles := wall.Tiles()
 	waitFor(t, "the missing stream to be retried", func() bool { return tiles[0].Status().State == session.StateRetrying })
-	if p := tiles[0].Phase(); !strings.HasPrefix(p, "no such stream: stream not found\npublisher away, retrying in") || !tiles[0].RetryVisible() {
-		t.Fatalf("404 tile shows %q (retry %v)", p, tiles[0].RetryVisible())
+	if p := tiles[0].Phase(); !strings.HasPrefix(p, "Publisher away · retrying in") || tiles[0].Reason() != "no such stream: stream not found" || !tiles[0].RetryVisible() {
+		t.Fatalf("404 tile shows %q, reason %q (retry %v)", p, tiles[0].Reason(), tiles[0].RetryVisible())
 	}
 	waitFor(t, "the busy server to be retried", func() bool { return tiles[1].Status().State == session.StateRetrying })
-	if p := tiles[1].Phase(); !strings.HasPrefix(p, "server unavailable: server under maintenance (retry after 1s)\nretrying in") {
-		t.Fatalf("503 tile shows %q", p)
+	if p := tiles[1].Phase(); !strings.HasPrefix(p, "Busy · retrying in") || tiles[1].Reason() != "server unavailable: server under maintenance (retry after 1s)" {
+		t.Fatalf("503 tile shows %q, reason %q", p, tiles[1].Reason())
 	}
 	wall.Close()
 }

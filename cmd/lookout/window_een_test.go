@@ -83,7 +83,7 @@ func TestWindowShowsSpeakers(t *testing.T) {
 		default:
 		}
 		a := screenshot(t, display)
-		time.Sleep(700 * time.Millisecond)
+		time.Sleep(1100 * time.Millisecond) // the demo picture changes once a second
 		b := screenshot(t, display)
 		last = b
 		moving, still := 0, 0

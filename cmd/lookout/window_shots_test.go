@@ -114,7 +114,7 @@ func (w *window) click(x, y int) {
 // moving returns which boxes change between two screenshots 700 ms apart.
 func (w *window) moving(boxes []image.Rectangle) []bool {
 	a := screenshot(w.t, w.display)
-	time.Sleep(700 * time.Millisecond)
+	time.Sleep(1100 * time.Millisecond) // the demo picture changes once a second
 	b := screenshot(w.t, w.display)
 	out := make([]bool, len(boxes))
 	for i, r := range boxes {

@@ -185,7 +185,8 @@ func TestWindowShowsFourMovingTiles(t *testing.T) {
 	// The wall is right of the sidebar (a fifth of the window), below the
 	// toolbar and above the status bar. The tiles' pictures are found in
 	// the window itself: the areas that change between two screenshots
-	// (the demo picture moves everywhere, the rest of the window is still).
+	// (the demo picture changes everywhere once a second, the rest of the
+	// window is still).
 	wall := image.Rect(sw/5+20, 60, sw, 720-40)
 	deadline := time.Now().Add(60 * time.Second)
 	var problem string
@@ -196,9 +197,9 @@ func TestWindowShowsFourMovingTiles(t *testing.T) {
 		default:
 		}
 		a := screenshot(t, display)
-		time.Sleep(700 * time.Millisecond)
+		time.Sleep(1100 * time.Millisecond) // a second ticked: the pictures stepped
 		b := screenshot(t, display)
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		c := screenshot(t, display) // 1.2 s after a: a clock of seconds ticked
 		pics := movingRects(a, b, wall)
 		problem = ""
@@ -310,7 +311,7 @@ func absInt(v int) int {
 }
 
 // demoBars are the demo picture's colour bars in RGB, in their order from
-// left to right (session/demo.DrawPicture); the bars move, in a cycle.
+// left to right (session/demo.DrawPicture); the bars step, in a cycle.
 var demoBars = [8][3]int{{255, 255, 255}, {255, 255, 0}, {0, 255, 255}, {0, 255, 0}, {255, 0, 255}, {255, 0, 0}, {0, 0, 255}, {0, 0, 0}}
 
 // barAt returns the index of the demo bar colour of pixel (x, y), or -1.

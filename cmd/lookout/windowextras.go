@@ -5,19 +5,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/diag"
 	"github.com/lookout-app/lookout/ui"
-)
-
-// The Yard camera of the window's demo site: an object crosses its still
-// scene for demoCrossFor every demoCrossEvery.
-const (
-	demoCrossEvery = 15 * time.Second
-	demoCrossFor   = 2 * time.Second
 )
 
 // logRing keeps the window's recent log lines (info and above) for the
@@ -38,15 +30,6 @@ func windowExtras(g *globals, ws *workspace, opt *ui.Options) {
 		return
 	}
 	m := &ui.AccountManager{ConfigPath: path, Demo: ws != nil && ws.site != nil, Kinds: kindList.Config()}
-	if m.Demo {
-		// The window's demo shows motion detection at work: the Yard is a
-		// quiet scene with an on-screen clock that someone crosses now and
-		// then.
-		if yard := ws.site.Camera("cam4"); yard != nil {
-			yard.SetStill(true)
-			yard.MoveEvery(demoCrossEvery, demoCrossFor)
-		}
-	}
 	kr := config.SystemKeyringStore()
 	if _, err := kr.Get("lookout-probe"); err != nil && !errors.Is(err, config.ErrSecretNotFound) {
 		m.KeyringProblem = err.Error()

@@ -54,6 +54,9 @@ type Field struct {
 	Secret bool
 	// Multiline asks the form for a several-line input.
 	Multiline bool
+	// Choices are the values the form offers to pick from, when the field
+	// takes one of a few.
+	Choices []string
 	// Example is a valid value (string, int64, []string or, for tables,
 	// []map[string]string): CheckAccount puts it in place of a wrong one
 	// so one problem does not hide the next.

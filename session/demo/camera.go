@@ -890,12 +890,19 @@ func tone(pcm []int16, n int64) {
 	}
 }
 
-// picture is what the camera's main or sub stream shows.
+// picture is what the camera's main or sub stream shows: its still scene
+// (its own feed), or the test picture, one feed per size shared by every
+// camera and stream that shows it (scene.go). SetStill applies to the
+// streams started after it.
 func (c *CameraSim) picture(main bool) videofeed.Picture {
+	p := videofeed.Picture{Name: c.name, Width: SubWidth, Height: SubHeight}
 	if main {
-		return videofeed.Picture{Name: c.name, Width: MainWidth, Height: MainHeight, Scene: c.scene}
+		p.Width, p.Height = MainWidth, MainHeight
 	}
-	return videofeed.Picture{Name: c.name, Width: SubWidth, Height: SubHeight, Scene: c.scene}
+	if c.scene.still.Load() {
+		p.Scene = c.scene
+	}
+	return p
 }
 
 // SentKeyframes returns the last keyframes (Annex-B access units with

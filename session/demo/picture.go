@@ -3,7 +3,6 @@ package demo
 import (
 	"fmt"
 	"image"
-	"strings"
 	"time"
 )
 
@@ -38,21 +37,26 @@ func NewPicture(w, h int, name string, t time.Time, frame int64) *image.YCbCr {
 }
 
 // DrawPicture draws the demo test picture into img, which must be 4:2:0:
-// colour bars that move with the frame number over the top two thirds, a
-// moving grey ramp below, a large clock showing t as HH:MM:SS.mmm (in t's
-// location) in the middle, and the camera name, picture size and frame
-// number in the top left corner. The result depends only on its arguments.
-func DrawPicture(img *image.YCbCr, name string, t time.Time, frame int64) {
+// the background, colour bars over the top two thirds and a grey ramp
+// below, which steps one bar to the left each second and so loops every
+// eight seconds; a large clock showing t as HH:MM:SS (in t's location) in
+// the middle; and "LOOKOUT DEMO" and the picture size in the top left
+// corner. Neither name nor frame is drawn: every camera and stream of one
+// size shows the same picture, encoded once for all
+// (videofeed.Config.NameBlind). The result depends only on its arguments.
+//
+// Nothing in it is motion at any sensitivity (player.MotionConfigFor):
+// the picture changes once a second, background and clock together, and
+// motion is change in three measurements in a row, 100 ms apart.
+func DrawPicture(img *image.YCbCr, _ string, t time.Time, _ int64) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if w <= 0 || h <= 0 {
 		return
 	}
 	cw, ch := (w+1)/2, (h+1)/2
 	barsEnd := h * 2 / 3 &^ 1
-	shift := int(frame % int64(w) * 4 % int64(w))
-	if shift < 0 {
-		shift += w
-	}
+	step := (t.Unix()%8 + 8) % 8
+	shift := int(step) * w / 8
 
 	// Every row of the bars (and of the ramp) is the same, so build one row
 	// of each plane and copy it down.
@@ -86,15 +90,16 @@ func DrawPicture(img *image.YCbCr, name string, t time.Time, frame int64) {
 		}
 	}
 
-	// The clock: 12 glyphs as wide as the picture allows, on a black box.
-	clock := fmt.Sprintf("%02d:%02d:%02d.%03d", t.Hour(), t.Minute(), t.Second(), t.Nanosecond()/int(time.Millisecond))
+	// The clock: 8 glyphs as large as the picture allows, on a black box.
+	clock := fmt.Sprintf("%02d:%02d:%02d", t.Hour(), t.Minute(), t.Second())
 	scale := min(h/45, (w*9/10)/(len(clock)*glyphCell))
 	scale = max(scale&^1, 2)
 	tw, th := textSize(clock, scale)
 	drawText(img, clock, (w-tw)/2&^1, (h*2/5-th/2)&^1, scale)
 
-	// The caption: name, size and frame number.
-	caption := fmt.Sprintf("%s %dX%d #%d", strings.ToUpper(name), w, h, frame)
+	// The caption: the size (a frame number would be motion, a name would
+	// cost an encoder per camera).
+	caption := fmt.Sprintf("LOOKOUT DEMO %dX%d", w, h)
 	cs := max((h/180)&^1, 2)
 	drawText(img, caption, cs*2, cs*2, cs)
 }

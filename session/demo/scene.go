@@ -7,11 +7,13 @@ import (
 	"time"
 )
 
-// cameraScene is what a camera's video shows (a videofeed.Scene): the
-// moving test picture (the default), which the site encodes once and
-// loops, or a still scene with an on-screen clock in which an object
-// crosses now and then, like a real camera watching a quiet yard; as the
-// object crosses on demand, the still scene is encoded live.
+// cameraScene is the still scene a camera may show instead of the test
+// picture (a videofeed.Scene): an on-screen clock in which an object
+// crosses now and then, like a real camera watching a quiet yard (the
+// Yard's scene). It is drawn and encoded live, once per picture size for
+// all the camera's viewers; the test picture (DrawPicture), whose
+// background loops and whose clock is live, is one feed per size for
+// every camera showing it.
 type cameraScene struct {
 	cam   *CameraSim
 	still atomic.Bool
@@ -21,8 +23,24 @@ type cameraScene struct {
 	every, cross atomic.Int64
 }
 
-// SetStill switches the camera between the moving test picture (false)
-// and a still scene with a running HH:MM:SS clock (true).
+// Yard's motion: an object crosses its still scene for yardCross every
+// yardEvery.
+const (
+	yardEvery = 15 * time.Second
+	yardCross = 2 * time.Second
+)
+
+// yardScene makes the camera the demo's motion scene: a still yard with
+// its clock that someone crosses now and then. The site does it for the
+// Yard (cam4) whether the window, "lookout demo" or a test starts it.
+func (c *CameraSim) yardScene() {
+	c.SetStill(true)
+	c.MoveEvery(yardEvery, yardCross)
+}
+
+// SetStill switches the camera between the test picture (false) and a
+// still scene with a running HH:MM:SS clock (true), for the streams that
+// start after it.
 func (c *CameraSim) SetStill(on bool) { c.scene.still.Store(on) }
 
 // MoveObject makes an object cross the still scene from now, for d.
@@ -39,8 +57,9 @@ func (c *CameraSim) MoveEvery(period, cross time.Duration) {
 	c.scene.every.Store(int64(period))
 }
 
-// Live implements videofeed.Scene: the still scene is drawn live.
-func (sc *cameraScene) Live() bool { return sc.still.Load() }
+// Live implements videofeed.Scene: both pictures show the current time,
+// so they are drawn live.
+func (sc *cameraScene) Live() bool { return true }
 
 // Draw implements videofeed.Scene: the camera's picture for the frame
 // shown at now.

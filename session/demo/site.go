@@ -199,7 +199,12 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 		}
 	}()
 
-	if s.video, err = videofeed.New(videofeed.Config{NewEncoder: newFFmpegEncoder, Draw: DrawPicture, FPS: videoFPS, Logger: s.log}); err != nil {
+	if s.video, err = videofeed.New(videofeed.Config{NewEncoder: newFFmpegEncoder, Draw: DrawPicture, FPS: videoFPS,
+		// Every picture shows the current time (scene.go): each feed
+		// draws and encodes live, once for all its viewers, never from a
+		// recorded loop whose clock would be old; the test picture draws
+		// no name, so all its cameras and streams of a size share a feed.
+		LoopFrames: -1, NameBlind: true, Logger: s.log}); err != nil {
 		return nil, err
 	}
 	if err := s.startTURN(ctx); err != nil {
@@ -241,6 +246,7 @@ func Start(ctx context.Context, cfg Config) (*Site, error) {
 			// fitted, though its model's call modes name two-way
 			// chat: the hardware decides.
 			c.speaker = false
+			c.yardScene() // however the demo is opened
 		case noMicIndex:
 			// A doorbell chime with a speaker and no microphone, for
 			// one-way chat, whose skill names G.711 u-law only.

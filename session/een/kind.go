@@ -20,7 +20,7 @@ var Kind = session.Kind{
 		Fields: []config.Field{
 			{Key: "endpoint", Label: "Endpoint", Help: "REST base, e.g. https://api.c000.eagleeyenetworks.com",
 				Required: true, Example: "https://example.com", Ref: func(a *config.Account) any { return &a.Endpoint }},
-			{Key: "token", Label: "Access token", Help: "OAuth access token (JWT); kept in the OS keyring", Secret: true,
+			{Key: "token", Label: "Access token", Help: "OAuth access token (JWT)", Secret: true,
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.Token }},
 		},
 		Validate: func(c *config.Check, a *config.Account) error {

@@ -24,7 +24,7 @@ var Kind = session.Kind{
 				Required: true, Example: "https://example.com", Ref: func(a *config.Account) any { return &a.Endpoint }},
 			{Key: "sdk_app_id", Label: "SDKAppID", Help: "From the TRTC console, a number", Type: config.TypeInt,
 				Required: true, Example: int64(1), Ref: func(a *config.Account) any { return &a.SDKAppID }},
-			{Key: "secret_key", Label: "SDKSecretKey", Help: "Used to sign UserSig locally; kept in the OS keyring", Secret: true,
+			{Key: "secret_key", Label: "SDKSecretKey", Help: "Used to sign UserSig locally", Secret: true,
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.SecretKey }},
 			{Key: "user_id", Label: "User ID", Help: "The user this desk joins rooms as",
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.UserID }},

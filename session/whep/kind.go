@@ -28,7 +28,7 @@ var Kind = session.Kind{
 				{Key: "url", Label: "WHEP URL", Required: true},
 				{Key: "publish_url", Label: "WHIP URL"},
 				{Key: "sub_url", Label: "Grid WHEP URL", Help: "Optional: a smaller stream of the same camera, played on the grid"},
-				{Key: "token", Label: "Bearer token", Help: "Optional, for every stream; kept in the OS keyring", Secret: true},
+				{Key: "token", Label: "Bearer token", Help: "Optional, for every stream", Secret: true},
 			},
 			Example: []map[string]string{{"name": "x", "url": "https://example.com"}},
 			Rows:    rows,

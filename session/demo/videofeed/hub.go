@@ -77,6 +77,11 @@ type Config struct {
 	// LoopFrames is how many pictures a feed encodes before it replays
 	// them; default four seconds' worth. Negative: never loop.
 	LoopFrames int
+	// NameBlind says that Draw ignores the picture's name: then the
+	// Pictures without a Scene share one feed per size, whatever their
+	// names, and so one encoder per size for every such stream of the
+	// site.
+	NameBlind bool
 	// KeyInterval is the shortest time between two keyframes a feed makes
 	// on request (PLI, FIR; a new subscriber starts at once); default 500 ms. A request
 	// within it waits for its end (or for the next IDR).
@@ -123,6 +128,7 @@ func (h *Hub) Subscribe(p Picture, sink Sink, gate Gate) (*Subscription, error) 
 	if p.Width <= 0 || p.Height <= 0 {
 		return nil, errors.New("videofeed: picture has no size")
 	}
+	p = h.key(p)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -150,6 +156,7 @@ func (h *Hub) Subscribe(p Picture, sink Sink, gate Gate) (*Subscription, error) 
 // SPS and PPS, oldest first) the feed of p sent to a subscriber, so tests
 // can decode the very picture a viewer got.
 func (h *Hub) Keyframes(p Picture) [][]byte {
+	p = h.key(p)
 	h.mu.Lock()
 	f := h.feeds[p]
 	h.mu.Unlock()
@@ -159,6 +166,15 @@ func (h *Hub) Keyframes(p Picture) [][]byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([][]byte(nil), f.kept...)
+}
+
+// key is the Picture whose feed shows p: p, or with NameBlind and no
+// Scene, p without its name.
+func (h *Hub) key(p Picture) Picture {
+	if h.cfg.NameBlind && p.Scene == nil {
+		p.Name = ""
+	}
+	return p
 }
 
 // Close stops every feed and waits for them; later calls return ErrClosed.

@@ -447,3 +447,51 @@ func TestNewSubscriberStartsAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestNameBlindSharesOneFeedPerSize: with NameBlind, pictures without a
+// scene that differ only by name share one feed (one encoder, the same
+// access units), another size gets its own, and a scene its own.
+func TestNameBlindSharesOneFeedPerSize(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var encoders atomic.Int64
+		calls := &atomic.Int64{}
+		h, err := New(Config{
+			NewEncoder: func(int, int, int) (Encoder, error) {
+				encoders.Add(1)
+				return &fakeEncoder{keyEvery: 50, calls: calls}, nil
+			},
+			Draw:       func(img *image.YCbCr, _ string, _ time.Time, _ int64) { img.Y[0] = 'T' },
+			LoopFrames: -1, NameBlind: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, sa := subscribe(t, h, Picture{Name: "Front door", Width: 16, Height: 16}, nil)
+		b, sb := subscribe(t, h, Picture{Name: "Garage", Width: 16, Height: 16}, nil)
+		big, _ := subscribe(t, h, Picture{Name: "Garage", Width: 32, Height: 32}, nil)
+		yard, _ := subscribe(t, h, Picture{Name: "Yard", Width: 16, Height: 16, Scene: &stillScene{}}, nil)
+		for _, s := range []*Subscription{a, b, big, yard} {
+			s.Connected()
+		}
+		time.Sleep(time.Second)
+		for _, s := range []*Subscription{a, b, big, yard} {
+			s.Close()
+		}
+		synctest.Wait()
+		if err := h.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if n := encoders.Load(); n != 3 {
+			t.Fatalf("%d encoders for two names and two sizes of one picture and a scene, want 3", n)
+		}
+		ga, gb := sa.got(), sb.got()
+		if len(ga) < 10 || len(ga) != len(gb) {
+			t.Fatalf("Front door got %d access units, Garage %d", len(ga), len(gb))
+		}
+		for i := range ga {
+			if !bytes.Equal(ga[i].au, gb[i].au) {
+				t.Fatalf("access unit %d differs between the two names", i)
+			}
+		}
+	})
+}
