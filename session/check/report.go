@@ -60,6 +60,16 @@ type AccountReport struct {
 	LossDown   float64  `json:"loss_down"`
 	UpKbps     float64  `json:"up_kbps"`
 	DownKbps   float64  `json:"down_kbps"`
+	// Measured says what the figures were measured on ("played stream
+	// lobby and published a probe to it at 127.0.0.1:50000", "a
+	// data-channel probe through the TURN server at ..."), or "not
+	// measured: why" when no real path was measured: then Quality is 0
+	// (unknown) and the figures are 0.
+	Measured string `json:"measured,omitempty"`
+	// Host is the address the figures were measured to: the media server's
+	// (its ICE candidate) or the TURN server's, as spec 002's speed test
+	// names its server's "ip".
+	Host       string   `json:"host,omitempty"`
 	Candidates []string `json:"candidates,omitempty"`
 	Steps      []Step   `json:"steps"`
 }
