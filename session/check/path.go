@@ -519,7 +519,7 @@ func (r *runner) publishProbe(ctx context.Context, pub session.Publisher, stop <
 		}
 	}()
 	start := time.Now()
-	var rtts []time.Duration // one per receiver report that gave a round trip
+	var rtts []time.Duration                          // one per receiver report that gave a round trip
 	silence := make([]int16, 48000*frame/time.Second) // one frame
 	tick := time.NewTicker(frame)
 	defer tick.Stop()

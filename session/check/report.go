@@ -54,12 +54,12 @@ type AccountReport struct {
 	Verdict string `json:"verdict"`
 	// Failure says why OK is false: FailureNetwork, FailureCredentials or
 	// FailureService; empty when OK (or when the check was canceled).
-	Failure    string   `json:"failure,omitempty"`
-	RTTMs      float64  `json:"rtt_ms"`
-	LossUp     float64  `json:"loss_up"`
-	LossDown   float64  `json:"loss_down"`
-	UpKbps     float64  `json:"up_kbps"`
-	DownKbps   float64  `json:"down_kbps"`
+	Failure  string  `json:"failure,omitempty"`
+	RTTMs    float64 `json:"rtt_ms"`
+	LossUp   float64 `json:"loss_up"`
+	LossDown float64 `json:"loss_down"`
+	UpKbps   float64 `json:"up_kbps"`
+	DownKbps float64 `json:"down_kbps"`
 	// Measured says what the figures were measured on ("played stream
 	// lobby and published a probe to it at 127.0.0.1:50000", "a
 	// data-channel probe through the TURN server at ..."), or "not
