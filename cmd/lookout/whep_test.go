@@ -191,7 +191,7 @@ func TestCheckWHEPAndTRTCAccounts(t *testing.T) {
 	// (and published to), its host named.
 	for _, a := range rep.Accounts {
 		want := map[string]string{"media": "played stream lobby and published a probe to it at ",
-			"meet": "played room " + site.WHEP().Room() + " and published a probe to it at ",
+			"meet":          "played room " + site.WHEP().Room() + " and published a probe to it at ",
 			demo.WCSAccount: "played stream " + demo.WCSStreams[0] + " and published a probe to it at "}[a.Account]
 		if !strings.HasPrefix(a.Measured, want+a.Host) || !strings.HasPrefix(a.Host, "127.0.0.1:") || a.Quality != check.QualityExcellent {
 			t.Errorf("%s: measured %q to host %q, quality %d; want %q", a.Account, a.Measured, a.Host, a.Quality, want+"127.0.0.1:PORT")
