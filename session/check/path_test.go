@@ -145,3 +145,34 @@ func TestCheckUnreachableServerIsNotMeasured(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckPlayOnlyStream: a WHEP stream with no publish_url is played
+// only: the round trip comes from the ICE connectivity checks, the loss
+// down from the RTP received, and the report says loss up was not
+// measured rather than giving a figure for it.
+func TestCheckPlayOnlyStream(t *testing.T) {
+	site, env := startDemo(t)
+	acc := build(t, whep.Kind, config.Account{Name: "media", WHEPStreams: []config.WHEPStream{
+		{Name: "garage", URL: site.WHEP().URL() + "/whep/garage"},
+	}}, env)
+	rep := Run(timeout(t, 60*time.Second), RunOptions{Accounts: []Account{acc}, Network: Options{ProbeDuration: 2 * time.Second, Logger: quiet()}})
+	a := rep.Accounts[0]
+	probe := stepsNamed(a, "probe")
+	if len(probe) != 1 {
+		t.Fatalf("steps %+v", a.Steps)
+	}
+	t.Logf("q=%d rtt %.2f ms, loss %.4f/%.4f; %s; probe: %s", a.Quality, a.RTTMs, a.LossUp, a.LossDown, a.Measured, probe[0].Detail)
+	if !a.OK || a.Quality != QualityExcellent || !strings.HasPrefix(a.Measured, "played stream garage at "+a.Host) || a.Host == "" {
+		t.Fatalf("account %+v", a)
+	}
+	for _, want := range []string{"(ICE connectivity checks)", "loss up not measured: the account does not publish here"} {
+		if !strings.Contains(probe[0].Detail, want) {
+			t.Errorf("probe detail %q lacks %q", probe[0].Detail, want)
+		}
+	}
+	// On loopback the round trip may round to 0.0 ms: the detail above
+	// says it was measured.
+	if a.RTTMs > 20 || a.DownKbps <= 0 || a.UpKbps != 0 || a.LossUp != 0 {
+		t.Errorf("rtt %.2f ms, %.0f kbit/s down, %.0f up, loss up %.3f", a.RTTMs, a.DownKbps, a.UpKbps, a.LossUp)
+	}
+}
