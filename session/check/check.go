@@ -393,13 +393,13 @@ func (r *runner) finish(ctx context.Context, info *finishInfo) {
 			rep.Measured = "no media reached this PC from " + r.t.MediaName
 			problems = append(problems, "no media could flow from "+r.t.MediaName+": "+why+"; calls will not connect: check a firewall or VPN that blocks UDP")
 		case rep.Failure == FailureNetwork:
-			rep.Measured = "not measured: cannot reach the media server: " + why
+			rep.Measured = NotMeasured + "cannot reach the media server: " + why
 			problems = append(problems, "path not measured: cannot reach the "+r.t.Kind+" media server for "+r.t.MediaName+": "+why)
 		case rep.Failure == FailureCredentials:
-			rep.Measured = "not measured: the server refused the session: " + why
+			rep.Measured = NotMeasured + "the server refused the session: " + why
 			problems = append(problems, "path not measured: the "+r.t.Kind+" service refused "+r.t.MediaName+": "+why+"; fix the account's credentials in the config")
 		default:
-			rep.Measured = "not measured: " + why
+			rep.Measured = NotMeasured + why
 			problems = append(problems, "path not measured: "+r.t.MediaName+" could not be played: "+why)
 		}
 	case info.media:
@@ -419,7 +419,7 @@ func (r *runner) finish(ctx context.Context, info *finishInfo) {
 		// Two peers on this PC, no relay between them: the figures are of
 		// the PC, not of any route. No grade.
 		rep.Quality = QualityUnknown
-		rep.Measured = "not measured: no TURN server relayed the probe and the account has no media server of its own to reach; the probe between two peers on this PC says nothing of the route"
+		rep.Measured = NotMeasured + "no TURN server relayed the probe and the account has no media server of its own to reach; the probe between two peers on this PC says nothing of the route"
 		problems = append(problems, "path not measured: no working TURN server to probe through")
 	default:
 		p := info.probe

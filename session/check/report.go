@@ -1,6 +1,10 @@
 package check
 
-import "github.com/lookout-app/lookout/session"
+import (
+	"strings"
+
+	"github.com/lookout-app/lookout/session"
+)
 
 // Report is the whole pre-check, as printed by "lookout check --json"
 // (INTERFACE.md, "The pre-check report").
@@ -73,6 +77,13 @@ type AccountReport struct {
 	Candidates []string `json:"candidates,omitempty"`
 	Steps      []Step   `json:"steps"`
 }
+
+// NotMeasured starts AccountReport.Measured when no real path was
+// measured; the figures are then 0 and mean nothing.
+const NotMeasured = "not measured: "
+
+// Unmeasured reports whether the account's figures measure nothing.
+func (a AccountReport) Unmeasured() bool { return strings.HasPrefix(a.Measured, NotMeasured) }
 
 // Step is one timed part of a check (session.ProbeStep).
 type Step = session.ProbeStep

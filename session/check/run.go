@@ -113,7 +113,7 @@ func checkAccount(ctx context.Context, a Account, o Options) AccountReport {
 		ar.OK = false
 		ar.Quality = QualityUnknown
 		ar.RTTMs, ar.LossUp, ar.LossDown, ar.UpKbps, ar.DownKbps, ar.Host = 0, 0, 0, 0, 0, ""
-		ar.Measured = "not measured: " + api.Detail
+		ar.Measured = NotMeasured + api.Detail
 		ar.Failure = failure
 		switch {
 		case ctx.Err() != nil:
