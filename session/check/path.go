@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -257,10 +258,7 @@ func (r *runner) connect(probeCtx context.Context, p *measuredPeer, call session
 // received, at one time.
 type downCount struct {
 	recv, bytes uint64
-	// lost may be below zero: packets that arrived before the first one
-	// counted are received but were never expected.
-	lost int64
-	at   time.Time
+	at          time.Time
 }
 
 // countDown sums the counts of the streams received so far.
@@ -272,11 +270,67 @@ func (m *measuredPeer) countDown(mu *sync.Mutex, tracks *[]*webrtc.TrackRemote) 
 	for _, tr := range got {
 		if st := m.get(tr.SSRC()); st != nil {
 			c.recv += st.InboundRTPStreamStats.PacketsReceived
-			c.lost += st.InboundRTPStreamStats.PacketsLost
 			c.bytes += st.InboundRTPStreamStats.BytesReceived
 		}
 	}
 	return c
+}
+
+// seqLog is what one received stream's packets said: the sequence
+// numbers received (unwrapped), and the highest so far.
+type seqLog struct {
+	mu      sync.Mutex
+	started bool
+	highest int64
+	got     map[int64]bool
+}
+
+// add notes one packet.
+func (l *seqLog) add(seq uint16) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ext := int64(seq)
+	if l.started {
+		ext = l.highest + int64(int16(seq-uint16(l.highest)))
+	}
+	if !l.started || ext > l.highest {
+		l.highest, l.started = ext, true
+	}
+	if l.got == nil {
+		l.got = map[int64]bool{}
+	}
+	l.got[ext] = true
+}
+
+// mark returns the highest sequence number received, and whether any was.
+func (l *seqLog) mark() (int64, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.highest, l.started
+}
+
+// count returns how many of the packets from..to (inclusive) were sent
+// and how many of them arrived.
+func (l *seqLog) count(from, to int64) (sent, got uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for s := from; s <= to; s++ {
+		sent++
+		if l.got[s] {
+			got++
+		}
+	}
+	return sent, got
+}
+
+// window is one stream's packets counted for loss: from its first after
+// the probe settled to its last a while before the end, so that packets
+// late or out of order at either edge are not counted lost.
+type window struct {
+	log      *seqLog
+	from, to int64
+	open     bool // from is set
+	closed   bool // to is set
 }
 
 // selectedPair returns the connection's candidate pair and its statistics.
@@ -345,18 +399,25 @@ func (r *runner) mediaProbe(ctx context.Context) (res pathResult, err error) {
 	var (
 		mu     sync.Mutex
 		tracks []*webrtc.TrackRemote
+		logs   []*seqLog
 	)
 	play.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		log := &seqLog{}
 		mu.Lock()
 		tracks = append(tracks, tr)
+		logs = append(logs, log)
 		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 1500)
 			for {
-				if _, _, err := tr.Read(buf); err != nil {
+				n, _, err := tr.Read(buf)
+				if err != nil {
 					return // the connection closed
+				}
+				if n >= 4 {
+					log.add(binary.BigEndian.Uint16(buf[2:4])) // RFC 3550 section 5.1
 				}
 			}
 		}()
@@ -379,22 +440,46 @@ func (r *runner) mediaProbe(ctx context.Context) (res pathResult, err error) {
 		}()
 	}
 
-	// The loss and rate down are counted over the probe's last four
-	// fifths: the first packets of a stream may arrive out of order (a
-	// keyframe's burst), which would hide as many losses.
+	// The loss down is counted over the packets sent between the probe's
+	// first eighth and its last (a stream's first packets, a keyframe's
+	// burst, may arrive out of order; the last may still be on their way),
+	// the rate down over its last seven eighths.
 	playStart := time.Now()
-	settle := r.o.ProbeDuration / 5
-	var base downCount
-	select {
-	case <-time.After(settle):
-		base = play.countDown(&mu, &tracks)
-	case <-ctx.Done():
-		return res, ctx.Err()
+	settle := r.o.ProbeDuration / 8
+	windows := map[*seqLog]*window{}
+	edge := func(closing bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, l := range logs {
+			w := windows[l]
+			if w == nil {
+				w = &window{log: l}
+				windows[l] = w
+			}
+			hi, ok := l.mark()
+			switch {
+			case !ok:
+			case !closing && !w.open:
+				w.from, w.open = hi+1, true
+			case closing && w.open:
+				w.to, w.closed = hi, true
+			}
+		}
 	}
-	select {
-	case <-time.After(r.o.ProbeDuration - settle):
-	case <-ctx.Done():
-		return res, ctx.Err()
+	var base downCount
+	for i, wait := range []time.Duration{settle, r.o.ProbeDuration - 2*settle, settle} {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+		switch i {
+		case 0:
+			edge(false)
+			base = play.countDown(&mu, &tracks)
+		case 1:
+			edge(true)
+		}
 	}
 	end := play.countDown(&mu, &tracks)
 	close(stop)
@@ -407,12 +492,18 @@ func (r *runner) mediaProbe(ctx context.Context) (res pathResult, err error) {
 		}
 	}
 
-	recv, lost := end.recv-base.recv, uint64(max(end.lost-base.lost, 0))
-	if recv == 0 {
+	var sent, got uint64
+	for _, w := range windows {
+		if w.open && w.closed {
+			s, g := w.log.count(w.from, w.to)
+			sent, got = sent+s, got+g
+		}
+	}
+	if got == 0 || end.recv == base.recv {
 		return res, fmt.Errorf("%w: connected to the media server, but no media arrived in %s", ErrNoPath, time.Since(playStart).Round(100*time.Millisecond))
 	}
-	res.pktsDown = recv + lost
-	res.lossDown = float64(lost) / float64(recv+lost)
+	res.pktsDown = sent
+	res.lossDown = float64(sent-got) / float64(sent)
 	res.downKbps = float64(end.bytes-base.bytes) * 8 / 1000 / end.at.Sub(base.at).Seconds()
 
 	pair, ps, ok := selectedPair(play.pc)
