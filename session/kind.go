@@ -103,6 +103,20 @@ type ProbeTarget struct {
 	// (an EEN account's REST directory and WebSocket authorize); the
 	// report lists them after the api step.
 	Steps []ProbeStep
+	// Media, when set, opens a call to the account's own media server
+	// through its own client (its first stream or room), which the
+	// pre-check plays, and publishes to when the call can publish, to
+	// measure the real path; MediaName names what it opens ("stream
+	// lobby"). Without it the pre-check measures the path through the
+	// account's TURN servers, or says it measured none.
+	Media     func(ctx context.Context) (Call, error)
+	MediaName string
+}
+
+// FirstMedia returns a Media function opening id through o at main
+// quality, for a kind's Target.
+func FirstMedia(o Opener, id string) func(ctx context.Context) (Call, error) {
+	return func(ctx context.Context) (Call, error) { return o.Open(ctx, id, QualityMain) }
 }
 
 // ProbeStep is one timed part of a check. A step that could not run has OK

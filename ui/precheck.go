@@ -410,7 +410,7 @@ func (p *precheck) networkPage() fyne.CanvasObject {
 	p.busyNote.Importance = widget.WarningImportance
 	p.capacity = widget.NewCheck("Also measure how many tiles this PC can decode", func(bool) { p.updateBusyNote() })
 	p.capacity.SetChecked(true)
-	p.status = widget.NewLabel("Checks every account's service, MQTT, STUN and TURN servers, then sends a short WebRTC probe through the relay.")
+	p.status = widget.NewLabel("Checks every account's service, MQTT, STUN and TURN servers, then measures the path to each account's own media server (a short real session), or through its TURN relay.")
 	p.status.Wrapping = fyne.TextWrapWord
 	p.running = widget.NewProgressBarInfinite()
 	p.running.Stop()

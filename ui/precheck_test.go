@@ -218,6 +218,12 @@ func TestReportWords(t *testing.T) {
 				"quality excellent (1 on a scale from 1 best to 6 disconnected)"},
 			[]string{"(none)", "video and talk will be smooth"}},
 		{"all fine", check.Report{OK: true, Accounts: []check.AccountReport{acc}}, []string{"## Ready", "video and talk will be smooth"}, nil},
+		{"what was measured", check.Report{OK: true, Accounts: []check.AccountReport{{Account: "media", Kind: "whep", OK: true, Quality: 1,
+			Measured: "played stream lobby and published a probe to it at 127.0.0.1:50000", Host: "127.0.0.1:50000"}}},
+			[]string{"Measured: played stream lobby and published a probe to it at 127.0.0.1:50000", "RTT 0.0 ms"}, nil},
+		{"nothing measured", check.Report{Accounts: []check.AccountReport{{Account: "gone", Kind: "whep", Failure: "network",
+			Measured: "not measured: connection refused"}}},
+			[]string{"Measured: not measured: connection refused", "quality unknown (not measured)"}, []string{"RTT", "kbit/s"}},
 		{"codecs", check.Report{OK: true, Codecs: &check.Codecs{Decoders: []string{"h264", "pcm_mulaw"}}}, []string{"pcm_mulaw"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

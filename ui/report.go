@@ -46,8 +46,13 @@ func reportMarkdown(rep check.Report) string {
 	for _, a := range rep.Accounts {
 		fmt.Fprintf(&b, "### Account %s (%s): %s, network %s\n\n%s\n\n", a.Account, a.Kind, okWord(a.OK),
 			qualityText(a.Quality), accountVerdict(rep, a))
-		fmt.Fprintf(&b, "RTT %.1f ms, loss up %.1f%% down %.1f%%, %.0f kbit/s up, %.0f kbit/s down\n\n",
-			a.RTTMs, 100*a.LossUp, 100*a.LossDown, a.UpKbps, a.DownKbps)
+		if a.Measured != "" {
+			fmt.Fprintf(&b, "Measured: %s\n\n", a.Measured)
+		}
+		if !a.Unmeasured() {
+			fmt.Fprintf(&b, "RTT %.1f ms, loss up %.1f%% down %.1f%%, %.0f kbit/s up, %.0f kbit/s down\n\n",
+				a.RTTMs, 100*a.LossUp, 100*a.LossDown, a.UpKbps, a.DownKbps)
+		}
 		for _, s := range a.Steps {
 			fmt.Fprintf(&b, "- %s %s (%.1f ms): %s\n", okMark(s.OK), s.Name, s.Ms, s.Detail)
 		}
@@ -159,7 +164,7 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 {{with .Codecs}}<h2>Codecs</h2><p>Decoders: {{join .Decoders ", "}}<br>Encoders: {{join .Encoders ", "}}<br>Hardware decoding: {{if .HWAccel}}{{join .HWAccel ", "}}{{else}}none{{end}}</p>{{end}}
 {{with .Capacity}}<h2>This PC</h2><p><b>{{.Tiles720p30}} tiles at 720p30</b> ({{printf "%.0f" .DecodeFPS720p}} frames/s decoded), <b>{{.Tiles1080p30}} tiles at 1080p30</b> ({{printf "%.0f" .DecodeFPS1080p}} frames/s decoded)</p>{{end}}
 {{range .Accounts}}<h2>Account {{.Account}} ({{.Kind}}): <span class="{{ok .OK}}">{{ok .OK}}</span>, quality {{.Quality}} ({{quality .Quality}})</h2>
-<p>{{.Verdict}}</p><p>RTT {{printf "%.1f" .RTTMs}} ms, loss up {{pct .LossUp}} down {{pct .LossDown}}, {{printf "%.0f" .UpKbps}} kbit/s up, {{printf "%.0f" .DownKbps}} kbit/s down</p>
+<p>{{.Verdict}}</p>{{with .Measured}}<p>Measured: {{.}}</p>{{end}}{{if not .Unmeasured}}<p>RTT {{printf "%.1f" .RTTMs}} ms, loss up {{pct .LossUp}} down {{pct .LossDown}}, {{printf "%.0f" .UpKbps}} kbit/s up, {{printf "%.0f" .DownKbps}} kbit/s down</p>{{end}}
 <table><tr><th>step</th><th>result</th><th>ms</th><th>detail</th></tr>{{range .Steps}}<tr><td>{{.Name}}</td><td class="{{ok .OK}}">{{ok .OK}}</td><td>{{printf "%.1f" .Ms}}</td><td>{{.Detail}}</td></tr>{{end}}</table>{{end}}
 </body></html>
 `))

@@ -134,6 +134,9 @@ func printReport(w io.Writer, rep check.Report) {
 		}
 		fmt.Fprintf(tw, "account %s\t%s\tquality %d (%s)\trtt %.1f ms, loss %.1f%%/%.1f%%, %.0f/%.0f kbit/s\t%s\n",
 			a.Account, state, a.Quality, check.QualityName(a.Quality), a.RTTMs, 100*a.LossUp, 100*a.LossDown, a.UpKbps, a.DownKbps, a.Verdict)
+		if a.Measured != "" {
+			fmt.Fprintf(tw, "  measured\t%s\n", a.Measured)
+		}
 		for _, s := range a.Steps {
 			fmt.Fprintf(tw, "  %s\t%s\t%.1f ms\t%s\n", s.Name, okText(s.OK), s.Ms, s.Detail)
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/session/check"
 	"github.com/lookout-app/lookout/session/demo"
 )
 
@@ -179,14 +180,25 @@ func TestListDemoWHEPAndTRTC(t *testing.T) {
 
 func TestCheckWHEPAndTRTCAccounts(t *testing.T) {
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
-	code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices", "--account", "media", "--account", "meet")
+	code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices", "--account", "media", "--account", "meet", "--account", demo.WCSAccount)
 	if code != 0 || !rep.OK {
 		t.Fatalf("exit %d, ok %v: %s", code, rep.OK, stderr)
 	}
-	if len(rep.Accounts) != 2 {
-		t.Fatalf("%d accounts checked, want media and meet", len(rep.Accounts))
+	if len(rep.Accounts) != 3 {
+		t.Fatalf("%d accounts checked, want media, meet and %s", len(rep.Accounts), demo.WCSAccount)
 	}
+	// Each measured the path to its own server: a real session played
+	// (and published to), its host named.
 	for _, a := range rep.Accounts {
+		want := map[string]string{"media": "played stream lobby and published a probe to it at ",
+			"meet":          "played room " + site.WHEP().Room() + " and published a probe to it at ",
+			demo.WCSAccount: "played stream " + demo.WCSStreams[0] + " and published a probe to it at "}[a.Account]
+		if !strings.HasPrefix(a.Measured, want+a.Host) || !strings.HasPrefix(a.Host, "127.0.0.1:") || a.Quality != check.QualityExcellent {
+			t.Errorf("%s: measured %q to host %q, quality %d; want %q", a.Account, a.Measured, a.Host, a.Quality, want+"127.0.0.1:PORT")
+		}
+		if a.Account == demo.WCSAccount {
+			continue // WCS hands out no ICE servers
+		}
 		for _, name := range []string{"api", "https", "stun", "candidates", "probe"} {
 			s := step(t, a, name)
 			if !s.OK || s.Detail == "" {

@@ -15,9 +15,11 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pion/stun/v4"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lookout-app/lookout/session"
@@ -216,6 +218,11 @@ func (r *runner) check(ctx context.Context) {
 		return
 	}
 
+	if r.t.Media != nil {
+		r.checkMedia(ctx, haveSTUN, haveTURN, len(relays) > 0, len(stuns) > 0)
+		return
+	}
+
 	var pr *probeResult
 	probeTimeout := r.o.ConnectTimeout + 2*r.o.ProbeDuration + 5*time.Second
 	_, ok = r.run(ctx, "probe", probeTimeout, func(ctx context.Context) (stepResult, error) {
@@ -231,14 +238,85 @@ func (r *runner) check(ctx context.Context) {
 		r.finish(ctx, nil)
 		return
 	}
-	if pr != nil {
+	if pr != nil && len(relays) > 0 {
 		r.rep.RTTMs = round1(ms(pr.rtt))
 		r.rep.LossUp = round4(pr.lossUp)
 		r.rep.LossDown = round4(pr.lossDown)
 		r.rep.UpKbps = round1(pr.upKbps)
 		r.rep.DownKbps = round1(pr.downKbps)
+		r.rep.Host = relayHost(relays)
+		r.rep.Measured = "a data-channel probe through the TURN server at " + r.rep.Host + ", to this PC and back"
 	}
 	r.finish(ctx, &finishInfo{probe: pr, haveSTUN: haveSTUN, haveTURN: haveTURN, relayed: len(relays) > 0, stunOK: len(stuns) > 0})
+}
+
+// relayHost names the TURN server of the first relay that allocated.
+func relayHost(relays []webrtc.ICEServer) string {
+	for _, s := range relays {
+		for _, u := range s.URLs {
+			if uri, err := stun.ParseURI(u); err == nil {
+				return net.JoinHostPort(uri.Host, strconv.Itoa(uri.Port))
+			}
+		}
+	}
+	return ""
+}
+
+// checkMedia runs the probe step of an account with a media server of its
+// own (Target.Media): a real session to it, measured (mediaProbe).
+func (r *runner) checkMedia(ctx context.Context, haveSTUN, haveTURN, relayed, stunOK bool) {
+	var (
+		res     *pathResult
+		failure error
+	)
+	timeout := 2*r.o.ConnectTimeout + r.o.ProbeDuration + 5*time.Second
+	_, ok := r.run(ctx, "probe", timeout, func(ctx context.Context) (stepResult, error) {
+		p, err := r.mediaProbe(ctx)
+		if err != nil {
+			failure = err
+			return stepResult{}, fmt.Errorf("%s: %w", r.t.MediaName, err)
+		}
+		res = &p
+		return stepResult{detail: p.describe()}, nil
+	})
+	if !ok {
+		r.finish(ctx, nil)
+		return
+	}
+	if res != nil {
+		r.rep.RTTMs = round1(ms(res.rtt))
+		r.rep.LossUp = round4(res.lossUp)
+		r.rep.LossDown = round4(res.lossDown)
+		r.rep.UpKbps = round1(res.upKbps)
+		r.rep.DownKbps = round1(res.downKbps)
+		r.rep.Host = res.host
+		r.rep.Measured = res.what + " at " + res.host
+	}
+	r.finish(ctx, &finishInfo{media: true, path: res, mediaErr: failure, haveSTUN: haveSTUN, haveTURN: haveTURN, relayed: relayed, stunOK: stunOK})
+}
+
+// describe says what the media probe measured, for the probe step.
+func (p pathResult) describe() string {
+	rtt := "ICE connectivity checks"
+	if p.rttFrom == "RTCP" {
+		rtt = "RTCP receiver reports"
+	}
+	s := fmt.Sprintf("%s at %s (%s): rtt %.1f ms (%s), loss down %.1f%% (%d packets)",
+		p.what, p.host, p.pair, ms(p.rtt), rtt, 100*p.lossDown, p.pktsDown)
+	if p.published {
+		s += fmt.Sprintf(", up %.1f%% (%d packets)", 100*p.lossUp, p.pktsUp)
+	}
+	s += fmt.Sprintf(", %.0f kbit/s down", p.downKbps)
+	if p.published {
+		s += fmt.Sprintf(", %.0f kbit/s up", p.upKbps)
+	}
+	switch {
+	case p.publishUnavailable != "":
+		s += "; loss up not measured: the probe could not be published: " + p.publishUnavailable
+	case !p.published:
+		s += "; loss up not measured: the account does not publish here"
+	}
+	return s
 }
 
 // finishInfo is what the verdict needs beyond the steps.
@@ -246,6 +324,11 @@ type finishInfo struct {
 	probe              *probeResult
 	haveSTUN, haveTURN bool
 	relayed, stunOK    bool
+	// media: the probe was a real session (Target.Media); path is what it
+	// measured, mediaErr why it measured nothing.
+	media    bool
+	path     *pathResult
+	mediaErr error
 }
 
 // finish sets OK, Quality and Verdict. info is nil when the check was cut
@@ -296,13 +379,49 @@ func (r *runner) finish(ctx context.Context, info *finishInfo) {
 	for _, s := range failed("stun") {
 		problems = append(problems, "no STUN answer: "+s.Detail)
 	}
-	if info.probe == nil {
+	switch {
+	case info.media && info.path == nil:
+		ok = false
+		rep.Quality = QualityUnknown
+		rep.Failure = Classify(info.mediaErr)
+		why := session.Reason(info.mediaErr)
+		switch {
+		case errors.Is(info.mediaErr, ErrNoPath):
+			// The server answered; no media crossed: that is measured.
+			rep.Quality = QualityDisconnected
+			rep.Failure = FailureNetwork
+			rep.Measured = "no media reached this PC from " + r.t.MediaName
+			problems = append(problems, "no media could flow from "+r.t.MediaName+": "+why+"; calls will not connect: check a firewall or VPN that blocks UDP")
+		case rep.Failure == FailureNetwork:
+			rep.Measured = NotMeasured + "cannot reach the media server: " + why
+			problems = append(problems, "path not measured: cannot reach the "+r.t.Kind+" media server for "+r.t.MediaName+": "+why)
+		case rep.Failure == FailureCredentials:
+			rep.Measured = NotMeasured + "the server refused the session: " + why
+			problems = append(problems, "path not measured: the "+r.t.Kind+" service refused "+r.t.MediaName+": "+why+"; fix the account's credentials in the config")
+		default:
+			rep.Measured = NotMeasured + why
+			problems = append(problems, "path not measured: "+r.t.MediaName+" could not be played: "+why)
+		}
+	case info.media:
+		p := info.path
+		rep.Quality = Score(ms(p.rtt), max(p.lossUp, p.lossDown))
+		if rep.Quality >= QualityVeryPoor {
+			ok = false
+		}
+		problems = append(problems, qualityVerdict(rep.Quality, ms(p.rtt), p.lossUp, p.lossDown, "on the path to "+p.host))
+	case info.probe == nil:
 		ok = false
 		rep.Quality = QualityDisconnected
 		for _, s := range failed("probe") {
 			problems = append(problems, "no media could flow: "+s.Detail+"; calls will not connect: check a firewall or VPN that blocks UDP")
 		}
-	} else {
+	case !info.relayed:
+		// Two peers on this PC, no relay between them: the figures are of
+		// the PC, not of any route. No grade.
+		rep.Quality = QualityUnknown
+		rep.Measured = NotMeasured + "no TURN server relayed the probe and the account has no media server of its own to reach; the probe between two peers on this PC says nothing of the route"
+		problems = append(problems, "path not measured: no working TURN server to probe through")
+	default:
 		p := info.probe
 		loss := max(p.lossUp, p.lossDown)
 		rep.Quality = Score(ms(p.rtt), loss)

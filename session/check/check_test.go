@@ -142,6 +142,10 @@ func TestCheckNetworkClean(t *testing.T) {
 	if !rep.OK || rep.Quality != QualityExcellent {
 		t.Errorf("ok=%v quality=%d verdict=%q", rep.OK, rep.Quality, rep.Verdict)
 	}
+	if turn := strings.TrimPrefix(s.target.ICEServers[1].URLs[0], "turn:"); !strings.HasPrefix(rep.Measured, "a data-channel probe through the TURN server at ") ||
+		!strings.HasPrefix(turn, rep.Host) || rep.Host == "" {
+		t.Errorf("measured %q to host %q, want the TURN server %s", rep.Measured, rep.Host, turn)
+	}
 	if rep.RTTMs <= 0 || rep.RTTMs > 50 || rep.LossUp > 0.02 || rep.LossDown > 0.02 {
 		t.Errorf("rtt %v ms, loss up %v down %v", rep.RTTMs, rep.LossUp, rep.LossDown)
 	}
@@ -205,6 +209,11 @@ func TestCheckNetworkWrongCredentials(t *testing.T) {
 	}
 	if strings.Contains(rep.Verdict, "not-the-password") {
 		t.Error("verdict shows the password")
+	}
+	// Two peers on this PC with no relay between them measure no route:
+	// no grade, no figures.
+	if rep.Quality != QualityUnknown || !strings.HasPrefix(rep.Measured, "not measured: ") || rep.RTTMs != 0 || rep.Host != "" {
+		t.Errorf("direct probe graded: quality %d, measured %q, rtt %v, host %q", rep.Quality, rep.Measured, rep.RTTMs, rep.Host)
 	}
 }
 

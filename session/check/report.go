@@ -1,6 +1,10 @@
 package check
 
-import "github.com/lookout-app/lookout/session"
+import (
+	"strings"
+
+	"github.com/lookout-app/lookout/session"
+)
 
 // Report is the whole pre-check, as printed by "lookout check --json"
 // (INTERFACE.md, "The pre-check report").
@@ -54,15 +58,32 @@ type AccountReport struct {
 	Verdict string `json:"verdict"`
 	// Failure says why OK is false: FailureNetwork, FailureCredentials or
 	// FailureService; empty when OK (or when the check was canceled).
-	Failure    string   `json:"failure,omitempty"`
-	RTTMs      float64  `json:"rtt_ms"`
-	LossUp     float64  `json:"loss_up"`
-	LossDown   float64  `json:"loss_down"`
-	UpKbps     float64  `json:"up_kbps"`
-	DownKbps   float64  `json:"down_kbps"`
+	Failure  string  `json:"failure,omitempty"`
+	RTTMs    float64 `json:"rtt_ms"`
+	LossUp   float64 `json:"loss_up"`
+	LossDown float64 `json:"loss_down"`
+	UpKbps   float64 `json:"up_kbps"`
+	DownKbps float64 `json:"down_kbps"`
+	// Measured says what the figures were measured on ("played stream
+	// lobby and published a probe to it at 127.0.0.1:50000", "a
+	// data-channel probe through the TURN server at ..."), or "not
+	// measured: why" when no real path was measured: then Quality is 0
+	// (unknown) and the figures are 0.
+	Measured string `json:"measured,omitempty"`
+	// Host is the address the figures were measured to: the media server's
+	// (its ICE candidate) or the TURN server's, as spec 002's speed test
+	// names its server's "ip".
+	Host       string   `json:"host,omitempty"`
 	Candidates []string `json:"candidates,omitempty"`
 	Steps      []Step   `json:"steps"`
 }
+
+// NotMeasured starts AccountReport.Measured when no real path was
+// measured; the figures are then 0 and mean nothing.
+const NotMeasured = "not measured: "
+
+// Unmeasured reports whether the account's figures measure nothing.
+func (a AccountReport) Unmeasured() bool { return strings.HasPrefix(a.Measured, NotMeasured) }
 
 // Step is one timed part of a check (session.ProbeStep).
 type Step = session.ProbeStep

@@ -109,8 +109,11 @@ func checkAccount(ctx context.Context, a Account, o Options) AccountReport {
 	ar.Account, ar.Kind = a.Name, a.Kind
 	ar.Steps = append(append([]Step{api}, t.Steps...), ar.Steps...)
 	if err != nil {
+		// Nothing was measured: no grade, no figures.
 		ar.OK = false
-		ar.Quality = QualityDisconnected
+		ar.Quality = QualityUnknown
+		ar.RTTMs, ar.LossUp, ar.LossDown, ar.UpKbps, ar.DownKbps, ar.Host = 0, 0, 0, 0, 0, ""
+		ar.Measured = NotMeasured + api.Detail
 		ar.Failure = failure
 		switch {
 		case ctx.Err() != nil:

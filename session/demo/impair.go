@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,12 +13,14 @@ import (
 	"github.com/pion/rtp"
 )
 
-// impairment makes the path between the cameras and their viewers lossy and
-// slow at the cameras' own RTP stack, whatever the candidate pair (the TURN
-// server's impairment only touches relayed traffic, which loopback never
-// picks). It drops the RTP and RTCP the cameras send with a probability and
-// delays what is left, and delays the RTCP they receive: the round trip is
-// twice the delay.
+// impairment makes the path between the cameras (and the WHEP server) and
+// their viewers lossy and slow at their own RTP stack, whatever the
+// candidate pair (the TURN server's impairment only touches relayed
+// traffic, which loopback never picks). It drops that share of the RTP and
+// RTCP they send and of the RTP they receive, and delays what they send
+// and the RTCP they receive: the round trip is twice the delay. One packet
+// at a random place in each run of 1/loss is dropped, so the loss over the
+// few hundred packets of a short test is the rate set, not a draw.
 type impairment struct {
 	loss  atomic.Uint64 // math.Float64bits of the drop probability
 	delay atomic.Int64  // one-way delay
@@ -30,7 +33,8 @@ func (m *impairment) get() (float64, time.Duration) {
 	return math.Float64frombits(m.loss.Load()), time.Duration(m.delay.Load())
 }
 
-// Impair makes every camera's media path lossy (loss 0 to 1, each way) and
+// Impair makes the media path of every camera and of the WHEP server's
+// streams and room lossy (loss 0 to 1, each way) and
 // slow (delay one way, so the round trip is 2 x delay); zeros restore it.
 // It takes effect for the next packet.
 func (s *Site) Impair(loss float64, delay time.Duration) {
@@ -54,15 +58,56 @@ func (m *impairment) NewInterceptor(string) (interceptor.Interceptor, error) {
 type impairInterceptor struct {
 	interceptor.NoOp
 	m *impairment
+
+	// Drops: the packets are cut into blocks of 1/loss and one packet at a
+	// random place in each block is dropped, so the count dropped is never
+	// more than one off the rate, and which packet of a periodic stream is
+	// hit is left to chance (a fixed period would keep hitting the same
+	// kind of packet).
+	mu       sync.Mutex
+	lastLoss float64
+	n        float64 // packets seen since the loss was set
+	block    float64 // where the current block starts
+	next     float64 // the index of the packet dropped in it
 }
 
 // pass reports whether a packet survives, and how long it is held.
 func (i *impairInterceptor) pass() (bool, time.Duration) {
 	loss, delay := i.m.get()
-	if loss > 0 && rand.Float64() < loss {
-		return false, 0
+	if loss <= 0 {
+		return true, delay
 	}
-	return true, delay
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	size := 1 / loss
+	if loss != i.lastLoss {
+		i.lastLoss, i.n, i.block = loss, 0, 0
+		i.next = rand.Float64() * size
+	}
+	k := i.n
+	i.n++
+	if k < math.Floor(i.next) {
+		return true, delay
+	}
+	i.block += size
+	i.next = i.block + rand.Float64()*size
+	return false, 0
+}
+
+// BindRemoteStream drops the RTP a camera receives (talk), as the path
+// would on the way up.
+func (i *impairInterceptor) BindRemoteStream(_ *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		for {
+			n, a, err := r.Read(b, a)
+			if err != nil {
+				return n, a, err
+			}
+			if ok, _ := i.pass(); ok {
+				return n, a, nil
+			}
+		}
+	})
 }
 
 // BindLocalStream drops and delays the RTP a camera sends, and moves the

@@ -32,6 +32,7 @@ func (s *Site) startWHEP(period, skew time.Duration) error {
 		SDKAppID:     demoSDKAppID,
 		SecretKey:    s.trtcKey,
 		MemberPeriod: period,
+		Impair:       &s.impair,
 		Now:          func() time.Time { return time.Now().Add(skew) },
 		Logger:       s.log.With("service", "whep"),
 	})

@@ -171,6 +171,10 @@ func build(a config.Account, env session.Env) (*session.Client, error) {
 	}
 	return &session.Client{Directory: c, Opener: c, Close: c.Close, Members: c.Members,
 		Target: func(ctx context.Context) (session.ProbeTarget, error) {
-			return whep.Target(ctx, a.Name, a.Kind, a.TRTCRooms, c.Endpoints, env)
+			t, err := whep.Target(ctx, a.Name, a.Kind, a.TRTCRooms, c.Endpoints, env)
+			if len(a.TRTCRooms) > 0 {
+				t.Media, t.MediaName = session.FirstMedia(c, a.TRTCRooms[0]), "room "+a.TRTCRooms[0]
+			}
+			return t, err
 		}}, nil
 }

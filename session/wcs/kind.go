@@ -190,7 +190,15 @@ func build(a config.Account, env session.Env) (*session.Client, error) {
 	return &session.Client{Directory: c, Opener: c, Close: c.Close, Members: c.Members,
 		Target: func(context.Context) (session.ProbeTarget, error) {
 			// WCS hands out no ICE servers: the check probes the WebSocket
-			// endpoint and the host candidates a call would offer.
-			return session.ProbeTarget{Account: a.Name, Kind: a.Kind, WSS: []string{c.URL()}, ICEServers: c.ICEServers(), TLSConfig: env.TLSConfig}, nil
+			// endpoint and plays the first stream (or room) to measure the
+			// path to the server.
+			t := session.ProbeTarget{Account: a.Name, Kind: a.Kind, WSS: []string{c.URL()}, ICEServers: c.ICEServers(), TLSConfig: env.TLSConfig}
+			switch {
+			case len(a.Streams) > 0:
+				t.Media, t.MediaName = session.FirstMedia(c, a.Streams[0]), "stream "+a.Streams[0]
+			case len(a.WCSRooms) > 0:
+				t.Media, t.MediaName = session.FirstMedia(c, a.WCSRooms[0].Name), "room "+a.WCSRooms[0].Name
+			}
+			return t, nil
 		}}, nil
 }

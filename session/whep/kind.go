@@ -121,7 +121,11 @@ func build(a config.Account, env session.Env) (*session.Client, error) {
 	}
 	return &session.Client{Directory: c, Opener: c, Close: c.Close,
 		Target: func(ctx context.Context) (session.ProbeTarget, error) {
-			return Target(ctx, a.Name, a.Kind, ids, c.Endpoints, env)
+			t, err := Target(ctx, a.Name, a.Kind, ids, c.Endpoints, env)
+			if len(ids) > 0 {
+				t.Media, t.MediaName = session.FirstMedia(c, ids[0]), "stream "+ids[0]
+			}
+			return t, err
 		}}, nil
 }
 

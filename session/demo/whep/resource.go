@@ -72,11 +72,25 @@ func (s *Server) answer(ctx context.Context, offer string, t *target) (*resource
 		if t.member == "" && strings.HasPrefix(name, "Room ") {
 			name = s.cfg.Room
 		}
-		pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		pc.OnTrack(func(tr *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 			if tr.Kind() != webrtc.RTPCodecTypeAudio {
 				return
 			}
+			// The publisher's sender reports are read, as a real server
+			// reads them: its receiver reports then carry LSR and DLSR
+			// (RFC 3550 section 6.4.1), from which the publisher takes
+			// the round trip.
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for {
+					if _, _, err := r.ReadRTCP(); err != nil {
+						return
+					}
+				}
+			}()
 			s.receive(name, tr)
+			<-done
 		})
 	} else {
 		res.stream = t.stream

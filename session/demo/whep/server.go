@@ -79,6 +79,10 @@ type Config struct {
 	// MemberPeriod is how long each phase of the room lasts; in each
 	// phase one member is away. Default 20 s.
 	MemberPeriod time.Duration
+	// Impair, when set, is added first to the interceptors of every
+	// session (next to the network): the site's impairment of the media
+	// path (demo.Site.Impair).
+	Impair interceptor.Factory
 	// Now is the clock UserSigs are checked against; default time.Now. A
 	// clock ahead of the client's makes its UserSigs look expired.
 	Now    func() time.Time
@@ -143,7 +147,7 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	api, err := newAPI(cfg.Host)
+	api, err := newAPI(cfg.Host, cfg.Impair)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +191,9 @@ func Start(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// newAPI builds the server's pion API: H.264 video; Opus and G.711 audio.
-func newAPI(host string) (*webrtc.API, error) {
+// newAPI builds the server's pion API: H.264 video; Opus and G.711 audio;
+// imp, when not nil, impairs the path.
+func newAPI(host string, imp interceptor.Factory) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111},
@@ -212,6 +217,9 @@ func newAPI(host string) (*webrtc.API, error) {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
+	if imp != nil {
+		ir.Add(imp)
+	}
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		return nil, err
 	}
