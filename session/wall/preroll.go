@@ -80,9 +80,9 @@ type preroll struct {
 	q       session.Quality // the stream it holds
 	waitKey bool            // a gap or a reset: nothing is kept before the next keyframe
 	audio   *webrtc.RTPCodecParameters
-	spare   []byte             // a dropped group's buffer, for the next group
-	clips   []*record.Switch   // the clips fed live
-	dropped int                // groups dropped for the byte bound before their time
+	spare   []byte           // a dropped group's buffer, for the next group
+	clips   []*record.Switch // the clips fed live
+	dropped int              // groups dropped for the byte bound before their time
 }
 
 func newPreroll(cfg PrerollConfig) *preroll {
