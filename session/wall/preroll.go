@@ -195,6 +195,7 @@ func (p *preroll) trim(now time.Time) {
 		// One group larger than the bound: nothing before the next
 		// keyframe can be kept whole.
 		p.clearLocked()
+		p.spare = nil
 		p.dropped++
 	}
 }
