@@ -278,7 +278,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.undoBar = newUndoBar(win.undo)
 	win.wall.OnRemoved = win.undoBar.offer
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box), win.status)
-	win.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, split))
+	win.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, win.withEvents(split)))
 	win.w.Canvas().SetOnTypedKey(win.typedKey)
 	win.wall.OnKey = win.typedKey
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
