@@ -71,7 +71,7 @@ func (win *window) eventsOf() *events {
 		hide.Importance = widget.LowImportance
 		head := container.NewBorder(nil, nil, nil, container.NewHBox(save, hide), title)
 		scroll := container.NewVScroll(ev.box)
-		scroll.SetMinSize(fyne.NewSize(thumbWidth+80, 0))
+		scroll.SetMinSize(fyne.NewSize(thumbWidth*3/4+200, 0))
 		ev.panel = container.NewBorder(head, nil, nil, nil, scroll)
 		ev.panel.Hide()
 		ev.count = widget.NewButtonWithIcon("Events", theme.ListIcon(), ev.toggle)
@@ -272,7 +272,8 @@ type eventRow struct {
 	ev    *events
 	e     *event
 	thumb *canvas.Image
-	head  *widget.Label
+	when  *widget.Label
+	title *widget.Label
 	note  *widget.Label
 	play  *widget.Button
 	bg    *canvas.Rectangle
@@ -285,13 +286,14 @@ func newEventRow(ev *events, e *event) *eventRow {
 		r.thumb = canvas.NewImageFromResource(theme.MediaVideoIcon())
 	}
 	r.thumb.FillMode = canvas.ImageFillContain
-	r.thumb.SetMinSize(fyne.NewSize(thumbWidth/2, thumbWidth*9/32))
-	kind := "Saved"
+	r.thumb.SetMinSize(fyne.NewSize(thumbWidth*3/4, thumbWidth*27/64))
+	kind := "Saved clip"
 	if e.motion {
 		kind = "Motion"
 	}
-	r.head = widget.NewLabelWithStyle(e.at.Format("15:04:05")+" · "+kind+"\n"+e.title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	r.head.Truncation = fyne.TextTruncateEllipsis
+	r.when = widget.NewLabelWithStyle(e.at.Format("15:04:05")+" · "+kind, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.title = widget.NewLabel(e.title)
+	r.title.Truncation = fyne.TextTruncateEllipsis
 	r.note = widget.NewLabel("")
 	r.note.Truncation = fyne.TextTruncateEllipsis
 	r.note.SizeName = theme.SizeNameCaptionText
@@ -319,7 +321,36 @@ func (r *eventRow) Tapped(*fyne.PointEvent) { r.ev.open(r.e) }
 
 // CreateRenderer implements fyne.Widget.
 func (r *eventRow) CreateRenderer() fyne.WidgetRenderer {
-	text := container.NewBorder(nil, nil, nil, r.play, container.NewVBox(r.head, r.note))
-	body := container.NewBorder(nil, nil, r.thumb, nil, text)
+	lines := container.New(&tightRows{}, r.when, r.title, r.note)
+	text := container.NewBorder(nil, nil, nil, container.NewCenter(r.play), lines)
+	body := container.NewBorder(nil, nil, container.NewCenter(r.thumb), nil, text)
 	return widget.NewSimpleRenderer(container.NewStack(r.bg, container.NewPadded(body)))
+}
+
+// tightRows stacks labels without the padding between them that a VBox
+// adds to the labels' own.
+type tightRows struct{}
+
+func (tightRows) rowHeight(o fyne.CanvasObject) float32 {
+	return o.MinSize().Height - 2*theme.Padding()
+}
+
+func (l tightRows) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y-theme.Padding()))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += l.rowHeight(o)
+	}
+}
+
+func (l tightRows) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += l.rowHeight(o)
+	}
+	return s
 }

@@ -100,4 +100,3 @@ func TestMotionEventWritesAClipWithPreroll(t *testing.T) {
 	}
 	waitFor(t, "the Yard on its main stream", func() bool { return mt.Quality() == session.QualityMain })
 }
-

@@ -11,6 +11,11 @@ import (
 // DefaultClipAfter is how long a clip goes on after its event.
 const DefaultClipAfter = 20 * time.Second
 
+// MaxClipLength bounds a clip that events keep extending (a camera whose
+// scene moves every few seconds): an event that would take it further
+// starts a clip of its own.
+const MaxClipLength = 2 * time.Minute
+
 // clipGrace is how long past its planned end a clip waits for media before
 // it is finalised anyway (a camera that went away).
 const clipGrace = 5 * time.Second
@@ -82,7 +87,9 @@ func (c *Clip) Err() error {
 // media that comes until cfg.After past the event, into one file, without
 // re-encoding. An event while a clip of the tile is still being written
 // extends that clip to the new event's After, and SaveClip returns it with
-// extended true. A tile without a session refuses (ErrNotPlaying).
+// extended true, unless the clip would then be longer than MaxClipLength:
+// the event starts a clip of its own. A tile without a session refuses
+// (ErrNotPlaying).
 func (t *Tile) SaveClip(cfg ClipConfig) (c *Clip, extended bool, err error) {
 	if cfg.NewMuxer == nil {
 		return nil, false, errors.New("wall: a clip needs a muxer")
@@ -127,7 +134,7 @@ func (t *Tile) SaveClip(cfg ClipConfig) (c *Clip, extended bool, err error) {
 }
 
 // extend moves the clip's end to at+after; false when the clip no longer
-// takes media. t.mu is held.
+// takes media, or would be longer than MaxClipLength. t.mu is held.
 func (c *Clip) extend(at time.Time, after time.Duration) bool {
 	select {
 	case <-c.rec.Ended():
@@ -136,6 +143,13 @@ func (c *Clip) extend(at time.Time, after time.Duration) bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	from := c.start
+	if from.IsZero() {
+		from = c.events[0]
+	}
+	if at.Add(after).Sub(from) > MaxClipLength {
+		return false
+	}
 	c.events = append(c.events, at)
 	if u := at.Add(after); u.After(c.until) {
 		c.until = u

@@ -1,12 +1,15 @@
 package wall
 
 import (
+	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/record"
 )
 
 var (
@@ -110,5 +113,25 @@ func TestPrerollStartsAgainOnAnotherStream(t *testing.T) {
 	p.reset()
 	if st := p.stats(); st.Units != 0 || st.Bytes != 0 {
 		t.Fatalf("after reset: %+v", st)
+	}
+}
+
+// TestClipExtendsUpToItsBound: an event while a clip is written moves its
+// end, until the clip would be longer than MaxClipLength; then the event
+// needs a clip of its own.
+func TestClipExtendsUpToItsBound(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	rec := record.Start(record.Config{Path: filepath.Join(t.TempDir(), "c.mkv"),
+		NewMuxer: func(record.Streams) (record.Muxer, error) { return nil, errors.New("unused") }})
+	defer func() { _ = rec.Close() }()
+	c := &Clip{rec: rec, start: t0, events: []time.Time{t0.Add(10 * time.Second)}, until: t0.Add(30 * time.Second)}
+	if !c.extend(t0.Add(40*time.Second), 20*time.Second) || !c.until.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("an event 40 s in did not extend the clip to 1 min: until %v", c.until.Sub(t0))
+	}
+	if c.extend(t0.Add(MaxClipLength-10*time.Second), 20*time.Second) {
+		t.Fatal("an event past the bound extended the clip")
+	}
+	if n := len(c.Events()); n != 2 {
+		t.Fatalf("the clip holds %d events, want 2", n)
 	}
 }
