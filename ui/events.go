@@ -53,7 +53,7 @@ type events struct {
 	list  []*event
 	box   *fyne.Container // the rows, newest first
 	panel *fyne.Container // the panel at the wall's right (hidden until used)
-	count *widget.Button  // the toolbar's toggle, with the number of events
+	count *widget.Button  // the status bar's toggle, with the number of events
 	after time.Duration   // how long a clip goes on after its event
 	// shownByUser: the user opened or closed the panel; an event no
 	// longer opens it by itself.
@@ -71,23 +71,26 @@ func (win *window) eventsOf() *events {
 		hide.Importance = widget.LowImportance
 		head := container.NewBorder(nil, nil, nil, container.NewHBox(save, hide), title)
 		scroll := container.NewVScroll(ev.box)
-		scroll.SetMinSize(fyne.NewSize(thumbWidth*3/4+200, 0))
+		scroll.SetMinSize(fyne.NewSize(thumbWidth*3/4+170, 0))
 		ev.panel = container.NewBorder(head, nil, nil, nil, scroll)
 		ev.panel.Hide()
 		ev.count = widget.NewButtonWithIcon("Events", theme.ListIcon(), ev.toggle)
+		ev.count.Importance = widget.LowImportance
 		win.extra.events = ev
 	}
 	return win.extra.events
 }
 
-// eventTools is the toolbar's Events button; it installs Ctrl+Shift+S and
-// makes the tiles' motion alerts write clips.
-func (win *window) eventTools() []fyne.CanvasObject {
-	ev := win.eventsOf()
+// installEvents installs Ctrl+Shift+S (Save clip on the focused tile).
+func (win *window) installEvents() {
 	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift},
 		func(fyne.Shortcut) { win.onFocused(win.saveClip) })
-	return []fyne.CanvasObject{ev.count}
 }
+
+// eventsButton is the status bar's Events button, which shows or hides
+// the event list and counts its events (the status bar, not the toolbar:
+// a 1024-pixel-wide window has no room left there).
+func (win *window) eventsButton() fyne.CanvasObject { return win.eventsOf().count }
 
 // wireEvents makes motion on t, with its alerts on, an event with a clip;
 // the window calls it after wireTile for every tile.

@@ -160,7 +160,8 @@ func (win *window) tools(ctx context.Context) []fyne.CanvasObject {
 	}
 	win.installShortcuts()
 	win.startNotifier(ctx)
-	return append(append(win.accountTools(ctx), win.eventTools()...), win.moreTools()...)
+	win.installEvents() // events.go
+	return append(win.accountTools(ctx), win.moreTools()...)
 }
 
 // closeExtras ends what the extras started, after the wall closed.
