@@ -6,13 +6,15 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-# Build: cgo headers of FFmpeg (go-astiav) and of X11/OpenGL (Fyne's GLFW).
-DEB_BUILD := ca-certificates gcc libc6-dev pkg-config libavdevice-dev libgl-dev libx11-dev \
-	libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+# Build: cgo headers of FFmpeg (go-astiav), of X11/OpenGL (Fyne's GLFW) and
+# of the talk path's echo canceller (audio/aec: Speex DSP, WebRTC's APM, g++).
+DEB_BUILD := ca-certificates gcc g++ libc6-dev pkg-config libavdevice-dev libgl-dev libx11-dev \
+	libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
+	libspeexdsp-dev libwebrtc-audio-processing-dev
 # Tests: reference decodes and fixtures (ffmpeg), a headless X server (xvfb,
 # xauth, xdotool to press keys and click), a third-party MQTT broker (mosquitto)
 # and certificates (openssl).
-DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps xdotool
+DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps x11-utils xdotool openbox
 # Packaging: fyne package archives with tar -J (xz).
 DEB_PACKAGE := tar xz-utils
 # Measuring: the test packages plus xwininfo (x11-utils).
@@ -55,7 +57,7 @@ vet:
 
 # Fyne belongs to ui/ and cmd/ only, go-astiav (cgo FFmpeg) to player/ffmpeg
 # only and malgo (cgo miniaudio) to audio/miniaudio only (STYLE.md); test
-# files count too. The demo site never imports a protocol client package.
+# files count too. The cgo echo-cancelling libraries belong to audio/aec only. The demo site never imports a protocol client package.
 check-imports:
 	@set -e; list=$$($(GO) list -f '{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./...); \
 	bad=$$(awk '$$1 !~ /\/(ui|cmd)(\/|$$)/ && / fyne\.io\/fyne/ {print $$1}' <<<"$$list"); \
@@ -64,6 +66,9 @@ check-imports:
 	if [ -n "$$bad" ]; then echo "go-astiav imported outside player/ffmpeg: $$bad" >&2; exit 1; fi; \
 	bad=$$(awk '$$1 !~ /\/audio\/miniaudio$$/ && / github\.com\/gen2brain\/malgo( |$$)/ {print $$1}' <<<"$$list"); \
 	if [ -n "$$bad" ]; then echo "malgo imported outside audio/miniaudio: $$bad" >&2; exit 1; fi; \
+	bad=$$($(GO) list -f '{{.ImportPath}} {{join .CgoPkgConfig " "}}' ./... | \
+		awk '$$1 !~ /\/audio\/aec$$/ && / (speexdsp|webrtc-audio-processing)( |$$)/ {print $$1}'); \
+	if [ -n "$$bad" ]; then echo "speexdsp or webrtc-audio-processing bound outside audio/aec: $$bad" >&2; exit 1; fi; \
 	bad=$$($(GO) list -f '{{.ImportPath}} {{join .Imports " "}}' ./session/demo/... | \
 		awk '/ github\.com\/lookout-app\/lookout\/session\/(tuya|een|wcs|whep|trtc)( |$$)/ {print $$1}'); \
 	if [ -n "$$bad" ]; then echo "the demo site imports a protocol client (it must be its own reading of the spec): $$bad" >&2; exit 1; fi

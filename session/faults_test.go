@@ -105,7 +105,7 @@ func startWall(t testing.TB, n int, cfg demo.Config, opts ...func(*session.Confi
 	for i := range n {
 		tl := &tile{id: fmt.Sprintf("cam%d", i+1), done: make(chan error, 1)}
 		sc := session.Config{
-			Source: "demo/" + tl.id, ID: tl.id, Opener: client, Quality: session.QualitySub, Sink: tl,
+			Source: "demo/" + tl.id, ID: tl.id, Opener: client, Refresh: client.Refresh, Quality: session.QualitySub, Sink: tl,
 			NewDecoder: func(m string) (player.Decoder, error) { return ffmpeg.NewDecoder(m) },
 			Width:      160, Height: 90,
 			OnStatus: tl.onStatus,

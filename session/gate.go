@@ -179,11 +179,3 @@ func UserRetry(ctx context.Context) bool {
 	on, _ := ctx.Value(userRetryKey{}).(bool)
 	return on
 }
-
-// Refresh implements Refresher for the account's Opener, when it is one.
-func (g *Gate) Refresh(ctx context.Context) error {
-	if r, ok := g.next.(Refresher); ok {
-		return r.Refresh(ctx)
-	}
-	return nil
-}

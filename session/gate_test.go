@@ -181,14 +181,18 @@ func TestGateUnreadableDirectory(t *testing.T) {
 	})
 }
 
-// TestGateRefreshes: the gate passes Refresh on to the account's opener,
-// so refused credentials are still renewed behind it.
+// TestGateRefreshes: behind a Gate, refused credentials are still renewed
+// before each try, since renewing is the account's (Config.Refresh, from
+// session.Client.Refresh), not an ability found on the Opener.
 func TestGateRefreshes(t *testing.T) {
-	op := &refreshingOpener{}
-	g := session.NewGate(op, newCloud(0), 0, nil)
-	if err := g.Refresh(context.Background()); err != nil || op.refreshes != 1 {
-		t.Fatalf("Refresh = %v, %d renewals of the opener", err, op.refreshes)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		op := &refreshingOpener{failingOpener: failingOpener{err: session.ErrUnauthorized}}
+		g := session.NewGate(op, newCloud(0), 0, nil)
+		runRefreshing(t, g, op.Refresh, 20*time.Minute)
+		if op.n < 3 || op.afterRefresh != op.n-1 {
+			t.Fatalf("%d tries, %d right after a renewal: want every retry renewed first", op.n, op.afterRefresh)
+		}
+	})
 }
 
 // TestRetryDialsAnOfflineDeviceNow: the tile's Retry (RetryNow) dials the

@@ -42,6 +42,22 @@ type Client struct {
 	// Target gathers what the pre-check probes for the account: its
 	// endpoints, its ICE servers and the steps of its own checks.
 	Target func(ctx context.Context) (ProbeTarget, error)
+
+	// What the account can do besides listing and opening: each is nil
+	// when it cannot.
+
+	// Refresh renews what the service can forget or expire behind the
+	// client's back (tokens, MQTT credentials and client id, ICE servers):
+	// a session calls it (Config.Refresh) after an attempt whose offer got
+	// no answer, and before each try after refused credentials.
+	Refresh func(ctx context.Context) error
+	// Members lists the streams in a room (WCS rooms, TRTC rooms). The
+	// window opens a room as a group of tiles, one per member, and lists
+	// the members while the room is open, so tiles appear and leave as the
+	// room's streams come and go. Each member's ID is "ROOM/MEMBER", the
+	// part of its source after "ACCOUNT/", and opens through the Opener
+	// like any other source.
+	Members func(ctx context.Context, room string) ([]Device, error)
 }
 
 // Kinds is a list of kinds of account.

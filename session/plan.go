@@ -4,7 +4,7 @@ package session
 // attempts (before Open returned, or after the call ended).
 func (s *Session) Plan() (p Plan, ok bool) {
 	if b := s.call.Load(); b != nil {
-		return b.c.Plan(), true
+		return b.plan, true
 	}
 	return Plan{}, false
 }

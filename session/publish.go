@@ -12,24 +12,24 @@ import (
 	"github.com/lookout-app/lookout/session/peer"
 )
 
-// publishing is the talk path of a call that implements Publisher.
+// publishing is the talk path of a call whose plan publishes talk
+// (Plan.Publish).
 type publishing struct {
-	pub  Publisher
-	done <-chan struct{} // closed when the attempt ends
+	publish func(ctx context.Context) (Call, error)
+	done    <-chan struct{} // closed when the attempt ends
 }
 
-// enablePublish makes a connected attempt's publisher available to Talk.
-func (s *Session) enablePublish(call Call, plan Plan, done <-chan struct{}) {
-	pub, ok := call.(Publisher)
-	if !ok || plan.Talk == TalkNone {
+// enablePublish makes a connected attempt's publishing available to Talk.
+func (s *Session) enablePublish(plan Plan, done <-chan struct{}) {
+	if plan.Publish == nil || plan.Talk == TalkNone {
 		return
 	}
-	s.pub.Store(&publishing{pub: pub, done: done})
+	s.pub.Store(&publishing{publish: plan.Publish, done: done})
 }
 
 // talkPublished opens the publish call, connects a send-only peer for the
 // microphone, sends until released, then hangs the publish call up. The
-// play connection is untouched throughout. A publish call that implements
+// play connection is untouched throughout. A publish call whose plan has
 // Hangup ends the talk when the server ends the published stream.
 func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publishing) (err error) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -38,15 +38,15 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 	timeout := s.cfg.ConnectTimeout
 	cctx, ccancel := context.WithTimeout(ctx, timeout)
 	defer ccancel()
-	call, err := pb.pub.Publish(cctx)
+	call, err := pb.publish(cctx)
 	if err != nil {
 		return publishRefused(ctx, pb, nil, err)
 	}
-	hangup, _ := call.(Hangup)
+	plan := call.Plan()
+	hangup := plan.Hangup
 	if hangup != nil {
 		defer cancelOn(hangup.Done(), cancel)()
 	}
-	plan := call.Plan()
 	p, err := peer.New(peer.Config{
 		ICEServers: plan.ICEServers, Audio: plan.Audio, AudioCodecs: plan.AudioCodecs,
 		DisconnectedTimeout: 5 * time.Second, Logger: s.log,
@@ -60,9 +60,8 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 			s.log.Debug("session: publish cleanup", "err", cerr)
 		}
 	}()
-	trickler, trickle := call.(Trickler)
 	var offer string
-	if trickle {
+	if plan.Trickle != nil {
 		offer, err = p.Offer()
 	} else {
 		offer, err = p.GatheredOffer(cctx)
@@ -80,8 +79,8 @@ func (s *Session) talkPublished(ctx context.Context, c audio.Capturer, pb *publi
 	if err := p.SetAnswer(answer); err != nil {
 		return fmt.Errorf("talk: publish: %w: %w", ErrProtocol, err)
 	}
-	if trickle {
-		s.trickle(ctx, p, trickler)
+	if plan.Trickle != nil {
+		s.trickle(ctx, p, plan.Trickle)
 	}
 	for connected := false; !connected; {
 		select {
@@ -128,7 +127,7 @@ func cancelOn(ch <-chan struct{}, cancel context.CancelFunc) (stop func()) {
 // publishRefused is the result of a failed publish exchange: the server's
 // reason when it ended the publish call (a refusal, not a hangup),
 // ErrHangup when the attempt ended, nil when the button was released.
-func publishRefused(ctx context.Context, pb *publishing, hangup Hangup, err error) error {
+func publishRefused(ctx context.Context, pb *publishing, hangup *Hangup, err error) error {
 	select {
 	case <-pb.done:
 		return fmt.Errorf("talk: %w", ErrHangup)
@@ -151,9 +150,9 @@ func publishRefused(ctx context.Context, pb *publishing, hangup Hangup, err erro
 
 // talkEnded is the result of a published talk whose context ended: nil
 // when the button was released, ErrHangup when the attempt ended or the
-// publish call (hangup, when it implements Hangup) was ended by the
+// publish call (hangup, when its plan has one) was ended by the
 // server, with the server's reason.
-func talkEnded(pb *publishing, hangup Hangup) error {
+func talkEnded(pb *publishing, hangup *Hangup) error {
 	select {
 	case <-pb.done:
 		return fmt.Errorf("talk: %w", ErrHangup)

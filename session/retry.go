@@ -22,7 +22,7 @@ const (
 	// AwayFast, then backing off to at most AwayMaxBackoff.
 	WaitAway
 	// WaitCredentials: the service refused the credentials
-	// (ErrUnauthorized): they are renewed (Refresher) before each try, and
+	// (ErrUnauthorized): they are renewed (Config.Refresh) before each try, and
 	// the wait backs off to at most CredentialsMaxBackoff.
 	WaitCredentials
 	// WaitCodec: no codec both sides support (ErrUnsupportedCodec); only a

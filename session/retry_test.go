@@ -43,9 +43,16 @@ func (o *refreshingOpener) Refresh(context.Context) error {
 // runFor runs a session of op for d of fake time and returns its statuses.
 func runFor(t *testing.T, op session.Opener, d time.Duration) []session.Status {
 	t.Helper()
+	return runRefreshing(t, op, nil, d)
+}
+
+// runRefreshing runs a session of op whose account renews its credentials
+// with refresh for d of fake time and returns its statuses.
+func runRefreshing(t *testing.T, op session.Opener, refresh func(context.Context) error, d time.Duration) []session.Status {
+	t.Helper()
 	var mu sync.Mutex
 	var statuses []session.Status
-	s, err := session.New(session.Config{Source: "a/cam", ID: "cam", Opener: op, Sink: player.NewLatest(), NewDecoder: noDecoder,
+	s, err := session.New(session.Config{Source: "a/cam", ID: "cam", Opener: op, Refresh: refresh, Sink: player.NewLatest(), NewDecoder: noDecoder,
 		OnStatus: func(st session.Status) { mu.Lock(); statuses = append(statuses, st); mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +160,7 @@ func TestAwayPolicy(t *testing.T) {
 func TestCredentialsPolicy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		op := &refreshingOpener{failingOpener: failingOpener{err: &session.RemoteError{Op: "token", Code: "1010", Reason: "token invalid", Err: session.ErrUnauthorized}}}
-		runFor(t, op, time.Hour)
+		runRefreshing(t, op, op.Refresh, time.Hour)
 		g := gaps(op.times)
 		longest := time.Duration(0)
 		for _, d := range g {

@@ -22,9 +22,13 @@ import (
 
 // Config describes one session. Zero durations get defaults in New.
 type Config struct {
-	Source  string // "ACCOUNT/ID", for logs and messages
-	ID      string // the id handed to Opener
-	Opener  Opener
+	Source string // "ACCOUNT/ID", for logs and messages
+	ID     string // the id handed to Opener
+	Opener Opener
+	// Refresh renews the account's credentials (Client.Refresh): after an
+	// attempt whose offer got no answer, and before each try after refused
+	// credentials. Nil: nothing to renew.
+	Refresh func(ctx context.Context) error
 	Quality Quality
 	// Sink receives decoded pictures, latest-frame-wins.
 	Sink player.Sink
@@ -62,6 +66,9 @@ type Config struct {
 	NewAudioDecoder func(mimeType string, clockRate, channels int, out audio.Format) (AudioDecoder, error)
 	// NewAudioEncoder makes the talk encoder for the negotiated codec.
 	NewAudioEncoder func(mimeType string, in audio.Format, frameSamples int) (AudioEncoder, error)
+	// Cleaner, when set, cleans the microphone before it is encoded (echo
+	// cancellation, noise suppression, gain; see MicCleaner).
+	Cleaner MicCleaner
 	// Tap, when set, receives the coded media as it arrives (to record it
 	// without re-encoding).
 	Tap MediaTap
@@ -100,7 +107,10 @@ type Session struct {
 
 type decoderBox struct{ d player.Decoder }
 
-type callBox struct{ c Call }
+type callBox struct {
+	c    Call
+	plan Plan
+}
 
 // New checks cfg and fills in defaults.
 func New(cfg Config) (*Session, error) {
@@ -154,11 +164,11 @@ func (s *Session) Painted(f *player.Frame) {
 }
 
 // ServerReport returns what the server last said about the stream of the
-// current attempt, when its protocol reports one (see Reporter).
+// current attempt, when its plan can say (Plan.Report).
 func (s *Session) ServerReport() (ServerReport, bool) {
 	if b := s.call.Load(); b != nil {
-		if r, ok := b.c.(Reporter); ok {
-			return r.Report(), true
+		if r := b.plan.Report; r != nil {
+			return r(), true
 		}
 	}
 	return ServerReport{}, false
@@ -273,8 +283,8 @@ func (s *Session) Run(ctx context.Context) error {
 // refused credentials.
 func (s *Session) refresh(ctx context.Context, why string) {
 	s.dog.refresh = false
-	if r, ok := s.cfg.Opener.(Refresher); ok {
-		if err := r.Refresh(ctx); err != nil {
+	if s.cfg.Refresh != nil {
+		if err := s.cfg.Refresh(ctx); err != nil {
 			s.log.Info("session: "+why+" failed", "err", err)
 		}
 	}
@@ -295,24 +305,89 @@ func (t *frameTap) PutFrame(f *player.Frame) {
 	t.next.PutFrame(f)
 }
 
-// attempt runs one connection from signaling to its end.
-func (s *Session) attempt(parent context.Context, n int) (err error) {
+// attempt runs one connection from signaling to its end, in three phases:
+// negotiate (open the call, build the peer from its plan, offer and
+// answer), connect (ICE and DTLS up to the first picture) and run (the
+// media supervised until the attempt ends). Each returns the error that
+// ends the attempt, classified by the sentinels of errors.go.
+func (s *Session) attempt(parent context.Context, n int) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	s.video.Store(nil) // the last attempt's statistics are not this one's
-	state := StateSignaling
-	s.publish(Status{State: state, Attempt: n})
+	l := &link{n: n, state: StateSignaling, cancel: cancel}
+	s.publish(Status{State: l.state, Attempt: n})
+	defer l.close(s)
+	if err := s.negotiate(ctx, l); err != nil {
+		return err
+	}
+	if err := s.connect(ctx, l); err != nil {
+		return err
+	}
+	return s.run(ctx, l)
+}
 
+// link is one attempt's connection as its phases build it.
+type link struct {
+	n      int // the attempt
+	state  State
+	cancel context.CancelFunc // ends the attempt's context
+	call   Call
+	plan   Plan
+	p      *peer.Peer
+	// hangup is closed when the remote side ends the call (Plan.Hangup);
+	// nil when the call cannot say.
+	hangup      <-chan struct{}
+	tap         *frameTap
+	videoDone   chan error
+	connectedAt time.Time
+	timeout     *time.Timer  // Config.ConnectTimeout, until the first picture
+	stall       *time.Ticker // the media watchdog's tick; nil without video
+}
+
+// close ends what the phases started: the talk paths, the trickle
+// goroutines (cancel), the peer and the call.
+func (l *link) close(s *Session) {
+	if l.timeout != nil {
+		l.timeout.Stop()
+	}
+	if l.stall != nil {
+		l.stall.Stop()
+	}
+	if l.call == nil {
+		return
+	}
+	s.call.Store(nil)
+	if l.p == nil {
+		return // the peer could not be built: negotiate closed the call
+	}
+	s.talk.Store(nil)
+	s.pub.Store(nil)
+	l.cancel() // stop the trickle goroutines before waiting for them
+	if err := errors.Join(l.p.Close(), l.call.Close()); err != nil {
+		s.log.Debug("session: cleanup", "err", err)
+	}
+}
+
+// setState publishes the attempt's new state.
+func (s *Session) setState(l *link, st State) {
+	l.state = st
+	s.publish(Status{State: st, Attempt: l.n})
+}
+
+// negotiate opens the call, builds the peer its plan asks for and
+// exchanges offer and answer: a gathered offer unless the plan trickles,
+// shaped and repaired when the plan says so. It waits for the answer at
+// most the watchdog's answer wait (answerWait).
+func (s *Session) negotiate(ctx context.Context, l *link) error {
 	call, err := s.cfg.Opener.Open(ctx, s.cfg.ID, s.cfg.Quality)
 	if err != nil {
 		return err
 	}
 	plan := call.Plan()
-	hasVideo := plan.Video != webrtc.RTPTransceiverDirectionUnknown
 	s.planTalk.Store(string(plan.Talk))
-	s.call.Store(&callBox{call})
-	defer s.call.Store(nil)
 	s.planCap.Store(plan.MaxDuration)
+	s.call.Store(&callBox{c: call, plan: plan})
+	l.call, l.plan = call, plan
 	p, err := peer.New(peer.Config{
 		ICEServers: plan.ICEServers, Audio: plan.Audio, Video: plan.Video,
 		AudioCodecs: plan.AudioCodecs, VideoCodecs: plan.VideoCodecs, RTX: plan.RTX,
@@ -321,45 +396,17 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 	if err != nil {
 		return errors.Join(err, call.Close())
 	}
-	defer func() {
-		s.talk.Store(nil)
-		s.pub.Store(nil)
-		cancel() // stop the trickle goroutines before waiting for them
-		cerr := errors.Join(p.Close(), call.Close())
-		if cerr != nil {
-			s.log.Debug("session: cleanup", "err", cerr)
-		}
-	}()
+	l.p = p
+	l.timeout = time.NewTimer(s.cfg.ConnectTimeout) // until the first picture
 
-	timeout := time.NewTimer(s.cfg.ConnectTimeout)
-	defer timeout.Stop()
-	exchanged := make(chan error, 1)
-	var answerSDP string
 	asked := time.Now()
 	answerWait := time.NewTimer(s.dog.answerWait(s.cfg.ConnectTimeout))
 	defer answerWait.Stop()
-	trickler, trickle := call.(Trickler)
+	exchanged := make(chan error, 1)
+	var answer string
 	go func() {
-		var offer string
 		var err error
-		if trickle {
-			offer, err = p.Offer()
-		} else {
-			offer, err = p.GatheredOffer(ctx)
-		}
-		if err == nil {
-			if sh, ok := call.(OfferShaper); ok {
-				offer, err = sh.ShapeOffer(offer)
-			}
-		}
-		if err == nil {
-			answerSDP, err = call.Exchange(ctx, offer)
-			if err == nil {
-				if r, ok := call.(AnswerRepairer); ok {
-					answerSDP, err = r.RepairAnswer(offer, answerSDP)
-				}
-			}
-		}
+		answer, err = exchange(ctx, p, call, plan)
 		exchanged <- err
 	}()
 	select {
@@ -369,7 +416,7 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 		}
 		s.dog.answered(time.Since(asked))
 	case <-answerWait.C:
-		cancel()
+		l.cancel()
 		<-exchanged
 		s.dog.refresh = true
 		return fmt.Errorf("%w: no answer from %s within %s", ErrTimeout, s.cfg.Source, time.Since(asked).Round(100*time.Millisecond))
@@ -377,108 +424,226 @@ func (s *Session) attempt(parent context.Context, n int) (err error) {
 		<-exchanged
 		return ctx.Err()
 	}
-	if err := p.SetAnswer(answerSDP); err != nil {
+	if err := p.SetAnswer(answer); err != nil {
 		if errors.Is(err, peer.ErrNoCommonCodec) {
 			return fmt.Errorf("%w: %w", ErrUnsupportedCodec, err)
 		}
 		return fmt.Errorf("%w: bad answer: %w", ErrProtocol, err)
 	}
-	state = StateICE
-	s.publish(Status{State: state, Attempt: n})
-	if trickle {
-		s.trickle(ctx, p, trickler)
+	s.setState(l, StateICE)
+	if plan.Trickle != nil {
+		s.trickle(ctx, p, plan.Trickle)
 	}
+	return nil
+}
 
-	var hangup <-chan struct{}
-	h, hasHangup := call.(Hangup)
-	if hasHangup {
-		hangup = h.Done()
+// connect waits for ICE and DTLS, then for the first picture (a source
+// without video is live once connected), within Config.ConnectTimeout of
+// the offer. The media watchdog already runs once connected: a connection
+// that decodes nothing for Config.StallTimeout is stalled.
+func (s *Session) connect(ctx context.Context, l *link) error {
+	if ph := l.plan.Hangup; ph != nil {
+		l.hangup = ph.Done()
 	}
-	tap := &frameTap{next: s.cfg.Sink, dog: &s.dog, first: make(chan struct{})}
-	videoDone := make(chan error, 1)
-	var connectedAt time.Time
-	var stallCheck <-chan time.Time
-	if watches(plan) {
-		tick := time.NewTicker(s.cfg.StallTimeout / 8)
-		defer tick.Stop()
-		stallCheck = tick.C
+	l.tap = &frameTap{next: s.cfg.Sink, dog: &s.dog, first: make(chan struct{})}
+	l.videoDone = make(chan error, 1)
+	var stall <-chan time.Time
+	if watches(l.plan) {
+		l.stall = time.NewTicker(s.cfg.StallTimeout / 8)
+		stall = l.stall.C
+	}
+	for l.state != StateLive {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-l.timeout.C:
+			return fmt.Errorf("%w: stuck at %s for %s", ErrTimeout, l.state, s.cfg.ConnectTimeout)
+		case <-l.hangup:
+			return l.plan.Hangup.Err()
+		case st := <-l.p.ICEStates():
+			if err := s.iceState(l, st); err != nil {
+				return err
+			}
+		case st := <-l.p.States():
+			if err := s.peerState(ctx, l, st); err != nil {
+				return err
+			}
+		case tr := <-l.p.Tracks():
+			if err := s.startTrack(ctx, l.p, tr, l.plan.Talk == TalkHalf, l.tap, l.videoDone); err != nil {
+				return err
+			}
+		case <-l.tap.first:
+			s.setState(l, StateLive)
+		case err := <-l.videoDone:
+			return videoEnded(err)
+		case now := <-stall:
+			if err := s.watch(l, now); err != nil {
+				return err
+			}
+		}
+	}
+	l.timeout.Stop()
+	return nil
+}
+
+// run supervises a live connection until it ends: the remote side hangs
+// up, the path or the video ends, or the media watchdog finds no picture
+// for Config.StallTimeout.
+func (s *Session) run(ctx context.Context, l *link) error {
+	var stall <-chan time.Time
+	if l.stall != nil {
+		stall = l.stall.C
 	}
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-timeout.C:
-			return fmt.Errorf("%w: stuck at %s for %s", ErrTimeout, state, s.cfg.ConnectTimeout)
-		case <-hangup:
-			return h.Err()
-		case st := <-p.ICEStates():
-			switch st {
-			case webrtc.ICEConnectionStateConnected:
-				if state == StateICE {
-					state = StateDTLS
-					s.publish(Status{State: state, Attempt: n})
-				}
-			case webrtc.ICEConnectionStateFailed:
-				return ErrNoPath
-			}
-		case st := <-p.States():
-			switch st {
-			case webrtc.PeerConnectionStateConnected:
-				if state < StateWaiting {
-					connectedAt = time.Now()
-					s.enableTalk(p, plan, ctx.Done())
-					s.enablePublish(call, plan, ctx.Done())
-					state = StateWaiting
-					s.publish(Status{State: state, Attempt: n})
-					if !hasVideo {
-						// An audio-only source (a speaker) has no picture
-						// to wait for: it is live once connected.
-						timeout.Stop()
-						state = StateLive
-						s.publish(Status{State: state, Attempt: n})
-					}
-				}
-			case webrtc.PeerConnectionStateFailed:
-				if state == StateLive {
-					return errors.New("connection lost")
-				}
-				return ErrNoPath
-			case webrtc.PeerConnectionStateClosed:
-				return ErrHangup
-			}
-		case tr := <-p.Tracks():
-			if err := s.startTrack(ctx, p, tr, plan.Talk == TalkHalf, tap, videoDone); err != nil {
+		case <-l.hangup:
+			return l.plan.Hangup.Err()
+		case st := <-l.p.ICEStates():
+			if err := s.iceState(l, st); err != nil {
 				return err
 			}
-		case <-tap.first:
-			tap.first = nil // fire once
-			timeout.Stop()
-			state = StateLive
-			s.publish(Status{State: state, Attempt: n})
-		case err := <-videoDone:
-			if err == nil {
-				err = ErrHangup
+		case st := <-l.p.States():
+			if err := s.peerState(ctx, l, st); err != nil {
+				return err
 			}
-			return fmt.Errorf("video: %w", err)
-		case now := <-stallCheck:
-			if connectedAt.IsZero() {
-				break
+		case tr := <-l.p.Tracks():
+			if err := s.startTrack(ctx, l.p, tr, l.plan.Talk == TalkHalf, l.tap, l.videoDone); err != nil {
+				return err
 			}
-			if err := s.dog.stalled(connectedAt, now, s.cfg.StallTimeout, s.Stats()); err != nil {
-				s.publish(Status{State: StateStalled, Err: err, Attempt: n})
+		case err := <-l.videoDone:
+			return videoEnded(err)
+		case now := <-stall:
+			if err := s.watch(l, now); err != nil {
 				return err
 			}
 		}
 	}
 }
 
+// iceState follows an ICE state change: connected moves on to DTLS, failed
+// ends the attempt.
+func (s *Session) iceState(l *link, st webrtc.ICEConnectionState) error {
+	switch st {
+	case webrtc.ICEConnectionStateConnected:
+		if l.state == StateICE {
+			s.setState(l, StateDTLS)
+		}
+	case webrtc.ICEConnectionStateFailed:
+		return ErrNoPath
+	}
+	return nil
+}
+
+// peerState follows a peer connection state change. Connected makes talk
+// available and waits for the first picture (a source without video, a
+// speaker, is live at once); failed and closed end the attempt.
+func (s *Session) peerState(ctx context.Context, l *link, st webrtc.PeerConnectionState) error {
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		if !l.connectedAt.IsZero() {
+			return nil
+		}
+		l.connectedAt = time.Now()
+		s.enableTalk(l.p, l.plan, ctx.Done())
+		s.enablePublish(l.plan, ctx.Done())
+		if l.state >= StateWaiting {
+			return nil // the first picture came before the state: live already
+		}
+		s.setState(l, StateWaiting)
+		if !watches(l.plan) {
+			s.setState(l, StateLive)
+		}
+	case webrtc.PeerConnectionStateFailed:
+		if l.state == StateLive {
+			return fmt.Errorf("connection lost: %w", ErrNoPath)
+		}
+		return ErrNoPath
+	case webrtc.PeerConnectionStateClosed:
+		return s.closedByRemote(ctx, l)
+	}
+	return nil
+}
+
+// hangupGrace is how long a peer connection the remote side closed waits
+// for the call's signaling to say why (Plan.Hangup): a service that ends a
+// session closes its socket and its peer together, and either may be
+// noticed first.
+const hangupGrace = 250 * time.Millisecond
+
+// closedByRemote is the error of a peer connection the remote side closed:
+// the plan's Hangup reason when it comes within hangupGrace, else
+// ErrHangup.
+func (s *Session) closedByRemote(ctx context.Context, l *link) error {
+	if l.hangup == nil {
+		return ErrHangup
+	}
+	t := time.NewTimer(hangupGrace)
+	defer t.Stop()
+	select {
+	case <-l.hangup:
+		if err := l.plan.Hangup.Err(); err != nil {
+			return err
+		}
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return ErrHangup
+}
+
+// watch is one tick of the media watchdog: once connected, a picture must
+// come within Config.StallTimeout.
+func (s *Session) watch(l *link, now time.Time) error {
+	if l.connectedAt.IsZero() {
+		return nil
+	}
+	err := s.dog.stalled(l.connectedAt, now, s.cfg.StallTimeout, s.Stats())
+	if err != nil {
+		s.publish(Status{State: StateStalled, Err: err, Attempt: l.n})
+	}
+	return err
+}
+
+// videoEnded is the error of a video track whose player returned.
+func videoEnded(err error) error {
+	if err == nil {
+		err = ErrHangup
+	}
+	return fmt.Errorf("video: %w", err)
+}
+
+// exchange makes the offer (gathered unless the plan trickles), shapes it,
+// sends it and repairs the answer, as the plan says.
+func exchange(ctx context.Context, p *peer.Peer, call Call, plan Plan) (string, error) {
+	var offer string
+	var err error
+	if plan.Trickle != nil {
+		offer, err = p.Offer()
+	} else {
+		offer, err = p.GatheredOffer(ctx)
+	}
+	if err == nil && plan.ShapeOffer != nil {
+		offer, err = plan.ShapeOffer(offer)
+	}
+	if err != nil {
+		return "", err
+	}
+	answer, err := call.Exchange(ctx, offer)
+	if err == nil && plan.RepairAnswer != nil {
+		answer, err = plan.RepairAnswer(offer, answer)
+	}
+	return answer, err
+}
+
 // trickle forwards local candidates to the call and remote ones to the peer.
-func (s *Session) trickle(ctx context.Context, p *peer.Peer, t Trickler) {
+func (s *Session) trickle(ctx context.Context, p *peer.Peer, t *Trickle) {
 	p.Go(func(closed <-chan struct{}) {
 		for {
 			select {
 			case c := <-p.Candidates():
-				if err := t.SendCandidate(ctx, c); err != nil {
+				if err := t.Send(ctx, c); err != nil {
 					s.log.Debug("session: send candidate", "err", err)
 				}
 			case <-closed:
@@ -489,7 +654,7 @@ func (s *Session) trickle(ctx context.Context, p *peer.Peer, t Trickler) {
 		}
 	})
 	p.Go(func(closed <-chan struct{}) {
-		remote := t.RemoteCandidates()
+		remote := t.Remote()
 		for {
 			select {
 			case c, ok := <-remote:

@@ -13,33 +13,24 @@ type Signaler interface {
 	Close() error
 }
 
-// Trickler is implemented by signalers that carry ICE candidates separately;
-// without it the session waits for gathering to complete before Exchange.
-// A nil candidate pointer is never sent: end of gathering is signalled by
-// SendCandidate with an empty Candidate string.
-type Trickler interface {
-	SendCandidate(ctx context.Context, c webrtc.ICECandidateInit) error
-	RemoteCandidates() <-chan webrtc.ICECandidateInit
+// Trickle is a call's way of carrying ICE candidates apart from its offer
+// and answer (Plan.Trickle).
+type Trickle struct {
+	// Send sends one local candidate. A nil candidate pointer is never
+	// sent: the end of gathering is an empty Candidate string.
+	Send func(ctx context.Context, c webrtc.ICECandidateInit) error
+	// Remote yields the remote side's candidates; it is closed when no
+	// more will come.
+	Remote func() <-chan webrtc.ICECandidateInit
 }
 
-// OfferShaper is implemented by calls that must rewrite the local offer before
-// it is sent (Tuya cameras take at most 8 KB of MQTT payload).
-type OfferShaper interface {
-	ShapeOffer(sdp string) (string, error)
-}
-
-// AnswerRepairer is implemented by calls whose devices send answers that pion
-// would reject as they are (upper-case fingerprints, foreign payload types).
-type AnswerRepairer interface {
-	RepairAnswer(offer, answer string) (string, error)
-}
-
-// Hangup is implemented by calls that learn of the remote side ending the call
-// after the exchange. The channel is closed, after its error is set, when the
-// remote hangs up; Err then says why.
-type Hangup interface {
-	Done() <-chan struct{}
-	Err() error
+// Hangup is a call's way of learning that the remote side ended it after
+// the exchange (Plan.Hangup).
+type Hangup struct {
+	// Done is closed, after Err is set, when the remote side hangs up.
+	Done func() <-chan struct{}
+	// Err says why, once Done is closed.
+	Err func() error
 }
 
 // Quality picks one of a camera's streams.
@@ -87,16 +78,32 @@ type Plan struct {
 	// stream. False: one stream whatever the quality, so a larger tile
 	// keeps its session and only asks the decoder for a larger picture.
 	Qualities bool
-}
 
-// Publisher is implemented by calls whose talk audio goes over a separate
-// publishing connection (a WHIP endpoint, a WCS published stream) rather
-// than their own. Holding Talk opens the call Publish returns, sends the
-// microphone over a send-only peer connection built from its Plan, and
-// hangs it up on release. A publish call that implements Hangup ends the
-// talk (with ErrHangup) when the remote side ends it.
-type Publisher interface {
-	Publish(ctx context.Context) (Call, error)
+	// What the call can do besides one offer/answer exchange: each is nil
+	// when it cannot, and the session reads them here, nowhere else.
+
+	// Trickle carries ICE candidates separately; nil: the session waits
+	// for gathering to complete and sends every candidate in the offer.
+	Trickle *Trickle
+	// ShapeOffer rewrites the local offer before it is sent (Tuya cameras
+	// take at most 8 KB of MQTT payload).
+	ShapeOffer func(sdp string) (string, error)
+	// RepairAnswer rewrites an answer pion would reject as it is (devices
+	// sending upper-case fingerprints, foreign payload types).
+	RepairAnswer func(offer, answer string) (string, error)
+	// Hangup tells of the remote side ending the call after the exchange;
+	// nil: the call ends only with its connection.
+	Hangup *Hangup
+	// Publish opens a separate publishing call for talk audio (a WHIP
+	// endpoint, a WCS published stream) rather than using this call's own
+	// connection: holding Talk opens it, sends the microphone over a
+	// send-only peer connection built from its Plan, and hangs it up on
+	// release. A publish call whose plan has Hangup ends the talk (with
+	// ErrHangup) when the remote side ends it.
+	Publish func(ctx context.Context) (Call, error)
+	// Report returns what the call's server last said about the stream it
+	// plays (WCS's stream status, format and rate messages).
+	Report func() ServerReport
 }
 
 // Talk is a device's ability to play audio sent to it.
@@ -152,16 +159,6 @@ type Directory interface {
 	Devices(ctx context.Context) ([]Device, error)
 }
 
-// RoomDirectory is implemented by directories whose rooms hold several
-// streams (WCS rooms, TRTC rooms). The window opens a room as a group of
-// tiles, one per member, and polls Members while the room is open, so tiles
-// appear and leave as the room's streams come and go. Each member's ID is
-// "ROOM/MEMBER", the part of its source after "ACCOUNT/", and opens through
-// the account's Opener like any other source.
-type RoomDirectory interface {
-	Members(ctx context.Context, room string) ([]Device, error)
-}
-
 // ServerReport is what a media server says about the stream it plays to a
 // tile, besides the media itself (WCS's stream status events, video format
 // and video rate messages).
@@ -178,9 +175,4 @@ type ServerReport struct {
 	// NACK, PLI and Lost are the server's counts of retransmission
 	// requests, keyframe requests and lost packets.
 	NACK, PLI, Lost int64
-}
-
-// Reporter is implemented by calls whose server reports on the stream.
-type Reporter interface {
-	Report() ServerReport
 }

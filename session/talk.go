@@ -93,6 +93,7 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 		return fmt.Errorf("%w: already talking", ErrBusy)
 	}
 	defer s.talking.Store(false)
+	c = s.cleanMic(c)
 	if t == nil {
 		return s.talkPublished(ctx, c, pub)
 	}

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -18,15 +17,6 @@ import (
 // (no keyframe), or the path died silently. The session starts a new
 // attempt; the error's text says since when the picture stands still.
 var ErrNoPicture = errors.New("no picture")
-
-// Refresher is implemented by openers that keep what a service can forget
-// or expire behind their back: tokens, MQTT credentials and client id, ICE
-// servers. After an attempt whose offer got no answer the session calls
-// Refresh before the next attempt, so the retry does not repeat the same
-// dead exchange.
-type Refresher interface {
-	Refresh(ctx context.Context) error
-}
 
 // Defaults of the watchdog and of the answer wait.
 const (

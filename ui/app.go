@@ -159,7 +159,9 @@ type window struct {
 	layouts  *layoutPicker
 	notice   *noticeBar
 	undoBar  *undoBar
-	banner   *canvas.Text // says the demo runs because the config is broken
+	warm     *widget.Check // "Keep hidden pages connected"
+	geom     windowGeom    // the size and maximised state remembered
+	banner   *canvas.Text  // says the demo runs because the config is broken
 	openURL  func(*url.URL) error
 	done     chan struct{}
 	extra    windowExtras
@@ -174,11 +176,14 @@ func (win *window) factory(accounts []Account) SessionFactory {
 		for _, a := range win.accounts {
 			if a.Name == name {
 				cfg := session.Config{
-					Source: source, ID: id, Opener: a.Opener, Quality: q,
+					Source: source, ID: id, Opener: a.Opener, Refresh: a.Refresh, Quality: q,
 					NewDecoder: win.opt.NewDecoder, Logger: win.log,
 					NewAudioDecoder: win.opt.NewAudioDecoder, NewAudioEncoder: win.opt.NewAudioEncoder,
 				}
 				cfg.AudioFormat = SpeakerFormat
+				if win.snd != nil && win.snd.clean != nil {
+					cfg.Cleaner = win.snd.clean
+				}
 				return cfg, nil
 			}
 		}
@@ -191,7 +196,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.wall = NewWall(ctx, win.factory(accounts), win.log)
 
 	win.sidebar = NewSidebar(accounts)
-	win.wall.RoomOf = win.sidebar.roomDirectory
+	win.wall.RoomOf = win.sidebar.roomMembers
 	win.sidebar.OnOpen = win.openSource
 	win.sidebar.DropTarget = func(p fyne.Position) bool {
 		o := win.wall.Object()
@@ -212,7 +217,9 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	if err != nil {
 		win.log.Warn("wall state unreadable; starting afresh", "err", err)
 	}
+	win.restoreGeometry(st.Window)
 	win.snd = newSound(win.opt.Audio, win.opt.AudioProblem, st.Speaker, st.Microphone)
+	win.applyTalkStages()
 	win.wall.setSound(win.snd)
 	if found && st.Layout != "" {
 		win.wall.mode = st.Layout
@@ -245,6 +252,11 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 			win.wall.SetTitle(account+"/"+d.ID, d.Name)
 			win.wall.SetTalk(account+"/"+d.ID, d.Talk)
 			win.wall.SetDevice(account+"/"+d.ID, d)
+			if d.Type == session.TypeRoom && win.wall.index(account+"/"+d.ID) >= 0 {
+				// A room restored before its account's list said it is one
+				// opens its members now.
+				win.wall.roomAdded(account + "/" + d.ID)
+			}
 		}
 		if !filled && win.sidebar.Loaded() {
 			filled = true
@@ -252,43 +264,62 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		}
 	}
 
-	win.layouts = newLayoutPicker(win.wall.Mode(), func(m string) { win.wall.SetLayout(m); win.updateStatus() })
+	// Every toolbar control gives the keyboard back to the wall once used
+	// (backToWall): a click on a button or a checkbox never leaves the
+	// wall's keys without a taker.
+	win.layouts = newLayoutPicker(win.wall.Mode(), func(m string) {
+		win.wall.SetLayout(m)
+		win.updateStatus()
+		win.backToWall()
+	})
 	win.pageLbl = widget.NewLabel("")
-	win.prev = widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus() })
-	win.next = widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus() })
+	win.prev = widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus(); win.backToWall() })
+	win.next = widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus(); win.backToWall() })
 	warm := widget.NewCheck("Keep hidden pages connected", func(on bool) {
 		win.wall.KeepWarm = on
 		win.wall.apply()
 		win.saveState()
+		win.backToWall()
 	})
 	warm.SetChecked(st.KeepWarm)
-	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx) })
+	win.warm = warm
+	precheck := widget.NewButton("Pre-check…", func() { win.openPrecheck(ctx); win.backToWall() })
 	// The toolbar spans the window, above the sidebar and the wall, so
 	// the wall's width does not have to hold it all.
 	tools := container.NewHBox(precheck)
-	tools.Objects = append(tools.Objects, win.tools(ctx)...)
-	toolbar := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm), tools)
+	for _, o := range win.tools(ctx) {
+		if b, ok := o.(*widget.Button); ok && b.OnTapped != nil {
+			tapped := b.OnTapped
+			b.OnTapped = func() { tapped(); win.backToWall() }
+		}
+		tools.Objects = append(tools.Objects, o)
+	}
+	// The layout and paging controls scroll sideways rather than widen
+	// the window past a small screen (the window's minimum is the wall's
+	// smallest cells, the sidebar's and the tools'); the tools stay put.
+	toolbar := container.NewBorder(nil, nil, nil, tools,
+		container.NewHScroll(container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })
 	win.soundChanged()
 	split := container.NewHSplit(win.sidebar.Object(), win.wall.Object())
 	split.Offset = 0.2
-	win.undoBar = newUndoBar(win.undo)
+	win.undoBar = newUndoBar(func() { win.undo(); win.backToWall() })
 	win.wall.OnRemoved = win.undoBar.offer
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box, win.eventsButton()), win.status)
 	win.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, win.withEvents(split)))
 	win.w.Canvas().SetOnTypedKey(win.typedKey)
 	win.wall.OnKey = win.typedKey
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
-		func(fyne.Shortcut) { win.wall.MoveFocused(-1) })
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierControl},
-		func(fyne.Shortcut) { win.wall.MoveFocused(1) })
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { win.undo() })
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { win.openPrecheck(ctx) })
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},
+		func() { win.wall.MoveFocused(-1) })
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierControl},
+		func() { win.wall.MoveFocused(1) })
+	// Fyne's driver turns Ctrl+Z into its Undo shortcut, never into a
+	// custom one.
+	win.shortcut(&fyne.ShortcutUndo{}, win.undo)
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
+		func() { win.openPrecheck(ctx) })
 
 	win.sidebar.Load(ctx)
 	if found {
@@ -319,7 +350,7 @@ func (win *window) saveState() {
 	if win.opt.StatePath == "" || win.wall == nil {
 		return
 	}
-	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.Sources(), KeepWarm: win.wall.KeepWarm,
+	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.savedSources(), KeepWarm: win.wall.KeepWarm, Window: win.geometry(),
 		Speaker: win.snd.speakerID, Microphone: win.snd.micID, Audio: win.wall.audioTiles()}
 	if err := SaveState(win.opt.StatePath, st); err != nil {
 		win.log.Warn("cannot save the wall layout", "file", win.opt.StatePath, "err", err)
@@ -473,4 +504,92 @@ func (c *cpuMeter) percent() float64 {
 	}
 	c.last, c.used = now, used
 	return pct
+}
+
+// WindowState is the window's size (its content, when not maximised) and
+// whether it was maximised, as the next start restores them.
+type WindowState struct {
+	Width     float32 `json:"width"`
+	Height    float32 `json:"height"`
+	Maximised bool    `json:"maximised,omitempty"`
+}
+
+// windowGeom follows the window's size and maximised state. Its fields
+// are written on the Fyne goroutine (the minimised watch's check) and read
+// when the state is saved.
+type windowGeom struct {
+	mu     sync.Mutex
+	st     WindowState
+	known  bool      // st holds a size
+	asked  bool      // the saved maximised state was asked of the window manager
+	last   fyne.Size // the size seen at the previous check
+	loaded bool      // st came from the state file
+}
+
+// restoreGeometry gives the window the size it had last time; the
+// maximised state follows once the window shows (followGeometry).
+func (win *window) restoreGeometry(ws *WindowState) {
+	if ws == nil || ws.Width < 1 || ws.Height < 1 {
+		return
+	}
+	g := &win.geom
+	g.mu.Lock()
+	g.st, g.known, g.loaded = *ws, true, true
+	g.mu.Unlock()
+	win.w.Resize(fyne.NewSize(ws.Width, ws.Height))
+}
+
+// followGeometry asks the window manager once to maximise the window when
+// it was maximised last time, then notes the window's state: maximised or
+// not, and its size while it is neither maximised, full screen nor
+// minimised (the same size at two checks in a row, so a size seen while
+// the window manager is still maximising is not taken). Call it on the
+// Fyne goroutine.
+func (win *window) followGeometry(x *x11.Watcher, id uintptr, minimised bool) {
+	g := &win.geom
+	if !g.asked {
+		g.asked = true
+		g.mu.Lock()
+		want := g.loaded && g.st.Maximised
+		g.mu.Unlock()
+		if want {
+			_ = x.SetMaximised(id, true)
+			return
+		}
+	}
+	if minimised || win.w.FullScreen() {
+		return
+	}
+	maxed, err := x.Maximised(id)
+	if err != nil {
+		return
+	}
+	size := win.w.Canvas().Size()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if maxed != g.st.Maximised {
+		win.log.Info("window", "maximised", maxed)
+	}
+	g.st.Maximised = maxed
+	if maxed {
+		g.last = fyne.Size{}
+		return
+	}
+	if size == g.last && size.Width >= 1 && size.Height >= 1 && (!g.known || size.Width != g.st.Width || size.Height != g.st.Height) {
+		g.st.Width, g.st.Height, g.known = size.Width, size.Height, true
+		win.log.Info("window size", "width", size.Width, "height", size.Height)
+	}
+	g.last = size
+}
+
+// geometry returns the window's state to save, or nil before it is known.
+func (win *window) geometry() *WindowState {
+	g := &win.geom
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.known {
+		return nil
+	}
+	st := g.st
+	return &st
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/audio/aec"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/check"
 	model "github.com/lookout-app/lookout/session/wall"
@@ -35,12 +36,19 @@ type sound struct {
 	speaker   audio.Player
 	router    *router
 	mic       *mic
+	// clean cleans the talk microphone (echo cancellation against what
+	// the speaker plays, noise suppression, gain); nil if it could not be
+	// made.
+	clean *aec.Processor
 }
 
 // newSound opens the chosen (or default) speaker and prepares the
-// microphone. Problems are kept in problem, never fatal.
+// microphone and its cleaning. Problems are kept in problem, never fatal.
 func newSound(devs check.AudioDevices, problem, speakerID, micID string) *sound {
 	s := &sound{devs: devs, problem: problem, router: newRouter(nil)}
+	if p, err := aec.New(aec.Options{SampleRate: MicFormat.SampleRate}); err == nil {
+		s.clean = p
+	}
 	s.use(speakerID, micID)
 	return s
 }
@@ -70,7 +78,11 @@ func (s *sound) use(speakerID, micID string) {
 	} else {
 		s.speaker = sp
 	}
-	s.router.setSpeaker(s.speaker)
+	if s.speaker != nil && s.clean != nil {
+		s.router.setSpeaker(s.clean.Tee(s.speaker)) // the echo reference
+	} else {
+		s.router.setSpeaker(s.speaker)
+	}
 	if len(capture) == 0 {
 		problems = append(problems, "no microphone")
 		s.mic = nil
@@ -95,6 +107,9 @@ func (s *sound) talkProblem() string {
 func (s *sound) close() {
 	if s.speaker != nil {
 		_ = s.speaker.Close()
+	}
+	if s.clean != nil {
+		_ = s.clean.Close()
 	}
 	if s.mic != nil {
 		_ = s.mic.close()

@@ -66,8 +66,13 @@ func (win *window) eventsOf() *events {
 		ev := &events{win: win, after: model.DefaultClipAfter}
 		ev.box = container.NewVBox()
 		title := widget.NewLabelWithStyle("Events", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		save := widget.NewButtonWithIcon("Save clip", theme.DocumentSaveIcon(), func() { win.onFocused(win.saveClip) })
-		hide := widget.NewButtonWithIcon("", theme.CancelIcon(), func() { ev.toggle() })
+		// The panel's controls give the keyboard back to the wall once
+		// used, as the toolbar's do (backToWall).
+		save := widget.NewButtonWithIcon("Save clip", theme.DocumentSaveIcon(), func() {
+			win.onFocused(win.saveClip)
+			win.backToWall()
+		})
+		hide := widget.NewButtonWithIcon("", theme.CancelIcon(), ev.toggle)
 		hide.Importance = widget.LowImportance
 		head := container.NewBorder(nil, nil, nil, container.NewHBox(save, hide), title)
 		scroll := container.NewVScroll(ev.box)
@@ -83,8 +88,8 @@ func (win *window) eventsOf() *events {
 
 // installEvents installs Ctrl+Shift+S (Save clip on the focused tile).
 func (win *window) installEvents() {
-	win.w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift},
-		func(fyne.Shortcut) { win.onFocused(win.saveClip) })
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift},
+		func() { win.onFocused(win.saveClip) })
 }
 
 // eventsButton is the status bar's Events button, which shows or hides
@@ -113,6 +118,7 @@ func (win *window) withEvents(body fyne.CanvasObject) fyne.CanvasObject {
 func (ev *events) toggle() {
 	ev.shownByUser = true
 	ev.show(!ev.panel.Visible())
+	ev.win.backToWall()
 }
 
 func (ev *events) show(on bool) {
@@ -228,6 +234,7 @@ func (ev *events) open(e *event) {
 		w.ToggleMaximise(e.source)
 	}
 	ev.win.updateStatus()
+	ev.win.backToWall()
 }
 
 // play opens e's clip with the desktop's player.

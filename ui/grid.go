@@ -35,14 +35,17 @@ func (l cellLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// MinSize implements fyne.Layout.
-func (l cellLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var m fyne.Size
-	for _, o := range objs {
-		m = m.Max(o.MinSize())
-	}
+// minCell is the smallest cell of the wall: the grid asks the window for
+// its cells at this size whatever they hold, so no tile (a speaker's
+// controls, a long error) raises the window's minimum size; a tile fits
+// itself into its cell.
+var minCell = fyne.NewSize(160, 90)
+
+// MinSize implements fyne.Layout: the cells at their smallest, never what
+// the objects in them would like.
+func (l cellLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	pad := theme.Padding()
-	return fyne.NewSize(m.Width*float32(l.cols)+pad*float32(l.cols-1), m.Height*float32(l.rows)+pad*float32(l.rows-1))
+	return fyne.NewSize(minCell.Width*float32(l.cols)+pad*float32(l.cols-1), minCell.Height*float32(l.rows)+pad*float32(l.rows-1))
 }
 
 // emptyCell is a free place on the wall: a faint frame that says a camera
@@ -71,7 +74,7 @@ func (c *emptyCell) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // MinSize keeps empty cells as small as tiles may be.
-func (c *emptyCell) MinSize() fyne.Size { return fyne.NewSize(160, 90) }
+func (c *emptyCell) MinSize() fyne.Size { return minCell }
 
 // gridSize is the page's grid: NxN for the fixed layouts; for auto the
 // smallest near-square grid that holds a full page, so the last page of

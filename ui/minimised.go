@@ -68,7 +68,11 @@ func (m *minimisedWatch) check(win *window) {
 		}
 	}
 	minimised, err := m.x.Minimised(m.id)
-	if err != nil || minimised == m.last {
+	if err != nil {
+		return
+	}
+	win.followGeometry(m.x, m.id, minimised)
+	if minimised == m.last {
 		return
 	}
 	m.last = minimised

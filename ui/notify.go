@@ -32,18 +32,23 @@ func (n *notifier) setBackground(bg bool) {
 	n.mu.Unlock()
 }
 
-// notify sends only while the window is in the background.
-func (n *notifier) notify(a model.Alert) bool {
+// notify sends an alert of a tile the wall shows, so only while the window
+// is in the background.
+func (n *notifier) notify(a model.Alert) bool { return n.deliver(a, true) }
+
+// deliver sends the alert when the model says it is due (Alert.Due): in
+// the background, or motion on a tile the wall does not show.
+func (n *notifier) deliver(a model.Alert, shown bool) bool {
 	n.mu.Lock()
-	bg := n.background
-	if bg {
+	due := a.Due(n.background, shown)
+	if due {
 		n.sent = append(n.sent, a.Title)
 	}
 	n.mu.Unlock()
-	if bg && n.send != nil {
+	if due && n.send != nil {
 		n.send(a.Title, a.Body)
 	}
-	return bg
+	return due
 }
 
 // check looks at the tiles once (on the Fyne goroutine).
@@ -102,14 +107,14 @@ func (win *window) startNotifier(ctx context.Context) {
 	}()
 }
 
-// motionAlert is motion on a tile opted in: a notification in the
-// background, and the tile brought to focus (on its page).
+// motionAlert is motion on a tile opted in: the tile's motion frame shows
+// it, and a notification tells it while the window is in the background or
+// the tile is not on the page shown (a hidden page kept connected). It
+// never moves the keyboard focus or the page: a key acts on the tile the
+// user chose last.
 func (win *window) motionAlert(source string, t *Tile) {
+	shown := win.wall != nil && win.wall.shows(source)
 	if win.extra.notes != nil {
-		win.extra.notes.notify(model.MotionAlert(source, t.Title))
-	}
-	if win.wall != nil && win.wall.index(source) >= 0 {
-		win.wall.Add(source, t.Title) // shows its page
-		win.w.Canvas().Focus(t)
+		win.extra.notes.deliver(model.MotionAlert(source, t.Title), shown)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"strings"
 	"time"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // rooms holds the wall's open rooms. A room (a source of type room whose
-// account implements session.RoomDirectory) opens as its own tile, which
+// account lists members, Account.Members) opens as its own tile, which
 // plays the room and talks to it, followed by one tile per member; the
 // wall model's room poller (session/wall's Room) says who arrives and who
 // leaves, and the wall adds and removes their tiles. Closing the room's
@@ -23,8 +24,7 @@ type rooms struct {
 
 // roomGroup is one open room.
 type roomGroup struct {
-	room    *model.Room
-	syncing bool // the group itself is removing tiles
+	room *model.Room
 }
 
 // SetRoomPoll sets how often open rooms list their members.
@@ -50,8 +50,8 @@ func (w *Wall) roomAdded(source string) {
 	if w.RoomOf == nil || w.rooms.groups[source] != nil {
 		return
 	}
-	dir := w.RoomOf(source)
-	if dir == nil {
+	members := w.RoomOf(source)
+	if members == nil {
 		return
 	}
 	g := &roomGroup{}
@@ -59,13 +59,15 @@ func (w *Wall) roomAdded(source string) {
 		w.rooms.groups = map[string]*roomGroup{}
 	}
 	w.rooms.groups[source] = g
-	g.room = w.model.FollowRoom(source, dir, w.rooms.Poll, func(u model.RoomUpdate) {
+	g.room = w.model.FollowRoom(source, members, w.rooms.Poll, func(u model.RoomUpdate) {
 		do(func() { w.syncRoom(source, g, u) })
 	})
 }
 
 // syncRoom adds the tiles of members who arrived and removes those of
-// members who left.
+// members who left, keeps the member tiles together right after the
+// room's tile in the room's order, and leaves the page shown and the
+// undo history alone: a room's members come and go by themselves.
 func (w *Wall) syncRoom(source string, g *roomGroup, u model.RoomUpdate) {
 	if w.rooms.groups[source] != g {
 		return // left meanwhile
@@ -74,37 +76,95 @@ func (w *Wall) syncRoom(source string, g *roomGroup, u model.RoomUpdate) {
 		w.log.Info("room: members", "room", source, "err", session.Reason(u.Err))
 		return
 	}
-	g.syncing = true
-	defer func() { g.syncing = false }()
+	if len(u.Left) == 0 && len(u.Arrived) == 0 && w.roomPlaced(source, u.Order) {
+		return
+	}
 	for _, src := range u.Left {
-		w.Remove(src)
+		if i := w.index(src); i >= 0 {
+			w.takeOff(i)
+		}
 	}
 	for _, m := range u.Arrived {
 		if w.index(m.Source) >= 0 { // on the wall already, opened by the user
 			g.room.Release(m.Source)
 			continue
 		}
-		w.Add(m.Source, cmp.Or(m.Device.Name, m.Device.ID))
-		w.SetTalk(m.Source, m.Device.Talk)
+		w.addMember(source, m.Source, cmp.Or(m.Device.Name, m.Device.ID), m.Device.Talk)
 	}
+	w.placeRoom(source, g.room.Order())
+	w.page = max(0, min(w.page, w.pages()-1))
+	w.apply()
+	w.changed()
 }
 
-// roomRemoved leaves a room whose tile was closed, or tells the room that
-// the user closed a member's tile.
-func (w *Wall) roomRemoved(source string) {
-	if g := w.rooms.groups[source]; g != nil {
-		delete(w.rooms.groups, source)
-		g.syncing = true
-		for _, src := range g.room.Leave() {
-			w.Remove(src)
-		}
-		return
+// addMember puts a member's tile on the wall without showing its page;
+// placeRoom puts it in its place.
+func (w *Wall) addMember(room, src, name string, talk session.Talk) {
+	roomTitle := room
+	if i := w.index(room); i >= 0 {
+		roomTitle = w.entries[i].tile.Title
 	}
-	for _, g := range w.rooms.groups {
-		if !g.syncing {
-			g.room.Dismiss(source)
+	e := w.add(src, model.MemberTitle(roomTitle, name), false)
+	e.room, e.member = room, name
+	e.talk = talk
+	e.tile.SetTalk(talk, w.talkWhy())
+}
+
+// roomPlaced reports whether the member tiles of order sit right after
+// the room's tile, in that order.
+func (w *Wall) roomPlaced(room string, order []string) bool {
+	i := w.index(room)
+	if i < 0 {
+		return false
+	}
+	for k, src := range order {
+		if i+1+k >= len(w.entries) || w.entries[i+1+k].source != src {
+			return false
 		}
 	}
+	return true
+}
+
+// placeRoom moves the member tiles of order right after the room's tile,
+// in that order; the other tiles keep theirs.
+func (w *Wall) placeRoom(room string, order []string) {
+	members := make([]*wallEntry, 0, len(order))
+	in := map[string]bool{}
+	for _, src := range order {
+		if i := w.index(src); i >= 0 {
+			members = append(members, w.entries[i])
+			in[src] = true
+		}
+	}
+	rest := make([]*wallEntry, 0, len(w.entries))
+	for _, e := range w.entries {
+		if !in[e.source] {
+			rest = append(rest, e)
+		}
+	}
+	at := len(rest)
+	for i, e := range rest {
+		if e.source == room {
+			at = i + 1
+		}
+	}
+	out := append(append(append(make([]*wallEntry, 0, len(w.entries)), rest[:at]...), members...), rest[at:]...)
+	w.entries = out
+}
+
+// roomOpen returns the open room group of source, or nil.
+func (w *Wall) roomOpen(source string) *roomGroup { return w.rooms.groups[source] }
+
+// savedSources are the wall's sources a restart puts back: a room's
+// member tiles come back with their room, from its directory.
+func (w *Wall) savedSources() []string {
+	var out []string
+	for _, e := range w.entries {
+		if e.room == "" {
+			out = append(out, e.source)
+		}
+	}
+	return out
 }
 
 // closeRooms stops every room's poller and waits for them.
@@ -114,21 +174,17 @@ func (w *Wall) closeRooms() {
 	}
 }
 
-// roomDirectory returns the member directory of a source the sidebar lists
-// as a room of an account that implements session.RoomDirectory, or nil.
-func (s *Sidebar) roomDirectory(source string) session.RoomDirectory {
+// roomMembers returns what lists the members of a source the sidebar
+// lists as a room of an account with Members, or nil.
+func (s *Sidebar) roomMembers(source string) func(ctx context.Context, room string) ([]session.Device, error) {
 	account, id, _ := strings.Cut(source, "/")
 	n := s.node(account)
-	if n == nil {
-		return nil
-	}
-	rd, ok := n.acc.Directory.(session.RoomDirectory)
-	if !ok {
+	if n == nil || n.acc.Members == nil {
 		return nil
 	}
 	for _, d := range n.devices {
 		if d.ID == id && d.Type == session.TypeRoom {
-			return rd
+			return n.acc.Members
 		}
 	}
 	return nil

@@ -50,11 +50,11 @@ func TestRoomTilesFollowMembers(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sidebar := NewSidebar([]Account{{Name: "meet", Kind: "trtc", Directory: client, Opener: op}})
+	sidebar := NewSidebar([]Account{{Name: "meet", Kind: "trtc", Directory: client, Opener: op, Members: client.Members}})
 	sidebar.Load(ctx)
 	waitFor(t, "the room list", sidebar.Loaded)
 	wall := NewWall(ctx, factory, nil)
-	wall.RoomOf = sidebar.roomDirectory
+	wall.RoomOf = sidebar.roomMembers
 	wall.SetRoomPoll(period / 5)
 	w := test.NewTempWindow(t, wall.Object())
 	w.Resize(fyne.NewSize(800, 600))

@@ -73,7 +73,7 @@ func (r *runner) Retry() { r.mt.Retry() }
 // Stats implements TileControl.
 func (r *runner) Stats() player.Stats { return r.mt.Stats() }
 
-// ServerReport returns what the stream's server last said about it.
+// ServerReport implements TileControl.
 func (r *runner) ServerReport() (session.ServerReport, bool) { return r.mt.ServerReport() }
 
 // SetOutputSize implements TileControl.

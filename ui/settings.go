@@ -41,8 +41,41 @@ func (win *window) setSensitivity(level int) {
 	}
 }
 
+// Preference keys of the talk microphone's cleaning, both on by default
+// (some users feed a mixer and want neither).
+const (
+	prefNoiseSuppression = "talk_noise_suppression"
+	prefAutoGain         = "talk_auto_gain"
+)
+
+// talkStages returns whether noise suppression and automatic gain are on.
+func (win *window) talkStages() (denoise, agc bool) {
+	p := win.a.Preferences()
+	return p.BoolWithFallback(prefNoiseSuppression, true), p.BoolWithFallback(prefAutoGain, true)
+}
+
+// setTalkStages stores the choice and applies it to the microphone's
+// cleaning at once, a talk in progress included.
+func (win *window) setTalkStages(denoise, agc bool) {
+	win.a.Preferences().SetBool(prefNoiseSuppression, denoise)
+	win.a.Preferences().SetBool(prefAutoGain, agc)
+	win.applyTalkStages()
+}
+
+// applyTalkStages applies the stored choice to the microphone's cleaning.
+func (win *window) applyTalkStages() {
+	if win.snd == nil || win.snd.clean == nil {
+		return
+	}
+	denoise, agc := win.talkStages()
+	if err := win.snd.clean.SetStages(denoise, agc); err != nil {
+		win.log.Warn("talk: noise suppression and gain not changed", "err", err)
+	}
+}
+
 // showSettings opens the settings: the folder of snapshots and
-// recordings, and the motion sensitivity.
+// recordings, the motion sensitivity, and the talk microphone's noise
+// suppression and automatic gain.
 func (win *window) showSettings() {
 	folder := widget.NewEntry()
 	folder.SetText(win.captureFolder())
@@ -51,10 +84,17 @@ func (win *window) showSettings() {
 	format := widget.NewSelect([]string{"MKV", "MP4"}, nil)
 	format.SetSelected(strings.ToUpper(strings.TrimPrefix(win.recordExt(), ".")))
 	export := widget.NewButtonWithIcon("Export diagnostics…", theme.DocumentSaveIcon(), win.showDiagnostics)
+	denoise, agc := win.talkStages()
+	denoiseCheck := widget.NewCheck("On", nil)
+	denoiseCheck.SetChecked(denoise)
+	agcCheck := widget.NewCheck("On", nil)
+	agcCheck.SetChecked(agc)
 	items := []*widget.FormItem{
 		{Text: "Snapshots and recordings", Widget: folder, HintText: "Folder; created when needed"},
 		{Text: "Recording format", Widget: format, HintText: "Video is copied as sent; MP4 turns G.711 audio into AAC"},
 		{Text: "Motion sensitivity", Widget: sens, HintText: "How much change lights a tile"},
+		{Text: "Noise suppression", Widget: denoiseCheck, HintText: "Talk: steady background noise removed"},
+		{Text: "Automatic gain", Widget: agcCheck, HintText: "Talk: your voice brought to an even level"},
 		{Text: "Support", Widget: export, HintText: "A zip of logs, pre-check, versions and config, secrets removed"},
 	}
 	dialog.ShowForm("Settings", "Save", "Cancel", items, func(ok bool) {
@@ -70,6 +110,7 @@ func (win *window) showSettings() {
 				win.setSensitivity(level)
 			}
 		}
+		win.setTalkStages(denoiseCheck.Checked, agcCheck.Checked)
 	}, win.w)
 }
 

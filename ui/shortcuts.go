@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -40,15 +42,49 @@ func canvasOf(o fyne.CanvasObject) fyne.Canvas {
 // installShortcuts adds the window's shortcuts to its canvas.
 func (win *window) installShortcuts() {
 	c := win.w.Canvas()
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl},
-		func(fyne.Shortcut) { win.onFocused(win.snapshot) })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl},
-		func(fyne.Shortcut) { win.onFocused(win.toggleRecord) })
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl},
+		func() { win.onFocused(win.snapshot) })
+	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl},
+		func() { win.onFocused(win.toggleRecord) })
 	c.SetOnTypedRune(func(r rune) {
-		if r == '?' {
+		if r == '?' && !win.dialogOpen() {
 			win.showShortcuts()
 		}
 	})
+}
+
+// shortcut adds a wall shortcut to the window's canvas: it acts only while
+// no dialog is open over the wall.
+func (win *window) shortcut(s fyne.Shortcut, f func()) {
+	win.w.Canvas().AddShortcut(s, func(fyne.Shortcut) {
+		if !win.dialogOpen() {
+			f()
+		}
+	})
+}
+
+// dialogOpen reports whether a dialog (or any pop-up) is open over the
+// wall: the wall's keys are then the dialog's, typed outside an entry or
+// not.
+func (win *window) dialogOpen() bool { return win.w.Canvas().Overlays().Top() != nil }
+
+// backToWall gives the keyboard back to the wall after a toolbar control
+// took it: to the tile the user chose last when it shows, else to the
+// window (whose keys are the wall's). Nothing moves while a dialog is open.
+func (win *window) backToWall() {
+	if win.wall == nil || win.dialogOpen() {
+		return
+	}
+	c := win.w.Canvas()
+	if e := win.wall.focused; e != nil && slices.Contains(win.wall.visible(), e) {
+		if f, ok := e.object().(fyne.Focusable); ok {
+			if c.Focused() != f {
+				c.Focus(f)
+			}
+			return
+		}
+	}
+	c.Unfocus()
 }
 
 // onFocused runs f on the focused tile (the first visible one if none is).

@@ -22,6 +22,12 @@ type Account struct {
 	Name, Kind string
 	Directory  session.Directory
 	Opener     session.Opener
+	// Refresh renews the account's credentials (session.Client.Refresh);
+	// nil when it has none to renew.
+	Refresh func(ctx context.Context) error
+	// Members lists the members of the account's rooms
+	// (session.Client.Members); nil when it has no rooms.
+	Members func(ctx context.Context, room string) ([]session.Device, error)
 	// Target gathers what the pre-check probes for this account.
 	Target func(ctx context.Context) (check.Target, error)
 }

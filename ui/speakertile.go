@@ -139,7 +139,10 @@ func (t *SpeakerTile) CreateRenderer() fyne.WidgetRenderer {
 	top := container.NewBorder(nil, nil, icon, t.closeBtn, t.title)
 	meters := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("sent"), nil, t.sent), t.heardRow)
 	buttons := container.NewHBox(layout.NewSpacer(), t.talkBtn, t.callBtn, layout.NewSpacer())
-	body := container.NewVBox(top, t.mode, t.status, meters, buttons)
+	// The name and the Talk or Call button always show; the lines
+	// between scroll when the wall's cell is smaller than they are (the
+	// cell, not the tile, sets the window's minimum size).
+	body := container.NewBorder(top, buttons, nil, nil, container.NewVScroll(container.NewVBox(t.mode, t.status, meters)))
 	ring := container.New(outlineLayout{t.ring}, t.ring.objects()...)
 	return widget.NewSimpleRenderer(container.NewStack(t.bg, container.NewPadded(body), ring))
 }

@@ -27,6 +27,8 @@ type WallState struct {
 	// wall opens them as audio tiles before their directory answers
 	// instead of as cameras.
 	Audio []AudioTileState `json:"audio_tiles,omitempty"`
+	// Window is the window's size and maximised state (app.go).
+	Window *WindowState `json:"window,omitempty"`
 }
 
 // AudioTileState is what a restored wall needs of a speaker.

@@ -33,6 +33,9 @@ type TileControl interface {
 	MicLevel() audio.Level
 	// SetMuted mutes or unmutes the tile's audio.
 	SetMuted(bool)
+	// ServerReport is what the stream's server last said about it, and
+	// false when its call cannot say (session.Plan.Report).
+	ServerReport() (session.ServerReport, bool)
 }
 
 // Tile shows one source: its picture when live, otherwise the phase of the
@@ -540,18 +543,10 @@ func (t *Tile) updateStats() {
 	t.stats.Text = fmt.Sprintf("%dx%d %s  %.0f fps  %.0f kbit/s  lost %d  jitter %.0f ms",
 		s.Width, s.Height, s.Codec, s.FPS, s.BitrateKbps, s.PacketsLost, s.JitterMs)
 	t.stats.Text += latencyText(s)
-	if r, ok := t.ctrl.(serverReporter); ok {
-		if rep, ok := r.ServerReport(); ok && rep.Status != "" {
-			t.stats.Text += "\nserver: " + serverText(rep)
-		}
+	if rep, ok := t.ctrl.ServerReport(); ok && rep.Status != "" {
+		t.stats.Text += "\nserver: " + serverText(rep)
 	}
 	t.stats.Refresh()
-}
-
-// serverReporter is a TileControl whose media server reports on the stream
-// (session.Reporter, as WCS does).
-type serverReporter interface {
-	ServerReport() (session.ServerReport, bool)
 }
 
 // serverText words what the server said: status, its info, its rates.

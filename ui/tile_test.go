@@ -41,6 +41,10 @@ func (f *fakeControl) StartTalk(ended func(error)) error {
 	return nil
 }
 
+func (f *fakeControl) ServerReport() (session.ServerReport, bool) {
+	return session.ServerReport{}, false
+}
+
 func (f *fakeControl) StopTalk() {
 	f.mu.Lock()
 	f.stops++

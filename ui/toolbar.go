@@ -48,6 +48,9 @@ func (p *layoutPicker) mark(m string) {
 // typedKey handles the wall's keys wherever the focus is: the canvas gives
 // them here when nothing is focused, the tiles pass on those they do not use.
 func (win *window) typedKey(e *fyne.KeyEvent) {
+	if win.dialogOpen() {
+		return // the keys are the dialog's
+	}
 	if win.shortcutKey(e) {
 		win.updateStatus()
 		return

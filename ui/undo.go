@@ -8,35 +8,42 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/lookout-app/lookout/session"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
-// removal is the last tile taken off the wall, kept for Undo.
-type removal struct {
-	source, title string
-	index         int
-	talk          session.Talk
-}
-
-// Undo puts the last removed tile back in its place and reports whether
-// there was one.
+// Undo puts the last tile the user removed back in its place while its
+// Undo is offered (the wall model's Undo: for model.UndoFor), and reports
+// whether there was one. A room's member tile comes back as the room's
+// while the room is open; a closed room comes back with its members.
 func (w *Wall) Undo() bool {
-	r := w.lastRemoved
-	if r == nil {
+	r, ok := w.undo.Take(w.now())
+	if !ok || w.index(r.Source) >= 0 {
 		return false
 	}
-	w.lastRemoved = nil
-	if w.index(r.source) >= 0 {
-		return false
+	if g := w.roomOpen(r.Room); g != nil && w.index(r.Room) >= 0 {
+		if !g.room.Restore(r.Source) {
+			return false // the member left the room meanwhile
+		}
+		e := w.add(r.Source, r.Title, false)
+		e.room, e.member = r.Room, r.Member
+		e.talk = r.Talk
+		e.tile.SetTalk(r.Talk, w.talkWhy())
+		w.placeRoom(r.Room, g.room.Order())
+		w.apply()
+		w.changed()
+		return true
 	}
-	w.Add(r.source, r.title)
-	w.SetTalk(r.source, r.talk)
-	w.moveTo(r.source, r.index)
+	w.Add(r.Source, r.Title)
+	w.SetTalk(r.Source, r.Talk)
+	w.moveTo(r.Source, r.Index)
 	return true
 }
 
-// undoFor is how long the status bar offers Undo after a removal.
-const undoFor = 10 * time.Second
+// Undoable reports whether a removal is on offer now.
+func (w *Wall) Undoable() bool {
+	_, ok := w.undo.Offered(w.now())
+	return ok
+}
 
 // undoBar offers to put a removed tile back.
 type undoBar struct {
@@ -62,7 +69,7 @@ func (u *undoBar) offer(title string) {
 		u.timer.Stop()
 	}
 	var timer *time.Timer
-	timer = time.AfterFunc(undoFor, func() {
+	timer = time.AfterFunc(model.UndoFor, func() {
 		do(func() {
 			if u.timer == timer {
 				u.hide()

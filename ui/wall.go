@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -43,6 +44,9 @@ type wallEntry struct {
 	// speaker and ctrl replace tile and run for speakers (speakertile.go).
 	speaker *SpeakerTile
 	ctrl    *speakerCtrl
+	// room is the room source whose member tile this is, member the
+	// member's own name; both "" for a tile the user opened.
+	room, member string
 }
 
 // Wall is the multi-camera wall: tiles in a grid, paged, one of them
@@ -72,26 +76,28 @@ type Wall struct {
 	OnChange func()
 	// OnKey gets the keys a focused tile does not use (PgUp, PgDn, Esc).
 	OnKey func(*fyne.KeyEvent)
-	// RoomOf returns the directory that lists a room source's members, or
-	// nil when source is not a room; rooms open as groups of tiles.
-	RoomOf func(source string) session.RoomDirectory
+	// RoomOf returns what lists a room source's members (its account's
+	// Members), or nil when source is not a room; rooms open as groups of
+	// tiles.
+	RoomOf func(source string) func(ctx context.Context, room string) ([]session.Device, error)
 	rooms  rooms
 	// OnTile is called with every tile the wall makes.
 	OnTile   func(source string, t *Tile)
 	stopping sync.WaitGroup
 	closed   bool
 	// OnRemoved is called with a tile's title after the user removed it.
-	OnRemoved   func(title string)
-	lastRemoved *removal
-	moving      string            // the source of a tile being dragged
-	drop        *fyne.Container   // the layer showing where a drag lands
-	dropMark    *canvas.Rectangle // the cell marked on it
+	OnRemoved func(title string)
+	undo      model.Undo        // the removal Undo puts back (the model decides)
+	now       func() time.Time  // the clock of Undo's offer
+	moving    string            // the source of a tile being dragged
+	drop      *fyne.Container   // the layer showing where a drag lands
+	dropMark  *canvas.Rectangle // the cell marked on it
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
 func NewWall(ctx context.Context, factory SessionFactory, log *slog.Logger) *Wall {
 	w := &Wall{done: ctx.Done(), factory: factory, log: log, mode: LayoutAuto,
-		model: model.New(ctx.Done(), model.Config{Factory: model.Factory(factory), Logger: log})}
+		model: model.New(ctx.Done(), model.Config{Factory: model.Factory(factory), Logger: log}), now: time.Now}
 	w.grid = container.NewGridWithColumns(1)
 	w.empty = container.NewCenter(widget.NewLabel("Double-click a camera in the list to put it on the wall"))
 	w.box = container.NewStack(w.empty)
@@ -126,16 +132,23 @@ func (w *Wall) Mode() string { return w.mode }
 func (w *Wall) Page() int { return w.page }
 
 // Add puts a source on the wall (once) and shows its page.
-func (w *Wall) Add(source, title string) {
+func (w *Wall) Add(source, title string) { w.add(source, title, true) }
+
+// add puts a source on the wall (once); show brings its page forward (the
+// user asked for it), else the page shown stays (a room's member arrived).
+func (w *Wall) add(source, title string, show bool) *wallEntry {
 	for i, e := range w.entries {
 		if e.source == source { // already there: show it
+			if !show {
+				return e
+			}
 			if w.maxed != nil && w.maxed != e {
 				w.maxed = nil
 			}
 			w.page = i / w.perPage()
 			w.apply()
 			e.tile.Highlight()
-			return
+			return e
 		}
 	}
 	e := &wallEntry{source: source}
@@ -161,35 +174,71 @@ func (w *Wall) Add(source, title string) {
 		w.OnTile(source, e.tile)
 	}
 	w.entries = append(w.entries, e)
+	if !show {
+		return e // the room places it and applies
+	}
 	w.page = (len(w.entries) - 1) / w.perPage()
 	w.apply()
 	w.changed()
 	w.roomAdded(source)
+	return e
 }
 
-// Remove takes a source off the wall and ends its session.
-func (w *Wall) Remove(source string) {
-	for i, e := range w.entries {
-		if e.source != source {
-			continue
-		}
-		w.stop(e)
-		w.lastRemoved = &removal{source: source, title: e.tile.Title, index: i, talk: e.talk}
-		w.entries = append(w.entries[:i], w.entries[i+1:]...)
-		if w.maxed == e {
-			w.maxed = nil
-		}
-		if w.focused == e {
-			w.focused = nil
-		}
-		w.page = min(w.page, w.pages()-1)
-		w.apply()
-		w.changed()
-		if w.OnRemoved != nil {
-			w.OnRemoved(e.tile.Title)
-		}
-		w.roomRemoved(source)
+// Remove takes a source off the wall as the user does (Undo is offered)
+// and ends its session. Closing a room's tile closes its member tiles.
+func (w *Wall) Remove(source string) { w.remove(source, true) }
+
+// remove takes a source off the wall; byUser offers Undo (the model's
+// Undo decides what that brings back), else it is the room's doing (a
+// member left) and nothing is offered.
+func (w *Wall) remove(source string, byUser bool) {
+	i := w.index(source)
+	if i < 0 {
 		return
+	}
+	e := w.entries[i]
+	w.takeOff(i)
+	room, member := "", ""
+	if g := w.rooms.groups[source]; g != nil {
+		// The room goes as one unit: its poller stops, its member tiles
+		// go with it; Undo brings back the room (and its members with it).
+		delete(w.rooms.groups, source)
+		for _, src := range g.room.Leave() {
+			if j := w.index(src); j >= 0 {
+				w.takeOff(j)
+			}
+		}
+	} else if byUser {
+		for rs, g := range w.rooms.groups {
+			if g.room.IsMember(source) {
+				g.room.Dismiss(source)
+				room, member = rs, e.member
+			}
+		}
+	}
+	w.page = max(0, min(w.page, w.pages()-1))
+	w.apply()
+	w.changed()
+	if !byUser {
+		return
+	}
+	w.undo.Removed(model.Removal{Source: source, Title: e.tile.Title, Index: i, Talk: e.talk, Room: room, Member: member, At: w.now()})
+	if w.OnRemoved != nil {
+		w.OnRemoved(e.tile.Title)
+	}
+}
+
+// takeOff takes entry i off the wall and ends its tile, without laying the
+// wall out again.
+func (w *Wall) takeOff(i int) {
+	e := w.entries[i]
+	w.stop(e)
+	w.entries = append(w.entries[:i], w.entries[i+1:]...)
+	if w.maxed == e {
+		w.maxed = nil
+	}
+	if w.focused == e {
+		w.focused = nil
 	}
 }
 
@@ -231,10 +280,15 @@ func (w *Wall) SetTalk(source string, talk session.Talk) {
 	}
 }
 
-// SetTitle renames the tile of a source.
+// SetTitle renames the tile of a source (and the member tiles of a room).
 func (w *Wall) SetTitle(source, title string) {
 	if i := w.index(source); i >= 0 {
 		w.entries[i].tile.SetTitle(title)
+	}
+	for _, e := range w.entries {
+		if e.room == source && e.room != "" {
+			e.tile.SetTitle(model.MemberTitle(title, e.member))
+		}
 	}
 }
 
@@ -366,6 +420,16 @@ func (w *Wall) visible() []*wallEntry {
 	return w.entries[start:end]
 }
 
+// shows reports whether source's tile is on the wall's view now.
+func (w *Wall) shows(source string) bool {
+	for _, e := range w.visible() {
+		if e.source == source {
+			return true
+		}
+	}
+	return false
+}
+
 // quality is the stream e plays: the main stream when its tile is that
 // large (maximised, or the 1x1 layout), else the sub stream.
 func (w *Wall) quality(e *wallEntry) session.Quality {
@@ -390,7 +454,20 @@ func (w *Wall) apply() {
 		e.run.mt.SetQuality(q)
 		e.run.mt.SetHidden(false)
 	}
-	if !w.KeepWarm {
+	if w.KeepWarm {
+		// Hidden pages are kept connected: every tile runs, seen or not,
+		// so its motion and its losses are told.
+		for _, e := range w.entries {
+			switch {
+			case shown[e]:
+			case e.run == nil:
+				w.start(e, session.QualitySub)
+			default:
+				e.run.mt.SetQuality(session.QualitySub)
+				e.run.mt.SetHidden(false) // decoding: motion is measured on its pictures
+			}
+		}
+	} else {
 		for _, e := range w.entries {
 			if !shown[e] && e.run != nil {
 				// The model ends its session (the tile says closed),

@@ -32,7 +32,11 @@ type account struct {
 	pictureless string
 	dir         session.Directory
 	opener      session.Opener
-	close       func() error
+	// refresh and members are the client's Refresh and Members
+	// (session.Client); nil when the kind has none.
+	refresh func(ctx context.Context) error
+	members func(ctx context.Context, room string) ([]session.Device, error)
+	close   func() error
 	// target gathers the endpoints and ICE servers the pre-check probes.
 	target func(ctx context.Context) (check.Target, error)
 }
@@ -136,7 +140,8 @@ func buildAccount(a config.Account, tlsCfg *tls.Config, log *slog.Logger) (*acco
 	if err != nil {
 		return nil, err
 	}
-	acc := &account{name: a.Name, kind: a.Kind, dir: c.Directory, opener: c.Opener, close: c.Close, target: c.Target}
+	acc := &account{name: a.Name, kind: a.Kind, dir: c.Directory, opener: c.Opener, refresh: c.Refresh, members: c.Members,
+		close: c.Close, target: c.Target}
 	if kind.Pictureless {
 		acc.pictureless = kind.Config.Title
 	}
@@ -193,7 +198,7 @@ func openSource(ctx context.Context, g *globals, source string) (*workspace, *ac
 // INTERFACE.md), even where a caller allows more attempts.
 func oneShot(acc *account, source, id string, q session.Quality, timeout time.Duration, g *globals) session.Config {
 	return session.Config{
-		Source: source, ID: id, Opener: acc.opener, Quality: q, Sink: player.NewLatest(),
+		Source: source, ID: id, Opener: acc.opener, Refresh: acc.refresh, Quality: q, Sink: player.NewLatest(),
 		NewDecoder: newDecoder, Logger: g.log, ConnectTimeout: timeout, MaxAttempts: 1, FailFast: true,
 	}
 }

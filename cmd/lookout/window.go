@@ -18,7 +18,7 @@ import (
 func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer) error {
 	fs := newFlags(g, "lookout")
 	forceDemo := fs.Bool("demo", false, "open the demo site even when a config exists")
-	backend := fs.String("audio", "", "sound system: auto, null (silent devices), none, or a miniaudio backend name")
+	backend := fs.String("audio", "", "sound system: auto, null (silent devices), none, room (a simulated room: what plays comes back into the microphone), or a miniaudio backend name")
 	pos, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
@@ -96,9 +96,15 @@ func displayLost(g *globals, err error, restoreStderr func()) {
 func uiAccounts(ws *workspace) []ui.Account {
 	out := make([]ui.Account, 0, len(ws.accounts))
 	for _, a := range ws.accounts {
-		out = append(out, ui.Account{Name: a.name, Kind: a.kind, Directory: a.dir, Opener: a.opener, Target: a.target})
+		out = append(out, uiAccount(a))
 	}
 	return out
+}
+
+// uiAccount is how the window sees acc.
+func uiAccount(a *account) ui.Account {
+	return ui.Account{Name: a.name, Kind: a.kind, Directory: a.dir, Opener: a.opener,
+		Refresh: a.refresh, Members: a.members, Target: a.target}
 }
 
 // statePath is the wall state file next to the config; the demo site's wall

@@ -59,7 +59,7 @@ func windowExtras(g *globals, ws *workspace, opt *ui.Options) {
 		if err != nil {
 			return ui.Account{}, nil, err
 		}
-		return ui.Account{Name: acc.name, Kind: acc.kind, Directory: acc.dir, Opener: acc.opener, Target: acc.target}, acc.close, nil
+		return uiAccount(acc), acc.close, nil
 	}
 	opt.Manager = m
 	folder := ""

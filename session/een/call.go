@@ -21,8 +21,8 @@ import (
 const writeTimeout = 5 * time.Second
 
 // Call is one 2-Way Audio session with one speaker over the Signaling
-// Service's WebSocket. It implements session.Call, session.Trickler and
-// session.Hangup.
+// Service's WebSocket. It implements session.Call; its plan trickles and
+// tells of the service hanging up.
 type Call struct {
 	c    *Client
 	feed Feed
@@ -47,11 +47,7 @@ type Call struct {
 	authorizeTime time.Duration // from sending authorize to authorized
 }
 
-var (
-	_ session.Call     = (*Call)(nil)
-	_ session.Trickler = (*Call)(nil)
-	_ session.Hangup   = (*Call)(nil)
-)
+var _ session.Call = (*Call)(nil)
 
 // Open finds the device's talkdown feed, opens the Signaling Service's
 // WebSocket, authorizes at once (the service closes sockets that do not
@@ -184,8 +180,14 @@ func makePlan(f Feed, servers []webrtc.ICEServer, capDur time.Duration) session.
 	return p
 }
 
-// Plan implements session.Call.
-func (call *Call) Plan() session.Plan { return call.plan }
+// Plan implements session.Call: the call trickles and tells of the
+// service hanging up.
+func (call *Call) Plan() session.Plan {
+	p := call.plan
+	p.Trickle = &session.Trickle{Send: call.SendCandidate, Remote: call.RemoteCandidates}
+	p.Hangup = &session.Hangup{Done: call.Done, Err: call.Err}
+	return p
+}
 
 // Feed returns the talkdown feed the call was opened on.
 func (call *Call) Feed() Feed { return call.feed }

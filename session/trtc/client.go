@@ -48,8 +48,9 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Client is a trtc account. It implements session.Opener,
-// session.Directory and session.RoomDirectory.
+// Client is a trtc account. It implements session.Opener and
+// session.Directory, and lists the members of its rooms (Members, the
+// account's session.Client.Members).
 type Client struct {
 	cfg  Config
 	base *url.URL
@@ -227,7 +228,7 @@ func (c *Client) Devices(context.Context) ([]session.Device, error) {
 	return out, nil
 }
 
-// Members implements session.RoomDirectory. WHEP carries no room events,
+// Members lists the members of a room who publish. WHEP carries no room events,
 // so each member named in the config is probed: an OPTIONS request to its
 // stream's WHEP endpoint succeeds while the member publishes and gets 404
 // while it does not. Members who are not publishing are left out.

@@ -169,7 +169,7 @@ func build(a config.Account, env session.Env) (*session.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session.Client{Directory: c, Opener: c, Close: c.Close,
+	return &session.Client{Directory: c, Opener: c, Close: c.Close, Members: c.Members,
 		Target: func(ctx context.Context) (session.ProbeTarget, error) {
 			return whep.Target(ctx, a.Name, a.Kind, a.TRTCRooms, c.Endpoints, env)
 		}}, nil

@@ -24,8 +24,8 @@ import (
 const disconnectTimeout = 300 * time.Millisecond
 
 // Call is one WebRTC signaling session with one camera over MQTT. It
-// implements session.Call, session.Trickler, session.OfferShaper,
-// session.AnswerRepairer and session.Hangup.
+// implements session.Call; its plan trickles, shapes the offer, repairs
+// the answer and tells of the camera hanging up.
 type Call struct {
 	c        *Client
 	deviceID string
@@ -53,13 +53,7 @@ type Call struct {
 	mids []string // m-section order of the last offer given to ShapeOffer
 }
 
-var (
-	_ session.Call           = (*Call)(nil)
-	_ session.Trickler       = (*Call)(nil)
-	_ session.OfferShaper    = (*Call)(nil)
-	_ session.AnswerRepairer = (*Call)(nil)
-	_ session.Hangup         = (*Call)(nil)
-)
+var _ session.Call = (*Call)(nil)
 
 // Open fetches the device's WebRTC configuration, makes sure the shared
 // MQTT connection is up and returns a call ready for Exchange. id is a
@@ -158,8 +152,17 @@ func (call *Call) makePlan() session.Plan {
 
 // Plan says what the peer connection must offer: G.711 audio as the
 // camera's microphone and speaker allow, H.264 video (and H.265 when the
-// camera streams it), and the camera's STUN/TURN servers.
-func (call *Call) Plan() session.Plan { return call.plan }
+// camera streams it), and the camera's STUN/TURN servers. The call
+// trickles, shapes the offer (ShapeOffer), repairs the answer
+// (RepairAnswer) and tells of the camera hanging up.
+func (call *Call) Plan() session.Plan {
+	p := call.plan
+	p.Trickle = &session.Trickle{Send: call.SendCandidate, Remote: call.RemoteCandidates}
+	p.ShapeOffer = call.ShapeOffer
+	p.RepairAnswer = call.RepairAnswer
+	p.Hangup = &session.Hangup{Done: call.Done, Err: call.Err}
+	return p
+}
 
 // SessionID returns the 32-hex-digit session ID of the call.
 func (call *Call) SessionID() string { return call.hdr.SessionID }

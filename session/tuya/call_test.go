@@ -180,7 +180,10 @@ func TestCallHangupBeforeAnswer(t *testing.T) {
 	if !errors.Is(err, session.ErrHangup) || !strings.Contains(err.Error(), "auth was refused") {
 		t.Fatalf("err = %v", err)
 	}
-	h := call.(session.Hangup)
+	h := call.Plan().Hangup
+	if h == nil {
+		t.Fatal("the plan cannot tell of a hang-up")
+	}
 	select {
 	case <-h.Done():
 	default:
@@ -233,7 +236,7 @@ func TestClientCloseHangsUpCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	h := call.(session.Hangup)
+	h := call.Plan().Hangup
 	select {
 	case <-h.Done():
 	case <-time.After(time.Second):

@@ -69,7 +69,7 @@ func build(a config.Account, env session.Env) (*session.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session.Client{Directory: c, Opener: c, Close: c.Close,
+	return &session.Client{Directory: c, Opener: c, Close: c.Close, Refresh: c.Refresh,
 		Target: func(ctx context.Context) (session.ProbeTarget, error) {
 			e, err := c.NetworkEndpoints(ctx)
 			t := session.ProbeTarget{Account: a.Name, Kind: a.Kind, HTTPS: []string{e.API}, ICEServers: e.ICEServers, TLSConfig: env.TLSConfig}

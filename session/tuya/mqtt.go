@@ -306,7 +306,7 @@ func (c *Client) cancelOnStop(cancel context.CancelFunc) (unwatch func()) {
 // offers went unanswered together renew the shared link once.
 const refreshGap = 2 * time.Second
 
-// Refresh implements session.Refresher. After an offer got no answer, the
+// Refresh is the account's session.Client.Refresh. After an offer got no answer, the
 // cloud may have forgotten what Lookout holds (as after a restart of its
 // side: the MQTT client id and credentials, the token): the token is
 // dropped and the MQTT link is redialled with fresh credentials from

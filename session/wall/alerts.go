@@ -98,6 +98,19 @@ func (a *Alerts) Check(now time.Time, tiles []Watched, send func(Alert) bool) {
 	}
 }
 
+// Due reports whether the alert is to be delivered as a notification: an
+// alert is news the user cannot see while the window is in the background
+// (background); motion is also news on a tile the wall does not show
+// (shown false: another page, another tile maximised), a tile that only
+// runs because hidden pages are kept connected. No alert moves the
+// keyboard focus: a key acts on the tile the user chose last.
+func (a Alert) Due(background, shown bool) bool {
+	if background {
+		return true
+	}
+	return a.Kind == AlertMotion && !shown
+}
+
 // MotionAlert is the alert of motion starting on a tile opted in.
 func MotionAlert(source, title string) Alert {
 	return Alert{Kind: AlertMotion, Source: source, Title: "Motion: " + title, Body: "Something moves on " + title}

@@ -24,11 +24,19 @@ type Member struct {
 type RoomUpdate struct {
 	Arrived []Member // members whose tiles are to show
 	Left    []string // member sources whose tiles go
-	Err     error    // the poll failed: nothing changed
+	// Order is every member source with a tile after this update, in the
+	// room's own order (the directory's list): their tiles sit together
+	// right after the room's tile, in this order.
+	Order []string
+	Err   error // the poll failed: nothing changed
 }
 
+// MemberTitle is the title of a member's tile: the room's name and the
+// member's, so a member tile says which room it belongs to.
+func MemberTitle(room, member string) string { return room + " · " + member }
+
 // Room follows the members of a room (a source of type room whose account
-// lists members, session.RoomDirectory): a poller lists them and tells the
+// lists members, session.Client.Members): a poller lists them and tells the
 // renderer who arrived and who left. A member whose tile the user closed
 // (Dismiss) stays off the wall while it stays in the room.
 type Room struct {
@@ -42,13 +50,14 @@ type Room struct {
 	mu        sync.Mutex
 	members   map[string]bool // member sources on the wall
 	dismissed map[string]bool // member tiles the user closed
+	order     []string        // every member source listed last, in the room's order
 }
 
-// FollowRoom starts following the members of the room source through dir,
-// listing them every poll (zero: DefaultRoomPoll) until Leave or the
-// model's end; onUpdate is told every poll's changes from the poller's
+// FollowRoom starts following the members of the room source, listing
+// them with members (the account's session.Client.Members) every poll
+// (zero: DefaultRoomPoll) until Leave or the model's end; onUpdate is told every poll's changes from the poller's
 // goroutine and must not block.
-func (m *Model) FollowRoom(source string, dir session.RoomDirectory, poll time.Duration, onUpdate func(RoomUpdate)) *Room {
+func (m *Model) FollowRoom(source string, members func(ctx context.Context, room string) ([]session.Device, error), poll time.Duration, onUpdate func(RoomUpdate)) *Room {
 	account, id, _ := strings.Cut(source, "/")
 	r := &Room{source: source, account: account, id: id, stop: make(chan struct{}), done: make(chan struct{}),
 		members: map[string]bool{}, dismissed: map[string]bool{}}
@@ -75,7 +84,7 @@ func (m *Model) FollowRoom(source string, dir session.RoomDirectory, poll time.D
 		t := time.NewTicker(poll)
 		defer t.Stop()
 		for {
-			ms, err := dir.Members(ctx, id)
+			ms, err := members(ctx, id)
 			if ctx.Err() != nil {
 				return
 			}
@@ -114,15 +123,37 @@ func (r *Room) update(ms []session.Device, err error) RoomUpdate {
 			delete(r.dismissed, src)
 		}
 	}
+	r.order = r.order[:0]
 	for _, d := range ms {
 		src := r.account + "/" + d.ID
+		r.order = append(r.order, src)
 		if r.members[src] || r.dismissed[src] {
 			continue
 		}
 		r.members[src] = true
 		u.Arrived = append(u.Arrived, Member{Source: src, Device: d})
 	}
+	u.Order = r.orderLocked()
 	return u
+}
+
+// orderLocked returns the member sources with a tile, in the room's order.
+func (r *Room) orderLocked() []string {
+	var out []string
+	for _, src := range r.order {
+		if r.members[src] {
+			out = append(out, src)
+		}
+	}
+	return out
+}
+
+// Order returns the member sources with a tile, in the room's order: the
+// order their tiles take right after the room's tile.
+func (r *Room) Order() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.orderLocked()
 }
 
 // Source returns the room's source.
@@ -152,6 +183,20 @@ func (r *Room) Dismiss(src string) {
 		delete(r.members, src)
 		r.dismissed[src] = true
 	}
+}
+
+// Restore takes back a member tile the user closed (Undo): it is the
+// room's tile again, in the room's order, and reports whether src is still
+// in the room (a member who left meanwhile does not come back).
+func (r *Room) Restore(src string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.dismissed[src] {
+		return false
+	}
+	delete(r.dismissed, src)
+	r.members[src] = true
+	return true
 }
 
 // Leave stops the poller, waits for it, and returns the member sources

@@ -42,7 +42,7 @@ func TestRoomFollowsMembers(t *testing.T) {
 	var mu sync.Mutex
 	shown := map[string]bool{} // the tiles a renderer would show
 	var dismissed string
-	r := m.FollowRoom(room, client, period/5, func(u wall.RoomUpdate) {
+	r := m.FollowRoom(room, client.Members, period/5, func(u wall.RoomUpdate) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, src := range u.Left {

@@ -12,7 +12,8 @@ import (
 )
 
 // Call plays one stream over the account's shared WebSocket. It implements
-// session.Call, session.Hangup, session.Reporter and session.Publisher.
+// session.Call; its plan tells of the server ending the stream, reports
+// the server's word on it, and publishes talk.
 type Call struct {
 	*mediaSession
 	c    *Client
@@ -26,12 +27,7 @@ type Call struct {
 	report session.ServerReport
 }
 
-var (
-	_ session.Call      = (*Call)(nil)
-	_ session.Hangup    = (*Call)(nil)
-	_ session.Reporter  = (*Call)(nil)
-	_ session.Publisher = (*Call)(nil)
-)
+var _ session.Call = (*Call)(nil)
 
 // Open returns a call that plays id: a stream name, "ROOM/STREAM" (the
 // room's stream, talking into the room's talk stream), or a room (its
@@ -98,8 +94,16 @@ func (c *Client) resolve(id string) (stream, talkFor string, err error) {
 	return id, id, nil // a stream the config does not list: the server decides
 }
 
-// Plan implements session.Call.
-func (call *Call) Plan() session.Plan { return call.plan }
+// Plan implements session.Call: every candidate is gathered into the
+// offer (WCS does not trickle); the server ends the stream (Hangup),
+// reports on it (Report), and takes talk on a published stream (Publish).
+func (call *Call) Plan() session.Plan {
+	p := call.plan
+	p.Hangup = &session.Hangup{Done: call.Done, Err: call.Err}
+	p.Report = call.Report
+	p.Publish = call.Publish
+	return p
+}
 
 // Stream returns the name of the stream the call plays.
 func (call *Call) Stream() string { return call.name }
@@ -168,7 +172,7 @@ func (call *Call) update(f func(*session.ServerReport)) {
 	call.repMu.Unlock()
 }
 
-// Report implements session.Reporter.
+// Report is what the server last said about the stream (Plan.Report).
 func (call *Call) Report() session.ServerReport {
 	call.repMu.Lock()
 	defer call.repMu.Unlock()
@@ -184,7 +188,7 @@ func (call *Call) Close() error {
 	})
 }
 
-// Publish implements session.Publisher: the call it returns publishes an
+// Publish opens the talk's publishing call (Plan.Publish): it publishes an
 // audio-only stream named by the account's talk_stream template over the
 // account's WebSocket. The session makes its peer connection.
 func (call *Call) Publish(context.Context) (session.Call, error) {

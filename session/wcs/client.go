@@ -94,8 +94,9 @@ type Config struct {
 	Logger        *slog.Logger
 }
 
-// Client is one account on one WCS server. It implements session.Opener,
-// session.Directory and session.RoomDirectory.
+// Client is one account on one WCS server. It implements session.Opener
+// and session.Directory, and lists the members of its rooms (Members,
+// the account's session.Client.Members).
 type Client struct {
 	cfg    Config
 	log    *slog.Logger
@@ -114,9 +115,8 @@ type Client struct {
 }
 
 var (
-	_ session.Opener        = (*Client)(nil)
-	_ session.Directory     = (*Client)(nil)
-	_ session.RoomDirectory = (*Client)(nil)
+	_ session.Opener    = (*Client)(nil)
+	_ session.Directory = (*Client)(nil)
 )
 
 // New checks cfg and fills in defaults. It does not connect: the first

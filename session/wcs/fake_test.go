@@ -309,13 +309,12 @@ func TestStreamStatuses(t *testing.T) {
 			if err != nil || sdp != "v=0\r\nanswer\r\n" {
 				t.Fatalf("Exchange = %q, %v", sdp, err)
 			}
-			h := call.(session.Hangup)
-			rep := call.(session.Reporter)
+			h, report := call.Plan().Hangup, call.Plan().Report
 			// The script's last message has arrived once the report shows it.
-			for rep.Report() != tc.report && ctx.Err() == nil {
+			for report() != tc.report && ctx.Err() == nil {
 				time.Sleep(5 * time.Millisecond)
 			}
-			if r := rep.Report(); r != tc.report {
+			if r := report(); r != tc.report {
 				t.Fatalf("report %+v, want %+v", r, tc.report)
 			}
 			if tc.ended == nil {
@@ -391,7 +390,7 @@ func TestPublishCall(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer play.Close()
-			call, err := play.(session.Publisher).Publish(ctx)
+			call, err := play.Plan().Publish(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -404,7 +403,7 @@ func TestPublishCall(t *testing.T) {
 			if err != nil || sdp != "v=0\r\nanswer\r\n" {
 				t.Fatalf("Exchange = %q, %v", sdp, err)
 			}
-			h := call.(session.Hangup)
+			h := call.Plan().Hangup
 			if tc.ended == nil {
 				// PUBLISHING is the script's last message; a status
 				// after it would have ended the call by now.

@@ -187,7 +187,7 @@ func build(a config.Account, env session.Env) (*session.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &session.Client{Directory: c, Opener: c, Close: c.Close,
+	return &session.Client{Directory: c, Opener: c, Close: c.Close, Members: c.Members,
 		Target: func(context.Context) (session.ProbeTarget, error) {
 			// WCS hands out no ICE servers: the check probes the WebSocket
 			// endpoint and the host candidates a call would offer.

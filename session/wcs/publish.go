@@ -8,22 +8,24 @@ import (
 )
 
 // publishCall publishes the audio-only talk stream of a held talk
-// (publishStream). It implements session.Call and session.Hangup; the
-// session builds its send-only peer connection.
+// (publishStream). It implements session.Call, and its plan tells of the
+// server ending the stream; the session builds its send-only peer
+// connection.
 type publishCall struct {
 	*mediaSession
 	log  *slog.Logger
 	plan session.Plan
 }
 
-var (
-	_ session.Call   = (*publishCall)(nil)
-	_ session.Hangup = (*publishCall)(nil)
-)
+var _ session.Call = (*publishCall)(nil)
 
 // Plan implements session.Call: one send-only audio section, Opus
-// preferred, G.711 accepted.
-func (pc *publishCall) Plan() session.Plan { return pc.plan }
+// preferred, G.711 accepted; the server ends the stream (Hangup).
+func (pc *publishCall) Plan() session.Plan {
+	p := pc.plan
+	p.Hangup = &session.Hangup{Done: pc.Done, Err: pc.Err}
+	return p
+}
 
 // Exchange sends publishStream with the offer (every candidate gathered)
 // and returns the SDP of setRemoteSDP.

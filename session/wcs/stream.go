@@ -79,7 +79,7 @@ func (m *mediaSession) end(err error) {
 	})
 }
 
-// Done implements session.Hangup: closed when the server ends the stream
+// Done is the call's Plan.Hangup: closed when the server ends the stream
 // (STOPPED, UNPUBLISHED, FAILED) or the connection drops.
 func (m *mediaSession) Done() <-chan struct{} { return m.done }
 

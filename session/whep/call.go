@@ -50,11 +50,11 @@ func TalkPlan(ice []webrtc.ICEServer) session.Plan {
 
 // Open prepares a call to a WHEP (play) or WHIP (publish) endpoint: an
 // OPTIONS request learns whether the server takes trickle PATCHes and which
-// ICE servers it hands out before the offer is made. The call trickles
-// (implements session.Trickler) only when the server announced it; otherwise
-// the session sends an offer carrying every gathered candidate. With publish
-// set, the call implements session.Publisher: talk goes to that WHIP
-// endpoint over a connection of its own. plan gets the ICE servers.
+// ICE servers it hands out before the offer is made. The call's plan
+// trickles (Plan.Trickle) only when the server announced it; otherwise the
+// session sends an offer carrying every gathered candidate. With publish
+// set, the plan publishes talk (Plan.Publish) to that WHIP endpoint over a
+// connection of its own. plan gets the ICE servers.
 func Open(ctx context.Context, ep *Endpoint, plan func(ice []webrtc.ICEServer) session.Plan, publish *Endpoint) (session.Call, error) {
 	caps, err := ep.Options(ctx)
 	switch {
@@ -70,19 +70,13 @@ func Open(ctx context.Context, ep *Endpoint, plan func(ice []webrtc.ICEServer) s
 	c := &call{ep: ep, plan: plan(caps.ICEServers), log: ep.log(), remote: make(chan webrtc.ICECandidateInit)}
 	close(c.remote) // the server's candidates come in its answer
 	c.trickle.Store(caps.Trickle)
-	switch {
-	case caps.Trickle && publish != nil:
-		return struct {
-			*tricklingCall
-			*publisher
-		}{&tricklingCall{c}, &publisher{publish}}, nil
-	case caps.Trickle:
-		return &tricklingCall{c}, nil
-	case publish != nil:
-		return struct {
-			*call
-			*publisher
-		}{c, &publisher{publish}}, nil
+	if caps.Trickle {
+		c.plan.Trickle = &session.Trickle{Send: c.sendCandidate, Remote: c.remoteCandidates}
+	}
+	if publish != nil {
+		c.plan.Publish = func(ctx context.Context) (session.Call, error) {
+			return Open(ctx, publish, TalkPlan, nil)
+		}
 	}
 	return c, nil
 }
@@ -162,12 +156,10 @@ func (c *call) hangup() error {
 	return nil
 }
 
-// tricklingCall is a call to a server that takes trickle PATCHes.
-type tricklingCall struct{ *call }
-
-// SendCandidate implements session.Trickler: one PATCH per candidate, and
-// a=end-of-candidates for the empty one.
-func (c *tricklingCall) SendCandidate(ctx context.Context, cand webrtc.ICECandidateInit) error {
+// sendCandidate is the plan's Trickle.Send for a server that takes trickle
+// PATCHes: one PATCH per candidate, and a=end-of-candidates for the empty
+// one.
+func (c *call) sendCandidate(ctx context.Context, cand webrtc.ICECandidateInit) error {
 	if !c.trickle.Load() {
 		return nil
 	}
@@ -186,17 +178,9 @@ func (c *tricklingCall) SendCandidate(ctx context.Context, cand webrtc.ICECandid
 	return err
 }
 
-// RemoteCandidates implements session.Trickler. WHEP and WHIP servers put
-// their candidates in the answer, so nothing ever arrives here.
-func (c *tricklingCall) RemoteCandidates() <-chan webrtc.ICECandidateInit { return c.remote }
-
-// publisher opens the WHIP publish call that carries talk.
-type publisher struct{ ep *Endpoint }
-
-// Publish implements session.Publisher.
-func (p *publisher) Publish(ctx context.Context) (session.Call, error) {
-	return Open(ctx, p.ep, TalkPlan, nil)
-}
+// remoteCandidates is the plan's Trickle.Remote. WHEP and WHIP servers
+// put their candidates in the answer, so nothing ever arrives here.
+func (c *call) remoteCandidates() <-chan webrtc.ICECandidateInit { return c.remote }
 
 // offerParams reads the ICE credentials and first media section of an offer.
 func offerParams(offer string) iceParams {

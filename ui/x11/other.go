@@ -32,5 +32,11 @@ func Open() (*Watcher, error) { return nil, ErrNoDisplay }
 // Minimised is never true off X11.
 func (w *Watcher) Minimised(uintptr) (bool, error) { return false, ErrNoDisplay }
 
+// Maximised is never true off X11.
+func (w *Watcher) Maximised(uintptr) (bool, error) { return false, ErrNoDisplay }
+
+// SetMaximised does nothing off X11.
+func (w *Watcher) SetMaximised(uintptr, bool) error { return ErrNoDisplay }
+
 // Close does nothing off X11.
 func (w *Watcher) Close() error { return nil }

@@ -45,6 +45,54 @@ static int lk_state(Display *d, Window w) {
 	XSetErrorHandler(old);
 	return state;
 }
+
+// lk_maximised: 1 when the window's _NET_WM_STATE holds both maximised
+// states (EWMH), 0 when not, -1 when the window is gone or unreadable.
+static int lk_maximised(Display *d, Window w) {
+	Atom state = XInternAtom(d, "_NET_WM_STATE", False);
+	Atom vert = XInternAtom(d, "_NET_WM_STATE_MAXIMIZED_VERT", False);
+	Atom horz = XInternAtom(d, "_NET_WM_STATE_MAXIMIZED_HORZ", False);
+	XErrorHandler old = XSetErrorHandler(lk_ignore);
+	Atom type;
+	int format;
+	unsigned long n = 0, after;
+	unsigned char *data = NULL;
+	int res = -1;
+	if (XGetWindowProperty(d, w, state, 0, 64, False, XA_ATOM, &type, &format, &n, &after, &data) == Success) {
+		res = 0;
+		if (data != NULL) {
+			int v = 0, h = 0;
+			for (unsigned long i = 0; format == 32 && i < n; i++) {
+				Atom a = ((Atom *)data)[i];
+				v |= a == vert;
+				h |= a == horz;
+			}
+			res = v && h;
+			XFree(data);
+		}
+	}
+	XSync(d, False);
+	XSetErrorHandler(old);
+	return res;
+}
+
+// lk_maximise asks the window manager to maximise (on) or restore the
+// window: a _NET_WM_STATE client message to the root window (EWMH).
+static void lk_maximise(Display *d, Window w, int on) {
+	XEvent e = {0};
+	e.xclient.type = ClientMessage;
+	e.xclient.window = w;
+	e.xclient.message_type = XInternAtom(d, "_NET_WM_STATE", False);
+	e.xclient.format = 32;
+	e.xclient.data.l[0] = on ? 1 : 0; // _NET_WM_STATE_ADD or _REMOVE
+	e.xclient.data.l[1] = XInternAtom(d, "_NET_WM_STATE_MAXIMIZED_VERT", False);
+	e.xclient.data.l[2] = XInternAtom(d, "_NET_WM_STATE_MAXIMIZED_HORZ", False);
+	e.xclient.data.l[3] = 1; // a normal application asks
+	XErrorHandler old = XSetErrorHandler(lk_ignore);
+	XSendEvent(d, DefaultRootWindow(d), False, SubstructureRedirectMask | SubstructureNotifyMask, &e);
+	XSync(d, False);
+	XSetErrorHandler(old);
+}
 */
 import "C"
 
@@ -109,6 +157,52 @@ func (w *Watcher) Minimised(win uintptr) (bool, error) {
 	default:
 		return false, ErrNoWindow
 	}
+}
+
+// Maximised reports whether the window with X id win is maximised, as its
+// window manager says in the EWMH _NET_WM_STATE (both directions).
+func (w *Watcher) Maximised(win uintptr) (bool, error) {
+	if w.closed.Load() {
+		return false, ErrNoDisplay
+	}
+	if lost() {
+		return false, ErrConnectionLost
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.d == nil {
+		return false, ErrNoDisplay
+	}
+	switch C.lk_maximised(w.d, C.Window(win)) {
+	case 0:
+		return false, nil
+	case 1:
+		return true, nil
+	default:
+		return false, ErrNoWindow
+	}
+}
+
+// SetMaximised asks the window manager to maximise the window with X id
+// win (on) or to restore it; without a window manager nothing happens.
+func (w *Watcher) SetMaximised(win uintptr, on bool) error {
+	if w.closed.Load() {
+		return ErrNoDisplay
+	}
+	if lost() {
+		return ErrConnectionLost
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.d == nil {
+		return ErrNoDisplay
+	}
+	v := C.int(0)
+	if on {
+		v = 1
+	}
+	C.lk_maximise(w.d, C.Window(win), v)
+	return nil
 }
 
 // Close ends the connection. Once a connection broke (CatchLoss) it only
