@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,8 +23,8 @@ import (
 // in the event list (which opens by itself) with the tile's picture as
 // thumbnail, and a clip in the captures folder that begins at least 9 s
 // before the event (ffprobe), plays, and is 0600. Ctrl+Shift+S while the
-// clip is written adds an event in the same clip; a click on an event
-// maximises its tile.
+// clip is written adds an event in the same clip; ▶ opens the clip with the
+// desktop's player; a click on an event maximises its tile.
 func TestMotionEventWritesAClipWithPreroll(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
@@ -93,6 +94,15 @@ func TestMotionEventWritesAClipWithPreroll(t *testing.T) {
 	}
 	if !strings.Contains(e.row.note.Text, filepath.Base(path)) || e.row.play.Disabled() {
 		t.Fatalf("the row says %q (play disabled %v)", e.row.note.Text, e.row.play.Disabled())
+	}
+	// ▶ opens the clip with the desktop's player.
+	open := openURL
+	var opened *url.URL
+	openURL = func(_ fyne.App, u *url.URL) error { opened = u; return nil }
+	test.Tap(e.row.play)
+	openURL = open
+	if opened == nil || opened.Scheme != "file" || opened.Path != path {
+		t.Fatalf("▶ opened %v, want file://%s", opened, path)
 	}
 	test.Tap(e.row)
 	if d.win.wall.Maximised() != "demo/cam4" {
