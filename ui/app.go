@@ -308,8 +308,8 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	split.Offset = 0.2
 	win.undoBar = newUndoBar(func() { win.undo(); win.backToWall() })
 	win.wall.OnRemoved = win.undoBar.offer
-	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box), win.status)
-	win.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, split))
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(win.undoBar.box, win.notice.box, win.eventsButton()), win.status)
+	win.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, win.withEvents(split)))
 	win.w.Canvas().SetOnTypedKey(win.typedKey)
 	win.wall.OnKey = win.typedKey
 	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierControl},

@@ -195,9 +195,13 @@ func (win *window) moreTools() []fyne.CanvasObject {
 // tools returns the toolbar buttons of the accounts, tile actions,
 // shortcuts and diagnostics, and wires the extras into the wall.
 func (win *window) tools(ctx context.Context) []fyne.CanvasObject {
-	win.wall.OnTile = win.wireTile
+	win.wall.OnTile = func(source string, t *Tile) {
+		win.wireTile(source, t)
+		win.wireEvents(source, t) // events.go
+	}
 	win.installShortcuts()
 	win.startNotifier(ctx)
+	win.installEvents() // events.go
 	return append(win.accountTools(ctx), win.moreTools()...)
 }
 
@@ -221,5 +225,6 @@ type windowExtras struct {
 	notes        *notifier
 	precheck     *precheck // the pre-check last opened
 	lastCapture  string    // the last snapshot written
+	events       *events   // the event list (events.go)
 	wg           sync.WaitGroup
 }

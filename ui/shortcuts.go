@@ -18,6 +18,7 @@ var shortcutSheet = [][2]string{
 	{"F", "full screen on or off"},
 	{"Ctrl+S", "snapshot of the focused tile (PNG; its path is copied)"},
 	{"Ctrl+R", "start or stop recording the focused tile"},
+	{"Ctrl+Shift+S", "save a clip of the focused tile: the last 10 s and the next 20 s"},
 	{"Ctrl+← / Ctrl+→", "move the focused tile"},
 	{"Page Up / Page Down", "previous or next page of tiles"},
 	{"Delete", "take the focused tile off the wall"},

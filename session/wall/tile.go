@@ -27,6 +27,7 @@ type Tile struct {
 	tc     TileConfig
 	tap    record.Switch
 	snap   snapSink
+	pre    *preroll // the last seconds of media, for event clips (clips.go)
 
 	wake    chan struct{}   // the wanted state changed
 	retry   chan struct{}   // the user asked for a new try
@@ -49,6 +50,7 @@ type Tile struct {
 	qualities bool             // the latest plan had a stream per quality
 	planKnown bool
 	rec       *record.Recorder
+	clip      *Clip // the event clip being written (clips.go)
 	status    session.Status
 	starts    int
 
@@ -73,6 +75,7 @@ func (st sessionTap) takes() bool {
 
 // VideoUnit implements session.MediaTap.
 func (st sessionTap) VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key bool, at time.Time) {
+	st.t.pre.video(st.q, codec, au, key, at)
 	if st.takes() {
 		st.t.tap.VideoUnit(codec, au, key, at)
 	}
@@ -80,6 +83,7 @@ func (st sessionTap) VideoUnit(codec webrtc.RTPCodecParameters, au []byte, key b
 
 // AudioPacket implements session.MediaTap.
 func (st sessionTap) AudioPacket(codec webrtc.RTPCodecParameters, payload []byte, at time.Time) {
+	st.t.pre.audioPacket(codec, payload, at)
 	if st.takes() {
 		st.t.tap.AudioPacket(codec, payload, at)
 	}
@@ -90,6 +94,7 @@ func newTile(m *Model, source string, tc TileConfig) *Tile {
 		wake: make(chan struct{}, 1), retry: make(chan struct{}, 1),
 		closing: make(chan struct{}), done: make(chan struct{}), gone: make(chan struct{})}
 	t.snap.next = tc.Sink
+	t.pre = newPreroll(m.cfg.Preroll)
 	return t
 }
 
@@ -145,6 +150,7 @@ func (t *Tile) loop() {
 	for {
 		q, active := t.want()
 		if !active {
+			t.pre.reset() // a tile without a session keeps no pre-roll
 			select {
 			case <-t.wake:
 				continue
@@ -184,6 +190,7 @@ func (t *Tile) run(q session.Quality) bool {
 				// What the next attempt or session sends starts at its
 				// keyframe: the recording's next stretch must too.
 				t.tap.Gap()
+				t.pre.gap()
 			}
 			live.Store(st.State == session.StateLive)
 			if st.State == session.StateLive && s != nil {
@@ -222,6 +229,7 @@ func (t *Tile) run(q session.Quality) bool {
 		cancel()
 		<-ran
 		t.tap.Gap() // a replaced session tells no state: its end is a gap all the same
+		t.pre.gap()
 	}
 	for {
 		select {

@@ -28,6 +28,9 @@ type Factory func(source string, q session.Quality) (session.Config, error)
 type Config struct {
 	Factory Factory
 	Logger  *slog.Logger
+	// Preroll says how much media each tile keeps for event clips
+	// (Tile.SaveClip); zero values get the defaults.
+	Preroll PrerollConfig
 }
 
 // ErrClosed is returned for intents sent to a closed tile or model.
