@@ -17,8 +17,9 @@ DEB_BUILD := ca-certificates gcc g++ libc6-dev pkg-config libavdevice-dev libgl-
 DEB_TEST := ffmpeg xvfb xauth mosquitto openssl x11-apps x11-utils xdotool openbox
 # Packaging: fyne package archives with tar -J (xz).
 DEB_PACKAGE := tar xz-utils
-# Measuring: the test packages plus xwininfo (x11-utils).
-DEB_PERF := ffmpeg xvfb x11-apps x11-utils xdotool
+# Measuring: the test packages plus xwininfo (x11-utils) and, for the browser
+# baseline measured next to the window, Debian's Chromium (.ci/measure-browser).
+DEB_PERF := ffmpeg xvfb x11-apps x11-utils xdotool chromium
 
 BIN := bin/lookout
 FUZZTIME ?= 4s
@@ -140,7 +141,10 @@ $(FYNE):
 	rmdir "$$tmp"; test -n "$$dir"; echo "building the fyne CLI fyne.io/tools@$(FYNE_TOOLS)"; \
 	cd "$$dir" && $(GO) build -o "$(CURDIR)/$@" ./cmd/fyne
 
-# The camera wall under Xvfb with 16 and 4 demo cameras (docs/PERFORMANCE.md).
+# The camera wall under Xvfb with 16 and 4 demo cameras, each followed in the
+# same Xvfb by Chromium showing as many WHEP players of one MediaMTX stream
+# (.ci/measure-browser; MediaMTX built from ../shared/thirdparty), the two
+# printed side by side (docs/PERFORMANCE.md).
 perf: deps
 	@./.ci/apt-install $(DEB_PERF)
 	./.ci/measure-wall --tiles 16

@@ -381,27 +381,35 @@ func (win *window) tick(ctx context.Context) {
 			if ctx.Err() == nil { // select picks at random among ready cases
 				minWatch.poll(win)
 			}
-		case now := <-t.C:
+		case <-t.C:
 			if ctx.Err() != nil {
 				// The window is quitting: once Fyne's loop has ended, a
 				// call handed to it would wait for ever.
 				return
 			}
 			pct := cpu.percent()
-			secs := now.Sub(last).Seconds()
-			last = now
-			do(func() {
-				win.updateStatus()
-				win.sidebar.Sync()
+			// On the seconds clock, with the tiles' own once-a-second
+			// changes (idleclock.go): one repaint a second, not two.
+			seconds.put(win, func() bool {
+				now := time.Now() // the paint counts' interval ends here
+				secs := now.Sub(last).Seconds()
+				last = now
 				live, decoded := win.wall.Live(), win.wall.DecodeFPS()
 				paint := win.wall.TakePaintRates(secs)
-				text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
-					live, len(win.wall.entries), decoded, pct)
-				win.status.SetText(text)
+				// Minimised, nobody reads the status bar: rewriting it
+				// would repaint the window every second for nothing.
+				if !win.wall.Paused() {
+					win.updateStatus()
+					win.sidebar.Sync()
+					text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
+						live, len(win.wall.entries), decoded, pct)
+					win.status.SetText(text)
+				}
 				minP, avgP := rateSummary(paint)
 				win.log.Info("wall", "live", live, "tiles", len(win.wall.entries), "decode_fps", round1(decoded),
 					"paint_fps_min", round1(minP), "paint_fps_avg", round1(avgP), "cpu_pct", round1(pct),
 					"minimised", win.wall.Paused())
+				return false
 			})
 		}
 	}

@@ -37,6 +37,7 @@ type runner struct {
 	wg         sync.WaitGroup
 	stopped    atomic.Bool
 	ext        runnerExtras
+	states     statusGate // the session's states, to the tile (idleclock.go)
 }
 
 // startRunner opens source on the model m for tile t at quality q (hidden:
@@ -46,7 +47,10 @@ func startRunner(m *model.Model, source string, q session.Quality, hidden bool, 
 	r.ext.motion, r.ext.deco = t.deco.watcher, t.deco
 	tc := model.TileConfig{Quality: q, Sink: r.sink, Hidden: hidden,
 		OnStatus: func(st session.Status) {
-			do(func() {
+			// Live at once, any other state on the seconds clock
+			// (idleclock.go): a tile not playing repaints at most once
+			// a second.
+			r.states.offer(st, func(st session.Status) {
 				// A stopped runner's last states must not overwrite
 				// those of the runner that replaced it on the same tile.
 				if !r.stopped.Load() {
@@ -170,6 +174,7 @@ func (r *runner) Stop() {
 	r.mt.Close()
 	r.wg.Wait()
 	painter.remove(r)
+	r.states.close()
 	r.sink.Clear()
 }
 

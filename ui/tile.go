@@ -109,7 +109,7 @@ type Tile struct {
 	noteErr   error
 
 	maximised  bool
-	retryTick  *time.Timer // rewrites the retry countdown
+	counting   bool // the retry countdown ticks (tickRetry)
 	soundShown bool
 	flash      *time.Timer // ends the highlight shown by Highlight
 
@@ -242,7 +242,11 @@ func (t *Tile) SetStatus(st session.Status) {
 	t.status = st
 	live := st.State == session.StateLive
 	t.setPhase(st, time.Now())
-	busy := !live && st.State != session.StateFailed && st.State != session.StateClosed && st.State != session.StateRetrying
+	// The spinner turns on a first attempt only: it repaints the window
+	// every frame, and a tile that is not playing repaints at most once a
+	// second (idleclock.go); a retry says its phase in words.
+	busy := !live && st.State != session.StateFailed && st.State != session.StateClosed && st.State != session.StateRetrying &&
+		st.Attempt <= 1
 	if busy {
 		t.activity.Show()
 		t.activity.Start()

@@ -222,31 +222,27 @@ func clock(d time.Duration) string {
 }
 
 // tickRetry rewrites the countdown each time its second changes, until the
-// wait is over or the state changes.
+// wait is over or the state changes: on the seconds clock (idleclock.go),
+// so that all the wall's countdowns change in one repaint a second.
 func (t *Tile) tickRetry() {
-	if t.retryTick != nil {
-		t.retryTick.Stop()
-		t.retryTick = nil
-	}
-	if t.status.State != session.StateRetrying {
-		return
-	}
-	st := t.status
-	left := st.RetryAt.Sub(time.Now())
-	if left <= 0 {
+	if t.status.State != session.StateRetrying || !t.status.RetryAt.After(time.Now()) {
+		seconds.drop(t)
+		t.counting = false
 		return // "now" stays until the attempt's own state
 	}
-	var timer *time.Timer
-	timer = time.AfterFunc(left-countdown(left)+time.Second, func() {
-		do(func() {
-			if t.retryTick != timer || t.status.State != session.StateRetrying || t.status.RetryAt != st.RetryAt {
-				return
-			}
-			t.setPhase(t.status, time.Now())
-			t.tickRetry()
-		})
+	st := t.status
+	shown := phaseText(st, time.Now(), t.hasPicture)
+	t.counting = true
+	seconds.put(t, func() bool {
+		if t.status.State != session.StateRetrying || t.status.RetryAt != st.RetryAt {
+			return false
+		}
+		if phaseText(st, time.Now(), t.hasPicture) != shown {
+			t.SetStatus(t.status) // the whole phase, as SetStatus words it; puts the next tick
+			return false
+		}
+		return true
 	})
-	t.retryTick = timer
 }
 
 // fitText shortens s with an ellipsis to fit width.

@@ -80,12 +80,12 @@ func TestRetryCountdownTicks(t *testing.T) {
 	waitFor(t, "the countdown to tick", func() bool { return strings.HasSuffix(tile.Phase(), "retrying in 2 s") })
 	waitFor(t, "the countdown to reach 1 s", func() bool { return strings.HasSuffix(tile.Phase(), "retrying in 1 s") })
 	waitFor(t, "the wait to end", func() bool { return strings.HasSuffix(tile.Phase(), "retrying…") })
-	if tile.retryTick != nil {
+	if tile.counting {
 		t.Fatal("the countdown goes on ticking after the wait is over")
 	}
 	tile.SetStatus(session.Status{State: session.StateRetrying, Err: away, Wait: session.WaitAway, RetryAt: time.Now().Add(time.Hour)})
 	tile.SetStatus(session.Status{State: session.StateSignaling})
-	if tile.retryTick != nil {
+	if tile.counting {
 		t.Fatal("the countdown runs on after the state changed")
 	}
 }
