@@ -160,6 +160,10 @@ type window struct {
 	notice   *noticeBar
 	undoBar  *undoBar
 	warm     *widget.Check // "Keep hidden pages connected"
+	viewSel  *widget.Select // the view switcher (views.go)
+	// savedAudio are the speakers of every view, for the views shown
+	// before their directory answers (views.go).
+	savedAudio map[string]AudioTileState
 	geom     windowGeom    // the size and maximised state remembered
 	banner   *canvas.Text  // says the demo runs because the config is broken
 	openURL  func(*url.URL) error
@@ -217,6 +221,11 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.restoreGeometry(st.Window)
 	win.snd = newSound(win.opt.Audio, win.opt.AudioProblem, st.Speaker, st.Microphone)
 	win.wall.setSound(win.snd)
+	views := st.views()
+	win.wall.SetViews(views)
+	if cur := views.CurrentView(); found {
+		st.Layout, st.Page, st.Sources = cur.Layout, cur.Page, cur.Sources
+	}
 	if found && st.Layout != "" {
 		win.wall.mode = st.Layout
 	}
@@ -231,6 +240,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		for _, a := range st.Audio {
 			audio[a.Source] = a
 		}
+		win.savedAudio = audio
 		for _, src := range st.Sources {
 			if a, ok := audio[src]; ok {
 				_, id, _ := strings.Cut(src, "/")
@@ -294,7 +304,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	// the window past a small screen (the window's minimum is the wall's
 	// smallest cells, the sidebar's and the tools'); the tools stay put.
 	toolbar := container.NewBorder(nil, nil, nil, tools,
-		container.NewHScroll(container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
+		container.NewHScroll(container.NewHBox(win.viewSwitcher(), widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })
@@ -314,6 +324,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	// Fyne's driver turns Ctrl+Z into its Undo shortcut, never into a
 	// custom one.
 	win.shortcut(&fyne.ShortcutUndo{}, win.undo)
+	win.installViewKeys()
 	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
 		func() { win.openPrecheck(ctx) })
 
@@ -346,8 +357,9 @@ func (win *window) saveState() {
 	if win.opt.StatePath == "" || win.wall == nil {
 		return
 	}
+	views := win.wall.Views()
 	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.savedSources(), KeepWarm: win.wall.KeepWarm, Window: win.geometry(),
-		Speaker: win.snd.speakerID, Microphone: win.snd.micID, Audio: win.wall.audioTiles()}
+		Speaker: win.snd.speakerID, Microphone: win.snd.micID, Audio: win.savedAudioOf(views), Views: views.List(), View: views.Current()}
 	if err := SaveState(win.opt.StatePath, st); err != nil {
 		win.log.Warn("cannot save the wall layout", "file", win.opt.StatePath, "err", err)
 	}

@@ -92,6 +92,8 @@ type Wall struct {
 	moving    string            // the source of a tile being dragged
 	drop      *fyne.Container   // the layer showing where a drag lands
 	dropMark  *canvas.Rectangle // the cell marked on it
+	views     *model.Views      // the named walls; the shown one is on it (views.go)
+	quiet     bool              // a view is being put on: one change is told at its end
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
@@ -565,7 +567,7 @@ func (w *Wall) TakePaintRates(secs float64) []float64 {
 }
 
 func (w *Wall) changed() {
-	if w.OnChange != nil {
+	if w.OnChange != nil && !w.quiet {
 		w.OnChange()
 	}
 }
