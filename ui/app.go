@@ -160,10 +160,6 @@ type window struct {
 	notice   *noticeBar
 	undoBar  *undoBar
 	warm     *widget.Check // "Keep hidden pages connected"
-	viewSel  *widget.Select // the view switcher (views.go)
-	// savedAudio are the speakers of every view, for the views shown
-	// before their directory answers (views.go).
-	savedAudio map[string]AudioTileState
 	geom     windowGeom    // the size and maximised state remembered
 	banner   *canvas.Text  // says the demo runs because the config is broken
 	openURL  func(*url.URL) error
@@ -172,6 +168,10 @@ type window struct {
 	// shutdownOnce runs shutdown once: after Fyne's loop, or after the
 	// loss of the display (watchDisplay), whichever comes first.
 	shutdownOnce sync.Once
+	// viewSel is the view switcher; savedAudio are the speakers of every
+	// view, for the views shown before their directory answers (views.go).
+	viewSel    *widget.Select
+	savedAudio map[string]AudioTileState
 }
 
 func (win *window) factory(accounts []Account) SessionFactory {
