@@ -24,10 +24,14 @@ const (
 	Layout2x2  = "2x2"
 	Layout3x3  = "3x3"
 	Layout4x4  = "4x4"
+	// The mixed layouts: large cells (on the main stream) and small ones.
+	Layout1Plus5 = model.Layout1Plus5
+	Layout1Plus7 = model.Layout1Plus7
+	Layout2Plus8 = model.Layout2Plus8
 )
 
 // Layouts lists the layouts in menu order.
-var Layouts = []string{LayoutAuto, Layout1, Layout2x2, Layout3x3, Layout4x4}
+var Layouts = []string{LayoutAuto, Layout1, Layout2x2, Layout3x3, Layout4x4, Layout1Plus5, Layout1Plus7, Layout2Plus8}
 
 // SessionFactory returns the session config for a source at a quality.
 type SessionFactory func(source string, q session.Quality) (session.Config, error)
@@ -378,6 +382,9 @@ func (w *Wall) setPage(p int) {
 func (w *Wall) Pages() int { return w.pages() }
 
 func (w *Wall) perPage() int {
+	if _, _, cells, ok := model.MixedCells(w.mode); ok {
+		return len(cells)
+	}
 	switch w.mode {
 	case Layout1:
 		return 1
@@ -433,10 +440,16 @@ func (w *Wall) shows(source string) bool {
 }
 
 // quality is the stream e plays: the main stream when its tile is that
-// large (maximised, or the 1x1 layout), else the sub stream.
+// large (maximised, the 1x1 layout, a mixed layout's large cell), else the
+// sub stream.
 func (w *Wall) quality(e *wallEntry) session.Quality {
 	if w.maxed == e || w.mode == Layout1 {
 		return session.QualityMain
+	}
+	if w.maxed == nil {
+		if i := w.index(e.source); i >= 0 {
+			return model.CellQuality(w.mode, i-w.page*w.perPage())
+		}
 	}
 	return session.QualitySub
 }
