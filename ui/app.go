@@ -172,6 +172,7 @@ type window struct {
 	// view, for the views shown before their directory answers (views.go).
 	viewSel    *widget.Select
 	savedAudio map[string]AudioTileState
+	tour       *touring // the shown view's tour (tour.go)
 }
 
 func (win *window) factory(accounts []Account) SessionFactory {
@@ -368,6 +369,7 @@ func (win *window) saveState() {
 // tick refreshes the status bar once a second.
 func (win *window) tick(ctx context.Context) {
 	defer close(win.done)
+	defer win.startTour(ctx)() // the tour's steps end before done closes
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	var cpu cpuMeter

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -95,9 +96,19 @@ func (l cellLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 // can be dropped there.
 type emptyCell struct {
 	widget.BaseWidget
-	frame *canvas.Rectangle
-	hint  *canvas.Text
+	frame   *canvas.Rectangle
+	hint    *canvas.Text
+	hovered bool // the pointer is over it (a tour holds)
 }
+
+// MouseIn implements desktop.Hoverable.
+func (c *emptyCell) MouseIn(*desktop.MouseEvent) { c.hovered = true }
+
+// MouseMoved implements desktop.Hoverable.
+func (c *emptyCell) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut implements desktop.Hoverable.
+func (c *emptyCell) MouseOut() { c.hovered = false }
 
 func newEmptyCell() *emptyCell {
 	c := &emptyCell{frame: canvas.NewRectangle(color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x18}),

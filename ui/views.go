@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -64,16 +65,32 @@ func (w *Wall) ShowView(i int, open func(source string)) error {
 	return nil
 }
 
-// putView clears the wall and puts the current view's tiles on it.
+// putView clears the wall and puts the current view's tiles on it: the
+// tiles of sources it shows too, and those Preload started, carry on
+// (their pictures show at once); the others end.
 func (w *Wall) putView(open func(source string)) {
-	w.clearTiles()
 	x := w.viewsModel().CurrentView()
+	next := map[string]bool{}
+	for _, s := range x.Sources {
+		next[s] = true
+	}
+	kept := w.entries[:0:0]
+	for _, e := range w.entries {
+		if next[e.source] && w.warmable(e) {
+			w.keepWarm(e)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	w.entries = kept
+	w.clearTiles()
 	w.mode = cmp.Or(x.Layout, LayoutAuto)
 	w.quiet = true
 	for _, s := range x.Sources {
 		open(s)
 	}
 	w.quiet = false
+	w.dropWarm() // started for this view, but it no longer has them
 	w.maxed = nil
 	w.page = max(0, min(x.Page, w.pages()-1))
 	w.apply()
@@ -212,6 +229,7 @@ func (win *window) viewSwitcher() fyne.CanvasObject {
 				win.askViewName("Rename view", win.wall.viewsModel().CurrentView().Name, win.renameView)
 			}),
 			fyne.NewMenuItem("Duplicate", func() { win.viewError(win.duplicateView("")) }),
+			fyne.NewMenuItem("Tour…", win.askTour),
 			fyne.NewMenuItem("Delete", func() {
 				name := win.wall.viewsModel().CurrentView().Name
 				dialog.ShowConfirm("Delete view", fmt.Sprintf("Delete the view %q? Its cameras stay in the list.", name),
@@ -227,7 +245,9 @@ func (win *window) viewSwitcher() fyne.CanvasObject {
 		at := fyne.CurrentApp().Driver().AbsolutePositionForObject(menuBtn)
 		widget.ShowPopUpMenuAtPosition(m, c, at.AddXY(0, menuBtn.Size().Height))
 	})
-	return container.NewHBox(widget.NewLabel("View"), win.viewSel, menuBtn)
+	win.tour = newTouring(win, time.Now)
+	win.tour.reset()
+	return container.NewHBox(widget.NewLabel("View"), win.viewSel, menuBtn, win.tour.lbl)
 }
 
 // askViewName asks for a view's name and hands it to act; an error (a
@@ -287,4 +307,118 @@ func (win *window) savedAudioOf(v *model.Views) []AudioTileState {
 		}
 	}
 	return out
+}
+
+// warmable reports whether e can run off the wall until its view shows: a
+// camera's tile, not a speaker's nor a room's or its members'.
+func (w *Wall) warmable(e *wallEntry) bool {
+	return e.speaker == nil && e.room == "" && w.rooms.groups[e.source] == nil
+}
+
+// keepWarm keeps e running off the wall until add takes it.
+func (w *Wall) keepWarm(e *wallEntry) {
+	if w.warm == nil {
+		w.warm = map[string]*wallEntry{}
+	}
+	e.tile.SetMaximised(false)
+	w.warm[e.source] = e
+}
+
+// takeWarm returns the running tile of source kept for the wall, if any.
+func (w *Wall) takeWarm(source string) *wallEntry {
+	e := w.warm[source]
+	delete(w.warm, source)
+	return e
+}
+
+// dropWarm ends the tiles kept off the wall.
+func (w *Wall) dropWarm() {
+	for s, e := range w.warm {
+		w.stop(e)
+		delete(w.warm, s)
+	}
+}
+
+// Preload starts the sessions of view i's cameras that are not on the
+// wall (sub stream, off the wall) so that showing it shows pictures; the
+// cameras are those camera says are (not speakers nor rooms), with the
+// titles title gives. Showing another view ends them.
+func (w *Wall) Preload(i int, camera func(source string) (title string, ok bool)) {
+	v := w.viewsModel()
+	if i < 0 || i >= v.Len() || i == v.Current() {
+		return
+	}
+	x := v.List()[i]
+	per := w.perPageOf(x.Layout)
+	for k, s := range x.Sources {
+		if k >= max(0, x.Page)*per+per || k < max(0, x.Page)*per {
+			continue // not on the page it shows first
+		}
+		if w.index(s) >= 0 || w.warm[s] != nil {
+			continue
+		}
+		title, ok := camera(s)
+		if !ok {
+			continue
+		}
+		e := w.newEntry(s, title)
+		w.start(e, model.CellQuality(x.Layout, k-max(0, x.Page)*per))
+		if e.run != nil {
+			w.keepWarm(e)
+		}
+	}
+}
+
+// Warm returns the sources running off the wall for the view shown next.
+func (w *Wall) Warm() []string {
+	var out []string
+	for s := range w.warm {
+		out = append(out, s)
+	}
+	return out
+}
+
+// perPageOf is how many tiles a page of layout holds.
+func (w *Wall) perPageOf(layout string) int {
+	mode := w.mode
+	w.mode = cmp.Or(layout, LayoutAuto)
+	n := w.perPage()
+	w.mode = mode
+	return n
+}
+
+// preloadPage starts the sessions of page p's tiles before it shows (a
+// tour of pages), on the sub stream; the next apply hides what is not
+// shown.
+func (w *Wall) preloadPage(p int) {
+	if p == w.page || p < 0 || p >= w.pages() {
+		return
+	}
+	per := w.perPage()
+	for k := p * per; k < min(len(w.entries), (p+1)*per); k++ {
+		e := w.entries[k]
+		switch {
+		case e.speaker != nil:
+		case e.run == nil:
+			w.start(e, session.QualitySub)
+		default:
+			e.run.mt.SetHidden(false)
+		}
+	}
+}
+
+// hovered reports whether the pointer is over the wall's tiles or free
+// cells (the tour holds).
+func (w *Wall) hovered() bool {
+	for _, e := range w.visible() {
+		if e.tile.hovered {
+			return true
+		}
+	}
+	for _, o := range w.grid.Objects {
+		if c, ok := o.(*emptyCell); ok && c.hovered {
+			return true
+		}
+	}
+	return false
 }

@@ -21,17 +21,25 @@ import (
 // liveOpener counts the sessions open now per device: an Open holds its
 // session until its context ends (the tile's session ended).
 type liveOpener struct {
-	mu   sync.Mutex
-	live map[string]int
-	q    map[string]session.Quality
+	mu    sync.Mutex
+	live  map[string]int
+	opens map[string]int
+	q     map[string]session.Quality
 }
 
 func newLiveOpener() *liveOpener {
-	return &liveOpener{live: map[string]int{}, q: map[string]session.Quality{}}
+	return &liveOpener{live: map[string]int{}, opens: map[string]int{}, q: map[string]session.Quality{}}
+}
+
+func (o *liveOpener) opened(id string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.opens[id]
 }
 
 func (o *liveOpener) Open(ctx context.Context, id string, q session.Quality) (session.Call, error) {
 	o.mu.Lock()
+	o.opens[id]++
 	o.live[id]++
 	o.q[id] = q
 	o.mu.Unlock()

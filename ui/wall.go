@@ -91,13 +91,14 @@ type Wall struct {
 	closed   bool
 	// OnRemoved is called with a tile's title after the user removed it.
 	OnRemoved func(title string)
-	undo      model.Undo        // the removal Undo puts back (the model decides)
-	now       func() time.Time  // the clock of Undo's offer
-	moving    string            // the source of a tile being dragged
-	drop      *fyne.Container   // the layer showing where a drag lands
-	dropMark  *canvas.Rectangle // the cell marked on it
-	views     *model.Views      // the named walls; the shown one is on it (views.go)
-	quiet     bool              // a view is being put on: one change is told at its end
+	undo      model.Undo            // the removal Undo puts back (the model decides)
+	now       func() time.Time      // the clock of Undo's offer
+	moving    string                // the source of a tile being dragged
+	drop      *fyne.Container       // the layer showing where a drag lands
+	dropMark  *canvas.Rectangle     // the cell marked on it
+	views     *model.Views          // the named walls; the shown one is on it (views.go)
+	warm      map[string]*wallEntry // tiles of the view shown next, running before it shows (views.go)
+	quiet     bool                  // a view is being put on: one change is told at its end
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
@@ -157,6 +158,23 @@ func (w *Wall) add(source, title string, show bool) *wallEntry {
 			return e
 		}
 	}
+	e := w.takeWarm(source)
+	if e == nil {
+		e = w.newEntry(source, title)
+	}
+	w.entries = append(w.entries, e)
+	if !show {
+		return e // the room places it and applies
+	}
+	w.page = (len(w.entries) - 1) / w.perPage()
+	w.apply()
+	w.changed()
+	w.roomAdded(source)
+	return e
+}
+
+// newEntry makes the tile of source, wired to the wall.
+func (w *Wall) newEntry(source, title string) *wallEntry {
 	e := &wallEntry{source: source}
 	e.tile = NewTile(title, nil)
 	e.tile.OnClose = func() { w.Remove(source) }
@@ -179,14 +197,6 @@ func (w *Wall) add(source, title string, show bool) *wallEntry {
 	if w.OnTile != nil {
 		w.OnTile(source, e.tile)
 	}
-	w.entries = append(w.entries, e)
-	if !show {
-		return e // the room places it and applies
-	}
-	w.page = (len(w.entries) - 1) / w.perPage()
-	w.apply()
-	w.changed()
-	w.roomAdded(source)
 	return e
 }
 
@@ -592,6 +602,7 @@ func (w *Wall) Close() {
 	for _, e := range w.entries {
 		w.stop(e)
 	}
+	w.dropWarm()
 	w.stopping.Wait()
 	w.model.Close()
 }

@@ -15,6 +15,10 @@ type View struct {
 	Layout  string   `json:"layout"`
 	Page    int      `json:"page"`
 	Sources []string `json:"sources"`
+	// TourSeconds is the view's tour interval (0: no tour); TourViews
+	// moves on to the next view with a tour, else to the view's next page.
+	TourSeconds int  `json:"tour_seconds,omitempty"`
+	TourViews   bool `json:"tour_views,omitempty"`
 }
 
 // Errors of the views' intents.
@@ -210,4 +214,27 @@ func (v *Views) Delete(i int) (bool, error) {
 		v.current--
 	}
 	return false, nil
+}
+
+// SetTour sets view i's tour: every seconds (0: none), through the views
+// (views) or the view's pages.
+func (v *Views) SetTour(i, seconds int, views bool) error {
+	if i < 0 || i >= len(v.list) {
+		return ErrNoView
+	}
+	v.list[i].TourSeconds, v.list[i].TourViews = max(0, seconds), views
+	return nil
+}
+
+// NextTouring returns the view a tour of views moves on to from the shown
+// one: the next, in order and round, that has a tour; ok is false when no
+// other view has one.
+func (v *Views) NextTouring() (int, bool) {
+	for k := 1; k < len(v.list); k++ {
+		i := (v.current + k) % len(v.list)
+		if v.list[i].TourSeconds > 0 {
+			return i, true
+		}
+	}
+	return 0, false
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/lookout-app/lookout/session/wall"
 )
@@ -75,5 +76,47 @@ func TestNewViewsRepairsNames(t *testing.T) {
 	v := wall.NewViews([]wall.View{{Name: "A"}, {Name: "a"}, {Name: ""}}, 9)
 	if got := v.Names(); !slices.Equal(got, []string{"A", "a 2", "View 3"}) || v.Current() != 0 {
 		t.Fatalf("names %v current %d", got, v.Current())
+	}
+}
+
+// TestTourCountdown: a tour's countdown runs down, holds while paused,
+// goes on with what was left, says when the change is near, and a tour of
+// views moves on to the next view with a tour.
+func TestTourCountdown(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	tr := wall.NewTour(10*time.Second, t0)
+	if tr.Left(t0.Add(4*time.Second)) != 6*time.Second || tr.Due(t0.Add(9*time.Second)) || tr.Soon(t0.Add(6*time.Second)) {
+		t.Fatal("countdown before the change")
+	}
+	if !tr.Soon(t0.Add(7 * time.Second)) {
+		t.Fatal("not soon 3 s before")
+	}
+	tr.SetPaused(true, t0.Add(8*time.Second))
+	if tr.Due(t0.Add(time.Hour)) || tr.Left(t0.Add(time.Hour)) != 2*time.Second || tr.Soon(t0.Add(time.Hour)) {
+		t.Fatal("a paused tour ran on")
+	}
+	tr.SetPaused(false, t0.Add(time.Hour))
+	if tr.Due(t0.Add(time.Hour+time.Second)) || !tr.Due(t0.Add(time.Hour+2*time.Second)) {
+		t.Fatal("resumed with the wrong remainder")
+	}
+	tr.Restart(t0.Add(2 * time.Hour))
+	if tr.Left(t0.Add(2*time.Hour)) != 10*time.Second {
+		t.Fatal("restart")
+	}
+
+	v := wall.NewViews([]wall.View{{Name: "A"}, {Name: "B"}, {Name: "C"}}, 0)
+	if _, ok := v.NextTouring(); ok {
+		t.Fatal("a next touring view without tours")
+	}
+	if err := v.SetTour(0, 10, true); err != nil {
+		t.Fatal(err)
+	}
+	_ = v.SetTour(2, 5, true)
+	if i, ok := v.NextTouring(); !ok || i != 2 {
+		t.Fatalf("next touring from A: %d %v", i, ok)
+	}
+	_, _ = v.Switch(2)
+	if i, ok := v.NextTouring(); !ok || i != 0 {
+		t.Fatalf("next touring from C: %d %v", i, ok)
 	}
 }
