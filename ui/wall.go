@@ -180,6 +180,11 @@ func (w *Wall) newEntry(source, title string) *wallEntry {
 	e.tile.OnClose = func() { w.Remove(source) }
 	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
 	e.tile.OnFocus = func() { w.focus(e) }
+	e.tile.zoom.onZoom = func() {
+		if w.index(source) >= 0 {
+			w.apply() // a zoomed tile plays the main stream
+		}
+	}
 	e.tile.OnDrag = func(p fyne.Position, done bool) {
 		if done {
 			w.tileDropped(source, p)
@@ -453,7 +458,7 @@ func (w *Wall) shows(source string) bool {
 // large (maximised, the 1x1 layout, a mixed layout's large cell), else the
 // sub stream.
 func (w *Wall) quality(e *wallEntry) session.Quality {
-	if w.maxed == e || w.mode == Layout1 {
+	if w.maxed == e || w.mode == Layout1 || e.tile.zoom.z.Zoomed() {
 		return session.QualityMain
 	}
 	if w.maxed == nil {
@@ -518,6 +523,7 @@ func (w *Wall) start(e *wallEntry, q session.Quality) {
 		e.tile.SetStatus(session.Status{State: session.StateFailed, Err: err})
 		return
 	}
+	r.mt.SetZoom(e.tile.zoom.z)
 	e.run = r
 }
 
