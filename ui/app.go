@@ -172,7 +172,8 @@ type window struct {
 	// view, for the views shown before their directory answers (views.go).
 	viewSel    *widget.Select
 	savedAudio map[string]AudioTileState
-	tour       *touring // the shown view's tour (tour.go)
+	tour       *touring      // the shown view's tour (tour.go)
+	others     []*viewWindow // views open in windows of their own (windows.go)
 }
 
 func (win *window) factory(accounts []Account) SessionFactory {
@@ -305,7 +306,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	// the window past a small screen (the window's minimum is the wall's
 	// smallest cells, the sidebar's and the tools'); the tools stay put.
 	toolbar := container.NewBorder(nil, nil, nil, tools,
-		container.NewHScroll(container.NewHBox(win.viewSwitcher(), widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
+		container.NewHScroll(container.NewHBox(win.viewSwitcher(ctx), widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })
@@ -401,13 +402,13 @@ func (win *window) tick(ctx context.Context) {
 			last = now
 			do(func() {
 				win.updateStatus()
-				live, decoded := win.wall.Live(), win.wall.DecodeFPS()
+				live, tiles, decoded := win.allTiles() // every window's
 				paint := win.wall.TakePaintRates(secs)
 				text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
-					live, len(win.wall.entries), decoded, pct)
+					live, tiles, decoded, pct)
 				win.status.SetText(text)
 				minP, avgP := rateSummary(paint)
-				win.log.Info("wall", "live", live, "tiles", len(win.wall.entries), "decode_fps", round1(decoded),
+				win.log.Info("wall", "live", live, "tiles", tiles, "decode_fps", round1(decoded),
 					"paint_fps_min", round1(minP), "paint_fps_avg", round1(avgP), "cpu_pct", round1(pct),
 					"minimised", win.wall.Paused())
 			})
@@ -472,6 +473,7 @@ func (win *window) shutdown() {
 		return
 	}
 	win.saveState()
+	win.closeViewWindows()
 	win.wall.Close()
 	win.sidebar.Wait()
 	<-win.done

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -143,8 +144,14 @@ func (win *window) rememberAudio() {
 	}
 }
 
-// showView shows view i (Ctrl+1…9, the switcher).
+// showView shows view i (Ctrl+1…9, the switcher); a view open in a
+// window of its own is brought forward there instead.
 func (win *window) showView(i int) {
+	if vw := win.windowOf(i); vw != nil {
+		vw.w.RequestFocus()
+		win.viewsChanged() // the switcher goes back to the view shown here
+		return
+	}
 	win.rememberAudio()
 	if err := win.wall.ShowView(i, win.viewOpen); err != nil {
 		return
@@ -191,6 +198,7 @@ func (win *window) duplicateView(name string) error {
 	if err != nil {
 		return err
 	}
+	win.viewsShifted(i, 1)
 	win.showView(i)
 	return nil
 }
@@ -198,9 +206,17 @@ func (win *window) duplicateView(name string) error {
 // deleteView deletes the shown view and shows its neighbour.
 func (win *window) deleteView() error {
 	win.rememberAudio()
-	moved, err := win.wall.Views().Delete(win.wall.CurrentView())
+	cur := win.wall.CurrentView()
+	moved, err := win.wall.Views().Delete(cur)
 	if err != nil {
 		return err
+	}
+	win.viewsShifted(cur+1, -1)
+	if vw := win.windowOf(win.wall.CurrentView()); moved && vw != nil {
+		// The neighbour to show here is in a window of its own: it
+		// comes back here.
+		win.closeViewWindow(vw)
+		vw.w.Close()
 	}
 	if moved {
 		win.wall.putView(win.viewOpen)
@@ -211,7 +227,7 @@ func (win *window) deleteView() error {
 
 // viewSwitcher is the toolbar's view control: a list of the views and a
 // menu button to create, rename, duplicate and delete them.
-func (win *window) viewSwitcher() fyne.CanvasObject {
+func (win *window) viewSwitcher(ctx context.Context) fyne.CanvasObject {
 	v := win.wall.viewsModel()
 	win.viewSel = widget.NewSelect(v.Names(), nil)
 	win.viewSel.SetSelectedIndex(v.Current())
@@ -230,6 +246,7 @@ func (win *window) viewSwitcher() fyne.CanvasObject {
 			}),
 			fyne.NewMenuItem("Duplicate", func() { win.viewError(win.duplicateView("")) }),
 			fyne.NewMenuItem("Tour…", win.askTour),
+			fyne.NewMenuItem("Open a view in its own window…", func() { win.askViewWindow(ctx) }),
 			fyne.NewMenuItem("Delete", func() {
 				name := win.wall.viewsModel().CurrentView().Name
 				dialog.ShowConfirm("Delete view", fmt.Sprintf("Delete the view %q? Its cameras stay in the list.", name),
@@ -421,4 +438,37 @@ func (w *Wall) hovered() bool {
 		}
 	}
 	return false
+}
+
+// askViewWindow asks which view to open in a window of its own, full
+// screen on its monitor.
+func (win *window) askViewWindow(ctx context.Context) {
+	v := win.wall.viewsModel()
+	var names []string
+	for i, n := range v.Names() {
+		if i != v.Current() {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		win.viewError(ErrViewOpen)
+		return
+	}
+	sel := widget.NewSelect(names, nil)
+	sel.SetSelectedIndex(0)
+	full := widget.NewCheck("Full screen", nil)
+	full.SetChecked(true)
+	dialog.ShowForm("Open a view in its own window", "Open", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("View", sel), widget.NewFormItem("", full)}, func(ok bool) {
+		if ok {
+			for i, n := range v.Names() {
+				if n == sel.Selected {
+					if _, err := win.openViewWindow(ctx, i, full.Checked); err != nil {
+						win.viewWindowError(err)
+					}
+				}
+			}
+		}
+		win.backToWall()
+	}, win.w)
 }

@@ -128,6 +128,16 @@ func (v *Views) Update(layout string, page int, sources []string) {
 	x.Layout, x.Page, x.Sources = layout, page, slices.Clone(sources)
 }
 
+// UpdateView stores what view i holds now, for a view shown elsewhere
+// (another window).
+func (v *Views) UpdateView(i int, layout string, page int, sources []string) {
+	if i < 0 || i >= len(v.list) {
+		return
+	}
+	x := &v.list[i]
+	x.Layout, x.Page, x.Sources = layout, page, slices.Clone(sources)
+}
+
 // Switch makes view i the shown one and returns it.
 func (v *Views) Switch(i int) (View, error) {
 	if i < 0 || i >= len(v.list) {
