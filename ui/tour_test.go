@@ -74,6 +74,10 @@ func TestTourMovesOnAndPausesOnHover(t *testing.T) {
 	if win.wall.CurrentView() != 0 {
 		t.Fatal("moved on early")
 	}
+	// (Maximising door above hid gate and ended its session for a while:
+	// count its sessions from here.)
+	waitFor(t, "gate running", func() bool { return slices.Contains(op.running(), "gate") })
+	gateOpens := op.opened("gate")
 	at(600 * time.Millisecond)
 	if win.wall.CurrentView() != 1 || win.viewSel.Selected != "Parking" {
 		t.Fatalf("at the interval: view %d", win.wall.CurrentView())
@@ -84,8 +88,8 @@ func TestTourMovesOnAndPausesOnHover(t *testing.T) {
 	waitFor(t, "Parking running", func() bool { return slices.Equal(op.running(), []string{"gate", "lot1"}) })
 	// Shown with the sessions started before: no new one for lot1, and
 	// gate, on both views, went on.
-	if op.opened("lot1") != 1 || op.opened("gate") != 1 {
-		t.Fatalf("sessions opened: lot1 %d gate %d, want 1 each", op.opened("lot1"), op.opened("gate"))
+	if op.opened("lot1") != 1 || op.opened("gate") != gateOpens {
+		t.Fatalf("sessions opened: lot1 %d, gate %d more; want 1 and none", op.opened("lot1"), op.opened("gate")-gateOpens)
 	}
 	at(10 * time.Second)
 	if win.wall.CurrentView() != 0 {
