@@ -168,6 +168,12 @@ type window struct {
 	// shutdownOnce runs shutdown once: after Fyne's loop, or after the
 	// loss of the display (watchDisplay), whichever comes first.
 	shutdownOnce sync.Once
+	// viewSel is the view switcher; savedAudio are the speakers of every
+	// view, for the views shown before their directory answers (views.go).
+	viewSel    *widget.Select
+	savedAudio map[string]AudioTileState
+	tour       *touring      // the shown view's tour (tour.go)
+	others     []*viewWindow // views open in windows of their own (windows.go)
 }
 
 func (win *window) factory(accounts []Account) SessionFactory {
@@ -221,6 +227,11 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.snd = newSound(win.opt.Audio, win.opt.AudioProblem, st.Speaker, st.Microphone)
 	win.applyTalkStages()
 	win.wall.setSound(win.snd)
+	views := st.views()
+	win.wall.SetViews(views)
+	if cur := views.CurrentView(); found {
+		st.Layout, st.Page, st.Sources = cur.Layout, cur.Page, cur.Sources
+	}
 	if found && st.Layout != "" {
 		win.wall.mode = st.Layout
 	}
@@ -237,6 +248,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		for _, a := range st.Audio {
 			audio[a.Source] = a
 		}
+		win.savedAudio = audio
 		for _, src := range st.Sources {
 			if a, ok := audio[src]; ok {
 				_, id, _ := strings.Cut(src, "/")
@@ -299,7 +311,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	// the window past a small screen (the window's minimum is the wall's
 	// smallest cells, the sidebar's and the tools'); the tools stay put.
 	toolbar := container.NewBorder(nil, nil, nil, tools,
-		container.NewHScroll(container.NewHBox(widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
+		container.NewHScroll(container.NewHBox(win.viewSwitcher(ctx), widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })
@@ -319,6 +331,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	// Fyne's driver turns Ctrl+Z into its Undo shortcut, never into a
 	// custom one.
 	win.shortcut(&fyne.ShortcutUndo{}, win.undo)
+	win.installViewKeys()
 	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
 		func() { win.openPrecheck(ctx) })
 
@@ -351,8 +364,9 @@ func (win *window) saveState() {
 	if win.opt.StatePath == "" || win.wall == nil {
 		return
 	}
+	views := win.wall.Views()
 	st := WallState{Layout: win.wall.Mode(), Page: win.wall.Page(), Sources: win.wall.savedSources(), KeepWarm: win.wall.KeepWarm, Window: win.geometry(),
-		Speaker: win.snd.speakerID, Microphone: win.snd.micID, Audio: win.wall.audioTiles()}
+		Speaker: win.snd.speakerID, Microphone: win.snd.micID, Audio: win.savedAudioOf(views), Views: views.List(), View: views.Current()}
 	if err := SaveState(win.opt.StatePath, st); err != nil {
 		win.log.Warn("cannot save the wall layout", "file", win.opt.StatePath, "err", err)
 	}
@@ -361,6 +375,7 @@ func (win *window) saveState() {
 // tick refreshes the status bar once a second.
 func (win *window) tick(ctx context.Context) {
 	defer close(win.done)
+	defer win.startTour(ctx)() // the tour's steps end before done closes
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	var cpu cpuMeter
@@ -394,7 +409,7 @@ func (win *window) tick(ctx context.Context) {
 				now := time.Now() // the paint counts' interval ends here
 				secs := now.Sub(last).Seconds()
 				last = now
-				live, decoded := win.wall.Live(), win.wall.DecodeFPS()
+				live, tiles, decoded := win.allTiles() // every window's
 				paint := win.wall.TakePaintRates(secs)
 				// Minimised, nobody reads the status bar: rewriting it
 				// would repaint the window every second for nothing.
@@ -402,11 +417,11 @@ func (win *window) tick(ctx context.Context) {
 					win.updateStatus()
 					win.sidebar.Sync()
 					text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
-						live, len(win.wall.entries), decoded, pct)
+						live, tiles, decoded, pct)
 					win.status.SetText(text)
 				}
 				minP, avgP := rateSummary(paint)
-				win.log.Info("wall", "live", live, "tiles", len(win.wall.entries), "decode_fps", round1(decoded),
+				win.log.Info("wall", "live", live, "tiles", tiles, "decode_fps", round1(decoded),
 					"paint_fps_min", round1(minP), "paint_fps_avg", round1(avgP), "cpu_pct", round1(pct),
 					"minimised", win.wall.Paused())
 				return false
@@ -472,6 +487,7 @@ func (win *window) shutdown() {
 		return
 	}
 	win.saveState()
+	win.closeViewWindows()
 	win.wall.Close()
 	win.sidebar.Wait()
 	<-win.done

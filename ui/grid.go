@@ -7,13 +7,58 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // cellLayout lays objects out row by row in cols x rows equal cells, so a
-// page keeps its cell size however few tiles it holds.
-type cellLayout struct{ cols, rows int }
+// page keeps its cell size however few tiles it holds; a mixed layout's
+// spans (model.MixedCells) place them instead, large cells first.
+type cellLayout struct {
+	cols, rows int
+	spans      []model.Cell
+}
+
+// count is how many objects the layout places.
+func (l cellLayout) count() int {
+	if l.spans != nil {
+		return len(l.spans)
+	}
+	return l.cols * l.rows
+}
+
+// rect is the place of object i: its position and size.
+func (l cellLayout) rect(size fyne.Size, i int) (fyne.Position, fyne.Size) {
+	pad := theme.Padding()
+	c := l.cell(size)
+	sp := model.Cell{Col: i % l.cols, Row: i / l.cols, W: 1, H: 1}
+	if l.spans != nil {
+		sp = l.spans[i]
+	}
+	return fyne.NewPos(float32(sp.Col)*(c.Width+pad), float32(sp.Row)*(c.Height+pad)),
+		fyne.NewSize(float32(sp.W)*c.Width+float32(sp.W-1)*pad, float32(sp.H)*c.Height+float32(sp.H-1)*pad)
+}
+
+// at returns the object index whose place holds the point (x, y) of a
+// layout of the given size.
+func (l cellLayout) at(size fyne.Size, x, y float32) int {
+	pad := theme.Padding()
+	c := l.cell(size)
+	col := max(0, min(l.cols-1, int(x/(c.Width+pad))))
+	row := max(0, min(l.rows-1, int(y/(c.Height+pad))))
+	if l.spans == nil {
+		return row*l.cols + col
+	}
+	for i, sp := range l.spans {
+		if col >= sp.Col && col < sp.Col+sp.W && row >= sp.Row && row < sp.Row+sp.H {
+			return i
+		}
+	}
+	return len(l.spans) - 1
+}
 
 func (l cellLayout) cell(size fyne.Size) fyne.Size {
 	pad := theme.Padding()
@@ -23,15 +68,14 @@ func (l cellLayout) cell(size fyne.Size) fyne.Size {
 
 // Layout implements fyne.Layout.
 func (l cellLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	pad := theme.Padding()
-	c := l.cell(size)
 	for i, o := range objs {
-		if i >= l.cols*l.rows {
+		if i >= l.count() {
 			o.Hide()
 			continue
 		}
-		o.Move(fyne.NewPos(float32(i%l.cols)*(c.Width+pad), float32(i/l.cols)*(c.Height+pad)))
-		o.Resize(c)
+		pos, sz := l.rect(size, i)
+		o.Move(pos)
+		o.Resize(sz)
 	}
 }
 
@@ -52,9 +96,19 @@ func (l cellLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 // can be dropped there.
 type emptyCell struct {
 	widget.BaseWidget
-	frame *canvas.Rectangle
-	hint  *canvas.Text
+	frame   *canvas.Rectangle
+	hint    *canvas.Text
+	hovered bool // the pointer is over it (a tour holds)
 }
+
+// MouseIn implements desktop.Hoverable.
+func (c *emptyCell) MouseIn(*desktop.MouseEvent) { c.hovered = true }
+
+// MouseMoved implements desktop.Hoverable.
+func (c *emptyCell) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut implements desktop.Hoverable.
+func (c *emptyCell) MouseOut() { c.hovered = false }
 
 func newEmptyCell() *emptyCell {
 	c := &emptyCell{frame: canvas.NewRectangle(color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x18}),
@@ -83,6 +137,9 @@ func (w *Wall) gridSize() (cols, rows int) {
 	if w.maxed != nil {
 		return 1, 1
 	}
+	if cols, rows, _, ok := model.MixedCells(w.mode); ok {
+		return cols, rows
+	}
 	n := min(len(w.entries), w.perPage())
 	if w.mode == LayoutAuto || w.mode == "" {
 		cols = max(1, int(math.Ceil(math.Sqrt(float64(n)))))
@@ -92,19 +149,29 @@ func (w *Wall) gridSize() (cols, rows int) {
 	return cols, cols
 }
 
+// pageLayout is the layout of the page shown.
+func (w *Wall) pageLayout() cellLayout {
+	cols, rows := w.gridSize()
+	l := cellLayout{cols: cols, rows: rows}
+	if _, _, cells, ok := model.MixedCells(w.mode); ok && w.maxed == nil {
+		l.spans = cells
+	}
+	return l
+}
+
 // layoutPage puts the visible tiles into the page's cells and fills the
 // rest with empty cells.
 func (w *Wall) layoutPage(vis []*wallEntry) {
-	cols, rows := w.gridSize()
-	objs := make([]fyne.CanvasObject, 0, cols*rows)
+	l := w.pageLayout()
+	objs := make([]fyne.CanvasObject, 0, l.count())
 	for _, e := range vis {
 		e.tile.SetMaximised(w.maxed == e)
 		objs = append(objs, e.object())
 	}
-	for len(objs) < cols*rows {
+	for len(objs) < l.count() {
 		objs = append(objs, newEmptyCell())
 	}
-	w.grid.Layout = cellLayout{cols: cols, rows: rows}
+	w.grid.Layout = l
 	w.grid.Objects = objs
 	w.box.Objects = []fyne.CanvasObject{w.grid, w.dropLayer()}
 	w.box.Refresh()
@@ -139,12 +206,8 @@ func (w *Wall) slotAt(p fyne.Position) (slot, cell int, ok bool) {
 	if x < 0 || y < 0 || x >= size.Width || y >= size.Height {
 		return 0, 0, false
 	}
-	cols, rows := w.gridSize()
-	c := cellLayout{cols: cols, rows: rows}.cell(size)
-	pad := theme.Padding()
-	col := min(cols-1, int(x/(c.Width+pad)))
-	row := min(rows-1, int(y/(c.Height+pad)))
-	cell = row*cols + col
+	l := w.pageLayout()
+	cell = l.at(size, x, y)
 	first := w.page * w.perPage()
 	onPage := len(w.visible())
 	if w.moving != "" { // a tile of this page moves among its places
@@ -153,8 +216,8 @@ func (w *Wall) slotAt(p fyne.Position) (slot, cell int, ok bool) {
 	if cell >= onPage {
 		cell = max(onPage, 0)
 	}
-	if cell >= cols*rows { // the page is full: the camera goes to its end
-		cell = cols*rows - 1
+	if cell >= l.count() { // the page is full: the camera goes to its end
+		cell = l.count() - 1
 	}
 	return first + cell, cell, true
 }
@@ -169,11 +232,9 @@ func (w *Wall) DragOver(p fyne.Position) {
 		w.drop.Refresh()
 		return
 	}
-	cols, rows := w.gridSize()
-	c := cellLayout{cols: cols, rows: rows}.cell(w.box.Size())
-	pad := theme.Padding()
-	w.dropMark.Move(fyne.NewPos(float32(cell%cols)*(c.Width+pad), float32(cell/cols)*(c.Height+pad)))
-	w.dropMark.Resize(c)
+	pos, sz := w.pageLayout().rect(w.box.Size(), cell)
+	w.dropMark.Move(pos)
+	w.dropMark.Resize(sz)
 	w.dropMark.Show()
 	w.drop.Refresh()
 }

@@ -36,7 +36,7 @@ func (t *Tile) drawPicture(_, _ int) image.Image {
 			d.Drawn(f)
 		}
 	}
-	return f.Image
+	return t.zoomed(f.Image)
 }
 
 // layoutPicture places the picture in the area at pos of size: as large as

@@ -22,6 +22,8 @@ var shortcutSheet = [][2]string{
 	{"Ctrl+← / Ctrl+→", "move the focused tile"},
 	{"Page Up / Page Down", "previous or next page of tiles"},
 	{"Delete", "take the focused tile off the wall"},
+	{"Ctrl+1 … Ctrl+9", "show the first nine views"},
+	{"Mouse wheel / drag", "zoom into a tile / pan it; Ctrl+double-click: whole picture"},
 	{"?", "this sheet"},
 }
 

@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 
 	"github.com/lookout-app/lookout/session"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // WallState is what the window remembers between runs: which tiles, in which
 // order and layout, and the page shown. It lives in its own file next to the
 // config, so the config itself is never rewritten.
 type WallState struct {
+	// Layout, Page and Sources are the shown view's (a state file of a
+	// version without views has only them: it loads as one view).
 	Layout   string   `json:"layout"`
 	Page     int      `json:"page"`
 	Sources  []string `json:"sources"`
@@ -27,6 +30,10 @@ type WallState struct {
 	// wall opens them as audio tiles before their directory answers
 	// instead of as cameras.
 	Audio []AudioTileState `json:"audio_tiles,omitempty"`
+	// Views are the named walls (model.Views), View the shown one's
+	// index; Audio covers the speakers of every view.
+	Views []model.View `json:"views,omitempty"`
+	View  int          `json:"view,omitempty"`
 	// Window is the window's size and maximised state (app.go).
 	Window *WindowState `json:"window,omitempty"`
 }
@@ -77,4 +84,13 @@ func SaveState(path string, st WallState) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// views returns the saved views: those of the file, or its single wall as
+// one view when it was written before views.
+func (st WallState) views() *model.Views {
+	if len(st.Views) > 0 {
+		return model.NewViews(st.Views, st.View)
+	}
+	return model.NewViews([]model.View{{Name: model.DefaultViewName, Layout: st.Layout, Page: st.Page, Sources: st.Sources}}, 0)
 }

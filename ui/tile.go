@@ -56,6 +56,7 @@ type Tile struct {
 	// drop (done).
 	OnDrag func(at fyne.Position, done bool)
 	dragAt fyne.Position
+	zoom   zoomState // the digital zoom (zoom.go)
 	// OnKey gets the keys the tile does not use itself.
 	OnKey func(*fyne.KeyEvent)
 
@@ -648,7 +649,8 @@ func (t *Tile) resizeOutput() {
 		t.ctrl.SetOutputSize(t.pixelW&^1, 0)
 		return
 	}
-	w, h := fitSize(t.srcW, t.srcH, t.pixelW, t.pixelH)
+	bw, bh := t.zoomBox()
+	w, h := fitSize(t.srcW, t.srcH, bw, bh)
 	t.ctrl.SetOutputSize(w, h)
 }
 
@@ -798,6 +800,9 @@ func (t *Tile) Tapped(*fyne.PointEvent) {
 
 // Dragged implements fyne.Draggable: the wall shows where the tile lands.
 func (t *Tile) Dragged(e *fyne.DragEvent) {
+	if t.zoomPan(e) {
+		return
+	}
 	t.dragAt = e.AbsolutePosition
 	if t.OnDrag != nil {
 		t.OnDrag(t.dragAt, false)
@@ -806,14 +811,14 @@ func (t *Tile) Dragged(e *fyne.DragEvent) {
 
 // DragEnd implements fyne.Draggable: the tile moves where it was let go.
 func (t *Tile) DragEnd() {
-	if t.OnDrag != nil {
+	if !t.zoomDragEnd() && t.OnDrag != nil {
 		t.OnDrag(t.dragAt, true)
 	}
 }
 
 // DoubleTapped maximises or restores the tile.
 func (t *Tile) DoubleTapped(*fyne.PointEvent) {
-	if t.OnMaximise != nil {
+	if !t.zoomReset() && t.OnMaximise != nil {
 		t.OnMaximise()
 	}
 }

@@ -24,10 +24,14 @@ const (
 	Layout2x2  = "2x2"
 	Layout3x3  = "3x3"
 	Layout4x4  = "4x4"
+	// The mixed layouts: large cells (on the main stream) and small ones.
+	Layout1Plus5 = model.Layout1Plus5
+	Layout1Plus7 = model.Layout1Plus7
+	Layout2Plus8 = model.Layout2Plus8
 )
 
 // Layouts lists the layouts in menu order.
-var Layouts = []string{LayoutAuto, Layout1, Layout2x2, Layout3x3, Layout4x4}
+var Layouts = []string{LayoutAuto, Layout1, Layout2x2, Layout3x3, Layout4x4, Layout1Plus5, Layout1Plus7, Layout2Plus8}
 
 // SessionFactory returns the session config for a source at a quality.
 type SessionFactory func(source string, q session.Quality) (session.Config, error)
@@ -87,11 +91,14 @@ type Wall struct {
 	closed   bool
 	// OnRemoved is called with a tile's title after the user removed it.
 	OnRemoved func(title string)
-	undo      model.Undo        // the removal Undo puts back (the model decides)
-	now       func() time.Time  // the clock of Undo's offer
-	moving    string            // the source of a tile being dragged
-	drop      *fyne.Container   // the layer showing where a drag lands
-	dropMark  *canvas.Rectangle // the cell marked on it
+	undo      model.Undo            // the removal Undo puts back (the model decides)
+	now       func() time.Time      // the clock of Undo's offer
+	moving    string                // the source of a tile being dragged
+	drop      *fyne.Container       // the layer showing where a drag lands
+	dropMark  *canvas.Rectangle     // the cell marked on it
+	views     *model.Views          // the named walls; the shown one is on it (views.go)
+	warm      map[string]*wallEntry // tiles of the view shown next, running before it shows (views.go)
+	quiet     bool                  // a view is being put on: one change is told at its end
 }
 
 // NewWall makes an empty wall whose sessions live until ctx ends.
@@ -151,11 +158,33 @@ func (w *Wall) add(source, title string, show bool) *wallEntry {
 			return e
 		}
 	}
+	e := w.takeWarm(source)
+	if e == nil {
+		e = w.newEntry(source, title)
+	}
+	w.entries = append(w.entries, e)
+	if !show {
+		return e // the room places it and applies
+	}
+	w.page = (len(w.entries) - 1) / w.perPage()
+	w.apply()
+	w.changed()
+	w.roomAdded(source)
+	return e
+}
+
+// newEntry makes the tile of source, wired to the wall.
+func (w *Wall) newEntry(source, title string) *wallEntry {
 	e := &wallEntry{source: source}
 	e.tile = NewTile(title, nil)
 	e.tile.OnClose = func() { w.Remove(source) }
 	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
 	e.tile.OnFocus = func() { w.focus(e) }
+	e.tile.zoom.onZoom = func() {
+		if w.index(source) >= 0 {
+			w.apply() // a zoomed tile plays the main stream
+		}
+	}
 	e.tile.OnDrag = func(p fyne.Position, done bool) {
 		if done {
 			w.tileDropped(source, p)
@@ -173,14 +202,6 @@ func (w *Wall) add(source, title string, show bool) *wallEntry {
 	if w.OnTile != nil {
 		w.OnTile(source, e.tile)
 	}
-	w.entries = append(w.entries, e)
-	if !show {
-		return e // the room places it and applies
-	}
-	w.page = (len(w.entries) - 1) / w.perPage()
-	w.apply()
-	w.changed()
-	w.roomAdded(source)
 	return e
 }
 
@@ -376,6 +397,9 @@ func (w *Wall) setPage(p int) {
 func (w *Wall) Pages() int { return w.pages() }
 
 func (w *Wall) perPage() int {
+	if _, _, cells, ok := model.MixedCells(w.mode); ok {
+		return len(cells)
+	}
 	switch w.mode {
 	case Layout1:
 		return 1
@@ -431,10 +455,16 @@ func (w *Wall) shows(source string) bool {
 }
 
 // quality is the stream e plays: the main stream when its tile is that
-// large (maximised, or the 1x1 layout), else the sub stream.
+// large (maximised, the 1x1 layout, a mixed layout's large cell), else the
+// sub stream.
 func (w *Wall) quality(e *wallEntry) session.Quality {
-	if w.maxed == e || w.mode == Layout1 {
+	if w.maxed == e || w.mode == Layout1 || e.tile.zoom.z.Zoomed() {
 		return session.QualityMain
+	}
+	if w.maxed == nil {
+		if i := w.index(e.source); i >= 0 {
+			return model.CellQuality(w.mode, i-w.page*w.perPage())
+		}
 	}
 	return session.QualitySub
 }
@@ -493,6 +523,7 @@ func (w *Wall) start(e *wallEntry, q session.Quality) {
 		e.tile.SetStatus(session.Status{State: session.StateFailed, Err: err})
 		return
 	}
+	r.mt.SetZoom(e.tile.zoom.z)
 	e.run = r
 }
 
@@ -566,7 +597,7 @@ func (w *Wall) TakePaintRates(secs float64) []float64 {
 }
 
 func (w *Wall) changed() {
-	if w.OnChange != nil {
+	if w.OnChange != nil && !w.quiet {
 		w.OnChange()
 	}
 }
@@ -578,6 +609,7 @@ func (w *Wall) Close() {
 	for _, e := range w.entries {
 		w.stop(e)
 	}
+	w.dropWarm()
 	w.stopping.Wait()
 	w.model.Close()
 }

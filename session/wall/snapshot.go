@@ -21,6 +21,7 @@ type snapSink struct {
 	waiting atomic.Bool
 	mu      sync.Mutex
 	want    chan *player.Frame
+	zoom    atomic.Pointer[Zoom] // the part shown (zoom.go)
 }
 
 // PutFrame implements player.Sink.
@@ -41,8 +42,9 @@ func fullSize(f *player.Frame) bool {
 	return f != nil && f.Image != nil && f.Image.Rect.Dx() == f.SourceWidth && f.Image.Rect.Dy() == f.SourceHeight
 }
 
-// Snapshot returns the tile's next picture at the stream's own size: the
-// decoder is asked for it, then set back to the tile's size.
+// Snapshot returns the tile's next picture at the stream's own size (the
+// part of it shown while the tile is zoomed, SetZoom): the decoder is
+// asked for it, then set back to the tile's size.
 func (t *Tile) Snapshot(ctx context.Context) (*player.Frame, error) {
 	s := t.session()
 	if s == nil {
@@ -70,7 +72,7 @@ func (t *Tile) Snapshot(ctx context.Context) (*player.Frame, error) {
 	s.SetOutputSize(0, 0)
 	select {
 	case f := <-ch:
-		return f, nil
+		return t.cropFrame(f), nil
 	case <-ctx.Done():
 		return nil, errors.New("no picture at the stream's size yet")
 	}

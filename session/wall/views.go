@@ -1,0 +1,250 @@
+package wall
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// View is one named wall of a config: its tiles in order, its layout and
+// the page shown. The renderer keeps the shown view's tiles running; the
+// others are only this description until they are shown.
+type View struct {
+	Name    string   `json:"name"`
+	Layout  string   `json:"layout"`
+	Page    int      `json:"page"`
+	Sources []string `json:"sources"`
+	// TourSeconds is the view's tour interval (0: no tour); TourViews
+	// moves on to the next view with a tour, else to the view's next page.
+	TourSeconds int  `json:"tour_seconds,omitempty"`
+	TourViews   bool `json:"tour_views,omitempty"`
+}
+
+// Errors of the views' intents.
+var (
+	// ErrViewName is returned for an empty name.
+	ErrViewName = errors.New("a view needs a name")
+	// ErrViewExists is returned for a name another view has.
+	ErrViewExists = errors.New("a view of that name exists")
+	// ErrNoView is returned for an index out of range.
+	ErrNoView = errors.New("no such view")
+	// ErrLastView is returned when the only view would be deleted.
+	ErrLastView = errors.New("the last view cannot be deleted")
+)
+
+// Views are the named walls of a config and which one shows. The zero
+// value has no view; NewViews makes one that has at least one.
+type Views struct {
+	list    []View
+	current int
+}
+
+// DefaultViewName names the view an old single-wall state becomes.
+const DefaultViewName = "Wall"
+
+// NewViews returns views holding list (copied) with current shown; an empty
+// list becomes one view named DefaultViewName, a current out of range the
+// first view, duplicate or empty names are made unique.
+func NewViews(list []View, current int) *Views {
+	v := &Views{}
+	for _, x := range list {
+		x.Sources = slices.Clone(x.Sources)
+		x.Name = v.unique(strings.TrimSpace(x.Name))
+		v.list = append(v.list, x)
+	}
+	if len(v.list) == 0 {
+		v.list = []View{{Name: DefaultViewName}}
+	}
+	if current < 0 || current >= len(v.list) {
+		current = 0
+	}
+	v.current = current
+	return v
+}
+
+// unique returns name, or name with a number after it when a view has it
+// already; an empty name becomes "View N".
+func (v *Views) unique(name string) string {
+	if name == "" {
+		name = fmt.Sprintf("View %d", len(v.list)+1)
+	}
+	if v.find(name) < 0 {
+		return name
+	}
+	for n := 2; ; n++ {
+		if c := fmt.Sprintf("%s %d", name, n); v.find(c) < 0 {
+			return c
+		}
+	}
+}
+
+// find returns the index of the view named name (case-insensitive), or -1.
+func (v *Views) find(name string) int {
+	for i, x := range v.list {
+		if strings.EqualFold(x.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// List returns a copy of the views in order.
+func (v *Views) List() []View {
+	out := make([]View, len(v.list))
+	for i, x := range v.list {
+		x.Sources = slices.Clone(x.Sources)
+		out[i] = x
+	}
+	return out
+}
+
+// Names returns the views' names in order.
+func (v *Views) Names() []string {
+	out := make([]string, len(v.list))
+	for i, x := range v.list {
+		out[i] = x.Name
+	}
+	return out
+}
+
+// Len returns how many views there are.
+func (v *Views) Len() int { return len(v.list) }
+
+// Current returns the index of the view shown.
+func (v *Views) Current() int { return v.current }
+
+// CurrentView returns a copy of the view shown.
+func (v *Views) CurrentView() View {
+	x := v.list[v.current]
+	x.Sources = slices.Clone(x.Sources)
+	return x
+}
+
+// Update stores what the shown view holds now (the renderer's tiles,
+// layout and page).
+func (v *Views) Update(layout string, page int, sources []string) {
+	x := &v.list[v.current]
+	x.Layout, x.Page, x.Sources = layout, page, slices.Clone(sources)
+}
+
+// UpdateView stores what view i holds now, for a view shown elsewhere
+// (another window).
+func (v *Views) UpdateView(i int, layout string, page int, sources []string) {
+	if i < 0 || i >= len(v.list) {
+		return
+	}
+	x := &v.list[i]
+	x.Layout, x.Page, x.Sources = layout, page, slices.Clone(sources)
+}
+
+// Switch makes view i the shown one and returns it.
+func (v *Views) Switch(i int) (View, error) {
+	if i < 0 || i >= len(v.list) {
+		return View{}, ErrNoView
+	}
+	v.current = i
+	return v.CurrentView(), nil
+}
+
+// checkName trims name and checks that no view but except has it.
+func (v *Views) checkName(name string, except int) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", ErrViewName
+	}
+	if j := v.find(name); j >= 0 && j != except {
+		return "", fmt.Errorf("%q: %w", name, ErrViewExists)
+	}
+	return name, nil
+}
+
+// Create adds an empty view named name at the end, with layout, and
+// returns its index (the shown view stays).
+func (v *Views) Create(name, layout string) (int, error) {
+	name, err := v.checkName(name, -1)
+	if err != nil {
+		return 0, err
+	}
+	v.list = append(v.list, View{Name: name, Layout: layout})
+	return len(v.list) - 1, nil
+}
+
+// Rename renames view i.
+func (v *Views) Rename(i int, name string) error {
+	if i < 0 || i >= len(v.list) {
+		return ErrNoView
+	}
+	name, err := v.checkName(name, i)
+	if err != nil {
+		return err
+	}
+	v.list[i].Name = name
+	return nil
+}
+
+// Duplicate adds a copy of view i right after it, named name (empty: the
+// original's name and "copy"), and returns its index.
+func (v *Views) Duplicate(i int, name string) (int, error) {
+	if i < 0 || i >= len(v.list) {
+		return 0, ErrNoView
+	}
+	if strings.TrimSpace(name) == "" {
+		name = v.unique(v.list[i].Name + " copy")
+	}
+	name, err := v.checkName(name, -1)
+	if err != nil {
+		return 0, err
+	}
+	x := v.list[i]
+	x.Name, x.Sources = name, slices.Clone(x.Sources)
+	v.list = slices.Insert(v.list, i+1, x)
+	if v.current > i {
+		v.current++
+	}
+	return i + 1, nil
+}
+
+// Delete removes view i; the shown view stays shown unless it is the one
+// deleted, when its neighbour (the one before, or the new first) shows.
+// It reports whether the shown view changed.
+func (v *Views) Delete(i int) (bool, error) {
+	if i < 0 || i >= len(v.list) {
+		return false, ErrNoView
+	}
+	if len(v.list) == 1 {
+		return false, ErrLastView
+	}
+	v.list = slices.Delete(v.list, i, i+1)
+	switch {
+	case v.current == i:
+		v.current = max(0, i-1)
+		return true, nil
+	case v.current > i:
+		v.current--
+	}
+	return false, nil
+}
+
+// SetTour sets view i's tour: every seconds (0: none), through the views
+// (views) or the view's pages.
+func (v *Views) SetTour(i, seconds int, views bool) error {
+	if i < 0 || i >= len(v.list) {
+		return ErrNoView
+	}
+	v.list[i].TourSeconds, v.list[i].TourViews = max(0, seconds), views
+	return nil
+}
+
+// NextTouring returns the view a tour of views moves on to from the shown
+// one: the next, in order and round, that has a tour; ok is false when no
+// other view has one.
+func (v *Views) NextTouring() (int, bool) {
+	for k := 1; k < len(v.list); k++ {
+		i := (v.current + k) % len(v.list)
+		if v.list[i].TourSeconds > 0 {
+			return i, true
+		}
+	}
+	return 0, false
+}

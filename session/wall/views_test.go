@@ -1,0 +1,122 @@
+package wall_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lookout-app/lookout/session/wall"
+)
+
+// TestViewsIntents: views are created, renamed, duplicated and deleted by
+// name rules (unique, not empty, never the last), and the shown view
+// follows the deletions and insertions around it.
+func TestViewsIntents(t *testing.T) {
+	v := wall.NewViews(nil, 3)
+	if v.Len() != 1 || v.CurrentView().Name != wall.DefaultViewName || v.Current() != 0 {
+		t.Fatalf("empty views: %v current %d", v.Names(), v.Current())
+	}
+	v.Update("2x2", 1, []string{"a/1", "a/2"})
+	i, err := v.Create("Parking", "3x3")
+	if err != nil || i != 1 {
+		t.Fatalf("create: %d %v", i, err)
+	}
+	if _, err := v.Create(" parking ", ""); !errors.Is(err, wall.ErrViewExists) {
+		t.Fatalf("same name again: %v", err)
+	}
+	if _, err := v.Create("  ", ""); !errors.Is(err, wall.ErrViewName) {
+		t.Fatalf("empty name: %v", err)
+	}
+	if err := v.Rename(0, "Entrances"); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Rename(1, "entrances"); !errors.Is(err, wall.ErrViewExists) {
+		t.Fatalf("rename onto another's name: %v", err)
+	}
+	d, err := v.Duplicate(0, "")
+	if err != nil || d != 1 {
+		t.Fatalf("duplicate: %d %v", d, err)
+	}
+	if got := v.Names(); !slices.Equal(got, []string{"Entrances", "Entrances copy", "Parking"}) {
+		t.Fatalf("names %v", got)
+	}
+	dup := v.List()[1]
+	if dup.Layout != "2x2" || dup.Page != 1 || !slices.Equal(dup.Sources, []string{"a/1", "a/2"}) {
+		t.Fatalf("duplicate holds %+v", dup)
+	}
+	// The copy is its own: changing the original leaves it.
+	v.Update("1", 0, []string{"a/3"})
+	if got := v.List()[1].Sources; !slices.Equal(got, []string{"a/1", "a/2"}) {
+		t.Fatalf("the copy changed with the original: %v", got)
+	}
+	if x, err := v.Switch(2); err != nil || x.Name != "Parking" || x.Layout != "3x3" {
+		t.Fatalf("switch: %+v %v", x, err)
+	}
+	if _, err := v.Switch(5); !errors.Is(err, wall.ErrNoView) {
+		t.Fatalf("switch out of range: %v", err)
+	}
+	// Deleting a view before the shown one keeps it shown.
+	if moved, err := v.Delete(0); err != nil || moved || v.CurrentView().Name != "Parking" {
+		t.Fatalf("delete before: moved %v err %v shown %q", moved, err, v.CurrentView().Name)
+	}
+	// Deleting the shown view shows its neighbour.
+	if moved, err := v.Delete(1); err != nil || !moved || v.CurrentView().Name != "Entrances copy" {
+		t.Fatalf("delete shown: moved %v err %v shown %q", moved, err, v.CurrentView().Name)
+	}
+	if _, err := v.Delete(0); !errors.Is(err, wall.ErrLastView) {
+		t.Fatalf("delete the last: %v", err)
+	}
+}
+
+// TestNewViewsRepairsNames: a hand-edited state with duplicate or empty
+// names loads with unique ones, and a current index out of range shows the
+// first view.
+func TestNewViewsRepairsNames(t *testing.T) {
+	v := wall.NewViews([]wall.View{{Name: "A"}, {Name: "a"}, {Name: ""}}, 9)
+	if got := v.Names(); !slices.Equal(got, []string{"A", "a 2", "View 3"}) || v.Current() != 0 {
+		t.Fatalf("names %v current %d", got, v.Current())
+	}
+}
+
+// TestTourCountdown: a tour's countdown runs down, holds while paused,
+// goes on with what was left, says when the change is near, and a tour of
+// views moves on to the next view with a tour.
+func TestTourCountdown(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	tr := wall.NewTour(10*time.Second, t0)
+	if tr.Left(t0.Add(4*time.Second)) != 6*time.Second || tr.Due(t0.Add(9*time.Second)) || tr.Soon(t0.Add(6*time.Second)) {
+		t.Fatal("countdown before the change")
+	}
+	if !tr.Soon(t0.Add(7 * time.Second)) {
+		t.Fatal("not soon 3 s before")
+	}
+	tr.SetPaused(true, t0.Add(8*time.Second))
+	if tr.Due(t0.Add(time.Hour)) || tr.Left(t0.Add(time.Hour)) != 2*time.Second || tr.Soon(t0.Add(time.Hour)) {
+		t.Fatal("a paused tour ran on")
+	}
+	tr.SetPaused(false, t0.Add(time.Hour))
+	if tr.Due(t0.Add(time.Hour+time.Second)) || !tr.Due(t0.Add(time.Hour+2*time.Second)) {
+		t.Fatal("resumed with the wrong remainder")
+	}
+	tr.Restart(t0.Add(2 * time.Hour))
+	if tr.Left(t0.Add(2*time.Hour)) != 10*time.Second {
+		t.Fatal("restart")
+	}
+
+	v := wall.NewViews([]wall.View{{Name: "A"}, {Name: "B"}, {Name: "C"}}, 0)
+	if _, ok := v.NextTouring(); ok {
+		t.Fatal("a next touring view without tours")
+	}
+	if err := v.SetTour(0, 10, true); err != nil {
+		t.Fatal(err)
+	}
+	_ = v.SetTour(2, 5, true)
+	if i, ok := v.NextTouring(); !ok || i != 2 {
+		t.Fatalf("next touring from A: %d %v", i, ok)
+	}
+	_, _ = v.Switch(2)
+	if i, ok := v.NextTouring(); !ok || i != 0 {
+		t.Fatalf("next touring from C: %d %v", i, ok)
+	}
+}

@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+
+	model "github.com/lookout-app/lookout/session/wall"
+)
+
+// A view can be opened in a window of its own (for a second monitor), full
+// screen on the monitor it is on: a wall of its own whose tiles run while
+// the window is open, whatever the main window shows; closing it ends
+// them, and the view shows in the main window again when chosen there.
+
+// ErrViewOpen is returned for a view shown in the main window, which a
+// window of its own cannot take.
+var ErrViewOpen = errors.New("the view is shown in the main window")
+
+// viewWindow is a view in a window of its own.
+type viewWindow struct {
+	view   int
+	w      fyne.Window
+	wall   *Wall
+	cancel context.CancelFunc
+}
+
+// openViewWindow opens view i in a window of its own; fullScreen puts it
+// full screen on its monitor. A view open in a window already is brought
+// forward.
+func (win *window) openViewWindow(ctx context.Context, i int, fullScreen bool) (*viewWindow, error) {
+	v := win.wall.viewsModel()
+	if i < 0 || i >= v.Len() {
+		return nil, model.ErrNoView
+	}
+	if i == v.Current() {
+		return nil, ErrViewOpen
+	}
+	if vw := win.windowOf(i); vw != nil {
+		vw.w.RequestFocus()
+		return vw, nil
+	}
+	x := v.List()[i]
+	wctx, cancel := context.WithCancel(ctx)
+	vw := &viewWindow{view: i, cancel: cancel, w: win.a.NewWindow("Lookout — " + x.Name)}
+	vw.wall = NewWall(wctx, win.factory(win.accounts), win.log)
+	vw.wall.setSound(win.snd)
+	vw.wall.RoomOf = win.sidebar.roomMembers
+	vw.wall.mode = x.Layout
+	if vw.wall.mode == "" {
+		vw.wall.mode = LayoutAuto
+	}
+	vw.wall.quiet = true
+	for _, s := range x.Sources {
+		win.openOn(vw.wall, s)
+	}
+	vw.wall.quiet = false
+	vw.wall.setPage(x.Page)
+	vw.wall.OnChange = func() {
+		// What changes there is the view's: kept with the others.
+		win.wall.viewsModel().UpdateView(vw.view, vw.wall.Mode(), vw.wall.Page(), vw.wall.savedSources())
+		win.saveState()
+	}
+	vw.w.SetContent(vw.wall.Object())
+	vw.w.Resize(fyne.NewSize(960, 600))
+	vw.w.SetOnClosed(func() { win.closeViewWindow(vw) })
+	win.others = append(win.others, vw)
+	vw.w.Show()
+	if fullScreen {
+		vw.w.SetFullScreen(true)
+	}
+	return vw, nil
+}
+
+// closeViewWindow ends a view window's tiles (once) and forgets it.
+func (win *window) closeViewWindow(vw *viewWindow) {
+	for k, o := range win.others {
+		if o == vw {
+			win.others = append(win.others[:k], win.others[k+1:]...)
+			vw.wall.Close()
+			vw.cancel()
+			win.updateStatus()
+			return
+		}
+	}
+}
+
+// closeViewWindows ends every view window's tiles (the main window
+// closes; Fyne closes the windows themselves).
+func (win *window) closeViewWindows() {
+	for len(win.others) > 0 {
+		win.closeViewWindow(win.others[0])
+	}
+}
+
+// viewsShifted follows an insertion (by +1) or a deletion (by -1) of the
+// view at index at: the view windows keep their views.
+func (win *window) viewsShifted(at, by int) {
+	for _, o := range win.others {
+		if o.view >= at {
+			o.view += by
+		}
+	}
+}
+
+// windowOf returns the window showing view i, or nil.
+func (win *window) windowOf(i int) *viewWindow {
+	for _, o := range win.others {
+		if o.view == i {
+			return o
+		}
+	}
+	return nil
+}
+
+// openOn adds source to wall w as the window knows it (viewOpen for
+// another wall).
+func (win *window) openOn(w *Wall, source string) {
+	main := win.wall
+	win.wall = w
+	defer func() { win.wall = main }()
+	win.viewOpen(source)
+}
+
+// allTiles counts the tiles of every window: live, in all, and their
+// decode rate, for the main window's status bar.
+func (win *window) allTiles() (live, tiles int, decoded float64) {
+	live, tiles, decoded = win.wall.Live(), len(win.wall.entries), win.wall.DecodeFPS()
+	for _, o := range win.others {
+		live += o.wall.Live()
+		tiles += len(o.wall.entries)
+		decoded += o.wall.DecodeFPS()
+	}
+	return live, tiles, decoded
+}
+
+// viewWindowError tells why a view could not open in a window.
+func (win *window) viewWindowError(err error) {
+	if errors.Is(err, ErrViewOpen) {
+		win.viewError(fmt.Errorf("%w: choose another view here first", err))
+		return
+	}
+	win.viewError(err)
+}
