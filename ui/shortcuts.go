@@ -22,6 +22,9 @@ var shortcutSheet = [][2]string{
 	{"Ctrl+← / Ctrl+→", "move the focused tile"},
 	{"Page Up / Page Down", "previous or next page of tiles"},
 	{"Delete", "take the focused tile off the wall"},
+	{"Ctrl+Z", "put back the tile taken off last"},
+	{"Esc", "restore the grid from a maximised tile"},
+	{"Ctrl+P", "pre-check: devices, codecs and each account's network"},
 	{"?", "this sheet"},
 }
 
