@@ -3,6 +3,7 @@ package ui
 import (
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func TestAccountFormSpeaksItsLabels(t *testing.T) {
 	}
 	onForm := false
 	for _, it := range f.form.Items {
-		onForm = onForm || it.Text == "Sign method" && it.Widget == se
+		onForm = onForm || it.Text == "Sign method" && slices.Contains(inputsOf(it.Widget), fyne.CanvasObject(se))
 	}
 	if !onForm {
 		t.Fatal("the form shows no choice for the sign method")
@@ -123,5 +124,40 @@ func TestAccountFormSpeaksItsLabels(t *testing.T) {
 	w.Canvas().Focus(f.entry("uid"))
 	if !shows(f.form, probs["name"]) {
 		t.Errorf("the form does not show %q under the name", probs["name"])
+	}
+}
+
+// inputsOf is a form item's widget, or the objects it stacks.
+func inputsOf(o fyne.CanvasObject) []fyne.CanvasObject {
+	if w, ok := o.(*wheelInput); ok {
+		return []fyne.CanvasObject{w.input, w.entry}
+	}
+	return []fyne.CanvasObject{o}
+}
+
+// TestAccountFormWheelOverAnEntry: the mouse wheel scrolls the form when
+// the pointer is over a single-line input, as it does over a label.
+func TestAccountFormWheelOverAnEntry(t *testing.T) {
+	test.NewTempApp(t)
+	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Kinds: kinds.List().Config(),
+		Keyring: &memKeyring{secrets: map[string]string{}}}
+	f := newAccountForm(m, nil, nil)
+	w := test.NewTempWindow(t, f.box)
+	w.Resize(fyne.NewSize(620, 360))
+	d := fyne.CurrentApp().Driver()
+	for _, e := range []fyne.CanvasObject{f.name, f.entry("endpoint")} {
+		f.scroll.ScrollToTop()
+		at := d.AbsolutePositionForObject(e).Add(fyne.NewPos(20, 10))
+		test.Scroll(w.Canvas(), at, 0, -40)
+		if f.scroll.Offset.Y <= 0 {
+			t.Errorf("the wheel over the %T at %v did not scroll the form down", e, at)
+		}
+	}
+	f.scroll.ScrollToBottom()
+	bottom := f.scroll.Offset.Y
+	at := d.AbsolutePositionForObject(f.choices["tuya/sign_method"]).Add(fyne.NewPos(20, 10))
+	test.Scroll(w.Canvas(), at, 0, 40)
+	if bottom <= 0 || f.scroll.Offset.Y >= bottom {
+		t.Errorf("the wheel over the sign method at %v did not scroll the form up from %v", at, bottom)
 	}
 }
