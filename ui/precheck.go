@@ -82,6 +82,9 @@ func (win *window) openPrecheck(ctx context.Context) {
 	p.playing = win.wall.Live
 	win.extra.precheck = p
 	p.w.Resize(p.openSize())
+	// Centred: a window manager may place it under the pointer, its
+	// buttons past the screen's edge.
+	p.w.CenterOnScreen()
 	p.w.Show()
 }
 
