@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,7 +66,7 @@ func TestAccountFormSpeaksItsLabels(t *testing.T) {
 	}
 	onForm := false
 	for _, it := range f.form.Items {
-		onForm = onForm || it.Text == "Sign method" && it.Widget == se
+		onForm = onForm || it.Text == "Sign method" && slices.Contains(inputsOf(it.Widget), fyne.CanvasObject(se))
 	}
 	if !onForm {
 		t.Fatal("the form shows no choice for the sign method")
@@ -123,5 +125,87 @@ func TestAccountFormSpeaksItsLabels(t *testing.T) {
 	w.Canvas().Focus(f.entry("uid"))
 	if !shows(f.form, probs["name"]) {
 		t.Errorf("the form does not show %q under the name", probs["name"])
+	}
+}
+
+// inputsOf is a form item's widget, or the objects it stacks.
+func inputsOf(o fyne.CanvasObject) []fyne.CanvasObject {
+	if w, ok := o.(*wheelInput); ok {
+		return []fyne.CanvasObject{w.input, w.entry}
+	}
+	return []fyne.CanvasObject{o}
+}
+
+// TestAccountFormWheelOverAnEntry: the mouse wheel scrolls the form when
+// the pointer is over a single-line input, as it does over a label.
+func TestAccountFormWheelOverAnEntry(t *testing.T) {
+	test.NewTempApp(t)
+	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Kinds: kinds.List().Config(),
+		Keyring: &memKeyring{secrets: map[string]string{}}}
+	f := newAccountForm(m, nil, nil)
+	w := test.NewTempWindow(t, f.box)
+	w.Resize(fyne.NewSize(620, 360))
+	d := fyne.CurrentApp().Driver()
+	for _, e := range []fyne.CanvasObject{f.name, f.entry("endpoint")} {
+		f.scroll.ScrollToTop()
+		at := d.AbsolutePositionForObject(e).Add(fyne.NewPos(20, 10))
+		test.Scroll(w.Canvas(), at, 0, -40)
+		if f.scroll.Offset.Y <= 0 {
+			t.Errorf("the wheel over the %T at %v did not scroll the form down", e, at)
+		}
+	}
+	f.scroll.ScrollToBottom()
+	bottom := f.scroll.Offset.Y
+	at := d.AbsolutePositionForObject(f.choices["tuya/sign_method"]).Add(fyne.NewPos(20, 10))
+	test.Scroll(w.Canvas(), at, 0, 40)
+	if bottom <= 0 || f.scroll.Offset.Y >= bottom {
+		t.Errorf("the wheel over the sign method at %v did not scroll the form up from %v", at, bottom)
+	}
+}
+
+// TestAccountFormSetsRoomMembers: a TRTC room's members are set in the
+// form, one room a line ("8080: alice, bob"), saved as INTERFACE.md has
+// them and shown the same way when the account is edited.
+func TestAccountFormSetsRoomMembers(t *testing.T) {
+	test.NewTempApp(t)
+	m := &AccountManager{ConfigPath: filepath.Join(t.TempDir(), "config.toml"), Kinds: kinds.List().Config(),
+		Keyring: &memKeyring{secrets: map[string]string{}}}
+	f := newAccountForm(m, nil, nil)
+	test.NewTempWindow(t, f.box)
+	f.kind.SetSelected(kindTitle(m.Kinds, "trtc"))
+	if f.entry("rooms") == nil || !f.entry("rooms").MultiLine {
+		t.Fatal("no several-line input for the rooms")
+	}
+	f.name.SetText("meet")
+	f.entry("endpoint").SetText("https://signaling.example.com")
+	f.entry("sdk_app_id").SetText("1400000000")
+	f.entry("secret_key").SetText("s3cret")
+	f.entry("user_id").SetText("desk-1")
+	f.entry("rooms").SetText("8080: alice, bob\nlobby")
+	if p := f.Problems(); len(p) != 0 {
+		t.Fatalf("problems %v", p)
+	}
+	f.doSave()
+	cfg, err := m.Kinds.Load(m.ConfigPath)
+	if err != nil {
+		t.Fatalf("%v (form said %q)", err, f.status.Text)
+	}
+	if raw, _ := os.ReadFile(m.ConfigPath); !strings.Contains(string(raw), `rooms = [{name = "8080", members = ["alice", "bob"]}, "lobby"]`) {
+		t.Errorf("saved as\n%s", raw)
+	}
+	a := cfg.Accounts[0]
+	if !slices.Equal(a.TRTCRooms, []string{"8080", "lobby"}) || !slices.Equal(a.TRTCMembers["8080"], []string{"alice", "bob"}) ||
+		len(a.TRTCMembers["lobby"]) != 0 {
+		t.Fatalf("saved rooms %v with members %v", a.TRTCRooms, a.TRTCMembers)
+	}
+	g := newAccountForm(m, &a, nil)
+	test.NewTempWindow(t, g.box)
+	if got := g.entry("rooms").Text; got != "8080: alice, bob\nlobby" {
+		t.Errorf("editing shows the rooms as %q", got)
+	}
+	// A member that is no id is a problem under the rooms.
+	g.entry("rooms").SetText("8080: alice, a/b")
+	if g.Problems()["rooms"] == "" {
+		t.Errorf("member a/b accepted: %v", g.Problems())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"regexp"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -53,7 +55,11 @@ type accountForm struct {
 	others  []string       // the other accounts' names
 	kind    *widget.Select
 	name    *widget.Entry
-	entries map[string]*widget.Entry // by kind/key (kind/key.sub for a table's secret)
+	scroll  *container.Scroll // the form's, which the wheel scrolls over an input
+	// wheels are the single-line inputs as the form shows them, by entry.
+	wheels    map[*widget.Entry]*wheelInput
+	nameInput fyne.CanvasObject
+	entries   map[string]*widget.Entry // by kind/key (kind/key.sub for a table's secret)
 	// choices are the inputs of fields with Choices, by kind/key; their
 	// entries are in entries too.
 	choices  map[string]*widget.SelectEntry
@@ -96,8 +102,12 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 	f.form = widget.NewForm()
 	// The message grows upwards from above the buttons: Connect and Save
 	// stay put whatever it says.
+	f.scroll = container.NewVScroll(f.form)
+	f.wheels = map[*widget.Entry]*wheelInput{}
+	f.nameInput = f.wheel(f.name, f.name)
+	f.wheels[f.name] = f.nameInput.(*wheelInput)
 	f.box = container.NewBorder(nil, container.NewVBox(f.status, container.NewHBox(f.connect, f.save)), nil, nil,
-		container.NewVScroll(f.form))
+		f.scroll)
 	kind := ""
 	if len(m.Kinds) > 0 {
 		kind = m.Kinds[0].Name
@@ -111,7 +121,7 @@ func newAccountForm(m *AccountManager, edit *config.Account, others []string) *a
 		f.fill(*edit)
 		f.kind.Disable()
 	}
-	f.name.OnChanged = func(string) { f.check() }
+	f.name.OnChanged = func(string) { f.touch(f.name); f.check() }
 	f.name.Validator = func(string) error { // under the field, as the others
 		if p := f.problems["name"]; p != "" {
 			return errors.New(p)
@@ -130,7 +140,7 @@ func (f *accountForm) rebuild() {
 	f.form.Items = nil
 	f.noted = false
 	f.form.Append("Kind", f.kind)
-	f.form.AppendItem(&widget.FormItem{Text: "Name", Widget: f.name, HintText: "a-z, 0-9, _ and -; sources are NAME/DEVICE"})
+	f.form.AppendItem(&widget.FormItem{Text: "Name", Widget: f.nameInput, HintText: "a-z, 0-9, _ and -; sources are NAME/DEVICE"})
 	for _, fs := range kind.FormFields() {
 		f.addInput(fs.Key, fs.Key, fs)
 		for _, sub := range fs.Sub {
@@ -162,7 +172,7 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 		default:
 			e = widget.NewEntry()
 		}
-		e.OnChanged = func(string) { f.check() }
+		e.OnChanged = func(string) { f.touch(e); f.check() }
 		if key == field {
 			e.Validator = func(string) error {
 				if p := f.problems[field]; p != "" {
@@ -181,6 +191,12 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 	if se := f.choices[f.kindName()+"/"+key]; se != nil {
 		input = se
 	}
+	if !e.MultiLine {
+		if f.wheels[e] == nil {
+			f.wheels[e] = f.wheel(e, input).(*wheelInput)
+		}
+		input = f.wheels[e]
+	}
 	f.form.AppendItem(&widget.FormItem{Text: fs.Label, Widget: input, HintText: hint})
 	if fs.Secret && f.m.Keyring == nil && !f.noted {
 		// Said once, in full, under the first secret: a hint is one
@@ -192,6 +208,58 @@ func (f *accountForm) addInput(key, field string, fs config.Field) {
 		f.keyringNote = note
 		f.form.AppendItem(&widget.FormItem{Widget: note})
 	}
+}
+
+// wheel lays a catcher of the mouse wheel over the single-line input e
+// (shown as input: e itself or the choice holding it): Fyne's entry
+// scrolls its own line and swallows the wheel, so the form would not
+// scroll under the pointer. Taps, keys and the cursor still reach the
+// input. The form shows e's problem under it once e has been typed in.
+func (f *accountForm) wheel(e *widget.Entry, input fyne.CanvasObject) fyne.CanvasObject {
+	c := &wheelCatcher{scroll: f.scroll}
+	c.ExtendBaseWidget(c)
+	w := &wheelInput{input: input, entry: e, catcher: c}
+	w.ExtendBaseWidget(w)
+	return w
+}
+
+// wheelInput is a single-line input with a wheelCatcher over it; to the
+// form it is the input's entry: it validates as the entry does.
+type wheelInput struct {
+	widget.BaseWidget
+	input   fyne.CanvasObject
+	entry   *widget.Entry
+	catcher *wheelCatcher
+	touched bool
+}
+
+func (w *wheelInput) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(w.input, w.catcher))
+}
+
+// Validate validates the entry.
+func (w *wheelInput) Validate() error { return w.entry.Validate() }
+
+// SetOnValidationChanged hands the entry's validation to the form once
+// the entry was typed in (as the form does for a bare entry).
+func (w *wheelInput) SetOnValidationChanged(cb func(error)) {
+	w.entry.SetOnValidationChanged(func(err error) {
+		if w.touched {
+			cb(err)
+		}
+	})
+}
+
+// wheelCatcher hands the wheel to the scroll it lies in.
+type wheelCatcher struct {
+	widget.BaseWidget
+	scroll *container.Scroll
+}
+
+func (c *wheelCatcher) Scrolled(ev *fyne.ScrollEvent) { c.scroll.Scrolled(ev) }
+
+func (c *wheelCatcher) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(canvas.NewRectangle(color.Transparent))
 }
 
 // kindTitle is how the form names a kind: what the service is, and the
@@ -460,6 +528,13 @@ func (f *accountForm) check() {
 	}
 	f.fixing = true
 	f.status.SetText("Fix: " + strings.Join(all, "; "))
+}
+
+// touch notes that e was typed in: the form shows its problem from now.
+func (f *accountForm) touch(e *widget.Entry) {
+	if w := f.wheels[e]; w != nil {
+		w.touched = true
+	}
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -274,6 +274,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		if !filled && win.sidebar.Loaded() {
 			filled = true
 			win.fillDefault(accounts)
+			win.wall.setHint(emptyWallHint)
 		}
 	}
 
@@ -335,6 +336,11 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 	win.shortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: fyne.KeyModifierShortcutDefault},
 		func() { win.openPrecheck(ctx) })
 
+	if !found && len(accounts) > 0 {
+		// A first start fills the wall once the lists are in: until
+		// then the wall says so, not how to fill it by hand.
+		win.wall.setHint(loadingWallHint)
+	}
 	win.sidebar.Load(ctx)
 	if found {
 		// Titles arrive with the device lists; show the tiles at once with

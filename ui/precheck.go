@@ -81,8 +81,24 @@ func (win *window) openPrecheck(ctx context.Context) {
 	})
 	p.playing = win.wall.Live
 	win.extra.precheck = p
-	p.w.Resize(fyne.NewSize(760, 560))
+	p.w.Resize(p.openSize())
+	// Centred: a window manager may place it under the pointer, its
+	// buttons past the screen's edge.
+	p.w.CenterOnScreen()
 	p.w.Show()
+}
+
+// openSize is the wizard's size when it opens: 760x560, grown to the
+// largest page with the title and the buttons.
+func (p *precheck) openSize() fyne.Size {
+	size := fyne.NewSize(760, 560)
+	shown := p.page
+	for i := range p.pages {
+		p.show(i)
+		size = size.Max(p.w.Content().MinSize())
+	}
+	p.show(shown)
+	return size
 }
 
 func newPrecheck(ctx context.Context, w fyne.Window, snd *sound, accounts []Account, onUse func(string, string)) *precheck {
@@ -181,6 +197,18 @@ func (p *precheck) logStep(step string) {
 		p.steps = p.steps[len(p.steps)-12:]
 	}
 	p.status.SetText("Running…\n" + strings.Join(p.steps, "\n"))
+}
+
+// logDone shows a finished step's pass or fail in place of its start.
+func (p *precheck) logDone(account string, s check.Step) {
+	line := fmt.Sprintf("%s account %s: %s (%.1f ms)", okMark(s.OK), account, s.Name, s.Ms)
+	if !s.OK && s.Detail != "" {
+		line += ": " + s.Detail
+	}
+	if n := len(p.steps); n > 0 && p.steps[n-1] == fmt.Sprintf("account %s: %s", account, s.Name) {
+		p.steps = p.steps[:n-1]
+	}
+	p.logStep(line)
 }
 
 // updateBusyNote says when the wall is decoding, which lowers the
@@ -434,6 +462,8 @@ func (p *precheck) runNetwork() {
 		Progress: func(step string) { do(func() { p.logStep(step) }) },
 		Network: check.Options{Progress: func(acc, step string) {
 			do(func() { p.logStep(fmt.Sprintf("account %s: %s", acc, step)) })
+		}, Done: func(acc string, s check.Step) {
+			do(func() { p.logDone(acc, s) })
 		}},
 	}
 	for _, a := range p.accounts {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player/ffmpeg"
+	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/check"
 )
 
@@ -258,5 +260,39 @@ func TestReportWords(t *testing.T) {
 				t.Errorf("rendered as %q", shown.String())
 			}
 		})
+	}
+}
+
+// TestNetworkPageShowsEachStep: the network page shows each step's pass
+// or fail as it ends, not only the step running; the wizard opens large
+// enough for every page and its buttons.
+func TestNetworkPageShowsEachStep(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	test.NewTempApp(t)
+	snd := newSound(nil, "no sound system", "", "")
+	defer snd.close()
+	refused := Account{Name: "cam", Kind: "tuya", Target: func(context.Context) (check.Target, error) {
+		return check.Target{}, session.ErrUnauthorized
+	}}
+	p := newPrecheck(context.Background(), test.NewTempWindow(t, nil), snd, []Account{refused}, nil)
+	defer p.close()
+	size := p.openSize()
+	for i := range p.pages {
+		p.show(i)
+		if min := p.w.Content().MinSize(); size.Width < min.Width || size.Height < min.Height {
+			t.Errorf("page %d needs %v; the wizard opens at %v", i, min, size)
+		}
+	}
+	p.show(1)
+	p.capacity.SetChecked(false)
+
+	p.runNetwork()
+	waitText(t, "report", p.Summary, "## Not ready")
+	lines := strings.Split(p.status.Text, "\n")
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "✗ account cam: api (") }) {
+		t.Errorf("the page does not show the failed step: %q", p.status.Text)
+	}
+	if slices.Contains(lines, "account cam: api") {
+		t.Errorf("the finished step still shows as running: %q", p.status.Text)
 	}
 }

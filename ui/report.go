@@ -231,6 +231,10 @@ func reportSegments(md string) []widget.RichTextSegment {
 			segs = append(segs, text(strings.TrimPrefix(line, "## "), widget.RichTextStyleHeading))
 		case strings.HasPrefix(line, "### "):
 			segs = append(segs, text(strings.TrimPrefix(line, "### "), widget.RichTextStyleSubHeading))
+		case strings.HasPrefix(line, "- ✓ "), strings.HasPrefix(line, "- ✗ "):
+			// A step's mark is its bullet: a list bullet before it
+			// would make two.
+			segs = append(segs, inline(strings.TrimPrefix(line, "- "))...)
 		case strings.HasPrefix(line, "- "):
 			item := &widget.ParagraphSegment{Texts: inline(strings.TrimPrefix(line, "- "))}
 			segs = append(segs, &widget.ListSegment{Items: []widget.RichTextSegment{item}})

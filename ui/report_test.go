@@ -6,9 +6,11 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session/check"
 )
@@ -58,5 +60,28 @@ func TestReportPNGHasPixels(t *testing.T) {
 	// Text on a background: both kinds of pixel, neither all of them.
 	if dark < n/1000 || light < n/1000 {
 		t.Fatalf("blank picture: %d dark and %d light of %d pixels", dark, light, n)
+	}
+}
+
+// TestReportStepsHaveOneBullet: a step's ✓ or ✗ is its bullet; the
+// wizard draws no list bullet before it.
+func TestReportStepsHaveOneBullet(t *testing.T) {
+	rep := check.Report{Accounts: []check.AccountReport{{Account: "demo", Kind: "tuya", Quality: 1,
+		Steps: []check.Step{{Name: "dns", OK: true, Ms: 0.4, Detail: "127.0.0.1"}, {Name: "tcp", Ms: 3, Detail: "refused"}}}}}
+	steps := 0
+	for _, seg := range reportSegments(reportMarkdown(rep)) {
+		if l, ok := seg.(*widget.ListSegment); ok {
+			for _, it := range l.Items {
+				if p, ok := it.(*widget.ParagraphSegment); ok && strings.ContainsAny(p.Textual(), "✓✗") {
+					t.Errorf("step %q drawn with a list bullet before its mark", p.Textual())
+				}
+			}
+		}
+		if ts, ok := seg.(*widget.TextSegment); ok && strings.ContainsAny(ts.Text, "✓✗") {
+			steps++
+		}
+	}
+	if steps != 2 {
+		t.Errorf("%d steps shown with their mark, want 2", steps)
 	}
 }

@@ -89,7 +89,7 @@ func TestKeyboard(t *testing.T) {
 	if win.extra.sheet == nil {
 		t.Fatal("? opened no shortcuts sheet")
 	}
-	for _, want := range []string{"Ctrl+S", "Ctrl+R", "Space (hold)", "Enter", "F"} {
+	for _, want := range []string{"Ctrl+S", "Ctrl+R", "Space (hold)", "Enter", "F", "Ctrl+Z", "Ctrl+P", "Esc", "Ctrl+Shift+S"} {
 		found := false
 		for _, s := range shortcutSheet {
 			found = found || s[0] == want

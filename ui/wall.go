@@ -68,6 +68,7 @@ type Wall struct {
 	log      *slog.Logger
 	grid     *fyne.Container
 	empty    fyne.CanvasObject
+	hint     *widget.Label // what the empty wall says
 	box      *fyne.Container
 	entries  []*wallEntry
 	mode     string
@@ -106,7 +107,8 @@ func NewWall(ctx context.Context, factory SessionFactory, log *slog.Logger) *Wal
 	w := &Wall{done: ctx.Done(), factory: factory, log: log, mode: LayoutAuto,
 		model: model.New(ctx.Done(), model.Config{Factory: model.Factory(factory), Logger: log}), now: time.Now}
 	w.grid = container.NewGridWithColumns(1)
-	w.empty = container.NewCenter(widget.NewLabel("Double-click a camera in the list to put it on the wall"))
+	w.hint = widget.NewLabel(emptyWallHint)
+	w.empty = container.NewCenter(w.hint)
 	w.box = container.NewStack(w.empty)
 	return w
 }

@@ -52,6 +52,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress, when set, is called before each step, for a UI.
 	Progress func(account, step string)
+	// Done, when set, is called after each step with its result, for a UI.
+	Done func(account string, s Step)
+}
+
+// done hands a finished step to o.Done.
+func (o *Options) done(account string, s Step) {
+	if o.Done != nil {
+		o.Done(account, s)
+	}
 }
 
 func (o *Options) defaults() {
@@ -120,6 +129,7 @@ func (r *runner) run(ctx context.Context, name string, timeout time.Duration, fn
 	}
 	r.o.Logger.Debug("check step", "account", r.t.Account, "step", name, "ok", s.OK, "ms", s.Ms, "detail", s.Detail)
 	r.rep.Steps = append(r.rep.Steps, s)
+	r.o.done(r.t.Account, s)
 	return s, ctx.Err() == nil
 }
 
@@ -174,7 +184,9 @@ func (r *runner) check(ctx context.Context) {
 		}
 	}
 	for _, raw := range badURLs {
-		r.rep.Steps = append(r.rep.Steps, Step{Name: "ice-server", Detail: fmt.Sprintf("%q is not a STUN or TURN URL: check the account's ICE server list", raw)})
+		s := Step{Name: "ice-server", Detail: fmt.Sprintf("%q is not a STUN or TURN URL: check the account's ICE server list", raw)}
+		r.rep.Steps = append(r.rep.Steps, s)
+		r.o.done(r.t.Account, s)
 	}
 
 	// STUN bindings first, then TURN allocations, as the troubleshooter does.

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -109,10 +110,21 @@ func timeout(t *testing.T, d time.Duration) context.Context {
 func TestCheckNetworkClean(t *testing.T) {
 	s := newSite(t)
 	var progress []string
+	var done []Step
 	rep := CheckNetwork(timeout(t, 30*time.Second), s.target, Options{
 		ProbeDuration: time.Second, Logger: quiet(),
 		Progress: func(account, step string) { progress = append(progress, account+"/"+step) },
+		Done: func(account string, st Step) {
+			if account != "demo" || len(done) >= len(progress) || progress[len(done)] != account+"/"+st.Name {
+				t.Errorf("step %s of %s done after the steps %v started", st.Name, account, progress)
+			}
+			done = append(done, st)
+		},
 	})
+	// Each step's result is told as it ends, as the report has it.
+	if !reflect.DeepEqual(done, rep.Steps) {
+		t.Errorf("told %v as the steps ended, the report has %v", done, rep.Steps)
+	}
 	for _, st := range rep.Steps {
 		t.Logf("%-10s ok=%v %7.2f ms %s", st.Name, st.OK, st.Ms, st.Detail)
 		if !st.OK || st.Ms <= 0 {

@@ -105,6 +105,9 @@ func checkAccount(ctx context.Context, a Account, o Options) AccountReport {
 		}
 		t = Target{Account: a.Name, Kind: a.Kind, Steps: t.Steps}
 	}
+	for _, s := range append([]Step{api}, t.Steps...) {
+		o.done(a.Name, s)
+	}
 	ar := CheckNetwork(ctx, t, o)
 	ar.Account, ar.Kind = a.Name, a.Kind
 	ar.Steps = append(append([]Step{api}, t.Steps...), ar.Steps...)

@@ -238,6 +238,7 @@ func TestParseExample(t *testing.T) {
 			Name: "meet", Kind: "trtc", Line: 38,
 			Endpoint: "https://signaling.rtc-web.com", SDKAppID: 1400000000,
 			SecretKey: "keyring:meet-secret-key", UserID: "desk-1", TRTCRooms: []string{"8080"},
+			Values: map[string]any{"rooms": []any{"8080"}},
 		},
 	}}
 	if !reflect.DeepEqual(cfg, want) {

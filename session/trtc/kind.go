@@ -28,8 +28,10 @@ var Kind = session.Kind{
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.SecretKey }},
 			{Key: "user_id", Label: "User ID", Help: "The user this desk joins rooms as",
 				Required: true, Example: "x", Ref: func(a *config.Account) any { return &a.UserID }},
-			{Key: "rooms", Label: "Rooms", Help: "Room ids, comma separated", Type: config.TypeAny,
-				Ref: func(a *config.Account) any { return &a.TRTCRooms }, FormParse: commaList},
+			// rooms stays in Values as written (strings, or tables with
+			// members); validate sets TRTCRooms and TRTCMembers from it.
+			{Key: "rooms", Label: "Rooms", Help: "One room per line: ROOM, or ROOM: member, member", Type: config.TypeAny,
+				Multiline: true, FormParse: parseRooms, FormText: roomsText, TOML: roomsTOML},
 			// usersig_ttl stays in Values as written; validate sets
 			// UserSigTTL from it.
 			{Key: "usersig_ttl", Label: "UserSig lifetime", Help: "Optional: lifetime of the UserSig computed locally, e.g. 24h",
@@ -40,18 +42,98 @@ var Kind = session.Kind{
 	Build: build,
 }
 
-// commaList reads the form's comma separated ids.
-func commaList(s string) any {
-	var out []string
+// commaList splits s at commas, leaving out blanks.
+func commaList(s string) []any {
+	var out []any
 	for _, p := range strings.Split(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
 	}
+	return out
+}
+
+// parseRooms reads the form's rooms, one a line: "8080", or
+// "8080: alice, bob" for a room with members (a line of commas alone is
+// several rooms). The value has the shape TOML decodes rooms into.
+func parseRooms(s string) any {
+	var out []any
+	for _, line := range strings.Split(s, "\n") {
+		name, members, ok := strings.Cut(line, ":")
+		if !ok {
+			out = append(out, commaList(line)...)
+			continue
+		}
+		room := map[string]any{"name": strings.TrimSpace(name)}
+		if m := commaList(members); m != nil {
+			room["members"] = m
+		}
+		out = append(out, room)
+	}
 	if out == nil {
 		return nil
 	}
 	return out
+}
+
+// roomsText writes rooms as the form shows them, one room a line.
+func roomsText(v any) string {
+	list, _ := config.Elems(v)
+	var lines []string
+	for _, e := range list {
+		switch r := e.(type) {
+		case string:
+			lines = append(lines, r)
+		case map[string]any:
+			name, _ := r["name"].(string)
+			members, _ := config.Elems(r["members"])
+			if len(members) == 0 {
+				lines = append(lines, name)
+				continue
+			}
+			var names []string
+			for _, m := range members {
+				if str, ok := m.(string); ok {
+					names = append(names, str)
+				}
+			}
+			lines = append(lines, name+": "+strings.Join(names, ", "))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// roomsTOML writes rooms as INTERFACE.md has them: ["8080"] or
+// [{name = "8080", members = ["alice", "bob"]}]; "" for none.
+func roomsTOML(v any) string {
+	list, _ := config.Elems(v)
+	if len(list) == 0 {
+		return ""
+	}
+	quoteAll := func(xs []any) string {
+		var q []string
+		for _, x := range xs {
+			if str, ok := x.(string); ok {
+				q = append(q, config.Quote(str))
+			}
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	}
+	var items []string
+	for _, e := range list {
+		switch r := e.(type) {
+		case string:
+			items = append(items, config.Quote(r))
+		case map[string]any:
+			name, _ := r["name"].(string)
+			item := "{name = " + config.Quote(name)
+			if members, _ := config.Elems(r["members"]); len(members) > 0 {
+				item += ", members = " + quoteAll(members)
+			}
+			items = append(items, item+"}")
+		}
+	}
+	return "[" + strings.Join(items, ", ") + "]"
 }
 
 // validate checks a trtc account's keys and copies them into a.
