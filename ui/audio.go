@@ -283,3 +283,24 @@ func (c *speakerCtrl) ERLE() (float64, bool) {
 	}
 	return c.snd.erle(m)
 }
+
+// cleaning is the talk's noise suppression and gain as set now, for the
+// pre-check's microphone figures and echo test (defaults when there is
+// no cleaner).
+func (s *sound) cleaning() aec.Options {
+	if s == nil || s.clean == nil {
+		return aec.Options{}
+	}
+	denoise, agc := s.clean.Stages()
+	return aec.Options{NoDenoise: !denoise, NoAGC: !agc}
+}
+
+// micGainText is the pre-check's second microphone figure: the level a
+// talk sends after noise suppression and gain.
+func micGainText(r check.DeviceResult) string {
+	if r.LevelAfterGainDBFS == nil || r.LevelDBFS == nil {
+		return ""
+	}
+	return fmt.Sprintf("\nLevel %.1f dBFS as captured, %.1f dBFS after noise suppression and gain (what a talk sends).",
+		*r.LevelDBFS, *r.LevelAfterGainDBFS)
+}
