@@ -140,15 +140,43 @@ func (r *Room) Devices() (capture, playback []DeviceInfo, err error) {
 }
 
 // OpenCapture opens the room's microphone ("" or RoomMicrophoneID) in the
-// room's microphone format only.
+// room's microphone format, or with more channels at its rate when the
+// microphone is mono (each channel carries it, as a sound system carries
+// a mono microphone; the pre-check records in stereo).
 func (r *Room) OpenCapture(id string, f Format) (Capturer, error) {
 	if id != "" && id != RoomMicrophoneID {
 		return nil, fmt.Errorf("audio: room: microphone %q: %w", id, ErrNoDevice)
 	}
-	if f != r.o.Mic {
-		return nil, fmt.Errorf("audio: room microphone is %v, not %v: %w", r.o.Mic, f, ErrInvalidFormat)
+	if f == r.o.Mic {
+		return r.Microphone(), nil
 	}
-	return r.Microphone(), nil
+	if r.o.Mic.Channels == 1 && f.SampleRate == r.o.Mic.SampleRate && f.Channels > 1 {
+		return &wideMic{roomMic: r.Microphone().(*roomMic), f: f}, nil
+	}
+	return nil, fmt.Errorf("audio: room microphone is %v, not %v: %w", r.o.Mic, f, ErrInvalidFormat)
+}
+
+// wideMic is the room's mono microphone copied onto f.Channels channels.
+type wideMic struct {
+	*roomMic
+	f    Format
+	mono []int16
+}
+
+func (w *wideMic) Format() Format { return w.f }
+
+func (w *wideMic) Read(ctx context.Context, p []int16) (int, error) {
+	ch := w.f.Channels
+	if cap(w.mono) < len(p)/ch {
+		w.mono = make([]int16, len(p)/ch)
+	}
+	n, err := w.roomMic.Read(ctx, w.mono[:len(p)/ch])
+	for i := n - 1; i >= 0; i-- {
+		for c := range ch {
+			p[i*ch+c] = w.mono[i]
+		}
+	}
+	return n * ch, err
 }
 
 // OpenPlayback opens the room's speaker ("" or RoomSpeakerID) in the

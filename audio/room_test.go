@@ -194,3 +194,34 @@ func TestRoomDevices(t *testing.T) {
 		t.Fatal("the microphone heard nothing of what the reopened speaker played")
 	}
 }
+
+// TestRoomMicrophoneInStereo: the room's mono microphone opens in stereo
+// at its rate (the pre-check records in stereo), both channels carrying
+// the near-end voice at its level; another rate is refused.
+func TestRoomMicrophoneInStereo(t *testing.T) {
+	mic, spk := Format{SampleRate: 48000, Channels: 1}, Format{SampleRate: 48000, Channels: 2}
+	r, err := NewRoom(RoomOptions{Mic: mic, Speaker: spk, Delay: 10 * time.Millisecond, Near: Tone(1000, -18, mic, time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c, err := r.OpenCapture("", spk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Format() != spk {
+		t.Fatalf("opened in %v", c.Format())
+	}
+	p := make([]int16, spk.Samples(200*time.Millisecond))
+	n, err := c.Read(context.Background(), p)
+	if err != nil || n != len(p) {
+		t.Fatalf("read %d of %d: %v", n, len(p), err)
+	}
+	lv := Measure(p, 2)
+	if !lv.DualMono || math.Abs(lv.PeakdBFS+18) > 0.5 {
+		t.Fatalf("stereo microphone: %+v, want both channels the -18 dBFS tone", lv)
+	}
+	if _, err := r.OpenCapture("", Format{SampleRate: 16000, Channels: 2}); !errors.Is(err, ErrInvalidFormat) {
+		t.Fatalf("another rate: %v", err)
+	}
+}

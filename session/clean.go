@@ -57,3 +57,27 @@ func (c cleanCapturer) Read(ctx context.Context, p []int16) (int, error) {
 	}
 	return n, err
 }
+
+// Ducker is an AudioSink that can lower (duck) a source's audio instead of
+// dropping it: while we talk to a half-duplex device (a half-duplex
+// speaker, a camera whose call_mode is one-way) the session ducks its
+// audio, so a person hears the device faintly and no feedback reaches the
+// microphone. A sink that is no Ducker gets nothing meanwhile.
+type Ducker interface {
+	Duck(on bool)
+}
+
+// duckWhileTalking ducks a half-duplex device's audio for a talk and
+// returns what ends it; ok is false when the sink cannot duck (the
+// session then drops the device's audio while the talk lasts).
+func (s *Session) duckWhileTalking() (end func(), ok bool) {
+	d, ok := s.cfg.Audio.(Ducker)
+	if !ok {
+		return func() {}, false
+	}
+	if s.planTalk.Load() != string(TalkHalf) {
+		return func() {}, true
+	}
+	d.Duck(true)
+	return func() { d.Duck(false) }, true
+}

@@ -78,7 +78,7 @@ func (s *Session) Talking() bool { return s.talking.Load() }
 // Talk sends audio read from c to the device, as a held push-to-talk button
 // does, until ctx ends (the button is released: it returns nil and stops
 // within one read of 10 ms), c runs out (io.EOF: nil) or the connection
-// ends. Half-duplex devices' audio is muted meanwhile.
+// ends. Half-duplex devices' audio is ducked meanwhile (Ducker).
 func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 	t := s.talk.Load()
 	pub := s.pub.Load()
@@ -93,6 +93,8 @@ func (s *Session) Talk(ctx context.Context, c audio.Capturer) error {
 		return fmt.Errorf("%w: already talking", ErrBusy)
 	}
 	defer s.talking.Store(false)
+	undo, _ := s.duckWhileTalking()
+	defer undo()
 	c = s.cleanMic(c)
 	if t == nil {
 		return s.talkPublished(ctx, c, pub)
@@ -170,7 +172,8 @@ func (s *Session) enableTalk(p *peer.Peer, plan Plan, done <-chan struct{}) {
 }
 
 // playAudio decodes a remote audio track into the configured sink until the
-// track ends. Half-duplex devices are muted while we talk.
+// track ends. Half-duplex devices are ducked while we talk (muted when the
+// sink is no Ducker).
 func (s *Session) playAudio(tr peer.Track, half bool) error {
 	channels := int(tr.Codec.Channels)
 	if channels == 0 {
@@ -205,7 +208,8 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 		if !s.listening() {
 			continue // reordered still, so playback resumes in order
 		}
-		mute := half && s.talking.Load()
+		_, ducks := s.cfg.Audio.(Ducker)
+		mute := half && !ducks && s.talking.Load()
 		if n := concealment(lost, last, out); n > 0 && !mute {
 			s.cfg.Audio.PlayAudio(make([]int16, n), out)
 		}

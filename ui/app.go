@@ -187,8 +187,8 @@ func (win *window) factory(accounts []Account) SessionFactory {
 					NewAudioDecoder: win.opt.NewAudioDecoder, NewAudioEncoder: win.opt.NewAudioEncoder,
 				}
 				cfg.AudioFormat = SpeakerFormat
-				if win.snd != nil && win.snd.clean != nil {
-					cfg.Cleaner = win.snd.clean
+				if c := win.snd.MicCleaner(); c != nil {
+					cfg.Cleaner = c
 				}
 				return cfg, nil
 			}

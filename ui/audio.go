@@ -3,8 +3,10 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lookout-app/lookout/audio"
@@ -40,6 +42,56 @@ type sound struct {
 	// the speaker plays, noise suppression, gain); nil if it could not be
 	// made.
 	clean *aec.Processor
+	// cleaner is clean as the sessions' session.MicCleaner: it meters the
+	// cleaned microphone for the talk level bar.
+	cleaner *meteredCleaner
+}
+
+// meteredCleaner cleans the talk microphone and meters the result, so the
+// talk level bar shows what the device is sent (the cleaned level, not
+// the raw microphone's).
+type meteredCleaner struct {
+	*aec.Processor
+	meter atomic.Pointer[audio.Meter] // the talking microphone's meter
+}
+
+// Clean implements session.MicCleaner.
+func (c *meteredCleaner) Clean(mic []int16, at time.Time) error {
+	err := c.Processor.Clean(mic, at)
+	if m := c.meter.Load(); m != nil {
+		m.Add(mic)
+	}
+	return err
+}
+
+// MicCleaner returns the sessions' microphone cleaner, or nil when there
+// is none.
+func (s *sound) MicCleaner() session.MicCleaner {
+	if s == nil || s.cleaner == nil {
+		return nil
+	}
+	return s.cleaner
+}
+
+// erleText is the hover's echo canceller figure while a call runs
+// ("  ERLE 42 dB"), or "" when the control reports none.
+func erleText(ctrl any) string {
+	e, ok := ctrl.(interface{ ERLE() (float64, bool) })
+	if !ok {
+		return ""
+	}
+	if db, ok := e.ERLE(); ok {
+		return fmt.Sprintf("  ERLE %.0f dB", db)
+	}
+	return ""
+}
+
+// erle is the canceller's ERLE while a talk reads m, the microphone.
+func (s *sound) erle(m *mic) (float64, bool) {
+	if s == nil || s.clean == nil || m == nil {
+		return 0, false
+	}
+	return s.clean.ERLE()
 }
 
 // newSound opens the chosen (or default) speaker and prepares the
@@ -48,6 +100,7 @@ func newSound(devs check.AudioDevices, problem, speakerID, micID string) *sound 
 	s := &sound{devs: devs, problem: problem, router: newRouter(nil)}
 	if p, err := aec.New(aec.Options{SampleRate: MicFormat.SampleRate}); err == nil {
 		s.clean = p
+		s.cleaner = &meteredCleaner{Processor: p}
 	}
 	s.use(speakerID, micID)
 	return s
@@ -88,7 +141,7 @@ func (s *sound) use(speakerID, micID string) {
 		s.mic = nil
 	} else {
 		devs, id := s.devs, micID
-		s.mic = &mic{open: func() (audio.Capturer, error) { return devs.OpenCapture(id, MicFormat) }}
+		s.mic = &mic{open: func() (audio.Capturer, error) { return devs.OpenCapture(id, MicFormat) }, cleaner: s.cleaner}
 	}
 	s.problem = strings.Join(problems, "; ")
 }
@@ -136,6 +189,10 @@ type mic struct {
 	c     audio.Capturer
 	err   error
 	meter audio.Meter
+	// cleaner, when the microphone's format is its, cleans a talk (the
+	// session wraps it, see session.MicCleaner) and meters the cleaned
+	// sound; otherwise the talk meters the raw microphone.
+	cleaner *meteredCleaner
 }
 
 // capturer returns the open microphone, opening it the first time.
@@ -155,11 +212,13 @@ func (m *mic) capturer() (audio.Capturer, error) {
 	return m.c, m.err
 }
 
-// talkCapturer meters what a talk reads and, when the microphone can, drops
-// the audio that piled up while nobody was talking.
+// talkCapturer meters what a talk reads (unless the cleaner meters it
+// cleaned) and, when the microphone can, drops the audio that piled up
+// while nobody was talking.
 type talkCapturer struct {
-	m *mic
-	c audio.Capturer
+	m     *mic
+	c     audio.Capturer
+	meter bool
 }
 
 func (m *mic) forTalk() (audio.Capturer, error) {
@@ -170,14 +229,18 @@ func (m *mic) forTalk() (audio.Capturer, error) {
 	if r, ok := c.(interface{ Reset() }); ok {
 		r.Reset()
 	}
-	return talkCapturer{m: m, c: c}, nil
+	if m.cleaner != nil && c.Format() == m.cleaner.Format() {
+		m.cleaner.meter.Store(&m.meter)
+		return talkCapturer{m: m, c: c}, nil
+	}
+	return talkCapturer{m: m, c: c, meter: true}, nil
 }
 
 func (t talkCapturer) Format() audio.Format { return t.c.Format() }
 
 func (t talkCapturer) Read(ctx context.Context, p []int16) (int, error) {
 	n, err := t.c.Read(ctx, p)
-	if n > 0 {
+	if n > 0 && t.meter {
 		t.m.meter.Add(p[:n])
 	}
 	return n, err
@@ -195,4 +258,49 @@ func (m *mic) close() error {
 	err := m.c.Close()
 	m.c = nil
 	return err
+}
+
+// ERLE is the echo canceller's figure while this tile talks (the hover
+// shows it; see erleText).
+func (r *runner) ERLE() (float64, bool) {
+	r.talkMu.Lock()
+	m, talking := r.talkMic, r.endTalk != nil
+	r.talkMu.Unlock()
+	if !talking {
+		return 0, false
+	}
+	return r.snd.erle(m)
+}
+
+// ERLE is the echo canceller's figure while this speaker's talk or call
+// runs.
+func (c *speakerCtrl) ERLE() (float64, bool) {
+	c.mu.Lock()
+	m, running := c.mic, c.cancel != nil && !c.closed
+	c.mu.Unlock()
+	if !running {
+		return 0, false
+	}
+	return c.snd.erle(m)
+}
+
+// cleaning is the talk's noise suppression and gain as set now, for the
+// pre-check's microphone figures and echo test (defaults when there is
+// no cleaner).
+func (s *sound) cleaning() aec.Options {
+	if s == nil || s.clean == nil {
+		return aec.Options{}
+	}
+	denoise, agc := s.clean.Stages()
+	return aec.Options{NoDenoise: !denoise, NoAGC: !agc}
+}
+
+// micGainText is the pre-check's second microphone figure: the level a
+// talk sends after noise suppression and gain.
+func micGainText(r check.DeviceResult) string {
+	if r.LevelAfterGainDBFS == nil || r.LevelDBFS == nil {
+		return ""
+	}
+	return fmt.Sprintf("\nLevel %.1f dBFS as captured, %.1f dBFS after noise suppression and gain (what a talk sends).",
+		*r.LevelDBFS, *r.LevelAfterGainDBFS)
 }

@@ -333,14 +333,14 @@ func (p *precheck) testMic() {
 	p.busy = true
 	p.micResult.SetText("Listening: speak normally…")
 	p.run(func(ctx context.Context) {
-		res := check.TestMicrophone(ctx, d.Name, d.Default, c, check.DefaultMicDuration, func(l audio.Level) {
+		res := check.TestMicrophoneCleaned(ctx, d.Name, d.Default, c, check.DefaultMicDuration, func(l audio.Level) {
 			do(func() { p.micMeter.SetValue(levelValue(l)) })
-		})
+		}, p.snd.cleaning())
 		_ = c.Close()
 		do(func() {
 			p.busy = false
 			p.mic = &res
-			p.micResult.SetText(resultText(res))
+			p.micResult.SetText(resultText(res) + micGainText(res))
 		})
 	})
 }
@@ -406,9 +406,9 @@ func (p *precheck) echoTest() {
 	}
 	p.busy = true
 	p.run(func(ctx context.Context) {
-		lvl, err := check.EchoTest(ctx, c, pl, check.DefaultEchoDuration, func(phase string) {
+		res, err := check.EchoTestCleaned(ctx, c, pl, check.DefaultEchoDuration, func(phase string) {
 			do(func() { p.echoResult.SetText("Echo test: " + phase + "…") })
-		})
+		}, p.snd.cleaning())
 		_ = c.Close()
 		_ = pl.Close()
 		do(func() {
@@ -417,7 +417,8 @@ func (p *precheck) echoTest() {
 				p.echoResult.SetText("Echo test failed: " + err.Error())
 				return
 			}
-			p.echoResult.SetText(fmt.Sprintf("Echo test done: you heard your recording back (level %.1f dBFS).", lvl.RMSdBFS))
+			p.echoResult.SetText(fmt.Sprintf("Echo test done: you heard your recording back as a talk sends it (recorded %.1f dBFS, played %.1f dBFS after noise suppression and gain).",
+				res.Recorded.RMSdBFS, res.Played.RMSdBFS))
 		})
 	})
 }

@@ -71,6 +71,7 @@ type SpeakerTile struct {
 	stopMeter chan struct{}
 	// failed: the last talk or call failed (its reason is the state line).
 	failed bool
+	hover  speakerHover // speakerhover.go
 }
 
 // Ready reports whether the speaker is live on the wall: talking, or idle
@@ -129,6 +130,7 @@ func NewSpeakerTile(title string, d session.Device, ctrl SpeakerControl) *Speake
 		t.heardRow.Hide()
 	}
 	t.status.SetText(t.idleText())
+	t.hover = newSpeakerHover()
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -153,7 +155,7 @@ func (t *SpeakerTile) CreateRenderer() fyne.WidgetRenderer {
 	// The name and the Talk or Call button always show; the lines
 	// between scroll when the wall's cell is smaller than they are (the
 	// cell, not the tile, sets the window's minimum size).
-	body := container.NewBorder(top, buttons, nil, nil, container.NewVScroll(container.NewVBox(t.mode, t.status, meters)))
+	body := container.NewBorder(top, buttons, nil, nil, container.NewVScroll(container.NewVBox(t.mode, t.status, meters, t.hover.label)))
 	ring := container.New(outlineLayout{t.ring}, t.ring.objects()...)
 	return widget.NewSimpleRenderer(container.NewStack(t.bg, container.NewPadded(body), ring))
 }
@@ -283,6 +285,7 @@ func (t *SpeakerTile) meter(stop <-chan struct{}) {
 			// -60 dBFS and below shows empty, 0 dBFS full.
 			t.sent.SetValue(max(0, min(1, (sent.RMSdBFS+60)/60)))
 			t.heard.SetValue(max(0, min(1, (heard.RMSdBFS+60)/60)))
+			t.hover.update(sent, heard, t.ctrl)
 			if capped {
 				t.remaining = fmt.Sprintf(" · %s left", left.Round(time.Second))
 				if t.talking {

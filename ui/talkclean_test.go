@@ -25,7 +25,7 @@ func TestTalkCleaning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Cleaner != session.MicCleaner(snd.clean) {
+	if cfg.Cleaner != session.MicCleaner(snd.cleaner) {
 		t.Fatalf("session cleaner %v, want the window's", cfg.Cleaner)
 	}
 

@@ -680,7 +680,7 @@ func (t *Tile) updateStats() {
 		s := t.ctrl.Stats()
 		t.statsText = fmt.Sprintf("%dx%d %s  %.0f fps  %.0f kbit/s  lost %d  jitter %.0f ms",
 			s.Width, s.Height, s.Codec, s.FPS, s.BitrateKbps, s.PacketsLost, s.JitterMs)
-		t.statsText += latencyText(s)
+		t.statsText += latencyText(s) + erleText(t.ctrl)
 		if rep, ok := t.ctrl.ServerReport(); ok && rep.Status != "" {
 			t.statsText += "\nserver: " + serverText(rep)
 		}

@@ -113,6 +113,7 @@ type Processor struct {
 	micDec   *decimator
 	micUp    *interpolator
 	workBuf  []int16
+	erle     erleMeter
 	closed   bool
 }
 
@@ -299,14 +300,18 @@ func (p *Processor) processFrame(f []int16, at time.Time) error {
 		p.refMu.Unlock()
 		p.readAt += int64(len(ref))
 	}
-	if p.ratio == 1 {
-		return p.eng.process(f, ref)
+	w := f
+	if p.ratio != 1 {
+		w = p.micDec.appendTo(p.workBuf[:0], f)
 	}
-	w := p.micDec.appendTo(p.workBuf[:0], f)
+	in := energy(w)
 	if err := p.eng.process(w, ref); err != nil {
 		return err
 	}
-	p.micUp.process(f, w)
+	p.erle.add(ref, in, energy(w), at)
+	if p.ratio != 1 {
+		p.micUp.process(f, w)
+	}
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lookout-app/lookout/assets"
 	"github.com/lookout-app/lookout/audio"
+	"github.com/lookout-app/lookout/audio/aec"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 )
 
@@ -116,6 +117,13 @@ func MicVerdict(name string, isDefault bool, pcm []int16, f audio.Format) Device
 // A source that ends early (io.EOF) is judged on what it delivered; a
 // failed or interrupted recording is not ok and says why. c stays open.
 func TestMicrophone(ctx context.Context, name string, isDefault bool, c audio.Capturer, d time.Duration, onLevel func(audio.Level)) DeviceResult {
+	r, _ := testMic(ctx, name, isDefault, c, d, onLevel)
+	return r
+}
+
+// testMic is TestMicrophone that also returns the recording, or nil when
+// it could not be judged.
+func testMic(ctx context.Context, name string, isDefault bool, c audio.Capturer, d time.Duration, onLevel func(audio.Level)) (DeviceResult, []int16) {
 	if d <= 0 {
 		d = DefaultMicDuration
 	}
@@ -123,12 +131,12 @@ func TestMicrophone(ctx context.Context, name string, isDefault bool, c audio.Ca
 	pcm, err := record(ctx, c, d, onLevel)
 	switch {
 	case ctx.Err() != nil:
-		return DeviceResult{Name: name, Default: isDefault, Verdict: "microphone test interrupted", Detail: ctx.Err().Error()}
+		return DeviceResult{Name: name, Default: isDefault, Verdict: "microphone test interrupted", Detail: ctx.Err().Error()}, nil
 	case err != nil && !errors.Is(err, io.EOF):
 		return DeviceResult{Name: name, Default: isDefault,
-			Verdict: "could not record: check that no other program holds the microphone", Detail: err.Error()}
+			Verdict: "could not record: check that no other program holds the microphone", Detail: err.Error()}, nil
 	}
-	return MicVerdict(name, isDefault, pcm, f)
+	return MicVerdict(name, isDefault, pcm, f), pcm
 }
 
 // record reads d of audio from c in blocks of MeterInterval, calling onLevel
@@ -193,32 +201,8 @@ func TestSpeaker(ctx context.Context, name string, isDefault bool, p audio.Playe
 // the recording's level. A source that ends early is played as far as it
 // went; cancellation returns ctx.Err().
 func EchoTest(ctx context.Context, c audio.Capturer, p audio.Player, d time.Duration, onPhase func(phase string)) (audio.Level, error) {
-	phase := func(s string) {
-		if onPhase != nil {
-			onPhase(s)
-		}
-	}
-	if d <= 0 {
-		d = DefaultEchoDuration
-	}
-	phase("recording")
-	pcm, err := record(ctx, c, d, nil)
-	lv := audio.Measure(pcm, c.Format().Channels)
-	if ctx.Err() != nil {
-		return lv, ctx.Err()
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		return lv, fmt.Errorf("check: echo test: record: %w", err)
-	}
-	phase("playing")
-	if _, err := play(ctx, p, pcm, c.Format(), nil); err != nil {
-		if ctx.Err() != nil {
-			return lv, ctx.Err()
-		}
-		return lv, fmt.Errorf("check: echo test: play: %w", err)
-	}
-	phase("done")
-	return lv, nil
+	res, err := echoTest(ctx, c, p, d, onPhase, nil)
+	return res.Recorded, err
 }
 
 // meterEntry is the level of one written block and when it will be heard.
@@ -336,6 +320,10 @@ type DeviceOptions struct {
 	// OnMicLevel and OnSpeakerLevel, when set, receive the live input and
 	// output levels of the microphone and speaker tests.
 	OnMicLevel, OnSpeakerLevel func(audio.Level)
+	// Clean is the talk's cleaning the default microphone's recording is
+	// also measured through (level_after_gain_dbfs); the zero value has
+	// noise suppression and automatic gain on, as a talk by default.
+	Clean aec.Options
 }
 
 // CheckDevices lists the microphones and speakers of a, tests the default
@@ -418,7 +406,7 @@ func checkKind(ctx context.Context, a AudioDevices, list []audio.DeviceInfo, cap
 				out = append(out, openFailed(d.Name, true, err))
 				continue
 			}
-			r := TestMicrophone(ctx, d.Name, true, c, o.MicDuration, o.OnMicLevel)
+			r := TestMicrophoneCleaned(ctx, d.Name, true, c, o.MicDuration, o.OnMicLevel, o.Clean)
 			closeInto(&r, c.Close())
 			out = append(out, r)
 		default:

@@ -28,8 +28,11 @@ type DeviceResult struct {
 	Default   bool     `json:"default"`
 	OK        bool     `json:"ok"`
 	LevelDBFS *float64 `json:"level_dbfs,omitempty"`
-	Verdict   string   `json:"verdict"`
-	Detail    string   `json:"detail,omitempty"`
+	// LevelAfterGainDBFS is a microphone's level after noise suppression
+	// and automatic gain, as a talk sends it (TestMicrophoneCleaned).
+	LevelAfterGainDBFS *float64 `json:"level_after_gain_dbfs,omitempty"`
+	Verdict            string   `json:"verdict"`
+	Detail             string   `json:"detail,omitempty"`
 }
 
 // Codecs lists the decoders, encoders and hardware accelerations found.

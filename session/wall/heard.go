@@ -1,6 +1,7 @@
 package wall
 
 import (
+	"math"
 	"sync"
 	"time"
 
@@ -24,11 +25,24 @@ type Router struct {
 	prefill []int16
 	heard   string
 	muted   map[string]bool
+	// ducked sources are played DuckGain lower (we talk to them and they
+	// are half-duplex); gain is each source's current gain, ramped toward
+	// its target over DuckRamp so ducking never clicks.
+	ducked map[string]bool
+	gain   map[string]float64
+	out    []int16 // scratch for ducked samples
 }
+
+// DuckGain is how much lower a half-duplex device's audio plays while we
+// talk to it: -20 dB, heard but too faint to feed back into the microphone.
+const DuckGain = -20.0
+
+// DuckRamp is how long the gain takes to go from full to ducked or back.
+const DuckRamp = 20 * time.Millisecond
 
 // NewRouter returns a router playing on speaker (nil: none yet).
 func NewRouter(speaker audio.Player) *Router {
-	return &Router{speaker: speaker, muted: map[string]bool{}}
+	return &Router{speaker: speaker, muted: map[string]bool{}, ducked: map[string]bool{}, gain: map[string]float64{}}
 }
 
 // Sink returns the session audio sink of a source.
@@ -63,6 +77,53 @@ func (r *Router) SetMuted(source string, muted bool) {
 	r.mu.Unlock()
 }
 
+// SetDucked ducks or restores a source's audio (session.Ducker calls it
+// through the source's sink while a talk to a half-duplex device runs).
+func (r *Router) SetDucked(source string, on bool) {
+	r.mu.Lock()
+	r.ducked[source] = on
+	r.mu.Unlock()
+}
+
+// Ducked reports whether a source's audio is ducked now.
+func (r *Router) Ducked(source string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ducked[source]
+}
+
+// duck returns pcm at the source's gain, ramping the gain toward its
+// target; pcm itself when the gain is and stays 1. Called with r.mu held.
+func (r *Router) duck(source string, pcm []int16, f audio.Format) []int16 {
+	target := 1.0
+	if r.ducked[source] {
+		target = math.Pow(10, DuckGain/20)
+	}
+	g, ok := r.gain[source]
+	if !ok {
+		g = 1
+	}
+	if g == 1 && target == 1 {
+		return pcm
+	}
+	ch := max(f.Channels, 1)
+	step := (1 - math.Pow(10, DuckGain/20)) / float64(max(f.Samples(DuckRamp)/ch, 1))
+	r.out = append(r.out[:0], pcm...)
+	for i := 0; i < len(r.out); i += ch {
+		switch {
+		case g < target:
+			g = min(g+step, target)
+		case g > target:
+			g = max(g-step, target)
+		}
+		for c := i; c < i+ch && c < len(r.out); c++ {
+			r.out[c] = int16(math.Round(float64(r.out[c]) * g))
+		}
+	}
+	r.gain[source] = g
+	return r.out
+}
+
 type routeSink struct {
 	r      *Router
 	source string
@@ -77,8 +138,11 @@ func (s routeSink) Listening() bool {
 	return r.speaker != nil && r.heard == s.source && !r.muted[s.source]
 }
 
+// Duck implements session.Ducker.
+func (s routeSink) Duck(on bool) { s.r.SetDucked(s.source, on) }
+
 // PlayAudio implements session.AudioSink; the speaker's Write never blocks.
-func (s routeSink) PlayAudio(pcm []int16, _ audio.Format) {
+func (s routeSink) PlayAudio(pcm []int16, f audio.Format) {
 	r := s.r
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -86,6 +150,7 @@ func (s routeSink) PlayAudio(pcm []int16, _ audio.Format) {
 	if sp == nil || r.heard != s.source || r.muted[s.source] {
 		return
 	}
+	pcm = r.duck(s.source, pcm, f)
 	if len(r.prefill) == 0 && sp.Buffered() > 0 {
 		_, _ = sp.Write(pcm)
 		return
