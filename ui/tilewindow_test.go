@@ -73,11 +73,12 @@ func TestTileInItsOwnWindow(t *testing.T) {
 		t.Fatalf("the tile is not back: %d windows, cell %T", len(d.win.others), d.win.wall.grid.Objects[0])
 	}
 	picturesIn("back on the wall", d.w.Canvas())
-	// And it opens again, and goes with the window when closed there.
-	test.Tap(tile.winBtn)
+	// W opens the focused tile again; closing it there takes the window too.
+	d.win.wall.focus(d.win.wall.entries[0])
+	press(d.w.Canvas(), fyne.KeyW)
 	drainUI()
-	if len(d.win.others) != 1 {
-		t.Fatal("the tile did not open again")
+	if len(d.win.others) != 1 || d.win.others[0].w.Content() != tile {
+		t.Fatal("W did not open the focused tile in its own window")
 	}
 	test.Tap(tile.closeBtn)
 	drainUI()
