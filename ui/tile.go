@@ -945,10 +945,14 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 90) }
 
 // barIcons are the title bar's icons from the right, the most needed
-// first: close, maximise, sound, snapshot, record, motion alerts, own
-// window.
+// first: close, maximise, sound, snapshot, record, motion alerts, and own
+// window where the tile can have one.
 func (t *Tile) barIcons() []fyne.CanvasObject {
-	return []fyne.CanvasObject{t.closeBtn, t.maxBtn, t.speaker, t.deco.snap, t.deco.rec, t.deco.watch, t.winBtn}
+	icons := []fyne.CanvasObject{t.closeBtn, t.maxBtn, t.speaker, t.deco.snap, t.deco.rec, t.deco.watch}
+	if t.OnOwnWindow != nil { // the main wall's tiles only
+		icons = append(icons, t.winBtn)
+	}
+	return icons
 }
 
 // squeezedOut is where an icon without room in the title bar goes: far

@@ -118,4 +118,3 @@ func varied(img image.Image, r image.Rectangle) bool {
 	}
 	return len(seen) > 20
 }
-
