@@ -107,17 +107,19 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 	}
 	vw := &viewWindow{view: -1, entry: e, w: win.a.NewWindow("Lookout — " + e.tile.Title), onClose: e.tile.OnClose}
 	e.tile.OnClose = func() { vw.w.Close(); vw.onClose() } // off the wall: the window goes too
-	e.away = awayCell(e.tile.Title, func() { vw.w.Close() })
-	if win.wall.maxed == e {
-		win.wall.maxed = nil
-	}
-	win.wall.apply() // the cell stands in: the tile leaves the main window
-	e.tile.OnOwnWindow = func() { vw.w.Close() }
-	vw.w.SetContent(e.tile)
 	vw.w.Resize(fyne.NewSize(960, 600))
 	vw.w.SetOnClosed(func() { win.closeViewWindow(vw) })
 	win.others = append(win.others, vw)
 	vw.w.Show()
+	// The cell stands in and the tile leaves the main window, once the
+	// new window is made (its GL context with it).
+	e.away = awayCell(e.tile.Title, func() { vw.w.Close() })
+	if win.wall.maxed == e {
+		win.wall.maxed = nil
+	}
+	win.wall.apply()
+	e.tile.OnOwnWindow = func() { vw.w.Close() }
+	vw.w.SetContent(e.tile)
 	if fullScreen {
 		vw.w.SetFullScreen(true)
 	}
