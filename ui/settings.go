@@ -197,7 +197,8 @@ func (win *window) moreTools() []fyne.CanvasObject {
 func (win *window) tools(ctx context.Context) []fyne.CanvasObject {
 	win.wall.OnTile = func(source string, t *Tile) {
 		win.wireTile(source, t)
-		win.wireEvents(source, t) // events.go
+		win.wireEvents(source, t)                              // events.go
+		t.OnOwnWindow = func() { win.tileWindowAsked(source) } // windows.go
 	}
 	win.installShortcuts()
 	win.startNotifier(ctx)

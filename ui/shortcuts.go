@@ -14,6 +14,7 @@ import (
 var shortcutSheet = [][2]string{
 	{"← → ↑ ↓", "move the focus between tiles"},
 	{"Enter", "maximise the focused tile, or restore the grid"},
+	{"W", "open the focused tile in a window of its own (full screen)"},
 	{"Space (hold)", "talk through the focused tile"},
 	{"F", "full screen on or off"},
 	{"Ctrl+S", "snapshot of the focused tile (PNG; its path is copied)"},
@@ -112,7 +113,7 @@ func (win *window) focusedEntry() *wallEntry {
 	return nil
 }
 
-// shortcutKey handles the window's plain keys (arrows, Enter, F); it
+// shortcutKey handles the window's plain keys (arrows, Enter, F, W); it
 // reports whether it did.
 func (win *window) shortcutKey(e *fyne.KeyEvent) bool {
 	switch e.Name {
@@ -129,6 +130,10 @@ func (win *window) shortcutKey(e *fyne.KeyEvent) bool {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if f := win.focusedEntry(); f != nil {
 			win.wall.ToggleMaximise(f.source)
+		}
+	case fyne.KeyW:
+		if f := win.focusedEntry(); f != nil {
+			win.tileWindowAsked(f.source) // windows.go
 		}
 	default:
 		return false

@@ -432,6 +432,9 @@ func (c *speakerCtrl) close() {
 
 // object is what the wall shows for an entry.
 func (e *wallEntry) object() fyne.CanvasObject {
+	if e.away != nil {
+		return e.away
+	}
 	if e.speaker != nil {
 		return e.speaker
 	}

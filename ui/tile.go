@@ -52,6 +52,9 @@ type Tile struct {
 	OnClose    func()
 	OnMaximise func()
 	OnFocus    func()
+	// OnOwnWindow opens the tile in a window of its own; nil hides its
+	// button (set by the main window).
+	OnOwnWindow func()
 	// OnDrag follows the tile dragged to an absolute position, and its
 	// drop (done).
 	OnDrag func(at fyne.Position, done bool)
@@ -91,6 +94,7 @@ type Tile struct {
 	statsBG  *canvas.Rectangle
 	closeBtn *iconButton
 	maxBtn   *iconButton
+	winBtn   *iconButton // opens the tile in a window of its own (tilebar.go)
 	talkBtn  *holdButton
 	speaker  *iconButton
 	level    *levelMeter
@@ -216,6 +220,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 			t.OnMaximise()
 		}
 	})
+	t.winBtn = t.newWindowButton()
 	t.talkBtn = newHoldButton("Talk", theme.MediaRecordIcon(), t.startTalk, t.stopTalk)
 	t.talkBtn.Hide()
 	t.speaker = newIconButton(theme.VolumeUpIcon(), func() { t.SetMuted(!t.muted) })
@@ -233,7 +238,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	middle := container.NewVBox(t.activity, t.phase, container.NewCenter(container.NewHBox(t.retry, t.details)))
 	objs := []fyne.CanvasObject{t.bg, t.bars[0], t.bars[1], t.picture, t.dim, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
-		t.speaker, t.talkBtn, t.level, t.talkNote}
+		t.speaker, t.winBtn, t.talkBtn, t.level, t.talkNote}
 	objs = append(append(objs, t.deco.objects()...), t.border.objects()...)
 	return &tileRenderer{t: t, middle: middle, objs: objs}
 }
@@ -940,9 +945,14 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 func (r *tileRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 90) }
 
 // barIcons are the title bar's icons from the right, the most needed
-// first: close, maximise, sound, snapshot, record, motion alerts.
+// first: close, maximise, sound, snapshot, record, motion alerts, and own
+// window where the tile can have one.
 func (t *Tile) barIcons() []fyne.CanvasObject {
-	return []fyne.CanvasObject{t.closeBtn, t.maxBtn, t.speaker, t.deco.snap, t.deco.rec, t.deco.watch}
+	icons := []fyne.CanvasObject{t.closeBtn, t.maxBtn, t.speaker, t.deco.snap, t.deco.rec, t.deco.watch}
+	if t.OnOwnWindow != nil { // the main wall's tiles only
+		icons = append(icons, t.winBtn)
+	}
+	return icons
 }
 
 // squeezedOut is where an icon without room in the title bar goes: far

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/session"
@@ -118,12 +119,27 @@ func (t *Tile) updateButtons() {
 	} else {
 		t.maxBtn.Show()
 	}
+	if t.OnOwnWindow == nil {
+		t.winBtn.Hide()
+	} else {
+		t.winBtn.Show()
+	}
 	if t.offline() || !t.soundShown {
 		t.speaker.Hide()
 	} else {
 		t.speaker.Show()
 	}
 	t.Refresh()
+}
+
+// newWindowButton is the title bar's button that opens the tile in a
+// window of its own, or, in that window, puts it back on the wall.
+func (t *Tile) newWindowButton() *iconButton {
+	return newIconButton(theme.ComputerIcon(), func() {
+		if t.OnOwnWindow != nil {
+			t.OnOwnWindow()
+		}
+	})
 }
 
 // MaximiseVisible reports whether the maximise button shows.

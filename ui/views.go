@@ -153,6 +153,7 @@ func (win *window) showView(i int) {
 		return
 	}
 	win.rememberAudio()
+	win.closeTileWindows() // their tiles are this view's (windows.go)
 	if err := win.wall.ShowView(i, win.viewOpen); err != nil {
 		return
 	}

@@ -51,6 +51,9 @@ type wallEntry struct {
 	// room is the room source whose member tile this is, member the
 	// member's own name; both "" for a tile the user opened.
 	room, member string
+	// away stands in the tile's cell while the tile is in a window of its
+	// own (windows.go); its session runs on, whatever the wall shows.
+	away fyne.CanvasObject
 }
 
 // Wall is the multi-camera wall: tiles in a grid, paged, one of them
@@ -501,7 +504,7 @@ func (w *Wall) apply() {
 		}
 	} else {
 		for _, e := range w.entries {
-			if !shown[e] && e.run != nil {
+			if !shown[e] && e.run != nil && e.away == nil {
 				// The model ends its session (the tile says closed),
 				// unless it records: then it plays on, unseen.
 				e.run.mt.SetHidden(true)

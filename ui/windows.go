@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	model "github.com/lookout-app/lookout/session/wall"
 )
@@ -19,12 +24,21 @@ import (
 // window of its own cannot take.
 var ErrViewOpen = errors.New("the view is shown in the main window")
 
-// viewWindow is a view in a window of its own.
+// ErrNoTile is returned for a tile a window of its own cannot take: not
+// on the main wall, or an audio tile.
+var ErrNoTile = errors.New("no such picture tile on the wall")
+
+// viewWindow is a view in a window of its own, or a single tile of the
+// main wall (entry set, view -1, no wall of its own).
 type viewWindow struct {
 	view   int
 	w      fyne.Window
 	wall   *Wall
 	cancel context.CancelFunc
+	// entry is the main wall's tile shown there: the same tile and the
+	// same session, its cell standing in for it meanwhile.
+	entry   *wallEntry
+	onClose func() // the tile's OnClose on the wall, back when it returns
 }
 
 // openViewWindow opens view i in a window of its own; fullScreen puts it
@@ -74,13 +88,81 @@ func (win *window) openViewWindow(ctx context.Context, i int, fullScreen bool) (
 	return vw, nil
 }
 
-// closeViewWindow ends a view window's tiles (once) and forgets it.
+// openTileWindow opens the main wall's tile of source in a window of its
+// own: the tile itself moves there with its session (no second session of
+// the camera), and its cell says where it is. Its session runs whatever
+// page or tile the main wall shows; closing the window puts the tile back
+// in its cell. A tile open in a window already is brought forward.
+func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, error) {
+	i := win.wall.index(source)
+	if i < 0 || win.wall.entries[i].speaker != nil {
+		return nil, ErrNoTile
+	}
+	e := win.wall.entries[i]
+	for _, o := range win.others {
+		if o.entry == e {
+			o.w.RequestFocus()
+			return o, nil
+		}
+	}
+	vw := &viewWindow{view: -1, entry: e, w: win.a.NewWindow("Lookout — " + e.tile.Title), onClose: e.tile.OnClose}
+	e.tile.OnClose = func() { vw.w.Close(); vw.onClose() } // off the wall: the window goes too
+	vw.w.Resize(fyne.NewSize(960, 600))
+	vw.w.SetOnClosed(func() { win.closeViewWindow(vw) })
+	win.others = append(win.others, vw)
+	vw.w.Show()
+	// The cell stands in and the tile leaves the main window, once the
+	// new window is made (its GL context with it).
+	e.away = awayCell(e.tile.Title, func() { vw.w.Close() })
+	if win.wall.maxed == e {
+		win.wall.maxed = nil
+	}
+	win.wall.apply()
+	e.tile.OnOwnWindow = func() { vw.w.Close() }
+	vw.w.SetContent(e.tile)
+	if fullScreen {
+		vw.w.SetFullScreen(true)
+	}
+	return vw, nil
+}
+
+// tileWindowAsked opens a tile in its own window, full screen, as its
+// title bar button asks.
+func (win *window) tileWindowAsked(source string) {
+	if _, err := win.openTileWindow(source, true); err != nil {
+		win.viewError(err)
+	}
+}
+
+// awayCell is what a tile's cell shows while the tile is in a window of
+// its own; its button closes that window.
+func awayCell(title string, back func()) fyne.CanvasObject {
+	name := widget.NewLabelWithStyle(title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	where := widget.NewLabelWithStyle("in its own window", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	btn := widget.NewButtonWithIcon("Bring back", theme.ComputerIcon(), back)
+	return container.NewStack(canvas.NewRectangle(barBG),
+		container.NewCenter(container.NewVBox(name, where, container.NewCenter(btn))))
+}
+
+// closeViewWindow ends a view window's tiles (once) and forgets it; a
+// tile's window gives the tile back to its cell, its session running on.
 func (win *window) closeViewWindow(vw *viewWindow) {
 	for k, o := range win.others {
 		if o == vw {
 			win.others = append(win.others[:k], win.others[k+1:]...)
-			vw.wall.Close()
-			vw.cancel()
+			if e := vw.entry; e != nil {
+				vw.w.SetContent(widget.NewLabel("")) // the tile leaves the closed window
+				e.away = nil
+				source := e.source
+				e.tile.OnOwnWindow = func() { win.tileWindowAsked(source) }
+				e.tile.OnClose = vw.onClose
+				if !win.wall.closed {
+					win.wall.apply()
+				}
+			} else {
+				vw.wall.Close()
+				vw.cancel()
+			}
 			win.updateStatus()
 			return
 		}
@@ -92,6 +174,16 @@ func (win *window) closeViewWindow(vw *viewWindow) {
 func (win *window) closeViewWindows() {
 	for len(win.others) > 0 {
 		win.closeViewWindow(win.others[0])
+	}
+}
+
+// closeTileWindows puts the tiles in windows of their own back on the
+// main wall (its view changes).
+func (win *window) closeTileWindows() {
+	for _, o := range slices.Clone(win.others) {
+		if o.entry != nil {
+			o.w.Close()
+		}
 	}
 }
 
@@ -129,6 +221,9 @@ func (win *window) openOn(w *Wall, source string) {
 func (win *window) allTiles() (live, tiles int, decoded float64) {
 	live, tiles, decoded = win.wall.Live(), len(win.wall.entries), win.wall.DecodeFPS()
 	for _, o := range win.others {
+		if o.wall == nil {
+			continue // a tile of the main wall: counted there
+		}
 		live += o.wall.Live()
 		tiles += len(o.wall.entries)
 		decoded += o.wall.DecodeFPS()

@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"image"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"go.uber.org/goleak"
+)
+
+// TestTileInItsOwnWindow: a tile's title bar button opens it in a window
+// of its own, full screen; its pictures show there from the same session
+// (the demo camera, which allows one viewer, keeps one); the main wall's
+// cell says where it is; the tile keeps playing while the main wall shows
+// another tile maximised; closing the window puts it back in its cell,
+// still on its one session.
+func TestTileInItsOwnWindow(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(1280, 720))
+	defer d.close()
+	cam := d.site.Camera("cam1")
+	cam.LimitViewers(1)
+	tile := d.live(t, "demo/cam1")
+	d.live(t, "demo/cam2")
+	run := tile.ctrl.(*runner)
+	if !tile.IconShown(tile.winBtn) {
+		t.Fatal("no own-window button in the tile's title bar")
+	}
+	test.Tap(tile.winBtn)
+	drainUI()
+	if len(d.win.others) != 1 || d.win.others[0].entry == nil {
+		t.Fatalf("no tile window: %d windows", len(d.win.others))
+	}
+	vw := d.win.others[0]
+	if vw.w.Content() != tile || !vw.w.FullScreen() || !strings.Contains(vw.w.Title(), tile.Title) {
+		t.Fatalf("the tile's window: content %T, full screen %v, title %q", vw.w.Content(), vw.w.FullScreen(), vw.w.Title())
+	}
+	if slices.Contains(d.win.wall.grid.Objects, fyne.CanvasObject(tile)) {
+		t.Fatal("the tile is in both windows")
+	}
+	cell := d.win.wall.grid.Objects[0]
+	if got := labels(cell); !slices.Contains(got, tile.Title) || !slices.Contains(got, "in its own window") {
+		t.Fatalf("the main wall's cell says %q", got)
+	}
+	picturesIn := func(what string, c fyne.Canvas) {
+		t.Helper()
+		shown := tile.shown
+		waitFor(t, what+": pictures", func() bool { return tile.shown >= shown+15 })
+		if !tile.picture.Visible() {
+			t.Fatalf("%s: no picture shown", what)
+		}
+		if img := c.Capture(); !varied(img, image.Rect(img.Bounds().Dx()/4, barHeight*2+img.Bounds().Dy()/4, img.Bounds().Dx()*3/4, img.Bounds().Dy()*3/4)) {
+			t.Fatalf("%s: the window shows no picture", what)
+		}
+		if n := cam.Viewers(); n != 1 || tile.ctrl.(*runner) != run {
+			t.Fatalf("%s: %d viewers of the camera, session replaced %v", what, n, tile.ctrl.(*runner) != run)
+		}
+	}
+	picturesIn("in its own window", vw.w.Canvas())
+	// The main wall shows only cam2: the tile away plays on.
+	d.win.wall.ToggleMaximise("demo/cam2")
+	drainUI()
+	picturesIn("while the main wall shows cam2 maximised", vw.w.Canvas())
+	d.win.wall.ToggleMaximise("demo/cam2")
+	// Its button in the window brings it back.
+	test.Tap(tile.winBtn)
+	drainUI()
+	if len(d.win.others) != 0 || d.win.wall.grid.Objects[0] != tile {
+		t.Fatalf("the tile is not back: %d windows, cell %T", len(d.win.others), d.win.wall.grid.Objects[0])
+	}
+	picturesIn("back on the wall", d.w.Canvas())
+	// W opens the focused tile again; closing it there takes the window too.
+	d.win.wall.focus(d.win.wall.entries[0])
+	press(d.w.Canvas(), fyne.KeyW)
+	drainUI()
+	if len(d.win.others) != 1 || d.win.others[0].w.Content() != tile {
+		t.Fatal("W did not open the focused tile in its own window")
+	}
+	test.Tap(tile.closeBtn)
+	drainUI()
+	if len(d.win.others) != 0 || d.win.wall.index("demo/cam1") >= 0 {
+		t.Fatal("closing the tile in its window left the window or the tile")
+	}
+	waitFor(t, "cam1 to lose its viewer", func() bool { return cam.Viewers() == 0 })
+}
+
+// labels returns the texts of the labels under o.
+func labels(o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+// varied reports whether r of img holds more than a few colours (a
+// picture, not a plain backing).
+func varied(img image.Image, r image.Rectangle) bool {
+	seen := map[[3]uint32]bool{}
+	for y := r.Min.Y; y < r.Max.Y; y += 7 {
+		for x := r.Min.X; x < r.Max.X; x += 7 {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			seen[[3]uint32{cr >> 8, cg >> 8, cb >> 8}] = true
+		}
+	}
+	return len(seen) > 20
+}
