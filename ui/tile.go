@@ -106,12 +106,10 @@ type Tile struct {
 	meterStop chan struct{} // closed when the talk ends
 	muted     bool
 	heard     bool
-	// talkErr is why the last talk failed, the talkFails-th failure;
-	// noteErr is the failure the talk note shows now (nil while it shows
-	// none).
-	talkErr   error
-	talkFails int
-	noteErr   error
+	// talkErr is why the last talk failed; noteErr is the failure the
+	// talk note shows now (nil while it shows none).
+	talkErr error
+	noteErr error
 
 	maximised  bool
 	counting   bool // the retry countdown ticks (tickRetry)
@@ -440,11 +438,6 @@ func (t *Tile) Talking() bool { return t.talking }
 // TalkNote is the text shown about talk (why it is unavailable or failed).
 func (t *Tile) TalkNote() string { return t.talkNote.Text }
 
-// TalkError is the failure of the last talk while the tile shows it, or
-// nil, and how many talks failed so far (it tells one failure from the
-// next).
-func (t *Tile) TalkError() (err error, failures int) { return t.noteErr, t.talkFails }
-
 func (t *Tile) updateTalk() {
 	switch {
 	case t.talk == "" || t.talk == session.TalkNone:
@@ -485,7 +478,6 @@ func (t *Tile) startTalk() {
 	})
 	if err != nil {
 		t.talkErr = err
-		t.talkFails++
 		t.updateTalk()
 		return
 	}
@@ -512,7 +504,6 @@ func (t *Tile) talkEnded(err error) {
 	t.level.SetValue(0)
 	if err != nil {
 		t.talkErr = err
-		t.talkFails++
 	}
 	t.updateTalk()
 }

@@ -132,77 +132,60 @@ func Open() (*Watcher, error) {
 	return &Watcher{d: d}, nil
 }
 
-// Minimised reports whether the window with X id win is minimised: not
-// viewable (a window manager unmaps an iconified window) or in the
-// ICCCM's iconic state.
-func (w *Watcher) Minimised(win uintptr) (bool, error) {
+// call runs f on the open display under mu; ErrNoDisplay once closed,
+// ErrConnectionLost once the connection broke: an Xlib call on a broken
+// connection would park this thread, and a call parked there holds mu.
+func (w *Watcher) call(f func(d *C.Display) C.int) (C.int, error) {
 	if w.closed.Load() {
-		return false, ErrNoDisplay
+		return 0, ErrNoDisplay
 	}
 	if lost() {
-		// An Xlib call on a broken connection would park this thread, and
-		// a call parked there holds mu.
-		return false, ErrConnectionLost
+		return 0, ErrConnectionLost
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.d == nil {
-		return false, ErrNoDisplay
+		return 0, ErrNoDisplay
 	}
-	switch C.lk_state(w.d, C.Window(win)) {
-	case 0:
+	return f(w.d), nil
+}
+
+// answer maps a query's 0 (no), 1 (yes) or anything else (no such window).
+func answer(r C.int, err error) (bool, error) {
+	switch {
+	case err != nil:
+		return false, err
+	case r == 0:
 		return false, nil
-	case 1:
+	case r == 1:
 		return true, nil
 	default:
 		return false, ErrNoWindow
 	}
+}
+
+// Minimised reports whether the window with X id win is minimised: not
+// viewable (a window manager unmaps an iconified window) or in the
+// ICCCM's iconic state.
+func (w *Watcher) Minimised(win uintptr) (bool, error) {
+	return answer(w.call(func(d *C.Display) C.int { return C.lk_state(d, C.Window(win)) }))
 }
 
 // Maximised reports whether the window with X id win is maximised, as its
 // window manager says in the EWMH _NET_WM_STATE (both directions).
 func (w *Watcher) Maximised(win uintptr) (bool, error) {
-	if w.closed.Load() {
-		return false, ErrNoDisplay
-	}
-	if lost() {
-		return false, ErrConnectionLost
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.d == nil {
-		return false, ErrNoDisplay
-	}
-	switch C.lk_maximised(w.d, C.Window(win)) {
-	case 0:
-		return false, nil
-	case 1:
-		return true, nil
-	default:
-		return false, ErrNoWindow
-	}
+	return answer(w.call(func(d *C.Display) C.int { return C.lk_maximised(d, C.Window(win)) }))
 }
 
 // SetMaximised asks the window manager to maximise the window with X id
 // win (on) or to restore it; without a window manager nothing happens.
 func (w *Watcher) SetMaximised(win uintptr, on bool) error {
-	if w.closed.Load() {
-		return ErrNoDisplay
-	}
-	if lost() {
-		return ErrConnectionLost
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.d == nil {
-		return ErrNoDisplay
-	}
 	v := C.int(0)
 	if on {
 		v = 1
 	}
-	C.lk_maximise(w.d, C.Window(win), v)
-	return nil
+	_, err := w.call(func(d *C.Display) C.int { C.lk_maximise(d, C.Window(win), v); return 0 })
+	return err
 }
 
 // Close ends the connection. Once a connection broke (CatchLoss) it only
