@@ -308,7 +308,12 @@ func (p *Processor) processFrame(f []int16, at time.Time) error {
 	if err := p.eng.process(w, ref); err != nil {
 		return err
 	}
-	p.erle.add(ref, in, energy(w), at)
+	var linear float64
+	measured := false
+	if r, ok := p.eng.(interface{ residual() (float64, bool) }); ok {
+		linear, measured = r.residual()
+	}
+	p.erle.add(farActive(ref), len(w), in, linear, energy(w), measured, at)
 	if p.ratio != 1 {
 		p.micUp.process(f, w)
 	}

@@ -22,6 +22,12 @@ type roomRun struct {
 	echoGain float64 // dB; -Inf: no echo
 	near     []int16 // near-end voice, mono 48 kHz; nil: none
 	noise    float64 // dBFS, 0: none
+	// far is what the far end sends, stereo 48 kHz looped; nil: the
+	// steady 440 Hz.
+	far []int16
+	// each, when set, is called after each 10 ms read is cleaned, with
+	// the read's index (of 600).
+	each func(i int)
 }
 
 func (rr roomRun) run(t testing.TB, p *Processor) []int16 {
@@ -35,7 +41,10 @@ func (rr roomRun) run(t testing.TB, p *Processor) []int16 {
 		t.Fatal(err)
 	}
 	defer room.Close()
-	far := audio.Tone(440, -12, spk, time.Second)
+	far := rr.far
+	if far == nil {
+		far = audio.Tone(440, -12, spk, time.Second)
+	}
 	chunk := spk.Samples(20 * time.Millisecond)
 	buf := make([]int16, mic.Samples(10*time.Millisecond))
 	// The room's clock: frame i of the microphone is captured at t0 + i/rate.
@@ -62,6 +71,9 @@ func (rr roomRun) run(t testing.TB, p *Processor) []int16 {
 			if err := p.Clean(buf, clock(i*len(buf))); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if rr.each != nil {
+			rr.each(i)
 		}
 		if i >= total-200 {
 			out = append(out, buf...)

@@ -37,6 +37,10 @@ type speexEngine struct {
 	pp    *C.SpeexPreprocessState
 	out   []int16
 	usePP bool
+	// linear is the energy of the last frame after the linear canceller,
+	// before the preprocessor: what the echo filter did not explain.
+	linear float64
+	echoed bool // the last frame went through the canceller
 }
 
 func newSpeex(o Options, frame int) (engine, error) {
@@ -70,16 +74,22 @@ func (e *speexEngine) stages(denoise, agc bool) error {
 }
 
 func (e *speexEngine) process(mic, ref []int16) error {
-	if e.echo != nil && ref != nil {
+	e.echoed = e.echo != nil && ref != nil
+	if e.echoed {
 		C.speex_echo_cancellation(e.echo, (*C.spx_int16_t)(unsafe.Pointer(&mic[0])),
 			(*C.spx_int16_t)(unsafe.Pointer(&ref[0])), (*C.spx_int16_t)(unsafe.Pointer(&e.out[0])))
 		copy(mic, e.out)
+		e.linear = energy(mic)
 	}
 	if e.usePP {
 		C.speex_preprocess_run(e.pp, (*C.spx_int16_t)(unsafe.Pointer(&mic[0])))
 	}
 	return nil
 }
+
+// residual reports the energy the linear canceller left in the last
+// frame (Speex has no ERLE of its own: see erle.go).
+func (e *speexEngine) residual() (float64, bool) { return e.linear, e.echoed }
 
 func (e *speexEngine) close() {
 	if e.pp != nil {
