@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,24 +75,33 @@ func (s *sound) MicCleaner() session.MicCleaner {
 }
 
 // erleText is the hover's echo canceller figure while a call runs
-// ("  ERLE 42 dB"), or "" when the control reports none.
+// ("  ERLE 42 dB", or "  ERLE —" while the canceller has no figure yet:
+// NaN), or "" when the control reports none.
 func erleText(ctrl any) string {
 	e, ok := ctrl.(interface{ ERLE() (float64, bool) })
 	if !ok {
 		return ""
 	}
 	if db, ok := e.ERLE(); ok {
+		if math.IsNaN(db) {
+			return "  ERLE —"
+		}
 		return fmt.Sprintf("  ERLE %.0f dB", db)
 	}
 	return ""
 }
 
-// erle is the canceller's ERLE while a talk reads m, the microphone.
+// erle is the canceller's ERLE while a talk reads m, the microphone: NaN
+// and true while the canceller has no figure (too little single talk
+// heard yet, see aec.Processor.ERLE).
 func (s *sound) erle(m *mic) (float64, bool) {
 	if s == nil || s.clean == nil || m == nil {
 		return 0, false
 	}
-	return s.clean.ERLE()
+	if db, ok := s.clean.ERLE(); ok {
+		return db, true
+	}
+	return math.NaN(), true
 }
 
 // newSound opens the chosen (or default) speaker and prepares the
@@ -276,7 +286,7 @@ func (r *runner) ERLE() (float64, bool) {
 // runs.
 func (c *speakerCtrl) ERLE() (float64, bool) {
 	c.mu.Lock()
-	m, running := c.mic, c.cancel != nil && !c.closed
+	m, running := c.mic, c.live != nil && c.live.Load() && !c.closed
 	c.mu.Unlock()
 	if !running {
 		return 0, false

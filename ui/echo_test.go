@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,32 +21,32 @@ import (
 
 var erleRE = regexp.MustCompile(`ERLE (\d+) dB`)
 
-// TestCallShowsCleanedLevelAndERLE: a call to the demo's EEN full-duplex
-// speaker "gate" (it sends 440 Hz) in a simulated room where what the
-// window plays comes back into the microphone 80 ms later at -6 dB and
-// nobody speaks. The talk level bar shows the cleaned microphone, so it
-// stays near empty (the raw microphone carries the echo 6 dB under what we
-// hear), and the tile's hover shows the canceller's ERLE.
-func TestCallShowsCleanedLevelAndERLE(t *testing.T) {
+// roomCall starts a call to the demo's EEN full-duplex speaker "gate"
+// (it sends 440 Hz) in a simulated room where what the window plays comes
+// back into the microphone 80 ms later at -6 dB, mixed with near (the
+// near-end voice; nil: nobody speaks). It returns the tile once the call
+// is talking; the call is hung up and everything closed at the test's end.
+func roomCall(t *testing.T, near []int16) (*SpeakerTile, *speakerCtrl) {
+	t.Helper()
 	test.NewTempApp(t)
 	srv, err := eendemo.Start(eendemo.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = srv.Close() }()
+	t.Cleanup(func() { _ = srv.Close() })
 	ec, err := een.New(een.Config{Endpoint: srv.Endpoint(), Token: srv.Token(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = ec.Close() }()
+	t.Cleanup(func() { _ = ec.Close() })
 	room, err := audio.NewRoom(audio.RoomOptions{Mic: MicFormat, Speaker: SpeakerFormat,
-		Delay: 80 * time.Millisecond, EchoGain: -6, Paced: true})
+		Delay: 80 * time.Millisecond, EchoGain: -6, Near: near, Paced: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = room.Close() }()
+	t.Cleanup(func() { _ = room.Close() })
 	snd := newSound(room, "", "", "")
-	defer snd.close()
+	t.Cleanup(snd.close)
 	if snd.clean == nil {
 		t.Fatal("no cleaner")
 	}
@@ -61,10 +62,18 @@ func TestCallShowsCleanedLevelAndERLE(t *testing.T) {
 	win.accounts = []Account{{Name: "site", Kind: "een", Opener: ec}}
 	done := make(chan struct{})
 	ctrl := &speakerCtrl{done: done, source: "site/gate", full: true, factory: win.factory(win.accounts), snd: snd}
-	defer func() { close(done); ctrl.close() }()
+	t.Cleanup(func() { close(done); ctrl.close() })
 	tile := NewSpeakerTile("gate", session.Device{ID: "gate", Type: session.TypeSpeaker, Talk: session.TalkFull}, ctrl)
 	test.NewTempWindow(t, tile).Resize(fyne.NewSize(400, 300))
+	return tile, ctrl
+}
 
+// TestCallShowsCleanedLevelAndERLE: a call (see roomCall) in which nobody
+// speaks. The talk level bar shows the cleaned microphone, so it stays
+// near empty (the raw microphone carries the echo 6 dB under what we
+// hear), and the tile's hover shows the canceller's ERLE.
+func TestCallShowsCleanedLevelAndERLE(t *testing.T) {
+	tile, ctrl := roomCall(t, nil)
 	test.Tap(tile.callBtn)
 	waitFor(t, "the call to be talking", func() bool { return tile.Active() && tile.HeardLevel() > 0.3 })
 	time.Sleep(3 * time.Second) // the canceller converges
@@ -90,8 +99,44 @@ func TestCallShowsCleanedLevelAndERLE(t *testing.T) {
 	waitFor(t, "the call to end", func() bool { return !tile.Active() })
 	time.Sleep(2500 * time.Millisecond) // the figure lapses with the call
 	tile.MouseIn(nil)
-	if erleRE.MatchString(tile.StatsText()) {
+	if strings.Contains(tile.StatsText(), "ERLE") {
 		t.Errorf("after the call the hover still shows %q", tile.StatsText())
+	}
+}
+
+// TestCallShowsERLEInDoubleTalk: a call (see roomCall) in which we talk
+// over the echo: 1 kHz syllables at -18 dBFS (600 ms on, 400 off), the
+// echo's level. The hover's ERLE is the canceller's on the echo (15 dB or
+// more, as in the echo-only call: a plain energy ratio reads about 5 dB,
+// since our voice is kept), and the talk level bar shows our cleaned
+// voice: at least its level in the room while it speaks (-21 dBFS RMS;
+// the automatic gain may raise it), where the echo alone leaves the bar
+// near empty.
+func TestCallShowsERLEInDoubleTalk(t *testing.T) {
+	near := audio.Tone(1000, -18, MicFormat, time.Second)
+	clear(near[MicFormat.Samples(600*time.Millisecond):])
+	voice := audio.Measure(near[:MicFormat.Samples(600*time.Millisecond)], 1).RMSdBFS
+	tile, ctrl := roomCall(t, near)
+	test.Tap(tile.callBtn)
+	waitFor(t, "the call to be talking", func() bool { return tile.Active() && tile.HeardLevel() > 0.3 })
+	time.Sleep(3 * time.Second) // the canceller converges
+	var peak float64 = -100
+	for range 20 { // the bar over 2 s of syllables and pauses
+		peak = max(peak, ctrl.SentLevel().RMSdBFS)
+		time.Sleep(100 * time.Millisecond)
+	}
+	tile.MouseIn(nil)
+	text := tile.StatsText()
+	t.Logf("our voice %.1f dBFS in the room; the bar peaked at %.1f dBFS cleaned; hover %q", voice, peak, text)
+	m := erleRE.FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("the hover %q shows no ERLE during the call", text)
+	}
+	if db, _ := strconv.Atoi(m[1]); db < 15 {
+		t.Errorf("ERLE %d dB while both ends talk, want 15 or more", db)
+	}
+	if peak < voice-3 {
+		t.Errorf("the talk bar peaked at %.1f dBFS, want our cleaned voice, %.1f or more", peak, voice)
 	}
 }
 
@@ -104,7 +149,8 @@ type erleControl struct {
 func (c *erleControl) ERLE() (float64, bool) { return c.db, true }
 
 // TestTileHoverShowsERLE: a camera tile whose control reports the echo
-// canceller's figure shows it in the hover statistics.
+// canceller's figure shows it in the hover statistics, and "ERLE —" while
+// a talk runs with no figure yet: a fresh cleaner has none.
 func TestTileHoverShowsERLE(t *testing.T) {
 	test.NewTempApp(t)
 	ctrl := &erleControl{db: 41.6}
@@ -114,5 +160,18 @@ func TestTileHoverShowsERLE(t *testing.T) {
 	tile.updateStats()
 	if m := erleRE.FindStringSubmatch(tile.StatsText()); m == nil || m[1] != "42" {
 		t.Fatalf("hover %q, want ERLE 42 dB", tile.StatsText())
+	}
+	snd := newSound(nil, "", "", "")
+	defer snd.close()
+	if snd.clean == nil {
+		t.Fatal("no cleaner")
+	}
+	ctrl.db, _ = snd.erle(&mic{})
+	tile.updateStats()
+	if !strings.HasSuffix(tile.StatsText(), "ERLE —") {
+		t.Errorf("hover %q with no figure yet, want ERLE —", tile.StatsText())
+	}
+	if _, ok := snd.erle(nil); ok {
+		t.Error("a figure with no talk running")
 	}
 }

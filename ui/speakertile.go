@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -310,6 +311,7 @@ type speakerCtrl struct {
 	cancel context.CancelFunc
 	relay  *session.Relay
 	mic    *mic
+	live   *atomic.Bool // true while the latest talk or call runs
 	heard  audio.Meter
 	closed bool
 	wg     sync.WaitGroup
@@ -362,11 +364,14 @@ func (c *speakerCtrl) Start(onStatus func(session.Status), ended func(error)) er
 		return session.ErrClosed
 	}
 	ctx, cancel := until(c.done)
-	c.cancel, c.relay, c.mic = cancel, r, m
+	live := new(atomic.Bool)
+	live.Store(true)
+	c.cancel, c.relay, c.mic, c.live = cancel, r, m, live
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
 		defer cancel()
+		defer live.Store(false)
 		ended(r.Talk(ctx, capt))
 	}()
 	return nil
