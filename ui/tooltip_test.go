@@ -52,11 +52,11 @@ func TestTileIconsNameThemselves(t *testing.T) {
 			if !tile.IconShown(tc.icon) {
 				t.Fatalf("the %s icon does not show", tc.name)
 			}
+			rested := time.Now()
 			test.MoveMouse(c, centre(tc.icon))
 			if got := tile.Tooltip(); got != "" {
 				t.Fatalf("a name shows at once: %q", got)
 			}
-			rested := time.Now()
 			waitFor(t, "the "+tc.name+" icon's name", func() bool { return tile.Tooltip() != "" })
 			if waited := time.Since(rested); waited < tipDelay {
 				t.Errorf("the name showed after %v, before the pointer rested %v", waited, tipDelay)
