@@ -81,9 +81,9 @@ func (r *runner) Recording() *record.Recorder { return r.mt.Recording() }
 // highlight and the per-tile motion opt-in.
 type tileDeco struct {
 	t        *Tile
-	snap     *widget.Button
-	rec      *widget.Button
-	watch    *widget.Button
+	snap     *tipButton
+	rec      *tipButton
+	watch    *tipButton
 	badge    *canvas.Text
 	badgeBG  *canvas.Rectangle
 	note     *canvas.Text
@@ -112,20 +112,17 @@ var (
 
 func newTileDeco(t *Tile) *tileDeco {
 	d := &tileDeco{t: t}
-	d.snap = widget.NewButtonWithIcon("", theme.MediaPhotoIcon(), func() {
+	d.snap = newTipButton(theme.MediaPhotoIcon(), func() {
 		if d.onSnapshot != nil {
 			d.onSnapshot()
 		}
 	})
-	d.snap.Importance = widget.LowImportance
-	d.rec = widget.NewButtonWithIcon("", theme.MediaVideoIcon(), func() {
+	d.rec = newTipButton(theme.MediaVideoIcon(), func() {
 		if d.onRecord != nil {
 			d.onRecord()
 		}
 	})
-	d.rec.Importance = widget.LowImportance
-	d.watch = widget.NewButtonWithIcon("", theme.VisibilityIcon(), func() { d.setWatching(!d.watching) })
-	d.watch.Importance = widget.LowImportance
+	d.watch = newTipButton(theme.VisibilityIcon(), func() { d.setWatching(!d.watching) })
 	d.badge = canvas.NewText("", color.White)
 	d.badge.TextStyle = fyne.TextStyle{Bold: true}
 	d.badge.TextSize = theme.TextSize() * 0.9
@@ -156,7 +153,7 @@ func (d *tileDeco) objects() []fyne.CanvasObject {
 // tile's corner buttons, three of which sit at the right.
 func (d *tileDeco) layout(size, btn fyne.Size) {
 	d.motion.layout(size)
-	for i, b := range []*widget.Button{d.snap, d.rec, d.watch} {
+	for i, b := range []*tipButton{d.snap, d.rec, d.watch} {
 		b.Resize(btn)
 		b.Move(fyne.NewPos(size.Width-float32(4+i)*btn.Width, 0))
 	}
@@ -175,7 +172,7 @@ func (d *tileDeco) layout(size, btn fyne.Size) {
 // waiting to retry) starts no recording, though one in progress can be
 // stopped. Their keys follow the buttons (snapshot, toggleRecord).
 func (d *tileDeco) follow(st session.State) {
-	enable := func(b *widget.Button, on bool) {
+	enable := func(b *tipButton, on bool) {
 		if on == !b.Disabled() {
 			return
 		}

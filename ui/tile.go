@@ -95,6 +95,10 @@ type Tile struct {
 	closeBtn *iconButton
 	maxBtn   *iconButton
 	winBtn   *iconButton // opens the tile in a window of its own (tilebar.go)
+	// ownWindow: the tile shows in a window of its own (windows.go).
+	ownWindow bool
+	// tips names the icon the pointer rests on (tooltip.go).
+	tips     *tooltip
 	talkBtn  *holdButton
 	speaker  *iconButton
 	level    *levelMeter
@@ -227,6 +231,8 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.talkNote = canvas.NewText("", color.NRGBA{R: 0xff, G: 0xb0, B: 0x40, A: 0xff})
 	t.talkNote.TextSize = theme.TextSize() * 0.8
 	t.deco = newTileDeco(t)
+	t.tips = newTooltip()
+	t.setTips()
 	t.ExtendBaseWidget(t)
 	t.SetStatus(session.Status{State: session.StateIdle})
 	return t
@@ -238,6 +244,7 @@ func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	objs := []fyne.CanvasObject{t.bg, t.bars[0], t.bars[1], t.picture, t.dim, middle, t.statsBG, t.stats, t.titleBG, t.title, t.closeBtn, t.maxBtn,
 		t.speaker, t.winBtn, t.talkBtn, t.level, t.talkNote}
 	objs = append(append(objs, t.deco.objects()...), t.border.objects()...)
+	objs = append(objs, t.tips.objects()...) // over everything
 	return &tileRenderer{t: t, middle: middle, objs: objs}
 }
 
@@ -920,6 +927,7 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	t.talkNote.Move(fyne.NewPos(pad*2, bottom+pad))
 	t.deco.layout(size, btn)
 	t.layoutBar(size.Width) // after the decoration, which places its own
+	t.tips.layout(size)
 	if size != t.lastSize {
 		t.lastSize = size
 		scale := float32(1)
@@ -1020,6 +1028,7 @@ type holdButton struct {
 	widget.Button
 	onPress, onRelease func()
 	held               bool
+	tip                // its name on hover (tooltip.go)
 }
 
 func newHoldButton(label string, icon fyne.Resource, onPress, onRelease func()) *holdButton {
@@ -1044,6 +1053,7 @@ func (b *holdButton) Tapped(*fyne.PointEvent) {}
 
 // MouseDown implements desktop.Mouseable.
 func (b *holdButton) MouseDown(*desktop.MouseEvent) {
+	b.out(b)
 	if b.Disabled() {
 		return
 	}
@@ -1057,7 +1067,14 @@ func (b *holdButton) MouseUp(*desktop.MouseEvent) { b.release() }
 // MouseOut releases a held button when the pointer leaves it.
 func (b *holdButton) MouseOut() {
 	b.Button.MouseOut()
+	b.out(b)
 	b.release()
+}
+
+// MouseIn implements desktop.Hoverable.
+func (b *holdButton) MouseIn(e *desktop.MouseEvent) {
+	b.Button.MouseIn(e)
+	b.in(b)
 }
 
 func (b *holdButton) release() {

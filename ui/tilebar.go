@@ -39,6 +39,7 @@ type iconButton struct {
 	hovered bool
 	// Active marks the state the button toggles (the heard speaker).
 	Active bool
+	tip    // its name on hover (tooltip.go)
 }
 
 func newIconButton(icon fyne.Resource, tap func()) *iconButton {
@@ -59,19 +60,28 @@ func (b *iconButton) SetIcon(icon fyne.Resource) {
 
 // Tapped implements fyne.Tappable.
 func (b *iconButton) Tapped(*fyne.PointEvent) {
+	b.out(b)
 	if b.OnTap != nil {
 		b.OnTap()
 	}
 }
 
 // MouseIn implements desktop.Hoverable.
-func (b *iconButton) MouseIn(*desktop.MouseEvent) { b.hovered = true; b.Refresh() }
+func (b *iconButton) MouseIn(*desktop.MouseEvent) {
+	b.hovered = true
+	b.Refresh()
+	b.in(b)
+}
 
 // MouseMoved implements desktop.Hoverable.
 func (b *iconButton) MouseMoved(*desktop.MouseEvent) {}
 
 // MouseOut implements desktop.Hoverable.
-func (b *iconButton) MouseOut() { b.hovered = false; b.Refresh() }
+func (b *iconButton) MouseOut() {
+	b.hovered = false
+	b.Refresh()
+	b.out(b)
+}
 
 // MinSize is the bar's height, square.
 func (b *iconButton) MinSize() fyne.Size { return fyne.NewSize(barHeight, barHeight) }
@@ -141,6 +151,51 @@ func (t *Tile) newWindowButton() *iconButton {
 		}
 	})
 }
+
+// setTips names the tile's icons and the Talk button on hover, with their
+// keys (shortcuts.go), as the tile's state is when the name shows.
+func (t *Tile) setTips() {
+	name := func(b *tip, words func() string) { b.on, b.words = t.tips, words }
+	say := func(s string) func() string { return func() string { return s } }
+	name(&t.closeBtn.tip, say("Close (Delete)"))
+	name(&t.maxBtn.tip, func() string {
+		if t.maximised {
+			return "Restore the grid (Enter, Esc)"
+		}
+		return "Maximise (Enter)"
+	})
+	name(&t.winBtn.tip, func() string {
+		if t.ownWindow {
+			return "Back to the wall"
+		}
+		return "Own window, full screen (W)"
+	})
+	name(&t.speaker.tip, func() string {
+		if t.muted {
+			return "Unmute"
+		}
+		return "Mute"
+	})
+	name(&t.talkBtn.tip, say("Talk (hold Space)"))
+	d := t.deco
+	name(&d.snap.tip, say("Snapshot (Ctrl+S)"))
+	name(&d.rec.tip, func() string {
+		if d.rec0 != nil {
+			return "Stop recording (Ctrl+R)"
+		}
+		return "Record (Ctrl+R)"
+	})
+	name(&d.watch.tip, func() string {
+		if d.watching {
+			return "Stop motion alerts"
+		}
+		return "Alert on motion"
+	})
+}
+
+// Tooltip is the name of the icon the pointer rests on, or "" while none
+// shows.
+func (t *Tile) Tooltip() string { return t.tips.Text() }
 
 // MaximiseVisible reports whether the maximise button shows.
 func (t *Tile) MaximiseVisible() bool { return t.maxBtn.Visible() }

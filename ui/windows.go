@@ -119,6 +119,7 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 	}
 	win.wall.apply()
 	e.tile.OnOwnWindow = func() { vw.w.Close() }
+	e.tile.ownWindow = true
 	vw.w.SetContent(e.tile)
 	if fullScreen {
 		vw.w.SetFullScreen(true)
@@ -155,6 +156,7 @@ func (win *window) closeViewWindow(vw *viewWindow) {
 				e.away = nil
 				source := e.source
 				e.tile.OnOwnWindow = func() { win.tileWindowAsked(source) }
+				e.tile.ownWindow = false
 				e.tile.OnClose = vw.onClose
 				if !win.wall.closed {
 					win.wall.apply()
