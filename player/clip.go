@@ -38,6 +38,9 @@ type ClipConfig struct {
 	// Audio, if set, plays the sound, each run when it is due (the
 	// caller's device buffer adds its own latency).
 	Audio func(pcm []int16)
+	// Sink and Audio are called with the player's lock held, so that
+	// nothing more plays once Pause returns: they must not block or call
+	// the player.
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -262,9 +265,13 @@ func (p *ClipPlayer) run() {
 			queue = append(queue, m)
 		}
 		p.mu.Lock()
+		if !p.playing || p.seeking {
+			p.mu.Unlock()
+			continue
+		}
 		wait := queue[0].PTS - p.base - p.cfg.Now().Sub(p.anchor)
-		p.mu.Unlock()
 		if wait > 0 {
+			p.mu.Unlock()
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
@@ -275,9 +282,12 @@ func (p *ClipPlayer) run() {
 			}
 			continue
 		}
+		// Handed over under the lock: once Pause returns, nothing more
+		// shows.
 		m := queue[0]
 		queue = append(queue[:0], queue[1:]...)
-		p.deliver(m)
+		p.deliverLocked(m)
+		p.mu.Unlock()
 	}
 }
 
@@ -333,14 +343,12 @@ func (p *ClipPlayer) seek(t time.Duration, queue []ClipMedia) []ClipMedia {
 	return queue
 }
 
-// deliver hands m over.
-func (p *ClipPlayer) deliver(m ClipMedia) {
+// deliverLocked hands m over; p.mu is held.
+func (p *ClipPlayer) deliverLocked(m ClipMedia) {
 	if m.Frame != nil {
 		p.cfg.Sink.PutFrame(m.Frame)
 		m.Frame.Release()
-		p.mu.Lock()
 		p.shown = m.PTS
-		p.mu.Unlock()
 		return
 	}
 	if p.cfg.Audio != nil && len(m.Audio) > 0 {
