@@ -494,6 +494,7 @@ func (win *window) shutdown() {
 	}
 	win.saveState()
 	win.closeViewWindows()
+	win.closeClipPlayers()
 	win.wall.Close()
 	win.sidebar.Wait()
 	<-win.done

@@ -18,6 +18,9 @@ import (
 	"github.com/lookout-app/lookout/player"
 )
 
+// ErrNoAudio means a recording has no audio stream.
+var ErrNoAudio = errors.New("the recording has no sound")
+
 // ClipInfo describes a recording's streams.
 type ClipInfo struct {
 	// Duration is the file's length.
@@ -179,6 +182,16 @@ func (r *ClipReader) audioDecoder(out audio.Format) (*AudioDecoder, error) {
 
 // Info describes the recording.
 func (r *ClipReader) Info() ClipInfo { return r.info }
+
+// AudioErr says why Next returns no sound: nil when the recording's audio
+// decodes, ErrNoAudio when it has none, or the decoder's error
+// (player.ErrUnsupportedCodec for a codec it cannot decode).
+func (r *ClipReader) AudioErr() error {
+	if r.as == nil {
+		return ErrNoAudio
+	}
+	return r.info.AudioErr
+}
 
 // Duration implements player.ClipSource.
 func (r *ClipReader) Duration() time.Duration { return r.info.Duration }
