@@ -65,6 +65,7 @@ type ClipPlayer struct {
 	base    time.Duration // the position at anchor
 	anchor  time.Time     // when the position was base (while playing)
 	seeking bool          // a seek to seekTo waits for the goroutine
+	inSeek  bool          // the goroutine carries out a seek
 	seekTo  time.Duration
 	settled chan struct{} // closed when no seek waits; nil then
 	ended   bool
@@ -124,7 +125,7 @@ func (p *ClipPlayer) Position() time.Duration {
 
 func (p *ClipPlayer) positionLocked() time.Duration {
 	switch {
-	case p.seeking:
+	case p.seeking || p.inSeek:
 		return p.seekTo
 	case !p.playing:
 		return p.base
@@ -241,7 +242,7 @@ func (p *ClipPlayer) run() {
 	for {
 		p.mu.Lock()
 		seek, to, playing := p.seeking, p.seekTo, p.playing
-		p.seeking = false
+		p.seeking, p.inSeek = false, seek
 		p.mu.Unlock()
 		if seek {
 			releaseAll(queue)
@@ -265,7 +266,7 @@ func (p *ClipPlayer) run() {
 			queue = append(queue, m)
 		}
 		p.mu.Lock()
-		if !p.playing || p.seeking {
+		if !p.playing || p.seeking || p.inSeek {
 			p.mu.Unlock()
 			continue
 		}
@@ -328,6 +329,7 @@ func (p *ClipPlayer) seek(t time.Duration, queue []ClipMedia) []ClipMedia {
 		p.shown = show.PTS
 	}
 	p.base, p.anchor = t, p.cfg.Now()
+	p.inSeek = false
 	switch {
 	case errors.Is(err, io.EOF):
 		// Past the last picture: playing ends at once.

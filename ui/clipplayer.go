@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"net/url"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +29,8 @@ import (
 // ClipReader).
 type ClipFile interface {
 	player.ClipSource
+	// Size is the picture's coded size.
+	Size() (width, height int)
 	// SetOutputSize sets the size of the pictures it decodes (0 keeps
 	// the coded size; a single 0 follows the aspect ratio).
 	SetOutputSize(width, height int)
@@ -124,6 +125,7 @@ func (win *window) openClipView(path, title string, size fyne.Size) (*clipView, 
 		return nil, err
 	}
 	cv := &clipView{win: win, path: path, file: file, latest: player.NewLatest(), heard: "clip:" + path, stop: make(chan struct{})}
+	size = fitPicture(size, file)
 	scale := float32(1)
 	if c := win.w.Canvas(); c != nil && c.Scale() > 0 {
 		scale = c.Scale()
@@ -148,36 +150,42 @@ func (win *window) openClipView(path, title string, size fyne.Size) (*clipView, 
 	case err != nil:
 		cv.sound.SetText("no sound: " + err.Error())
 	case win.snd == nil || win.snd.router == nil || win.snd.speaker == nil:
-		cv.sound.SetText("no sound: " + noSpeakerReason(win.snd))
+		cv.sound.SetText("no sound: the window has no speaker")
 	default:
 		cv.silent = false
-		cv.sound.SetText("sound: the clip's, while it plays")
+		cv.sound.SetText("sound while it plays")
 	}
 	cv.desk = widget.NewButtonWithIcon("", theme.ComputerIcon(), func() { win.openClipExternally(path) })
 	cv.desk.Importance = widget.LowImportance
-	bar := container.NewBorder(nil, nil, container.NewHBox(cv.play, cv.pos), cv.desk, cv.slider)
+	buttons := container.NewBorder(nil, nil, container.NewHBox(cv.play, cv.pos), cv.desk, cv.sound)
 	bg := canvas.NewRectangle(color.Black)
 	picture := container.NewStack(bg, cv.img)
-	body := container.NewBorder(nil, container.NewVBox(bar, cv.sound), nil, nil, picture)
+	body := container.NewBorder(nil, container.NewVBox(cv.slider, buttons), nil, nil, picture)
 
-	cv.p = player.NewClipPlayer(file, player.ClipConfig{Sink: cv, Audio: cv.playAudio})
-	cv.w = win.a.NewWindow("Clip — " + title + " (" + filepath.Base(path) + ")")
+	cv.w = win.a.NewWindow("Clip — " + title)
 	cv.w.SetContent(body)
 	cv.w.Resize(fyne.NewSize(size.Width, size.Height+body.MinSize().Height))
 	cv.w.SetOnClosed(func() { win.eventsOf().closePlayer(cv) })
+	cv.w.Show()
+	// Started once the window is shown, so its first picture paints.
+	cv.p = player.NewClipPlayer(file, player.ClipConfig{Sink: cv, Audio: cv.playAudio})
 	cv.refresh()
 	cv.wg.Add(1)
 	go cv.follow()
-	cv.w.Show()
 	return cv, nil
 }
 
-// noSpeakerReason says why the window has no speaker.
-func noSpeakerReason(s *sound) string {
-	if s != nil && s.problem != "" {
-		return s.problem
+// fitPicture is the largest size of the clip's picture shape within tile.
+func fitPicture(tile fyne.Size, file ClipFile) fyne.Size {
+	w, h := file.Size()
+	if w <= 0 || h <= 0 {
+		return tile
 	}
-	return "no speaker is open"
+	fit := fyne.NewSize(tile.Width, tile.Width*float32(h)/float32(w))
+	if fit.Height > tile.Height {
+		fit = fyne.NewSize(tile.Height*float32(w)/float32(h), tile.Height)
+	}
+	return fit
 }
 
 func (cv *clipView) dur() time.Duration { return cv.file.Duration() }

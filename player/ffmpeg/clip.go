@@ -193,6 +193,9 @@ func (r *ClipReader) AudioErr() error {
 	return r.info.AudioErr
 }
 
+// Size returns the picture's coded size.
+func (r *ClipReader) Size() (width, height int) { return r.info.Width, r.info.Height }
+
 // Duration implements player.ClipSource.
 func (r *ClipReader) Duration() time.Duration { return r.info.Duration }
 
