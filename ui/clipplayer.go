@@ -150,7 +150,7 @@ func (win *window) openClipView(path, title string, size fyne.Size) (*clipView, 
 	case err != nil:
 		cv.sound.SetText("no sound: " + err.Error())
 	case win.snd == nil || win.snd.router == nil || win.snd.speaker == nil:
-		cv.sound.SetText("no sound: the window has no speaker")
+		cv.sound.SetText("no sound: no speaker")
 	default:
 		cv.silent = false
 		cv.sound.SetText("sound while it plays")

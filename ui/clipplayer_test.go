@@ -3,6 +3,8 @@ package ui
 import (
 	"image"
 	"net/url"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,6 +80,15 @@ func TestEventClipPlaysInTheClipPlayer(t *testing.T) {
 	}
 	if e.err {
 		t.Fatal(e.note)
+	}
+	// The clip, pictures and G.711 sound stamped as they arrived, reads
+	// with no error in ffmpeg's CLI with its default options.
+	path := e.clip.Path()
+	if out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path).CombinedOutput(); err != nil || strings.Fields(string(out))[1] != "pcm_alaw" {
+		t.Fatalf("ffprobe: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+		t.Fatalf("ffmpeg -v error: %v\n%s", err, out)
 	}
 
 	test.Tap(e.row.play)
@@ -165,8 +176,8 @@ func TestEventClipPlaysInTheClipPlayer(t *testing.T) {
 	openURL = func(_ fyne.App, u *url.URL) error { opened = u; return nil }
 	test.Tap(cv.desk)
 	openURL = open
-	if opened == nil || opened.Scheme != "file" || opened.Path != e.clip.Path() {
-		t.Fatalf("the desktop button opened %v, want file://%s", opened, e.clip.Path())
+	if opened == nil || opened.Scheme != "file" || opened.Path != path {
+		t.Fatalf("the desktop button opened %v, want file://%s", opened, path)
 	}
 	cv.w.Close()
 	if len(ev.players) != 0 || !cv.closed {
