@@ -160,8 +160,6 @@ func (v *Views) UpdateView(i int, layout string, page int, sources []string) {
 	}
 	x := &v.list[i]
 	x.Layout, x.Page, x.Sources = layout, page, slices.Clone(sources)
-	// A tile off the view has no window of its own any more.
-	x.TileWindows = slices.DeleteFunc(x.TileWindows, func(w OwnWindow) bool { return !slices.Contains(x.Sources, w.Source) })
 }
 
 // Switch makes view i the shown one and returns it: the view left has
