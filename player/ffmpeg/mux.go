@@ -420,10 +420,7 @@ func (m *Muxer) writeHeader(nals [][]byte) (bool, error) {
 	}
 	m.header = true
 	m.sps, m.spsOK = info, spsErr == nil
-	m.grid = videoGrid
-	if d := spsFrameInterval(sps[0]); d > 0 {
-		m.grid = d
-	}
+	m.grid = pictureGrid(spsFrameInterval(sps[0]))
 	m.vtb = m.video.TimeBase()
 	if m.astrm != nil {
 		m.atb = m.astrm.TimeBase()
@@ -443,16 +440,33 @@ func appendUnique(list [][]byte, n []byte) [][]byte {
 // videoGrid is the step picture times are written on when the stream
 // declares no frame rate. The times are arrival times, which jitter; a
 // reader that puts the pictures on a frame-rate grid (ffmpeg's CLI does by
-// default, at the SPS's declared rate or else the one it guesses from the
-// times) puts two pictures that arrived closer than one frame interval
-// into one slot and calls that "non monotonically increasing dts". So the
-// pictures are written on the grid of the declared frame interval, one
-// slot at least apart; without one, on a grid of 1/120 s, whose multiples
-// make such a reader guess the grid itself. A picture moves by half a slot
-// at most, or to the slot after the one before it: after a burst (pictures
-// that were held up arrive together), the pictures lag their arrival
-// until the camera's come slower than the declared rate.
+// default: at the rate it guesses from the times, or at the SPS's declared
+// rate when its guess is more than 1/0.7 of that) puts two pictures that
+// arrived closer than its frame interval into one slot and calls that
+// "non monotonically increasing dts". So the pictures are written on a
+// grid, one slot at least apart, whose multiples make such a reader guess
+// the grid itself: 1/120 s without a declared rate, else a rate a quarter
+// above the declared one (see pictureGrid). A picture moves by half a slot
+// at most, or to the slot after the one before it: after a burst
+// (pictures held up that arrive together) the pictures lag their arrival,
+// and the grid's finer step lets them catch up within a few seconds.
 const videoGrid = time.Second / 120
+
+// pictureGrid returns the grid for a stream whose SPS declares the frame
+// interval declared (0: none): the whole rate from 1.25 times the declared
+// one, which ffmpeg counts among its standard rates (up to 60) and keeps
+// over the declared one (at most 1.4 times it); else the declared interval
+// itself (on which the pictures cannot catch up after a burst).
+func pictureGrid(declared time.Duration) time.Duration {
+	if declared <= 0 {
+		return videoGrid
+	}
+	rate := float64(time.Second) / float64(declared)
+	if r := math.Ceil(rate*1.25 - 1e-3); r <= 60 && r <= rate*1.4 {
+		return time.Duration(float64(time.Second) / r)
+	}
+	return declared
+}
 
 // flushVideo writes the held unit with the given duration.
 func (m *Muxer) flushVideo(dur time.Duration) error {

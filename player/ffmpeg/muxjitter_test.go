@@ -20,8 +20,9 @@ import (
 // options: before the fix, its null output rounded the pictures to its
 // guess of the frame rate and called two of them in one slot "non
 // monotonically increasing dts"), with every picture, each on the grid of
-// the frame interval its SPS declares (40 ms), in the slot nearest its
-// arrival or the one after the picture before it.
+// 1/32 s (a quarter above the 25 fps its SPS declares), in the slot
+// nearest its arrival or the one after the picture before it, and never
+// more than 120 ms behind its arrival: the pictures of a burst catch up.
 func TestMuxerJitteredArrivalsPlayCleanly(t *testing.T) {
 	requireFFmpeg(t)
 	dir := t.TempDir()
@@ -88,16 +89,22 @@ func TestMuxerJitteredArrivalsPlayCleanly(t *testing.T) {
 	if len(pts) != len(aus) {
 		t.Fatalf("%d pictures in the file, want %d", len(pts), len(aus))
 	}
-	const grid = 40 * time.Millisecond
+	const grid = time.Second / 32
+	var worst time.Duration
+	prev := int64(-1)
 	for i, p := range pts {
 		arr := arrivals[i] - arrivals[0]
-		want := (arr + grid/2) / grid * grid
-		if i > 0 && want <= pts[i-1] {
-			want = pts[i-1] + grid
-		}
+		slot := max(int64((arr+grid/2)/grid), prev+1)
+		prev = slot
+		want := time.Duration(slot) * grid
 		if d := p - want; d < -time.Millisecond || d > time.Millisecond {
 			t.Fatalf("picture %d at %v, arrived at %v (the one before at %v), want %v", i, p, arr, pts[max(i-1, 0)], want)
 		}
+		worst = max(worst, p-arr)
+	}
+	t.Logf("the pictures lag their arrival by %v at most", worst)
+	if worst > 120*time.Millisecond {
+		t.Fatalf("a picture lags its arrival by %v", worst)
 	}
 }
 
@@ -119,6 +126,20 @@ func videoPTS(t *testing.T, path string) []time.Duration {
 // TestSPSFrameInterval reads the frame interval an SPS declares in its VUI,
 // past the VUI's other fields, and 0 for an SPS cut short.
 func TestSPSFrameInterval(t *testing.T) {
+	for _, c := range []struct{ declared, want time.Duration }{
+		{0, time.Second / 120},
+		{40 * time.Millisecond, time.Second / 32},
+		{time.Second / 30, time.Second / 38},
+		{33366666, time.Second / 38},
+		{time.Second / 15, time.Second / 19},
+		{time.Second / 48, time.Second / 60},
+		{time.Second / 50, time.Second / 50},
+		{time.Second, time.Second},
+	} {
+		if got := pictureGrid(c.declared); got != c.want {
+			t.Errorf("pictureGrid(%v) = %v, want %v", c.declared, got, c.want)
+		}
+	}
 	requireFFmpeg(t)
 	dir := t.TempDir()
 	cases := []struct {
