@@ -19,7 +19,7 @@ import (
 )
 
 // The clip player: an event's ▶ plays its clip in a window the size of its
-// tile, with play and pause, a seek slider and the position. player/
+// tile (at least minClipWidth wide), with play and pause, a seek slider and the position. player/
 // ffmpeg's ClipReader reads the file and player.ClipPlayer plays it;
 // its pictures go to this window's own canvas.Image, and its sound, while
 // it plays, to the window's speaker in place of the heard tile (given back
@@ -38,6 +38,9 @@ type ClipFile interface {
 	AudioErr() error
 	Close() error
 }
+
+// minClipWidth is the narrowest clip player, whatever the tile's size.
+const minClipWidth = 480
 
 // clipTick is how often the slider and the position follow a playing clip.
 const clipTick = 100 * time.Millisecond
@@ -126,6 +129,10 @@ func (win *window) openClipView(path, title string, size fyne.Size) (*clipView, 
 	}
 	cv := &clipView{win: win, path: path, file: file, latest: player.NewLatest(), heard: "clip:" + path, stop: make(chan struct{})}
 	size = fitPicture(size, file)
+	if size.Width < minClipWidth {
+		// A small tile's player still has room for its controls.
+		size = fyne.NewSize(minClipWidth, size.Height*minClipWidth/size.Width)
+	}
 	scale := float32(1)
 	if c := win.w.Canvas(); c != nil && c.Scale() > 0 {
 		scale = c.Scale()

@@ -48,7 +48,7 @@ func openTestClip(path string, out audio.Format) (ClipFile, error) {
 
 // TestEventClipPlaysInTheClipPlayer: Save clip on the demo's cam1 writes
 // an event's clip (with the camera's G.711 sound); its ▶ opens the clip
-// player, a window the size of the tile, paused on the clip's first
+// player, a window the size of the tile (at least 480 wide), paused on the clip's first
 // picture with its position and length; Play advances the position and
 // gives the speaker the clip's sound instead of the heard tile; Pause stops
 // the position and gives the speaker back; a tap on the seek slider moves
@@ -97,11 +97,16 @@ func TestEventClipPlaysInTheClipPlayer(t *testing.T) {
 	}
 	cv := ev.players[0]
 	waitFor(t, "the clip's first picture", func() bool { return cv.img.Image != nil })
-	// The clip's 16:9 picture at the largest size within the tile.
+	// The clip's 16:9 picture at the largest size within the tile, and
+	// at least minClipWidth wide.
 	ts, b := tile.Size(), cv.img.Image.Bounds()
-	if b.Dx() > int(ts.Width)+1 || b.Dy() > int(ts.Height)+1 || (b.Dx() < int(ts.Width)-1 && b.Dy() < int(ts.Height)-1) ||
-		b.Dx()*9 < b.Dy()*16-16 || b.Dx()*9 > b.Dy()*16+16 {
-		t.Fatalf("the player decodes %v for a tile of %v", b, ts)
+	want := ts.Width
+	if ts.Width*9 > ts.Height*16 {
+		want = ts.Height * 16 / 9
+	}
+	want = max(want, minClipWidth)
+	if d := float32(b.Dx()) - want; d < -1 || d > 1 || b.Dx()*9 < b.Dy()*16-16 || b.Dx()*9 > b.Dy()*16+16 {
+		t.Fatalf("the player decodes %v for a tile of %v, want %.0f wide and 16:9", b, ts, want)
 	}
 	if s := cv.w.Canvas().Size(); s.Width < float32(b.Dx())-1 || s.Width > float32(b.Dx())+1 || s.Height < float32(b.Dy()) {
 		t.Fatalf("the player window is %v for a picture of %v", s, b)
