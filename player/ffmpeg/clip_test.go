@@ -91,7 +91,7 @@ func TestClipPlayerSeeksPausesAndPlays(t *testing.T) {
 	}
 	defer r.Close()
 	info := r.Info()
-	if info.Width != 320 || info.Height != 180 || info.Audio != "pcm_mulaw" || info.AudioErr != nil ||
+	if info.Width != 320 || info.Height != 180 || info.Audio != "pcm_mulaw" || r.AudioErr() != nil ||
 		info.Duration < 1900*time.Millisecond || info.Duration > 2100*time.Millisecond {
 		t.Fatalf("clip info %+v", info)
 	}
@@ -204,10 +204,30 @@ func TestClipPlayerSeeksPausesAndPlays(t *testing.T) {
 }
 
 // TestOpenClipErrors: a file that is not a recording, or has no video,
-// does not open.
+// does not open; a recording without sound opens and says so (ErrNoAudio).
 func TestOpenClipErrors(t *testing.T) {
 	dir := t.TempDir()
 	out := audio.Format{SampleRate: 48000, Channels: 2}
+	_, aus := muxClip(t, dir, "160x90")
+	silent := filepath.Join(dir, "silent.mkv")
+	m, err := NewMuxer(MuxConfig{Path: silent, VideoMime: player.MimeTypeH264})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(t, m, aus, nil, 0)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenClip(silent, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(r.AudioErr(), ErrNoAudio) || r.Info().Audio != "" {
+		t.Fatalf("a recording without sound: %v %q", r.AudioErr(), r.Info().Audio)
+	}
+	if err := r.Close(); err != nil || !errors.Is(r.Close(), ErrClosed) {
+		t.Fatalf("Close: %v", err)
+	}
 	if _, err := OpenClip(filepath.Join(dir, "missing.mkv"), out); err == nil {
 		t.Fatal("a missing file opened")
 	}
