@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
 	"github.com/lookout-app/lookout/session/record"
@@ -32,6 +33,10 @@ type TileActions struct {
 	Folder string
 	// Ext is the recordings' container, ".mkv" (default) or ".mp4".
 	Ext string
+	// OpenClip opens an event's clip for the clip player (player/ffmpeg's
+	// OpenClip), its sound decoded to out; nil opens clips with the
+	// desktop's player.
+	OpenClip func(path string, out audio.Format) (ClipFile, error)
 }
 
 // prefFolder is the preference holding the folder chosen by the user.

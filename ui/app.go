@@ -346,6 +346,7 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		// Titles arrive with the device lists; show the tiles at once with
 		// their sources and let the names follow.
 		restore()
+		win.reopenWindows(ctx)
 	}
 	win.done = make(chan struct{})
 	go win.tick(ctx)
@@ -494,6 +495,7 @@ func (win *window) shutdown() {
 	}
 	win.saveState()
 	win.closeViewWindows()
+	win.closeClipPlayers()
 	win.wall.Close()
 	win.sidebar.Wait()
 	<-win.done

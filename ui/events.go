@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"image"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -25,7 +24,7 @@ import (
 // what follows) into the captures folder, and the panel at the wall's right
 // lists each event with its time, camera, the tile's picture at that
 // moment and its clip. A click on an event maximises its tile; its Play
-// button opens the clip with the desktop's player.
+// button plays the clip in the clip player (clipplayer.go).
 
 // thumbWidth is the width of an event's thumbnail, in pixels.
 const thumbWidth = 160
@@ -58,6 +57,8 @@ type events struct {
 	// shownByUser: the user opened or closed the panel; an event no
 	// longer opens it by itself.
 	shownByUser bool
+	// players are the clip players open (clipplayer.go).
+	players []*clipView
 }
 
 // eventsOf returns the window's event list, making it on first use.
@@ -237,17 +238,6 @@ func (ev *events) open(e *event) {
 	ev.win.backToWall()
 }
 
-// play opens e's clip with the desktop's player.
-func (ev *events) play(e *event) {
-	if e.clip == nil {
-		return
-	}
-	path := e.clip.Path()
-	if err := openURL(ev.win.a, &url.URL{Scheme: "file", Path: path}); err != nil {
-		ev.win.log.Warn("open clip", "file", path, "err", err)
-	}
-}
-
 // thumbnail is a copy of the picture t shows, thumbWidth wide (nil when
 // it shows none).
 func thumbnail(t *Tile) image.Image {
@@ -307,7 +297,7 @@ func newEventRow(ev *events, e *event) *eventRow {
 	r.note = widget.NewLabel("")
 	r.note.Truncation = fyne.TextTruncateEllipsis
 	r.note.SizeName = theme.SizeNameCaptionText
-	r.play = widget.NewButtonWithIcon("", theme.MediaPlayIcon(), func() { ev.play(e) })
+	r.play = widget.NewButtonWithIcon("", theme.MediaPlayIcon(), func() { ev.playClip(e) })
 	r.play.Importance = widget.LowImportance
 	r.bg = canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	r.bg.CornerRadius = 4

@@ -23,8 +23,8 @@ import (
 // in the event list (which opens by itself) with the tile's picture as
 // thumbnail, and a clip in the captures folder that begins at least 9 s
 // before the event (ffprobe), plays, and is 0600. Ctrl+Shift+S while the
-// clip is written adds an event in the same clip; ▶ opens the clip with the
-// desktop's player; a click on an event maximises its tile.
+// clip is written adds an event in the same clip; ▶, in a window without a
+// clip reader, opens the clip with the desktop's player; a click on an event maximises its tile.
 func TestMotionEventWritesAClipWithPreroll(t *testing.T) {
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed (make test installs ffmpeg)")
@@ -87,7 +87,7 @@ func TestMotionEventWritesAClipWithPreroll(t *testing.T) {
 	if lead < 9*time.Second || dur < lead+ev.after-500*time.Millisecond {
 		t.Fatalf("clip of %v with the event %v in, want it at 9 s or later and %v after", dur, lead, ev.after)
 	}
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-fps_mode", "passthrough", "-enc_time_base", "-1", "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
 		t.Fatalf("ffmpeg decode: %v\n%s", err, out)
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
@@ -96,7 +96,7 @@ func TestMotionEventWritesAClipWithPreroll(t *testing.T) {
 	if !strings.Contains(e.row.note.Text, filepath.Base(path)) || e.row.play.Disabled() {
 		t.Fatalf("the row says %q (play disabled %v)", e.row.note.Text, e.row.play.Disabled())
 	}
-	// ▶ opens the clip with the desktop's player.
+	// ▶ without a clip reader opens the clip with the desktop's player.
 	open := openURL
 	var opened *url.URL
 	openURL = func(_ fyne.App, u *url.URL) error { opened = u; return nil }

@@ -39,6 +39,9 @@ type viewWindow struct {
 	// same session, its cell standing in for it meanwhile.
 	entry   *wallEntry
 	onClose func() // the tile's OnClose on the wall, back when it returns
+	// ending: the main window closes; the window stays recorded in the
+	// views, as the next start reopens it.
+	ending bool
 }
 
 // openViewWindow opens view i in a window of its own; fullScreen puts it
@@ -85,6 +88,8 @@ func (win *window) openViewWindow(ctx context.Context, i int, fullScreen bool) (
 	if fullScreen {
 		vw.w.SetFullScreen(true)
 	}
+	_ = v.SetWindow(i, &model.OwnWindow{FullScreen: fullScreen}) // i is not the shown view
+	win.saveState()
 	return vw, nil
 }
 
@@ -124,7 +129,39 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 	if fullScreen {
 		vw.w.SetFullScreen(true)
 	}
+	win.rememberTileWindow(source, fullScreen, true)
 	return vw, nil
+}
+
+// rememberTileWindow records the shown view's tile of source in a window
+// of its own (open) or back on the wall, and saves.
+func (win *window) rememberTileWindow(source string, fullScreen, open bool) {
+	if err := win.wall.Views().SetTileWindow(source, fullScreen, open); err != nil {
+		win.log.Debug("tile window not remembered", "source", source, "err", err)
+	}
+	win.saveState()
+}
+
+// reopenWindows opens the windows the saved views were in at the last
+// run: the views and the shown view's tiles in windows of their own.
+func (win *window) reopenWindows(ctx context.Context) {
+	v := win.wall.viewsModel()
+	list := v.List()
+	for i, x := range list {
+		if x.Window == nil {
+			continue
+		}
+		if _, err := win.openViewWindow(ctx, i, x.Window.FullScreen); err != nil {
+			win.log.Warn("cannot reopen the view's window", "view", x.Name, "err", err)
+			_ = v.SetWindow(i, nil)
+		}
+	}
+	for _, t := range list[v.Current()].TileWindows {
+		if _, err := win.openTileWindow(t.Source, t.FullScreen); err != nil {
+			win.log.Warn("cannot reopen the tile's window", "source", t.Source, "err", err)
+			_ = v.SetTileWindow(t.Source, false, false)
+		}
+	}
 }
 
 // tileWindowAsked opens a tile in its own window, full screen, as its
@@ -155,6 +192,9 @@ func (win *window) closeViewWindow(vw *viewWindow) {
 				vw.w.SetContent(widget.NewLabel("")) // the tile leaves the closed window
 				e.away = nil
 				source := e.source
+				if !vw.ending {
+					win.rememberTileWindow(source, false, false)
+				}
 				e.tile.OnOwnWindow = func() { win.tileWindowAsked(source) }
 				e.tile.ownWindow = false
 				e.tile.OnClose = vw.onClose
@@ -164,6 +204,10 @@ func (win *window) closeViewWindow(vw *viewWindow) {
 			} else {
 				vw.wall.Close()
 				vw.cancel()
+				if !vw.ending {
+					_ = win.wall.viewsModel().SetWindow(vw.view, nil)
+					win.saveState()
+				}
 			}
 			win.updateStatus()
 			return
@@ -174,6 +218,9 @@ func (win *window) closeViewWindow(vw *viewWindow) {
 // closeViewWindows ends every view window's tiles (the main window
 // closes; Fyne closes the windows themselves).
 func (win *window) closeViewWindows() {
+	for _, o := range win.others {
+		o.ending = true
+	}
 	for len(win.others) > 0 {
 		win.closeViewWindow(win.others[0])
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/lookout-app/lookout/audio"
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/session/diag"
@@ -53,6 +54,7 @@ func windowExtras(g *globals, ws *workspace, opt *ui.Options) {
 		Folder:       folder,
 		NewMuxer:     newFileMuxer,
 		SkipAudioErr: noAudioStream,
+		OpenClip:     openClip,
 	}
 	opt.Diagnostics = &ui.Diagnostics{
 		Logs:       logRing.Bytes,
@@ -83,4 +85,13 @@ func knownSecrets(path string, ws *workspace) []string {
 		}
 	}
 	return out
+}
+
+// openClip opens an event's clip for the window's clip player.
+func openClip(path string, out audio.Format) (ui.ClipFile, error) {
+	r, err := ffmpeg.OpenClip(path, out)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }

@@ -78,7 +78,9 @@ type Muxer struct {
 
 	video    *astiav.Stream
 	vtb      astiav.Rational
-	vlast    int64 // last video timestamp written, in vtb
+	vlast    int64         // last video timestamp written, in vtb
+	vslot    int64         // last picture's slot of grid; -1 before the first
+	grid     time.Duration // the step of picture times (flushVideo)
 	held     []byte
 	heldPTS  time.Duration
 	heldKey  bool
@@ -134,7 +136,7 @@ func NewMuxer(cfg MuxConfig) (*Muxer, error) {
 	if cfg.Width < 0 || cfg.Height < 0 || cfg.Width > 1<<16 || cfg.Height > 1<<16 {
 		return nil, fmt.Errorf("ffmpeg: mux: size %dx%d: %w", cfg.Width, cfg.Height, ErrInvalidConfig)
 	}
-	m := &Muxer{path: cfg.Path, width: cfg.Width, height: cfg.Height, vlast: math.MinInt64, alast: math.MinInt64}
+	m := &Muxer{path: cfg.Path, width: cfg.Width, height: cfg.Height, vlast: math.MinInt64, vslot: -1, alast: math.MinInt64}
 	if cfg.AudioMime != "" {
 		codec, ok := parseAudioMime(cfg.AudioMime)
 		if !ok || (codec != codecPCMU && codec != codecPCMA && codec != codecOpus) {
@@ -418,6 +420,7 @@ func (m *Muxer) writeHeader(nals [][]byte) (bool, error) {
 	}
 	m.header = true
 	m.sps, m.spsOK = info, spsErr == nil
+	m.grid = pictureGrid(spsFrameInterval(sps[0]))
 	m.vtb = m.video.TimeBase()
 	if m.astrm != nil {
 		m.atb = m.astrm.TimeBase()
@@ -434,9 +437,45 @@ func appendUnique(list [][]byte, n []byte) [][]byte {
 	return append(list, n)
 }
 
+// videoGrid is the step picture times are written on when the stream
+// declares no frame rate. The times are arrival times, which jitter; a
+// reader that puts the pictures on a frame-rate grid (ffmpeg's CLI does by
+// default: at the rate it guesses from the times, or at the SPS's declared
+// rate when its guess is more than 1/0.7 of that) puts two pictures that
+// arrived closer than its frame interval into one slot and calls that
+// "non monotonically increasing dts". So the pictures are written on a
+// grid, one slot at least apart, whose multiples make such a reader guess
+// the grid itself: 1/120 s without a declared rate, else a rate a quarter
+// above the declared one (see pictureGrid). A picture moves by half a slot
+// at most, or to the slot after the one before it: after a burst
+// (pictures held up that arrive together) the pictures lag their arrival,
+// and the grid's finer step lets them catch up within a few seconds.
+const videoGrid = time.Second / 120
+
+// pictureGrid returns the grid for a stream whose SPS declares the frame
+// interval declared (0: none): the whole rate from 1.25 times the declared
+// one, which ffmpeg counts among its standard rates (up to 60) and keeps
+// over the declared one (at most 1.4 times it); else the declared interval
+// itself (on which the pictures cannot catch up after a burst).
+func pictureGrid(declared time.Duration) time.Duration {
+	if declared <= 0 {
+		return videoGrid
+	}
+	rate := float64(time.Second) / float64(declared)
+	if r := math.Ceil(rate*1.25 - 1e-3); r <= 60 && r <= rate*1.4 {
+		return time.Duration(float64(time.Second) / r)
+	}
+	return declared
+}
+
 // flushVideo writes the held unit with the given duration.
 func (m *Muxer) flushVideo(dur time.Duration) error {
-	ts := m.monotonic(rescale(m.heldPTS-m.origin, m.vtb), &m.vlast)
+	slot := int64((m.heldPTS - m.origin + m.grid/2) / m.grid)
+	if slot <= m.vslot {
+		slot = m.vslot + 1
+	}
+	m.vslot = slot
+	ts := m.monotonic(rescale(time.Duration(slot)*m.grid, m.vtb), &m.vlast)
 	err := m.writePacket(m.video.Index(), m.held, ts, rescale(dur, m.vtb), m.heldKey)
 	m.held = m.held[:0]
 	if err != nil {
@@ -921,9 +960,57 @@ func unescapeRBSP(n []byte) []byte {
 // parseSPS reads an SPS NAL unit (with its header byte) up to the frame
 // cropping, per ITU-T H.264 section 7.3.2.1.1.
 func parseSPS(nal []byte) (spsInfo, error) {
+	s, _, err := readSPS(nal)
+	return s, err
+}
+
+// spsFrameInterval returns the frame interval an SPS declares in its VUI
+// timing information (ITU-T H.264 E.1.1 and E.2.1: two ticks of
+// num_units_in_tick / time_scale per frame), or 0 when it declares none
+// or one outside 1/240 s to 1 s.
+func spsFrameInterval(nal []byte) time.Duration {
+	_, r, err := readSPS(nal)
+	if err != nil || r.bit() == 0 { // vui_parameters_present_flag
+		return 0
+	}
+	if r.bit() == 1 { // aspect_ratio_info_present_flag
+		if r.bits(8) == 255 { // Extended_SAR
+			r.bits(32)
+		}
+	}
+	if r.bit() == 1 { // overscan_info_present_flag
+		r.bit()
+	}
+	if r.bit() == 1 { // video_signal_type_present_flag
+		r.bits(4)
+		if r.bit() == 1 { // colour_description_present_flag
+			r.bits(24)
+		}
+	}
+	if r.bit() == 1 { // chroma_loc_info_present_flag
+		r.ue()
+		r.ue()
+	}
+	if r.bit() == 0 { // timing_info_present_flag
+		return 0
+	}
+	tick, scale := uint64(r.bits(32)), uint64(r.bits(32))
+	if r.err != nil || tick == 0 || scale == 0 {
+		return 0
+	}
+	d := time.Duration(2 * tick * uint64(time.Second) / scale)
+	if d < time.Second/240 || d > time.Second {
+		return 0
+	}
+	return d
+}
+
+// readSPS parses an SPS up to the frame cropping and returns the reader
+// there, at vui_parameters_present_flag.
+func readSPS(nal []byte) (spsInfo, *bitReader, error) {
 	var s spsInfo
 	if len(nal) < 4 || nal[0]&0x1f != 7 {
-		return s, errBadSPS
+		return s, nil, errBadSPS
 	}
 	r := &bitReader{b: unescapeRBSP(nal[1:])}
 	s.profile = int(r.bits(8))
@@ -934,7 +1021,7 @@ func parseSPS(nal []byte) (spsInfo, error) {
 	if highProfile(s.profile) {
 		s.chromaFormat = int(r.ue())
 		if s.chromaFormat > 3 {
-			return s, errBadSPS
+			return s, nil, errBadSPS
 		}
 		if s.chromaFormat == 3 {
 			separateColour = r.bit() == 1
@@ -942,7 +1029,7 @@ func parseSPS(nal []byte) (spsInfo, error) {
 		s.bitDepthLuma = int(r.ue())
 		s.bitDepthCh = int(r.ue())
 		if s.bitDepthLuma > 6 || s.bitDepthCh > 6 {
-			return s, errBadSPS
+			return s, nil, errBadSPS
 		}
 		r.bit() // qpprime_y_zero_transform_bypass_flag
 		if r.bit() == 1 {
@@ -967,7 +1054,7 @@ func parseSPS(nal []byte) (spsInfo, error) {
 						last = next
 					}
 					if r.err != nil {
-						return s, r.err
+						return s, nil, r.err
 					}
 				}
 			}
@@ -983,7 +1070,7 @@ func parseSPS(nal []byte) (spsInfo, error) {
 		r.se()
 		n := r.ue()
 		if n > 255 {
-			return s, errBadSPS
+			return s, nil, errBadSPS
 		}
 		for range n {
 			r.se()
@@ -1003,7 +1090,7 @@ func parseSPS(nal []byte) (spsInfo, error) {
 		cl, cr, ct, cb = int(r.ue()), int(r.ue()), int(r.ue()), int(r.ue())
 	}
 	if r.err != nil {
-		return s, r.err
+		return s, nil, r.err
 	}
 	cropX, cropY := 1, 2-frameMbsOnly
 	if !separateColour && s.chromaFormat != 0 {
@@ -1019,9 +1106,9 @@ func parseSPS(nal []byte) (spsInfo, error) {
 	s.width = wMbs*16 - cropX*(cl+cr)
 	s.height = (2-frameMbsOnly)*hMaps*16 - cropY*(ct+cb)
 	if wMbs > 1<<12 || hMaps > 1<<12 || s.width <= 0 || s.height <= 0 {
-		return s, errBadSPS
+		return s, nil, errBadSPS
 	}
-	return s, nil
+	return s, r, nil
 }
 
 // avcConfig builds an AVCDecoderConfigurationRecord (ISO 14496-15

@@ -19,6 +19,29 @@ type View struct {
 	// moves on to the next view with a tour, else to the view's next page.
 	TourSeconds int  `json:"tour_seconds,omitempty"`
 	TourViews   bool `json:"tour_views,omitempty"`
+	// Window is set while the view is open in a window of its own, so
+	// the next start opens it there again; TileWindows are the view's
+	// tiles open in windows of their own while it is shown.
+	Window      *OwnWindow  `json:"window,omitempty"`
+	TileWindows []OwnWindow `json:"tile_windows,omitempty"`
+}
+
+// OwnWindow is a view, or one of its tiles (Source), in a window of its
+// own.
+type OwnWindow struct {
+	Source     string `json:"source,omitempty"`
+	FullScreen bool   `json:"full_screen,omitempty"`
+}
+
+// clone copies x with its own slices.
+func (x View) clone() View {
+	x.Sources = slices.Clone(x.Sources)
+	x.TileWindows = slices.Clone(x.TileWindows)
+	if x.Window != nil {
+		w := *x.Window
+		x.Window = &w
+	}
+	return x
 }
 
 // Errors of the views' intents.
@@ -31,6 +54,11 @@ var (
 	ErrNoView = errors.New("no such view")
 	// ErrLastView is returned when the only view would be deleted.
 	ErrLastView = errors.New("the last view cannot be deleted")
+	// ErrViewShown is returned for the shown view, which a window of its
+	// own cannot take.
+	ErrViewShown = errors.New("the view is the one shown")
+	// ErrNotInView is returned for a tile the shown view does not hold.
+	ErrNotInView = errors.New("no such tile in the view")
 )
 
 // Views are the named walls of a config and which one shows. The zero
@@ -49,7 +77,7 @@ const DefaultViewName = "Wall"
 func NewViews(list []View, current int) *Views {
 	v := &Views{}
 	for _, x := range list {
-		x.Sources = slices.Clone(x.Sources)
+		x = x.clone()
 		x.Name = v.unique(strings.TrimSpace(x.Name))
 		v.list = append(v.list, x)
 	}
@@ -93,8 +121,7 @@ func (v *Views) find(name string) int {
 func (v *Views) List() []View {
 	out := make([]View, len(v.list))
 	for i, x := range v.list {
-		x.Sources = slices.Clone(x.Sources)
-		out[i] = x
+		out[i] = x.clone()
 	}
 	return out
 }
@@ -116,16 +143,13 @@ func (v *Views) Current() int { return v.current }
 
 // CurrentView returns a copy of the view shown.
 func (v *Views) CurrentView() View {
-	x := v.list[v.current]
-	x.Sources = slices.Clone(x.Sources)
-	return x
+	return v.list[v.current].clone()
 }
 
 // Update stores what the shown view holds now (the renderer's tiles,
 // layout and page).
 func (v *Views) Update(layout string, page int, sources []string) {
-	x := &v.list[v.current]
-	x.Layout, x.Page, x.Sources = layout, page, slices.Clone(sources)
+	v.UpdateView(v.current, layout, page, sources)
 }
 
 // UpdateView stores what view i holds now, for a view shown elsewhere
@@ -138,13 +162,52 @@ func (v *Views) UpdateView(i int, layout string, page int, sources []string) {
 	x.Layout, x.Page, x.Sources = layout, page, slices.Clone(sources)
 }
 
-// Switch makes view i the shown one and returns it.
+// Switch makes view i the shown one and returns it: the view left has
+// its tiles back from their windows, and the view shown is in no window
+// of its own.
 func (v *Views) Switch(i int) (View, error) {
 	if i < 0 || i >= len(v.list) {
 		return View{}, ErrNoView
 	}
+	if i != v.current {
+		v.list[v.current].TileWindows = nil
+	}
 	v.current = i
+	v.list[i].Window = nil
 	return v.CurrentView(), nil
+}
+
+// SetWindow records view i open in a window of its own (w nil: not), as
+// the next start reopens it. The shown view cannot be.
+func (v *Views) SetWindow(i int, w *OwnWindow) error {
+	if i < 0 || i >= len(v.list) {
+		return ErrNoView
+	}
+	if w != nil {
+		if i == v.current {
+			return ErrViewShown
+		}
+		c := *w
+		c.Source = ""
+		w = &c
+	}
+	v.list[i].Window = w
+	return nil
+}
+
+// SetTileWindow records the shown view's tile of source open in a window
+// of its own (open false: back on the wall), as the next start reopens it.
+func (v *Views) SetTileWindow(source string, fullScreen, open bool) error {
+	x := &v.list[v.current]
+	x.TileWindows = slices.DeleteFunc(x.TileWindows, func(w OwnWindow) bool { return w.Source == source })
+	if !open {
+		return nil
+	}
+	if !slices.Contains(x.Sources, source) {
+		return fmt.Errorf("%q: %w", source, ErrNotInView)
+	}
+	x.TileWindows = append(x.TileWindows, OwnWindow{Source: source, FullScreen: fullScreen})
+	return nil
 }
 
 // checkName trims name and checks that no view but except has it.
@@ -196,8 +259,9 @@ func (v *Views) Duplicate(i int, name string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	x := v.list[i]
-	x.Name, x.Sources = name, slices.Clone(x.Sources)
+	x := v.list[i].clone()
+	x.Name = name
+	x.Window, x.TileWindows = nil, nil // the windows show the original
 	v.list = slices.Insert(v.list, i+1, x)
 	if v.current > i {
 		v.current++

@@ -1,6 +1,7 @@
 package wall_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -118,5 +119,71 @@ func TestTourCountdown(t *testing.T) {
 	_, _ = v.Switch(2)
 	if i, ok := v.NextTouring(); !ok || i != 0 {
 		t.Fatalf("next touring from C: %d %v", i, ok)
+	}
+}
+
+// TestViewsRememberTheirWindows: a view in a window of its own and the
+// shown view's tiles in windows of their own are recorded in the views
+// (and their JSON), as the next start reopens them; the shown view cannot
+// be in a window of its own, a tile must be the view's; closing them, a
+// switch away from the view (its tiles come back) or to it (it shows
+// here) forgets them, and a duplicate is in no window.
+func TestViewsRememberTheirWindows(t *testing.T) {
+	v := wall.NewViews([]wall.View{{Name: "Entrances", Sources: []string{"a/door", "a/gate"}}, {Name: "Parking", Sources: []string{"a/lot"}}}, 0)
+	if err := v.SetWindow(0, &wall.OwnWindow{}); !errors.Is(err, wall.ErrViewShown) {
+		t.Fatalf("the shown view in its own window: %v", err)
+	}
+	if err := v.SetWindow(1, &wall.OwnWindow{FullScreen: true, Source: "ignored"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetTileWindow("a/gate", true, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetTileWindow("a/lot", false, true); !errors.Is(err, wall.ErrNotInView) {
+		t.Fatalf("another view's tile: %v", err)
+	}
+	b, err := json.Marshal(v.List())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []wall.View
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	v = wall.NewViews(back, 0)
+	list := v.List()
+	if w := list[1].Window; w == nil || !w.FullScreen || w.Source != "" {
+		t.Fatalf("Parking's window after a round trip: %+v (%s)", w, b)
+	}
+	if got := list[0].TileWindows; len(got) != 1 || got[0] != (wall.OwnWindow{Source: "a/gate", FullScreen: true}) {
+		t.Fatalf("the tile windows after a round trip: %+v (%s)", got, b)
+	}
+	// The copy the caller holds is its own.
+	list[1].Window.FullScreen = false
+	if !v.List()[1].Window.FullScreen {
+		t.Fatal("List shares the window with the views")
+	}
+	if d, err := v.Duplicate(1, ""); err != nil || v.List()[d].Window != nil {
+		t.Fatalf("the duplicate of a view in a window: %+v %v", v.List()[d].Window, err)
+	}
+	if err := v.SetTileWindow("a/gate", false, false); err != nil || len(v.CurrentView().TileWindows) != 0 {
+		t.Fatalf("closing the tile's window: %+v %v", v.CurrentView().TileWindows, err)
+	}
+	if err := v.SetTileWindow("a/door", false, true); err != nil || len(v.CurrentView().TileWindows) != 1 {
+		t.Fatalf("the door's window: %+v %v", v.CurrentView().TileWindows, err)
+	}
+	// Showing Parking here: it is in no window, and Entrances' tiles are
+	// back on its wall.
+	if x, err := v.Switch(1); err != nil || x.Name != "Parking" || x.Window != nil || v.List()[1].Window != nil || len(v.List()[0].TileWindows) != 0 {
+		t.Fatalf("switch: %+v, Entrances' tile windows %+v, %v", x.Window, v.List()[0].TileWindows, err)
+	}
+	if err := v.SetWindow(0, &wall.OwnWindow{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetWindow(0, nil); err != nil || v.List()[0].Window != nil {
+		t.Fatalf("closing the view's window: %+v %v", v.List()[0].Window, err)
+	}
+	if err := v.SetWindow(7, nil); !errors.Is(err, wall.ErrNoView) {
+		t.Fatalf("no such view: %v", err)
 	}
 }
