@@ -1,0 +1,167 @@
+package ffmpeg
+
+// glibc's allocator as a window with many decoders uses it. FFmpeg's
+// decoders, swscale and Mesa's software renderer allocate with C malloc from
+// whatever threads Go runs them on, so glibc gives each new thread an arena
+// of its own (up to 8 per core), and after the first large block it frees it
+// raises its threshold for mapping large blocks and for giving memory back
+// (up to 32 and 64 MB): arenas then keep megabytes they no longer use
+// (docs/PERFORMANCE.md, "Issue 22: memory after 10 minutes").
+
+/*
+#include <malloc.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int lk_malloc_tune(int arenas, int mmap_threshold) {
+	return mallopt(M_ARENA_MAX, arenas) && mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+}
+
+// lk_malloc_arenas counts the arenas malloc_info reports.
+static int lk_malloc_arenas(void) {
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (f == NULL) {
+		return -1;
+	}
+	malloc_info(0, f);
+	fclose(f);
+	int n = 0;
+	for (char *p = buf; (p = strstr(p, "<heap nr=")) != NULL; p++) {
+		n++;
+	}
+	free(buf);
+	return n;
+}
+
+// lk_malloc_in_use is what the program holds from malloc: arenas' blocks in
+// use and blocks mapped by themselves.
+static size_t lk_malloc_in_use(void) {
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+}
+
+// lk_malloc_mmapped reports whether a block of size bytes is mapped by itself
+// (and so given back to the system when freed) rather than cut from an arena.
+static int lk_malloc_mmapped(size_t size) {
+	size_t before = mallinfo2().hblks;
+	void *p = malloc(size);
+	if (p == NULL) {
+		return -1;
+	}
+	memset(p, 1, size);
+	int mapped = mallinfo2().hblks > before;
+	free(p);
+	return mapped;
+}
+
+struct lk_gate {
+	sem_t ready, release;
+};
+
+// lk_sink keeps the compiler from eliding a malloc whose block is unused.
+static void *volatile lk_sink;
+
+static void *lk_thread_run(void *arg) {
+	struct lk_gate *g = arg;
+	void *p = malloc(64);
+	lk_sink = p;
+	sem_post(&g->ready);
+	sem_wait(&g->release); // every thread holds its block at once
+	free(p);
+	return NULL;
+}
+
+// lk_malloc_threads runs n threads that each allocate while all are alive,
+// as n decoders do: each may take an arena of its own. It returns how many
+// threads it could start.
+static int lk_malloc_threads(int n) {
+	struct lk_gate g;
+	pthread_t t[64];
+	if (n > 64 || sem_init(&g.ready, 0, 0) != 0 || sem_init(&g.release, 0, 0) != 0) {
+		return 0;
+	}
+	int made = 0;
+	for (; made < n; made++) {
+		if (pthread_create(&t[made], NULL, lk_thread_run, &g) != 0) {
+			break;
+		}
+	}
+	for (int i = 0; i < made; i++) {
+		sem_wait(&g.ready);
+	}
+	for (int i = 0; i < made; i++) {
+		sem_post(&g.release);
+	}
+	for (int i = 0; i < made; i++) {
+		pthread_join(t[i], NULL);
+	}
+	sem_destroy(&g.ready);
+	sem_destroy(&g.release);
+	return made;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+const (
+	// mallocArenas bounds glibc's arenas: the main one and one shared by
+	// every other thread. Steady decoding allocates almost nothing (the
+	// decoders' pictures come from their own pools), so threads seldom
+	// meet on the lock.
+	mallocArenas = 2
+	// mallocMmapThreshold is glibc's default threshold for mapping a block
+	// by itself (128 kB), made fixed: a decoded picture's planes and a
+	// tile's texture are mapped and go back to the system when freed, and
+	// the threshold for trimming an arena's free top stays at 128 kB.
+	mallocMmapThreshold = 128 << 10
+)
+
+// ErrMallocTuning is returned by BoundCHeap when glibc refuses a setting.
+var ErrMallocTuning = errors.New("ffmpeg: glibc refused a malloc setting")
+
+// BoundCHeap sets glibc's allocator for a long-running process with many
+// decoders: at most two arenas and a fixed 128 kB threshold for mapping
+// large blocks (see mallocArenas and mallocMmapThreshold). It leaves glibc
+// alone when the environment already tunes it (MALLOC_ARENA_MAX,
+// MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES), and reports whether it
+// changed anything. Call it early, before decoders start: threads that
+// already have an arena keep it.
+func BoundCHeap() (bool, error) {
+	for _, k := range []string{"MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES"} {
+		if _, ok := os.LookupEnv(k); ok {
+			return false, nil
+		}
+	}
+	if C.lk_malloc_tune(mallocArenas, mallocMmapThreshold) == 0 {
+		return false, ErrMallocTuning
+	}
+	return true, nil
+}
+
+// mallocArenasInUse returns how many arenas glibc has made so far.
+func mallocArenasInUse() int { return int(C.lk_malloc_arenas()) }
+
+// mallocInUse returns the bytes the process holds from C malloc.
+func mallocInUse() int { return int(C.lk_malloc_in_use()) }
+
+// mallocMapsBlock reports whether glibc would map a block of size bytes by
+// itself.
+func mallocMapsBlock(size int) bool { return C.lk_malloc_mmapped(C.size_t(size)) == 1 }
+
+// mallocFromThreads runs n C threads that allocate at the same time.
+func mallocFromThreads(n int) error {
+	if made := int(C.lk_malloc_threads(C.int(n))); made != n {
+		return fmt.Errorf("ffmpeg: started %d of %d threads", made, n)
+	}
+	return nil
+}
