@@ -45,18 +45,44 @@ static size_t lk_malloc_in_use(void) {
 	return m.uordblks + m.hblkhd;
 }
 
-// lk_malloc_mmapped reports whether a block of size bytes is mapped by itself
-// (and so given back to the system when freed) rather than cut from an arena.
-static int lk_malloc_mmapped(size_t size) {
-	size_t before = mallinfo2().hblks;
-	void *p = malloc(size);
-	if (p == NULL) {
+// lk_kept_run allocates and frees as a decoder and a renderer do, in a
+// thread of its own: a 1 MB block (glibc's default maps it, and freeing it
+// raises the thresholds), then eight 128 kB blocks, and reports through arg
+// how many bytes the arenas still hold from the system once all are freed.
+static void *lk_kept_run(void *arg) {
+	long *kept = arg;
+	size_t before = mallinfo2().arena;
+	void *big = malloc(1 << 20);
+	if (big == NULL) {
+		*kept = -1;
+		return NULL;
+	}
+	memset(big, 1, 1 << 20);
+	free(big);
+	void *blocks[8];
+	for (int i = 0; i < 8; i++) {
+		blocks[i] = malloc(128 << 10);
+		if (blocks[i] == NULL) {
+			*kept = -1;
+			return NULL;
+		}
+		memset(blocks[i], 1, 128 << 10);
+	}
+	for (int i = 7; i >= 0; i--) {
+		free(blocks[i]);
+	}
+	*kept = (long)mallinfo2().arena - (long)before;
+	return NULL;
+}
+
+static long lk_malloc_kept(void) {
+	long kept = -1;
+	pthread_t t;
+	if (pthread_create(&t, NULL, lk_kept_run, &kept) != 0) {
 		return -1;
 	}
-	memset(p, 1, size);
-	int mapped = mallinfo2().hblks > before;
-	free(p);
-	return mapped;
+	pthread_join(t, NULL);
+	return kept;
 }
 
 struct lk_gate {
@@ -119,19 +145,23 @@ const (
 	// decoders' pictures come from their own pools), so threads seldom
 	// meet on the lock.
 	mallocArenas = 2
-	// mallocMmapThreshold is glibc's default threshold for mapping a block
-	// by itself (128 kB), made fixed: a decoded picture's planes and a
-	// tile's texture are mapped and go back to the system when freed, and
-	// the threshold for trimming an arena's free top stays at 128 kB.
-	mallocMmapThreshold = 128 << 10
+	// mallocMmapThreshold is the most glibc's dynamic threshold for
+	// mapping a block by itself can reach (32 MB on 64-bit), made fixed.
+	// Fixing it turns the dynamic thresholds off, so the threshold for
+	// trimming an arena's free top stays at its default, 128 kB, instead of
+	// twice the largest mapped block freed so far: arenas give back what
+	// they no longer use. And a tile's texture, made and freed for every
+	// picture (140 kB in a 4x4 wall, 8 MB maximised on a 1920x1080 screen),
+	// comes from an arena rather than being mapped and faulted in anew.
+	mallocMmapThreshold = 32 << 20
 )
 
 // ErrMallocTuning is returned by BoundCHeap when glibc refuses a setting.
 var ErrMallocTuning = errors.New("ffmpeg: glibc refused a malloc setting")
 
 // BoundCHeap sets glibc's allocator for a long-running process with many
-// decoders: at most two arenas and a fixed 128 kB threshold for mapping
-// large blocks (see mallocArenas and mallocMmapThreshold). It leaves glibc
+// decoders: at most two arenas, and fixed thresholds (see mallocArenas and
+// mallocMmapThreshold). It leaves glibc
 // alone when the environment already tunes it (MALLOC_ARENA_MAX,
 // MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES), and reports whether it
 // changed anything. Call it early, before decoders start: threads that
@@ -154,9 +184,9 @@ func mallocArenasInUse() int { return int(C.lk_malloc_arenas()) }
 // mallocInUse returns the bytes the process holds from C malloc.
 func mallocInUse() int { return int(C.lk_malloc_in_use()) }
 
-// mallocMapsBlock reports whether glibc would map a block of size bytes by
-// itself.
-func mallocMapsBlock(size int) bool { return C.lk_malloc_mmapped(C.size_t(size)) == 1 }
+// mallocKeptAfterFree returns how many bytes glibc's arenas keep from the
+// system after a thread freed what it allocated (see lk_kept_run), or -1.
+func mallocKeptAfterFree() int { return int(C.lk_malloc_kept()) }
 
 // mallocFromThreads runs n C threads that allocate at the same time.
 func mallocFromThreads(n int) error {
