@@ -140,10 +140,10 @@ import (
 )
 
 const (
-	// mallocArenas bounds glibc's arenas: the main one and one shared by
-	// every other thread. Steady decoding allocates almost nothing (the
-	// decoders' pictures come from their own pools), so threads seldom
-	// meet on the lock.
+	// mallocArenas bounds the arenas glibc makes (those made before
+	// BoundCHeap stay, and new threads share them). Steady decoding
+	// allocates almost nothing (the decoders' pictures come from their own
+	// pools), so threads seldom meet on an arena's lock.
 	mallocArenas = 2
 	// mallocMmapThreshold is the most glibc's dynamic threshold for
 	// mapping a block by itself can reach (32 MB on 64-bit), made fixed.
@@ -161,11 +161,10 @@ var ErrMallocTuning = errors.New("ffmpeg: glibc refused a malloc setting")
 
 // BoundCHeap sets glibc's allocator for a long-running process with many
 // decoders: at most two arenas, and fixed thresholds (see mallocArenas and
-// mallocMmapThreshold). It leaves glibc
-// alone when the environment already tunes it (MALLOC_ARENA_MAX,
-// MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES), and reports whether it
-// changed anything. Call it early, before decoders start: threads that
-// already have an arena keep it.
+// mallocMmapThreshold). It leaves glibc alone when the environment already
+// tunes it (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_ or GLIBC_TUNABLES), and
+// reports whether it changed anything. Call it early, before decoders and
+// the renderer start: arenas made before it stay.
 func BoundCHeap() (bool, error) {
 	for _, k := range []string{"MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES"} {
 		if _, ok := os.LookupEnv(k); ok {
@@ -177,6 +176,9 @@ func BoundCHeap() (bool, error) {
 	}
 	return true, nil
 }
+
+// The functions below look at glibc for TestBoundCHeap and
+// BenchmarkSixteenDecodersCHeap (cgo cannot be used in _test files).
 
 // mallocArenasInUse returns how many arenas glibc has made so far.
 func mallocArenasInUse() int { return int(C.lk_malloc_arenas()) }
