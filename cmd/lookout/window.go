@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
 
+	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session/config"
 	"github.com/lookout-app/lookout/ui"
 )
@@ -36,7 +38,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 		defer restoreStderr()
 	}
 	teeLogs(g)
-	windowMemory()
+	windowMemory(g.log)
 	opt := ui.Options{NewDecoder: windowDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
 	opt.DisplayLost = func(err error) { displayLost(g, err, restoreStderr) }
@@ -124,9 +126,13 @@ func statePath(ws *workspace) string {
 // the live heap for a few more collections (docs/PERFORMANCE.md).
 const windowGCPercent = 50
 
-// windowMemory applies windowGCPercent.
-func windowMemory() {
+// windowMemory applies windowGCPercent, and bounds glibc's arenas for the
+// decoders and the renderer (ffmpeg.BoundCHeap) before any of them starts.
+func windowMemory(log *slog.Logger) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(windowGCPercent)
+	}
+	if _, err := ffmpeg.BoundCHeap(); err != nil {
+		log.Warn("C heap left unbounded", "err", err)
 	}
 }
