@@ -34,7 +34,7 @@ APP_VERSION = $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 PACKAGE = $(DIST)/lookout-$(APP_VERSION)-linux-$(shell uname -m).tar.xz
 
 # Fyne's no_emoji tag leaves out its 4 MB colour emoji font, which Fyne
-# parses into the Go heap once per text style (about 12 MB on the wall; no
+# parses into the Go heap once per text style (about 15 MB on the wall; no
 # string of the UI needs it: ui.TestUITextNeedsNoEmojiFont).
 TAGS := no_emoji
 

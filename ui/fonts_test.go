@@ -59,7 +59,7 @@ func parseFont(t *testing.T, r fyne.Resource) *font.Face {
 }
 
 // TestUITextNeedsNoEmojiFont: the build leaves Fyne's bundled emoji font
-// out (tag no_emoji, TestBuildLeavesOutEmojiFont), which saves about 4 MB of
+// out (tag no_emoji, TestBuildLeavesOutEmojiFont), which saves about 5 MB of
 // Go heap per text style (docs/PERFORMANCE.md). That must change no glyph
 // the UI draws: every rune of the UI's own strings is in the theme's
 // NotoSans, or, where it is not (arrows, ✓, ✗), Fyne takes it from the
