@@ -51,6 +51,7 @@ func TestFailedAccountDoesNotStopTheOthers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // subtests only: the parent set the environment
 			code, out, stderr := lookout(t, ctx, append([]string{"--config", cfg}, tc.args...)...)
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.wantCode, stderr)
@@ -67,6 +68,15 @@ func TestFailedAccountDoesNotStopTheOthers(t *testing.T) {
 		})
 	}
 
+	t.Run("check reports each account", func(t *testing.T) {
+		t.Parallel()
+		checkEachAccount(t, ctx, cfg)
+	})
+}
+
+// checkEachAccount: the check of brokenConfig reports the demo account
+// passed and the vault account failed.
+func checkEachAccount(t *testing.T, ctx context.Context, cfg string) {
 	code, out, _ := lookout(t, ctx, "--config", cfg, "check", "--json", "--no-devices")
 	var rep struct {
 		Accounts []struct {

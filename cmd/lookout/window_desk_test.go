@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	"os"
 	"os/exec"
@@ -176,10 +177,7 @@ func TestWindowFitsTheScreenAndRemembersItsSize(t *testing.T) {
 	if err := os.WriteFile(statePath, state, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "lookout")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := lookoutBinary(t)
 	cfg := filepath.Join(dir, "none.toml")
 	args := []string{"--demo", "--audio", "null", "--log-level", "info"}
 
@@ -247,26 +245,27 @@ func TestWindowWizardOpensOnScreen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens a real window")
 	}
+	t.Parallel()
 	for _, size := range []image.Point{{1600, 1000}, {1024, 640}} {
-		display, _ := startXvfbProcess(t, size.X, size.Y)
-		findTool(t, "xdotool")
-		startOpenbox(t, display)
-		dir := t.TempDir()
-		bin := filepath.Join(dir, "lookout")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-		w := launch(t, display, dir, bin, filepath.Join(dir, "none.toml"), "--demo", "--audio", "null")
-		main := w.geometryOf(w.windowID("^Lookout"))
-		time.Sleep(2 * time.Second)
-		// The pointer low on the wall, where a window manager that places
-		// new windows under it would push the wizard's bottom off screen.
-		w.click(main.Min.X+main.Dx()/2, main.Max.Y-60)
-		w.xdotool("key", "ctrl+p")
-		g := w.geometryOf(w.windowID("pre-check"))
-		if !g.In(image.Rect(0, 0, size.X, size.Y)) || g.Dx() < 760 || g.Dy() < 560 {
-			t.Errorf("at %v the wizard opens at %v", size, g)
-		}
-		w.stop()
+		t.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(t *testing.T) {
+			windowTest(t)
+			display, _ := startXvfbProcess(t, size.X, size.Y)
+			findTool(t, "xdotool")
+			startOpenbox(t, display)
+			dir := t.TempDir()
+			bin := lookoutBinary(t)
+			w := launch(t, display, dir, bin, filepath.Join(dir, "none.toml"), "--demo", "--audio", "null")
+			main := w.geometryOf(w.windowID("^Lookout"))
+			time.Sleep(2 * time.Second)
+			// The pointer low on the wall, where a window manager that places
+			// new windows under it would push the wizard's bottom off screen.
+			w.click(main.Min.X+main.Dx()/2, main.Max.Y-60)
+			w.xdotool("key", "ctrl+p")
+			g := w.geometryOf(w.windowID("pre-check"))
+			if !g.In(image.Rect(0, 0, size.X, size.Y)) || g.Dx() < 760 || g.Dy() < 560 {
+				t.Errorf("at %v the wizard opens at %v", size, g)
+			}
+			w.stop()
+		})
 	}
 }
