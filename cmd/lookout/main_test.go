@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,13 +25,32 @@ import (
 	"github.com/lookout-app/lookout/session/demo"
 )
 
+// busEnv is the session bus address the tests started with ("" when
+// unset); childEnv hands it on to the programs the tests start.
+var busEnv = "DBUS_SESSION_BUS_ADDRESS=" + os.Getenv("DBUS_SESSION_BUS_ADDRESS")
+
 func TestMain(m *testing.M) {
+	// No command run in-process reaches a keyring: the session bus is a
+	// socket that does not exist (brokenConfig's account relies on it). It
+	// is set here, before any test, rather than by t.Setenv in a test, so
+	// that the tests that need it can run in parallel.
+	_ = os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(os.TempDir(), fmt.Sprintf("lookout-test-%d-no-bus", os.Getpid())))
 	goleak.VerifyTestMain(removeBuilt{m},
 		// paho, pion and net/http leave no goroutine once closed; only
 		// these named, known-benign ones may stay.
 		// Fyne starts its main-thread queue in a package init.
 		goleak.IgnoreTopFunction("fyne.io/fyne/v2/internal/async.(*UnboundedChan[...]).processing"),
 	)
+}
+
+// childEnv is the environment for a program a test starts: the test's
+// own, with the session bus it started with.
+func childEnv() []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") })
+	if busEnv != "DBUS_SESSION_BUS_ADDRESS=" {
+		env = append(env, busEnv)
+	}
+	return env
 }
 
 // removeBuilt runs the tests, then removes the binary lookoutBinary built.

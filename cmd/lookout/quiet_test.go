@@ -52,7 +52,7 @@ func TestQuietStderrKeepsPanics(t *testing.T) {
 		panic("boom")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestQuietStderrKeepsPanics$")
-	cmd.Env = append(os.Environ(), "LOOKOUT_QUIET_CHILD=1")
+	cmd.Env = append(childEnv(), "LOOKOUT_QUIET_CHILD=1")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Run(); err == nil {

@@ -27,7 +27,7 @@ func TestWindowShowsSpeakers(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "--demo", "--log-level", "info")
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(childEnv(),
 		"DISPLAY="+display, "HOME="+dir,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"LOOKOUT_CONFIG="+filepath.Join(dir, "none.toml"))

@@ -31,7 +31,7 @@ func openWindow(t *testing.T, dir, cfg string, args ...string) *window {
 	w.display, w.xvfb = startXvfbProcess(t, 1280, 800)
 	bin := lookoutBinary(t)
 	w.cmd = exec.Command(bin, args...)
-	w.cmd.Env = append(os.Environ(), "DISPLAY="+w.display, "HOME="+dir,
+	w.cmd.Env = append(childEnv(), "DISPLAY="+w.display, "HOME="+dir,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"LOOKOUT_CONFIG="+cfg)
 	w.cmd.Stdout, w.cmd.Stderr = &w.stderr, &w.stderr
@@ -72,7 +72,7 @@ func (w *window) xdotool(args ...string) string {
 		w.t.Skip("xdotool is not installed")
 	}
 	cmd := exec.Command("xdotool", args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+w.display)
+	cmd.Env = append(childEnv(), "DISPLAY="+w.display)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		w.t.Fatalf("xdotool %v: %v\n%s", args, err, out)
@@ -86,7 +86,7 @@ func (w *window) geometry(name string) image.Rectangle {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		cmd := exec.Command("xdotool", "search", "--name", name)
-		cmd.Env = append(os.Environ(), "DISPLAY="+w.display)
+		cmd.Env = append(childEnv(), "DISPLAY="+w.display)
 		out, _ := cmd.Output()
 		if id := strings.Fields(string(out)); len(id) > 0 {
 			g := w.xdotool("getwindowgeometry", "--shell", id[0])

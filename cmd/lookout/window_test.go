@@ -199,7 +199,7 @@ func TestWindowShowsFourMovingTiles(t *testing.T) {
 	dir := t.TempDir()
 	bin := lookoutBinary(t)
 	cmd := exec.Command(bin, "--demo", "--log-level", "info")
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(childEnv(),
 		"DISPLAY="+display, "HOME="+dir,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"LOOKOUT_CONFIG="+filepath.Join(dir, "none.toml"))
