@@ -36,6 +36,30 @@ func windowTest(t *testing.T) {
 	t.Cleanup(func() { <-windowSlots })
 }
 
+// takingAll serializes the tests that take every window slot.
+var takingAll sync.Mutex
+
+// windowTestAlone is windowTest for a test whose checks are strict about
+// the window's own timing (a whole second without a decoded picture): it
+// takes every slot, so no other window runs beside it.
+func windowTestAlone(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("opens a real window")
+	}
+	t.Parallel()
+	takingAll.Lock()
+	for range cap(windowSlots) {
+		windowSlots <- struct{}{}
+	}
+	takingAll.Unlock()
+	t.Cleanup(func() {
+		for range cap(windowSlots) {
+			<-windowSlots
+		}
+	})
+}
+
 // built is the lookout binary the window tests run, built once per test
 // process into a directory TestMain removes.
 var built struct {
