@@ -19,7 +19,8 @@ import (
 // checks the frequency the speaker decoded; through the full-duplex one,
 // --out records the speaker's own 440 Hz tone.
 func TestTalkEENLoopback(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its checks count real-time media (audio heard, a
+	// watchdog's reason), which the other tests' probes could delay.
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "tone.wav")
@@ -124,7 +125,8 @@ func TestTalkEENRefused(t *testing.T) {
 // session is answered busy: the command stops with the reason, and the
 // speaker has no session left open.
 func TestTalkEENDisconnect(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its checks count real-time media (audio heard, a
+	// watchdog's reason), which the other tests' probes could delay.
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	in := filepath.Join(t.TempDir(), "long.wav")
 	f := audio.Format{SampleRate: 8000, Channels: 1}

@@ -294,7 +294,8 @@ func TestCutShort(t *testing.T) {
 // instead of reconnecting: an offline camera, and a camera that never sends
 // a keyframe (the media watchdog's reason).
 func TestRecordFailsBeforeThePicture(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its checks count real-time media (audio heard, a
+	// watchdog's reason), which the other tests' probes could delay.
 	site, cfg := siteConfig(t, demo.Config{})
 	site.Camera("cam2").WithholdKeyframes(true)
 	dir := t.TempDir()
