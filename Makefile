@@ -108,15 +108,22 @@ check-docs:
 	if [ -n "$$bad" ]; then echo "documentation points outside the repository (../shared): $$bad" >&2; exit 1; fi
 	$(GO) test -count=1 -run '^TestConfigDocsCoverEveryKind$$' ./session/kinds
 
+# Tests marked t.Parallel (most of cmd/lookout's, which wait on real
+# sessions, clocks and windows far more than they compute; its window tests
+# take two slots at most) run TEST_PARALLEL at a time in each package rather
+# than GOMAXPROCS (2 on a 2-core machine).
+TEST_PARALLEL ?= 4
+
 unit:
-	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -count=1 -timeout 30m ./...
+	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -count=1 -parallel $(TEST_PARALLEL) -timeout 30m ./...
 
 # The race detector over the whole tree, with Fyne's fyne.Do
 # migration checks on (FyneApp.toml sets fyneDo = true), as Fyne's own CI does.
 race:
-	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -race -tags migrated_fynedo -count=1 -timeout 30m ./...
+	LOOKOUT_REQUIRE_TOOLS=1 $(GO) test -race -tags migrated_fynedo -count=1 -parallel $(TEST_PARALLEL) -timeout 30m ./...
 
-# Every Fuzz target of every package, a few seconds each (see .ci/fuzz).
+# Every Fuzz target of every package, a few seconds each, each package's
+# fuzzing binary built once (see .ci/fuzz).
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) ./.ci/fuzz
 

@@ -149,12 +149,7 @@ func echoCall(t *testing.T, srv *eendemo.Server, delay time.Duration, echoGain f
 // what it holds uncleaned, and our near-end 1 kHz within 3 dB of its level
 // in the same room without echo.
 func TestTalkCancelsEcho(t *testing.T) {
-	srv, err := eendemo.Start(eendemo.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = srv.Close() }()
-	newProc := func() *aec.Processor {
+	newProc := func(t *testing.T) *aec.Processor {
 		p, err := aec.New(aec.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -162,11 +157,19 @@ func TestTalkCancelsEcho(t *testing.T) {
 		t.Cleanup(func() { _ = p.Close() })
 		return p
 	}
+	// The delays run at once, each against a speaker of its own; a delay's
+	// three calls stay one after another.
 	for _, d := range []time.Duration{30 * time.Millisecond, 80 * time.Millisecond, 120 * time.Millisecond} {
 		t.Run(fmt.Sprint(d), func(t *testing.T) {
+			t.Parallel()
+			srv, err := eendemo.Start(eendemo.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = srv.Close() }()
 			raw, rate := echoCall(t, srv, d, -6, nil)
-			clean, _ := echoCall(t, srv, d, -6, newProc())
-			alone, _ := echoCall(t, srv, d, math.Inf(-1), newProc())
+			clean, _ := echoCall(t, srv, d, -6, newProc(t))
+			alone, _ := echoCall(t, srv, d, math.Inf(-1), newProc(t))
 			echoRaw, echoClean := audio.ToneLevel(raw, rate, eendemo.ToneHz), audio.ToneLevel(clean, rate, eendemo.ToneHz)
 			nearAlone, nearClean := audio.ToneLevel(alone, rate, 1000), audio.ToneLevel(clean, rate, 1000)
 			t.Logf("far end receives the echo at %.1f dBFS uncleaned, %.1f cleaned (%.1f dB less); our voice at %.1f without echo, %.1f cleaned",

@@ -72,6 +72,7 @@ func TestCheckPassesAgainstTheDemoSite(t *testing.T) {
 }
 
 func TestCheckWrongTURNCredentials(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{})
 	site.HandOutWrongTURNCredentials(true)
 	code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices")
@@ -113,6 +114,8 @@ func TestCheckMeasuresInjectedLossAndDelay(t *testing.T) {
 }
 
 func TestCheckCapacity(t *testing.T) {
+	// Not parallel: it decodes as fast as the CPU allows, which would slow
+	// the real-time sessions of the tests beside it.
 	if testing.Short() {
 		t.Skip("decodes 720p and 1080p clips")
 	}
@@ -129,30 +132,36 @@ func TestCheckCapacity(t *testing.T) {
 	}
 }
 
-// TestCheckShowsProgressOnATerminal: an interactive check names each step
-// as it starts (on one rewritten line) instead of staying silent.
+// TestCheckShowsProgressOnATerminal: an interactive check (stderr a
+// terminal: a pseudo-terminal here) names each step as it starts (on one
+// rewritten line) instead of staying silent.
 func TestCheckShowsProgressOnATerminal(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{})
-	saved := progressOut
-	defer func() { progressOut = saved }()
-	progressOut = func(stderr io.Writer) io.Writer { return stderr } // as if stderr were a terminal
-	code, _, stderr := lookout(t, context.Background(), "check", "--config", cfg, "--no-devices")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	for _, want := range []string{"\r\033[Klookout check: starting…", "lookout check: account demo: ", "\r\033[K"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("no %q in the progress %q", want, stderr)
+	t.Run("terminal", func(t *testing.T) {
+		t.Parallel()
+		tty, read := openTerminal(t)
+		code := run(context.Background(), []string{"check", "--config", cfg, "--no-devices"}, io.Discard, tty)
+		stderr := read()
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
 		}
-	}
-	if !strings.HasSuffix(stderr, "\r\033[K") {
-		t.Errorf("the progress line is not cleared at the end: %q", stderr)
-	}
+		for _, want := range []string{"\r\033[Klookout check: starting…", "lookout check: account demo: ", "\r\033[K"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("no %q in the progress %q", want, stderr)
+			}
+		}
+		if !strings.HasSuffix(stderr, "\r\033[K") {
+			t.Errorf("the progress line is not cleared at the end: %q", stderr)
+		}
+	})
 	// Not a terminal: nothing but failures on stderr.
-	progressOut = saved
-	if _, _, stderr := lookout(t, context.Background(), "check", "--config", cfg, "--no-devices"); stderr != "" {
-		t.Errorf("stderr of a piped check: %q", stderr)
-	}
+	t.Run("pipe", func(t *testing.T) {
+		t.Parallel()
+		if _, _, stderr := lookout(t, context.Background(), "check", "--config", cfg, "--no-devices"); stderr != "" {
+			t.Errorf("stderr of a piped check: %q", stderr)
+		}
+	})
 }
 
 // TestCheckTellsNetworkFromCredentials: "lookout check" of a Tuya account
@@ -162,6 +171,7 @@ func TestCheckShowsProgressOnATerminal(t *testing.T) {
 // says to fix them; each exits 1 (INTERFACE.md: the work failed) with one
 // line on stderr, and the text report names the failure too.
 func TestCheckTellsNetworkFromCredentials(t *testing.T) {
+	t.Parallel()
 	site, _ := siteConfig(t, demo.Config{Cameras: 1})
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca.pem")
@@ -193,6 +203,7 @@ func TestCheckTellsNetworkFromCredentials(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.account, func(t *testing.T) {
+			t.Parallel()
 			code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices", "--account", tc.account)
 			if code != 1 || rep.OK || len(rep.Accounts) != 1 {
 				t.Fatalf("exit %d ok %v, %d accounts: want 1, false, 1", code, rep.OK, len(rep.Accounts))

@@ -19,6 +19,8 @@ import (
 // checks the frequency the speaker decoded; through the full-duplex one,
 // --out records the speaker's own 440 Hz tone.
 func TestTalkEENLoopback(t *testing.T) {
+	// Not parallel: its checks count real-time media (audio heard, a
+	// watchdog's reason), which the other tests' probes could delay.
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "tone.wav")
@@ -89,6 +91,7 @@ func eenConfig(t *testing.T, site *demo.Site, token string) string {
 }
 
 func TestTalkEENRefused(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	good := filepath.Join(t.TempDir(), "good.wav")
 	f := audio.Format{SampleRate: 8000, Channels: 1}
@@ -122,6 +125,8 @@ func TestTalkEENRefused(t *testing.T) {
 // session is answered busy: the command stops with the reason, and the
 // speaker has no session left open.
 func TestTalkEENDisconnect(t *testing.T) {
+	// Not parallel: its checks count real-time media (audio heard, a
+	// watchdog's reason), which the other tests' probes could delay.
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	in := filepath.Join(t.TempDir(), "long.wav")
 	f := audio.Format{SampleRate: 8000, Channels: 1}
@@ -181,6 +186,7 @@ func TestTalkEENDisconnect(t *testing.T) {
 
 // TestListTuyaAndEEN lists a config with a Tuya and an EEN account.
 func TestListTuyaAndEEN(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	code, out, stderr := lookout(t, context.Background(), "--config", cfg, "list", "--json")
 	if code != 0 {
@@ -222,6 +228,7 @@ func TestListTuyaAndEEN(t *testing.T) {
 // TestCheckEEN runs the pre-check of the EEN account: its REST directory,
 // its WebSocket authorize, and STUN and TURN from getIceServers.
 func TestCheckEEN(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices", "--account", "site")
 	if code != 0 || !rep.OK || len(rep.Accounts) != 1 {
@@ -249,6 +256,7 @@ func TestCheckEEN(t *testing.T) {
 }
 
 func TestSpeakersHaveNoPicture(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	dir := t.TempDir()
 	for _, args := range [][]string{

@@ -13,10 +13,9 @@ import (
 
 // brokenConfig is the demo site's config plus an account "vault" whose
 // client cannot be built: its secret names a keyring entry, and no keyring
-// is reachable (the session bus address points at nothing).
+// is reachable (TestMain points the session bus address at nothing).
 func brokenConfig(t *testing.T) string {
 	t.Helper()
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
 	_, cfg := siteConfig(t, demo.Config{})
 	b, err := os.ReadFile(cfg)
 	if err != nil {
@@ -31,6 +30,7 @@ func brokenConfig(t *testing.T) string {
 }
 
 func TestFailedAccountDoesNotStopTheOthers(t *testing.T) {
+	t.Parallel()
 	cfg := brokenConfig(t)
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -51,6 +51,7 @@ func TestFailedAccountDoesNotStopTheOthers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			code, out, stderr := lookout(t, ctx, append([]string{"--config", cfg}, tc.args...)...)
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.wantCode, stderr)
@@ -67,6 +68,15 @@ func TestFailedAccountDoesNotStopTheOthers(t *testing.T) {
 		})
 	}
 
+	t.Run("check reports each account", func(t *testing.T) {
+		t.Parallel()
+		checkEachAccount(t, ctx, cfg)
+	})
+}
+
+// checkEachAccount: the check of brokenConfig reports the demo account
+// passed and the vault account failed.
+func checkEachAccount(t *testing.T, ctx context.Context, cfg string) {
 	code, out, _ := lookout(t, ctx, "--config", cfg, "check", "--json", "--no-devices")
 	var rep struct {
 		Accounts []struct {
@@ -93,6 +103,7 @@ func TestFailedAccountDoesNotStopTheOthers(t *testing.T) {
 // accounts, the failed one's directory giving the reason its sidebar row
 // shows (ui's sidebar tests show such an error row).
 func TestFailedAccountInTheWindow(t *testing.T) {
+	t.Parallel()
 	cfg := brokenConfig(t)
 	var errb syncBuffer
 	g, _, err := parseGlobal([]string{"--config", cfg}, &errb)

@@ -19,6 +19,7 @@ var helpFlags = map[string][]string{
 }
 
 func TestHelpForEveryCommandAndFlag(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	full := [][]string{{"--help"}, {"-h"}, {"help"}, {"--log-level", "info", "--help"}}
 	for _, args := range full {
@@ -63,6 +64,7 @@ func TestHelpForEveryCommandAndFlag(t *testing.T) {
 }
 
 func TestVersionAndBadUsage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string

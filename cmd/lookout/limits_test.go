@@ -48,6 +48,7 @@ func (h dialCounter) Handle(_ context.Context, r slog.Record) error {
 // online camera of the same account goes live. Before the gate each tile
 // dialled it about every 1.5 s (65 times in 90 s).
 func TestOfflineCameraIsNotHammered(t *testing.T) {
+	t.Parallel()
 	dials := &atomic.Int64{}
 	log := slog.New(dialCounter{device: "attic", n: dials})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -95,6 +96,7 @@ func TestOfflineCameraIsNotHammered(t *testing.T) {
 // 3 s of its rate. Unlimited, each tile would try about four times (two
 // requests each) in that time.
 func TestAccountRequestsAreLimited(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)

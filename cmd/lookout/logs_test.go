@@ -38,6 +38,7 @@ func (b *syncBuffer) String() string {
 // passwords, TURN credentials, camera auth, request signatures and the ICE
 // passwords of both sides (what pion calls remotePwd).
 func TestDebugLogsCarryNoSecret(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	secrets := map[string]bool{}
 	var siteLogs syncBuffer

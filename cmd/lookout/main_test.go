@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,13 +25,43 @@ import (
 	"github.com/lookout-app/lookout/session/demo"
 )
 
+// busEnv is the session bus address the tests started with ("" when
+// unset); childEnv hands it on to the programs the tests start.
+var busEnv = "DBUS_SESSION_BUS_ADDRESS=" + os.Getenv("DBUS_SESSION_BUS_ADDRESS")
+
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
+	// No command run in-process reaches a keyring: the session bus is a
+	// socket that does not exist (brokenConfig's account relies on it). It
+	// is set here, before any test, rather than by t.Setenv in a test, so
+	// that the tests that need it can run in parallel.
+	_ = os.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(os.TempDir(), fmt.Sprintf("lookout-test-%d-no-bus", os.Getpid())))
+	goleak.VerifyTestMain(removeBuilt{m},
 		// paho, pion and net/http leave no goroutine once closed; only
 		// these named, known-benign ones may stay.
 		// Fyne starts its main-thread queue in a package init.
 		goleak.IgnoreTopFunction("fyne.io/fyne/v2/internal/async.(*UnboundedChan[...]).processing"),
 	)
+}
+
+// childEnv is the environment for a program a test starts: the test's
+// own, with the session bus it started with.
+func childEnv() []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") })
+	if busEnv != "DBUS_SESSION_BUS_ADDRESS=" {
+		env = append(env, busEnv)
+	}
+	return env
+}
+
+// removeBuilt runs the tests, then removes the binary lookoutBinary built.
+type removeBuilt struct{ m *testing.M }
+
+func (r removeBuilt) Run() int {
+	code := r.m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	return code
 }
 
 // lookout runs one command line in-process and returns its exit status,
@@ -154,6 +185,7 @@ func psnrRGB(a, b []byte) float64 {
 // with FFmpeg's own decode of the keyframe the demo camera sent: a snapshot
 // is the camera's picture, at its size, to within the colour conversion.
 func TestSnapshotFromDemoSite(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{})
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -196,6 +228,7 @@ func TestSnapshotFromDemoSite(t *testing.T) {
 }
 
 func TestListDemoJSON(t *testing.T) {
+	t.Parallel()
 	cfg := startDemo(t)
 	code, out, stderr := lookout(t, context.Background(), "--config", cfg, "list", "--json")
 	if code != 0 {
@@ -265,6 +298,7 @@ func rewriteIn(t *testing.T, path, account, key, value string) string {
 }
 
 func TestSnapshotWrongSecret(t *testing.T) {
+	t.Parallel()
 	cfg := rewrite(t, startDemo(t), "secret", "0123456789abcdef0123456789abcdef")
 	start := time.Now()
 	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam1", "-o", filepath.Join(t.TempDir(), "x.png"))
@@ -280,6 +314,7 @@ func TestSnapshotWrongSecret(t *testing.T) {
 }
 
 func TestBadUsageAndConfig(t *testing.T) {
+	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "bad.toml")
 	if err := os.WriteFile(bad, []byte("[[account]]\nname = \"x\"\nkind = \"nope\"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -391,6 +426,7 @@ func siteConfig(t *testing.T, cfg demo.Config) (*demo.Site, string) {
 }
 
 func TestSnapshotThroughMosquittoTLS(t *testing.T) {
+	t.Parallel()
 	url := freeBrokerURL(t)
 	site, cfg := siteConfig(t, demo.Config{BrokerURL: url})
 	certPEM, keyPEM, err := site.IssueCertificate("127.0.0.1")
@@ -414,6 +450,7 @@ func TestSnapshotThroughMosquittoTLS(t *testing.T) {
 }
 
 func TestSnapshotWrongAuth(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{})
 	site.Camera("cam1").ExpectAuth("not-what-the-cloud-hands-out")
 	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam1", "-o", filepath.Join(t.TempDir(), "x.png"), "--timeout", "15s")
@@ -429,6 +466,7 @@ func TestSnapshotWrongAuth(t *testing.T) {
 }
 
 func TestOfferNeverOverMQTTLimit(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{})
 	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", "demo/cam3", "-o", filepath.Join(t.TempDir(), "x.png"), "--quality", "sub")
 	if code != 0 {
@@ -441,6 +479,7 @@ func TestOfferNeverOverMQTTLimit(t *testing.T) {
 }
 
 func TestBrokerDown(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestNoiseFilter(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		line  string
 		noise bool
@@ -41,6 +42,7 @@ func TestNoiseFilter(t *testing.T) {
 // noise and a line of its own to file descriptor 2 (as C code does), then
 // panics: the noise is gone, the line and the panic are there.
 func TestQuietStderrKeepsPanics(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("LOOKOUT_QUIET_CHILD") == "1" {
 		quietStderr(slog.New(slog.DiscardHandler))
 		_, _ = syscall.Write(2, []byte("jack server is not running or cannot be started\nALSA lib pcm.c:2664: Unknown PCM\n"))
@@ -50,7 +52,7 @@ func TestQuietStderrKeepsPanics(t *testing.T) {
 		panic("boom")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestQuietStderrKeepsPanics$")
-	cmd.Env = append(os.Environ(), "LOOKOUT_QUIET_CHILD=1")
+	cmd.Env = append(childEnv(), "LOOKOUT_QUIET_CHILD=1")
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Run(); err == nil {

@@ -83,6 +83,7 @@ func videoSpan(t *testing.T, path string) (first, last float64) {
 // arrival times of what it holds, from the first keyframe), however long the
 // session takes to stop after it; its file is readable by the user only.
 func TestRecord(t *testing.T) {
+	t.Parallel()
 	findTool(t, "ffprobe")
 	_, cfg := siteConfig(t, demo.Config{})
 	dir := t.TempDir()
@@ -125,6 +126,7 @@ func TestRecord(t *testing.T) {
 // fails with one line saying the recording was cut short, and what was
 // recorded still plays.
 func TestRecordCutShortIsFinalized(t *testing.T) {
+	t.Parallel()
 	findTool(t, "ffprobe")
 	site, cfg := siteConfig(t, demo.Config{})
 	out := filepath.Join(t.TempDir(), "cut.mkv")
@@ -153,6 +155,9 @@ func TestRecordCutShortIsFinalized(t *testing.T) {
 // file whose timeline covers the 20 s, with the reboot as a gap between
 // two keyframe-started stretches, and which decodes without an error.
 func TestRecordAcrossReboot(t *testing.T) {
+	// Not parallel: its file is stamped with arrival times, and on a busy
+	// CPU audio packets that arrive in a burst share a millisecond (ffmpeg
+	// then reports non-increasing audio timestamps).
 	findTool(t, "ffprobe")
 	site, cfg := siteConfig(t, demo.Config{})
 	dir := t.TempDir()
@@ -228,6 +233,7 @@ func videoGap(t *testing.T, path string) (gap, at float64) {
 // with one line as soon as the first picture comes, instead of recording
 // into nothing until interrupted.
 func TestRecordUnwritableFile(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{})
 	out := filepath.Join(t.TempDir(), "missing", "a.mkv")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -249,6 +255,7 @@ func (nullMuxer) Close() error                                 { return nil }
 // to about the duration, gaps in the middle or not, and otherwise says it
 // was cut short, with the session's latest error when there was one.
 func TestCutShort(t *testing.T) {
+	t.Parallel()
 	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
 	gone := errors.New("remote hung up")
 	for _, tc := range []struct {
@@ -289,6 +296,8 @@ func TestCutShort(t *testing.T) {
 // instead of reconnecting: an offline camera, and a camera that never sends
 // a keyframe (the media watchdog's reason).
 func TestRecordFailsBeforeThePicture(t *testing.T) {
+	// Not parallel: its checks count real-time media (audio heard, a
+	// watchdog's reason), which the other tests' probes could delay.
 	site, cfg := siteConfig(t, demo.Config{})
 	site.Camera("cam2").WithholdKeyframes(true)
 	dir := t.TempDir()
@@ -317,6 +326,7 @@ func TestRecordFailsBeforeThePicture(t *testing.T) {
 // picture size goes on in a numbered next file through the real muxer, each
 // file at its own size, playing without an error; nothing is lost.
 func TestRecordNextFileOnAnotherSize(t *testing.T) {
+	t.Parallel()
 	findTool(t, "ffprobe")
 	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}}
 	dir := t.TempDir()

@@ -16,6 +16,7 @@ import (
 // comes back into the microphone (80 ms late, -6 dB) with the near-end
 // voice at 1 kHz.
 func TestOpenAudioRoom(t *testing.T) {
+	t.Parallel()
 	g := &globals{log: slog.New(slog.DiscardHandler)}
 	if s, why := openAudio("none", g); s != nil || why == "" {
 		t.Fatalf("none: %v %q", s, why)

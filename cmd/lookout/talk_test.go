@@ -52,6 +52,8 @@ func readWAV(t *testing.T, path string) ([]int16, audio.Format) {
 // resampled and mixed down, and checks what the camera decoded, and that
 // --out recorded the camera's own 1 kHz tone and then our voice echoed back.
 func TestTalkReachesTheCamera(t *testing.T) {
+	// Not parallel: its checks count real-time media (audio heard, a
+	// watchdog's reason), which the other tests' probes could delay.
 	site, cfg := siteConfig(t, demo.Config{})
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.wav")
@@ -99,6 +101,7 @@ func TestTalkReachesTheCamera(t *testing.T) {
 }
 
 func TestTalkErrors(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{})
 	dir := t.TempDir()
 	notWAV := filepath.Join(dir, "x.wav")

@@ -33,6 +33,7 @@ func checkNoViolations(t *testing.T, site *demo.Site) {
 // compares it with the FFmpeg CLI's decode of the very access unit the
 // server started the stream with.
 func TestWCSSnapshotIsTheServedPicture(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("the ffmpeg CLI is not installed; it makes the reference decode")
 	}
@@ -85,6 +86,7 @@ func TestWCSSnapshotIsTheServedPicture(t *testing.T) {
 // as the audio-only stream "<stream>-talk", where the server hears it,
 // while the stream's own audio keeps playing (--out).
 func TestWCSTalkHeardOnTalkStream(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{})
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "tone.wav"), filepath.Join(dir, "reply.wav")
@@ -118,6 +120,7 @@ func TestWCSTalkHeardOnTalkStream(t *testing.T) {
 // TestWCSUnknownStream plays a stream the server does not have: exit 1
 // with the server's info and status, well within 10 s.
 func TestWCSUnknownStream(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{})
 	start := time.Now()
 	code, _, stderr := lookout(t, context.Background(), "--config", cfg, "snapshot", wcsSource("nope"), "-o", filepath.Join(t.TempDir(), "x.png"))
@@ -134,6 +137,7 @@ func TestWCSUnknownStream(t *testing.T) {
 // TestWCSListAndCheck lists the demo's WCS streams as live and checks the
 // account's WebSocket endpoint.
 func TestWCSListAndCheck(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{})
 	code, out, stderr := lookout(t, context.Background(), "--config", cfg, "list")
 	if code != 0 {
@@ -168,6 +172,7 @@ func TestWCSListAndCheck(t *testing.T) {
 // TestWCSConnectErrors: a server that refuses the application, and one
 // that is not there, fail the command with a one-line reason, quickly.
 func TestWCSConnectErrors(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -63,6 +63,7 @@ func imagePSNR(t *testing.T, a, b image.Image) float64 {
 }
 
 func TestWHEPSnapshotMatchesServedPicture(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1, RoomPeriod: time.Hour})
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -91,6 +92,7 @@ func TestWHEPSnapshotMatchesServedPicture(t *testing.T) {
 }
 
 func TestTalkIntoWHIPAndRoom(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1, RoomPeriod: time.Hour})
 	dir := t.TempDir()
 	inFormat := audio.Format{SampleRate: 44100, Channels: 2}
@@ -128,6 +130,7 @@ func TestTalkIntoWHIPAndRoom(t *testing.T) {
 }
 
 func TestTRTCWrongSecretKey(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	bad := rewrite(t, cfg, "secret_key", "not-the-sdk-secret-key")
 	for _, args := range [][]string{
@@ -157,6 +160,7 @@ func TestTRTCWrongSecretKey(t *testing.T) {
 }
 
 func TestListDemoWHEPAndTRTC(t *testing.T) {
+	t.Parallel()
 	_, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	code, out, stderr := lookout(t, context.Background(), "--config", cfg, "list", "--json")
 	if code != 0 {
@@ -179,6 +183,7 @@ func TestListDemoWHEPAndTRTC(t *testing.T) {
 }
 
 func TestCheckWHEPAndTRTCAccounts(t *testing.T) {
+	t.Parallel()
 	site, cfg := siteConfig(t, demo.Config{Cameras: 1})
 	code, rep, stderr := runCheck(t, "--config", cfg, "--no-devices", "--account", "media", "--account", "meet", "--account", demo.WCSAccount)
 	if code != 0 || !rep.OK {
@@ -222,6 +227,7 @@ func TestCheckWHEPAndTRTCAccounts(t *testing.T) {
 }
 
 func TestTRTCExpiredUserSig(t *testing.T) {
+	t.Parallel()
 	// The room's clock runs two days ahead: the 24 h UserSig the client
 	// computes now has expired by its reckoning.
 	_, cfg := siteConfig(t, demo.Config{Cameras: 1, RoomClockSkew: 48 * time.Hour})

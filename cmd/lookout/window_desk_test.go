@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	"os"
 	"os/exec"
@@ -22,7 +23,7 @@ func startOpenbox(t *testing.T, display string) {
 	findTool(t, "openbox")
 	findTool(t, "xprop")
 	cmd := exec.Command("openbox", "--sm-disable")
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+t.TempDir())
+	cmd.Env = append(childEnv(), "DISPLAY="+display, "HOME="+t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func startOpenbox(t *testing.T, display string) {
 
 func xprop(display string, args ...string) (string, error) {
 	cmd := exec.Command("xprop", args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	cmd.Env = append(childEnv(), "DISPLAY="+display)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -53,7 +54,7 @@ func launch(t *testing.T, display, dir, bin, cfg string, args ...string) *window
 	t.Helper()
 	w := &window{t: t, display: display, exited: make(chan error, 1)}
 	w.cmd = exec.Command(bin, args...)
-	w.cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+dir,
+	w.cmd.Env = append(childEnv(), "DISPLAY="+display, "HOME="+dir,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"LOOKOUT_CONFIG="+cfg)
 	w.cmd.Stdout, w.cmd.Stderr = &w.stderr, &w.stderr
@@ -107,7 +108,7 @@ func (w *window) windowID(name string) uintptr {
 	var id uint64
 	w.until("a window named "+name, func() bool {
 		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", name)
-		cmd.Env = append(os.Environ(), "DISPLAY="+w.display)
+		cmd.Env = append(childEnv(), "DISPLAY="+w.display)
 		out, _ := cmd.Output()
 		f := strings.Fields(string(out))
 		if len(f) == 0 {
@@ -145,6 +146,67 @@ func (w *window) minSize(id uintptr) image.Point {
 	return image.Pt(x, y)
 }
 
+// x11Display runs ui/x11's calls on a display. ui/x11 opens the display
+// DISPLAY names, an environment variable a parallel test cannot set: each
+// call runs in a child process of the test binary (x11Child).
+type x11Display struct {
+	t       *testing.T
+	display string
+}
+
+// do runs op ("maximised ID" or "maximise ID true|false") and returns its
+// answer.
+func (x x11Display) do(op string) (string, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestWindowFitsTheScreenAndRemembersItsSize$")
+	cmd.Env = append(childEnv(), "DISPLAY="+x.display, "LOOKOUT_X11_OP="+op)
+	out, err := cmd.CombinedOutput()
+	if m := x11Answer.FindSubmatch(out); err == nil && m != nil {
+		return string(m[1]), nil
+	}
+	return "", fmt.Errorf("x11 %s: %v: %s", op, err, out)
+}
+
+var x11Answer = regexp.MustCompile(`(?m)^x11 answer: (\w+)$`)
+
+func (x x11Display) SetMaximised(id uintptr, on bool) error {
+	_, err := x.do(fmt.Sprintf("maximise %d %t", id, on))
+	return err
+}
+
+func (x x11Display) Maximised(id uintptr) (bool, error) {
+	a, err := x.do(fmt.Sprintf("maximised %d", id))
+	return a == "true", err
+}
+
+// x11Child is the child side of x11Display.do: it opens DISPLAY with
+// ui/x11, runs op and prints the answer.
+func x11Child(t *testing.T, op string) {
+	x, err := x11.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	f := strings.Fields(op)
+	id, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer bool
+	switch f[0] {
+	case "maximised":
+		answer, err = x.Maximised(uintptr(id))
+	case "maximise":
+		answer = f[2] == "true"
+		err = x.SetMaximised(uintptr(id), answer)
+	default:
+		t.Fatalf("unknown x11 op %q", op)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("x11 answer: %t\n", answer)
+}
+
 // demoSources are every device of the window's demo site, speakers and
 // the room included.
 var demoSources = []string{"demo/cam1", "demo/cam2", "demo/cam3", "demo/cam4", "demo/attic",
@@ -157,29 +219,23 @@ var demoSources = []string{"demo/cam1", "demo/cam2", "demo/cam3", "demo/cam4", "
 // and stays on its own screen. The user sizes it to 1100x700 and maximises it; the next start opens
 // maximised, and restoring it gives back 1100x700.
 func TestWindowFitsTheScreenAndRemembersItsSize(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens a real window")
+	if op := os.Getenv("LOOKOUT_X11_OP"); op != "" {
+		x11Child(t, op)
+		return
 	}
+	windowTest(t)
 	const sw, sh = 1600, 1000
 	display, _ := startXvfbProcess(t, sw, sh)
 	findTool(t, "xdotool")
 	startOpenbox(t, display)
-	t.Setenv("DISPLAY", display)
-	x, err := x11.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer x.Close()
+	x := x11Display{t: t, display: display}
 	dir := t.TempDir()
 	statePath := filepath.Join(dir, "wall-demo.json")
 	state, _ := json.Marshal(map[string]any{"layout": "4x4", "sources": demoSources})
 	if err := os.WriteFile(statePath, state, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "lookout")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := lookoutBinary(t)
 	cfg := filepath.Join(dir, "none.toml")
 	args := []string{"--demo", "--audio", "null", "--log-level", "info"}
 
@@ -247,26 +303,27 @@ func TestWindowWizardOpensOnScreen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens a real window")
 	}
+	t.Parallel()
 	for _, size := range []image.Point{{1600, 1000}, {1024, 640}} {
-		display, _ := startXvfbProcess(t, size.X, size.Y)
-		findTool(t, "xdotool")
-		startOpenbox(t, display)
-		dir := t.TempDir()
-		bin := filepath.Join(dir, "lookout")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-		w := launch(t, display, dir, bin, filepath.Join(dir, "none.toml"), "--demo", "--audio", "null")
-		main := w.geometryOf(w.windowID("^Lookout"))
-		time.Sleep(2 * time.Second)
-		// The pointer low on the wall, where a window manager that places
-		// new windows under it would push the wizard's bottom off screen.
-		w.click(main.Min.X+main.Dx()/2, main.Max.Y-60)
-		w.xdotool("key", "ctrl+p")
-		g := w.geometryOf(w.windowID("pre-check"))
-		if !g.In(image.Rect(0, 0, size.X, size.Y)) || g.Dx() < 760 || g.Dy() < 560 {
-			t.Errorf("at %v the wizard opens at %v", size, g)
-		}
-		w.stop()
+		t.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(t *testing.T) {
+			windowTest(t)
+			display, _ := startXvfbProcess(t, size.X, size.Y)
+			findTool(t, "xdotool")
+			startOpenbox(t, display)
+			dir := t.TempDir()
+			bin := lookoutBinary(t)
+			w := launch(t, display, dir, bin, filepath.Join(dir, "none.toml"), "--demo", "--audio", "null")
+			main := w.geometryOf(w.windowID("^Lookout"))
+			time.Sleep(2 * time.Second)
+			// The pointer low on the wall, where a window manager that places
+			// new windows under it would push the wizard's bottom off screen.
+			w.click(main.Min.X+main.Dx()/2, main.Max.Y-60)
+			w.xdotool("key", "ctrl+p")
+			g := w.geometryOf(w.windowID("pre-check"))
+			if !g.In(image.Rect(0, 0, size.X, size.Y)) || g.Dx() < 760 || g.Dy() < 560 {
+				t.Errorf("at %v the wizard opens at %v", size, g)
+			}
+			w.stop()
+		})
 	}
 }

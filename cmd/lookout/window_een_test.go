@@ -17,22 +17,17 @@ import (
 // it does): the camera row moves, the speaker row holds still tiles, and
 // the screenshot is kept for a person to look at (LOOKOUT_SCREENSHOT).
 func TestWindowShowsSpeakers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens a real window")
-	}
+	windowTest(t)
 	const sw, sh = 1280, 800
 	display := startXvfb(t, sw, sh)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "lookout")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := lookoutBinary(t)
 	state := `{"layout":"auto","page":0,"sources":["demo/cam1","demo/cam2","demo/cam3","site/lobby","site/gate","site/dock"]}`
 	if err := os.WriteFile(filepath.Join(dir, "wall-demo.json"), []byte(state), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "--demo", "--log-level", "info")
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(childEnv(),
 		"DISPLAY="+display, "HOME="+dir,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"LOOKOUT_CONFIG="+filepath.Join(dir, "none.toml"))

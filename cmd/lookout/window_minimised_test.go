@@ -41,9 +41,7 @@ func wallStats(logs string) []wallStat {
 // it again brings pictures back. The times and the window's CPU are logged
 // (targets are measured by .ci/measure-wall, not asserted here).
 func TestWindowMinimisedStopsDecoding(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens a real window")
-	}
+	windowTestAlone(t)
 	findTool(t, "xdotool")
 	dir := t.TempDir()
 	w := openWindow(t, dir, filepath.Join(dir, "none.toml"), "--demo", "--log-level", "info", "--audio", "null")

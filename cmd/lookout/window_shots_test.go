@@ -29,12 +29,9 @@ func openWindow(t *testing.T, dir, cfg string, args ...string) *window {
 	t.Helper()
 	w := &window{t: t, exited: make(chan error, 1)}
 	w.display, w.xvfb = startXvfbProcess(t, 1280, 800)
-	bin := filepath.Join(dir, "lookout")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := lookoutBinary(t)
 	w.cmd = exec.Command(bin, args...)
-	w.cmd.Env = append(os.Environ(), "DISPLAY="+w.display, "HOME="+dir,
+	w.cmd.Env = append(childEnv(), "DISPLAY="+w.display, "HOME="+dir,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"LOOKOUT_CONFIG="+cfg)
 	w.cmd.Stdout, w.cmd.Stderr = &w.stderr, &w.stderr
@@ -75,7 +72,7 @@ func (w *window) xdotool(args ...string) string {
 		w.t.Skip("xdotool is not installed")
 	}
 	cmd := exec.Command("xdotool", args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+w.display)
+	cmd.Env = append(childEnv(), "DISPLAY="+w.display)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		w.t.Fatalf("xdotool %v: %v\n%s", args, err, out)
@@ -89,7 +86,7 @@ func (w *window) geometry(name string) image.Rectangle {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		cmd := exec.Command("xdotool", "search", "--name", name)
-		cmd.Env = append(os.Environ(), "DISPLAY="+w.display)
+		cmd.Env = append(childEnv(), "DISPLAY="+w.display)
 		out, _ := cmd.Output()
 		if id := strings.Fields(string(out)); len(id) > 0 {
 			g := w.xdotool("getwindowgeometry", "--shell", id[0])
@@ -139,9 +136,7 @@ func (w *window) noNoise() {
 // moving), not as one row of full-height slivers; the other rows are empty
 // cells. Stderr stays quiet at the default log level.
 func TestWindowWall4x4KeepsItsCells(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens a real window")
-	}
+	windowTest(t)
 	dir := t.TempDir()
 	state, _ := json.Marshal(map[string]any{"layout": "4x4", "sources": []string{"demo/cam1", "demo/cam2", "demo/cam3", "demo-wcs/lobby"}})
 	if err := os.WriteFile(filepath.Join(dir, "wall-demo.json"), state, 0o600); err != nil {
@@ -184,9 +179,7 @@ func TestWindowWall4x4KeepsItsCells(t *testing.T) {
 // TestWindowConfigErrorScreen: a broken config opens the error screen and
 // prints the contract's line on stderr as well.
 func TestWindowConfigErrorScreen(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens a real window")
-	}
+	windowTest(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfg, []byte("[[account]]\nname = \"home\"\nkind = \"nope\"\n"), 0o600); err != nil {
@@ -209,9 +202,7 @@ func TestWindowConfigErrorScreen(t *testing.T) {
 // TestWindowWizardPages opens the pre-check with Ctrl+P and walks its
 // pages, the network run included, for screenshots.
 func TestWindowWizardPages(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens a real window")
-	}
+	windowTest(t)
 	dir := t.TempDir()
 	w := openWindow(t, dir, filepath.Join(dir, "none.toml"), "--demo", "--audio", "null")
 	main := w.geometry("^Lookout")

@@ -12,9 +12,79 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
+
+// windowSlots bounds how many window tests run at once: each is an X
+// server and a lookout process decoding and painting several tiles, and
+// the tests' own checks (moving pictures, paint rates) need the CPU to keep
+// up. Two keep a 2-core machine busy without starving them.
+var windowSlots = make(chan struct{}, 2)
+
+// windowTest starts a test that opens real windows: skipped with -short,
+// run in parallel with the package's other parallel tests, at most
+// cap(windowSlots) window tests at a time.
+func windowTest(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("opens a real window")
+	}
+	t.Parallel()
+	windowSlots <- struct{}{}
+	t.Cleanup(func() { <-windowSlots })
+}
+
+// takingAll serializes the tests that take every window slot.
+var takingAll sync.Mutex
+
+// windowTestAlone is windowTest for a test whose checks are strict about
+// the window's own timing (a whole second without a decoded picture): it
+// takes every slot, so no other window runs beside it.
+func windowTestAlone(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("opens a real window")
+	}
+	t.Parallel()
+	takingAll.Lock()
+	for range cap(windowSlots) {
+		windowSlots <- struct{}{}
+	}
+	takingAll.Unlock()
+	t.Cleanup(func() {
+		for range cap(windowSlots) {
+			<-windowSlots
+		}
+	})
+}
+
+// built is the lookout binary the window tests run, built once per test
+// process into a directory TestMain removes.
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+	out  []byte
+	err  error
+}
+
+// lookoutBinary builds this package's command once and returns its path.
+func lookoutBinary(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "lookout-test-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "lookout")
+		built.out, built.err = exec.Command("go", "build", "-o", built.path, ".").CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("go build: %v\n%s", built.err, built.out)
+	}
+	return built.path
+}
 
 // startXvfb runs a virtual X server on a free display and returns DISPLAY.
 func startXvfb(t *testing.T, w, h int) string {
@@ -147,18 +217,13 @@ func regionDiff(a, b *image.RGBA, r image.Rectangle) float64 {
 // whose clock moves, and that the fourth, the window demo's still Yard
 // scene, is live too: its on-screen clock of whole seconds ticks.
 func TestWindowShowsFourMovingTiles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens a real window")
-	}
+	windowTest(t)
 	const sw, sh = 1280, 800
 	display := startXvfb(t, sw, sh)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "lookout")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := lookoutBinary(t)
 	cmd := exec.Command(bin, "--demo", "--log-level", "info")
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(childEnv(),
 		"DISPLAY="+display, "HOME="+dir,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"LOOKOUT_CONFIG="+filepath.Join(dir, "none.toml"))

@@ -22,9 +22,7 @@ import (
 // broken" and called exit(1) and the recording was left without its
 // trailer (or the process died in glfwPollEvents).
 func TestWindowEndsWhenTheDisplayGoesAway(t *testing.T) {
-	if testing.Short() {
-		t.Skip("opens a real window")
-	}
+	windowTest(t)
 	findTool(t, "xdotool")
 	findTool(t, "ffprobe")
 	findTool(t, "ffmpeg")
