@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lookout-app/lookout/player"
@@ -79,7 +80,7 @@ func firstPicture(ctx context.Context, acc *account, source, id string, q sessio
 		return oneShot(acc, source, id, q, timeout, g), nil
 	}})
 	defer m.Close()
-	sink := player.NewLatest()
+	sink := newFirstSink()
 	failed := make(chan error, 1)
 	t, err := m.Open(source, wall.TileConfig{Quality: q, Sink: sink, OnStatus: func(st session.Status) {
 		if st.State == session.StateFailed {
@@ -93,21 +94,51 @@ func firstPicture(ctx context.Context, acc *account, source, id string, q sessio
 		return nil, err
 	}
 	select {
-	case <-sink.Ready():
-		return sink.Load(), nil
+	case <-sink.ready:
+		return sink.frame, nil
 	case err := <-failed:
-		if f := sink.Load(); f != nil {
+		if f := sink.got(); f != nil {
 			return f, nil
 		}
 		return nil, err
 	case <-ctx.Done():
-		if f := sink.Load(); f != nil {
+		if f := sink.got(); f != nil {
 			return f, nil
 		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("no picture within %s (stuck at %s)", timeout, t.Status().State)
 		}
 		return nil, ctx.Err()
+	}
+}
+
+// firstSink keeps a copy of the first picture it is given. A snapshot is
+// the picture the stream started with: whichever one was newest when the
+// command got to run would be seconds later on a busy machine, and no
+// longer the picture the camera's keyframe carried.
+type firstSink struct {
+	once  sync.Once
+	frame *player.Frame
+	ready chan struct{}
+}
+
+func newFirstSink() *firstSink { return &firstSink{ready: make(chan struct{})} }
+
+// PutFrame implements player.Sink.
+func (s *firstSink) PutFrame(f *player.Frame) {
+	s.once.Do(func() {
+		s.frame = f.Clone()
+		close(s.ready)
+	})
+}
+
+// got returns the picture kept, or nil before the first.
+func (s *firstSink) got() *player.Frame {
+	select {
+	case <-s.ready:
+		return s.frame
+	default:
+		return nil
 	}
 }
 
