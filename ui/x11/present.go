@@ -303,10 +303,14 @@ func (s *Surface) Place(r image.Rectangle, holes []image.Rectangle, mapped bool)
 	if !mapped || r.Empty() {
 		if s.mapped {
 			C.lk_unmap(p.c, s.win)
+			C.xcb_flush(p.c)
 			s.mapped = false
 		}
 		return nil
 	}
+	// Sent at once: the parent may be about to draw where the surface
+	// was (no put, and so no Sync, may follow soon).
+	defer C.xcb_flush(p.c)
 	if r != s.at {
 		C.lk_place(p.c, s.win, C.int(r.Min.X), C.int(r.Min.Y), C.int(r.Dx()), C.int(r.Dy()))
 	}
@@ -400,6 +404,7 @@ func (s *Surface) Close() error {
 		s.buf = nil
 	}
 	C.lk_destroy(p.c, s.win, s.gc)
+	C.xcb_flush(p.c)
 	return nil
 }
 

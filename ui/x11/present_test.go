@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // xvfbWithWindow starts Xvfb and an xlogo window on it, and returns the
@@ -110,10 +111,10 @@ func TestPresenterShowsPicturesInChildWindows(t *testing.T) {
 		}
 	}
 	blue := color.RGBA{R: 0x10, G: 0x20, B: 0xd0, A: 0xff}
-	if err := s.Place(image.Rect(200, 150, 300, 200), nil, true); err != nil {
+	if err := s.Place(image.Rect(355, 200, 395, 290), nil, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Put(solid(100, 50, blue)); err != nil {
+	if err := s.Put(solid(40, 90, blue)); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Sync(); err != nil {
@@ -122,19 +123,21 @@ func TestPresenterShowsPicturesInChildWindows(t *testing.T) {
 	if got := at(t, 60, 60); got != white {
 		t.Errorf("moved away: the old place shows %v, want the window's white", got)
 	}
-	if got := at(t, 250, 175); got != blue {
+	if got := at(t, 375, 245); got != blue {
 		t.Errorf("moved: the new place shows %v, want %v", got, blue)
 	}
-	if err := s.Place(image.Rect(200, 150, 300, 200), nil, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Sync(); err != nil {
+	// Unmapped without a put (no Sync follows): sent at once all the same.
+	if err := s.Place(image.Rect(355, 200, 395, 290), nil, false); err != nil {
 		t.Fatal(err)
 	}
 	if s.Mapped() {
 		t.Error("unmapped surface says it is mapped")
 	}
-	if got := at(t, 250, 175); got != white {
+	got := at(t, 375, 245)
+	for end := time.Now().Add(time.Second); got != white && time.Now().Before(end); got = at(t, 375, 245) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got != white {
 		t.Errorf("unmapped: the place shows %v, want the window's white", got)
 	}
 	if err := s.Close(); err != nil {
