@@ -229,6 +229,7 @@ func (w *Wall) DragOver(p fyne.Position) {
 	_, cell, ok := w.slotAt(p)
 	if !ok || len(w.entries) == 0 {
 		w.dropMark.Hide()
+		dropShown.Store(false)
 		w.drop.Refresh()
 		return
 	}
@@ -236,6 +237,7 @@ func (w *Wall) DragOver(p fyne.Position) {
 	w.dropMark.Move(pos)
 	w.dropMark.Resize(sz)
 	w.dropMark.Show()
+	dropShown.Store(true) // the pictures go through Fyne, under the mark (present.go)
 	w.drop.Refresh()
 }
 
@@ -254,6 +256,7 @@ func (w *Wall) DropAt(source, title string, p fyne.Position) bool {
 	if w.dropMark != nil {
 		w.dropMark.Hide()
 	}
+	dropShown.Store(false)
 	slot, _, ok := w.slotAt(p)
 	if !ok {
 		return false
@@ -290,6 +293,7 @@ func (w *Wall) tileDragged(source string, p fyne.Position) {
 func (w *Wall) tileDropped(source string, p fyne.Position) {
 	slot, _, ok := w.slotAt(p)
 	w.moving = ""
+	dropShown.Store(false)
 	if w.dropMark != nil {
 		w.dropMark.Hide()
 		w.drop.Refresh()

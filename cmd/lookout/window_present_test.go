@@ -93,7 +93,7 @@ func (w *window) mappedChildren(win string) []image.Rectangle {
 // pixels read back from the screen) are in the right cells after each of
 // a dialog opened and closed, a layout change (2x2 to 3x3), a page change (1x1, three pages on), a
 // maximise and its restore (double-clicks), and a drag of the Yard's tile
-// onto the first cell; clicks and drags over the pictures reach the
+// onto the first cell (no child window while its drop mark shows); clicks and drags over the pictures reach the
 // tiles. With --renderer x11 every live picture is a mapped child window
 // of Lookout's window over its cell (the X11 path), and none while a
 // dialog is open; with --renderer fyne
@@ -220,6 +220,15 @@ func TestWindowPresentsPicturesInTheirCells(t *testing.T) {
 				w.x("xdotool", "mousemove", strconv.Itoa(x+(x0-x)*i/10), strconv.Itoa(y+(y0-y)*i/10))
 			}
 			time.Sleep(100 * time.Millisecond)
+			// While the drop mark shows, Fyne draws the pictures under it.
+			deadline = time.Now().Add(10 * time.Second)
+			for len(w.mappedChildren(win)) != 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("a tile is dragged, yet child windows %v cover the drop mark", w.mappedChildren(win))
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			w.shot("present-" + renderer + "-dragging.png")
 			w.x("xdotool", "mouseup", "1")
 			expect("dragged", 2, 2, "yard", "bars", "bars", "bars")
 		})
