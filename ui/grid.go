@@ -68,6 +68,7 @@ func (l cellLayout) cell(size fyne.Size) fyne.Size {
 
 // Layout implements fyne.Layout.
 func (l cellLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	presentDirty.Store(true) // tiles move: their child windows follow (present.go)
 	for i, o := range objs {
 		if i >= l.count() {
 			o.Hide()

@@ -69,6 +69,23 @@ func x11Wanted() bool {
 	return r == RendererAuto || r == RendererX11
 }
 
+// presentDirty is set by layouts: the pictures may have moved.
+var presentDirty atomic.Bool
+
+// syncs counts syncPresenting's calls (on the Fyne goroutine).
+var syncs int
+
+// placeEvery: the places of the pictures are found again at least every
+// that many syncs (about 0.4 s at 25 pictures a second).
+const placeEvery = 10
+
+// picturePlace is where a tile's picture was last found (pictureRect).
+type picturePlace struct {
+	r     image.Rectangle
+	holes []image.Rectangle
+	ok    bool
+}
+
 // dropShown is set while a camera is dragged over a wall: its mark is
 // drawn by Fyne over the tiles, so their pictures go through Fyne then.
 var dropShown atomic.Bool
@@ -216,6 +233,12 @@ func syncPresenting(tiles []*Tile) {
 	for _, wp := range gone {
 		_ = wp.p.Close()
 	}
+	// Where the pictures are is found by walking the window's objects,
+	// the costliest part: again after a layout, else every placeEvery
+	// syncs (a move without a layout, such as the wall's place in the
+	// window after a toolbar change).
+	syncs++
+	full := presentDirty.Swap(false) || syncs%placeEvery == 0
 	busy := map[fyne.Window]bool{} // a dialog, menu or popup is open
 	for _, t := range tiles {
 		w := windowOf(t)
@@ -237,7 +260,11 @@ func syncPresenting(tiles []*Tile) {
 			overlay = w.Canvas().Overlays().Top() != nil
 			busy[w] = overlay
 		}
-		r, holes, ok := t.pictureRect(drv, w.Canvas().Scale())
+		if full || !t.placeKnown {
+			t.place.r, t.place.holes, t.place.ok = t.pictureRect(drv, w.Canvas().Scale())
+			t.placeKnown = true
+		}
+		r, holes, ok := t.place.r, t.place.holes, t.place.ok
 		want := ok && !overlay && !dropShown.Load() && t.presentable()
 		if tp == nil && !want {
 			continue

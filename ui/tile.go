@@ -142,7 +142,10 @@ type Tile struct {
 	// presentOn: it shows the picture, the raster only the background.
 	present   atomic.Pointer[tilePresent]
 	presentOn bool
-	statsAt   time.Time // when SetFrame last rewrote the hover statistics
+	// place is where the picture was last found; placeKnown once found.
+	place      picturePlace
+	placeKnown bool
+	statsAt    time.Time // when SetFrame last rewrote the hover statistics
 }
 
 // statsEvery is how often the hover statistics follow the pictures.
@@ -885,6 +888,7 @@ type tileRenderer struct {
 
 func (r *tileRenderer) Layout(size fyne.Size) {
 	t := r.t
+	presentDirty.Store(true) // its child window follows (present.go)
 	t.bg.Resize(size)
 	t.border.layout(size)
 	// The title bar sits above the picture, never on it.
