@@ -156,20 +156,24 @@ func presenterFor(w fyne.Window) *windowPresenter {
 		return nil
 	}
 	var id uintptr
+	isX11 := false
 	if nw, ok := w.(driver.NativeWindow); ok {
 		nw.RunNative(func(c any) {
 			if x, ok := c.(driver.X11WindowContext); ok {
-				id = x.WindowHandle
+				id, isX11 = x.WindowHandle, true
 			}
 		})
 	}
+	if !isX11 {
+		// Not X11 (Wayland, macOS, Windows, the test driver): Fyne
+		// draws this window's pictures, and is not asked again.
+		presenting.mu.Lock()
+		presenting.broken[w] = true
+		presenting.mu.Unlock()
+		return nil
+	}
 	if id == 0 {
-		if _, ok := w.(driver.NativeWindow); !ok {
-			presenting.mu.Lock()
-			presenting.broken[w] = true // not a native window (tests)
-			presenting.mu.Unlock()
-		}
-		return nil // not X11, or not shown yet
+		return nil // not shown yet
 	}
 	p, err := x11.OpenPresenter(id)
 	if err != nil {
