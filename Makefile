@@ -9,7 +9,7 @@ GO ?= go
 # Build: cgo headers of FFmpeg (go-astiav), of X11/OpenGL (Fyne's GLFW) and
 # of the talk path's echo canceller (audio/aec: Speex DSP, WebRTC's APM, g++).
 DEB_BUILD := ca-certificates gcc g++ libc6-dev pkg-config libavdevice-dev libgl-dev libx11-dev \
-	libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
+	libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libxcb-shm0-dev libxcb-shape0-dev \
 	libspeexdsp-dev libwebrtc-audio-processing-dev
 # Tests: reference decodes and fixtures (ffmpeg), a headless X server (xvfb,
 # xauth, xdotool to press keys and click), a third-party MQTT broker (mosquitto)

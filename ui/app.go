@@ -78,6 +78,9 @@ type Options struct {
 	// (ui/x11). Unset, Xlib's default applies: it exits at once, and
 	// recordings in progress are not finalised.
 	DisplayLost func(err error)
+	// Renderer is how live pictures reach the screen: RendererAuto (or
+	// ""), RendererX11 or RendererFyne (present.go).
+	Renderer string
 }
 
 // ErrShutdownSlow means the window's shutdown after the loss of its display
@@ -92,6 +95,9 @@ const displayLostGrace = 1500 * time.Millisecond
 // Run opens the window and blocks until it is closed or ctx ends. Every
 // session has ended when it returns.
 func Run(ctx context.Context, opt Options) error {
+	if err := setRenderer(opt.Renderer); err != nil {
+		return err
+	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow(opt.Title)
@@ -103,6 +109,7 @@ func Run(ctx context.Context, opt Options) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	setPresentLog(log)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	win := &window{opt: opt, log: log, w: w, a: a}

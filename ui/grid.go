@@ -68,6 +68,7 @@ func (l cellLayout) cell(size fyne.Size) fyne.Size {
 
 // Layout implements fyne.Layout.
 func (l cellLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	presentDirty.Store(true) // tiles move: their child windows follow (present.go)
 	for i, o := range objs {
 		if i >= l.count() {
 			o.Hide()
@@ -229,6 +230,7 @@ func (w *Wall) DragOver(p fyne.Position) {
 	_, cell, ok := w.slotAt(p)
 	if !ok || len(w.entries) == 0 {
 		w.dropMark.Hide()
+		dropShown.Store(false)
 		w.drop.Refresh()
 		return
 	}
@@ -236,6 +238,7 @@ func (w *Wall) DragOver(p fyne.Position) {
 	w.dropMark.Move(pos)
 	w.dropMark.Resize(sz)
 	w.dropMark.Show()
+	dropShown.Store(true) // the pictures go through Fyne, under the mark (present.go)
 	w.drop.Refresh()
 }
 
@@ -254,6 +257,7 @@ func (w *Wall) DropAt(source, title string, p fyne.Position) bool {
 	if w.dropMark != nil {
 		w.dropMark.Hide()
 	}
+	dropShown.Store(false)
 	slot, _, ok := w.slotAt(p)
 	if !ok {
 		return false
@@ -290,6 +294,7 @@ func (w *Wall) tileDragged(source string, p fyne.Position) {
 func (w *Wall) tileDropped(source string, p fyne.Position) {
 	slot, _, ok := w.slotAt(p)
 	w.moving = ""
+	dropShown.Store(false)
 	if w.dropMark != nil {
 		w.dropMark.Hide()
 		w.drop.Refresh()

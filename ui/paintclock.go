@@ -50,6 +50,9 @@ type paintClock struct {
 	interval atomic.Int64
 	// batches counts the calls handed to the Fyne goroutine (for tests).
 	batches atomic.Int64
+	// held are pictures put through child windows while the Fyne
+	// goroutine was behind, for it to keep (the newest of each tile).
+	held map[*runner]*player.Frame
 }
 
 // painter is the clock of every wall in the process.
@@ -73,12 +76,19 @@ func (c *paintClock) add(r *runner) {
 func (c *paintClock) remove(r *runner) {
 	c.mu.Lock()
 	delete(c.runners, r)
+	if f := c.held[r]; f != nil {
+		f.Release()
+		delete(c.held, r)
+	}
 	var stop, done chan struct{}
 	if len(c.runners) == 0 && c.stop != nil {
 		stop, done = c.stop, c.done
 		c.stop, c.done = nil, nil
 	}
 	c.mu.Unlock()
+	if r.tile != nil {
+		r.tile.dropPresent() // its child window goes with it
+	}
 	if stop != nil {
 		close(stop)
 		<-done
@@ -137,9 +147,13 @@ type handOver struct {
 
 // tick hands every tile with a picture waiting its oldest one.
 func (c *paintClock) tick() {
+	behind := c.queued.Load()
 	var batch []handOver
 	c.mu.Lock()
 	for r := range c.runners {
+		if behind && !r.tile.presentedNow() {
+			continue // the picture waits for the Fyne goroutine (at most two)
+		}
 		f := r.sink.Next()
 		if f == nil {
 			continue
@@ -149,14 +163,30 @@ func (c *paintClock) tick() {
 		r.frameExtras(f)
 		batch = append(batch, handOver{r, f})
 	}
+	tiles := make([]*Tile, 0, len(c.runners))
+	for r := range c.runners {
+		tiles = append(tiles, r.tile)
+	}
 	c.mu.Unlock()
-	if len(batch) == 0 {
+	// On the X11 path the pictures of tiles with a child window are put
+	// here, off the Fyne goroutine, even while it is behind; Fyne still
+	// gets the newest of them (the tile keeps it, for a dimmed stale
+	// picture or a switch back) but refreshes nothing for them
+	// (present.go).
+	presentBatch(batch)
+	if behind {
+		c.hold(batch)
+		return
+	}
+	batch = c.withHeld(batch)
+	if len(batch) == 0 && !x11Wanted() {
 		return
 	}
 	c.queued.Store(true)
 	c.batches.Add(1)
 	do(func() {
 		c.queued.Store(false)
+		syncPresenting(tiles)
 		for _, h := range batch {
 			// The decoder's pooled frame itself, held by the tile until
 			// the next picture replaces it.
@@ -166,6 +196,44 @@ func (c *paintClock) tick() {
 			h.f.Release()
 		}
 	})
+}
+
+// hold keeps the pictures put while the Fyne goroutine was behind, the
+// newest of each tile, for the next batch.
+func (c *paintClock) hold(batch []handOver) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held == nil {
+		c.held = map[*runner]*player.Frame{}
+	}
+	for _, h := range batch {
+		if old := c.held[h.r]; old != nil {
+			old.Release()
+		}
+		c.held[h.r] = h.f
+	}
+}
+
+// withHeld adds the held pictures of tiles without a newer one to batch.
+func (c *paintClock) withHeld(batch []handOver) []handOver {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.held) == 0 {
+		return batch
+	}
+	in := map[*runner]bool{}
+	for _, h := range batch {
+		in[h.r] = true
+	}
+	for r, f := range c.held {
+		if in[r] {
+			f.Release()
+		} else {
+			batch = append(batch, handOver{r, f})
+		}
+		delete(c.held, r)
+	}
+	return batch
 }
 
 // Tiles returns how many tiles run a session in this process's walls now;

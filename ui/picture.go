@@ -25,6 +25,9 @@ type drawer interface {
 
 // drawPicture is the picture raster's generator.
 func (t *Tile) drawPicture(_, _ int) image.Image {
+	if t.presentOn {
+		return tileBGImage // the child window shows the picture (present.go)
+	}
 	f := t.frame
 	if f == nil || f.Image == nil {
 		return t.blank
@@ -38,6 +41,14 @@ func (t *Tile) drawPicture(_, _ int) image.Image {
 	}
 	return t.zoomed(f.Image)
 }
+
+// tileBGImage is drawn in place of a picture its child window shows: the
+// tile's background under what Fyne draws over the picture.
+var tileBGImage = func() *image.RGBA {
+	m := image.NewRGBA(image.Rect(0, 0, 1, 1))
+	m.Set(0, 0, tileBG)
+	return m
+}()
 
 // layoutPicture places the picture in the area at pos of size: as large as
 // fits with the source's aspect ratio, centred, with bars filling the rest.

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -141,7 +142,18 @@ type Tile struct {
 	shown, drawnSeq uint64
 	// blank is drawn before the first picture.
 	blank *image.RGBA
+	// present is the tile's child window on the X11 path (present.go);
+	// presentOn: it shows the picture, the raster only the background.
+	present   atomic.Pointer[tilePresent]
+	presentOn bool
+	// place is where the picture was last found; placeKnown once found.
+	place      picturePlace
+	placeKnown bool
+	statsAt    time.Time // when SetFrame last rewrote the hover statistics
 }
+
+// statsEvery is how often the hover statistics follow the pictures.
+const statsEvery = 500 * time.Millisecond
 
 var (
 	tileBG     = color.NRGBA{R: 0x12, G: 0x14, B: 0x18, A: 0xff}
@@ -597,6 +609,9 @@ func (t *Tile) KeyUp(e *fyne.KeyEvent) {
 func (t *Tile) TakePaints() int {
 	n := t.drawn
 	t.drawn = 0
+	if tp := t.present.Load(); tp != nil {
+		n += int(tp.drawn.Swap(0)) // put into its child window (present.go)
+	}
 	return n
 }
 
@@ -632,8 +647,14 @@ func (t *Tile) SetFrame(f *player.Frame) {
 		t.picture.Show()
 		t.syncBackdrop()
 	}
-	t.picture.Refresh()
-	if t.hovered {
+	if !t.presentOn { // else its child window showed it (present.go)
+		t.picture.Refresh()
+	}
+	// The hover statistics change with every picture (latency, jitter):
+	// rewritten twice a second, not at every picture, each rewrite costing
+	// a repaint of the window.
+	if now := time.Now(); t.hovered && now.Sub(t.statsAt) >= statsEvery {
+		t.statsAt = now
 		t.updateStats()
 	}
 }
@@ -874,6 +895,7 @@ type tileRenderer struct {
 
 func (r *tileRenderer) Layout(size fyne.Size) {
 	t := r.t
+	presentDirty.Store(true) // its child window follows (present.go)
 	t.bg.Resize(size)
 	t.border.layout(size)
 	// The title bar sits above the picture, never on it.

@@ -125,6 +125,7 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 	win.wall.apply()
 	e.tile.OnOwnWindow = func() { vw.w.Close() }
 	e.tile.ownWindow = true
+	e.tile.leavePresenting() // its child window stays with the main window (present.go)
 	vw.w.SetContent(e.tile)
 	if fullScreen {
 		vw.w.SetFullScreen(true)
@@ -189,6 +190,7 @@ func (win *window) closeViewWindow(vw *viewWindow) {
 		if o == vw {
 			win.others = append(win.others[:k], win.others[k+1:]...)
 			if e := vw.entry; e != nil {
+				e.tile.leavePresenting()
 				vw.w.SetContent(widget.NewLabel("")) // the tile leaves the closed window
 				e.away = nil
 				source := e.source

@@ -21,7 +21,7 @@ type commandInfo struct {
 
 // commands are every command of INTERFACE.md; "lookout" is the window.
 var commands = []commandInfo{
-	{"lookout", "lookout [--demo] [--audio auto|null|none|room|BACKEND]", "open the desktop window (the demo site when there is no config)"},
+	{"lookout", "lookout [--demo] [--audio auto|null|none|room|BACKEND] [--renderer auto|x11|fyne]", "open the desktop window (the demo site when there is no config)"},
 	{"list", "lookout list [--json]", "list every account's devices, speakers, streams and rooms"},
 	{"snapshot", "lookout snapshot SOURCE -o FILE [--timeout 20s] [--quality main|sub]", "write the first complete picture as PNG or JPEG (by extension)"},
 	{"record", "lookout record SOURCE -o FILE --duration D [--quality main|sub] [--timeout 20s]", "write the audio and video to MKV or MP4 (video copied as sent)"},

@@ -21,12 +21,18 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 	fs := newFlags(g, "lookout")
 	forceDemo := fs.Bool("demo", false, "open the demo site even when a config exists")
 	backend := fs.String("audio", "", "sound system: auto, null (silent devices), none, room (a simulated room: what plays comes back into the microphone), or a miniaudio backend name")
+	renderer := fs.String("renderer", ui.RendererAuto, "how pictures reach the screen: auto (X11 child windows where the X server allows, else Fyne), x11 (the same, warning when it falls back) or fyne")
 	pos, err := parseFlags(g, fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
 		return usagef("unknown command %q (try 'lookout help')", pos[0])
+	}
+	switch *renderer {
+	case ui.RendererAuto, ui.RendererX11, ui.RendererFyne:
+	default:
+		return usagef("--renderer %q: want auto, x11 or fyne", *renderer)
 	}
 	// GLFW panics without a display; say so instead.
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
@@ -40,7 +46,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 	teeLogs(g)
 	windowMemory(g.log)
 	opt := ui.Options{NewDecoder: windowDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
-		Logger: g.log, Title: "Lookout", DefaultTiles: 4}
+		Logger: g.log, Title: "Lookout", DefaultTiles: 4, Renderer: *renderer}
 	opt.DisplayLost = func(err error) { displayLost(g, err, restoreStderr) }
 	if actx, problem := openAudio(audioBackend(*backend), g); actx != nil {
 		defer func() { _ = actx.Close() }()

@@ -2,7 +2,10 @@
 
 package x11
 
-import "errors"
+import (
+	"errors"
+	"image"
+)
 
 // ErrNoDisplay means there is no X server on this system.
 var ErrNoDisplay = errors.New("x11: not an X11 system")
@@ -40,3 +43,43 @@ func (w *Watcher) SetMaximised(uintptr, bool) error { return ErrNoDisplay }
 
 // Close does nothing off X11.
 func (w *Watcher) Close() error { return nil }
+
+// ErrNoShm means pictures cannot be presented through X11 here.
+var ErrNoShm = errors.New("x11: not an X11 system")
+
+// Presenter is unavailable off X11: OpenPresenter fails and the window
+// draws its pictures itself.
+type Presenter struct{}
+
+// Surface is unavailable off X11.
+type Surface struct{}
+
+// OpenPresenter fails off X11.
+func OpenPresenter(uintptr) (*Presenter, error) { return nil, ErrNoShm }
+
+// NewSurface fails off X11.
+func (p *Presenter) NewSurface(uint32) (*Surface, error) { return nil, ErrNoShm }
+
+// Sync fails off X11.
+func (p *Presenter) Sync() error { return ErrNoShm }
+
+// Close does nothing off X11.
+func (p *Presenter) Close() error { return nil }
+
+// Place fails off X11.
+func (s *Surface) Place(image.Rectangle, []image.Rectangle, bool) error { return ErrNoShm }
+
+// Put fails off X11.
+func (s *Surface) Put(*image.RGBA) error { return ErrNoShm }
+
+// Mapped is never true off X11.
+func (s *Surface) Mapped() bool { return false }
+
+// Window is 0 off X11.
+func (s *Surface) Window() uintptr { return 0 }
+
+// Close does nothing off X11.
+func (s *Surface) Close() error { return nil }
+
+// Grab fails off X11.
+func Grab(image.Rectangle) (*image.RGBA, error) { return nil, ErrNoDisplay }
