@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -42,7 +41,7 @@ type ClipInfo struct {
 type ClipReader struct {
 	path string
 	info ClipInfo
-	out  atomic.Uint64 // width<<32 | height
+	out  outSize
 
 	mu     sync.Mutex
 	closed bool
@@ -201,25 +200,7 @@ func (r *ClipReader) Duration() time.Duration { return r.info.Duration }
 
 // SetOutputSize sets the size of the pictures Next returns: 0,0 keeps the
 // coded size, a single 0 follows the picture's aspect ratio.
-func (r *ClipReader) SetOutputSize(width, height int) {
-	width = max(0, min(width, 1<<16))
-	height = max(0, min(height, 1<<16))
-	r.out.Store(uint64(width)<<32 | uint64(height))
-}
-
-func (r *ClipReader) outputSize(srcW, srcH int) (int, int) {
-	v := r.out.Load()
-	w, h := int(v>>32), int(v&0xffffffff)
-	switch {
-	case w == 0 && h == 0:
-		return srcW, srcH
-	case w == 0:
-		w = max(1, (h*srcW+srcH/2)/srcH)
-	case h == 0:
-		h = max(1, (w*srcH+srcW/2)/srcW)
-	}
-	return w, h
-}
+func (r *ClipReader) SetOutputSize(width, height int) { r.out.set(width, height) }
 
 // Seek implements player.ClipSource: the next Next reads from the
 // keyframe at or before t.
@@ -323,7 +304,7 @@ func (r *ClipReader) convert() (*player.Frame, error) {
 	if sw <= 0 || sh <= 0 {
 		return nil, ErrCorruptFrame
 	}
-	ow, oh := r.outputSize(sw, sh)
+	ow, oh := r.out.resolve(sw, sh)
 	f := r.pool.Get(ow, oh)
 	if err := r.sc.scale(r.frame, f.Image); err != nil {
 		f.Release()

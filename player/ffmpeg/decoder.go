@@ -52,7 +52,7 @@ func findDecoder(mime string) *astiav.Codec {
 // and Close may be called from one goroutine at a time; SetOutputSize from any.
 type Decoder struct {
 	name string
-	out  atomic.Uint64 // width<<32 | height
+	out  outSize
 
 	mu     sync.Mutex
 	closed bool
@@ -97,15 +97,22 @@ func NewDecoderThreads(mimeType string, threads int) (*Decoder, error) {
 // SetOutputSize sets the size of the frames Decode emits. 0,0 keeps the
 // source's size; a single 0 is derived from the other side and the source's
 // aspect ratio. It is safe to call while Decode runs.
-func (d *Decoder) SetOutputSize(width, height int) {
+func (d *Decoder) SetOutputSize(width, height int) { d.out.set(width, height) }
+
+// outSize is a requested output size, set from any goroutine and read by
+// the one that scales: width<<32 | height.
+type outSize struct{ v atomic.Uint64 }
+
+func (o *outSize) set(width, height int) {
 	width = max(0, min(width, 1<<16))
 	height = max(0, min(height, 1<<16))
-	d.out.Store(uint64(width)<<32 | uint64(height))
+	o.v.Store(uint64(width)<<32 | uint64(height))
 }
 
-// outputSize resolves the requested size for a source of srcW x srcH.
-func (d *Decoder) outputSize(srcW, srcH int) (int, int) {
-	v := d.out.Load()
+// resolve returns the size for a source of srcW x srcH: 0,0 keeps it, a
+// single 0 follows the source's aspect ratio.
+func (o *outSize) resolve(srcW, srcH int) (int, int) {
+	v := o.v.Load()
 	w, h := int(v>>32), int(v&0xffffffff)
 	switch {
 	case w == 0 && h == 0:
@@ -189,7 +196,7 @@ func (d *Decoder) convert(src *astiav.Frame) (*player.Frame, error) {
 	if sw <= 0 || sh <= 0 {
 		return nil, fmt.Errorf("ffmpeg: decode %s: %w", d.name, ErrCorruptFrame)
 	}
-	ow, oh := d.outputSize(sw, sh)
+	ow, oh := d.out.resolve(sw, sh)
 	f := d.pool.Get(ow, oh)
 	if err := d.sc.scale(src, f.Image); err != nil {
 		f.Release()

@@ -487,7 +487,7 @@ func TestOutputSize(t *testing.T) {
 		{-5, -5, 640, 480, 640, 480},
 	} {
 		d.SetOutputSize(tc.w, tc.h)
-		if w, h := d.outputSize(tc.srcW, tc.srcH); w != tc.wantW || h != tc.wantH {
+		if w, h := d.out.resolve(tc.srcW, tc.srcH); w != tc.wantW || h != tc.wantH {
 			t.Errorf("SetOutputSize(%d,%d) on %dx%d = %dx%d, want %dx%d", tc.w, tc.h, tc.srcW, tc.srcH, w, h, tc.wantW, tc.wantH)
 		}
 	}
