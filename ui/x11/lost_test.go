@@ -26,23 +26,7 @@ const childEnv = "LOOKOUT_X11_LOSS_CHILD"
 // survived.
 func TestCatchLoss(t *testing.T) {
 	tool(t, "Xvfb")
-	r, wr, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "320x240x24", "-nolisten", "tcp")
-	xvfb.ExtraFiles = []*os.File{wr}
-	if err := xvfb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	wr.Close()
-	t.Cleanup(func() { _ = xvfb.Process.Kill(); _ = xvfb.Wait() })
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		t.Fatalf("Xvfb gave no display: %v", err)
-	}
-	display := ":" + strings.TrimSpace(line)
+	display, stopXvfb := startXvfb(t, "320x240x24")
 
 	child := exec.Command(os.Args[0], "-test.run=^TestCatchLossChild$", "-test.v", "-test.timeout=30s")
 	child.Env = append(os.Environ(), childEnv+"=1", "DISPLAY="+display)
@@ -88,10 +72,7 @@ func TestCatchLoss(t *testing.T) {
 		}
 	}
 	next("connected")
-	if err := xvfb.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = xvfb.Wait()
+	stopXvfb()
 	if _, err := fmt.Fprintln(in, "go"); err != nil {
 		t.Fatal(err)
 	}

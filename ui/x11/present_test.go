@@ -3,11 +3,9 @@
 package x11
 
 import (
-	"bufio"
 	"errors"
 	"image"
 	"image/color"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -22,23 +20,8 @@ func xvfbWithWindow(t *testing.T) uintptr {
 	for _, n := range []string{"Xvfb", "xlogo", "xdotool"} {
 		tool(t, n)
 	}
-	r, wr, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp")
-	xvfb.ExtraFiles = []*os.File{wr}
-	if err := xvfb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	wr.Close()
-	t.Cleanup(func() { _ = xvfb.Process.Kill(); _ = xvfb.Wait() })
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		t.Fatalf("Xvfb gave no display: %v", err)
-	}
-	t.Setenv("DISPLAY", ":"+strings.TrimSpace(line))
+	display, _ := startXvfb(t, "640x480x24")
+	t.Setenv("DISPLAY", display)
 	logo := exec.Command("xlogo", "-geometry", "400x300+0+0", "-bg", "white")
 	if err := logo.Start(); err != nil {
 		t.Fatal(err)

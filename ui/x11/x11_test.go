@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,6 +26,32 @@ func tool(t *testing.T, name string) {
 	}
 }
 
+// startXvfb starts an X server of the screen size given (WxHxDEPTH), on a
+// display it chooses, and returns the display and a stop that kills the
+// server and waits for it to end (called again when the test ends).
+func startXvfb(t *testing.T, screen string) (display string, stop func()) {
+	t.Helper()
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp")
+	xvfb.ExtraFiles = []*os.File{wr}
+	if err := xvfb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	wr.Close()
+	var once sync.Once
+	stop = func() { once.Do(func() { _ = xvfb.Process.Kill(); _ = xvfb.Wait() }) }
+	t.Cleanup(stop)
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		t.Fatalf("Xvfb gave no display: %v", err)
+	}
+	return ":" + strings.TrimSpace(line), stop
+}
+
 // TestMinimisedFollowsTheMapState: against a real X server (Xvfb), a
 // window is shown, then minimised once unmapped (what a window manager
 // does to an iconified window), shown again once mapped, and gone once its
@@ -33,23 +60,7 @@ func TestMinimisedFollowsTheMapState(t *testing.T) {
 	for _, n := range []string{"Xvfb", "xlogo", "xdotool"} {
 		tool(t, n)
 	}
-	r, wr, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp")
-	xvfb.ExtraFiles = []*os.File{wr}
-	if err := xvfb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	wr.Close()
-	t.Cleanup(func() { _ = xvfb.Process.Kill(); _ = xvfb.Wait() })
-	line, err := bufio.NewReader(r).ReadString('\n')
-	r.Close()
-	if err != nil {
-		t.Fatalf("Xvfb gave no display: %v", err)
-	}
-	display := ":" + strings.TrimSpace(line)
+	display, _ := startXvfb(t, "640x480x24")
 	t.Setenv("DISPLAY", display)
 
 	logo := exec.Command("xlogo")
