@@ -56,8 +56,16 @@ func TestWindowTileWindowLeavesTheMainWindowWhole(t *testing.T) {
 		}
 		return false
 	})
-	time.Sleep(time.Second)
+	// The pointer rests on the tile there (its statistics show) and on
+	// its title bar's icons (their tooltips).
+	w.xdotool("mousemove", strconv.Itoa(sw/2), strconv.Itoa(sh/2))
+	time.Sleep(2 * time.Second)
 	w.shot("tilewin-2-tile-window.png")
+	for x := sw - 20; x > sw-180; x -= 22 {
+		w.xdotool("mousemove", strconv.Itoa(x), "14")
+		time.Sleep(700 * time.Millisecond)
+	}
+	w.shot("tilewin-2-tile-window-tooltip.png")
 	// Out of full screen both windows show.
 	w.xdotool("windowactivate", "--sync", tile)
 	w.xdotool("key", "--window", tile, "f")
