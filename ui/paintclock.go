@@ -86,8 +86,8 @@ func (c *paintClock) remove(r *runner) {
 		c.stop, c.done = nil, nil
 	}
 	c.mu.Unlock()
-	if r.tile != nil {
-		r.tile.dropPresent() // its child window goes with it
+	if t := r.widget(); t != nil {
+		t.dropPresent() // its child window goes with it
 	}
 	if stop != nil {
 		close(stop)
@@ -151,7 +151,7 @@ func (c *paintClock) tick() {
 	var batch []handOver
 	c.mu.Lock()
 	for r := range c.runners {
-		if behind && !r.tile.presentedNow() {
+		if behind && !r.widget().presentedNow() {
 			continue // the picture waits for the Fyne goroutine (at most two)
 		}
 		f := r.sink.Next()
@@ -165,7 +165,7 @@ func (c *paintClock) tick() {
 	}
 	tiles := make([]*Tile, 0, len(c.runners))
 	for r := range c.runners {
-		tiles = append(tiles, r.tile)
+		tiles = append(tiles, r.widget())
 	}
 	c.mu.Unlock()
 	// On the X11 path the pictures of tiles with a child window are put
@@ -191,7 +191,7 @@ func (c *paintClock) tick() {
 			// The decoder's pooled frame itself, held by the tile until
 			// the next picture replaces it.
 			if !h.r.stopped.Load() {
-				h.r.tile.SetFrame(h.f)
+				h.r.widget().SetFrame(h.f)
 			}
 			h.f.Release()
 		}

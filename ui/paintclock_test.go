@@ -38,7 +38,8 @@ func TestPaintClockBatches(t *testing.T) {
 	for _, name := range []string{"a", "b", "c"} {
 		tile := NewTile(name, &fakeControl{})
 		tile.SetStatus(session.Status{State: session.StateLive})
-		r := &runner{tile: tile, sink: player.NewPaced()}
+		r := &runner{sink: player.NewPaced()}
+		r.tile.Store(tile)
 		runners = append(runners, r)
 		painter.add(r)
 	}
@@ -58,20 +59,20 @@ func TestPaintClockBatches(t *testing.T) {
 		drainUI()
 		for i, r := range runners {
 			if r.stopped.Load() {
-				if r.tile.frame != nil {
+				if r.widget().frame != nil {
 					t.Errorf("step %d: stopped tile %d was handed a picture", step, i)
 				}
 				continue
 			}
-			if got := r.tile.TakePaints(); got != 0 {
+			if got := r.widget().TakePaints(); got != 0 {
 				t.Errorf("step %d: tile %d counts %d pictures painted before the canvas drew any", step, i, got)
 			}
-			if g := r.tile.frame.Image.At(0, 0); g != want {
+			if g := r.widget().frame.Image.At(0, 0); g != want {
 				t.Errorf("step %d: tile %d shows %v, want %v", step, i, g, want)
 			}
-			r.tile.drawPicture(32, 18)
-			r.tile.drawPicture(32, 18) // a redraw of the same picture
-			if got := r.tile.TakePaints(); got != 1 {
+			r.widget().drawPicture(32, 18)
+			r.widget().drawPicture(32, 18) // a redraw of the same picture
+			if got := r.widget().TakePaints(); got != 1 {
 				t.Errorf("step %d: tile %d counts %d pictures painted, want 1", step, i, got)
 			}
 		}

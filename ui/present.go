@@ -308,16 +308,6 @@ func (t *Tile) setPresenting(on bool) {
 	t.picture.Refresh()
 }
 
-// leavePresenting gives the tile's picture back to Fyne before the tile
-// changes windows: Fyne's canvas cache may name the old window for a
-// while, and the new one must not start with the raster showing only the
-// background. The next sync in the tile's new window may take it again.
-func (t *Tile) leavePresenting() {
-	t.dropPresent()
-	t.placeKnown = false
-	t.setPresenting(false)
-}
-
 // dropPresent destroys the tile's child window (any goroutine).
 func (t *Tile) dropPresent() {
 	if tp := t.present.Swap(nil); tp != nil {
@@ -394,7 +384,7 @@ func presentBatch(batch []handOver) []bool {
 	put := make([]bool, len(batch))
 	var used []*windowPresenter
 	for i, h := range batch {
-		tp := h.r.tile.present.Load()
+		tp := h.r.widget().present.Load()
 		if tp == nil || !tp.on.Load() || tp.wp.failed.Load() {
 			continue
 		}

@@ -32,18 +32,22 @@ type runner struct {
 	talkErr    error
 	done       chan struct{} // closed by Stop: talks it started end with it
 	mt         *model.Tile
-	tile       *Tile
-	sink       *player.Paced
-	wg         sync.WaitGroup
-	stopped    atomic.Bool
-	ext        runnerExtras
-	states     statusGate // the session's states, to the tile (idleclock.go)
+	// tile is the widget bound now: a tile opened in a window of its own
+	// gets a widget of its own there (bind), as Fyne keeps a drawn
+	// object's textures for the first window it was drawn in.
+	tile    atomic.Pointer[Tile]
+	sink    *player.Paced
+	wg      sync.WaitGroup
+	stopped atomic.Bool
+	ext     runnerExtras
+	states  statusGate // the session's states, to the tile (idleclock.go)
 }
 
 // startRunner opens source on the model m for tile t at quality q (hidden:
 // without a session until shown); snd may be nil (no sound at all).
 func startRunner(m *model.Model, source string, q session.Quality, hidden bool, t *Tile, snd *sound) (*runner, error) {
-	r := &runner{source: source, snd: snd, tile: t, sink: player.NewPaced(), done: make(chan struct{})}
+	r := &runner{source: source, snd: snd, sink: player.NewPaced(), done: make(chan struct{})}
+	r.tile.Store(t)
 	r.ext.motion, r.ext.deco = t.deco.watcher, t.deco
 	tc := model.TileConfig{Quality: q, Sink: r.sink, Hidden: hidden,
 		OnStatus: func(st session.Status) {
@@ -53,13 +57,13 @@ func startRunner(m *model.Model, source string, q session.Quality, hidden bool, 
 			r.states.offer(st, func(st session.Status) {
 				// A stopped runner's last states must not overwrite
 				// those of the runner that replaced it on the same tile.
-				if !r.stopped.Load() {
+				if t := r.widget(); !r.stopped.Load() {
 					t.SetStatus(st)
 					t.deco.follow(st.State) // actions.go: what an offline tile offers
 				}
 			})
 		},
-		OnRecordingEnded: func(path string, err error) { r.ext.deco.ended(path, err) },
+		OnRecordingEnded: func(path string, err error) { r.widget().deco.ended(path, err) },
 	}
 	mt, err := m.Open(source, tc)
 	if err != nil {
@@ -69,6 +73,23 @@ func startRunner(m *model.Model, source string, q session.Quality, hidden bool, 
 	t.ctrl = r
 	painter.add(r)
 	return r, nil
+}
+
+// widget returns the tile widget bound now (any goroutine).
+func (r *runner) widget() *Tile { return r.tile.Load() }
+
+// bind moves the runner to widget t (on the Fyne goroutine): its states,
+// pictures, motion and recording's end go to t from now on. The widget
+// it leaves loses its X11 child window (present.go).
+func (r *runner) bind(t *Tile) {
+	painter.mu.Lock()
+	old := r.tile.Swap(t)
+	r.ext.motion, r.ext.deco = t.deco.watcher, t.deco
+	painter.mu.Unlock()
+	t.ctrl = r
+	if old != nil && old != t {
+		old.dropPresent()
+	}
 }
 
 // Retry implements TileControl.

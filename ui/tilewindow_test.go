@@ -2,11 +2,13 @@ package ui
 
 import (
 	"image"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"go.uber.org/goleak"
@@ -36,17 +38,30 @@ func TestTileInItsOwnWindow(t *testing.T) {
 		t.Fatalf("no tile window: %d windows", len(d.win.others))
 	}
 	vw := d.win.others[0]
-	if vw.w.Content() != tile || !vw.w.FullScreen() || !strings.Contains(vw.w.Title(), tile.Title) {
+	away, ok := vw.w.Content().(*Tile)
+	if !ok || !vw.w.FullScreen() || !strings.Contains(vw.w.Title(), tile.Title) {
 		t.Fatalf("the tile's window: content %T, full screen %v, title %q", vw.w.Content(), vw.w.FullScreen(), vw.w.Title())
 	}
-	if slices.Contains(d.win.wall.grid.Objects, fyne.CanvasObject(tile)) {
+	// A widget of its own, bound to the same tile of the model: Fyne
+	// keeps a drawn object's textures for its first window (issue 23).
+	bound := func(what string, w *Tile) {
+		t.Helper()
+		if w.ctrl != TileControl(run) || run.widget() != w || d.win.wall.entries[0].tile != w || run.mt != d.win.wall.entries[0].run.mt {
+			t.Fatalf("%s: the widget is not bound to the tile's runner and model tile", what)
+		}
+	}
+	if away == tile {
+		t.Fatal("the main window's tile widget is drawn in the tile's window too")
+	}
+	bound("in its own window", away)
+	if slices.Contains(d.win.wall.grid.Objects, fyne.CanvasObject(away)) || slices.Contains(d.win.wall.grid.Objects, fyne.CanvasObject(tile)) {
 		t.Fatal("the tile is in both windows")
 	}
 	cell := d.win.wall.grid.Objects[0]
 	if got := labels(cell); !slices.Contains(got, tile.Title) || !slices.Contains(got, "in its own window") {
 		t.Fatalf("the main wall's cell says %q", got)
 	}
-	picturesIn := func(what string, c fyne.Canvas) {
+	picturesIn := func(what string, tile *Tile, c fyne.Canvas) {
 		t.Helper()
 		shown := tile.shown
 		waitFor(t, what+": pictures", func() bool { return tile.shown >= shown+15 })
@@ -60,27 +75,31 @@ func TestTileInItsOwnWindow(t *testing.T) {
 			t.Fatalf("%s: %d viewers of the camera, session replaced %v", what, n, tile.ctrl.(*runner) != run)
 		}
 	}
-	picturesIn("in its own window", vw.w.Canvas())
+	picturesIn("in its own window", away, vw.w.Canvas())
 	// The main wall shows only cam2: the tile away plays on.
 	d.win.wall.ToggleMaximise("demo/cam2")
 	drainUI()
-	picturesIn("while the main wall shows cam2 maximised", vw.w.Canvas())
+	picturesIn("while the main wall shows cam2 maximised", away, vw.w.Canvas())
 	d.win.wall.ToggleMaximise("demo/cam2")
-	// Its button in the window brings it back.
-	test.Tap(tile.winBtn)
+	// Its button in the window brings it back, in a widget drawn in the
+	// main window only.
+	test.Tap(away.winBtn)
 	drainUI()
-	if len(d.win.others) != 0 || d.win.wall.grid.Objects[0] != tile {
-		t.Fatalf("the tile is not back: %d windows, cell %T", len(d.win.others), d.win.wall.grid.Objects[0])
+	back, ok := d.win.wall.grid.Objects[0].(*Tile)
+	if len(d.win.others) != 0 || !ok || back == away || back == tile {
+		t.Fatalf("the tile is not back in a widget of the main window's: %d windows, cell %T", len(d.win.others), d.win.wall.grid.Objects[0])
 	}
-	picturesIn("back on the wall", d.w.Canvas())
+	bound("back on the wall", back)
+	picturesIn("back on the wall", back, d.w.Canvas())
 	// W opens the focused tile again; closing it there takes the window too.
 	d.win.wall.focus(d.win.wall.entries[0])
 	press(d.w.Canvas(), fyne.KeyW)
 	drainUI()
-	if len(d.win.others) != 1 || d.win.others[0].w.Content() != tile {
+	if len(d.win.others) != 1 || d.win.others[0].w.Content() != d.win.wall.entries[0].tile || d.win.wall.entries[0].tile == back {
 		t.Fatal("W did not open the focused tile in its own window")
 	}
-	test.Tap(tile.closeBtn)
+	again := d.win.wall.entries[0].tile
+	test.Tap(again.closeBtn)
 	drainUI()
 	if len(d.win.others) != 0 || d.win.wall.index("demo/cam1") >= 0 {
 		t.Fatal("closing the tile in its window left the window or the tile")
@@ -117,4 +136,81 @@ func varied(img image.Image, r image.Rectangle) bool {
 		}
 	}
 	return len(seen) > 20
+}
+
+// TestTileWindowCarriesTheTile: the widget of a tile's own window shows
+// what the wall's showed (a recording's badge, the zoom, mute and motion
+// alerts) and its buttons and keys act on the same tile of the model: its
+// record button stops that recording, its snapshot button saves, Ctrl+S
+// there snapshots it, W there takes it back; the widget back on the wall
+// shows the same again, a third one.
+func TestTileWindowCarriesTheTile(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	tile := d.live(t, "demo/cam1")
+	d.live(t, "demo/cam2")
+	run := tile.ctrl.(*runner)
+	test.Tap(tile.deco.rec)
+	if !tile.Recording() {
+		t.Fatalf("no recording: %q", tile.deco.note.Text)
+	}
+	rec := run.Recording()
+	at, size := tile.picture.Position(), tile.picture.Size()
+	for range 3 {
+		tile.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: at.Add(fyne.NewPos(size.Width/4, size.Height/4))}, Scrolled: fyne.Delta{DY: 10}})
+	}
+	zoom := tile.Zoom()
+	tile.SetMuted(true)
+	tile.deco.setWatching(true)
+
+	test.Tap(tile.winBtn)
+	drainUI()
+	if len(d.win.others) != 1 {
+		t.Fatalf("%d windows", len(d.win.others))
+	}
+	vw := d.win.others[0]
+	away := vw.w.Content().(*Tile)
+	same := func(what string, w *Tile) {
+		t.Helper()
+		if w.ctrl != TileControl(run) || run.widget() != w || run.ext.deco != w.deco || run.ext.motion != w.deco.watcher {
+			t.Fatalf("%s: not bound to the tile's runner", what)
+		}
+		if !w.Recording() || w.deco.rec0 != rec || !w.deco.badge.Visible() || w.Zoom() != zoom || !w.Muted() || !w.deco.watching ||
+			w.Title != tile.Title || w.Status().State != tile.Status().State {
+			t.Fatalf("%s: recording %v, badge %v, zoom %v (want %v), muted %v, watching %v, title %q, state %v",
+				what, w.Recording(), w.deco.badge.Visible(), w.Zoom(), zoom, w.Muted(), w.deco.watching, w.Title, w.Status().State)
+		}
+	}
+	if away == tile {
+		t.Fatal("the same widget in both windows")
+	}
+	same("in its own window", away)
+	if away.winBtn.tip.words() != "Back to the wall" || !away.IconShown(away.winBtn) {
+		t.Fatalf("the own-window button there says %q", away.winBtn.tip.words())
+	}
+	waitFor(t, "the badge's time running there", func() bool { return strings.HasPrefix(away.RecordingText(), "● REC 00:0") && rec.Elapsed() > 0 })
+	if c := fyne.CurrentApp().Driver().CanvasForObject(away); c != vw.w.Canvas() || c.Focused() != fyne.Focusable(away) {
+		t.Fatal("the tile's window does not hold its widget focused: its keys go elsewhere")
+	}
+	// Ctrl+S there snapshots the tile.
+	vw.w.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+	waitFor(t, "the snapshot's toast there", away.deco.toast.shown)
+	if !strings.Contains(filepath.Base(d.win.extra.lastCapture), "cam1") {
+		t.Fatalf("the snapshot taken there is %q", d.win.extra.lastCapture)
+	}
+	// W there takes it back; the wall's new widget shows the same.
+	press(vw.w.Canvas(), fyne.KeyW)
+	drainUI()
+	back := d.win.wall.entries[0].tile
+	if len(d.win.others) != 0 || back == away || back == tile || d.win.wall.grid.Objects[0] != back {
+		t.Fatal("W in the tile's window did not bring the tile back in a widget of the wall's")
+	}
+	same("back on the wall", back)
+	// Its record button stops the recording the first widget started.
+	test.Tap(back.deco.rec)
+	if back.Recording() || run.Recording() != nil {
+		t.Fatal("the record button back on the wall did not stop the recording")
+	}
+	<-rec.Done()
 }

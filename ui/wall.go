@@ -181,33 +181,40 @@ func (w *Wall) add(source, title string, show bool) *wallEntry {
 // newEntry makes the tile of source, wired to the wall.
 func (w *Wall) newEntry(source, title string) *wallEntry {
 	e := &wallEntry{source: source}
-	e.tile = NewTile(title, nil)
-	e.tile.OnClose = func() { w.Remove(source) }
-	e.tile.OnMaximise = func() { w.ToggleMaximise(source) }
-	e.tile.OnFocus = func() { w.focus(e) }
-	e.tile.zoom.onZoom = func() {
+	e.tile = w.makeTile(e, title)
+	return e
+}
+
+// makeTile makes a tile widget for entry e, wired to the wall.
+func (w *Wall) makeTile(e *wallEntry, title string) *Tile {
+	source := e.source
+	t := NewTile(title, nil)
+	t.OnClose = func() { w.Remove(source) }
+	t.OnMaximise = func() { w.ToggleMaximise(source) }
+	t.OnFocus = func() { w.focus(e) }
+	t.zoom.onZoom = func() {
 		if w.index(source) >= 0 {
 			w.apply() // a zoomed tile plays the main stream
 		}
 	}
-	e.tile.OnDrag = func(p fyne.Position, done bool) {
+	t.OnDrag = func(p fyne.Position, done bool) {
 		if done {
 			w.tileDropped(source, p)
 		} else {
 			w.tileDragged(source, p)
 		}
 	}
-	e.tile.OnKey = func(k *fyne.KeyEvent) {
+	t.OnKey = func(k *fyne.KeyEvent) {
 		if w.OnKey != nil {
 			w.OnKey(k)
 		}
 	}
-	e.tile.SetTalk(e.talk, w.talkWhy())
-	e.tile.SetSoundShown(w.hasSpeaker())
+	t.SetTalk(e.talk, w.talkWhy())
+	t.SetSoundShown(w.hasSpeaker())
 	if w.OnTile != nil {
-		w.OnTile(source, e.tile)
+		w.OnTile(source, t)
 	}
-	return e
+	return t
 }
 
 // Remove takes a source off the wall as the user does (Undo is offered)

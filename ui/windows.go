@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -111,7 +112,6 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 		}
 	}
 	vw := &viewWindow{view: -1, entry: e, w: win.a.NewWindow("Lookout — " + e.tile.Title), onClose: e.tile.OnClose}
-	e.tile.OnClose = func() { vw.w.Close(); vw.onClose() } // off the wall: the window goes too
 	vw.w.Resize(fyne.NewSize(960, 600))
 	vw.w.SetOnClosed(func() { win.closeViewWindow(vw) })
 	win.others = append(win.others, vw)
@@ -123,15 +123,87 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 		win.wall.maxed = nil
 	}
 	win.wall.apply()
-	e.tile.OnOwnWindow = func() { vw.w.Close() }
-	e.tile.ownWindow = true
-	e.tile.leavePresenting() // its child window stays with the main window (present.go)
-	vw.w.SetContent(e.tile)
+	// The window gets a widget of its own, bound to the same tile of the
+	// model: Fyne 2.7 keeps a drawn object's canvas and textures for the
+	// first window it was drawn in, so an object drawn in two windows
+	// comes back black (issue 23).
+	t := win.wall.renewTile(e)
+	t.OnClose = func() { vw.w.Close(); vw.onClose() } // off the wall: the window goes too
+	t.OnOwnWindow = func() { vw.w.Close() }
+	t.ownWindow = true
+	t.OnKey = func(k *fyne.KeyEvent) { win.tileWindowKey(vw, k) }
+	vw.w.SetContent(t)
+	win.tileWindowKeys(vw)
+	vw.w.Canvas().Focus(t) // its keys act on the tile there
 	if fullScreen {
 		vw.w.SetFullScreen(true)
 	}
 	win.rememberTileWindow(source, fullScreen, true)
 	return vw, nil
+}
+
+// renewTile gives entry e a new widget, bound to the same tile of the
+// model (its session, recording and zoom go on), showing what the old one
+// showed, and returns it. The old widget is left to the window it was
+// drawn in: a widget is never drawn in two windows.
+func (w *Wall) renewTile(e *wallEntry) *Tile {
+	old := e.tile
+	old.stopTalk() // push-to-talk is held on the widget it started on
+	t := w.makeTile(e, old.Title)
+	t.SetTalk(old.talk, old.talkWhy)
+	t.SetSoundShown(old.soundShown)
+	t.SetHeard(old.heard)
+	t.muted = old.muted
+	t.updateSpeaker()
+	t.zoom.z = old.zoom.z
+	t.SetStatus(old.status)
+	if e.run != nil {
+		e.run.bind(t)
+	}
+	if old.frame != nil {
+		t.SetFrame(old.frame) // the last picture, dimmed if it is old
+		old.frame.Release()
+		old.frame = nil
+	}
+	d := old.deco
+	t.deco.setWatching(d.watching)
+	t.deco.setMotion(d.moving)
+	if rec := d.rec0; rec != nil {
+		d.recording(nil)
+		t.deco.recording(rec)
+	}
+	t.deco.setNote(d.note.Text)
+	t.deco.follow(t.status.State)
+	e.tile = t
+	return t
+}
+
+// tileWindowKeys gives a tile's window the keys of its tile: W takes it
+// back to the wall, F toggles full screen, Ctrl+S and Ctrl+R take a
+// snapshot and record, as on the wall.
+func (win *window) tileWindowKeys(vw *viewWindow) {
+	c := vw.w.Canvas()
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) { win.tileWindowKey(vw, k) })
+	onTile := func(f func(string, *Tile)) func(fyne.Shortcut) {
+		return func(fyne.Shortcut) {
+			if c.Overlays().Top() == nil {
+				f(vw.entry.source, vw.entry.tile)
+			}
+		}
+	}
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl}, onTile(win.snapshot))
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl}, onTile(win.toggleRecord))
+}
+
+// tileWindowKey handles a key typed in a tile's window that its tile does
+// not use itself.
+func (win *window) tileWindowKey(vw *viewWindow, k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyW:
+		vw.w.Close()
+	case fyne.KeyF:
+		vw.w.SetFullScreen(!vw.w.FullScreen())
+	}
 }
 
 // rememberTileWindow records the shown view's tile of source in a window
@@ -190,17 +262,15 @@ func (win *window) closeViewWindow(vw *viewWindow) {
 		if o == vw {
 			win.others = append(win.others[:k], win.others[k+1:]...)
 			if e := vw.entry; e != nil {
-				e.tile.leavePresenting()
 				vw.w.SetContent(widget.NewLabel("")) // the tile leaves the closed window
 				e.away = nil
-				source := e.source
 				if !vw.ending {
-					win.rememberTileWindow(source, false, false)
+					win.rememberTileWindow(e.source, false, false)
 				}
-				e.tile.OnOwnWindow = func() { win.tileWindowAsked(source) }
-				e.tile.ownWindow = false
-				e.tile.OnClose = vw.onClose
 				if !win.wall.closed {
+					// A new widget in the main window: the one of the
+					// closed window was drawn there only.
+					win.wall.renewTile(e)
 					win.wall.apply()
 				}
 			} else {
