@@ -165,12 +165,6 @@ func (w *Wall) pageLayout() cellLayout {
 func (w *Wall) layoutPage(vis []*wallEntry) {
 	l := w.pageLayout()
 	objs := make([]fyne.CanvasObject, 0, l.count())
-	layer := w.pictureLayer()
-	for _, e := range w.entries {
-		if e.tile != nil {
-			e.tile.layer = layer
-		}
-	}
 	for _, e := range vis {
 		e.tile.SetMaximised(w.maxed == e)
 		objs = append(objs, e.object())
@@ -180,7 +174,7 @@ func (w *Wall) layoutPage(vis []*wallEntry) {
 	}
 	w.grid.Layout = l
 	w.grid.Objects = objs
-	w.box.Objects = []fyne.CanvasObject{layer.r, w.grid, w.dropLayer()}
+	w.box.Objects = []fyne.CanvasObject{w.grid, w.dropLayer()}
 	w.box.Refresh()
 	w.grid.Refresh()
 }

@@ -88,8 +88,6 @@ func (c *paintClock) remove(r *runner) {
 	c.mu.Unlock()
 	if r.tile != nil {
 		r.tile.dropPresent() // its child window goes with it
-		do(r.tile.leaveWall) // its own raster draws its picture again
-
 	}
 	if stop != nil {
 		close(stop)
@@ -197,7 +195,6 @@ func (c *paintClock) tick() {
 			}
 			h.f.Release()
 		}
-		composeWalls(tiles, batch) // one refresh per wall (wallraster.go)
 	})
 }
 

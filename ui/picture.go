@@ -28,19 +28,10 @@ func (t *Tile) drawPicture(_, _ int) image.Image {
 	if t.presentOn {
 		return tileBGImage // the child window shows the picture (present.go)
 	}
-	if t.wallOn {
-		return noPicture // the wall's layer shows it (wallraster.go)
-	}
 	f := t.frame
 	if f == nil || f.Image == nil {
 		return t.blank
 	}
-	t.countDrawn(f)
-	return t.zoomed(f.Image)
-}
-
-// countDrawn counts f as drawn, once however often it is drawn again.
-func (t *Tile) countDrawn(f *player.Frame) {
 	if t.drawnSeq != t.shown {
 		t.drawnSeq = t.shown
 		t.drawn++
@@ -48,6 +39,7 @@ func (t *Tile) countDrawn(f *player.Frame) {
 			d.Drawn(f)
 		}
 	}
+	return t.zoomed(f.Image)
 }
 
 // tileBGImage is drawn in place of a picture its child window shows: the

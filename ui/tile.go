@@ -146,11 +146,6 @@ type Tile struct {
 	// presentOn: it shows the picture, the raster only the background.
 	present   atomic.Pointer[tilePresent]
 	presentOn bool
-	// wallOn: its wall's layer shows the picture (wallraster.go), whose
-	// layer is layer (nil off a wall).
-	wallOn bool
-	layer  *wallRaster
-	wallAt wallPlace
 	// place is where the picture was last found; placeKnown once found.
 	place      picturePlace
 	placeKnown bool
@@ -652,7 +647,7 @@ func (t *Tile) SetFrame(f *player.Frame) {
 		t.picture.Show()
 		t.syncBackdrop()
 	}
-	if !t.presentOn && !t.wallOn { // else its child window or its wall shows it (present.go, wallraster.go)
+	if !t.presentOn { // else its child window showed it (present.go)
 		t.picture.Refresh()
 	}
 	// The hover statistics change with every picture (latency, jitter):

@@ -73,7 +73,6 @@ type Wall struct {
 	empty    fyne.CanvasObject
 	hint     *widget.Label // what the empty wall says
 	box      *fyne.Container
-	layer    *wallRaster // the live pictures behind the grid (wallraster.go)
 	entries  []*wallEntry
 	mode     string
 	page     int
