@@ -220,7 +220,7 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.details.Hide()
 	t.stats = widget.NewLabel("")
 	t.stats.SizeName = theme.SizeNameCaptionText
-	t.stats.TextStyle = fyne.TextStyle{Monospace: true}
+	t.stats.TextStyle = fyne.TextStyle{} // regular: no face set of its own (TestTileStatsNeedNoFaceSetOfTheirOwn)
 	t.statsBG = canvas.NewRectangle(overlayBG)
 	t.stats.Hide()
 	t.statsBG.Hide()

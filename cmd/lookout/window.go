@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/lookout-app/lookout/player/ffmpeg"
 	"github.com/lookout-app/lookout/session/config"
@@ -44,7 +45,7 @@ func cmdWindow(ctx context.Context, g *globals, args []string, stderr io.Writer)
 		defer restoreStderr()
 	}
 	teeLogs(g)
-	windowMemory(g.log)
+	defer windowMemory(ctx, g.log)()
 	opt := ui.Options{NewDecoder: windowDecoder, NewAudioDecoder: newAudioDecoder, NewAudioEncoder: newAudioEncoder,
 		Logger: g.log, Title: "Lookout", DefaultTiles: 4, Renderer: *renderer}
 	opt.DisplayLost = func(err error) { displayLost(g, err, restoreStderr) }
@@ -132,13 +133,40 @@ func statePath(ws *workspace) string {
 // the live heap for a few more collections (docs/PERFORMANCE.md).
 const windowGCPercent = 50
 
-// windowMemory applies windowGCPercent, and bounds glibc's arenas for the
-// decoders and the renderer (ffmpeg.BoundCHeap) before any of them starts.
-func windowMemory(log *slog.Logger) {
+// windowTrimEvery is how often the window gives glibc's free pages back to
+// the system (ffmpeg.TrimCHeap): on a 16-tile wall about 5 MB each time,
+// for a millisecond or a few (docs/PERFORMANCE.md, "Issue 22, third round").
+const windowTrimEvery = 30 * time.Second
+
+// windowTrim is what windowMemory runs every windowTrimEvery (a test counts
+// it).
+var windowTrim = func() { ffmpeg.TrimCHeap() }
+
+// windowMemory applies windowGCPercent, bounds glibc's arenas for the
+// decoders and the renderer (ffmpeg.BoundCHeap) before any of them starts,
+// and trims glibc's arenas every windowTrimEvery until ctx is done or the
+// returned stop is called; stop waits for the trimming to end.
+func windowMemory(ctx context.Context, log *slog.Logger) (stop func()) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(windowGCPercent)
 	}
 	if _, err := ffmpeg.BoundCHeap(); err != nil {
 		log.Warn("C heap left unbounded", "err", err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(windowTrimEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				windowTrim()
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }

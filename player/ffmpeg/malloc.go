@@ -16,6 +16,7 @@ package ffmpeg
 #include <stdlib.h>
 #include <string.h>
 
+
 static int lk_malloc_tune(int arenas, int mmap_threshold) {
 	return mallopt(M_ARENA_MAX, arenas) && mallopt(M_MMAP_THRESHOLD, mmap_threshold);
 }
@@ -83,6 +84,48 @@ static long lk_malloc_kept(void) {
 	}
 	pthread_join(t, NULL);
 	return kept;
+}
+
+// lk_fragment_run leaves a hole in a thread's arena, as a decoder closed
+// between tiles that still play does: it allocates arg's count of 16 kB
+// blocks and frees all but the last, which stays in use above them, so
+// glibc cannot give the freed blocks back by trimming the arena's top.
+static void *lk_held;
+
+static void *lk_fragment_run(void *arg) {
+	int n = *(int *)arg;
+	void **blocks = malloc(n * sizeof(void *));
+	if (blocks == NULL) {
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		blocks[i] = malloc(16 << 10);
+		if (blocks[i] == NULL) {
+			n = i;
+			break;
+		}
+		memset(blocks[i], 1, 16 << 10);
+	}
+	for (int i = 0; i < n - 1; i++) {
+		free(blocks[i]);
+	}
+	lk_held = n > 0 ? blocks[n - 1] : NULL;
+	free(blocks);
+	return NULL;
+}
+
+static int lk_fragment(int n) {
+	pthread_t t;
+	if (pthread_create(&t, NULL, lk_fragment_run, &n) != 0) {
+		return 0;
+	}
+	pthread_join(t, NULL);
+	return lk_held != NULL;
+}
+
+static void lk_fragment_release(void) {
+	free(lk_held);
+	lk_held = NULL;
 }
 
 struct lk_gate {
@@ -177,7 +220,14 @@ func BoundCHeap() (bool, error) {
 	return true, nil
 }
 
-// The functions below look at glibc for TestBoundCHeap and
+// TrimCHeap gives the free pages of glibc's arenas back to the system
+// (malloc_trim with no pad), also those between blocks still in use, which
+// glibc's own trimming (only an arena's free top) keeps. It reports whether
+// glibc gave anything back. It holds each arena's lock while it walks the
+// arena's free blocks: a millisecond or a few on a 16-tile wall.
+func TrimCHeap() bool { return C.malloc_trim(0) == 1 }
+
+// The functions below look at glibc for TestBoundCHeap, TestTrimCHeap and
 // BenchmarkSixteenDecodersCHeap (cgo cannot be used in _test files).
 
 // mallocArenasInUse returns how many arenas glibc has made so far.
@@ -189,6 +239,17 @@ func mallocInUse() int { return int(C.lk_malloc_in_use()) }
 // mallocKeptAfterFree returns how many bytes glibc's arenas keep from the
 // system after a thread freed what it allocated (see lk_kept_run), or -1.
 func mallocKeptAfterFree() int { return int(C.lk_malloc_kept()) }
+
+// fragmentCHeap leaves n-1 free 16 kB blocks in a thread's arena below one
+// still in use (see lk_fragment_run); releaseFragment frees that one.
+func fragmentCHeap(n int) error {
+	if C.lk_fragment(C.int(n)) == 0 {
+		return errors.New("ffmpeg: could not fragment the C heap")
+	}
+	return nil
+}
+
+func releaseFragment() { C.lk_fragment_release() }
 
 // mallocFromThreads runs n C threads that allocate at the same time.
 func mallocFromThreads(n int) error {

@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +154,48 @@ func BenchmarkSixteenDecodersCHeap(b *testing.B) {
 	}
 	b.ReportMetric(open/float64(b.N), "kB-open/decoder")
 	b.ReportMetric(held/float64(b.N), "kB/decoder")
+}
+
+// rssAnon returns the process's resident anonymous memory.
+func rssAnon(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "RssAnon:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err != nil {
+				t.Fatalf("RssAnon %q: %v", v, err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no RssAnon in /proc/self/status")
+	return 0
+}
+
+// TestTrimCHeap: 32 MB freed in a thread's arena below a block still in use
+// stay resident (glibc trims only an arena's free top), and TrimCHeap gives
+// them back.
+func TestTrimCHeap(t *testing.T) {
+	const blocks, size = 2048, 16 << 10 // 32 MB
+	base := rssAnon(t)
+	if err := fragmentCHeap(blocks); err != nil {
+		t.Fatal(err)
+	}
+	defer releaseFragment()
+	held := rssAnon(t)
+	if held-base < blocks*size*3/4 {
+		t.Fatalf("after freeing 32 MB below a block in use the RSS grew by %d kB only: glibc gave it back itself, nothing left to show", (held-base)>>10)
+	}
+	if !TrimCHeap() {
+		t.Error("TrimCHeap reported that glibc gave nothing back")
+	}
+	after := rssAnon(t)
+	t.Logf("anonymous RSS %d kB, %d kB with the hole, %d kB after TrimCHeap", base>>10, held>>10, after>>10)
+	if held-after < blocks*size*3/4 {
+		t.Errorf("TrimCHeap gave back %d kB of the 32 MB hole", (held-after)>>10)
+	}
 }

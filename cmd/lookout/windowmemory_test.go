@@ -1,0 +1,36 @@
+package main
+
+import (
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestWindowMemoryTrimsCHeap: the window gives glibc's free pages back
+// every windowTrimEvery (ffmpeg.TrimCHeap, tested in player/ffmpeg), and
+// stop ends the trimming.
+func TestWindowMemoryTrimsCHeap(t *testing.T) {
+	// The environment keeps windowMemory from changing this process's GC
+	// target and glibc's settings; the trimming runs whatever they are.
+	t.Setenv("GOGC", "100")
+	t.Setenv("MALLOC_ARENA_MAX", "8")
+	var n atomic.Int32
+	old := windowTrim
+	windowTrim = func() { n.Add(1) }
+	defer func() { windowTrim = old }()
+	synctest.Test(t, func(t *testing.T) {
+		stop := windowMemory(t.Context(), slog.New(slog.DiscardHandler))
+		time.Sleep(3*windowTrimEvery + windowTrimEvery/2)
+		synctest.Wait()
+		if got := n.Load(); got != 3 {
+			t.Errorf("%d trims in %v, want 3 (one every %v)", got, 3*windowTrimEvery+windowTrimEvery/2, windowTrimEvery)
+		}
+		stop()
+		time.Sleep(2 * windowTrimEvery)
+		if got := n.Load(); got != 3 {
+			t.Errorf("%d trims after stop, want still 3", got)
+		}
+	})
+}
