@@ -134,8 +134,9 @@ func statePath(ws *workspace) string {
 const windowGCPercent = 50
 
 // windowTrimEvery is how often the window gives glibc's free pages back to
-// the system (ffmpeg.TrimCHeap): on a 16-tile wall about 5 MB each time,
-// for a millisecond or a few (docs/PERFORMANCE.md, "Issue 22, third round").
+// the system (ffmpeg.TrimCHeap): on a 16-tile wall about 5 MB less C heap,
+// for a few milliseconds a time (docs/PERFORMANCE.md, "Issue 22, third
+// round").
 const windowTrimEvery = 30 * time.Second
 
 // windowTrim is what windowMemory runs every windowTrimEvery (a test counts

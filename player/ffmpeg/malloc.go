@@ -224,7 +224,8 @@ func BoundCHeap() (bool, error) {
 // (malloc_trim with no pad), also those between blocks still in use, which
 // glibc's own trimming (only an arena's free top) keeps. It reports whether
 // glibc gave anything back. It holds each arena's lock while it walks the
-// arena's free blocks: a millisecond or a few on a 16-tile wall.
+// arena's free blocks: a few milliseconds on a 16-tile wall (longer when
+// the machine is so loaded that the trimming thread waits for a core).
 func TrimCHeap() bool { return C.malloc_trim(0) == 1 }
 
 // The functions below look at glibc for TestBoundCHeap, TestTrimCHeap and
