@@ -89,7 +89,7 @@ type Leave struct {
 // the same leave and tells Fyne nothing, which is why this exists.
 // Its methods are safe for concurrent use.
 type Crossings struct {
-	onLeave func(Leave)
+	onLeave func(*Crossings, Leave)
 	mu      sync.Mutex // the requests; xcb orders them itself, this keeps the wake pokes after them
 	c       *C.xcb_connection_t
 	wake    [2]int // a pipe: a byte written wakes the reader
@@ -102,8 +102,8 @@ var ErrConnection = errors.New("x11: the crossings connection failed")
 
 // WatchCrossings connects to $DISPLAY and calls onLeave, on its reader
 // goroutine, for each leave of a watched window (Watch) until Close.
-// onLeave must not block for long; it may call Move.
-func WatchCrossings(onLeave func(Leave)) (*Crossings, error) {
+// onLeave must not block for long; it may call Move, not Close.
+func WatchCrossings(onLeave func(*Crossings, Leave)) (*Crossings, error) {
 	c := C.xcb_connect(nil, nil)
 	if c == nil || C.xcb_connection_has_error(c) != 0 {
 		if c != nil {
@@ -128,7 +128,7 @@ func (x *Crossings) read() {
 	for !x.closed.Load() {
 		switch C.lk_ptr_next(x.c, C.int(x.wake[0]), &ev) {
 		case 1:
-			x.onLeave(Leave{Window: uintptr(ev.event), X: int(ev.event_x), Y: int(ev.event_y), ev: ev})
+			x.onLeave(x, Leave{Window: uintptr(ev.event), X: int(ev.event_x), Y: int(ev.event_y), ev: ev})
 		case 0:
 			for {
 				if n, err := syscall.Read(x.wake[0], buf); n <= 0 || err != nil {

@@ -18,7 +18,7 @@ type Crossings struct{}
 var ErrConnection = errors.New("x11: the crossings connection failed")
 
 // WatchCrossings fails off X11.
-func WatchCrossings(func(Leave)) (*Crossings, error) { return nil, ErrNoDisplay }
+func WatchCrossings(func(*Crossings, Leave)) (*Crossings, error) { return nil, ErrNoDisplay }
 
 // Watch fails off X11.
 func (x *Crossings) Watch(uintptr) error { return ErrNoDisplay }

@@ -63,7 +63,7 @@ func TestCrossingsTellLeavesButNotChildren(t *testing.T) {
 	surface(win, image.Rect(100, 100, 200, 200))
 
 	leaves := make(chan Leave, 16)
-	x, err := WatchCrossings(func(l Leave) { leaves <- l })
+	x, err := WatchCrossings(func(_ *Crossings, l Leave) { leaves <- l })
 	if err != nil {
 		t.Fatal(err)
 	}
