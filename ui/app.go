@@ -413,7 +413,7 @@ func (win *window) tick(ctx context.Context) {
 				if minWatch != nil {
 					minWatch.poll(win)
 				}
-				ptrWatch.poll()
+				ptrWatch.poll(win)
 			}
 		case <-t.C:
 			if ctx.Err() != nil {

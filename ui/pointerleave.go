@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"image"
+	"math"
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver"
+	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/lookout-app/lookout/ui/x11"
 )
@@ -24,6 +27,14 @@ import (
 // draws the pictures (the renderer): only the window's X id is needed.
 // Off X11 (Wayland, macOS, Windows) it does not run, and what was hovered
 // stays so until the pointer moves over the window again.
+//
+// A window that maps under a resting pointer is told where the pointer is
+// (GLFW reports the EnterNotify as a move), and a tile would show its
+// statistics though nobody pointed at it: at the start of a desk's wall,
+// for hours. When a window's watch begins with the pointer over it, where
+// the pointer rests is kept (resting), every tile of the window is
+// un-hovered, and a tile does not take the hover at that very place: it
+// does at the pointer's first move elsewhere (Tile.MouseIn, MouseMoved).
 
 // pointerWatch follows the app's windows for the pointer's leaves.
 type pointerWatch struct {
@@ -51,19 +62,19 @@ func (win *window) newPointerWatch() *pointerWatch {
 
 // poll has the windows looked over once on the Fyne goroutine, unless a
 // look still waits there.
-func (pw *pointerWatch) poll() {
+func (pw *pointerWatch) poll(win *window) {
 	if pw == nil || pw.pending.Swap(true) {
 		return
 	}
 	do(func() {
 		defer pw.pending.Store(false)
-		pw.sync()
+		pw.sync(win)
 	})
 }
 
 // sync watches the windows shown since the last look and forgets those
 // closed; call it on the Fyne goroutine.
-func (pw *pointerWatch) sync() {
+func (pw *pointerWatch) sync(win *window) {
 	app := fyne.CurrentApp()
 	if app == nil {
 		return
@@ -82,10 +93,15 @@ func (pw *pointerWatch) sync() {
 			continue // gone, or the connection broke: tried again next look
 		}
 		pw.watched[w] = id
+		if at, in, err := pw.x.PointerIn(id); err == nil && in {
+			resting[w] = at
+			win.unhoverTiles(w)
+		}
 	}
 	for w := range pw.watched {
 		if !open[w] {
 			delete(pw.watched, w) // its watch went with its X window
+			delete(resting, w)
 		}
 	}
 }
@@ -109,4 +125,49 @@ func x11WindowID(w fyne.Window) uintptr {
 		})
 	}
 	return id
+}
+
+// resting are the windows shown under a resting pointer, with where it
+// rests in the window's pixels, until it moves over one of their tiles;
+// touched on the Fyne goroutine only.
+var resting = map[fyne.Window]image.Point{}
+
+// unhoverTiles takes the hover from every tile shown in w: the main
+// wall's (a tile in a window of its own is still one of its entries) and
+// the views' in windows of their own.
+func (win *window) unhoverTiles(w fyne.Window) {
+	walls := []*Wall{win.wall}
+	for _, o := range win.others {
+		walls = append(walls, o.wall)
+	}
+	for _, wl := range walls {
+		if wl == nil {
+			continue
+		}
+		for _, e := range wl.entries {
+			if t := e.tile; t != nil && t.hovered && windowOf(t) == w {
+				t.MouseOut()
+			}
+		}
+	}
+}
+
+// restingOn reports whether e is the pointer resting where it was when
+// t's window was shown; a move elsewhere over t ends the rest.
+func restingOn(t *Tile, e *desktop.MouseEvent) bool {
+	if len(resting) == 0 || e == nil {
+		return false
+	}
+	w := windowOf(t)
+	at, ok := resting[w]
+	if !ok {
+		return false
+	}
+	s := float64(w.Canvas().Scale())
+	p := image.Pt(int(math.Round(float64(e.AbsolutePosition.X)*s)), int(math.Round(float64(e.AbsolutePosition.Y)*s)))
+	if p == at {
+		return true
+	}
+	delete(resting, w)
+	return false
 }

@@ -20,6 +20,23 @@ static int lk_ptr_watch(xcb_connection_t *c, uint32_t win) {
 	return 0;
 }
 
+// lk_ptr_in asks where the pointer is over win: 1 and *x, *y (win's
+// coordinates) when it is inside win, 0 when not, -1 when win does not
+// exist.
+static int lk_ptr_in(xcb_connection_t *c, uint32_t win, int16_t *x, int16_t *y) {
+	xcb_query_pointer_reply_t *p = xcb_query_pointer_reply(c, xcb_query_pointer(c, win), NULL);
+	xcb_get_geometry_reply_t *g = xcb_get_geometry_reply(c, xcb_get_geometry(c, win), NULL);
+	int in = -1;
+	if (p && g) {
+		*x = p->win_x;
+		*y = p->win_y;
+		in = p->same_screen && p->win_x >= 0 && p->win_y >= 0 && p->win_x < g->width && p->win_y < g->height;
+	}
+	free(p);
+	free(g);
+	return in;
+}
+
 // lk_ptr_next waits for the next leave of a watched window by the
 // pointer for a window that is not one of its inferiors (a move onto a
 // child window is no leave), or for wake to become readable: 1 and *out
@@ -66,6 +83,7 @@ import "C"
 
 import (
 	"errors"
+	"image"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -174,6 +192,21 @@ func (x *Crossings) Watch(win uintptr) error {
 		return ErrNoWindow
 	}
 	return nil
+}
+
+// PointerIn reports whether the pointer is over the window with X id win
+// (or one of its children), and where in win's coordinates; ErrNoWindow
+// when there is no such window.
+func (x *Crossings) PointerIn(win uintptr) (image.Point, bool, error) {
+	var px, py C.int16_t
+	r, err := x.request(func() C.int { return C.lk_ptr_in(x.c, C.uint32_t(win), &px, &py) })
+	switch {
+	case err != nil:
+		return image.Point{}, false, err
+	case r < 0:
+		return image.Point{}, false, ErrNoWindow
+	}
+	return image.Pt(int(px), int(py)), r == 1, nil
 }
 
 // Move tells the clients that follow the pointer's moves over l's window

@@ -2,7 +2,10 @@
 
 package x11
 
-import "errors"
+import (
+	"errors"
+	"image"
+)
 
 // Leave is the pointer leaving a watched window; never told off X11.
 type Leave struct {
@@ -22,6 +25,11 @@ func WatchCrossings(func(*Crossings, Leave)) (*Crossings, error) { return nil, E
 
 // Watch fails off X11.
 func (x *Crossings) Watch(uintptr) error { return ErrNoDisplay }
+
+// PointerIn fails off X11.
+func (x *Crossings) PointerIn(uintptr) (image.Point, bool, error) {
+	return image.Point{}, false, ErrNoDisplay
+}
 
 // Move fails off X11.
 func (x *Crossings) Move(Leave) error { return ErrNoDisplay }

@@ -18,7 +18,8 @@ import (
 // the pointer moved onto a child window of it (a picture window of the
 // X11 path) is no leave, the pointer moved out of the window is one, at
 // the place it went. Move then gives the window's pointer followers (xev
-// here, GLFW for a Fyne window) a motion to that place.
+// here, GLFW for a Fyne window) a motion to that place. PointerIn says
+// whether the pointer is over the window.
 func TestCrossingsTellLeavesButNotChildren(t *testing.T) {
 	for _, n := range []string{"Xvfb", "xdotool", "xev", "xwininfo"} {
 		tool(t, n)
@@ -73,6 +74,13 @@ func TestCrossingsTellLeavesButNotChildren(t *testing.T) {
 	}
 	if err := x.Watch(win); err != nil {
 		t.Fatal(err)
+	}
+	// Xvfb's pointer starts at the screen's centre: over the window.
+	if at, in, err := x.PointerIn(win); err != nil || !in || at != image.Pt(320, 240) {
+		t.Errorf("PointerIn at the start: %v %v %v, want (320,240) inside", at, in, err)
+	}
+	if _, _, err := x.PointerIn(1); !errors.Is(err, ErrNoWindow) {
+		t.Errorf("PointerIn of no window: %v, want ErrNoWindow", err)
 	}
 
 	// xev follows the window's pointer moves, as GLFW does.
@@ -146,6 +154,9 @@ func TestCrossingsTellLeavesButNotChildren(t *testing.T) {
 		}
 		if err := x.Move(l); err != nil {
 			t.Fatal(err)
+		}
+		if at, in, err := x.PointerIn(win); err != nil || in || at != image.Pt(500, 420) {
+			t.Errorf("PointerIn after the leave: %v %v %v, want (500,420) outside", at, in, err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the leave was not told within 5 s")
