@@ -396,8 +396,10 @@ func (win *window) tick(ctx context.Context) {
 	last := time.Now()
 	minWatch := win.newMinimisedWatch()
 	defer minWatch.close()
+	ptrWatch := win.newPointerWatch() // pointerleave.go
+	defer ptrWatch.close()
 	var poll <-chan time.Time
-	if minWatch != nil {
+	if minWatch != nil || ptrWatch != nil {
 		pt := time.NewTicker(minimisedPoll)
 		defer pt.Stop()
 		poll = pt.C
@@ -408,7 +410,10 @@ func (win *window) tick(ctx context.Context) {
 			return
 		case <-poll:
 			if ctx.Err() == nil { // select picks at random among ready cases
-				minWatch.poll(win)
+				if minWatch != nil {
+					minWatch.poll(win)
+				}
+				ptrWatch.poll(win)
 			}
 		case <-t.C:
 			if ctx.Err() != nil {

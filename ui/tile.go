@@ -793,8 +793,16 @@ func serverText(r session.ServerReport) string {
 	return s
 }
 
-// MouseIn implements desktop.Hoverable: show the statistics overlay.
-func (t *Tile) MouseIn(*desktop.MouseEvent) {
+// MouseIn implements desktop.Hoverable: show the statistics overlay,
+// unless the pointer rests where it was when the window opened
+// (pointerleave.go).
+func (t *Tile) MouseIn(e *desktop.MouseEvent) {
+	if !restingOn(t, e) {
+		t.hoverIn()
+	}
+}
+
+func (t *Tile) hoverIn() {
 	t.hovered = true
 	t.updateStats()
 	t.stats.Show()
@@ -802,8 +810,13 @@ func (t *Tile) MouseIn(*desktop.MouseEvent) {
 	t.Refresh()
 }
 
-// MouseMoved implements desktop.Hoverable.
-func (t *Tile) MouseMoved(*desktop.MouseEvent) {}
+// MouseMoved implements desktop.Hoverable: the first move of a pointer
+// that rested over the tile as its window opened shows the overlay.
+func (t *Tile) MouseMoved(e *desktop.MouseEvent) {
+	if !t.hovered && !restingOn(t, e) {
+		t.hoverIn()
+	}
+}
 
 // MouseOut implements desktop.Hoverable.
 func (t *Tile) MouseOut() {
