@@ -102,6 +102,9 @@ type tilePresent struct {
 	on atomic.Bool
 	// drawn counts the pictures put since the last TakePaints.
 	drawn atomic.Int64
+	// asked is the picture size last asked of the decoder for the child
+	// window (presentedSize); Fyne goroutine only.
+	asked image.Point
 }
 
 // windowPresenter is the X11 path of one window.
@@ -289,7 +292,29 @@ func syncPresenting(tiles []*Tile) {
 		}
 		tp.on.Store(want)
 		t.setPresenting(want)
+		if want && r.Size() != tp.asked {
+			t.resizeOutput() // the pictures at the child window's size
+		}
 	}
+}
+
+// presentedSize is the size of the tile's child window while it shows the
+// tile's pictures: resizeOutput asks the decoder for pictures of exactly
+// that size, so that each is copied into the window's shared image row
+// by row, unscaled. A window larger than the camera's picture gets the
+// picture at its own size, as on the Fyne path (never enlarged by
+// swscale: the copy's nearest-pixel scaling costs less and keeps the
+// decoder's buffers small).
+func (t *Tile) presentedSize() (int, int, bool) {
+	tp := t.present.Load()
+	if !t.presentOn || tp == nil || !t.place.ok {
+		return 0, 0, false
+	}
+	tp.asked = t.place.r.Size()
+	if tp.asked.X > t.srcW || tp.asked.Y > t.srcH {
+		return 0, 0, false
+	}
+	return tp.asked.X, tp.asked.Y, true
 }
 
 // presentable reports whether the tile's picture may go through its
@@ -306,6 +331,7 @@ func (t *Tile) setPresenting(on bool) {
 	}
 	t.presentOn = on
 	t.picture.Refresh()
+	t.resizeOutput() // Fyne's size, or the child window's
 }
 
 // dropPresent destroys the tile's child window (any goroutine).
