@@ -299,22 +299,25 @@ func syncPresenting(tiles []*Tile) {
 }
 
 // presentedSize is the size of the tile's child window while it shows the
-// tile's pictures: resizeOutput asks the decoder for pictures of exactly
-// that size, so that each is copied into the window's shared image row
-// by row, unscaled. A window larger than the camera's picture gets the
-// picture at its own size, as on the Fyne path (never enlarged by
-// swscale: the copy's nearest-pixel scaling costs less and keeps the
-// decoder's buffers small).
+// tile's pictures: resizeOutput asks the decoder for pictures of that
+// size, so that each is copied into the window's shared image row by row,
+// unscaled. The width is rounded up to an even number, and the copy leaves
+// out the last column: swscale makes a picture of odd width with full
+// chroma interpolation in plain C, three times the cost of an even one. A
+// window larger than the camera's picture gets the picture at its own
+// size, as on the Fyne path (never enlarged by swscale: the copy's
+// nearest-pixel scaling costs less and keeps the decoder's buffers small).
 func (t *Tile) presentedSize() (int, int, bool) {
 	tp := t.present.Load()
 	if !t.presentOn || tp == nil || !t.place.ok {
 		return 0, 0, false
 	}
 	tp.asked = t.place.r.Size()
-	if tp.asked.X > t.srcW || tp.asked.Y > t.srcH {
+	w, h := (tp.asked.X+1)&^1, tp.asked.Y
+	if w > t.srcW || h > t.srcH {
 		return 0, 0, false
 	}
-	return tp.asked.X, tp.asked.Y, true
+	return w, h, true
 }
 
 // presentable reports whether the tile's picture may go through its

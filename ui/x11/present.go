@@ -160,10 +160,11 @@ static void lk_row(const uint8_t *s, uint32_t *d, int n) {
 // lk_copy writes the RGBA picture src (sw x sh, stride bytes a row) into
 // dst, a dw x dh BGRX image, scaled to fill it (nearest pixel; a plain
 // copy when the sizes match, which is the usual case: the decoder scales
-// to the picture's place).
+// to the picture's place, one column wider when that is odd, a column
+// the copy leaves out).
 static void lk_copy(const uint8_t *src, int stride, int sw, int sh, uint8_t *dst, int dw, int dh) {
 	if (sw <= 0 || sh <= 0) return;
-	if (sw == dw) {
+	if (sw == dw || sw == dw + 1) {
 		for (int y = 0; y < dh; y++) {
 			lk_row(src + (size_t)((int64_t)y * sh / dh) * stride, (uint32_t *)(dst + (size_t)y * dw * 4), dw);
 		}
