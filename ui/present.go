@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"log/slog"
 	"math"
@@ -312,10 +313,16 @@ func (t *Tile) presentedSize() (int, int, bool) {
 	if !t.presentOn || tp == nil || !t.place.ok {
 		return 0, 0, false
 	}
-	tp.asked = t.place.r.Size()
-	w, h := (tp.asked.X+1)&^1, tp.asked.Y
+	r := t.place.r.Size()
+	w, h := (r.X+1)&^1, r.Y
 	if w > t.srcW || h > t.srcH {
+		tp.asked = r
 		return 0, 0, false
+	}
+	if r != tp.asked {
+		tp.asked = r
+		presentLog().Debug("pictures decoded at their child window's size", "tile", t.Title,
+			"decoded", fmt.Sprintf("%dx%d", w, h), "window", fmt.Sprintf("%dx%d", r.X, r.Y))
 	}
 	return w, h, true
 }
