@@ -72,14 +72,15 @@ func cpuTime() time.Duration {
 
 var benchRE = regexp.MustCompile(`bench: utime=([0-9.]+)s stime=([0-9.]+)s rtime=([0-9.]+)s`)
 
-// ffmpegCLI decodes and scales clip to 320x180 RGBA with the ffmpeg CLI on
+// ffmpegCLI decodes and scales clip to 320x180 RGBA (area averaging, as the
+// decoder does) with the ffmpeg CLI on
 // one thread and returns its CPU time (utime + stime) and frame count.
 func ffmpegCLI(tb testing.TB, clip string, frames int) (time.Duration, error) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-nostats", "-benchmark", "-threads", "1", "-i", clip,
-		"-filter_threads", "1", "-vf", "scale=320:180:flags=bilinear,format=rgba", "-f", "null", "-").CombinedOutput()
+		"-filter_threads", "1", "-vf", "scale=320:180:flags=area,format=rgba", "-f", "null", "-").CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("ffmpeg: %w\n%s", err, out)
 	}
