@@ -73,8 +73,8 @@ func cpuTime() time.Duration {
 var benchRE = regexp.MustCompile(`bench: utime=([0-9.]+)s stime=([0-9.]+)s rtime=([0-9.]+)s`)
 
 // ffmpegCLI decodes and scales clip to 320x180 RGBA (area averaging, as the
-// decoder does) with the ffmpeg CLI on
-// one thread and returns its CPU time (utime + stime) and frame count.
+// decoder does) with the ffmpeg CLI on one thread and returns its CPU time
+// (utime + stime) and frame count.
 func ffmpegCLI(tb testing.TB, clip string, frames int) (time.Duration, error) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
