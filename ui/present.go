@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"log/slog"
 	"math"
@@ -102,6 +103,9 @@ type tilePresent struct {
 	on atomic.Bool
 	// drawn counts the pictures put since the last TakePaints.
 	drawn atomic.Int64
+	// asked is the picture size last asked of the decoder for the child
+	// window (presentedSize); Fyne goroutine only.
+	asked image.Point
 }
 
 // windowPresenter is the X11 path of one window.
@@ -289,7 +293,38 @@ func syncPresenting(tiles []*Tile) {
 		}
 		tp.on.Store(want)
 		t.setPresenting(want)
+		if want && r.Size() != tp.asked {
+			t.resizeOutput() // the pictures at the child window's size
+		}
 	}
+}
+
+// presentedSize is the size of the tile's child window while it shows the
+// tile's pictures: resizeOutput asks the decoder for pictures of that
+// size, so that each is copied into the window's shared image row by row,
+// unscaled. The width is rounded up to an even number, and the copy leaves
+// out the last column: swscale makes a picture of odd width with full
+// chroma interpolation in plain C, three times the cost of an even one. A
+// window larger than the camera's picture gets the picture at its own
+// size, as on the Fyne path (never enlarged by swscale: the copy's
+// nearest-pixel scaling costs less and keeps the decoder's buffers small).
+func (t *Tile) presentedSize() (int, int, bool) {
+	tp := t.present.Load()
+	if !t.presentOn || tp == nil || !t.place.ok {
+		return 0, 0, false
+	}
+	r := t.place.r.Size()
+	w, h := (r.X+1)&^1, r.Y
+	if w > t.srcW || h > t.srcH {
+		tp.asked = r
+		return 0, 0, false
+	}
+	if r != tp.asked {
+		tp.asked = r
+		presentLog().Debug("pictures decoded at their child window's size", "tile", t.Title,
+			"decoded", fmt.Sprintf("%dx%d", w, h), "window", fmt.Sprintf("%dx%d", r.X, r.Y))
+	}
+	return w, h, true
 }
 
 // presentable reports whether the tile's picture may go through its
@@ -306,6 +341,7 @@ func (t *Tile) setPresenting(on bool) {
 	}
 	t.presentOn = on
 	t.picture.Refresh()
+	t.resizeOutput() // Fyne's size, or the child window's
 }
 
 // dropPresent destroys the tile's child window (any goroutine).

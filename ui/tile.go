@@ -665,6 +665,10 @@ func (t *Tile) resizeOutput() {
 	if t.ctrl == nil || t.pixelW == 0 || t.pixelH == 0 {
 		return
 	}
+	if w, h, ok := t.presentedSize(); ok { // the X11 path (present.go)
+		t.ctrl.SetOutputSize(w, h)
+		return
+	}
 	if t.srcW == 0 || t.srcH == 0 {
 		// Until the first picture says the source's size, ask for the
 		// tile's width (the height follows the source's aspect ratio):

@@ -107,7 +107,7 @@ func TestWindowPresentsPicturesInTheirCells(t *testing.T) {
 	for _, renderer := range []string{"x11", "fyne"} {
 		t.Run(renderer, func(t *testing.T) {
 			dir := t.TempDir()
-			w := openWindow(t, dir, filepath.Join(dir, "none.toml"), "--demo", "--log-level", "info", "--audio", "null", "--renderer", renderer)
+			w := openWindow(t, dir, filepath.Join(dir, "none.toml"), "--demo", "--log-level", "debug", "--audio", "null", "--renderer", renderer)
 			win := ""
 			// expect waits until the wall shows want (one kind per cell of
 			// a cols x rows wall) and, on the X11 path, a mapped child
@@ -175,6 +175,17 @@ func TestWindowPresentsPicturesInTheirCells(t *testing.T) {
 			center := func(r image.Rectangle) (int, int) { return (r.Min.X + r.Max.X) / 2, (r.Min.Y + r.Max.Y) / 2 }
 
 			expect("start", 2, 2, "bars", "bars", "bars", "yard")
+			if renderer == "x11" {
+				// Each picture is decoded at its child window's size (the
+				// width rounded up to even), so the copy into the window
+				// does not scale it.
+				for _, k := range w.mappedChildren(win) {
+					line := fmt.Sprintf("decoded=%dx%d window=%dx%d", (k.Dx()+1)&^1, k.Dy(), k.Dx(), k.Dy())
+					if !strings.Contains(w.stderr.String(), line) {
+						t.Errorf("child window %v: no log line with %q", k, line)
+					}
+				}
+			}
 
 			// A dialog over the wall: no child window covers it.
 			x, y := center(presentWall)

@@ -696,3 +696,32 @@ func TestHWAccels(t *testing.T) {
 		}
 	}
 }
+
+// TestScaledLikeTheCLI: a camera's 640x360 picture shrunk to a 4x4 wall's
+// tile (267x150 in a 1280x720 window) is the ffmpeg CLI's area-averaged
+// picture, pixel for pixel but for rounding, and visibly the same as its
+// bilinear one (above 40 dB), which the decoder made before.
+func TestScaledLikeTheCLI(t *testing.T) {
+	requireFFmpeg(t)
+	dir := t.TempDir()
+	clip := makeClip(t, dir, "clip.h264", "640x360", 1,
+		"-c:v", "libx264", "-bf", "0", "-g", "30", "-pix_fmt", "yuv420p", "-f", "h264")
+	const w, h = 267, 150
+	area := referenceRGBA(t, clip, w, h, fmt.Sprintf("scale=%d:%d:flags=area", w, h))
+	// referenceRGBA names its output after the clip and the size.
+	same := filepath.Join(dir, "same.h264")
+	if err := os.Link(clip, same); err != nil {
+		t.Fatal(err)
+	}
+	bilinear := referenceRGBA(t, same, w, h, fmt.Sprintf("scale=%d:%d:flags=bilinear", w, h))
+	pkts := packetize(h264AccessUnits(t, clip), &codecs.H264Payloader{})
+	res := runPipeline(t, player.MimeTypeH264, pkts, w, h)
+	if len(res.frames) != len(area) {
+		t.Fatalf("%d frames, the CLI made %d", len(res.frames), len(area))
+	}
+	checkFrames(t, res.frames, area, w, h, 50)
+	checkFrames(t, res.frames, bilinear, w, h, 40)
+	for _, f := range res.frames {
+		f.Release()
+	}
+}

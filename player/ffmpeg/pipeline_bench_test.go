@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asticode/go-astiav"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
@@ -70,14 +72,15 @@ func cpuTime() time.Duration {
 
 var benchRE = regexp.MustCompile(`bench: utime=([0-9.]+)s stime=([0-9.]+)s rtime=([0-9.]+)s`)
 
-// ffmpegCLI decodes and scales clip to 320x180 RGBA with the ffmpeg CLI on
-// one thread and returns its CPU time (utime + stime) and frame count.
+// ffmpegCLI decodes and scales clip to 320x180 RGBA (area averaging, as the
+// decoder does) with the ffmpeg CLI on one thread and returns its CPU time
+// (utime + stime) and frame count.
 func ffmpegCLI(tb testing.TB, clip string, frames int) (time.Duration, error) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "ffmpeg", "-hide_banner", "-nostats", "-benchmark", "-threads", "1", "-i", clip,
-		"-filter_threads", "1", "-vf", "scale=320:180:flags=bilinear,format=rgba", "-f", "null", "-").CombinedOutput()
+		"-filter_threads", "1", "-vf", "scale=320:180:flags=area,format=rgba", "-f", "null", "-").CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("ffmpeg: %w\n%s", err, out)
 	}
@@ -149,4 +152,53 @@ func BenchmarkPipeline720p(b *testing.B) {
 	ffRate := float64(len(aus)) / ff.Seconds()
 	b.ReportMetric(ffRate, "ffmpeg-frames/cpu-s")
 	b.ReportMetric(float64(sink.n)/cpu.Seconds()/ffRate, "vs-ffmpeg")
+}
+
+// BenchmarkScaleToTile scales one decoded 640x360 picture (testsrc2) to a
+// 4x4 wall's tile in a 1280x720 window, as the decoder does for every
+// picture: 248x140 is the size asked before issue 22's third round (the
+// tile's box, title bar included), 234x131 the child window's (its width
+// rounded up to even; 233x131, the window's own, shows why: swscale makes
+// an odd width in plain C). Metric: ns/op per picture.
+func BenchmarkScaleToTile(b *testing.B) {
+	requireFFmpeg(b)
+	clip := makeClip(b, b.TempDir(), "clip.h264", "640x360", 0.2,
+		"-c:v", "libx264", "-bf", "0", "-pix_fmt", "yuv420p", "-f", "h264")
+	cc, err := openCodec("h264", 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cc.free()
+	frame := astiav.AllocFrame()
+	defer frame.Free()
+	got := false
+	for _, au := range h264AccessUnits(b, clip) {
+		if err := cc.fill(au, 0); err != nil {
+			b.Fatal(err)
+		}
+		r, err := cc.send()
+		cc.unref()
+		if r == decodeFailed {
+			b.Fatal(err)
+		}
+		if r, _ := cc.receive(frame); r == decodeOK {
+			got = true
+			break
+		}
+	}
+	if !got {
+		b.Fatal("no picture decoded")
+	}
+	for _, size := range []image.Point{{248, 140}, {234, 131}, {233, 131}} {
+		b.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(b *testing.B) {
+			var sc scaler
+			defer sc.free()
+			dst := player.NewFramePool().Get(size.X, size.Y)
+			for b.Loop() {
+				if err := sc.scale(frame, dst.Image); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -12,6 +12,9 @@ package x11
 #include <xcb/xcb.h>
 #include <xcb/shm.h>
 #include <xcb/shape.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 // lk_pres_open connects to $DISPLAY and checks that pictures can be put
 // into children of parent: MIT-SHM and SHAPE present, the parent's visual
@@ -129,27 +132,53 @@ static void lk_shape(xcb_connection_t *c, uint32_t win, int w, int h, const int1
 	free(r);
 }
 
+// lk_bgrx is one RGBA pixel (read as a little-endian word) as BGRX.
+static inline uint32_t lk_bgrx(uint32_t v) {
+	return 0xff000000u | (v & 0xff00u) | (v << 16 & 0xff0000u) | (v >> 16 & 0xffu);
+}
+
+// lk_row writes n RGBA pixels as BGRX, four at a time where SSE2 is there
+// (every x86-64): the copy runs at about the speed of a memcpy.
+static void lk_row(const uint8_t *s, uint32_t *d, int n) {
+	int x = 0;
+#ifdef __SSE2__
+	const __m128i keep = _mm_set1_epi32(0xff00ff00u), r = _mm_set1_epi32(0xff0000), b = _mm_set1_epi32(0xff);
+	for (; x + 4 <= n; x += 4) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + 4 * x));
+		__m128i o = _mm_or_si128(_mm_or_si128(_mm_and_si128(v, keep), _mm_set1_epi32((int)0xff000000u)),
+			_mm_or_si128(_mm_and_si128(_mm_slli_epi32(v, 16), r), _mm_and_si128(_mm_srli_epi32(v, 16), b)));
+		_mm_storeu_si128((__m128i *)(d + x), o);
+	}
+#endif
+	for (; x < n; x++) {
+		uint32_t v;
+		memcpy(&v, s + 4 * x, 4);
+		d[x] = lk_bgrx(v);
+	}
+}
+
 // lk_copy writes the RGBA picture src (sw x sh, stride bytes a row) into
 // dst, a dw x dh BGRX image, scaled to fill it (nearest pixel; a plain
 // copy when the sizes match, which is the usual case: the decoder scales
-// to the picture's place).
+// to the picture's place, one column wider when that is odd, a column
+// the copy leaves out).
 static void lk_copy(const uint8_t *src, int stride, int sw, int sh, uint8_t *dst, int dw, int dh) {
 	if (sw <= 0 || sh <= 0) return;
+	if (sw == dw || sw == dw + 1) {
+		for (int y = 0; y < dh; y++) {
+			lk_row(src + (size_t)((int64_t)y * sh / dh) * stride, (uint32_t *)(dst + (size_t)y * dw * 4), dw);
+		}
+		return;
+	}
 	int xs[dw];
 	for (int x = 0; x < dw; x++) xs[x] = (int)((int64_t)x * sw / dw) * 4;
 	for (int y = 0; y < dh; y++) {
 		const uint8_t *s = src + (size_t)((int64_t)y * sh / dh) * stride;
 		uint32_t *d = (uint32_t *)(dst + (size_t)y * dw * 4);
-		if (sw == dw) {
-			for (int x = 0; x < dw; x++) {
-				const uint8_t *p = s + 4 * x;
-				d[x] = 0xff000000u | (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-			}
-		} else {
-			for (int x = 0; x < dw; x++) {
-				const uint8_t *p = s + xs[x];
-				d[x] = 0xff000000u | (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-			}
+		for (int x = 0; x < dw; x++) {
+			uint32_t v;
+			memcpy(&v, s + xs[x], 4);
+			d[x] = lk_bgrx(v);
 		}
 	}
 }

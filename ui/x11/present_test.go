@@ -159,3 +159,86 @@ func TestPresenterShowsPicturesInChildWindows(t *testing.T) {
 		t.Errorf("a failed presenter's Put says %v, want ErrRequest", err)
 	}
 }
+
+// TestPresenterPutsEveryPixel: a picture whose pixels all differ, at the
+// surface's own size (a width that is no multiple of four, so the copy's
+// four-at-a-time part and its tail both run), reads back from the screen
+// pixel for pixel; so does one a column wider (the decoder's even width
+// for a surface of odd width), without its last column.
+func TestPresenterPutsEveryPixel(t *testing.T) {
+	parent := xvfbWithWindow(t)
+	p, err := OpenPresenter(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.Close() }()
+	s, err := p.NewSurface(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	const w, h = 157, 33
+	at := image.Rect(30, 20, 30+w, 20+h)
+	if err := s.Place(at, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, pw := range []int{w, w + 1} {
+		m := image.NewRGBA(image.Rect(0, 0, pw, h))
+		for y := range h {
+			for x := range pw {
+				m.SetRGBA(x, y, color.RGBA{R: uint8(x + pw), G: uint8(y * 7), B: uint8(x*3 + y), A: uint8(x + y)})
+			}
+		}
+		if err := s.Put(m); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Grab(at.Add(origin(t, parent)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := 0
+		for y := range h {
+			for x := range w {
+				want := m.RGBAAt(x, y)
+				want.A = 0xff // the window has no alpha
+				if g := got.RGBAAt(x, y); g != want {
+					if bad++; bad <= 5 {
+						t.Errorf("%dx%d picture: pixel (%d,%d) is %v, want %v", pw, h, x, y, g, want)
+					}
+				}
+			}
+		}
+		if bad > 0 {
+			t.Errorf("%dx%d picture: %d of %d pixels differ", pw, h, bad, w*h)
+		}
+	}
+}
+
+// origin is where the window's inside is on the screen: xwininfo's
+// upper-left corner is its border's (xlogo's window has one).
+func origin(t *testing.T, win uintptr) image.Point {
+	t.Helper()
+	out, err := exec.Command("xwininfo", "-id", strconv.FormatUint(uint64(win), 10)).Output()
+	if err != nil {
+		t.Fatalf("xwininfo: %v", err)
+	}
+	var p image.Point
+	border := 0
+	for _, l := range strings.Split(string(out), "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(l), ":")
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		switch {
+		case !ok || err != nil:
+		case k == "Absolute upper-left X":
+			p.X = n
+		case k == "Absolute upper-left Y":
+			p.Y = n
+		case k == "Border width":
+			border = n
+		}
+	}
+	return p.Add(image.Pt(border, border))
+}
