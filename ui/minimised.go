@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"os"
+	"runtime"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -76,9 +80,54 @@ func (m *minimisedWatch) check(win *window) {
 		return
 	}
 	m.last = minimised
-	win.log.Info("window", "minimised", minimised)
+	win.setMinimised(minimised)
+}
+
+// setMinimised pauses the wall while the window is minimised and resumes
+// it when the window is shown again; call it on the Fyne goroutine. While
+// every tile of the process is paused (no window of its own shows one),
+// the paint clock stops and the program runs on one processor.
+func (win *window) setMinimised(on bool) {
+	win.log.Info("window", "minimised", on)
 	if win.wall != nil {
-		win.wall.SetPaused(minimised)
+		win.wall.SetPaused(on)
+	}
+	if !strings.Contains(os.Getenv("LOOKOUT_MINEXP"), "P") {
+		painter.Recheck()
+	}
+	if !strings.Contains(os.Getenv("LOOKOUT_MINEXP"), "G") {
+		oneProcWhileIdle(painter.Idle())
+	}
+}
+
+// procs is the process's GOMAXPROCS while every tile is paused.
+var procs struct {
+	mu      sync.Mutex
+	lowered bool
+	prev    int
+}
+
+// oneProcWhileIdle runs the Go program on one processor while nothing is
+// decoded (idle) and gives back the processors it had otherwise. What is
+// left minimised is the network: a few thousand packets a second, each
+// handed from goroutine to goroutine (ICE's read loop, SRTP's, the
+// track's reader). With two processors each hand-over wakes the other
+// processor's thread through the kernel; with one it is a switch of
+// goroutines on the same thread.
+func oneProcWhileIdle(idle bool) {
+	procs.mu.Lock()
+	defer procs.mu.Unlock()
+	switch {
+	case idle && !procs.lowered:
+		procs.prev = runtime.GOMAXPROCS(1)
+		procs.lowered = true
+	case !idle && procs.lowered:
+		if os.Getenv("GOMAXPROCS") == "" {
+			runtime.SetDefaultGOMAXPROCS() // and Go follows the machine again
+		} else {
+			runtime.GOMAXPROCS(procs.prev)
+		}
+		procs.lowered = false
 	}
 }
 
@@ -89,5 +138,6 @@ func (m *minimisedWatch) check(win *window) {
 func (m *minimisedWatch) close() {
 	if m != nil {
 		_ = m.x.Close()
+		oneProcWhileIdle(false)
 	}
 }

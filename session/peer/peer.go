@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,6 +123,29 @@ func pick(all []webrtc.RTPCodecParameters, want []string) []webrtc.RTPCodecParam
 	return out
 }
 
+// interceptors registers pion's default interceptors but its statistics
+// (webrtc.ConfigureStatsInterceptor): NACKs, RTCP reports, the simulcast
+// header extensions and transport-wide congestion control feedback. The
+// statistics interceptor serves PeerConnection.GetStats, which Lookout
+// never calls (the player keeps its own), yet it cloned every packet's
+// header into a fresh map entry, on every packet of every stream, even
+// while nobody looks at the pictures.
+func interceptors(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
+	if strings.Contains(os.Getenv("LOOKOUT_MINEXP"), "S") {
+		return webrtc.RegisterDefaultInterceptors(m, reg)
+	}
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return err
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return err
+	}
+	return webrtc.ConfigureTWCCSender(m, reg)
+}
+
 // New builds a peer connection with the transceivers of cfg, audio first.
 func New(cfg Config) (*Peer, error) {
 	log := cfg.Logger
@@ -163,7 +187,7 @@ func New(cfg Config) (*Peer, error) {
 		}
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+	if err := interceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("peer: interceptors: %w", err)
 	}
 	se := webrtc.SettingEngine{LoggerFactory: Logs(log)}

@@ -365,6 +365,14 @@ func (t *Tile) SetHidden(on bool) {
 	t.poke()
 }
 
+// Paused reports whether the tile decodes nothing because its wall is
+// paused (Model.SetPaused: the window is minimised).
+func (t *Tile) Paused() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.paused
+}
+
 func (t *Tile) setPaused(on bool) {
 	t.mu.Lock()
 	t.paused = on

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"go.uber.org/goleak"
+
+	"github.com/lookout-app/lookout/session"
+)
+
+// TestMinimisedWallIsOnlyTheNetwork: two demo cameras on the wall,
+// encoded, sent over loopback and decoded for real. Minimised, the tiles
+// stay connected (live, their packets still received) while their
+// decoders decode no picture, the paint clock stops ticking and the
+// program runs on one processor; shown again, the processors come back,
+// the clock ticks and both tiles show new pictures (from the keyframe each
+// asks for at once).
+func TestMinimisedWallIsOnlyTheNetwork(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	procs := runtime.GOMAXPROCS(0)
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	tiles := []*Tile{d.live(t, "demo/cam1"), d.live(t, "demo/cam2")}
+	waitFor(t, "the paint clock ticking", func() bool { return painter.ticks.Load() > 0 })
+
+	d.win.setMinimised(true)
+	// The clock hears of it on its own goroutine; give it a moment, then
+	// watch over a second (the demo sends 25 pictures a second, the clock
+	// ticks about as often).
+	time.Sleep(200 * time.Millisecond)
+	ticks := painter.ticks.Load()
+	frames := make([]uint64, len(tiles))
+	packets := make([]uint64, len(tiles))
+	for i, tile := range tiles {
+		st := tile.ctrl.Stats()
+		frames[i], packets[i] = st.Frames, st.PacketsReceived
+	}
+	if got := runtime.GOMAXPROCS(0); got != 1 {
+		t.Errorf("minimised, the program runs on %d processors, want 1", got)
+	}
+	time.Sleep(time.Second)
+	drainUI()
+	if n := painter.ticks.Load() - ticks; n != 0 {
+		t.Errorf("minimised, the paint clock ticked %d times in a second", n)
+	}
+	for i, tile := range tiles {
+		st := tile.ctrl.Stats()
+		if st.Frames != frames[i] {
+			t.Errorf("minimised, tile %d decoded %d pictures", i, st.Frames-frames[i])
+		}
+		if st.PacketsReceived <= packets[i] {
+			t.Errorf("minimised, tile %d received no packet: it must stay connected", i)
+		}
+		if s := tile.Status().State; s != session.StateLive {
+			t.Errorf("minimised, tile %d is %v, want live", i, s)
+		}
+	}
+
+	shown := make([]uint64, len(tiles))
+	for i, tile := range tiles {
+		shown[i] = tile.shown
+	}
+	restored := time.Now()
+	d.win.setMinimised(false)
+	if got := runtime.GOMAXPROCS(0); got != procs {
+		t.Errorf("shown again, the program runs on %d processors, want %d", got, procs)
+	}
+	waitFor(t, "new pictures on both tiles", func() bool {
+		for i, tile := range tiles {
+			if tile.shown == shown[i] {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("new pictures on both tiles %d ms after the window was shown again", time.Since(restored).Milliseconds())
+	if painter.ticks.Load() == ticks {
+		t.Error("shown again, the paint clock does not tick")
+	}
+}
