@@ -85,11 +85,21 @@ func (m *minimisedWatch) check(win *window) {
 
 // setMinimised pauses the wall while the window is minimised and resumes
 // it when the window is shown again; call it on the Fyne goroutine. While
-// every tile of the process is paused (no window of its own shows one),
-// the paint clock stops and the program runs on one processor.
+// every tile of the process is paused (no window of its own shows one, no
+// tile has motion alerts on), the paint clock stops and the program runs
+// on one processor.
 func (win *window) setMinimised(on bool) {
 	win.log.Info("window", "minimised", on)
 	if win.wall != nil {
+		// A tile with motion alerts on keeps decoding: its motion is
+		// measured on its pictures, and told while nobody sees them.
+		for _, e := range win.wall.entries {
+			if e.run != nil {
+				if t := e.run.widget(); t != nil {
+					e.run.mt.SetWatched(t.deco.watching)
+				}
+			}
+		}
 		win.wall.SetPaused(on)
 	}
 	if !strings.Contains(os.Getenv("LOOKOUT_MINEXP"), "P") {

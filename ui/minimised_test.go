@@ -81,3 +81,46 @@ func TestMinimisedWallIsOnlyTheNetwork(t *testing.T) {
 		t.Error("shown again, the paint clock does not tick")
 	}
 }
+
+// TestMinimisedWallWatchesAlertTiles: two still demo cameras, one with
+// motion alerts on. Minimised, the other decodes nothing while the watched
+// one keeps decoding (so the program keeps its processors and the clock
+// its ticks), and an object crossing it lights its motion frame while the
+// window is still minimised.
+func TestMinimisedWallWatchesAlertTiles(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	procs := runtime.GOMAXPROCS(0)
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	quiet, busy := d.site.Camera("cam1"), d.site.Camera("cam2")
+	quiet.SetStill(true)
+	busy.SetStill(true)
+	tq, tb := d.live(t, "demo/cam1"), d.live(t, "demo/cam2")
+	tb.deco.setWatching(true)
+
+	d.win.setMinimised(true)
+	defer d.win.setMinimised(false)
+	time.Sleep(200 * time.Millisecond)
+	fq, fb := tq.ctrl.Stats().Frames, tb.ctrl.Stats().Frames
+	time.Sleep(time.Second)
+	drainUI()
+	if n := tq.ctrl.Stats().Frames - fq; n != 0 {
+		t.Errorf("minimised, the tile without alerts decoded %d pictures", n)
+	}
+	if n := tb.ctrl.Stats().Frames - fb; n == 0 {
+		t.Error("minimised, the tile with motion alerts on decoded no picture")
+	}
+	if got := runtime.GOMAXPROCS(0); got != procs {
+		t.Errorf("minimised with a watched tile, the program runs on %d processors, want %d", got, procs)
+	}
+	if tb.MotionShown() {
+		t.Fatal("the still camera shows motion before anything moved")
+	}
+	start := time.Now()
+	busy.MoveObject(2 * time.Second)
+	waitFor(t, "motion on the watched tile, minimised", tb.MotionShown)
+	t.Logf("motion on the watched tile %v after the object started moving, minimised", time.Since(start))
+	if tq.MotionShown() {
+		t.Error("the tile without alerts shows motion")
+	}
+}
