@@ -3,7 +3,6 @@ package ui
 import (
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,8 +17,10 @@ import (
 // minimised (ui/x11) a few times a second; while it is, the wall's
 // sessions stay connected but decode nothing (Wall.SetPaused), and on
 // restore each resumes at its camera's next keyframe, which it asks for at
-// once. Off X11 (Wayland, macOS, Windows) the window counts as always
-// shown.
+// once. Tiles with motion alerts on keep decoding. While no tile of the
+// process decodes, the paint clock stops and the program runs on one
+// processor (setMinimised). Off X11 (Wayland, macOS, Windows) the window
+// counts as always shown.
 
 // minimisedPoll is how often the X server is asked.
 const minimisedPoll = 200 * time.Millisecond
@@ -102,12 +103,8 @@ func (win *window) setMinimised(on bool) {
 		}
 		win.wall.SetPaused(on)
 	}
-	if !strings.Contains(os.Getenv("LOOKOUT_MINEXP"), "P") {
-		painter.Recheck()
-	}
-	if !strings.Contains(os.Getenv("LOOKOUT_MINEXP"), "G") {
-		oneProcWhileIdle(painter.Idle())
-	}
+	painter.Recheck()
+	oneProcWhileIdle(painter.Idle())
 }
 
 // procs is the process's GOMAXPROCS while every tile is paused.

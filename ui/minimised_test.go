@@ -21,6 +21,7 @@ import (
 func TestMinimisedWallIsOnlyTheNetwork(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	procs := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { oneProcWhileIdle(false) }) // should a check fail half-way
 	d := openDemoWindow(t, fyne.NewSize(900, 600))
 	defer d.close()
 	tiles := []*Tile{d.live(t, "demo/cam1"), d.live(t, "demo/cam2")}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,9 +130,6 @@ func pick(all []webrtc.RTPCodecParameters, want []string) []webrtc.RTPCodecParam
 // header into a fresh map entry, on every packet of every stream, even
 // while nobody looks at the pictures.
 func interceptors(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
-	if strings.Contains(os.Getenv("LOOKOUT_MINEXP"), "S") {
-		return webrtc.RegisterDefaultInterceptors(m, reg)
-	}
 	if err := webrtc.ConfigureNack(m, reg); err != nil {
 		return err
 	}
@@ -393,7 +389,9 @@ func (p *Peer) RequestKeyframe(ssrc webrtc.SSRC) error {
 	return p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
 }
 
-// Stats returns pion's statistics report.
+// Stats returns pion's statistics report: the transports and ICE
+// candidates, without counts of the RTP received (no statistics
+// interceptor, see interceptors).
 func (p *Peer) Stats() webrtc.StatsReport { return p.pc.GetStats() }
 
 // Go runs f in a goroutine that Close waits for; f must return once the
