@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2/driver"
 
+	"github.com/lookout-app/lookout/session/peer"
 	"github.com/lookout-app/lookout/ui/x11"
 )
 
@@ -104,7 +105,9 @@ func (win *window) setMinimised(on bool) {
 		win.wall.SetPaused(on)
 	}
 	painter.Recheck()
-	oneProcWhileIdle(painter.Idle())
+	idle := painter.Idle()
+	oneProcWhileIdle(idle)
+	peer.SetIdle(idle) // the sockets are read in batches
 }
 
 // procs is the process's GOMAXPROCS while every tile is paused.
@@ -146,5 +149,6 @@ func (m *minimisedWatch) close() {
 	if m != nil {
 		_ = m.x.Close()
 		oneProcWhileIdle(false)
+		peer.SetIdle(false)
 	}
 }

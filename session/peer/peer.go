@@ -187,6 +187,12 @@ func New(cfg Config) (*Peer, error) {
 		return nil, fmt.Errorf("peer: interceptors: %w", err)
 	}
 	se := webrtc.SettingEngine{LoggerFactory: Logs(log)}
+	// UDP sockets read in batches while nobody sees the pictures (idle.go).
+	nw, err := newBatchNet()
+	if err != nil {
+		return nil, fmt.Errorf("peer: network: %w", err)
+	}
+	se.SetNet(nw)
 	// Demo cameras and test peers live on 127.0.0.1; pion leaves loopback
 	// candidates out unless asked.
 	se.SetIncludeLoopbackCandidate(true)
