@@ -9,19 +9,21 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/peer"
 )
 
 // TestMinimisedWallIsOnlyTheNetwork: two demo cameras on the wall,
 // encoded, sent over loopback and decoded for real. Minimised, the tiles
 // stay connected (live, their packets still received) while their
-// decoders decode no picture, the paint clock stops ticking and the
-// program runs on one processor; shown again, the processors come back,
+// decoders decode no picture, the paint clock stops ticking, the program
+// runs on one processor and the peers' sockets are read in batches; shown
+// again, the processors and the sockets' waits come back,
 // the clock ticks and both tiles show new pictures (from the keyframe each
 // asks for at once).
 func TestMinimisedWallIsOnlyTheNetwork(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	procs := runtime.GOMAXPROCS(0)
-	t.Cleanup(func() { oneProcWhileIdle(false) }) // should a check fail half-way
+	t.Cleanup(func() { oneProcWhileIdle(false); peer.SetIdle(false) }) // should a check fail half-way
 	d := openDemoWindow(t, fyne.NewSize(900, 600))
 	defer d.close()
 	tiles := []*Tile{d.live(t, "demo/cam1"), d.live(t, "demo/cam2")}
@@ -41,6 +43,9 @@ func TestMinimisedWallIsOnlyTheNetwork(t *testing.T) {
 	}
 	if got := runtime.GOMAXPROCS(0); got != 1 {
 		t.Errorf("minimised, the program runs on %d processors, want 1", got)
+	}
+	if !peer.Idle() {
+		t.Error("minimised, the peers' sockets still wait for each packet")
 	}
 	time.Sleep(time.Second)
 	drainUI()
@@ -68,6 +73,9 @@ func TestMinimisedWallIsOnlyTheNetwork(t *testing.T) {
 	d.win.setMinimised(false)
 	if got := runtime.GOMAXPROCS(0); got != procs {
 		t.Errorf("shown again, the program runs on %d processors, want %d", got, procs)
+	}
+	if peer.Idle() {
+		t.Error("shown again, the peers' sockets are still read in batches")
 	}
 	waitFor(t, "new pictures on both tiles", func() bool {
 		for i, tile := range tiles {
@@ -111,8 +119,8 @@ func TestMinimisedWallWatchesAlertTiles(t *testing.T) {
 	if n := tb.ctrl.Stats().Frames - fb; n == 0 {
 		t.Error("minimised, the tile with motion alerts on decoded no picture")
 	}
-	if got := runtime.GOMAXPROCS(0); got != procs {
-		t.Errorf("minimised with a watched tile, the program runs on %d processors, want %d", got, procs)
+	if got := runtime.GOMAXPROCS(0); got != procs || peer.Idle() {
+		t.Errorf("minimised with a watched tile, the program runs on %d processors (want %d), sockets read in batches %v", got, procs, peer.Idle())
 	}
 	if tb.MotionShown() {
 		t.Fatal("the still camera shows motion before anything moved")
