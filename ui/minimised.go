@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"os"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2/driver"
 
+	"github.com/lookout-app/lookout/session/peer"
 	"github.com/lookout-app/lookout/ui/x11"
 )
 
@@ -14,8 +18,10 @@ import (
 // minimised (ui/x11) a few times a second; while it is, the wall's
 // sessions stay connected but decode nothing (Wall.SetPaused), and on
 // restore each resumes at its camera's next keyframe, which it asks for at
-// once. Off X11 (Wayland, macOS, Windows) the window counts as always
-// shown.
+// once. Tiles with motion alerts on keep decoding. While no tile of the
+// process decodes, the paint clock stops and the program runs on one
+// processor (setMinimised). Off X11 (Wayland, macOS, Windows) the window
+// counts as always shown.
 
 // minimisedPoll is how often the X server is asked.
 const minimisedPoll = 200 * time.Millisecond
@@ -76,9 +82,62 @@ func (m *minimisedWatch) check(win *window) {
 		return
 	}
 	m.last = minimised
-	win.log.Info("window", "minimised", minimised)
+	win.setMinimised(minimised)
+}
+
+// setMinimised pauses the wall while the window is minimised and resumes
+// it when the window is shown again; call it on the Fyne goroutine. While
+// every tile of the process is paused (no window of its own shows one, no
+// tile has motion alerts on), the paint clock stops and the program runs
+// on one processor.
+func (win *window) setMinimised(on bool) {
+	win.log.Info("window", "minimised", on)
 	if win.wall != nil {
-		win.wall.SetPaused(minimised)
+		// A tile with motion alerts on keeps decoding: its motion is
+		// measured on its pictures, and told while nobody sees them.
+		for _, e := range win.wall.entries {
+			if e.run != nil {
+				if t := e.run.widget(); t != nil {
+					e.run.mt.SetWatched(t.deco.watching)
+				}
+			}
+		}
+		win.wall.SetPaused(on)
+	}
+	painter.Recheck()
+	idle := painter.Idle()
+	oneProcWhileIdle(idle)
+	peer.SetIdle(idle) // the sockets are read in batches
+}
+
+// procs is the process's GOMAXPROCS while every tile is paused.
+var procs struct {
+	mu      sync.Mutex
+	lowered bool
+	prev    int
+}
+
+// oneProcWhileIdle runs the Go program on one processor while nothing is
+// decoded (idle) and gives back the processors it had otherwise. What is
+// left minimised is the network: a few thousand packets a second, each
+// handed from goroutine to goroutine (ICE's read loop, SRTP's, the
+// track's reader). With two processors each hand-over wakes the other
+// processor's thread through the kernel; with one it is a switch of
+// goroutines on the same thread.
+func oneProcWhileIdle(idle bool) {
+	procs.mu.Lock()
+	defer procs.mu.Unlock()
+	switch {
+	case idle && !procs.lowered:
+		procs.prev = runtime.GOMAXPROCS(1)
+		procs.lowered = true
+	case !idle && procs.lowered:
+		if os.Getenv("GOMAXPROCS") == "" {
+			runtime.SetDefaultGOMAXPROCS() // and Go follows the machine again
+		} else {
+			runtime.GOMAXPROCS(procs.prev)
+		}
+		procs.lowered = false
 	}
 }
 
@@ -89,5 +148,7 @@ func (m *minimisedWatch) check(win *window) {
 func (m *minimisedWatch) close() {
 	if m != nil {
 		_ = m.x.Close()
+		oneProcWhileIdle(false)
+		peer.SetIdle(false)
 	}
 }

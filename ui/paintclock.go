@@ -50,9 +50,14 @@ type paintClock struct {
 	interval atomic.Int64
 	// batches counts the calls handed to the Fyne goroutine (for tests).
 	batches atomic.Int64
+	// ticks counts the ticks (for tests).
+	ticks atomic.Int64
 	// held are pictures put through child windows while the Fyne
 	// goroutine was behind, for it to keep (the newest of each tile).
 	held map[*runner]*player.Frame
+	// kick wakes the clock to look again whether every tile is paused
+	// (minimised.go): then it stops ticking until one is not.
+	kick chan struct{}
 }
 
 // painter is the clock of every wall in the process.
@@ -67,9 +72,48 @@ func (c *paintClock) add(r *runner) {
 	}
 	c.runners[r] = struct{}{}
 	if c.stop == nil {
-		c.stop, c.done = make(chan struct{}), make(chan struct{})
-		go c.run(c.stop, c.done)
+		c.stop, c.done, c.kick = make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
+		go c.run(c.stop, c.done, c.kick)
+		return
 	}
+	c.wake()
+}
+
+// wake has the clock look again whether every tile is paused; call it
+// with c.mu held.
+func (c *paintClock) wake() {
+	if c.kick != nil {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Recheck has the clock look again whether every tile is paused, after a
+// wall was paused or resumed (minimised.go).
+func (c *paintClock) Recheck() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wake()
+}
+
+// Idle reports whether every registered tile is paused (its window
+// minimised): nobody sees a picture, none is decoded, and the clock does
+// not tick. A clock without tiles is idle too.
+func (c *paintClock) Idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.idleLocked()
+}
+
+func (c *paintClock) idleLocked() bool {
+	for r := range c.runners {
+		if r.mt == nil || !r.mt.Paused() {
+			return false
+		}
+	}
+	return true
 }
 
 // remove unregisters r; the last one out stops the clock and waits for it.
@@ -83,7 +127,9 @@ func (c *paintClock) remove(r *runner) {
 	var stop, done chan struct{}
 	if len(c.runners) == 0 && c.stop != nil {
 		stop, done = c.stop, c.done
-		c.stop, c.done = nil, nil
+		c.stop, c.done, c.kick = nil, nil, nil
+	} else {
+		c.wake() // the tiles left may all be paused
 	}
 	c.mu.Unlock()
 	if t := r.widget(); t != nil {
@@ -111,7 +157,7 @@ func (c *paintClock) fastest() float64 {
 	return fps
 }
 
-func (c *paintClock) run(stop, done chan struct{}) {
+func (c *paintClock) run(stop, done, kick chan struct{}) {
 	defer close(done)
 	interval := defaultPaintInterval
 	c.interval.Store(int64(interval))
@@ -119,10 +165,31 @@ func (c *paintClock) run(stop, done chan struct{}) {
 	defer t.Stop()
 	retune := time.NewTicker(time.Second)
 	defer retune.Stop()
+	// While every tile is paused (minimised) neither ticker runs: the
+	// clock wakes again on a kick (Recheck, a tile added).
+	idle := false
+	settle := func() {
+		now := c.Idle()
+		if now == idle {
+			return
+		}
+		idle = now
+		if idle {
+			t.Stop()
+			retune.Stop()
+		} else {
+			t.Reset(interval)
+			retune.Reset(time.Second)
+		}
+	}
+	settle()
 	for {
 		select {
 		case <-stop:
 			return
+		case <-kick:
+			settle()
+			continue
 		case <-retune.C:
 			if d := paintIntervalFor(c.fastest()); d != interval {
 				interval = d
@@ -132,6 +199,7 @@ func (c *paintClock) run(stop, done chan struct{}) {
 			continue
 		case <-t.C:
 		}
+		c.ticks.Add(1)
 		if c.queued.Load() {
 			continue // the Fyne goroutine is behind: the pictures wait (at most two each)
 		}

@@ -122,6 +122,26 @@ func pick(all []webrtc.RTPCodecParameters, want []string) []webrtc.RTPCodecParam
 	return out
 }
 
+// interceptors registers pion's default interceptors but its statistics
+// (webrtc.ConfigureStatsInterceptor): NACKs, RTCP reports, the simulcast
+// header extensions and transport-wide congestion control feedback. The
+// statistics interceptor serves PeerConnection.GetStats, which Lookout
+// never calls (the player keeps its own), yet it cloned every packet's
+// header into a fresh map entry, on every packet of every stream, even
+// while nobody looks at the pictures.
+func interceptors(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return err
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return err
+	}
+	return webrtc.ConfigureTWCCSender(m, reg)
+}
+
 // New builds a peer connection with the transceivers of cfg, audio first.
 func New(cfg Config) (*Peer, error) {
 	log := cfg.Logger
@@ -163,10 +183,16 @@ func New(cfg Config) (*Peer, error) {
 		}
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+	if err := interceptors(m, reg); err != nil {
 		return nil, fmt.Errorf("peer: interceptors: %w", err)
 	}
 	se := webrtc.SettingEngine{LoggerFactory: Logs(log)}
+	// UDP sockets read in batches while nobody sees the pictures (idle.go).
+	nw, err := newBatchNet()
+	if err != nil {
+		return nil, fmt.Errorf("peer: network: %w", err)
+	}
+	se.SetNet(nw)
 	// Demo cameras and test peers live on 127.0.0.1; pion leaves loopback
 	// candidates out unless asked.
 	se.SetIncludeLoopbackCandidate(true)
@@ -369,7 +395,9 @@ func (p *Peer) RequestKeyframe(ssrc webrtc.SSRC) error {
 	return p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(ssrc)}})
 }
 
-// Stats returns pion's statistics report.
+// Stats returns pion's statistics report: the transports and ICE
+// candidates, without counts of the RTP received (no statistics
+// interceptor, see interceptors).
 func (p *Peer) Stats() webrtc.StatsReport { return p.pc.GetStats() }
 
 // Go runs f in a goroutine that Close waits for; f must return once the

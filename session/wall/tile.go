@@ -43,6 +43,7 @@ type Tile struct {
 	q         session.Quality // the quality asked for
 	hidden    bool
 	paused    bool
+	watched   bool // decodes while paused (SetWatched)
 	closed    bool
 	w, h      int
 	s         *session.Session // the current session, nil between
@@ -213,7 +214,7 @@ func (t *Tile) run(q session.Quality) bool {
 	t.mu.Lock()
 	t.s, t.sq = s, q
 	t.starts++
-	s.SetPaused(t.paused || t.hidden)
+	s.SetPaused(t.pausedLocked() || t.hidden)
 	t.mu.Unlock()
 	defer func() {
 		t.mu.Lock()
@@ -359,17 +360,38 @@ func (t *Tile) SetHidden(on bool) {
 	t.mu.Lock()
 	t.hidden = on
 	if t.s != nil {
-		t.s.SetPaused(t.paused || t.hidden)
+		t.s.SetPaused(t.pausedLocked() || t.hidden)
 	}
 	t.mu.Unlock()
 	t.poke()
 }
 
+// Paused reports whether the tile decodes nothing because its wall is
+// paused (Model.SetPaused: the window is minimised) and it is not watched.
+func (t *Tile) Paused() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pausedLocked()
+}
+
+// SetWatched keeps the tile decoding while its wall is paused (on): its
+// pictures are watched for motion alerts, seen or not.
+func (t *Tile) SetWatched(on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.watched = on
+	if t.s != nil {
+		t.s.SetPaused(t.pausedLocked() || t.hidden)
+	}
+}
+
+func (t *Tile) pausedLocked() bool { return t.paused && !t.watched }
+
 func (t *Tile) setPaused(on bool) {
 	t.mu.Lock()
 	t.paused = on
 	if t.s != nil {
-		t.s.SetPaused(t.paused || t.hidden)
+		t.s.SetPaused(t.pausedLocked() || t.hidden)
 	}
 	t.mu.Unlock()
 }

@@ -143,9 +143,10 @@ func (m *Model) Sources() []string {
 	return out
 }
 
-// SetPaused stops (on) or resumes (off) decoding in every tile, for a
-// window that is minimised or shown again; tiles opened meanwhile follow.
-// Sessions stay connected and keep feeding their recordings.
+// SetPaused stops (on) or resumes (off) decoding in every tile but the
+// watched ones (Tile.SetWatched), for a window that is minimised or shown
+// again; tiles opened meanwhile follow. Sessions stay connected and keep
+// feeding their recordings.
 func (m *Model) SetPaused(on bool) {
 	m.mu.Lock()
 	m.paused = on

@@ -1,0 +1,96 @@
+package peer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// TestReceivedPacketsAreNotCountedTwice: a video stream from a plain pion
+// sender reaches the peer's track, and pion's statistics count none of its
+// packets: the statistics interceptor, which cloned every packet's header
+// for PeerConnection.GetStats, is not registered (the player keeps the
+// counts Lookout shows).
+func TestReceivedPacketsAreNotCountedTwice(t *testing.T) {
+	p, err := New(Config{Video: webrtc.RTPTransceiverDirectionRecvonly, VideoCodecs: []string{webrtc.MimeTypeH264}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	offer, err := p.GatheredOffer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	cam, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}, "video", "cam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cam.AddTrack(track); err != nil {
+		t.Fatal(err)
+	}
+	if err := cam.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := cam.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(cam)
+	if err := cam.SetLocalDescription(answer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	if err := p.SetAnswer(cam.LocalDescription().SDP); err != nil {
+		t.Fatal(err)
+	}
+	// The camera sends until the peer has read 50 packets.
+	sent, stopped := make(chan struct{}), make(chan struct{})
+	defer func() { close(sent); <-stopped }()
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for seq := uint16(0); ; seq++ {
+			select {
+			case <-sent:
+				return
+			case <-tick.C:
+			}
+			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, Marker: true},
+				Payload: []byte{0x65, 0x88, 0x84, 0x00}} // one IDR slice NAL
+			_ = track.WriteRTP(pkt)
+		}
+	}()
+	var tr Track
+	select {
+	case tr = <-p.Tracks():
+	case <-ctx.Done():
+		t.Fatal("no track within 10 s")
+	}
+	for n := 0; n < 50; n++ {
+		if _, _, err := tr.Remote.ReadRTP(); err != nil {
+			t.Fatalf("read %d: %v", n, err)
+		}
+	}
+	for _, s := range p.Stats() {
+		if in, ok := s.(webrtc.InboundRTPStreamStats); ok && in.PacketsReceived > 0 {
+			t.Fatalf("pion's statistics counted %d packets received: its statistics interceptor runs on every packet", in.PacketsReceived)
+		}
+	}
+}
