@@ -408,6 +408,23 @@ func barAt(m *image.RGBA, x, y int) int {
 	return -1
 }
 
+// barsAcross returns the demo bar colours a row through the top of the
+// picture r of m crosses (at a sixth of its height), from left to right.
+func barsAcross(m *image.RGBA, r image.Rectangle) []int {
+	y := r.Min.Y + r.Dy()/6
+	var seq []int
+	for x := r.Min.X + 2; x < r.Max.X-2; x++ {
+		k := barAt(m, x, y)
+		if k < 0 {
+			continue // a blended pixel between two bars
+		}
+		if len(seq) == 0 || seq[len(seq)-1] != k {
+			seq = append(seq, k)
+		}
+	}
+	return seq
+}
+
 // checkDemoPicture says what is wrong with r as a demo camera's picture,
 // or "": a row through the top of the picture crosses at least six colour
 // bars in the demo's order, and the clock (white digits on a black box
@@ -418,17 +435,7 @@ func checkDemoPicture(a, b *image.RGBA, r image.Rectangle) string {
 	if w < h || w > 2*h {
 		return fmt.Sprintf("a %dx%d picture is not a camera's", w, h)
 	}
-	y := r.Min.Y + h/6
-	var seq []int
-	for x := r.Min.X + 2; x < r.Max.X-2; x++ {
-		k := barAt(a, x, y)
-		if k < 0 {
-			continue // a blended pixel between two bars
-		}
-		if len(seq) == 0 || seq[len(seq)-1] != k {
-			seq = append(seq, k)
-		}
-	}
+	seq := barsAcross(a, r)
 	if len(seq) < 6 {
 		return fmt.Sprintf("only %d colour bars across the top (%v)", len(seq), seq)
 	}

@@ -12,17 +12,7 @@ import (
 // barRuns is how many of the demo's colour bars a row through the top of
 // the picture r crosses, in the demo's order; 0 when they are out of it.
 func barRuns(m *image.RGBA, r image.Rectangle) int {
-	y := r.Min.Y + r.Dy()/6
-	var seq []int
-	for x := r.Min.X + 2; x < r.Max.X-2; x++ {
-		k := barAt(m, x, y)
-		if k < 0 {
-			continue // a blended pixel between two bars
-		}
-		if len(seq) == 0 || seq[len(seq)-1] != k {
-			seq = append(seq, k)
-		}
-	}
+	seq := barsAcross(m, r)
 	for i := 1; i < len(seq); i++ {
 		if seq[i] != (seq[i-1]+1)%8 {
 			return 0

@@ -86,21 +86,7 @@ func TestChecksOutlastALostPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dev.Close()
-	if err := dev.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := dev.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(dev)
-	if err := dev.SetLocalDescription(answer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if err := p.SetAnswer(dev.LocalDescription().SDP); err != nil {
-		t.Fatal(err)
-	}
+	answerOffer(t, p, dev, offer)
 
 	back := time.After(3 * time.Second)
 	deadline := time.After(3*disconnected + 2*time.Second)

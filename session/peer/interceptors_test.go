@@ -44,21 +44,7 @@ func TestReceivedPacketsAreNotCountedTwice(t *testing.T) {
 	if _, err := cam.AddTrack(track); err != nil {
 		t.Fatal(err)
 	}
-	if err := cam.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := cam.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(cam)
-	if err := cam.SetLocalDescription(answer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if err := p.SetAnswer(cam.LocalDescription().SDP); err != nil {
-		t.Fatal(err)
-	}
+	answerOffer(t, p, cam, offer)
 	// The camera sends until the peer has read 50 packets.
 	sent, stopped := make(chan struct{}), make(chan struct{})
 	defer func() { close(sent); <-stopped }()

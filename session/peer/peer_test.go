@@ -33,6 +33,27 @@ func answerer(t *testing.T, audioMime string, clockRate uint32, pt webrtc.Payloa
 // TestTalkTrackFollowsTheAnswer: we offer PCMA first and PCMU second; a
 // device that only takes PCMU answers with it, and the talk track must be
 // PCMU, or nothing it sends would be decodable there.
+// answerOffer has dev answer p's offer, with its candidates gathered, and
+// gives p the answer.
+func answerOffer(t *testing.T, p *Peer, dev *webrtc.PeerConnection, offer string) {
+	t.Helper()
+	if err := dev.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := dev.CreateAnswer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(dev)
+	if err := dev.SetLocalDescription(answer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	if err := p.SetAnswer(dev.LocalDescription().SDP); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestTalkTrackFollowsTheAnswer(t *testing.T) {
 	p, err := New(Config{Audio: webrtc.RTPTransceiverDirectionSendrecv, AudioCodecs: []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU}})
 	if err != nil {
@@ -49,21 +70,7 @@ func TestTalkTrackFollowsTheAnswer(t *testing.T) {
 	if _, err := dev.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
 		t.Fatal(err)
 	}
-	if err := dev.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := dev.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := webrtc.GatheringCompletePromise(dev)
-	if err := dev.SetLocalDescription(answer); err != nil {
-		t.Fatal(err)
-	}
-	<-done
-	if err := p.SetAnswer(dev.LocalDescription().SDP); err != nil {
-		t.Fatal(err)
-	}
+	answerOffer(t, p, dev, offer)
 	track, codec, err := p.TalkTrack()
 	if err != nil {
 		t.Fatal(err)
