@@ -44,10 +44,9 @@ func TestVideoReadRecyclesPackets(t *testing.T) {
 	}
 	read, readRTP := perPacket(false), perPacket(true)
 	t.Logf("allocations a packet: %.2f through Read, %.2f through ReadRTP (%d packets)", read, readRTP, packets)
-	if read > 1.45 {
-		t.Errorf("%.2f allocations a packet through Read, want at most 1.45: the receive buffers are not recycled", read)
-	}
+	// Relative, not absolute: the race detector's build allocates about
+	// 0.2 a packet more in both (1.61 and 3.58).
 	if readRTP-read < 1.9 {
-		t.Errorf("Read saves %.2f allocations a packet over ReadRTP, want the buffer and the packet (2)", readRTP-read)
+		t.Errorf("Read saves %.2f allocations a packet over ReadRTP, want the buffer and the packet (2): the receive buffers are not recycled", readRTP-read)
 	}
 }
