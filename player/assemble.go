@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 )
 
 const (
@@ -51,13 +52,20 @@ type assembled struct {
 // The assembler keeps the packets it is given (it never modifies them),
 // indexes them in a fixed ring of ringSize slots and reuses its output
 // buffers, so steady state allocates nothing but what the depacketizer
-// does. It is not safe for concurrent use.
+// does. With free set, it hands each packet back once it is done with it
+// (after the access unit built from it was emitted), so that the caller
+// can recycle the packet and its payload's buffer. It is not safe for
+// concurrent use.
 type assembler struct {
 	newDepay func() rtp.Depacketizer
 	depay    rtp.Depacketizer
 	emit     func(*assembled)
-	delay    time.Duration
-	window   int64
+	// free, when set, is given every packet the assembler is done with
+	// (consumed, dropped, late or a duplicate): Video's packet pool
+	// recycles it. The assembler never touches a packet after freeing it.
+	free   func(*rtp.Packet)
+	delay  time.Duration
+	window int64
 
 	// ring holds the packets from next to highest by extended sequence
 	// number; arrived holds, for each slot in that range, when its packet
@@ -110,7 +118,12 @@ func newAssembler(newDepay func() rtp.Depacketizer, delay time.Duration, window 
 // reset forgets the stream (for a new SSRC or after a sequence jump) and
 // keeps the buffers.
 func (a *assembler) reset() {
-	clear(a.ring[:])
+	for i, p := range a.ring {
+		if p != nil {
+			a.ring[i] = nil
+			a.freePacket(p)
+		}
+	}
 	a.depay = a.newDepay()
 	a.started, a.consumed, a.noMarkers = false, false, false
 	a.atStart, a.haveLastTS, a.lastMarker, a.gap = false, false, false, false
@@ -130,6 +143,7 @@ func (a *assembler) push(p *rtp.Packet, now time.Time) {
 	switch {
 	case ext < a.next:
 		if a.consumed || a.highest-ext >= a.window {
+			a.freePacket(p)
 			return // late or duplicate: its place was consumed already
 		}
 		// Nothing consumed yet: the stream starts earlier than its first
@@ -151,6 +165,7 @@ func (a *assembler) push(p *rtp.Packet, now time.Time) {
 	}
 	i := ext & ringMask
 	if a.ring[i] != nil {
+		a.freePacket(p)
 		return // duplicate
 	}
 	a.ring[i], a.arrived[i] = p, t
@@ -161,9 +176,23 @@ func (a *assembler) push(p *rtp.Packet, now time.Time) {
 // dropHeld gives up every packet held.
 func (a *assembler) dropHeld() {
 	for k := a.next; k <= a.highest && k < a.next+ringSize; k++ {
-		a.ring[k&ringMask] = nil
+		a.freeSlot(k)
 	}
 	a.gap, a.consumed = true, true
+}
+
+// freeSlot empties the slot of k and frees its packet.
+func (a *assembler) freeSlot(k int64) {
+	if p := a.ring[k&ringMask]; p != nil {
+		a.ring[k&ringMask] = nil
+		a.freePacket(p)
+	}
+}
+
+func (a *assembler) freePacket(p *rtp.Packet) {
+	if a.free != nil {
+		a.free(p)
+	}
 }
 
 // expired reports whether the missing packet m has been waited for long
@@ -250,7 +279,7 @@ func (a *assembler) findEnd() (end int64, marker, complete bool) {
 // release frees the slots from..to and moves next past them.
 func (a *assembler) release(from, to int64) {
 	for k := from; k <= to; k++ {
-		a.ring[k&ringMask] = nil
+		a.freeSlot(k)
 	}
 	a.next, a.scan, a.consumed = to+1, to+1, true
 }
@@ -276,14 +305,33 @@ func (a *assembler) build(from, to int64, ts uint32) {
 		}
 		a.data = append(a.data, b...)
 	}
-	a.release(from, to)
-	if !ok {
-		clear(a.headers)
+	if ok {
+		a.out = assembled{data: a.data, headers: a.headers, ts: ts, first: from, last: to, gap: a.gap}
+		a.gap = false
+		a.emit(&a.out)
+		if a.free != nil && keepsPayload(a.depay) {
+			// Its next unit must not continue a fragment whose bytes lie
+			// in packets about to be recycled: no valid stream carries a
+			// fragment across access units.
+			a.depay = a.newDepay()
+		}
+	} else {
 		a.gap = true
-		return
 	}
-	a.out = assembled{data: a.data, headers: a.headers, ts: ts, first: from, last: to, gap: a.gap}
-	a.gap = false
-	a.emit(&a.out)
 	clear(a.headers) // do not keep the packets alive
+	// Freed only now: the headers handed to emit point into the packets.
+	a.release(from, to)
+}
+
+// keepsPayload reports whether d keeps slices of the payloads it is given
+// from one Unmarshal to the next rather than copies: pion's H.265 and AV1
+// depacketizers hold the fragments of a unit split across packets that
+// way. (H264Packet appends its fragments to a buffer of its own; VP8 and
+// VP9 keep nothing between packets.)
+func keepsPayload(d rtp.Depacketizer) bool {
+	switch d.(type) {
+	case *codecs.H265Depacketizer, *codecs.AV1Depacketizer:
+		return true
+	}
+	return false
 }

@@ -41,9 +41,20 @@ type Decoder interface {
 
 // RTPReader is what pion's *webrtc.TrackRemote offers. Each packet it
 // returns must stay unchanged after the call (pion's returns a new packet
-// each time): a Video keeps packets until their frame is complete.
+// each time): a Video keeps packets until their frame is complete. A
+// reader that also has TrackRemote's Read method is read through that
+// instead (see rtpBufferReader).
 type RTPReader interface {
 	ReadRTP() (*rtp.Packet, interceptor.Attributes, error)
+}
+
+// rtpBufferReader is what pion's *webrtc.TrackRemote offers besides
+// ReadRTP: Read fills b with one RTP packet. When the RTPReader given to
+// Run has it, Run reads into buffers of its own that it recycles once the
+// assembler is done with their packets, instead of a new buffer and packet
+// per packet as ReadRTP makes.
+type rtpBufferReader interface {
+	Read(b []byte) (int, interceptor.Attributes, error)
 }
 
 // VideoConfig configures a Video. Zero values get defaults in NewVideo.
@@ -183,11 +194,21 @@ func (v *Video) Run(ctx context.Context, src RTPReader) error {
 		return fmt.Errorf("player: run: %w", ErrRunning)
 	}
 	s := v.newStream()
+	br, pooled := src.(rtpBufferReader)
+	if pooled {
+		s.asm.free = s.pool.put
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p, _, err := src.ReadRTP()
+		var p *rtp.Packet
+		var err error
+		if pooled {
+			p, err = s.pool.read(br)
+		} else {
+			p, _, err = src.ReadRTP()
+		}
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
@@ -230,6 +251,65 @@ type stream struct {
 	// captures holds the capture times of the access units being decoded.
 	captures captureRing
 	emit     func(*Frame)
+	// pool recycles the packets read, when the source can read into them.
+	pool packetPool
+}
+
+const (
+	// packetBuffer is the size of a packet's receive buffer: pion's default
+	// receive MTU (1460), which is also what its ReadRTP allocates, rounded
+	// up to Ethernet's.
+	packetBuffer = 1500
+	// maxPooled bounds the packets a pool tracks: every packet the
+	// assembler can hold, the one the sequence rule holds, and spare. A
+	// packet the sequence rule drops is never freed; past the bound the
+	// pool forgets every packet it made, so such strays are not kept
+	// alive (the ones still in use are collected once dropped).
+	maxPooled = ringSize + 64
+)
+
+// packetPool recycles packets with their receive buffers. A packet is
+// freed (put) only when nothing refers to it or its payload any more; a
+// packet never freed is left to the garbage collector. It is not safe for
+// concurrent use: only Run's goroutine uses it.
+type packetPool struct {
+	free []*rtp.Packet
+	// bufs holds the receive buffer of each packet the pool made.
+	bufs map[*rtp.Packet][]byte
+}
+
+// read reads one packet from r into a recycled packet and buffer.
+func (pp *packetPool) read(r rtpBufferReader) (*rtp.Packet, error) {
+	var p *rtp.Packet
+	if n := len(pp.free); n > 0 {
+		p = pp.free[n-1]
+		pp.free = pp.free[:n-1]
+	} else {
+		if pp.bufs == nil || len(pp.bufs) >= maxPooled {
+			pp.bufs = make(map[*rtp.Packet][]byte, 64)
+		}
+		p = &rtp.Packet{}
+		pp.bufs[p] = make([]byte, packetBuffer)
+	}
+	b := pp.bufs[p]
+	n, _, err := r.Read(b)
+	if err == nil {
+		// Keep the header's slices' room; everything else is parsed anew.
+		*p = rtp.Packet{Header: rtp.Header{CSRC: p.CSRC[:0], Extensions: p.Extensions[:0]}}
+		err = p.Unmarshal(b[:n])
+	}
+	if err != nil {
+		pp.put(p)
+		return nil, err
+	}
+	return p, nil
+}
+
+// put recycles p if the pool made it (and still tracks it).
+func (pp *packetPool) put(p *rtp.Packet) {
+	if _, ok := pp.bufs[p]; ok {
+		pp.free = append(pp.free, p)
+	}
 }
 
 func (v *Video) newStream() *stream {
@@ -249,7 +329,7 @@ func (v *Video) newStream() *stream {
 // reset starts a new stream for ssrc. The sequence rule is kept: it
 // already follows the new sequence when a jump restarts the stream.
 func (v *Video) reset(s *stream, ssrc uint32) {
-	*s = stream{emit: s.emit, asm: s.asm, lastRequest: s.lastRequest, seq: s.seq}
+	*s = stream{emit: s.emit, asm: s.asm, lastRequest: s.lastRequest, seq: s.seq, pool: s.pool}
 	s.started = true
 	s.ssrc = ssrc
 	s.waitKey = true

@@ -87,3 +87,51 @@ func BenchmarkVideoReceive(b *testing.B) {
 		b.Fatalf("%d frames decoded of %d", st.Frames, b.N)
 	}
 }
+
+// readerSource is a loopSource read as pion's TrackRemote is: Read
+// marshals the next packet into the caller's buffer, and ReadRTP does
+// what pion's does, a new receive-MTU buffer and packet per call.
+type readerSource struct{ loopSource }
+
+func (s *readerSource) Read(b []byte) (int, interceptor.Attributes, error) {
+	p, _, err := s.loopSource.ReadRTP()
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := p.MarshalTo(b)
+	return n, nil, err
+}
+
+func (s *readerSource) ReadRTP() (*rtp.Packet, interceptor.Attributes, error) {
+	b := make([]byte, 1460)
+	n, _, err := s.Read(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &rtp.Packet{}
+	if err := p.Unmarshal(b[:n]); err != nil {
+		return nil, nil, err
+	}
+	return p, nil, nil
+}
+
+// receivePool packetizes frames as BenchmarkVideoReceive sends them: a
+// 40 kB keyframe every 50 frames, 4 kB deltas, 1200-byte packets.
+func receivePool() ([][]*rtp.Packet, int) {
+	pay := &codecs.H264Payloader{}
+	pool := make([][]*rtp.Packet, 500)
+	packets := 0
+	for i := range pool {
+		key := i%50 == 0
+		size := 4000
+		if key {
+			size = 40000
+		}
+		for _, pl := range pay.Payload(1200, synthAU(i, key, size)) {
+			pool[i] = append(pool[i], &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SSRC: 1}, Payload: pl})
+		}
+		pool[i][len(pool[i])-1].Marker = true
+		packets += len(pool[i])
+	}
+	return pool, packets
+}

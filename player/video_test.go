@@ -151,6 +151,33 @@ func (s *fakeSource) ReadRTP() (*rtp.Packet, interceptor.Attributes, error) {
 	return a.p, nil, nil
 }
 
+// bufferSource is a fakeSource that also reads into the caller's buffer,
+// as pion's TrackRemote.Read does: Run then recycles its packets. Each
+// packet is marshalled afresh into the buffer given, so a buffer recycled
+// while the assembler still holds its packet changes that packet's bytes.
+type bufferSource struct{ *fakeSource }
+
+func (s bufferSource) Read(b []byte) (int, interceptor.Attributes, error) {
+	p, _, err := s.ReadRTP()
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := p.MarshalTo(b)
+	return n, nil, err
+}
+
+// readModes runs f once with Run reading packets through ReadRTP and once
+// through Read into recycled buffers.
+func readModes(t *testing.T, f func(t *testing.T, buffered bool)) {
+	for _, buffered := range []bool{false, true} {
+		name := "ReadRTP"
+		if buffered {
+			name = "Read"
+		}
+		t.Run(name, func(t *testing.T) { f(t, buffered) })
+	}
+}
+
 // fakeDecoder checks each access unit against the original and emits a frame
 // carrying the frame index in PTS order.
 type fakeDecoder struct {
@@ -194,6 +221,8 @@ type harness struct {
 	sink     *recordSink
 	clk      *fakeClock
 	requests []time.Time
+	// buffered: Run reads through Read (bufferSource), not ReadRTP.
+	buffered bool
 }
 
 func newHarness(t *testing.T, aus map[int][]byte) *harness {
@@ -220,7 +249,10 @@ func newHarness(t *testing.T, aus map[int][]byte) *harness {
 
 func (h *harness) run(t *testing.T, pkts []arrival) {
 	t.Helper()
-	src := &fakeSource{pkts: pkts, clk: h.clk, base: h.clk.t}
+	var src RTPReader = &fakeSource{pkts: pkts, clk: h.clk, base: h.clk.t}
+	if h.buffered {
+		src = bufferSource{src.(*fakeSource)}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := h.video.Run(ctx, src); err != nil {
@@ -265,6 +297,17 @@ func TestVideoDelivery(t *testing.T) {
 		}
 		return q
 	}
+	// dup repeats every fifth packet, the copy arriving two packets later.
+	dup := func(p []arrival) []arrival {
+		var q []arrival
+		for i, a := range p {
+			q = append(q, a)
+			if i >= 2 && (i-2)%5 == 0 {
+				q = append(q, arrival{roundTrip(p[i-2].p), a.at})
+			}
+		}
+		return q
+	}
 	drop := func(frame int) func([]arrival) []arrival {
 		return func(p []arrival) []arrival {
 			var q []arrival
@@ -301,6 +344,14 @@ func TestVideoDelivery(t *testing.T) {
 			name:   "neighbours swapped",
 			opts:   streamOpts{frames: 60, gop: 30, seq: 100},
 			mangle: swap,
+			want:   seqRange(0, 60),
+			minReq: 1,
+			jitter: true,
+		},
+		{
+			name:   "duplicates",
+			opts:   streamOpts{frames: 60, gop: 30, seq: 65000},
+			mangle: dup,
 			want:   seqRange(0, 60),
 			minReq: 1,
 			jitter: true,
@@ -349,55 +400,58 @@ func TestVideoDelivery(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.opts.ssrc, tc.opts.ts = 0x1234, 1000
-			pkts, aus := buildStream(tc.opts)
-			if tc.mangle != nil {
-				pkts = tc.mangle(pkts)
-			}
-			h := newHarness(t, aus)
-			h.dec.failAt = -1
-			if tc.failAt > 0 {
-				h.dec.failAt = tc.failAt
-			}
-			h.run(t, pkts)
-			if !equalInts(h.dec.decoded, tc.want) {
-				t.Fatalf("decoded frames %v\nwant %v", h.dec.decoded, tc.want)
-			}
-			if len(h.sink.frames) != len(tc.want) {
-				t.Fatalf("sink got %d frames, want %d", len(h.sink.frames), len(tc.want))
-			}
-			st := h.video.Stats()
-			if st.Codec != "H264" || st.Width != 640 || st.Height != 360 {
-				t.Errorf("stats codec/size = %s %dx%d", st.Codec, st.Width, st.Height)
-			}
-			if st.PacketsReceived != uint64(len(pkts)) {
-				t.Errorf("PacketsReceived = %d, want %d", st.PacketsReceived, len(pkts))
-			}
-			if st.PacketsLost != tc.lost {
-				t.Errorf("PacketsLost = %d, want %d", st.PacketsLost, tc.lost)
-			}
-			if st.Frames != uint64(len(tc.want)) {
-				t.Errorf("Frames = %d, want %d", st.Frames, len(tc.want))
-			}
-			if st.Freezes != tc.freezes {
-				t.Errorf("Freezes = %d, want %d", st.Freezes, tc.freezes)
-			}
-			if len(h.requests) < tc.minReq || st.KeyframeRequests != uint64(len(h.requests)) {
-				t.Errorf("keyframe requests = %d (stats %d), want at least %d", len(h.requests), st.KeyframeRequests, tc.minReq)
-			}
-			checkRequestSpacing(t, h.requests)
-			if tc.jitterGt == 0 && !tc.jitter && st.JitterMs > 0.01 {
-				t.Errorf("JitterMs = %v, want 0 for packets arriving on their timestamps", st.JitterMs)
-			}
-			if tc.jitterGt > 0 && st.JitterMs <= tc.jitterGt {
-				t.Errorf("JitterMs = %v, want > %v after a late burst", st.JitterMs, tc.jitterGt)
-			}
-			if tc.freezes == 0 && math.Abs(st.FPS-30) > 1.5 {
-				t.Errorf("FPS = %v, want about 30", st.FPS)
-			}
-			if st.BitrateKbps <= 0 {
-				t.Errorf("BitrateKbps = %v, want > 0", st.BitrateKbps)
-			}
+			readModes(t, func(t *testing.T, buffered bool) {
+				tc.opts.ssrc, tc.opts.ts = 0x1234, 1000
+				pkts, aus := buildStream(tc.opts)
+				if tc.mangle != nil {
+					pkts = tc.mangle(pkts)
+				}
+				h := newHarness(t, aus)
+				h.buffered = buffered
+				h.dec.failAt = -1
+				if tc.failAt > 0 {
+					h.dec.failAt = tc.failAt
+				}
+				h.run(t, pkts)
+				if !equalInts(h.dec.decoded, tc.want) {
+					t.Fatalf("decoded frames %v\nwant %v", h.dec.decoded, tc.want)
+				}
+				if len(h.sink.frames) != len(tc.want) {
+					t.Fatalf("sink got %d frames, want %d", len(h.sink.frames), len(tc.want))
+				}
+				st := h.video.Stats()
+				if st.Codec != "H264" || st.Width != 640 || st.Height != 360 {
+					t.Errorf("stats codec/size = %s %dx%d", st.Codec, st.Width, st.Height)
+				}
+				if st.PacketsReceived != uint64(len(pkts)) {
+					t.Errorf("PacketsReceived = %d, want %d", st.PacketsReceived, len(pkts))
+				}
+				if st.PacketsLost != tc.lost {
+					t.Errorf("PacketsLost = %d, want %d", st.PacketsLost, tc.lost)
+				}
+				if st.Frames != uint64(len(tc.want)) {
+					t.Errorf("Frames = %d, want %d", st.Frames, len(tc.want))
+				}
+				if st.Freezes != tc.freezes {
+					t.Errorf("Freezes = %d, want %d", st.Freezes, tc.freezes)
+				}
+				if len(h.requests) < tc.minReq || st.KeyframeRequests != uint64(len(h.requests)) {
+					t.Errorf("keyframe requests = %d (stats %d), want at least %d", len(h.requests), st.KeyframeRequests, tc.minReq)
+				}
+				checkRequestSpacing(t, h.requests)
+				if tc.jitterGt == 0 && !tc.jitter && st.JitterMs > 0.01 {
+					t.Errorf("JitterMs = %v, want 0 for packets arriving on their timestamps", st.JitterMs)
+				}
+				if tc.jitterGt > 0 && st.JitterMs <= tc.jitterGt {
+					t.Errorf("JitterMs = %v, want > %v after a late burst", st.JitterMs, tc.jitterGt)
+				}
+				if tc.freezes == 0 && math.Abs(st.FPS-30) > 1.5 {
+					t.Errorf("FPS = %v, want about 30", st.FPS)
+				}
+				if st.BitrateKbps <= 0 {
+					t.Errorf("BitrateKbps = %v, want > 0", st.BitrateKbps)
+				}
+			})
 		})
 	}
 }
@@ -431,11 +485,14 @@ func TestVideoLossRequestsKeyframePromptly(t *testing.T) {
 	}
 }
 
-func TestVideoSSRCChange(t *testing.T) {
+func TestVideoSSRCChange(t *testing.T) { readModes(t, testVideoSSRCChange) }
+
+func testVideoSSRCChange(t *testing.T, buffered bool) {
 	first, aus := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 1, seq: 500, ts: 1000})
 	// The second stream repeats the same pictures under a new SSRC and sequence.
 	second, _ := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 2, seq: 40000, ts: 1000, offset: time.Second})
 	h := newHarness(t, aus)
+	h.buffered = buffered
 	h.run(t, append(first, second...))
 	// Each stream delivers all its frames, the last at its marker.
 	want := append(seqRange(0, 30), seqRange(0, 30)...)
@@ -641,22 +698,25 @@ func TestVideoSequenceJumps(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			pkts, aus := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 7, seq: 500, ts: 1000})
-			if tc.mangle != nil {
-				pkts = tc.mangle(pkts)
-			}
-			if tc.second != 0 {
-				again, _ := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 7, seq: tc.second, ts: 1000, offset: time.Second})
-				pkts = append(pkts, again...)
-			}
-			h := newHarness(t, aus)
-			h.run(t, pkts)
-			if !equalInts(h.dec.decoded, tc.want) {
-				t.Fatalf("decoded %v\nwant %v", h.dec.decoded, tc.want)
-			}
-			if st := h.video.Stats(); st.PacketsLost != 0 {
-				t.Errorf("PacketsLost = %d, want 0", st.PacketsLost)
-			}
+			readModes(t, func(t *testing.T, buffered bool) {
+				pkts, aus := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 7, seq: 500, ts: 1000})
+				if tc.mangle != nil {
+					pkts = tc.mangle(pkts)
+				}
+				if tc.second != 0 {
+					again, _ := buildStream(streamOpts{frames: 30, gop: 30, ssrc: 7, seq: tc.second, ts: 1000, offset: time.Second})
+					pkts = append(pkts, again...)
+				}
+				h := newHarness(t, aus)
+				h.buffered = buffered
+				h.run(t, pkts)
+				if !equalInts(h.dec.decoded, tc.want) {
+					t.Fatalf("decoded %v\nwant %v", h.dec.decoded, tc.want)
+				}
+				if st := h.video.Stats(); st.PacketsLost != 0 {
+					t.Errorf("PacketsLost = %d, want 0", st.PacketsLost)
+				}
+			})
 		})
 	}
 }
