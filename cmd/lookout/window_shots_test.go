@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -44,7 +45,13 @@ func openWindow(t *testing.T, dir, cfg string, args ...string) *window {
 		select {
 		case <-w.exited:
 		case <-time.After(20 * time.Second):
-			_ = w.cmd.Process.Kill()
+			// SIGQUIT has Go print every goroutine's stack: where it hangs.
+			_ = w.cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-w.exited:
+			case <-time.After(5 * time.Second):
+				_ = w.cmd.Process.Kill()
+			}
 			t.Errorf("lookout did not exit within 20 s of an interrupt:\n%s", w.stderr.String())
 		}
 	})
