@@ -102,7 +102,10 @@ func startXvfbProcess(t *testing.T, w, h int) (string, *os.Process) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+	// -noreset: without it the server resets whenever its last client
+	// goes (a short xdotool or xwd, the window's own probe at start), and
+	// a tool connecting during the reset fails ("xwd: exit status 1").
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp", "-noreset")
 	cmd.ExtraFiles = []*os.File{wr}
 	var logs bytes.Buffer
 	cmd.Stderr = &logs

@@ -35,7 +35,7 @@ func startXvfb(t *testing.T, screen string) (display string, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp")
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset")
 	xvfb.ExtraFiles = []*os.File{wr}
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
