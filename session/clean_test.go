@@ -84,6 +84,14 @@ func echoCall(t *testing.T, srv *eendemo.Server, delay time.Duration, echoGain f
 		t.Fatal(err)
 	}
 	defer func() { _ = c.Close() }()
+	// The speaker lets go of the previous call once it has seen that
+	// call's socket close, which may come after our side has ended: a call
+	// made before that is refused as busy.
+	for wait := time.Now().Add(10 * time.Second); srv.Speaker("gate").Busy(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(wait) {
+			t.Fatal("the demo speaker is still busy 10 s after the previous call")
+		}
+	}
 	before := len(srv.Speaker("gate").Sessions())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
