@@ -58,19 +58,7 @@ func (s *loopSource) ReadRTP() (*rtp.Packet, interceptor.Attributes, error) {
 // player.Video with a decoder that does nothing: the cost per frame
 // (ns/op, allocs/op) of reordering, depacketizing and keyframe gating.
 func BenchmarkVideoReceive(b *testing.B) {
-	pay := &codecs.H264Payloader{}
-	pool := make([][]*rtp.Packet, 500)
-	for i := range pool {
-		key := i%50 == 0
-		size := 4000
-		if key {
-			size = 40000
-		}
-		for _, pl := range pay.Payload(1200, synthAU(i, key, size)) {
-			pool[i] = append(pool[i], &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SSRC: 1}, Payload: pl})
-		}
-		pool[i][len(pool[i])-1].Marker = true
-	}
+	pool, _ := receivePool()
 	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	dec := &benchDecoder{}
 	v, err := NewVideo(VideoConfig{MimeType: MimeTypeH264, Now: clk.now}, dec)

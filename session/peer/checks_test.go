@@ -1,7 +1,6 @@
 package peer
 
 import (
-	"context"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -56,17 +55,7 @@ func (c *lossyConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 // failing.
 func TestChecksOutlastALostPath(t *testing.T) {
 	const disconnected = 2 * time.Second
-	p, err := New(Config{Video: webrtc.RTPTransceiverDirectionRecvonly, DisconnectedTimeout: disconnected})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	offer, err := p.GatheredOffer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, offer := gatheredOffer(t, Config{Video: webrtc.RTPTransceiverDirectionRecvonly, DisconnectedTimeout: disconnected})
 
 	sys, err := stdnet.NewNet()
 	if err != nil {

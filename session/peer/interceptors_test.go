@@ -1,7 +1,6 @@
 package peer
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -15,17 +14,7 @@ import (
 // for PeerConnection.GetStats, is not registered (the player keeps the
 // counts Lookout shows).
 func TestReceivedPacketsAreNotCountedTwice(t *testing.T) {
-	p, err := New(Config{Video: webrtc.RTPTransceiverDirectionRecvonly, VideoCodecs: []string{webrtc.MimeTypeH264}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	offer, err := p.GatheredOffer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, offer := gatheredOffer(t, Config{Video: webrtc.RTPTransceiverDirectionRecvonly, VideoCodecs: []string{webrtc.MimeTypeH264}})
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
@@ -66,7 +55,7 @@ func TestReceivedPacketsAreNotCountedTwice(t *testing.T) {
 	var tr Track
 	select {
 	case tr = <-p.Tracks():
-	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
 		t.Fatal("no track within 10 s")
 	}
 	for n := 0; n < 50; n++ {

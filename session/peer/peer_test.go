@@ -30,9 +30,6 @@ func answerer(t *testing.T, audioMime string, clockRate uint32, pt webrtc.Payloa
 	return pc
 }
 
-// TestTalkTrackFollowsTheAnswer: we offer PCMA first and PCMU second; a
-// device that only takes PCMU answers with it, and the talk track must be
-// PCMU, or nothing it sends would be decodable there.
 // answerOffer has dev answer p's offer, with its candidates gathered, and
 // gives p the answer.
 func answerOffer(t *testing.T, p *Peer, dev *webrtc.PeerConnection, offer string) {
@@ -54,18 +51,29 @@ func answerOffer(t *testing.T, p *Peer, dev *webrtc.PeerConnection, offer string
 	}
 }
 
-func TestTalkTrackFollowsTheAnswer(t *testing.T) {
-	p, err := New(Config{Audio: webrtc.RTPTransceiverDirectionSendrecv, AudioCodecs: []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU}})
+// gatheredOffer makes a peer of cfg, closed when the test ends, and its
+// offer with every candidate gathered.
+func gatheredOffer(t *testing.T, cfg Config) (*Peer, string) {
+	t.Helper()
+	p, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { p.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	offer, err := p.GatheredOffer(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p, offer
+}
+
+// TestTalkTrackFollowsTheAnswer: we offer PCMA first and PCMU second; a
+// device that only takes PCMU answers with it, and the talk track must be
+// PCMU, or nothing it sends would be decodable there.
+func TestTalkTrackFollowsTheAnswer(t *testing.T) {
+	p, offer := gatheredOffer(t, Config{Audio: webrtc.RTPTransceiverDirectionSendrecv, AudioCodecs: []string{webrtc.MimeTypePCMA, webrtc.MimeTypePCMU}})
 	dev := answerer(t, webrtc.MimeTypePCMU, 8000, 0)
 	if _, err := dev.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
 		t.Fatal(err)
@@ -165,17 +173,7 @@ func TestRedact(t *testing.T) {
 // never offered is told apart from a malformed answer by ErrNoCommonCodec,
 // not by the words of pion's error.
 func TestSetAnswerWithoutACommonCodec(t *testing.T) {
-	p, err := New(Config{Audio: webrtc.RTPTransceiverDirectionSendrecv, AudioCodecs: []string{webrtc.MimeTypePCMA}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	offer, err := p.GatheredOffer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, offer := gatheredOffer(t, Config{Audio: webrtc.RTPTransceiverDirectionSendrecv, AudioCodecs: []string{webrtc.MimeTypePCMA}})
 	// The answer names PCMA's payload type 8 but maps it to another codec.
 	dev := answerer(t, webrtc.MimeTypePCMA, 8000, 8)
 	if _, err := dev.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
