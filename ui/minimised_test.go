@@ -101,11 +101,7 @@ func TestMinimisedWallWatchesAlertTiles(t *testing.T) {
 	procs := runtime.GOMAXPROCS(0)
 	d := openDemoWindow(t, fyne.NewSize(900, 600))
 	defer d.close()
-	quiet, busy := d.site.Camera("cam1"), d.site.Camera("cam2")
-	quiet.SetStill(true)
-	busy.SetStill(true)
-	tq, tb := d.live(t, "demo/cam1"), d.live(t, "demo/cam2")
-	tb.deco.setWatching(true)
+	tq, tb := d.quietAndWatched(t)
 
 	d.win.setMinimised(true)
 	defer d.win.setMinimised(false)
@@ -126,7 +122,7 @@ func TestMinimisedWallWatchesAlertTiles(t *testing.T) {
 		t.Fatal("the still camera shows motion before anything moved")
 	}
 	start := time.Now()
-	busy.MoveObject(2 * time.Second)
+	d.site.Camera("cam2").MoveObject(2 * time.Second)
 	waitFor(t, "motion on the watched tile, minimised", tb.MotionShown)
 	t.Logf("motion on the watched tile %v after the object started moving, minimised", time.Since(start))
 	if tq.MotionShown() {

@@ -9,23 +9,34 @@ import (
 	"time"
 )
 
+// share is the share of r's pixels whose three channels all pass keep.
+func share(m *image.RGBA, r image.Rectangle, keep func(c uint8) bool) float64 {
+	var n, kept int
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			i := m.PixOffset(x, y)
+			n++
+			if keep(m.Pix[i]) && keep(m.Pix[i+1]) && keep(m.Pix[i+2]) {
+				kept++
+			}
+		}
+	}
+	return float64(kept) / float64(n)
+}
+
 // darkShare is the share of r's pixels whose channels are all below 85:
 // under a tile's hover statistics (black at 0xb0 alpha over the picture,
 // or over the tile's background on the X11 path) nearly all but the
 // text's; over the demo picture's bottom, a grey ramp from black to white,
 // about a third.
 func darkShare(m *image.RGBA, r image.Rectangle) float64 {
-	var n, dark int
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i := m.PixOffset(x, y)
-			n++
-			if m.Pix[i] < 85 && m.Pix[i+1] < 85 && m.Pix[i+2] < 85 {
-				dark++
-			}
-		}
-	}
-	return float64(dark) / float64(n)
+	return share(m, r, func(c uint8) bool { return c < 85 })
+}
+
+// lightShare is the share of r's pixels whose channels are all above 150:
+// the hover statistics' text, where they cover the tile's dark background.
+func lightShare(m *image.RGBA, r image.Rectangle) float64 {
+	return share(m, r, func(c uint8) bool { return c > 150 })
 }
 
 // statsLook looks for a tile's hover statistics in the window w.
@@ -138,22 +149,6 @@ func TestWindowPointerLeavingUnhoversTheTile(t *testing.T) {
 			l.until("back", l.shown)
 		})
 	}
-}
-
-// lightShare is the share of r's pixels whose channels are all above 150:
-// the hover statistics' text, where they cover the tile's dark background.
-func lightShare(m *image.RGBA, r image.Rectangle) float64 {
-	var n, light int
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			i := m.PixOffset(x, y)
-			n++
-			if m.Pix[i] > 150 && m.Pix[i+1] > 150 && m.Pix[i+2] > 150 {
-				light++
-			}
-		}
-	}
-	return float64(light) / float64(n)
 }
 
 // TestWindowOpenedUnderTheRestingPointerHoversNothing: the real window on
