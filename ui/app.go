@@ -315,11 +315,14 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		}
 		tools.Objects = append(tools.Objects, o)
 	}
-	// The layout and paging controls scroll sideways rather than widen
-	// the window past a small screen (the window's minimum is the wall's
-	// smallest cells, the sidebar's and the tools'); the tools stay put.
+	// The layout buttons become a drop-down where the window is too narrow
+	// for them, so the paging controls stay in sight; below that the row
+	// scrolls sideways rather than widen the window past a small screen
+	// (the window's minimum is the wall's smallest cells, the sidebar's and
+	// the tools'); the tools stay put.
 	toolbar := container.NewBorder(nil, nil, nil, tools,
-		container.NewHScroll(container.NewHBox(win.viewSwitcher(ctx), widget.NewLabel("Layout"), win.layouts.box, win.prev, win.pageLbl, win.next, warm)))
+		container.NewHScroll(newToolRow(win.layouts.row, win.layouts.compact,
+			win.viewSwitcher(ctx), win.layouts.row, win.layouts.compact, win.prev, win.pageLbl, win.next, warm)))
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })
