@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/lookout-app/lookout/assets"
@@ -294,8 +295,11 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		win.backToWall()
 	})
 	win.pageLbl = widget.NewLabel("")
-	win.prev = widget.NewButton("PgUp", func() { win.wall.PrevPage(); win.updateStatus(); win.backToWall() })
-	win.next = widget.NewButton("PgDn", func() { win.wall.NextPage(); win.updateStatus(); win.backToWall() })
+	// The page buttons are arrows (their keys, PgUp and PgDn, are on the
+	// shortcut sheet), narrow enough for the layout buttons beside them
+	// in a 1280-wide window.
+	win.prev = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { win.wall.PrevPage(); win.updateStatus(); win.backToWall() })
+	win.next = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { win.wall.NextPage(); win.updateStatus(); win.backToWall() })
 	warm := widget.NewCheck("Keep hidden pages connected", func(on bool) {
 		win.wall.KeepWarm = on
 		win.wall.apply()
@@ -316,13 +320,13 @@ func (win *window) build(ctx context.Context, accounts []Account) {
 		tools.Objects = append(tools.Objects, o)
 	}
 	// The layout buttons become a drop-down where the window is too narrow
-	// for them, so the paging controls stay in sight; below that the row
-	// scrolls sideways rather than widen the window past a small screen
-	// (the window's minimum is the wall's smallest cells, the sidebar's and
-	// the tools'); the tools stay put.
+	// for them and the paging controls; past those the row scrolls sideways
+	// rather than widen the window past a small screen (the window's
+	// minimum is the wall's smallest cells, the sidebar's and the tools');
+	// the tools stay put.
 	toolbar := container.NewBorder(nil, nil, nil, tools,
-		container.NewHScroll(newToolRow(win.layouts.row, win.layouts.compact,
-			win.viewSwitcher(ctx), win.layouts.row, win.layouts.compact, win.prev, win.pageLbl, win.next, warm)))
+		newToolRow(win.layouts.row, win.layouts.compact, win.next,
+			win.viewSwitcher(ctx), win.layouts.row, win.layouts.compact, win.prev, win.pageLbl, win.next, warm))
 	win.status = widget.NewLabel("")
 	win.status.Truncation = fyne.TextTruncateEllipsis
 	win.notice = newNoticeBar(func() fyne.Window { return win.w })

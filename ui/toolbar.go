@@ -28,6 +28,7 @@ func newLayoutPicker(selected string, onChange func(string)) *layoutPicker {
 	}
 	p.row = container.NewHBox(widget.NewLabel("Layout"), p.box)
 	p.compact = widget.NewSelect(Layouts, nil)
+	p.compact.PlaceHolder = LayoutAuto // a Select is as wide as its placeholder
 	p.mark(selected)
 	p.compact.OnChanged = func(m string) {
 		if m != p.selected {
@@ -61,57 +62,75 @@ func (p *layoutPicker) mark(m string) {
 	}
 }
 
-// toolRow lays its objects out in a row, as an HBox does, with one of two
-// alternatives in the place of wide: wide itself when the row has room for
-// it, narrow otherwise. Its minimum is the row with narrow, so a small
-// window keeps every control of the row in sight where wide alone would
-// push the last ones out.
+// toolRow lays its objects out in a row, as an HBox does, in a scroll
+// container, with one of two alternatives in the place of wide: wide
+// itself when the scroll's visible width has room for the objects up to
+// and including last with wide among them, narrow otherwise. The objects
+// after last are the first to go out of sight (the row scrolls to them).
 type toolRow struct {
-	wide, narrow fyne.CanvasObject
+	wide, narrow, last fyne.CanvasObject
+	scroll             *container.Scroll
 }
 
-// newToolRow is a row of objects in which wide and narrow (both among
-// them) take turns.
-func newToolRow(wide, narrow fyne.CanvasObject, objects ...fyne.CanvasObject) *fyne.Container {
-	return container.New(&toolRow{wide: wide, narrow: narrow}, objects...)
+// newToolRow is a scrolling row of objects in which wide and narrow (both
+// among them) take turns.
+func newToolRow(wide, narrow, last fyne.CanvasObject, objects ...fyne.CanvasObject) *container.Scroll {
+	r := &toolRow{wide: wide, narrow: narrow, last: last}
+	r.scroll = container.NewHScroll(container.New(r, objects...))
+	return r.scroll
 }
 
-// widths is the row's width with wide and with narrow in it.
-func (r *toolRow) widths(objects []fyne.CanvasObject) (withWide, withNarrow float32) {
-	pad := theme.Padding()
-	var rest float32
+// width is the row's width through upTo (nil: all of it) with alt in the
+// place of the two alternatives.
+func (r *toolRow) width(objects []fyne.CanvasObject, alt, upTo fyne.CanvasObject) float32 {
+	var w float32
 	n := 0
 	for _, o := range objects {
-		switch o {
-		case r.wide, r.narrow:
+		switch {
+		case o == r.wide || o == r.narrow:
+			if o != alt {
+				continue
+			}
+		case !o.Visible():
 			continue
 		}
-		if o.Visible() {
-			rest += o.MinSize().Width
-			n++
+		w += o.MinSize().Width
+		n++
+		if o == upTo {
+			break
 		}
 	}
-	rest += pad * float32(n) // n others and the alternative: n gaps
-	return rest + r.wide.MinSize().Width, rest + r.narrow.MinSize().Width
+	return w + theme.Padding()*float32(max(n-1, 0))
+}
+
+// shown is the alternative the row shows now.
+func (r *toolRow) shown() fyne.CanvasObject {
+	if r.wide.Visible() {
+		return r.wide
+	}
+	return r.narrow
 }
 
 func (r *toolRow) MinSize(objects []fyne.CanvasObject) fyne.Size {
-	_, w := r.widths(objects)
 	var h float32
 	for _, o := range objects {
-		if o == r.wide || o.Visible() || o == r.narrow {
+		if o == r.wide || o == r.narrow || o.Visible() {
 			h = max(h, o.MinSize().Height)
 		}
 	}
-	return fyne.NewSize(w, h)
+	return fyne.NewSize(r.width(objects, r.shown(), nil), h)
 }
 
 func (r *toolRow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	full, _ := r.widths(objects)
+	room := size.Width
+	if r.scroll != nil && r.scroll.Size().Width > 0 {
+		room = r.scroll.Size().Width // what is in sight, not the row's length
+	}
 	show, hide := r.narrow, r.wide
-	if full <= size.Width {
+	if r.width(objects, r.wide, r.last) <= room {
 		show, hide = r.wide, r.narrow
 	}
+	flipped := !show.Visible() || hide.Visible()
 	if hide.Visible() {
 		hide.Hide()
 	}
@@ -125,8 +144,11 @@ func (r *toolRow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 		}
 		m := o.MinSize()
 		o.Move(fyne.NewPos(x, (size.Height-m.Height)/2))
-		o.Resize(fyne.NewSize(m.Width, m.Height))
+		o.Resize(m)
 		x += m.Width + theme.Padding()
+	}
+	if flipped && r.scroll != nil {
+		r.scroll.Refresh() // the row's length changed with the alternative
 	}
 }
 
