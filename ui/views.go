@@ -77,6 +77,9 @@ func (w *Wall) putView(open func(source string)) {
 	}
 	kept := w.entries[:0:0]
 	for _, e := range w.entries {
+		if w.own[e.source] == e {
+			continue // in a window of its own: it runs on there (windows.go)
+		}
 		if next[e.source] && w.warmable(e) {
 			w.keepWarm(e)
 			continue
@@ -153,7 +156,8 @@ func (win *window) showView(i int) {
 		return
 	}
 	win.rememberAudio()
-	win.closeTileWindows() // their tiles are this view's (windows.go)
+	// The tiles in windows of their own stay there, running, whichever
+	// view shows (windows.go).
 	if err := win.wall.ShowView(i, win.viewOpen); err != nil {
 		return
 	}
@@ -208,6 +212,10 @@ func (win *window) duplicateView(name string) error {
 func (win *window) deleteView() error {
 	win.rememberAudio()
 	cur := win.wall.CurrentView()
+	if win.wall.Views().Len() == 1 {
+		return model.ErrLastView
+	}
+	win.closeTileWindowsOf(cur) // back in their cells, and off with the view
 	moved, err := win.wall.Views().Delete(cur)
 	if err != nil {
 		return err
@@ -342,8 +350,12 @@ func (w *Wall) keepWarm(e *wallEntry) {
 	w.warm[e.source] = e
 }
 
-// takeWarm returns the running tile of source kept for the wall, if any.
+// takeWarm returns the running tile of source kept for the wall, if any:
+// one in a window of its own (its cell says so), or one started ahead.
 func (w *Wall) takeWarm(source string) *wallEntry {
+	if e := w.own[source]; e != nil {
+		return e
+	}
 	e := w.warm[source]
 	delete(w.warm, source)
 	return e

@@ -102,6 +102,7 @@ type Wall struct {
 	dropMark  *canvas.Rectangle     // the cell marked on it
 	views     *model.Views          // the named walls; the shown one is on it (views.go)
 	warm      map[string]*wallEntry // tiles of the view shown next, running before it shows (views.go)
+	own       map[string]*wallEntry // tiles in windows of their own, whichever view shows (windows.go)
 	quiet     bool                  // a view is being put on: one change is told at its end
 }
 
@@ -622,6 +623,7 @@ func (w *Wall) Close() {
 		w.stop(e)
 	}
 	w.dropWarm()
+	w.dropOwn()
 	w.stopping.Wait()
 	w.model.Close()
 }
