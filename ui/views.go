@@ -77,7 +77,7 @@ func (w *Wall) putView(open func(source string)) {
 	}
 	kept := w.entries[:0:0]
 	for _, e := range w.entries {
-		if w.own[e.source] == e {
+		if w.own[e.source] == e && w.viewsModel().Runs(e.source) {
 			continue // in a window of its own: it runs on there (windows.go)
 		}
 		if next[e.source] && w.warmable(e) {
@@ -384,8 +384,8 @@ func (w *Wall) Preload(i int, camera func(source string) (title string, ok bool)
 		if k >= max(0, x.Page)*per+per || k < max(0, x.Page)*per {
 			continue // not on the page it shows first
 		}
-		if w.index(s) >= 0 || w.warm[s] != nil {
-			continue
+		if w.index(s) >= 0 || w.warm[s] != nil || w.own[s] != nil {
+			continue // running already (on the wall, ahead, in its own window)
 		}
 		title, ok := camera(s)
 		if !ok {

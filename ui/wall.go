@@ -318,6 +318,8 @@ func (w *Wall) SetTalk(source string, talk session.Talk) {
 func (w *Wall) SetTitle(source, title string) {
 	if i := w.index(source); i >= 0 {
 		w.entries[i].tile.SetTitle(title)
+	} else if e := w.own[source]; e != nil {
+		e.tile.SetTitle(title) // in a window of its own, its view not shown
 	}
 	for _, e := range w.entries {
 		if e.room == source && e.room != "" {

@@ -67,6 +67,9 @@ func (win *window) openViewWindow(ctx context.Context, i int, fullScreen bool) (
 		vw.w.RequestFocus()
 		return vw, nil
 	}
+	// Its tiles in windows of their own end there: the view's window
+	// opens them (a camera that takes one viewer would refuse a second).
+	win.closeTileWindowsOf(i)
 	x := v.List()[i]
 	wctx, cancel := context.WithCancel(ctx)
 	vw := &viewWindow{view: i, cancel: cancel, w: win.a.NewWindow("Lookout — " + x.Name)}
@@ -413,8 +416,9 @@ func (win *window) closeViewWindows() {
 	}
 }
 
-// closeTileWindowsOf closes the windows of view i's tiles (the view is
-// deleted): their tiles go back to their cells first.
+// closeTileWindowsOf closes the windows of view i's tiles: the view is
+// deleted (they go back to its cells first) or opens in a window of its
+// own.
 func (win *window) closeTileWindowsOf(i int) {
 	v := win.wall.viewsModel()
 	for _, o := range slices.Clone(win.others) {

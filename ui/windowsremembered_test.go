@@ -142,3 +142,54 @@ func TestTileWindowOfAViewNotShownReopens(t *testing.T) {
 		t.Fatalf("the start after opened %d windows", len(win.others))
 	}
 }
+
+// TestTileWindowGoesWithItsView: a view opened in a window of its own
+// takes its tiles from their windows of their own (one session per
+// camera), and deleting a view closes its tiles' windows with it.
+func TestTileWindowGoesWithItsView(t *testing.T) {
+	a := test.NewTempApp(t)
+	path := filepath.Join(t.TempDir(), "wall.json")
+	if err := SaveState(path, WallState{Views: []model.View{
+		{Name: "Entrances", Layout: Layout2x2, Sources: []string{"acc/door", "acc/gate"}},
+		{Name: "Parking", Layout: Layout2x2, Sources: []string{"acc/lot1"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	op := newLiveOpener()
+	win, _ := buildStateWindow(t, a, path, op)
+	if _, err := win.openTileWindow("acc/gate", false); err != nil {
+		t.Fatal(err)
+	}
+	win.showView(1)
+	if _, err := win.openViewWindow(context.Background(), 0, false); err != nil {
+		t.Fatal(err)
+	}
+	drainUI()
+	if len(win.others) != 1 || win.others[0].entry != nil || win.others[0].view != 0 {
+		t.Fatalf("%d windows, the gate's still open", len(win.others))
+	}
+	waitFor(t, "one session of the gate, in the view's window", func() bool {
+		op.mu.Lock()
+		defer op.mu.Unlock()
+		return op.live["gate"] == 1 && op.live["door"] == 1
+	})
+	if tw := win.wall.viewsModel().List()[0].TileWindows; len(tw) != 0 {
+		t.Fatalf("Entrances' tile windows %+v", tw)
+	}
+	win.others[0].w.Close()
+	drainUI()
+
+	// Entrances shown, the gate in its window: deleting the view closes it.
+	win.showView(0)
+	if _, err := win.openTileWindow("acc/gate", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := win.deleteView(); err != nil {
+		t.Fatal(err)
+	}
+	drainUI()
+	if len(win.others) != 0 || win.wall.viewsModel().Len() != 1 {
+		t.Fatalf("%d windows after deleting Entrances", len(win.others))
+	}
+	waitFor(t, "only the lot running", func() bool { return slices.Equal(op.running(), []string{"lot1"}) })
+}

@@ -176,7 +176,8 @@ func (v *Views) Switch(i int) (View, error) {
 }
 
 // SetWindow records view i open in a window of its own (w nil: not), as
-// the next start reopens it. The shown view cannot be.
+// the next start reopens it; its tiles are in that window, none in one of
+// its own. The shown view cannot be.
 func (v *Views) SetWindow(i int, w *OwnWindow) error {
 	if i < 0 || i >= len(v.list) {
 		return ErrNoView
@@ -188,6 +189,7 @@ func (v *Views) SetWindow(i int, w *OwnWindow) error {
 		c := *w
 		c.Source = ""
 		w = &c
+		v.list[i].TileWindows = nil
 	}
 	v.list[i].Window = w
 	return nil

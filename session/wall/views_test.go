@@ -250,4 +250,11 @@ func TestTileWindowOutlivesViewSwitches(t *testing.T) {
 	if !v.RemoveTile("a/gate") || slices.Contains(v.List()[0].Sources, "a/gate") || v.Runs("a/gate") || v.RemoveTile("a/gate") {
 		t.Fatalf("the gate closed in its window: Entrances holds %v", v.List()[0].Sources)
 	}
+	// A view opened in a window of its own has its tiles there.
+	_, _ = v.Switch(0)
+	_ = v.SetTileWindow("a/door", false, true)
+	_, _ = v.Switch(1)
+	if err := v.SetWindow(0, &wall.OwnWindow{}); err != nil || v.Runs("a/door") || len(v.List()[0].TileWindows) != 0 {
+		t.Fatalf("Entrances in its own window: its tile windows %+v, %v", v.List()[0].TileWindows, err)
+	}
 }
