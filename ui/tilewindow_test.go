@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lookout-app/lookout/session"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // TestTileInItsOwnWindow: a tile's title bar button opens it in a window
@@ -288,6 +289,19 @@ func TestTileWindowOutlivesViewSwitches(t *testing.T) {
 	if d.win.wall.index("demo/cam1") >= 0 {
 		t.Fatal("Parking shows the tile of Entrances")
 	}
+	// Zoomed there, it plays the main stream, as on the wall; and back.
+	at, size := away.picture.Position(), away.picture.Size()
+	for range 3 {
+		away.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: at.Add(fyne.NewPos(size.Width/2, size.Height/2))}, Scrolled: fyne.Delta{DY: 10}})
+	}
+	waitFor(t, "the zoomed tile live on the main stream", func() bool {
+		return mt.Quality() == session.QualityMain && away.Status().State == session.StateLive
+	})
+	away.SetZoom(model.Zoom{}) // as a double-click with Ctrl does
+	waitFor(t, "the tile live on the sub stream again", func() bool {
+		return mt.Quality() == session.QualitySub && away.Status().State == session.StateLive
+	})
+	runsOn("zoomed and back while Parking shows")
 	waitFor(t, "the status bar counting both", func() bool {
 		live, tiles, _ := d.win.allTiles()
 		return live == 2 && tiles == 2

@@ -164,6 +164,20 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 	}
 	t.OnOwnWindow = func() { vw.w.Close() }
 	t.ownWindow = true
+	onWall := t.zoom.onZoom
+	t.zoom.onZoom = func() {
+		onWall()
+		if win.wall.index(source) >= 0 || e.run == nil {
+			return
+		}
+		// Its view is not shown, so no cell sets its stream: a zoomed
+		// tile plays the main stream, as on the wall.
+		q := session.QualitySub
+		if t.zoom.z.Zoomed() {
+			q = session.QualityMain
+		}
+		e.run.mt.SetQuality(q)
+	}
 	t.OnKey = func(k *fyne.KeyEvent) { win.tileWindowKey(vw, k) }
 	vw.w.SetContent(t)
 	win.tileWindowKeys(vw)
