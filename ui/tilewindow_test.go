@@ -327,12 +327,19 @@ func TestTileWindowOutlivesViewSwitches(t *testing.T) {
 	drainUI()
 	vw = d.win.others[0]
 	away = vw.w.Content().(*Tile)
-	test.Tap(away.deco.rec)
+	d.win.showView(1)
+	// Its keys act on it there: Ctrl+S snapshots, Ctrl+R records.
+	keys := vw.w.Canvas().(fyne.Shortcutable)
+	keys.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+	waitFor(t, "the snapshot's toast there", away.deco.toast.shown)
+	if !strings.Contains(filepath.Base(d.win.extra.lastCapture), "cam1") {
+		t.Fatalf("the snapshot taken there is %q", d.win.extra.lastCapture)
+	}
+	keys.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl})
 	rec := run.Recording()
-	if rec == nil {
+	if rec == nil || !away.Recording() {
 		t.Fatalf("no recording: %q", away.deco.note.Text)
 	}
-	d.win.showView(1)
 	runsOn("recording while Parking shows")
 	waitFor(t, "a second recorded", func() bool { return rec.Elapsed() >= time.Second })
 	vw.w.Close()
@@ -376,4 +383,38 @@ func TestTileWindowOutlivesViewSwitches(t *testing.T) {
 		i := d.win.wall.index("demo/cam1")
 		return i >= 0 && d.win.wall.entries[i].tile.Status().State == session.StateLive
 	})
+}
+
+// TestTileWindowAlertsWhileItsViewIsHidden: a tile with motion alerts on,
+// in a window of its own while the main window shows another view, lights
+// there when its camera sees motion; it is shown (in its window), so no
+// notification is sent for it.
+func TestTileWindowAlertsWhileItsViewIsHidden(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	cam := d.site.Camera("cam2")
+	cam.SetStill(true)
+	tile := d.live(t, "demo/cam2")
+	tile.deco.setWatching(true)
+	test.Tap(tile.winBtn)
+	drainUI()
+	away := d.win.others[0].w.Content().(*Tile)
+	if err := d.win.newView("Parking"); err != nil {
+		t.Fatal(err)
+	}
+	d.live(t, "demo/cam3")
+	// Its watcher learns the still picture first.
+	until := time.Now().Add(3500 * time.Millisecond)
+	for drainUI(); time.Now().Before(until); drainUI() {
+		if away.MotionShown() {
+			t.Fatal("a still picture lit the tile")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cam.MoveObject(2 * time.Second)
+	waitFor(t, "the tile in its window to light", away.MotionShown)
+	if sent := d.win.extra.notes.Sent(); slices.Contains(sent, model.MotionAlert("demo/cam2", away.Title).Title) {
+		t.Fatalf("a notification for a tile shown in its own window: %q", sent)
+	}
 }
