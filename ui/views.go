@@ -20,8 +20,10 @@ import (
 
 // The wall shows one of several named views (model.Views): each its own
 // tiles, layout and page. Only the shown view's tiles are on the wall, so
-// only they run sessions; switching takes the shown view's tiles off
-// (their sessions end, as a closed tile's) and puts the next view's on.
+// only they run sessions, besides the tiles of any view in windows of
+// their own (model.Views.Runs); switching takes the shown view's tiles off
+// (their sessions end, as a closed tile's, but for those in windows of
+// their own) and puts the next view's on.
 
 // views returns the wall's views, making the single default one first.
 func (w *Wall) viewsModel() *model.Views {
