@@ -95,7 +95,7 @@ func (win *window) setMinimised(on bool) {
 	if win.wall != nil {
 		// A tile with motion alerts on keeps decoding: its motion is
 		// measured on its pictures, and told while nobody sees them.
-		for _, e := range win.wall.entries {
+		for _, e := range win.wall.running() {
 			if e.run != nil {
 				if t := e.run.widget(); t != nil {
 					e.run.mt.SetWatched(t.deco.watching)

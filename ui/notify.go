@@ -96,8 +96,8 @@ func (win *window) startNotifier(ctx context.Context) {
 			case now := <-t.C:
 				do(func() {
 					if win.wall != nil {
-						win.extra.notes.check(win.wall.entries, now)
-						for _, e := range win.wall.entries {
+						win.extra.notes.check(win.wall.running(), now)
+						for _, e := range win.wall.running() { // tiles in windows of their own too
 							e.tile.deco.watcher.tick()
 						}
 					}
@@ -113,7 +113,7 @@ func (win *window) startNotifier(ctx context.Context) {
 // never moves the keyboard focus or the page: a key acts on the tile the
 // user chose last.
 func (win *window) motionAlert(source string, t *Tile) {
-	shown := win.wall != nil && win.wall.shows(source)
+	shown := win.wall != nil && (win.wall.shows(source) || win.wall.own[source] != nil) // its own window shows it
 	if win.extra.notes != nil {
 		win.extra.notes.deliver(model.MotionAlert(source, t.Title), shown)
 	}

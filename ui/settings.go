@@ -35,7 +35,7 @@ func (win *window) sensitivity() int {
 func (win *window) setSensitivity(level int) {
 	win.a.Preferences().SetInt(prefSensitivity, level)
 	if win.wall != nil {
-		for _, e := range win.wall.entries {
+		for _, e := range win.wall.running() {
 			e.tile.deco.watcher.setLevel(level)
 		}
 	}

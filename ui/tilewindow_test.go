@@ -2,10 +2,12 @@ package ui
 
 import (
 	"image"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -14,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lookout-app/lookout/session"
+	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // TestTileInItsOwnWindow: a tile's title bar button opens it in a window
@@ -224,4 +227,194 @@ func TestTileWindowCarriesTheTile(t *testing.T) {
 		t.Fatal("the record button back on the wall did not stop the recording")
 	}
 	<-rec.Done()
+}
+
+// TestTileWindowOutlivesViewSwitches: a tile in a window of its own stays
+// there while the main window shows another view and comes back to it:
+// the same session (the demo camera allows one viewer), live, its pictures
+// advancing, counted by the main status bar, its cell saying where it is
+// when its view shows. Closed while its view shows, it is back in its
+// cell; closed while another view shows, it ends as a tile of a view not
+// shown, its recording finalised and said in the main window.
+func TestTileWindowOutlivesViewSwitches(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(1280, 720))
+	defer d.close()
+	cam := d.site.Camera("cam1")
+	cam.LimitViewers(1)
+	tile := d.live(t, "demo/cam1")
+	d.live(t, "demo/cam2")
+	run := tile.ctrl.(*runner)
+	mt := run.mt
+	test.Tap(tile.winBtn)
+	drainUI()
+	if len(d.win.others) != 1 {
+		t.Fatalf("%d windows", len(d.win.others))
+	}
+	vw := d.win.others[0]
+	away := vw.w.Content().(*Tile)
+	runsOn := func(what string) {
+		t.Helper()
+		shown := away.shown
+		waitFor(t, what+": pictures in the tile's window", func() bool { return away.shown >= shown+15 })
+		select {
+		case <-mt.Done():
+			t.Fatalf("%s: the tile's session ended", what)
+		default:
+		}
+		if len(d.win.others) != 1 || d.win.others[0] != vw || vw.w.Content() != away || away.ctrl != TileControl(run) || run.mt != mt ||
+			away.Status().State != session.StateLive || cam.Viewers() != 1 {
+			t.Fatalf("%s: window kept %v, widget kept %v, runner kept %v, %s, %d viewers", what,
+				len(d.win.others) == 1 && d.win.others[0] == vw, vw.w.Content() == away, away.ctrl == TileControl(run), away.Status().State, cam.Viewers())
+		}
+	}
+	cellSays := func(what string) {
+		t.Helper()
+		i := d.win.wall.index("demo/cam1")
+		if i < 0 || d.win.wall.entries[i].run != run {
+			t.Fatalf("%s: the tile is not on its view's wall with its runner", what)
+		}
+		if got := labels(d.win.wall.grid.Objects[i]); !slices.Contains(got, "in its own window") {
+			t.Fatalf("%s: the cell says %q", what, got)
+		}
+	}
+	cellSays("opened")
+
+	// The main window shows another view: the tile plays on there.
+	if err := d.win.newView("Parking"); err != nil {
+		t.Fatal(err)
+	}
+	d.live(t, "demo/cam3")
+	runsOn("while Parking shows")
+	if d.win.wall.index("demo/cam1") >= 0 {
+		t.Fatal("Parking shows the tile of Entrances")
+	}
+	// Zoomed there, it plays the main stream, as on the wall; and back.
+	at, size := away.picture.Position(), away.picture.Size()
+	for range 3 {
+		away.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: at.Add(fyne.NewPos(size.Width/2, size.Height/2))}, Scrolled: fyne.Delta{DY: 10}})
+	}
+	waitFor(t, "the zoomed tile live on the main stream", func() bool {
+		return mt.Quality() == session.QualityMain && away.Status().State == session.StateLive
+	})
+	away.SetZoom(model.Zoom{}) // as a double-click with Ctrl does
+	waitFor(t, "the tile live on the sub stream again", func() bool {
+		return mt.Quality() == session.QualitySub && away.Status().State == session.StateLive
+	})
+	runsOn("zoomed and back while Parking shows")
+	waitFor(t, "the status bar counting both", func() bool {
+		live, tiles, _ := d.win.allTiles()
+		return live == 2 && tiles == 2
+	})
+	// And back: its cell says where it is, the same tile plays on.
+	d.win.showView(0)
+	cellSays("its view shown again")
+	runsOn("its view shown again")
+
+	// Closed while its view shows: back in its cell, still on its session.
+	vw.w.Close()
+	drainUI()
+	back, ok := d.win.wall.grid.Objects[0].(*Tile)
+	if len(d.win.others) != 0 || !ok || back.ctrl != TileControl(run) || run.mt != mt {
+		t.Fatalf("not back in its cell on its session: %d windows, cell %T", len(d.win.others), d.win.wall.grid.Objects[0])
+	}
+	shown := back.shown
+	waitFor(t, "pictures back in its cell", func() bool { return back.shown >= shown+15 })
+
+	// Again, recording in its window, then closed while Parking shows: it
+	// ends, its recording finalised and told.
+	test.Tap(back.winBtn)
+	drainUI()
+	vw = d.win.others[0]
+	away = vw.w.Content().(*Tile)
+	d.win.showView(1)
+	// Its keys act on it there: Ctrl+S snapshots, Ctrl+R records.
+	keys := vw.w.Canvas().(fyne.Shortcutable)
+	keys.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl})
+	waitFor(t, "the snapshot's toast there", away.deco.toast.shown)
+	if !strings.Contains(filepath.Base(d.win.extra.lastCapture), "cam1") {
+		t.Fatalf("the snapshot taken there is %q", d.win.extra.lastCapture)
+	}
+	keys.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierControl})
+	rec := run.Recording()
+	if rec == nil || !away.Recording() {
+		t.Fatalf("no recording: %q", away.deco.note.Text)
+	}
+	runsOn("recording while Parking shows")
+	waitFor(t, "a second recorded", func() bool { return rec.Elapsed() >= time.Second })
+	vw.w.Close()
+	drainUI()
+	if len(d.win.others) != 0 {
+		t.Fatal("the window or its tile stayed")
+	}
+	select {
+	case <-rec.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the recording was not finalised")
+	}
+	<-mt.Done()
+	waitFor(t, "cam1 to lose its viewer", func() bool { return cam.Viewers() == 0 })
+	waitFor(t, "the main window telling where the recording is", func() bool { return d.w.Canvas().Overlays().Top() != nil })
+	files := rec.Paths()
+	if len(files) == 0 {
+		t.Fatal("no file recorded")
+	}
+	if fi, err := os.Stat(files[0]); err != nil || fi.Size() == 0 {
+		t.Fatalf("the recording's file: %v", err)
+	}
+	var said []string
+	for _, o := range test.LaidOutObjects(d.w.Canvas().Overlays().Top()) {
+		if l, ok := o.(*widget.Label); ok {
+			said = append(said, l.Text)
+		}
+	}
+	if !slices.ContainsFunc(said, func(s string) bool { return strings.Contains(s, files[len(files)-1]) }) {
+		t.Fatalf("the main window says %q", said)
+	}
+	if live, tiles, _ := d.win.allTiles(); tiles != 1 || live > 1 {
+		t.Fatalf("the status bar counts %d tiles, %d live", tiles, live)
+	}
+	// Entrances still holds it: shown again, it runs a new session there.
+	d.win.showView(0)
+	if got := d.win.wall.Sources(); !slices.Contains(got, "demo/cam1") {
+		t.Fatalf("Entrances holds %v", got)
+	}
+	waitFor(t, "cam1 live on Entrances again", func() bool {
+		i := d.win.wall.index("demo/cam1")
+		return i >= 0 && d.win.wall.entries[i].tile.Status().State == session.StateLive
+	})
+}
+
+// TestTileWindowAlertsWhileItsViewIsHidden: a tile with motion alerts on,
+// in a window of its own while the main window shows another view, lights
+// there when its camera sees motion; it is shown (in its window), so no
+// notification is sent for it.
+func TestTileWindowAlertsWhileItsViewIsHidden(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	d := openDemoWindow(t, fyne.NewSize(900, 600))
+	defer d.close()
+	cam := d.site.Camera("cam2")
+	cam.SetStill(true)
+	tile := d.live(t, "demo/cam2")
+	tile.deco.setWatching(true)
+	test.Tap(tile.winBtn)
+	drainUI()
+	away := d.win.others[0].w.Content().(*Tile)
+	if err := d.win.newView("Parking"); err != nil {
+		t.Fatal(err)
+	}
+	d.live(t, "demo/cam3")
+	// Its watcher learns the still picture first.
+	until := time.Now().Add(3500 * time.Millisecond)
+	for drainUI(); time.Now().Before(until); drainUI() {
+		if away.MotionShown() {
+			t.Fatal("a still picture lit the tile")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cam.MoveObject(2 * time.Second)
+	waitFor(t, "the tile in its window to light", away.MotionShown)
+	if sent := d.win.extra.notes.Sent(); slices.Contains(sent, model.MotionAlert("demo/cam2", away.Title).Title) {
+		t.Fatalf("a notification for a tile shown in its own window: %q", sent)
+	}
 }

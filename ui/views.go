@@ -20,8 +20,10 @@ import (
 
 // The wall shows one of several named views (model.Views): each its own
 // tiles, layout and page. Only the shown view's tiles are on the wall, so
-// only they run sessions; switching takes the shown view's tiles off
-// (their sessions end, as a closed tile's) and puts the next view's on.
+// only they run sessions, besides the tiles of any view in windows of
+// their own (model.Views.Runs); switching takes the shown view's tiles off
+// (their sessions end, as a closed tile's, but for those in windows of
+// their own) and puts the next view's on.
 
 // views returns the wall's views, making the single default one first.
 func (w *Wall) viewsModel() *model.Views {
@@ -77,6 +79,9 @@ func (w *Wall) putView(open func(source string)) {
 	}
 	kept := w.entries[:0:0]
 	for _, e := range w.entries {
+		if w.own[e.source] == e && w.viewsModel().Runs(e.source) {
+			continue // in a window of its own: it runs on there (windows.go)
+		}
 		if next[e.source] && w.warmable(e) {
 			w.keepWarm(e)
 			continue
@@ -153,7 +158,8 @@ func (win *window) showView(i int) {
 		return
 	}
 	win.rememberAudio()
-	win.closeTileWindows() // their tiles are this view's (windows.go)
+	// The tiles in windows of their own stay there, running, whichever
+	// view shows (windows.go).
 	if err := win.wall.ShowView(i, win.viewOpen); err != nil {
 		return
 	}
@@ -208,6 +214,10 @@ func (win *window) duplicateView(name string) error {
 func (win *window) deleteView() error {
 	win.rememberAudio()
 	cur := win.wall.CurrentView()
+	if win.wall.Views().Len() == 1 {
+		return model.ErrLastView
+	}
+	win.closeTileWindowsOf(cur) // back in their cells, and off with the view
 	moved, err := win.wall.Views().Delete(cur)
 	if err != nil {
 		return err
@@ -342,8 +352,12 @@ func (w *Wall) keepWarm(e *wallEntry) {
 	w.warm[e.source] = e
 }
 
-// takeWarm returns the running tile of source kept for the wall, if any.
+// takeWarm returns the running tile of source kept for the wall, if any:
+// one in a window of its own (its cell says so), or one started ahead.
 func (w *Wall) takeWarm(source string) *wallEntry {
+	if e := w.own[source]; e != nil {
+		return e
+	}
 	e := w.warm[source]
 	delete(w.warm, source)
 	return e
@@ -372,8 +386,8 @@ func (w *Wall) Preload(i int, camera func(source string) (title string, ok bool)
 		if k >= max(0, x.Page)*per+per || k < max(0, x.Page)*per {
 			continue // not on the page it shows first
 		}
-		if w.index(s) >= 0 || w.warm[s] != nil {
-			continue
+		if w.index(s) >= 0 || w.warm[s] != nil || w.own[s] != nil {
+			continue // running already (on the wall, ahead, in its own window)
 		}
 		title, ok := camera(s)
 		if !ok {

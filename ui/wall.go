@@ -102,6 +102,7 @@ type Wall struct {
 	dropMark  *canvas.Rectangle     // the cell marked on it
 	views     *model.Views          // the named walls; the shown one is on it (views.go)
 	warm      map[string]*wallEntry // tiles of the view shown next, running before it shows (views.go)
+	own       map[string]*wallEntry // tiles in windows of their own, whichever view shows (windows.go)
 	quiet     bool                  // a view is being put on: one change is told at its end
 }
 
@@ -317,6 +318,8 @@ func (w *Wall) SetTalk(source string, talk session.Talk) {
 func (w *Wall) SetTitle(source, title string) {
 	if i := w.index(source); i >= 0 {
 		w.entries[i].tile.SetTitle(title)
+	} else if e := w.own[source]; e != nil {
+		e.tile.SetTitle(title) // in a window of its own, its view not shown
 	}
 	for _, e := range w.entries {
 		if e.room == source && e.room != "" {
@@ -622,6 +625,7 @@ func (w *Wall) Close() {
 		w.stop(e)
 	}
 	w.dropWarm()
+	w.dropOwn()
 	w.stopping.Wait()
 	w.model.Close()
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,10 +10,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/record"
 	model "github.com/lookout-app/lookout/session/wall"
 )
 
@@ -43,6 +47,9 @@ type viewWindow struct {
 	// ending: the main window closes; the window stays recorded in the
 	// views, as the next start reopens it.
 	ending bool
+	// dropped: the user closed the tile in its window while its view is
+	// not shown; it leaves that view.
+	dropped bool
 }
 
 // openViewWindow opens view i in a window of its own; fullScreen puts it
@@ -60,6 +67,9 @@ func (win *window) openViewWindow(ctx context.Context, i int, fullScreen bool) (
 		vw.w.RequestFocus()
 		return vw, nil
 	}
+	// Its tiles in windows of their own end there: the view's window
+	// opens them (a camera that takes one viewer would refuse a second).
+	win.closeTileWindowsOf(i)
 	x := v.List()[i]
 	wctx, cancel := context.WithCancel(ctx)
 	vw := &viewWindow{view: i, cancel: cancel, w: win.a.NewWindow("Lookout — " + x.Name)}
@@ -97,14 +107,24 @@ func (win *window) openViewWindow(ctx context.Context, i int, fullScreen bool) (
 // openTileWindow opens the main wall's tile of source in a window of its
 // own: the tile itself moves there with its session (no second session of
 // the camera), and its cell says where it is. Its session runs whatever
-// page or tile the main wall shows; closing the window puts the tile back
-// in its cell. A tile open in a window already is brought forward.
+// page, tile or view the main window shows (model.Views.Runs); closing the
+// window puts the tile back in its cell when the view shown holds it, and
+// ends it otherwise. A tile open in a window already is brought forward; a
+// tile of a view not shown is started for its window (the next start
+// reopening it).
 func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, error) {
-	i := win.wall.index(source)
-	if i < 0 || win.wall.entries[i].speaker != nil {
+	var e *wallEntry
+	if i := win.wall.index(source); i >= 0 {
+		e = win.wall.entries[i]
+	} else if e = win.wall.own[source]; e == nil {
+		var err error
+		if e, err = win.offWallEntry(source); err != nil {
+			return nil, err
+		}
+	}
+	if e.speaker != nil {
 		return nil, ErrNoTile
 	}
-	e := win.wall.entries[i]
 	for _, o := range win.others {
 		if o.entry == e {
 			o.w.RequestFocus()
@@ -115,6 +135,10 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 	vw.w.Resize(fyne.NewSize(960, 600))
 	vw.w.SetOnClosed(func() { win.closeViewWindow(vw) })
 	win.others = append(win.others, vw)
+	if win.wall.own == nil {
+		win.wall.own = map[string]*wallEntry{}
+	}
+	win.wall.own[source] = e
 	vw.w.Show()
 	// The cell stands in and the tile leaves the main window, once the
 	// new window is made (its GL context with it).
@@ -128,9 +152,32 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 	// first window it was drawn in, so an object drawn in two windows
 	// comes back black (issue 23).
 	t := win.wall.renewTile(e)
-	t.OnClose = func() { vw.w.Close(); vw.onClose() } // off the wall: the window goes too
+	t.OnClose = func() {
+		// Off the wall: the window goes too; closed while another view
+		// shows, the tile leaves the view it was opened from.
+		if win.wall.index(source) < 0 {
+			win.wall.viewsModel().RemoveTile(source)
+			vw.dropped = true
+		}
+		vw.w.Close()
+		vw.onClose()
+	}
 	t.OnOwnWindow = func() { vw.w.Close() }
 	t.ownWindow = true
+	onWall := t.zoom.onZoom
+	t.zoom.onZoom = func() {
+		onWall()
+		if win.wall.index(source) >= 0 || e.run == nil {
+			return
+		}
+		// Its view is not shown, so no cell sets its stream: a zoomed
+		// tile plays the main stream, as on the wall.
+		q := session.QualitySub
+		if t.zoom.z.Zoomed() {
+			q = session.QualityMain
+		}
+		e.run.mt.SetQuality(q)
+	}
 	t.OnKey = func(k *fyne.KeyEvent) { win.tileWindowKey(vw, k) }
 	vw.w.SetContent(t)
 	win.tileWindowKeys(vw)
@@ -138,8 +185,31 @@ func (win *window) openTileWindow(source string, fullScreen bool) (*viewWindow, 
 	if fullScreen {
 		vw.w.SetFullScreen(true)
 	}
-	win.rememberTileWindow(source, fullScreen, true)
+	if _, ok := win.wall.viewsModel().TileWindowOf(source); !ok {
+		win.rememberTileWindow(source, fullScreen, true)
+	}
 	return vw, nil
+}
+
+// offWallEntry starts the tile of source for a window of its own, off the
+// main wall: a view not shown had it in a window at the last run.
+func (win *window) offWallEntry(source string) (*wallEntry, error) {
+	d, known := win.sidebar.deviceOf(source)
+	if _, audio := win.savedAudio[source]; audio || known && d.Type == session.TypeSpeaker {
+		return nil, ErrNoTile
+	}
+	title := source
+	if known {
+		title = cmp.Or(d.Name, source)
+	}
+	e := win.wall.newEntry(source, title)
+	e.talk = d.Talk
+	e.tile.SetTalk(d.Talk, win.wall.talkWhy())
+	win.wall.start(e, session.QualitySub)
+	if e.run == nil {
+		return nil, fmt.Errorf("%q: %w: %s", source, ErrNoTile, e.tile.Status().Reason())
+	}
+	return e, nil
 }
 
 // renewTile gives entry e a new widget, bound to the same tile of the
@@ -216,7 +286,7 @@ func (win *window) rememberTileWindow(source string, fullScreen, open bool) {
 }
 
 // reopenWindows opens the windows the saved views were in at the last
-// run: the views and the shown view's tiles in windows of their own.
+// run: the views, and the tiles of any view in windows of their own.
 func (win *window) reopenWindows(ctx context.Context) {
 	v := win.wall.viewsModel()
 	list := v.List()
@@ -229,10 +299,12 @@ func (win *window) reopenWindows(ctx context.Context) {
 			_ = v.SetWindow(i, nil)
 		}
 	}
-	for _, t := range list[v.Current()].TileWindows {
-		if _, err := win.openTileWindow(t.Source, t.FullScreen); err != nil {
-			win.log.Warn("cannot reopen the tile's window", "source", t.Source, "err", err)
-			_ = v.SetTileWindow(t.Source, false, false)
+	for _, x := range list {
+		for _, t := range x.TileWindows {
+			if _, err := win.openTileWindow(t.Source, t.FullScreen); err != nil {
+				win.log.Warn("cannot reopen the tile's window", "source", t.Source, "err", err)
+				_ = v.SetTileWindow(t.Source, false, false)
+			}
 		}
 	}
 }
@@ -256,23 +328,15 @@ func awayCell(title string, back func()) fyne.CanvasObject {
 }
 
 // closeViewWindow ends a view window's tiles (once) and forgets it; a
-// tile's window gives the tile back to its cell, its session running on.
+// tile's window gives the tile back to its cell, its session running on,
+// when the view shown holds it, and otherwise ends it as a tile of a view
+// not shown (its recording finalised and said where it is).
 func (win *window) closeViewWindow(vw *viewWindow) {
 	for k, o := range win.others {
 		if o == vw {
 			win.others = append(win.others[:k], win.others[k+1:]...)
 			if e := vw.entry; e != nil {
-				vw.w.SetContent(widget.NewLabel("")) // the tile leaves the closed window
-				e.away = nil
-				if !vw.ending {
-					win.rememberTileWindow(e.source, false, false)
-				}
-				if !win.wall.closed {
-					// A new widget in the main window: the one of the
-					// closed window was drawn there only.
-					win.wall.renewTile(e)
-					win.wall.apply()
-				}
+				win.closeTileWindow(vw, e)
 			} else {
 				vw.wall.Close()
 				vw.cancel()
@@ -287,6 +351,74 @@ func (win *window) closeViewWindow(vw *viewWindow) {
 	}
 }
 
+// closeTileWindow takes tile e out of its closed window vw: back to its
+// cell, or ended.
+func (win *window) closeTileWindow(vw *viewWindow, e *wallEntry) {
+	vw.w.SetContent(widget.NewLabel("")) // the tile leaves the closed window
+	e.away = nil
+	delete(win.wall.own, e.source)
+	onWall := win.wall.index(e.source) >= 0
+	back := onWall
+	if !vw.ending {
+		// The model says where the tile goes; the wall shows that view.
+		back = win.wall.Views().CloseTileWindow(e.source) && onWall
+		win.saveState()
+	}
+	switch {
+	case win.wall.closed:
+	case back:
+		// A new widget in the main window: the one of the closed
+		// window was drawn there only.
+		win.wall.renewTile(e)
+		win.wall.apply()
+	default:
+		win.endOffWall(e, !vw.ending && !vw.dropped)
+	}
+}
+
+// endOffWall ends tile e, in a window of its own until now while its view
+// is not shown, as the tile of a view not shown ends. Its recording, if
+// any, is finalised; tell says where the file is (the window closed: the
+// user did not stop the recording, so the main window says it ended).
+func (win *window) endOffWall(e *wallEntry, tell bool) {
+	if e.run != nil && tell {
+		if rec := e.run.stopRecording(); rec != nil {
+			title := e.tile.Title
+			e.tile.deco.recording(nil)
+			// Finalising waits for the disk: never on the Fyne
+			// goroutine; the wall's Close waits for it.
+			win.wall.stopping.Add(1)
+			go func() {
+				defer win.wall.stopping.Done()
+				err := rec.Close()
+				do(func() { win.offWallRecordingSaved(title, rec, err) })
+			}()
+		}
+	}
+	win.wall.stop(e)
+}
+
+// offWallRecordingSaved tells in the main window that the recording of a
+// tile whose window closed while its view was not shown ended, and where
+// it is.
+func (win *window) offWallRecordingSaved(title string, rec *record.Recorder, err error) {
+	msg := title + "'s window closed while its view is not shown, so its recording ended"
+	files := rec.Paths()
+	switch {
+	case err != nil:
+		msg += ": " + session.Reason(err)
+	case len(files) == 0:
+		msg += ": nothing recorded, no picture came"
+	default:
+		msg += ". Saved as\n" + files[len(files)-1]
+	}
+	win.log.Info("recording ended with its tile's window", "title", title, "files", len(files), "err", err)
+	if win.wall.closed {
+		return
+	}
+	dialog.ShowInformation("Recording saved", msg, win.w)
+}
+
 // closeViewWindows ends every view window's tiles (the main window
 // closes; Fyne closes the windows themselves).
 func (win *window) closeViewWindows() {
@@ -298,14 +430,43 @@ func (win *window) closeViewWindows() {
 	}
 }
 
-// closeTileWindows puts the tiles in windows of their own back on the
-// main wall (its view changes).
-func (win *window) closeTileWindows() {
+// closeTileWindowsOf closes the windows of view i's tiles: the view is
+// deleted (they go back to its cells first) or opens in a window of its
+// own.
+func (win *window) closeTileWindowsOf(i int) {
+	v := win.wall.viewsModel()
 	for _, o := range slices.Clone(win.others) {
-		if o.entry != nil {
+		if o.entry == nil {
+			continue
+		}
+		if j, ok := v.TileWindowOf(o.entry.source); ok && j == i {
 			o.w.Close()
 		}
 	}
+}
+
+// dropOwn ends the tiles in windows of their own that the wall does not
+// hold (the wall closes).
+func (w *Wall) dropOwn() {
+	for s, e := range w.own {
+		if w.index(s) < 0 {
+			w.stop(e)
+		}
+		delete(w.own, s)
+	}
+}
+
+// running returns the tiles that run: the wall's, and those in windows of
+// their own off it (their view not shown), which are watched for motion
+// and alerts as the wall's are.
+func (w *Wall) running() []*wallEntry {
+	out := slices.Clone(w.entries)
+	for s, e := range w.own {
+		if w.index(s) < 0 {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // viewsShifted follows an insertion (by +1) or a deletion (by -1) of the
@@ -342,8 +503,18 @@ func (win *window) openOn(w *Wall, source string) {
 func (win *window) allTiles() (live, tiles int, decoded float64) {
 	live, tiles, decoded = win.wall.Live(), len(win.wall.entries), win.wall.DecodeFPS()
 	for _, o := range win.others {
-		if o.wall == nil {
-			continue // a tile of the main wall: counted there
+		if e := o.entry; e != nil {
+			if win.wall.index(e.source) >= 0 {
+				continue // a tile of the main wall: counted there
+			}
+			tiles++ // its view is not shown: counted here
+			if e.run != nil {
+				if e.tile.Status().State == session.StateLive {
+					live++
+				}
+				decoded += e.run.Stats().FPS
+			}
+			continue
 		}
 		live += o.wall.Live()
 		tiles += len(o.wall.entries)

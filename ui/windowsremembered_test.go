@@ -85,3 +85,111 @@ func TestOwnWindowsReopenAtTheNextStart(t *testing.T) {
 		t.Fatalf("the start after opened %d windows", len(win.others))
 	}
 }
+
+// TestTileWindowOfAViewNotShownReopens: a tile's window left open while the
+// main window shows another view is kept on the view it came from; the
+// next start shows that other view in the main window and opens the tile's
+// window again, its tile running off the main wall; closing it then ends
+// the tile (its view is not shown) and the start after opens none.
+func TestTileWindowOfAViewNotShownReopens(t *testing.T) {
+	a := test.NewTempApp(t)
+	path := filepath.Join(t.TempDir(), "wall.json")
+	if err := SaveState(path, WallState{Views: []model.View{
+		{Name: "Entrances", Layout: Layout2x2, Sources: []string{"acc/door", "acc/gate"}},
+		{Name: "Parking", Layout: Layout2x2, Sources: []string{"acc/lot1"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	op := newLiveOpener()
+	win, stop := buildStateWindow(t, a, path, op)
+	if _, err := win.openTileWindow("acc/gate", true); err != nil {
+		t.Fatal(err)
+	}
+	win.showView(1)
+	waitFor(t, "the gate and the lot running", func() bool { return slices.Equal(op.running(), []string{"gate", "lot1"}) })
+	stop() // the main window closes on Parking, the gate in its window
+	st, _, err := LoadState(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tw := st.Views[0].TileWindows; st.View != 1 || len(tw) != 1 || tw[0].Source != "acc/gate" || !tw[0].FullScreen {
+		t.Fatalf("saved view %d, Entrances' tile windows %+v", st.View, tw)
+	}
+
+	op = newLiveOpener()
+	win, stop = buildStateWindow(t, a, path, op)
+	if win.wall.CurrentView() != 1 || len(win.others) != 1 || win.others[0].entry == nil {
+		t.Fatalf("the next start: view %d, %d windows", win.wall.CurrentView(), len(win.others))
+	}
+	vw := win.others[0]
+	if vw.entry.source != "acc/gate" || !vw.w.FullScreen() || win.wall.index("acc/gate") >= 0 || vw.w.Content() != vw.entry.tile {
+		t.Fatalf("the gate's window: %+v", vw)
+	}
+	waitFor(t, "the gate running in its window", func() bool { return slices.Equal(op.running(), []string{"gate", "lot1"}) })
+	if _, tiles, _ := win.allTiles(); tiles != 2 {
+		t.Fatalf("the status bar counts %d tiles", tiles)
+	}
+	vw.w.Close()
+	drainUI()
+	waitFor(t, "the gate ended", func() bool { return slices.Equal(op.running(), []string{"lot1"}) })
+	stop()
+	st, _, _ = LoadState(path)
+	if len(st.Views[0].TileWindows) != 0 || !slices.Contains(st.Views[0].Sources, "acc/gate") {
+		t.Fatalf("after closing: Entrances %+v", st.Views[0])
+	}
+	win, _ = buildStateWindow(t, a, path, newLiveOpener())
+	if len(win.others) != 0 {
+		t.Fatalf("the start after opened %d windows", len(win.others))
+	}
+}
+
+// TestTileWindowGoesWithItsView: a view opened in a window of its own
+// takes its tiles from their windows of their own (one session per
+// camera), and deleting a view closes its tiles' windows with it.
+func TestTileWindowGoesWithItsView(t *testing.T) {
+	a := test.NewTempApp(t)
+	path := filepath.Join(t.TempDir(), "wall.json")
+	if err := SaveState(path, WallState{Views: []model.View{
+		{Name: "Entrances", Layout: Layout2x2, Sources: []string{"acc/door", "acc/gate"}},
+		{Name: "Parking", Layout: Layout2x2, Sources: []string{"acc/lot1"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	op := newLiveOpener()
+	win, _ := buildStateWindow(t, a, path, op)
+	if _, err := win.openTileWindow("acc/gate", false); err != nil {
+		t.Fatal(err)
+	}
+	win.showView(1)
+	if _, err := win.openViewWindow(context.Background(), 0, false); err != nil {
+		t.Fatal(err)
+	}
+	drainUI()
+	if len(win.others) != 1 || win.others[0].entry != nil || win.others[0].view != 0 {
+		t.Fatalf("%d windows, the gate's still open", len(win.others))
+	}
+	waitFor(t, "one session of the gate, in the view's window", func() bool {
+		op.mu.Lock()
+		defer op.mu.Unlock()
+		return op.live["gate"] == 1 && op.live["door"] == 1
+	})
+	if tw := win.wall.viewsModel().List()[0].TileWindows; len(tw) != 0 {
+		t.Fatalf("Entrances' tile windows %+v", tw)
+	}
+	win.others[0].w.Close()
+	drainUI()
+
+	// Entrances shown, the gate in its window: deleting the view closes it.
+	win.showView(0)
+	if _, err := win.openTileWindow("acc/gate", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := win.deleteView(); err != nil {
+		t.Fatal(err)
+	}
+	drainUI()
+	if len(win.others) != 0 || win.wall.viewsModel().Len() != 1 {
+		t.Fatalf("%d windows after deleting Entrances", len(win.others))
+	}
+	waitFor(t, "only the lot running", func() bool { return slices.Equal(op.running(), []string{"lot1"}) })
+}

@@ -21,7 +21,8 @@ type View struct {
 	TourViews   bool `json:"tour_views,omitempty"`
 	// Window is set while the view is open in a window of its own, so
 	// the next start opens it there again; TileWindows are the view's
-	// tiles open in windows of their own while it is shown.
+	// tiles open in windows of their own, kept while another view shows
+	// (their tiles run on there).
 	Window      *OwnWindow  `json:"window,omitempty"`
 	TileWindows []OwnWindow `json:"tile_windows,omitempty"`
 }
@@ -162,15 +163,12 @@ func (v *Views) UpdateView(i int, layout string, page int, sources []string) {
 	x.Layout, x.Page, x.Sources = layout, page, slices.Clone(sources)
 }
 
-// Switch makes view i the shown one and returns it: the view left has
-// its tiles back from their windows, and the view shown is in no window
-// of its own.
+// Switch makes view i the shown one and returns it: the view shown is in
+// no window of its own. The tiles of any view in windows of their own
+// stay there and run on (Runs); the view left keeps them recorded.
 func (v *Views) Switch(i int) (View, error) {
 	if i < 0 || i >= len(v.list) {
 		return View{}, ErrNoView
-	}
-	if i != v.current {
-		v.list[v.current].TileWindows = nil
 	}
 	v.current = i
 	v.list[i].Window = nil
@@ -178,7 +176,8 @@ func (v *Views) Switch(i int) (View, error) {
 }
 
 // SetWindow records view i open in a window of its own (w nil: not), as
-// the next start reopens it. The shown view cannot be.
+// the next start reopens it; its tiles are in that window, none in one of
+// its own. The shown view cannot be.
 func (v *Views) SetWindow(i int, w *OwnWindow) error {
 	if i < 0 || i >= len(v.list) {
 		return ErrNoView
@@ -190,24 +189,73 @@ func (v *Views) SetWindow(i int, w *OwnWindow) error {
 		c := *w
 		c.Source = ""
 		w = &c
+		v.list[i].TileWindows = nil
 	}
 	v.list[i].Window = w
 	return nil
 }
 
 // SetTileWindow records the shown view's tile of source open in a window
-// of its own (open false: back on the wall), as the next start reopens it.
+// of its own (open false: in none, whichever view it was opened from), as
+// the next start reopens it. A source has one tile, so one window: opening
+// it records it on the shown view only.
 func (v *Views) SetTileWindow(source string, fullScreen, open bool) error {
-	x := &v.list[v.current]
-	x.TileWindows = slices.DeleteFunc(x.TileWindows, func(w OwnWindow) bool { return w.Source == source })
-	if !open {
-		return nil
-	}
-	if !slices.Contains(x.Sources, source) {
+	if open && !slices.Contains(v.list[v.current].Sources, source) {
 		return fmt.Errorf("%q: %w", source, ErrNotInView)
 	}
-	x.TileWindows = append(x.TileWindows, OwnWindow{Source: source, FullScreen: fullScreen})
+	for i := range v.list {
+		x := &v.list[i]
+		x.TileWindows = slices.DeleteFunc(x.TileWindows, func(w OwnWindow) bool { return w.Source == source })
+	}
+	if open {
+		x := &v.list[v.current]
+		x.TileWindows = append(x.TileWindows, OwnWindow{Source: source, FullScreen: fullScreen})
+	}
 	return nil
+}
+
+// TileWindowOf returns the index of the view whose tile of source is in a
+// window of its own; ok is false when none is.
+func (v *Views) TileWindowOf(source string) (i int, ok bool) {
+	for i, x := range v.list {
+		if slices.ContainsFunc(x.TileWindows, func(w OwnWindow) bool { return w.Source == source }) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// Runs reports whether the tile of source runs in the window showing the
+// views: the shown view holds it, or a tile of any view is in a window of
+// its own (it runs whatever view shows, until its window closes).
+func (v *Views) Runs(source string) bool {
+	if slices.Contains(v.list[v.current].Sources, source) {
+		return true
+	}
+	_, ok := v.TileWindowOf(source)
+	return ok
+}
+
+// CloseTileWindow forgets the window of source's tile and says where the
+// tile goes: back to its cell (true) when the shown view holds it, else
+// nowhere (false): it ends as the tile of a view not shown.
+func (v *Views) CloseTileWindow(source string) (back bool) {
+	_ = v.SetTileWindow(source, false, false) // closing never fails
+	return slices.Contains(v.list[v.current].Sources, source)
+}
+
+// RemoveTile takes source off the view whose tile window holds it (the
+// user closed the tile there while another view shows) and forgets the
+// window; it reports whether a view held it.
+func (v *Views) RemoveTile(source string) bool {
+	i, ok := v.TileWindowOf(source)
+	if !ok {
+		return false
+	}
+	x := &v.list[i]
+	x.Sources = slices.DeleteFunc(x.Sources, func(s string) bool { return s == source })
+	_ = v.SetTileWindow(source, false, false)
+	return true
 }
 
 // checkName trims name and checks that no view but except has it.

@@ -172,9 +172,9 @@ func TestViewsRememberTheirWindows(t *testing.T) {
 	if err := v.SetTileWindow("a/door", false, true); err != nil || len(v.CurrentView().TileWindows) != 1 {
 		t.Fatalf("the door's window: %+v %v", v.CurrentView().TileWindows, err)
 	}
-	// Showing Parking here: it is in no window, and Entrances' tiles are
-	// back on its wall.
-	if x, err := v.Switch(1); err != nil || x.Name != "Parking" || x.Window != nil || v.List()[1].Window != nil || len(v.List()[0].TileWindows) != 0 {
+	// Showing Parking here: it is in no window, and Entrances' tile stays
+	// in its own window (TestTileWindowOutlivesViewSwitches).
+	if x, err := v.Switch(1); err != nil || x.Name != "Parking" || x.Window != nil || v.List()[1].Window != nil || len(v.List()[0].TileWindows) != 1 {
 		t.Fatalf("switch: %+v, Entrances' tile windows %+v, %v", x.Window, v.List()[0].TileWindows, err)
 	}
 	if err := v.SetWindow(0, &wall.OwnWindow{}); err != nil {
@@ -185,5 +185,76 @@ func TestViewsRememberTheirWindows(t *testing.T) {
 	}
 	if err := v.SetWindow(7, nil); !errors.Is(err, wall.ErrNoView) {
 		t.Fatalf("no such view: %v", err)
+	}
+}
+
+// TestTileWindowOutlivesViewSwitches: a tile in a window of its own stays
+// there, recorded on the view it was opened from, and runs while the
+// views switch; closing its window puts it back in its cell when the shown
+// view holds it (its own or another view with the same camera), and ends
+// it otherwise; closing the tile there takes it off its view.
+func TestTileWindowOutlivesViewSwitches(t *testing.T) {
+	v := wall.NewViews([]wall.View{
+		{Name: "Entrances", Sources: []string{"a/door", "a/gate"}},
+		{Name: "Parking", Sources: []string{"a/lot"}},
+		{Name: "Both", Sources: []string{"a/lot", "a/door"}},
+	}, 0)
+	if err := v.SetTileWindow("a/door", true, true); err != nil {
+		t.Fatal(err)
+	}
+	runs := func(what string, want map[string]bool) {
+		t.Helper()
+		for s, w := range want {
+			if v.Runs(s) != w {
+				t.Fatalf("%s: %s runs %v, want %v", what, s, !w, w)
+			}
+		}
+	}
+	if _, err := v.Switch(1); err != nil {
+		t.Fatal(err)
+	}
+	runs("Parking shown", map[string]bool{"a/door": true, "a/gate": false, "a/lot": true})
+	if i, ok := v.TileWindowOf("a/door"); !ok || i != 0 || v.List()[0].TileWindows[0] != (wall.OwnWindow{Source: "a/door", FullScreen: true}) {
+		t.Fatalf("the door's window while Parking shows: view %d %v, %+v", i, ok, v.List()[0].TileWindows)
+	}
+	if _, err := v.Switch(0); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.CurrentView().TileWindows) != 1 {
+		t.Fatalf("Entrances shown again: its tile windows %+v", v.CurrentView().TileWindows)
+	}
+	// Closed while its view shows: back in its cell.
+	if !v.CloseTileWindow("a/door") || v.Runs("a/gate") != true || len(v.CurrentView().TileWindows) != 0 {
+		t.Fatalf("closed on its view: tile windows %+v", v.CurrentView().TileWindows)
+	}
+	// Closed while another view shows: it ends.
+	_ = v.SetTileWindow("a/door", false, true)
+	_, _ = v.Switch(1)
+	if v.CloseTileWindow("a/door") || v.Runs("a/door") {
+		t.Fatal("closed while Parking shows: the door's tile goes back somewhere or runs")
+	}
+	if _, ok := v.TileWindowOf("a/door"); ok {
+		t.Fatal("the closed window is still recorded")
+	}
+	// Closed while a view holding the same camera shows: its cell there.
+	_, _ = v.Switch(0)
+	_ = v.SetTileWindow("a/door", false, true)
+	_, _ = v.Switch(2)
+	if !v.CloseTileWindow("a/door") {
+		t.Fatal("closed while Both shows: the door's tile does not go to its cell there")
+	}
+	// The tile closed in its window while Parking shows: off Entrances.
+	_, _ = v.Switch(0)
+	_ = v.SetTileWindow("a/gate", false, true)
+	_, _ = v.Switch(1)
+	if !v.RemoveTile("a/gate") || slices.Contains(v.List()[0].Sources, "a/gate") || v.Runs("a/gate") || v.RemoveTile("a/gate") {
+		t.Fatalf("the gate closed in its window: Entrances holds %v", v.List()[0].Sources)
+	}
+	// A view opened in a window of its own has its tiles there.
+	_, _ = v.Switch(0)
+	_ = v.SetTileWindow("a/door", false, true)
+	_, _ = v.Switch(1)
+	if err := v.SetWindow(0, &wall.OwnWindow{}); err != nil || v.Runs("a/door") || len(v.List()[0].TileWindows) != 0 {
+		t.Fatalf("Entrances in its own window: its tile windows %+v, %v", v.List()[0].TileWindows, err)
 	}
 }
