@@ -23,6 +23,14 @@ var noise = regexp.MustCompile(`^(ALSA lib |Cannot connect to server |jack serve
 // isNoise reports whether a stderr line is library noise.
 func isNoise(line string) bool { return noise.MatchString(strings.TrimSpace(line)) }
 
+// fSetPipeSize is Linux's F_SETPIPE_SZ (fcntl.h); pipeSize is the size
+// asked for the filter's pipe, the most an unprivileged process gets by
+// default (/proc/sys/fs/pipe-max-size).
+const (
+	fSetPipeSize = 1031
+	pipeSize     = 1 << 20
+)
+
 // quietStderr filters the process's stderr (file descriptor 2, which C
 // libraries write to directly) through isNoise until restore is called;
 // everything else, a Go panic included, passes through. Go's log package,
@@ -45,6 +53,15 @@ func quietStderr(logger *slog.Logger) (restore func()) {
 		return func() {}
 	}
 	_ = w.Close() // fd 2 holds the write end now
+	// A crash report is written to fd 2 with every goroutine stopped, this
+	// filter's reader too: a blocking write end would park the report, and
+	// the process with it, once the pipe filled (64 KiB, a panic's stacks
+	// of a busy window). Never blocking, the report goes on to the crash
+	// output below, whole; what the pipe cannot take then is lost with the
+	// process anyway. The larger pipe keeps a burst of lines while the
+	// reader waits for a processor from dropping any in normal running.
+	_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, 2, fSetPipeSize, pipeSize)
+	_ = syscall.SetNonblock(2, true)
 	out := os.NewFile(uintptr(orig), "stderr")
 	// A crash ends the process before the filter could pass its report on:
 	// the runtime writes it straight to the real stderr too.

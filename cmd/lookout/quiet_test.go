@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,5 +69,55 @@ func TestQuietStderrKeepsPanics(t *testing.T) {
 		if strings.Contains(got, noise) {
 			t.Errorf("stderr has %q:\n%s", noise, got)
 		}
+	}
+}
+
+// TestQuietStderrLongPanicExits: a crash report longer than any pipe holds
+// (a panic of a window with hundreds of goroutines, or a SIGQUIT's dump)
+// reaches the real stderr and the process ends. The runtime writes the
+// report to file descriptor 2 with every goroutine stopped, the filter's
+// reader too: had the filter's pipe blocked its writer, the report would
+// have stopped where the pipe filled, and the process with it, for ever
+// (the window's rare "no exit within 20 s of an interrupt" was such a
+// panic, parked in its own report).
+func TestQuietStderrLongPanicExits(t *testing.T) {
+	t.Parallel()
+	const size = 3 << 20 // beyond the largest pipe an unprivileged process gets (1 MiB)
+	if os.Getenv("LOOKOUT_QUIET_CHILD") == "long" {
+		quietStderr(slog.New(slog.DiscardHandler))
+		panic("start " + strings.Repeat("x", size) + " end")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestQuietStderrLongPanicExits$")
+	cmd.Env = append(childEnv(), "LOOKOUT_QUIET_CHILD=long")
+	// A file, not a pipe: exec's pipe reaches the child non-blocking, and
+	// the runtime drops what a full pipe refuses.
+	errf, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errf.Close()
+	cmd.Stderr = errf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err == nil {
+			t.Fatal("the child did not panic")
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatal("the child did not exit within 20 s of its panic")
+	}
+	b, err := os.ReadFile(errf.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	if !strings.Contains(got, "panic: start xxx") || !strings.Contains(got, "x end") {
+		t.Errorf("stderr lacks the whole panic (%d bytes)", len(got))
 	}
 }
