@@ -43,6 +43,9 @@ func (win *window) newMinimisedWatch() *minimisedWatch {
 		win.log.Debug("minimised windows are not detected", "err", err)
 		return nil
 	}
+	// The window shows pictures: the sockets are read in batches of a few
+	// milliseconds (session/peer, SetShown) until it closes.
+	peer.SetShown(true)
 	return &minimisedWatch{x: x}
 }
 
@@ -150,5 +153,6 @@ func (m *minimisedWatch) close() {
 		_ = m.x.Close()
 		oneProcWhileIdle(false)
 		peer.SetIdle(false)
+		peer.SetShown(false)
 	}
 }

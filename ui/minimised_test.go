@@ -1,7 +1,12 @@
 package ui
 
 import (
+	"bufio"
+	"log/slog"
+	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,5 +132,48 @@ func TestMinimisedWallWatchesAlertTiles(t *testing.T) {
 	t.Logf("motion on the watched tile %v after the object started moving, minimised", time.Since(start))
 	if tq.MotionShown() {
 		t.Error("the tile without alerts shows motion")
+	}
+}
+
+// TestShownWindowReadsSocketsInBatches: a window on an X server (Xvfb)
+// has the peers' sockets read in batches of a few milliseconds while it
+// runs (peer.SetShown), and each packet as it arrives once it closed.
+func TestShownWindowReadsSocketsInBatches(t *testing.T) {
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		if os.Getenv("LOOKOUT_REQUIRE_TOOLS") != "" {
+			t.Fatal("Xvfb not found")
+		}
+		t.Skip("Xvfb not found")
+	}
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset")
+	xvfb.ExtraFiles = []*os.File{wr}
+	if err := xvfb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	wr.Close()
+	defer func() { _ = xvfb.Process.Kill(); _ = xvfb.Wait() }()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		t.Fatalf("Xvfb gave no display: %v", err)
+	}
+	t.Setenv("DISPLAY", ":"+strings.TrimSpace(line))
+	t.Cleanup(func() { peer.SetShown(false) }) // should a check fail half-way
+
+	win := &window{log: slog.New(slog.DiscardHandler)}
+	m := win.newMinimisedWatch()
+	if m == nil {
+		t.Fatal("no X connection to watch the window with")
+	}
+	if !peer.Shown() {
+		t.Error("while the window runs, the peers' sockets wait for each packet")
+	}
+	m.close()
+	if peer.Shown() {
+		t.Error("the window closed, the peers' sockets are still read in batches")
 	}
 }

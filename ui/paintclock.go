@@ -200,9 +200,9 @@ func (c *paintClock) run(stop, done, kick chan struct{}) {
 		case <-t.C:
 		}
 		c.ticks.Add(1)
-		if c.queued.Load() {
-			continue // the Fyne goroutine is behind: the pictures wait (at most two each)
-		}
+		// While the Fyne goroutine is behind, tick still puts the
+		// pictures of tiles with a child window (the others wait, at
+		// most two each).
 		c.tick()
 	}
 }

@@ -1,7 +1,13 @@
 package ui
 
 import (
+	"bufio"
+	"image"
 	"image/color"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +15,7 @@ import (
 
 	"github.com/lookout-app/lookout/player"
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/ui/x11"
 )
 
 // batchesAfter waits until the paint clock has handed more than from
@@ -112,5 +119,107 @@ func TestPaintIntervalFollowsTheFastestCamera(t *testing.T) {
 				t.Errorf("tick %v is not faster than the camera's %v fps", got, tc.fps)
 			}
 		})
+	}
+}
+
+// TestPaintClockPutsWhileFyneIsBehind: against a real X server (Xvfb), a
+// tile whose pictures go through a child window gets every picture put
+// into it at the clock's ticks while the Fyne goroutine runs none of the
+// clock's calls (the test's UI queue is not drained: Fyne behind, as
+// under load), and Fyne, once it runs, gets the newest of them.
+func TestPaintClockPutsWhileFyneIsBehind(t *testing.T) {
+	for _, tool := range []string{"Xvfb", "xwininfo"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("LOOKOUT_REQUIRE_TOOLS") != "" {
+				t.Fatalf("%s not found", tool)
+			}
+			t.Skipf("%s not found", tool)
+		}
+	}
+	r0, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "320x240x24", "-nolisten", "tcp", "-noreset")
+	xvfb.ExtraFiles = []*os.File{wr}
+	if err := xvfb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	wr.Close()
+	defer func() { _ = xvfb.Process.Kill(); _ = xvfb.Wait() }()
+	line, err := bufio.NewReader(r0).ReadString('\n')
+	r0.Close()
+	if err != nil {
+		t.Fatalf("Xvfb gave no display: %v", err)
+	}
+	t.Setenv("DISPLAY", ":"+strings.TrimSpace(line))
+	out, err := exec.Command("xwininfo", "-root").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root uint64
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) >= 4 && f[0] == "xwininfo:" && f[1] == "Window" && f[2] == "id:" {
+			root, err = strconv.ParseUint(strings.TrimPrefix(f[3], "0x"), 16, 32)
+		}
+	}
+	if root == 0 || err != nil {
+		t.Fatalf("no root window id in xwininfo's %q (%v)", out, err)
+	}
+	p, err := x11.OpenPresenter(uintptr(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	s, err := p.NewSurface(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Place(image.Rect(0, 0, 32, 18), nil, true); err != nil {
+		t.Fatal(err)
+	}
+
+	test.NewTempApp(t)
+	drainUI()
+	tile := NewTile("a", &fakeControl{})
+	tile.SetStatus(session.Status{State: session.StateLive})
+	tp := &tilePresent{wp: &windowPresenter{p: p, id: uintptr(root)}, surf: s}
+	tp.on.Store(true)
+	tile.present.Store(tp)
+	r := &runner{sink: player.NewPaced()}
+	r.tile.Store(tile)
+	painter.add(r)
+	defer func() {
+		painter.remove(r)
+		r.sink.Clear()
+		drainUI()
+	}()
+	var last color.RGBA
+	for i := 1; i <= 5; i++ {
+		last = color.RGBA{R: uint8(40 * i), G: 10, B: 200, A: 255}
+		r.sink.PutFrame(frame(32, 18, last))
+		deadline := time.Now().Add(5 * time.Second)
+		for tp.drawn.Load() < int64(i) {
+			if time.Now().After(deadline) {
+				t.Fatalf("picture %d not put within 5 s while the Fyne goroutine is behind (%d put)", i, tp.drawn.Load())
+			}
+			time.Sleep(time.Millisecond)
+		}
+		img, err := x11.Grab(image.Rect(0, 0, 32, 18))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := img.RGBAAt(5, 5); g != last {
+			t.Fatalf("picture %d: the child window shows %v, want %v", i, g, last)
+		}
+	}
+	if n := painter.batches.Load(); n == 0 {
+		t.Fatal("the clock handed nothing to the Fyne goroutine")
+	}
+	drainUI() // the clock's first call, with the first picture
+	time.Sleep(3 * painter.Interval())
+	drainUI() // the next tick's, with the pictures held meanwhile
+	if g := tile.frame.Image.At(0, 0); g != last {
+		t.Fatalf("once the Fyne goroutine ran, the tile keeps %v, want the newest picture %v", g, last)
 	}
 }

@@ -1,10 +1,8 @@
 package peer
 
 import (
-	"errors"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,40 +19,75 @@ import (
 // each socket is read until it has nothing more, so the program wakes
 // about 1/idleBatch times a second for all its packets. Packets wait at
 // most idleBatch in the socket, which holds far more than that (the
-// pictures nobody sees; recordings and event clips lose nothing). When
-// the program is no longer idle, reads wait for each packet again.
+// pictures nobody sees; recordings and event clips lose nothing).
+//
+// While pictures are shown (SetShown), the sockets are read in batches
+// too, every shownBatch: the packets of sixteen cameras then wake the
+// program a few hundred times a second instead of a few thousand, and a
+// packet waits at most shownBatch (2 ms on average) more before it is
+// read, small next to the paint tick's 38 ms. Otherwise (SetShown(false),
+// a program without a window) reads wait for each packet.
 
-// idleBatch is how long packets gather in a socket while the program is
-// idle.
-const idleBatch = 20 * time.Millisecond
+const (
+	// idleBatch is how long packets gather in a socket while the program
+	// is idle.
+	idleBatch = 20 * time.Millisecond
+	// shownBatch is how long they gather while pictures are shown.
+	shownBatch = 4 * time.Millisecond
+)
 
-// idleState is the process's idle flag and the channel closed when it
-// changes.
+// idleState is the process's idle and shown flags and the channel closed
+// when either changes.
 var idleState struct {
 	on      atomic.Bool
+	shown   atomic.Bool
 	mu      sync.Mutex
 	changed chan struct{}
 }
 
 // SetIdle tells every peer's sockets that nobody sees the pictures (on)
 // or that someone does again (off): see idleBatch.
-func SetIdle(on bool) {
+func SetIdle(on bool) { setFlag(&idleState.on, on) }
+
+// SetShown tells every peer's sockets that a window shows their pictures
+// (on): while the program is not idle they are read every shownBatch
+// instead of for each packet. Off: each packet as it arrives.
+func SetShown(on bool) { setFlag(&idleState.shown, on) }
+
+func setFlag(f *atomic.Bool, on bool) {
 	idleState.mu.Lock()
 	defer idleState.mu.Unlock()
-	if idleState.on.Load() == on {
+	if f.Load() == on {
 		return
 	}
-	idleState.on.Store(on)
+	f.Store(on)
 	if idleState.changed != nil {
 		close(idleState.changed)
 		idleState.changed = nil
 	}
 }
 
-// Idle reports whether the sockets are read in batches (SetIdle).
+// Idle reports whether the sockets are read in batches for an idle
+// program (SetIdle).
 func Idle() bool { return idleState.on.Load() }
 
-// idleChanged returns a channel closed when SetIdle next changes the flag.
+// Shown reports whether a window said it shows pictures (SetShown).
+func Shown() bool { return idleState.shown.Load() }
+
+// batchInterval is how long packets gather in the sockets now; 0 when
+// each is read as it arrives.
+func batchInterval() time.Duration {
+	switch {
+	case idleState.on.Load():
+		return idleBatch
+	case idleState.shown.Load():
+		return shownBatch
+	}
+	return 0
+}
+
+// idleChanged returns a channel closed when SetIdle or SetShown next
+// changes a flag.
 func idleChanged() <-chan struct{} {
 	idleState.mu.Lock()
 	defer idleState.mu.Unlock()
@@ -93,20 +126,39 @@ func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 	return &batchConn{UDPConn: u, closed: make(chan struct{})}, nil
 }
 
-// batchConn is a UDP socket that, while the program is idle, waits for the
-// next batch instead of for the next packet. It offers pion/ice's
-// allocation-free reads and writes (ice.AddrPortReaderWriter), as the
-// socket it wraps does.
+// batchConn is a UDP socket that, while packets are read in batches
+// (batchInterval), waits for the next batch instead of for the next
+// packet. It offers pion/ice's allocation-free reads and writes
+// (ice.AddrPortReaderWriter), as the socket it wraps does.
 type batchConn struct {
 	*net.UDPConn
 	closed    chan struct{}
 	closeOnce sync.Once
-	// draining: a batch is being read; a deadline error then means the
-	// socket had nothing more. deadline: this conn set a read deadline,
-	// to clear once reads wait for each packet again.
-	draining, deadline bool
-	mu                 sync.Mutex // reads: pion/ice reads a socket from one goroutine
+	// The fields below belong to the reader (mu): pion/ice reads a socket
+	// from one goroutine.
+	mu sync.Mutex
+	// draining: a batch is being read.
+	draining bool
+	// deadline: this conn set a read deadline (batch_other.go), to clear
+	// once reads wait for each packet again.
+	deadline bool
+	// timer waits for the next batch; made at the first.
+	timer *time.Timer
+	// peeker asks the socket whether a packet waits (batch_linux.go).
+	peeker
+	// empty counts the batches in a row that found the socket empty;
+	// past dormantAfter the socket waits for its next packet instead.
+	empty int
+	// batches counts the batches waited for (for tests).
+	batches atomic.Int64
 }
+
+// dormantAfter is how many empty batches in a row make a socket wait for
+// its next packet instead of the next batch: a peer gathers a socket on
+// every interface, and only the one its media flows through gets packets
+// more often than now and then (a connectivity check). Waking every
+// socket at every batch cost more than batching saved.
+const dormantAfter = 64
 
 // Close closes the socket and ends a wait for the next batch.
 func (c *batchConn) Close() error {
@@ -114,13 +166,14 @@ func (c *batchConn) Close() error {
 	return c.UDPConn.Close()
 }
 
-// ReadFromAddrPort reads the next packet: at once when there is one or the
-// program is not idle, else at the next batch.
+// ReadFromAddrPort reads the next packet: at once when packets are not
+// read in batches, else the next one of this batch or of the next.
 func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for {
-		if !Idle() {
+		d := batchInterval()
+		if d == 0 || c.empty >= dormantAfter {
 			c.draining = false
 			if c.deadline {
 				c.deadline = false
@@ -128,28 +181,29 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 					return 0, netip.AddrPort{}, err
 				}
 			}
-			return c.UDPConn.ReadFromUDPAddrPort(b)
+			n, from, err := c.UDPConn.ReadFromUDPAddrPort(b)
+			c.empty = 0 // a dormant socket is read in batches again
+			return n, from, err
 		}
+		first := false
 		if !c.draining {
-			if !c.waitBatch() {
+			if !c.waitBatch(d) {
 				return 0, netip.AddrPort{}, net.ErrClosed
 			}
-			if !Idle() {
+			if batchInterval() == 0 {
 				continue
 			}
-			// Read what gathered: the deadline ends the batch once the
-			// socket has had nothing for a moment.
-			c.draining, c.deadline = true, true
-			if err := c.UDPConn.SetReadDeadline(time.Now().Add(time.Millisecond)); err != nil {
-				return 0, netip.AddrPort{}, err
+			c.draining, first = true, true
+		}
+		n, from, more, err := c.readBatch(b, first)
+		if err != nil || more {
+			if more {
+				c.empty = 0
 			}
-		}
-		n, from, err := c.UDPConn.ReadFromUDPAddrPort(b)
-		if err == nil {
-			return n, from, nil
-		}
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return n, from, err
+		}
+		if first {
+			c.empty++
 		}
 		select {
 		case <-c.closed:
@@ -174,20 +228,27 @@ func (c *batchConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) 
 	return c.UDPConn.WriteToUDPAddrPort(b, addr)
 }
 
-// waitBatch waits for the next batch, the end of idleness or Close; false
-// after Close.
-func (c *batchConn) waitBatch() bool {
+// waitBatch waits for the next batch of interval d (every socket's at the
+// same moment), a change of SetIdle or SetShown, or Close; false after
+// Close.
+func (c *batchConn) waitBatch(d time.Duration) bool {
 	changed := idleChanged()
-	if !Idle() {
+	if batchInterval() != d {
 		return true
 	}
-	now := time.Now()
-	t := time.NewTimer(idleBatch - time.Duration(now.UnixNano()%int64(idleBatch)))
-	defer t.Stop()
+	wait := d - time.Duration(time.Now().UnixNano()%int64(d))
+	if c.timer == nil {
+		c.timer = time.NewTimer(wait)
+	} else {
+		c.timer.Reset(wait)
+	}
+	c.batches.Add(1)
 	select {
-	case <-t.C:
+	case <-c.timer.C:
 	case <-changed:
+		c.timer.Stop()
 	case <-c.closed:
+		c.timer.Stop()
 		return false
 	}
 	return true

@@ -3,6 +3,7 @@ package peer
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,15 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain runs the tests, or BenchmarkSocketReads's sender when asked
+// (batch_send_test.go).
+func TestMain(m *testing.M) {
+	if v := os.Getenv(benchSendEnv); v != "" {
+		benchSend(v)
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // answerer is a plain pion peer that answers with only the given audio codec.
 func answerer(t *testing.T, audioMime string, clockRate uint32, pt webrtc.PayloadType) *webrtc.PeerConnection {
