@@ -8,12 +8,10 @@ import (
 	"time"
 )
 
-// TestIdleSocketsReadInBatchesAndResume: a peer's UDP socket on loopback
-// hands over every packet sent while the program is idle (read in
-// batches), every packet after it is no longer idle (waiting for each
-// again, no deadline of a batch left behind), and ends its read on Close
-// while it waits for a batch.
-func TestIdleSocketsReadInBatchesAndResume(t *testing.T) {
+// loopbackBatchConn is a socket of the peers' net on loopback, which the
+// test closes, and a socket sending to it, closed when the test ends.
+func loopbackBatchConn(t *testing.T) (*batchConn, *net.UDPConn) {
+	t.Helper()
 	n, err := newBatchNet()
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +28,17 @@ func TestIdleSocketsReadInBatchesAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer send.Close()
+	t.Cleanup(func() { send.Close() })
+	return c, send
+}
+
+// TestIdleSocketsReadInBatchesAndResume: a peer's UDP socket on loopback
+// hands over every packet sent while the program is idle (read in
+// batches), every packet after it is no longer idle (waiting for each
+// again, no deadline of a batch left behind), and ends its read on Close
+// while it waits for a batch.
+func TestIdleSocketsReadInBatchesAndResume(t *testing.T) {
+	c, send := loopbackBatchConn(t)
 	type read struct {
 		b   byte
 		err error
@@ -102,21 +110,8 @@ func TestIdleSocketsReadInBatchesAndResume(t *testing.T) {
 // batches, is read whole and in order; then, no longer shown, the socket
 // waits for each packet again and reads no batch.
 func TestShownSocketsReadInBatches(t *testing.T) {
-	n, err := newBatchNet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := n.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := conn.(*batchConn)
+	c, send := loopbackBatchConn(t)
 	defer c.Close()
-	send, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer send.Close()
 	got := make(chan []byte, 1000)
 	done := make(chan struct{})
 	go func() {
@@ -202,20 +197,7 @@ func TestShownSocketsReadInBatches(t *testing.T) {
 // does not take) stops waking for batches and waits for its next packet,
 // reads it, and is read in batches again.
 func TestQuietSocketsLeaveTheBatches(t *testing.T) {
-	n, err := newBatchNet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := n.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := conn.(*batchConn)
-	send, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer send.Close()
+	c, send := loopbackBatchConn(t)
 	got := make(chan byte, 10)
 	done := make(chan struct{})
 	go func() {
