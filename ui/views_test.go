@@ -70,6 +70,20 @@ func (o *liveOpener) quality(id string) session.Quality {
 	return o.q[id]
 }
 
+// entrancesAndParking is a wall.json in the test's folder with two views:
+// Entrances (acc/door, acc/gate) and Parking (acc/lot1), both 2x2.
+func entrancesAndParking(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "wall.json")
+	if err := SaveState(path, WallState{Views: []model.View{
+		{Name: "Entrances", Layout: Layout2x2, Sources: []string{"acc/door", "acc/gate"}},
+		{Name: "Parking", Layout: Layout2x2, Sources: []string{"acc/lot1"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // buildStateWindow builds a window on the state file path, as a start of
 // the app does.
 func buildStateWindow(t *testing.T, a fyne.App, path string, op session.Opener) (*window, func()) {

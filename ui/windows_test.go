@@ -3,15 +3,12 @@ package ui
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-
-	model "github.com/lookout-app/lookout/session/wall"
 )
 
 // TestViewInItsOwnWindow: a view opened in a window of its own shows its
@@ -22,13 +19,7 @@ import (
 // the main window again when chosen.
 func TestViewInItsOwnWindow(t *testing.T) {
 	a := test.NewTempApp(t)
-	path := filepath.Join(t.TempDir(), "wall.json")
-	if err := SaveState(path, WallState{Views: []model.View{
-		{Name: "Entrances", Layout: Layout2x2, Sources: []string{"acc/door", "acc/gate"}},
-		{Name: "Parking", Layout: Layout2x2, Sources: []string{"acc/lot1"}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	path := entrancesAndParking(t)
 	op := newLiveOpener()
 	win, _ := buildStateWindow(t, a, path, op)
 	if _, err := win.openViewWindow(context.Background(), 0, false); !errors.Is(err, ErrViewOpen) {

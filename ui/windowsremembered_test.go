@@ -93,13 +93,7 @@ func TestOwnWindowsReopenAtTheNextStart(t *testing.T) {
 // the tile (its view is not shown) and the start after opens none.
 func TestTileWindowOfAViewNotShownReopens(t *testing.T) {
 	a := test.NewTempApp(t)
-	path := filepath.Join(t.TempDir(), "wall.json")
-	if err := SaveState(path, WallState{Views: []model.View{
-		{Name: "Entrances", Layout: Layout2x2, Sources: []string{"acc/door", "acc/gate"}},
-		{Name: "Parking", Layout: Layout2x2, Sources: []string{"acc/lot1"}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	path := entrancesAndParking(t)
 	op := newLiveOpener()
 	win, stop := buildStateWindow(t, a, path, op)
 	if _, err := win.openTileWindow("acc/gate", true); err != nil {
@@ -148,13 +142,7 @@ func TestTileWindowOfAViewNotShownReopens(t *testing.T) {
 // camera), and deleting a view closes its tiles' windows with it.
 func TestTileWindowGoesWithItsView(t *testing.T) {
 	a := test.NewTempApp(t)
-	path := filepath.Join(t.TempDir(), "wall.json")
-	if err := SaveState(path, WallState{Views: []model.View{
-		{Name: "Entrances", Layout: Layout2x2, Sources: []string{"acc/door", "acc/gate"}},
-		{Name: "Parking", Layout: Layout2x2, Sources: []string{"acc/lot1"}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	path := entrancesAndParking(t)
 	op := newLiveOpener()
 	win, _ := buildStateWindow(t, a, path, op)
 	if _, err := win.openTileWindow("acc/gate", false); err != nil {
