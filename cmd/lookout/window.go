@@ -143,10 +143,27 @@ const windowTrimEvery = 30 * time.Second
 // it).
 var windowTrim = func() { ffmpeg.TrimCHeap() }
 
+// windowPageOutAfter is when the window, started and its wall playing,
+// gives back the pages of code and read-only data it touched while
+// starting (pageOutCode), once: what it still runs faults back in. On a
+// 16-tile wall about 5 MB of RSS where the demo site runs from the same
+// program file, more where it does not (docs/PERFORMANCE.md, "Issue 22,
+// fourth round").
+const windowPageOutAfter = 40 * time.Second
+
+// windowPageOut is what windowMemory runs after windowPageOutAfter (a test
+// counts it).
+var windowPageOut = func(log *slog.Logger) {
+	if _, err := pageOutCode(); err != nil {
+		log.Debug("start-up code left resident", "err", err)
+	}
+}
+
 // windowMemory applies windowGCPercent, bounds glibc's arenas for the
 // decoders and the renderer (ffmpeg.BoundCHeap) before any of them starts,
-// and trims glibc's arenas every windowTrimEvery until ctx is done or the
-// returned stop is called; stop waits for the trimming to end.
+// pages out the start-up code once after windowPageOutAfter, and trims
+// glibc's arenas every windowTrimEvery until ctx is done or the returned
+// stop is called; stop waits for the trimming to end.
 func windowMemory(ctx context.Context, log *slog.Logger) (stop func()) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(windowGCPercent)
@@ -160,12 +177,16 @@ func windowMemory(ctx context.Context, log *slog.Logger) (stop func()) {
 		defer close(done)
 		t := time.NewTicker(windowTrimEvery)
 		defer t.Stop()
+		po := time.NewTimer(windowPageOutAfter)
+		defer po.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 				windowTrim()
+			case <-po.C:
+				windowPageOut(log)
 			}
 		}
 	}()

@@ -19,7 +19,9 @@ func TestWindowMemoryTrimsCHeap(t *testing.T) {
 	var n atomic.Int32
 	old := windowTrim
 	windowTrim = func() { n.Add(1) }
-	defer func() { windowTrim = old }()
+	oldPO := windowPageOut
+	windowPageOut = func(*slog.Logger) {}
+	defer func() { windowTrim, windowPageOut = old, oldPO }()
 	synctest.Test(t, func(t *testing.T) {
 		stop := windowMemory(t.Context(), slog.New(slog.DiscardHandler))
 		time.Sleep(3*windowTrimEvery + windowTrimEvery/2)
@@ -31,6 +33,41 @@ func TestWindowMemoryTrimsCHeap(t *testing.T) {
 		time.Sleep(2 * windowTrimEvery)
 		if got := n.Load(); got != 3 {
 			t.Errorf("%d trims after stop, want still 3", got)
+		}
+	})
+}
+
+// TestWindowMemoryPagesOutOnce: the window pages out its start-up code once,
+// windowPageOutAfter after it starts (pageOutCode, tested in
+// pageout_linux_test.go), and not if it stops before.
+func TestWindowMemoryPagesOutOnce(t *testing.T) {
+	t.Setenv("GOGC", "100")
+	t.Setenv("MALLOC_ARENA_MAX", "8")
+	var n atomic.Int32
+	old := windowPageOut
+	windowPageOut = func(*slog.Logger) { n.Add(1) }
+	defer func() { windowPageOut = old }()
+	synctest.Test(t, func(t *testing.T) {
+		stop := windowMemory(t.Context(), slog.New(slog.DiscardHandler))
+		time.Sleep(windowPageOutAfter - time.Second)
+		synctest.Wait()
+		if got := n.Load(); got != 0 {
+			t.Errorf("%d page-outs before %v, want 0", got, windowPageOutAfter)
+		}
+		time.Sleep(10 * windowPageOutAfter)
+		synctest.Wait()
+		if got := n.Load(); got != 1 {
+			t.Errorf("%d page-outs in %v, want 1", got, 11*windowPageOutAfter)
+		}
+		stop()
+	})
+	synctest.Test(t, func(t *testing.T) {
+		stop := windowMemory(t.Context(), slog.New(slog.DiscardHandler))
+		time.Sleep(windowPageOutAfter / 2)
+		stop()
+		time.Sleep(2 * windowPageOutAfter)
+		if got := n.Load(); got != 1 {
+			t.Errorf("%d page-outs in all, want still 1 after a window stopped before %v", got, windowPageOutAfter)
 		}
 	})
 }
