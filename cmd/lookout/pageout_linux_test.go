@@ -129,6 +129,7 @@ func TestReadOnlyFileMappings(t *testing.T) {
 7f06c0000000-7f06c1698000 rw-p 00000000 00:00 0
 7f06c803f000-7f06c83ff000 rw-s 00000000 00:01 5996578 /SYSV00000000 (deleted)
 7f06c9000000-7f06c9001000 ---p 00000000 00:00 0
+7f06ca000000-7f06ca100000 r--s 10000000 00:05 441 /dev/dri/renderD128
 7ffd1000-7ffd3000 r-xp 00000000 00:00 0 [vdso]
 `
 	got := readOnlyFileMappings(strings.NewReader(maps))
