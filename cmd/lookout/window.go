@@ -127,11 +127,13 @@ func statePath(ws *workspace) string {
 }
 
 // windowGCPercent is the window's garbage collection target unless GOGC is
-// set. Decoding allocates nothing per picture (pooled frames), so the heap
-// grows slowly and Go's default (100: collect at twice the live heap) kept
-// start-up garbage for minutes; 50 holds the peak to one and a half times
-// the live heap for a few more collections (docs/PERFORMANCE.md).
-const windowGCPercent = 50
+// set. Decoding allocates nothing per picture (pooled frames) and the
+// receive path recycles its packets, so the heap grows slowly: Go's default
+// (100: collect at twice the live heap) kept start-up garbage for minutes.
+// 35 holds the heap to 1.35 times the live one, about 6 MB less than 50 on
+// a 16-tile wall, for a collection every 3.3 s instead of 5 (about 0.15 %
+// of a core more; docs/PERFORMANCE.md, "Issue 22, fourth round").
+const windowGCPercent = 35
 
 // windowTrimEvery is how often the window gives glibc's free pages back to
 // the system (ffmpeg.TrimCHeap): on a 16-tile wall about 5 MB less C heap,

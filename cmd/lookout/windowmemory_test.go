@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -70,4 +74,37 @@ func TestWindowMemoryPagesOutOnce(t *testing.T) {
 			t.Errorf("%d page-outs in all, want still 1 after a window stopped before %v", got, windowPageOutAfter)
 		}
 	})
+}
+
+// windowHeapGoalMax is how far the window's heap may grow past its live
+// heap before a collection.
+const windowHeapGoalMax = 1.4
+
+// TestWindowMemoryBoundsHeapGoal: with GOGC unset, the window collects
+// before its heap grows past windowHeapGoalMax times the live heap (Go's
+// default, 100, lets it double; the third round's 50, grow by half).
+func TestWindowMemoryBoundsHeapGoal(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("MALLOC_ARENA_MAX", "8")
+	oldPO := windowPageOut
+	windowPageOut = func(*slog.Logger) {}
+	defer func() { windowPageOut = oldPO }()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	ctx, cancel := context.WithCancel(t.Context())
+	stop := windowMemory(ctx, slog.New(slog.DiscardHandler))
+	defer stop()
+	defer cancel()
+	live := make([][]byte, 64)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	goal, inUse := s[0].Value.Uint64(), s[1].Value.Uint64()
+	runtime.KeepAlive(live)
+	t.Logf("live heap %.1f MB, goal %.1f MB (%.2f times)", float64(inUse)/1e6, float64(goal)/1e6, float64(goal)/float64(inUse))
+	if float64(goal) > windowHeapGoalMax*float64(inUse) {
+		t.Errorf("heap goal %d bytes for %d live: over %.2f times", goal, inUse, windowHeapGoalMax)
+	}
 }
