@@ -127,11 +127,13 @@ func statePath(ws *workspace) string {
 }
 
 // windowGCPercent is the window's garbage collection target unless GOGC is
-// set. Decoding allocates nothing per picture (pooled frames), so the heap
-// grows slowly and Go's default (100: collect at twice the live heap) kept
-// start-up garbage for minutes; 50 holds the peak to one and a half times
-// the live heap for a few more collections (docs/PERFORMANCE.md).
-const windowGCPercent = 50
+// set. Decoding allocates nothing per picture (pooled frames) and the
+// receive path recycles its packets, so the heap grows slowly: Go's default
+// (100: collect at twice the live heap) kept start-up garbage for minutes.
+// 35 holds the heap to 1.35 times the live one, about 6 MB less than 50 on
+// a 16-tile wall, for a collection every 3.3 s instead of 5 (about 0.15 %
+// of a core more; docs/PERFORMANCE.md, "Issue 22, fourth round").
+const windowGCPercent = 35
 
 // windowTrimEvery is how often the window gives glibc's free pages back to
 // the system (ffmpeg.TrimCHeap): on a 16-tile wall about 5 MB less C heap,
@@ -143,10 +145,27 @@ const windowTrimEvery = 30 * time.Second
 // it).
 var windowTrim = func() { ffmpeg.TrimCHeap() }
 
+// windowPageOutAfter is when the window, started and its wall playing,
+// gives back the pages of code and read-only data it touched while
+// starting (pageOutCode), once: what it still runs faults back in. On a
+// 16-tile wall about 5 MB of RSS where the demo site runs from the same
+// program file, more where it does not (docs/PERFORMANCE.md, "Issue 22,
+// fourth round").
+const windowPageOutAfter = 40 * time.Second
+
+// windowPageOut is what windowMemory runs after windowPageOutAfter (a test
+// counts it).
+var windowPageOut = func(log *slog.Logger) {
+	if _, err := pageOutCode(); err != nil {
+		log.Debug("start-up code left resident", "err", err)
+	}
+}
+
 // windowMemory applies windowGCPercent, bounds glibc's arenas for the
 // decoders and the renderer (ffmpeg.BoundCHeap) before any of them starts,
-// and trims glibc's arenas every windowTrimEvery until ctx is done or the
-// returned stop is called; stop waits for the trimming to end.
+// pages out the start-up code once after windowPageOutAfter, and trims
+// glibc's arenas every windowTrimEvery until ctx is done or the returned
+// stop is called; stop waits for the trimming to end.
 func windowMemory(ctx context.Context, log *slog.Logger) (stop func()) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(windowGCPercent)
@@ -160,12 +179,16 @@ func windowMemory(ctx context.Context, log *slog.Logger) (stop func()) {
 		defer close(done)
 		t := time.NewTicker(windowTrimEvery)
 		defer t.Stop()
+		po := time.NewTimer(windowPageOutAfter)
+		defer po.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
 				windowTrim()
+			case <-po.C:
+				windowPageOut(log)
 			}
 		}
 	}()
