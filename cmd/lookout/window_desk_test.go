@@ -73,15 +73,8 @@ func launch(t *testing.T, display, dir, bin, cfg string, args ...string) *window
 // stop interrupts the window and waits until it has ended.
 func (w *window) stop() {
 	w.t.Helper()
-	_ = w.cmd.Process.Signal(os.Interrupt)
-	select {
-	case err := <-w.exited:
-		if err != nil {
-			w.t.Errorf("lookout exited with %v after an interrupt:\n%s", err, w.stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		_ = w.cmd.Process.Kill()
-		w.t.Errorf("lookout did not exit within 20 s of an interrupt:\n%s", w.stderr.String())
+	if err := stopOrReport(w.t, w.cmd, w.exited, w.stderr.String); err != nil {
+		w.t.Errorf("lookout exited with %v after an interrupt:\n%s", err, w.stderr.String())
 	}
 }
 

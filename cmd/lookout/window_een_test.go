@@ -38,15 +38,7 @@ func TestWindowShowsSpeakers(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("lookout did not exit within 20 s of an interrupt")
-		}
-	}()
+	defer func() { _ = stopOrReport(t, cmd, exited, logs.String) }()
 	// Six tiles in the automatic layout are three columns of two rows:
 	// cameras in the first row, speakers in the second.
 	wall := image.Rect(sw/5+20, 45, sw, 720-45)

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -40,21 +39,7 @@ func openWindow(t *testing.T, dir, cfg string, args ...string) *window {
 		t.Fatal(err)
 	}
 	go func() { w.exited <- w.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = w.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-w.exited:
-		case <-time.After(20 * time.Second):
-			// SIGQUIT has Go print every goroutine's stack: where it hangs.
-			_ = w.cmd.Process.Signal(syscall.SIGQUIT)
-			select {
-			case <-w.exited:
-			case <-time.After(5 * time.Second):
-				_ = w.cmd.Process.Kill()
-			}
-			t.Errorf("lookout did not exit within 20 s of an interrupt:\n%s", w.stderr.String())
-		}
-	})
+	t.Cleanup(func() { _ = stopOrReport(t, w.cmd, w.exited, w.stderr.String) })
 	return w
 }
 

@@ -230,7 +230,7 @@ func TestWindowShowsFourMovingTiles(t *testing.T) {
 		"DISPLAY="+display, "HOME="+dir,
 		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"LOOKOUT_CONFIG="+filepath.Join(dir, "none.toml"))
-	var logs bytes.Buffer
+	var logs syncBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -238,15 +238,8 @@ func TestWindowShowsFourMovingTiles(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("lookout exited with %v after interrupt:\n%s", err, logs.String())
-			}
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("lookout did not exit within 20 s of an interrupt:\n%s", logs.String())
+		if err := stopOrReport(t, cmd, exited, logs.String); err != nil {
+			t.Errorf("lookout exited with %v after interrupt:\n%s", err, logs.String())
 		}
 	}()
 
