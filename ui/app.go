@@ -100,6 +100,7 @@ func Run(ctx context.Context, opt Options) error {
 		return err
 	}
 	a := app.NewWithID(AppID)
+	savePrefs := takeStopHook(a)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow(opt.Title)
 	if opt.Size.IsZero() {
@@ -141,6 +142,7 @@ func Run(ctx context.Context, opt Options) error {
 	})
 	w.SetMaster()
 	w.ShowAndRun()
+	savePrefs()
 	cancel()
 	win.shutdownOnce.Do(win.shutdown)
 	close(runEnded)
