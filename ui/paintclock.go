@@ -247,7 +247,11 @@ func (c *paintClock) tick() {
 		return
 	}
 	batch = c.withHeld(batch)
-	if len(batch) == 0 && !x11Wanted() {
+	if len(batch) == 0 && (!x11Wanted() || !anyPresented(tiles)) {
+		// No picture to hand over, and no child window to follow the
+		// layout: a wall whose tiles all fail or wait costs the Fyne
+		// goroutine nothing here. A tile's child window shows only with
+		// a picture, which comes in a batch.
 		return
 	}
 	c.queued.Store(true)
@@ -264,6 +268,17 @@ func (c *paintClock) tick() {
 			h.f.Release()
 		}
 	})
+}
+
+// anyPresented reports whether a tile's pictures go through its child
+// window (from any goroutine).
+func anyPresented(tiles []*Tile) bool {
+	for _, t := range tiles {
+		if t.presentedNow() {
+			return true
+		}
+	}
+	return false
 }
 
 // hold keeps the pictures put while the Fyne goroutine was behind, the

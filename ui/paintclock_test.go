@@ -223,3 +223,41 @@ func TestPaintClockPutsWhileFyneIsBehind(t *testing.T) {
 		t.Fatalf("once the Fyne goroutine ran, the tile keeps %v, want the newest picture %v", g, last)
 	}
 }
+
+// TestPaintClockRestsWithoutPictures: on the X11 path, a clock whose tiles
+// have no picture to hand over and no child window shown (a wall of failed
+// tiles) makes no UI call at all; once a tile's pictures go through its
+// child window, each tick syncs the child windows with the layout again,
+// pictures or not.
+func TestPaintClockRestsWithoutPictures(t *testing.T) {
+	test.NewTempApp(t)
+	drainUI()
+	if err := setRenderer(RendererX11); err != nil {
+		t.Fatal(err)
+	}
+	defer renderer.Store("")
+	tile := NewTile("a", &fakeControl{})
+	tile.SetStatus(session.Status{State: session.StateRetrying, RetryAt: time.Now().Add(time.Minute)})
+	r := &runner{sink: player.NewPaced()}
+	r.tile.Store(tile)
+	painter.add(r)
+	defer func() {
+		painter.remove(r)
+		drainUI()
+	}()
+	ticks := painter.ticks.Load()
+	from := painter.batches.Load()
+	for painter.ticks.Load() < ticks+10 {
+		time.Sleep(painter.Interval())
+	}
+	if n := painter.batches.Load() - from; n != 0 {
+		t.Fatalf("%d UI calls in 10 ticks without a picture or a child window, want none", n)
+	}
+	tile.present.Store(&tilePresent{})
+	tile.present.Load().on.Store(true)
+	n := batchesAfter(from)
+	tile.present.Store(nil) // no X server behind it: nothing to drop
+	if n == 0 {
+		t.Fatal("no UI call with a child window shown: its place would not follow the layout")
+	}
+}

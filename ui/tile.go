@@ -207,8 +207,11 @@ func NewTile(title string, ctrl TileControl) *Tile {
 	t.phase = widget.NewLabel("")
 	t.phase.Alignment = fyne.TextAlignCenter
 	// One short line (and the time of the last picture): never wrapped
-	// over the title bar or the next tile, cut with an ellipsis.
-	t.phase.Truncation = fyne.TextTruncateEllipsis
+	// over the title bar or the next tile, cut with an ellipsis by
+	// fitPhase. The label's own truncation would shape the whole text
+	// again, uncached, at every change: each countdown's second of every
+	// failing tile.
+	t.phase.Truncation = fyne.TextTruncateOff
 	t.activity = widget.NewActivity()
 	t.retry = widget.NewButtonWithIcon("Retry", theme.ViewRefreshIcon(), func() {
 		if t.ctrl != nil {
@@ -338,16 +341,21 @@ func (t *Tile) setPhase(st session.Status, now time.Time) {
 
 // fitPhase shows the phase text in a tile width wide: a line too long
 // for it breaks at its " · " (the kind of failure above the countdown),
-// and what still does not fit ends with an ellipsis.
+// and what still does not fit ends with an ellipsis. The widths are
+// measured through Fyne's cache of text sizes.
 func (t *Tile) fitPhase(width float32) {
-	avail := width - 6*theme.Padding()
+	// The label is laid out 4 paddings narrower than the tile (Layout),
+	// and its text sits an inner padding inside it on each side.
+	avail := width - 4*theme.Padding() - 2*theme.InnerPadding()
+	size, style := theme.TextSize(), t.phase.TextStyle
 	var lines []string
 	for _, l := range strings.Split(t.phaseText, "\n") {
-		if width > 0 && fyne.MeasureText(l, theme.TextSize(), t.phase.TextStyle).Width > avail {
+		if width > 0 && fyne.MeasureText(l, size, style).Width > avail {
 			if a, b, ok := strings.Cut(l, " · "); ok {
-				lines = append(lines, a, b)
+				lines = append(lines, fitText(a, size, style, avail), fitText(b, size, style, avail))
 				continue
 			}
+			l = fitText(l, size, style, avail)
 		}
 		lines = append(lines, l)
 	}

@@ -308,9 +308,19 @@ func (t *Tile) tickRetry() {
 		if t.status.State != session.StateRetrying || t.status.RetryAt != st.RetryAt {
 			return false
 		}
-		if phaseText(st, time.Now(), t.hasPicture) != shown {
-			t.SetStatus(t.status) // the whole phase, as SetStatus words it; puts the next tick
+		now := time.Now()
+		text := phaseText(st, now, t.hasPicture)
+		switch {
+		case !st.RetryAt.After(now) || text != shown && t.hovered:
+			// The wait is over ("now" stays until the attempt's own
+			// state), or the hover's text follows: the whole tile, as
+			// SetStatus shows it; it puts the next tick.
+			t.SetStatus(t.status)
 			return false
+		case text != shown:
+			// Only the countdown moved: its line, nothing else.
+			shown = text
+			t.setPhase(st, now)
 		}
 		return true
 	})

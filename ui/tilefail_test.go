@@ -122,3 +122,39 @@ func TestCountdownKeepsTheStaleLine(t *testing.T) {
 		t.Fatalf("at the end of the wait the phase is %q", tile.Phase())
 	}
 }
+
+// TestPhaseLinesFitTheNarrowestTile: in a tile at its smallest, each line of
+// the phase fits inside the label's text area: broken at its " · ", and a
+// part still too wide cut with an ellipsis (the label's own truncation is
+// off: it would shape the text again at every countdown second).
+func TestPhaseLinesFitTheNarrowestTile(t *testing.T) {
+	test.NewTempApp(t)
+	tile := NewTile("Lobby", &fakeControl{})
+	w := test.NewTempWindow(t, tile)
+	w.Resize(fyne.NewSize(160, 90))
+	tile.Resize(fyne.NewSize(160, 90))
+	tile.SetStatus(session.Status{State: session.StateRetrying, Wait: session.WaitOffline,
+		RetryAt: time.Now().Add(75 * time.Second)})
+	avail := tile.Size().Width - 4*theme.Padding() - 2*theme.InnerPadding()
+	size, style := theme.TextSize(), tile.phase.TextStyle
+	want := strings.Split(tile.Phase(), " · ") // the kind, the countdown
+	got := strings.Split(tile.phase.Text, "\n")
+	if len(got) != 2 || len(want) != 2 {
+		t.Fatalf("phase %q shown as %q: want the kind above the countdown", tile.Phase(), tile.phase.Text)
+	}
+	for i, line := range got {
+		if wd := fyne.MeasureText(line, size, style).Width; wd > avail {
+			t.Errorf("the phase line %q is %v wide, the label's text %v", line, wd, avail)
+		}
+		full := fyne.MeasureText(want[i], size, style).Width <= avail
+		switch {
+		case full && line != want[i]:
+			t.Errorf("line %d reads %q, want %q whole", i, line, want[i])
+		case !full && (!strings.HasSuffix(line, "…") || !strings.HasPrefix(want[i], strings.TrimSuffix(line, "…"))):
+			t.Errorf("line %d reads %q, want the start of %q and an ellipsis", i, line, want[i])
+		}
+	}
+	if fyne.MeasureText(want[1], size, style).Width <= avail {
+		t.Errorf("%q fits in %v: the test no longer shows a cut line", want[1], avail)
+	}
+}
