@@ -18,12 +18,20 @@ import (
 // pages only where the loader relocated it).
 const madvPageout = 21
 
+// madvRandom is MADV_RANDOM: a fault in the mapping reads the one page it
+// needs, not the pages around it (the kernel's read-around of a fault reads
+// up to 128 kB). Advised before the page-out, what the window faults back
+// in is what it runs, not its neighbours.
+const madvRandom = 1
+
 // pageOutCode asks the kernel to reclaim the resident pages of every
 // mapping of a file that this process cannot write: the code and read-only
 // data of the program and its libraries, much of which a window touches
 // only while it starts (LLVM compiling llvmpipe's shaders; the libraries
 // that only libavfilter and libavdevice need; the fonts Fyne parses). What
-// the window still runs faults back in. It returns the bytes of the
+// the window still runs faults back in, page by page: each mapping is
+// advised random first (madvRandom), so that a fault does not read its
+// neighbours back with it. It returns the bytes of the
 // mappings advised and the first refusal, going on past it: the kernel
 // refuses every mapping before Linux 5.4 and those of devices (a GPU
 // driver's buffers), locked or of huge pages, always (EINVAL).
@@ -35,6 +43,7 @@ func pageOutCode() (int64, error) {
 	var advised int64
 	var first error
 	for _, m := range readOnlyFileMappings(bytes.NewReader(maps)) {
+		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, m.start, m.end-m.start, madvRandom)
 		if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, m.start, m.end-m.start, madvPageout); e != 0 {
 			if first == nil {
 				first = e

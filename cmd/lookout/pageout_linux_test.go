@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +19,17 @@ import (
 // mappingRSS returns the resident kB of the mapping of /proc/self/smaps that
 // starts at addr.
 func mappingRSS(t *testing.T, addr uintptr) int {
+	t.Helper()
+	kb, err := strconv.Atoi(strings.Fields(smapsField(t, addr, "Rss:"))[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kb
+}
+
+// smapsField is the value of the field named key (with its colon) of the
+// mapping at addr in /proc/self/smaps.
+func smapsField(t *testing.T, addr uintptr, key string) string {
 	t.Helper()
 	b, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
@@ -31,16 +43,12 @@ func mappingRSS(t *testing.T, addr uintptr) int {
 		switch {
 		case strings.HasPrefix(l, head):
 			in = true
-		case in && strings.HasPrefix(l, "Rss:"):
-			kb, err := strconv.Atoi(strings.Fields(l)[1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb
+		case in && strings.HasPrefix(l, key):
+			return strings.TrimSpace(strings.TrimPrefix(l, key))
 		}
 	}
-	t.Fatalf("no mapping at %x in /proc/self/smaps", addr)
-	return 0
+	t.Fatalf("no %s of a mapping at %x in /proc/self/smaps", key, addr)
+	return ""
 }
 
 // mapFile maps the file at path (size bytes) privately with prot.
@@ -109,6 +117,14 @@ func TestPageOutCodeGivesBackFilePages(t *testing.T) {
 	after, writtenAfter := mappingRSS(t, codeAt), mappingRSS(t, writtenAt)
 	t.Logf("read-only mapping: %d kB resident before, %d kB after (%d MB of mappings advised in %v); writable one: %d, %d kB (sum %d)",
 		before, after, advised>>20, took, writtenBefore, writtenAfter, sum)
+	// What faults back in is the page touched, not its neighbours (the
+	// kernel's read-around): the mapping is advised random.
+	if flags := strings.Fields(smapsField(t, codeAt, "VmFlags:")); !slices.Contains(flags, "rr") {
+		t.Errorf("read-only file mapping's flags %v: want rr (MADV_RANDOM)", flags)
+	}
+	if flags := strings.Fields(smapsField(t, writtenAt, "VmFlags:")); slices.Contains(flags, "rr") {
+		t.Errorf("writable file mapping's flags %v: it should be left alone", flags)
+	}
 	if after > before/10 {
 		t.Errorf("read-only file mapping: %d kB resident after paging out, want under %d", after, before/10)
 	}
