@@ -277,11 +277,14 @@ func newDeviceRow(s *Sidebar) *deviceRow {
 }
 
 func (r *deviceRow) set(text, detail string, dot color.Color) {
-	r.label.SetText(text)
-	r.detail.Text = detail
 	if dot == nil {
 		dot = color.Transparent
 	}
+	if r.label.Text == text && r.detail.Text == detail && r.dot.FillColor == dot {
+		return // each refresh of a row repaints the window
+	}
+	r.label.SetText(text)
+	r.detail.Text = detail
 	r.dot.FillColor = dot
 	r.Refresh()
 }

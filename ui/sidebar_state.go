@@ -137,7 +137,6 @@ func (s *Sidebar) Reach(source string) string {
 // Sync repaints the dots whose state changed since the last Sync (call it
 // on the Fyne goroutine as tiles change, the window does once a second).
 func (s *Sidebar) Sync() {
-	changed := false
 	if s.reaches == nil {
 		s.reaches = map[string]reach{}
 	}
@@ -147,12 +146,9 @@ func (s *Sidebar) Sync() {
 			r := s.reachOf(n, d)
 			if old, ok := s.reaches[src]; !ok || old != r {
 				s.reaches[src] = r
-				changed = true
+				s.tree.RefreshItem("d:" + src) // that row only, if shown
 			}
 		}
-	}
-	if changed {
-		s.tree.Refresh()
 	}
 }
 
