@@ -304,7 +304,10 @@ func syncPresenting(tiles []*Tile) {
 // size, so that each is copied into the window's shared image row by row,
 // unscaled. The width is rounded up to an even number, and the copy leaves
 // out the last column: swscale makes a picture of odd width with full
-// chroma interpolation in plain C, three times the cost of an even one. A
+// chroma interpolation in plain C, three times the cost of an even one.
+// The height is rounded down to an even number, and the copy shows one
+// row twice: the decoder's scaler shrinks a picture of even height in two
+// steps, two thirds of the cost of one (player/ffmpeg). A
 // window larger than the camera's picture gets the picture at its own
 // size, as on the Fyne path (never enlarged by swscale: the copy's
 // nearest-pixel scaling costs less and keeps the decoder's buffers small).
@@ -314,7 +317,7 @@ func (t *Tile) presentedSize() (int, int, bool) {
 		return 0, 0, false
 	}
 	r := t.place.r.Size()
-	w, h := (r.X+1)&^1, r.Y
+	w, h := (r.X+1)&^1, r.Y&^1
 	if w > t.srcW || h > t.srcH {
 		tp.asked = r
 		return 0, 0, false

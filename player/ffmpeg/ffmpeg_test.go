@@ -698,30 +698,64 @@ func TestHWAccels(t *testing.T) {
 }
 
 // TestScaledLikeTheCLI: a camera's 640x360 picture shrunk to a 4x4 wall's
-// tile (267x150 in a 1280x720 window) is the ffmpeg CLI's area-averaged
-// picture, pixel for pixel but for rounding, and visibly the same as its
-// bilinear one (above 40 dB), which the decoder made before.
+// tile (267x150 and 234x130 in a 1280x720 window) is, at an even height,
+// the ffmpeg CLI's picture area-averaged in 4:2:0 and then converted to
+// RGBA (the two steps of scaler), pixel for pixel but for rounding; its
+// brightness is the CLI's one-step area-averaged picture's (above 40 dB on
+// luma), its colour at 4:2:0's resolution. At an odd height, one step: the
+// CLI's one-step picture.
 func TestScaledLikeTheCLI(t *testing.T) {
 	requireFFmpeg(t)
 	dir := t.TempDir()
 	clip := makeClip(t, dir, "clip.h264", "640x360", 1,
 		"-c:v", "libx264", "-bf", "0", "-g", "30", "-pix_fmt", "yuv420p", "-f", "h264")
-	const w, h = 267, 150
-	area := referenceRGBA(t, clip, w, h, fmt.Sprintf("scale=%d:%d:flags=area", w, h))
-	// referenceRGBA names its output after the clip and the size.
-	same := filepath.Join(dir, "same.h264")
-	if err := os.Link(clip, same); err != nil {
-		t.Fatal(err)
+	for _, size := range []image.Point{{267, 150}, {234, 130}, {234, 131}} {
+		t.Run(fmt.Sprintf("%dx%d", size.X, size.Y), func(t *testing.T) {
+			w, h := size.X, size.Y
+			// referenceRGBA names its output after the clip and the size.
+			link := func(name string) string {
+				p := filepath.Join(dir, fmt.Sprintf("%s-%dx%d.h264", name, w, h))
+				if err := os.Link(clip, p); err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			oneStep := referenceRGBA(t, link("one"), w, h, fmt.Sprintf("scale=%d:%d:flags=area", w, h))
+			want := oneStep
+			if h%2 == 0 {
+				want = referenceRGBA(t, link("two"), w, h, fmt.Sprintf("scale=%d:%d:flags=area,format=yuv420p", w, h))
+			}
+			pkts := packetize(h264AccessUnits(t, clip), &codecs.H264Payloader{})
+			res := runPipeline(t, player.MimeTypeH264, pkts, w, h)
+			if len(res.frames) != len(want) {
+				t.Fatalf("%d frames, the CLI made %d", len(res.frames), len(want))
+			}
+			checkFrames(t, res.frames, want, w, h, 50)
+			worst := math.Inf(1)
+			for i, f := range res.frames {
+				worst = min(worst, lumaPSNR(f.Image.Pix, oneStep[i]))
+				f.Release()
+			}
+			t.Logf("luma against the one-step picture: worst %.1f dB", worst)
+			if worst < 40 {
+				t.Errorf("luma against the CLI's one-step picture: worst %.1f dB, want >= 40", worst)
+			}
+		})
 	}
-	bilinear := referenceRGBA(t, same, w, h, fmt.Sprintf("scale=%d:%d:flags=bilinear", w, h))
-	pkts := packetize(h264AccessUnits(t, clip), &codecs.H264Payloader{})
-	res := runPipeline(t, player.MimeTypeH264, pkts, w, h)
-	if len(res.frames) != len(area) {
-		t.Fatalf("%d frames, the CLI made %d", len(res.frames), len(area))
+}
+
+// lumaPSNR compares the brightness (BT.601 weights) of two RGBA pictures.
+func lumaPSNR(a, b []byte) float64 {
+	var se float64
+	n := 0
+	for i := 0; i+3 < len(a) && i+3 < len(b); i += 4 {
+		ya := 0.299*float64(a[i]) + 0.587*float64(a[i+1]) + 0.114*float64(a[i+2])
+		yb := 0.299*float64(b[i]) + 0.587*float64(b[i+1]) + 0.114*float64(b[i+2])
+		se += (ya - yb) * (ya - yb)
+		n++
 	}
-	checkFrames(t, res.frames, area, w, h, 50)
-	checkFrames(t, res.frames, bilinear, w, h, 40)
-	for _, f := range res.frames {
-		f.Release()
+	if se == 0 {
+		return math.Inf(1)
 	}
+	return 10 * math.Log10(255*255/(se/float64(n)))
 }
