@@ -297,6 +297,7 @@ func (t *Tile) SetStatus(st session.Status) {
 	}
 	t.tickRetry()
 	t.updateButtons()
+	t.updateTalk()
 	t.showStale(st)
 	t.syncBackdrop()
 	if t.hovered {
@@ -446,6 +447,15 @@ func (t *Tile) SetTitle(title string) {
 	t.title.Refresh()
 }
 
+// talkCarried reports whether the tile's session can carry talk now: it
+// is live, or live without pictures (stalled: its sound may still flow), or
+// a talk runs. A tile that fails or waits shows no Talk button: it could
+// not be pressed to any use, and on a small tile it would cover the
+// tile's Retry and Details.
+func (t *Tile) talkCarried() bool {
+	return t.talking || t.status.State == session.StateLive || t.status.State == session.StateStalled
+}
+
 // SetTalk sets what the device takes (from its account's directory) and,
 // when the window has no microphone, why talk is unavailable.
 func (t *Tile) SetTalk(talk session.Talk, unavailable string) {
@@ -467,7 +477,7 @@ func (t *Tile) TalkNote() string { return t.talkNote.Text }
 
 func (t *Tile) updateTalk() {
 	switch {
-	case t.talk == "" || t.talk == session.TalkNone:
+	case t.talk == "" || t.talk == session.TalkNone || !t.talkCarried():
 		t.talkBtn.Hide()
 		t.noteErr = nil
 	case t.talkWhy != "":

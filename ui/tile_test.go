@@ -268,6 +268,7 @@ func TestTalkButtonFollowsTheDevice(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tile := NewTile("cam", &fakeControl{})
 			test.NewTempWindow(t, tile)
+			tile.SetStatus(session.Status{State: session.StateLive})
 			tile.SetTalk(tc.talk, tc.why)
 			if tile.TalkVisible() != tc.visible || tile.TalkEnabled() != tc.usable || tile.TalkNote() != tc.note {
 				t.Fatalf("visible %v usable %v note %q; want %v %v %q", tile.TalkVisible(), tile.TalkEnabled(), tile.TalkNote(), tc.visible, tc.usable, tc.note)
@@ -285,10 +286,58 @@ func TestTalkRefusedShowsWhy(t *testing.T) {
 	ctrl := &fakeControl{talkErr: errors.New("not connected")}
 	tile := NewTile("cam", ctrl)
 	test.NewTempWindow(t, tile)
+	tile.SetStatus(session.Status{State: session.StateLive})
 	tile.SetTalk(session.TalkFull, "")
 	tile.KeyDown(&fyne.KeyEvent{Name: fyne.KeySpace})
 	if tile.Talking() || tile.TalkNote() != "talk failed: not connected" {
 		t.Fatalf("talking %v, note %q", tile.Talking(), tile.TalkNote())
+	}
+}
+
+// TestTalkOnlyWhileTheSessionCarriesIt: a two-way camera's Talk button
+// shows while its tile is live or stalled (no pictures, its sound may
+// still flow), not while it connects, waits to retry or has failed, where
+// it could not be used and, on a 4x4 tile at 1024x640, covered Details;
+// a talk under way keeps its button until it ends.
+func TestTalkOnlyWhileTheSessionCarriesIt(t *testing.T) {
+	test.NewTempApp(t)
+	ctrl := &fakeControl{}
+	tile := NewTile("cam", ctrl)
+	test.NewTempWindow(t, tile)
+	tile.SetTalk(session.TalkFull, "")
+	retry := session.Status{State: session.StateRetrying, RetryAt: time.Now().Add(time.Minute)}
+	for _, step := range []struct {
+		st   session.Status
+		want bool
+	}{
+		{session.Status{State: session.StateIdle}, false},
+		{session.Status{State: session.StateLive}, true},
+		{session.Status{State: session.StateStalled}, true},
+		{retry, false},
+		{session.Status{State: session.StateFailed}, false},
+		{session.Status{State: session.StateLive}, true},
+	} {
+		tile.SetStatus(step.st)
+		if tile.TalkVisible() != step.want {
+			t.Fatalf("%v: Talk shown %v, want %v", step.st.State, tile.TalkVisible(), step.want)
+		}
+	}
+	tile.KeyDown(&fyne.KeyEvent{Name: fyne.KeySpace})
+	if !tile.Talking() {
+		t.Fatal("Space on a live tile does not talk")
+	}
+	tile.SetStatus(retry)
+	if !tile.TalkVisible() {
+		t.Fatal("the Talk button went while a talk was under way")
+	}
+	tile.KeyUp(&fyne.KeyEvent{Name: fyne.KeySpace})
+	drainUI()
+	if tile.Talking() || tile.TalkVisible() {
+		t.Fatalf("after the talk: talking %v, Talk shown %v", tile.Talking(), tile.TalkVisible())
+	}
+	tile.KeyDown(&fyne.KeyEvent{Name: fyne.KeySpace})
+	if tile.Talking() {
+		t.Fatal("Space talks on a tile waiting to retry")
 	}
 }
 
