@@ -16,8 +16,21 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lookout-app/lookout/session"
+	"github.com/lookout-app/lookout/session/demo"
 	model "github.com/lookout-app/lookout/session/wall"
 )
+
+// oneViewerLive makes the demo's cam1 allow one viewer (a second session
+// would show as a second viewer), puts it and cam2 live on d's wall, and
+// returns cam1, its tile and the tile's runner.
+func oneViewerLive(t *testing.T, d *demoWindow) (*demo.CameraSim, *Tile, *runner) {
+	t.Helper()
+	cam := d.site.Camera("cam1")
+	cam.LimitViewers(1)
+	tile := d.live(t, "demo/cam1")
+	d.live(t, "demo/cam2")
+	return cam, tile, tile.ctrl.(*runner)
+}
 
 // TestTileInItsOwnWindow: a tile's title bar button opens it in a window
 // of its own, full screen; its pictures show there from the same session
@@ -29,11 +42,7 @@ func TestTileInItsOwnWindow(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	d := openDemoWindow(t, fyne.NewSize(1280, 720))
 	defer d.close()
-	cam := d.site.Camera("cam1")
-	cam.LimitViewers(1)
-	tile := d.live(t, "demo/cam1")
-	d.live(t, "demo/cam2")
-	run := tile.ctrl.(*runner)
+	cam, tile, run := oneViewerLive(t, d)
 	if !tile.IconShown(tile.winBtn) {
 		t.Fatal("no own-window button in the tile's title bar")
 	}
@@ -240,11 +249,7 @@ func TestTileWindowOutlivesViewSwitches(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	d := openDemoWindow(t, fyne.NewSize(1280, 720))
 	defer d.close()
-	cam := d.site.Camera("cam1")
-	cam.LimitViewers(1)
-	tile := d.live(t, "demo/cam1")
-	d.live(t, "demo/cam2")
-	run := tile.ctrl.(*runner)
+	cam, tile, run := oneViewerLive(t, d)
 	mt := run.mt
 	test.Tap(tile.winBtn)
 	drainUI()

@@ -32,6 +32,26 @@ func loopbackBatchConn(t *testing.T) (*batchConn, *net.UDPConn) {
 	return c, send
 }
 
+// readAll reads c on a goroutine of its own until a read fails, handing
+// each packet to got and then the failure to failed; the returned channel
+// closes when it has ended.
+func readAll(c *batchConn, got func(p []byte), failed func(err error)) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1500)
+		for {
+			n, _, err := c.ReadFromAddrPort(buf)
+			if err != nil {
+				failed(err)
+				return
+			}
+			got(buf[:n])
+		}
+	}()
+	return done
+}
+
 // TestIdleSocketsReadInBatchesAndResume: a peer's UDP socket on loopback
 // hands over every packet sent while the program is idle (read in
 // batches), every packet after it is no longer idle (waiting for each
@@ -44,19 +64,7 @@ func TestIdleSocketsReadInBatchesAndResume(t *testing.T) {
 		err error
 	}
 	got := make(chan read, 100)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := c.ReadFromAddrPort(buf)
-			if err != nil {
-				got <- read{err: err}
-				return
-			}
-			got <- read{b: buf[n-1]}
-		}
-	}()
+	done := readAll(c, func(p []byte) { got <- read{b: p[len(p)-1]} }, func(err error) { got <- read{err: err} })
 	expect := func(what string, b byte) {
 		t.Helper()
 		select {
@@ -111,20 +119,9 @@ func TestIdleSocketsReadInBatchesAndResume(t *testing.T) {
 // waits for each packet again and reads no batch.
 func TestShownSocketsReadInBatches(t *testing.T) {
 	c, send := loopbackBatchConn(t)
-	defer c.Close()
 	got := make(chan []byte, 1000)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := c.ReadFromAddrPort(buf)
-			if err != nil {
-				return
-			}
-			got <- append([]byte(nil), buf[:n]...)
-		}
-	}()
+	done := readAll(c, func(p []byte) { got <- append([]byte(nil), p...) }, func(error) {})
+	defer func() { c.Close(); <-done }()
 	// packet i is 1000 bytes, each its index's two bytes.
 	packet := func(i int) []byte {
 		p := make([]byte, 1000)
@@ -199,18 +196,7 @@ func TestShownSocketsReadInBatches(t *testing.T) {
 func TestQuietSocketsLeaveTheBatches(t *testing.T) {
 	c, send := loopbackBatchConn(t)
 	got := make(chan byte, 10)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := c.ReadFromAddrPort(buf)
-			if err != nil {
-				return
-			}
-			got <- buf[n-1]
-		}
-	}()
+	done := readAll(c, func(p []byte) { got <- p[len(p)-1] }, func(error) {})
 	SetShown(true)
 	defer SetShown(false)
 	deadline := time.Now().Add(10 * time.Second)
