@@ -8,9 +8,10 @@ GO ?= go
 
 # Build: cgo headers of FFmpeg (go-astiav), of X11/OpenGL (Fyne's GLFW) and
 # of the talk path's echo canceller (audio/aec: Speex DSP, WebRTC's APM, g++).
+# patchelf: .ci/build-lookout drops the libraries the program never calls.
 DEB_BUILD := ca-certificates gcc g++ libc6-dev pkg-config libavdevice-dev libgl-dev libx11-dev \
 	libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libxcb-shm0-dev libxcb-shape0-dev \
-	libspeexdsp-dev libwebrtc-audio-processing-dev
+	libspeexdsp-dev libwebrtc-audio-processing-dev patchelf
 # Tests: reference decodes and fixtures (ffmpeg), a headless X server (xvfb,
 # xauth, xdotool to press keys and click), a third-party MQTT broker (mosquitto)
 # and certificates (openssl).
@@ -46,7 +47,7 @@ run: deps build
 	./$(BIN)
 
 build: deps
-	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/lookout
+	GO=$(GO) ./.ci/build-lookout $(BIN) -tags $(TAGS)
 
 test: deps test-deps vet check-imports check-go check-docs unit race fuzz
 
@@ -132,7 +133,7 @@ fuzz:
 # bumps Build in FyneApp.toml after packaging; the tracked file is restored.
 package: deps $(FYNE)
 	@./.ci/apt-install $(DEB_PACKAGE)
-	$(GO) build -tags $(TAGS) -ldflags='-s -w' -o $(DIST)/build/lookout ./cmd/lookout
+	GO=$(GO) LOOKOUT_LDFLAGS='-s -w' ./.ci/build-lookout $(DIST)/build/lookout -tags $(TAGS)
 	@set -euo pipefail; keep="$(CURDIR)/$(DIST)/.FyneApp.toml.orig"; cp -p "$(CURDIR)/FyneApp.toml" "$$keep"; \
 	trap 'cp -p "$$keep" "$(CURDIR)/FyneApp.toml" && rm -f "$$keep"' EXIT; \
 	rm -f $(DIST)/Lookout.tar.xz; \
