@@ -196,8 +196,9 @@ func (s *Session) playAudio(tr peer.Track, half bool) error {
 	// over a short loss and a long one is skipped past instead of played.
 	reorder := player.NewReorder(audioReorderWindow)
 	var last int
+	r := newAudioReader(tr.Remote)
 	for {
-		pkt, _, err := tr.Remote.ReadRTP()
+		pkt, err := r.next()
 		if err != nil {
 			return nil
 		}
@@ -251,8 +252,9 @@ func concealment(lost, last int, f audio.Format) int {
 
 // drain reads an audio track nobody listens to, handing it to the tap.
 func (s *Session) drain(tr peer.Track) {
+	r := newAudioReader(tr.Remote)
 	for {
-		pkt, _, err := tr.Remote.ReadRTP()
+		pkt, err := r.next()
 		if err != nil {
 			return
 		}
