@@ -295,7 +295,14 @@ func (a *assembler) build(from, to int64, ts uint32) {
 		if len(q.Payload) == 0 || !ok {
 			continue
 		}
-		b, err := a.depay.Unmarshal(q.Payload)
+		var err error
+		if d, app := a.depay.(unitAppender); app {
+			a.data, err = d.appendUnit(a.data, q.Payload)
+		} else {
+			var b []byte
+			b, err = a.depay.Unmarshal(q.Payload)
+			a.data = append(a.data, b...)
+		}
 		if err != nil {
 			// Start over with a clean depacketizer: a half-built
 			// fragmented unit must not leak into the next frame.
@@ -303,7 +310,6 @@ func (a *assembler) build(from, to int64, ts uint32) {
 			ok = false
 			continue
 		}
-		a.data = append(a.data, b...)
 	}
 	if ok {
 		a.out = assembled{data: a.data, headers: a.headers, ts: ts, first: from, last: to, gap: a.gap}

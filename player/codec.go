@@ -39,7 +39,7 @@ type codecInfo struct {
 }
 
 var videoCodecs = []codecInfo{
-	{"H264", MimeTypeH264, func() rtp.Depacketizer { return &codecs.H264Packet{} }, classifyH264},
+	{"H264", MimeTypeH264, func() rtp.Depacketizer { return &h264Depacketizer{} }, classifyH264},
 	{"H265", MimeTypeH265, func() rtp.Depacketizer { return &codecs.H265Depacketizer{} }, classifyH265},
 	{"VP8", MimeTypeVP8, func() rtp.Depacketizer { return &codecs.VP8Packet{} }, classifyVP8},
 	{"VP9", MimeTypeVP9, func() rtp.Depacketizer { return &codecs.VP9Packet{} }, classifyVP9},
