@@ -130,10 +130,12 @@ func statePath(ws *workspace) string {
 // set. Decoding allocates nothing per picture (pooled frames) and the
 // receive path recycles its packets, so the heap grows slowly: Go's default
 // (100: collect at twice the live heap) kept start-up garbage for minutes.
-// 35 holds the heap to 1.35 times the live one, about 6 MB less than 50 on
-// a 16-tile wall, for a collection every 3.3 s instead of 5 (about 0.15 %
-// of a core more; docs/PERFORMANCE.md, "Issue 22, fourth round").
-const windowGCPercent = 35
+// 20 holds the heap to 1.2 times the live one, about 5 MB less than 35 on
+// a 16-tile wall. Since the audio reader and the H.264 depacketizer stopped
+// allocating per packet, a 16-tile wall allocates 41 % less, so 20
+// collects about as often as 35 did before (docs/PERFORMANCE.md, "Issue
+// 22, sixth round"; 35 was the fourth round's choice).
+const windowGCPercent = 20
 
 // windowTrimEvery is how often the window gives glibc's free pages back to
 // the system (ffmpeg.TrimCHeap): on a 16-tile wall about 5 MB less C heap,
