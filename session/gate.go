@@ -153,8 +153,11 @@ func (g *Gate) check(ctx context.Context) {
 	defer g.mu.Unlock()
 	close(g.checking)
 	g.checking = nil
-	if ctx.Err() != nil {
-		return // the asking tile went away: another one asks
+	if err != nil && ctx.Err() != nil {
+		// The asking tile went away before the directory answered:
+		// another one asks. An answer that came counts, even if the tile
+		// left meanwhile, so the directory is not read twice for it.
+		return
 	}
 	g.checked, g.listed = time.Now(), err == nil
 	g.gen++

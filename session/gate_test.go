@@ -104,7 +104,7 @@ func TestGateDialsOfflineDevicesOncePerCheck(t *testing.T) {
 		g := session.NewGate(c, c, 30*time.Second, nil)
 		statuses := runTiles(t, g, ids, 90*time.Second)
 		if c.checks > 90/30+1 {
-			t.Fatalf("%d directory reads in 90 s, want at most one per 30 s for the account", c.checks)
+			t.Fatalf("%d directory reads in 90 s (at %v), want at most one per 30 s for the account", c.checks, c.checkTimes)
 		}
 		for id, dials := range c.dials {
 			if len(dials) > c.checks+1 {
@@ -226,5 +226,44 @@ func TestRetryDialsAnOfflineDeviceNow(t *testing.T) {
 		}
 		cancel()
 		<-done
+	})
+}
+
+// goneCloud is a cloud whose directory read ends the asking tile: its
+// context is cancelled while the read is answered.
+type goneCloud struct {
+	*cloud
+	cancel context.CancelFunc
+}
+
+func (c goneCloud) Devices(ctx context.Context) ([]session.Device, error) {
+	c.cancel()
+	return c.cloud.Devices(ctx)
+}
+
+// TestGateCountsAnAnswerItsAskerLeft: a directory read that answered
+// counts for the whole account even when the tile that asked went away
+// during it: the next tile does not read the directory again.
+func TestGateCountsAnAnswerItsAskerLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newCloud(0)
+		ctx, cancel := context.WithCancel(context.Background())
+		g := session.NewGate(c, goneCloud{c, cancel}, 30*time.Second, nil)
+		if _, err := g.Open(context.Background(), "attic", session.QualityMain); !errors.Is(err, session.ErrOffline) {
+			t.Fatalf("dial: %v, want offline", err)
+		}
+		time.Sleep(31 * time.Second)
+		if _, err := g.Open(ctx, "attic", session.QualityMain); !errors.Is(err, context.Canceled) {
+			t.Fatalf("the tile that left: %v, want its context's end", err)
+		}
+		before := c.checks
+		_, err := g.Open(context.Background(), "attic", session.QualityMain)
+		var oe *session.OfflineError
+		if !errors.As(err, &oe) || c.checks != before {
+			t.Fatalf("the next tile: %v after %d more directory reads, want offline with none (the answer counted)", err, c.checks-before)
+		}
+		if g.Checks() != 1 {
+			t.Fatalf("the gate counts %d directory reads, want 1", g.Checks())
+		}
 	})
 }
