@@ -332,7 +332,7 @@ func (a *assembler) build(from, to int64, ts uint32) {
 // keepsPayload reports whether d keeps slices of the payloads it is given
 // from one Unmarshal to the next rather than copies: pion's H.265 and AV1
 // depacketizers hold the fragments of a unit split across packets that
-// way. (H264Packet appends its fragments to a buffer of its own; VP8 and
+// way. (h264Depacketizer copies its fragments into a buffer of its own; VP8 and
 // VP9 keep nothing between packets.)
 func keepsPayload(d rtp.Depacketizer) bool {
 	switch d.(type) {
