@@ -10,7 +10,7 @@ import (
 
 // Run recycles packets only from a source that reads into buffers; pion's
 // TrackRemote, which session hands it, is one.
-var _ rtpBufferReader = (*webrtc.TrackRemote)(nil)
+var _ RTPBufferReader = (*webrtc.TrackRemote)(nil)
 
 // rtpOnlyReader hides a source's Read: Run reads through ReadRTP.
 type rtpOnlyReader struct{ RTPReader }

@@ -43,17 +43,17 @@ type Decoder interface {
 // returns must stay unchanged after the call (pion's returns a new packet
 // each time): a Video keeps packets until their frame is complete. A
 // reader that also has TrackRemote's Read method is read through that
-// instead (see rtpBufferReader).
+// instead (see RTPBufferReader).
 type RTPReader interface {
 	ReadRTP() (*rtp.Packet, interceptor.Attributes, error)
 }
 
-// rtpBufferReader is what pion's *webrtc.TrackRemote offers besides
+// RTPBufferReader is what pion's *webrtc.TrackRemote offers besides
 // ReadRTP: Read fills b with one RTP packet. When the RTPReader given to
 // Run has it, Run reads into buffers of its own that it recycles once the
 // assembler is done with their packets, instead of a new buffer and packet
 // per packet as ReadRTP makes.
-type rtpBufferReader interface {
+type RTPBufferReader interface {
 	Read(b []byte) (int, interceptor.Attributes, error)
 }
 
@@ -194,7 +194,7 @@ func (v *Video) Run(ctx context.Context, src RTPReader) error {
 		return fmt.Errorf("player: run: %w", ErrRunning)
 	}
 	s := v.newStream()
-	br, pooled := src.(rtpBufferReader)
+	br, pooled := src.(RTPBufferReader)
 	if pooled {
 		s.asm.free = s.pool.put
 	}
@@ -256,10 +256,10 @@ type stream struct {
 }
 
 const (
-	// packetBuffer is the size of a packet's receive buffer: pion's default
+	// PacketBuffer is the size of a packet's receive buffer: pion's default
 	// receive MTU (1460), which is also what its ReadRTP allocates, rounded
 	// up to Ethernet's.
-	packetBuffer = 1500
+	PacketBuffer = 1500
 	// maxPooled bounds the packets a pool tracks: every packet the
 	// assembler can hold, the one the sequence rule holds, and spare. A
 	// packet the sequence rule drops is never freed; past the bound the
@@ -279,7 +279,7 @@ type packetPool struct {
 }
 
 // read reads one packet from r into a recycled packet and buffer.
-func (pp *packetPool) read(r rtpBufferReader) (*rtp.Packet, error) {
+func (pp *packetPool) read(r RTPBufferReader) (*rtp.Packet, error) {
 	var p *rtp.Packet
 	if n := len(pp.free); n > 0 {
 		p = pp.free[n-1]
@@ -289,7 +289,7 @@ func (pp *packetPool) read(r rtpBufferReader) (*rtp.Packet, error) {
 			pp.bufs = make(map[*rtp.Packet][]byte, 64)
 		}
 		p = &rtp.Packet{}
-		pp.bufs[p] = make([]byte, packetBuffer)
+		pp.bufs[p] = make([]byte, PacketBuffer)
 	}
 	b := pp.bufs[p]
 	n, _, err := r.Read(b)

@@ -3,19 +3,10 @@ package session
 import (
 	"bytes"
 
-	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
+
+	"github.com/lookout-app/lookout/player"
 )
-
-// audioBuffer is the size of audioReader's receive buffer: pion's default
-// receive MTU (1460) rounded up to Ethernet's, as player's video reader.
-const audioBuffer = 1500
-
-// rtpBufferReader is what pion's *webrtc.TrackRemote offers besides
-// ReadRTP: Read fills b with one RTP packet.
-type rtpBufferReader interface {
-	Read(b []byte) (int, interceptor.Attributes, error)
-}
 
 // audioReader reads a remote audio track's packets into one receive buffer
 // of its own and gives each packet a copy of its bytes, sized to the
@@ -26,14 +17,14 @@ type rtpBufferReader interface {
 // A packet is the caller's to keep (the reorder buffer holds a few), and
 // the next read leaves it unchanged.
 type audioReader struct {
-	src rtpBufferReader
+	src player.RTPBufferReader
 	buf []byte
 	// malformed counts packets skipped because they did not parse.
 	malformed int
 }
 
-func newAudioReader(src rtpBufferReader) *audioReader {
-	return &audioReader{src: src, buf: make([]byte, audioBuffer)}
+func newAudioReader(src player.RTPBufferReader) *audioReader {
+	return &audioReader{src: src, buf: make([]byte, player.PacketBuffer)}
 }
 
 // next returns the track's next packet, skipping any that does not parse
