@@ -78,6 +78,10 @@ var errorCases = []struct {
 
 	// Unknown keys, from the decoder and per kind.
 	{"unknown top-level key", lines(`title = "cams"`, ``, `[[account]]`), `1: unknown key "title" at the top level; only [[account]] tables belong there`},
+	// go-toml matches a struct field's name whatever its case; TOML does not.
+	{"account in capitals", lines(`[[Account]]`, `name = "home"`, `kind = "een"`, `endpoint = "https://e.example.com"`, `token = "t"`), `1: unknown key "Account" at the top level; only [[account]] tables belong there`},
+	{"account in capitals before one", lines(`[[ACCOUNT]] # old`, `[[account]]`, `name = "home"`, `kind = "een"`, `endpoint = "https://e.example.com"`, `token = "t"`), `1: unknown key "ACCOUNT" at the top level; only [[account]] tables belong there`},
+	{"account key in capitals", lines(`# accounts`, `Account = [{name = "home"}]`), `2: unknown key "Account" at the top level; only [[account]] tables belong there`},
 	{"unknown account key", with(tuyaOK, `colour = "red"`), `8: unknown key "colour" in [[account]]; check its spelling`},
 	{"unknown stream key", lines(`[[account]]`, `name = "media"`, `kind = "whep"`, `[[account.stream]]`, `name = "lobby"`, `url = "https://m.example/whep"`, `pubish_url = "https://m.example/whip"`), `7: unknown key "pubish_url" in [[account.stream]]; check its spelling`},
 	{"key of another kind", with(eenOK, `devices = ["d1"]`), `6: key "devices" is not used by een accounts; remove it`},

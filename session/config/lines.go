@@ -234,6 +234,12 @@ func (ps *positions) firstLine(n *unstable.Node, fallback int) int {
 // add records key k under parent at line (keeping the first line seen) and
 // returns the child's path.
 func (ps *positions) add(parent, k string, line int) string {
+	if parent == "" && k != "account" {
+		// The decoder reports other top-level keys, but it takes a table
+		// or key spelt Account or ACCOUNT for account: go-toml matches a
+		// struct field's name in any case, and TOML's names are exact.
+		ps.fail(line, "unknown key %q at the top level; only [[account]] tables belong there", k)
+	}
 	path := joinPath(parent, k)
 	if _, ok := ps.lines[path]; !ok {
 		ps.lines[path] = line
