@@ -122,11 +122,11 @@ func TestWindowPointerLeavingUnhoversTheTile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens a real window")
 	}
+	t.Parallel()
 	findTool(t, "xdotool")
 	for _, renderer := range []string{"x11", "fyne"} {
 		t.Run(renderer, func(t *testing.T) {
-			windowSlots <- struct{}{}
-			defer func() { <-windowSlots }()
+			windowTest(t)
 			dir := t.TempDir()
 			w := openWindow(t, dir, filepath.Join(dir, "none.toml"), "--demo", "--log-level", "info", "--audio", "null", "--renderer", renderer)
 			move := func(x, y int) { w.x("xdotool", "mousemove", strconv.Itoa(x), strconv.Itoa(y)) }

@@ -102,10 +102,12 @@ func TestWindowPresentsPicturesInTheirCells(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens a real window")
 	}
+	t.Parallel()
 	findTool(t, "xdotool")
 	findTool(t, "xwininfo")
 	for _, renderer := range []string{"x11", "fyne"} {
 		t.Run(renderer, func(t *testing.T) {
+			windowTest(t)
 			dir := t.TempDir()
 			w := openWindow(t, dir, filepath.Join(dir, "none.toml"), "--demo", "--log-level", "debug", "--audio", "null", "--renderer", renderer)
 			win := ""
