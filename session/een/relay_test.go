@@ -79,8 +79,11 @@ func (w testLog) Write(p []byte) (int, error) {
 // through the ends of its sessions: the edge's cap cut to 8 s (known to the
 // client, or not), a "disconnect", a dropped socket. The speaker must hear
 // the talk with no gap of 1 s or more, and never two sessions at once.
+// The four cases, each with its own edge, talk at the same time; the
+// goroutines are counted once all of them have ended.
 func TestTalkOutlastsTheSession(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 	for _, tc := range []struct {
 		name      string
 		edgeCap   time.Duration // the edge's cap
@@ -100,6 +103,7 @@ func TestTalkOutlastsTheSession(t *testing.T) {
 			cut: func(s *eendemo.Server) int { return s.Drop("lobby") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := startEdge(t, eendemo.Config{SessionCap: tc.edgeCap})
 			defer func() { _ = srv.Close() }()
 			c := newClient(t, srv, srv.Token(), tc.clientCap)
