@@ -402,6 +402,7 @@ func (win *window) tick(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	var cpu cpuMeter
+	var line statusLine // used on the Fyne goroutine only
 	last := time.Now()
 	minWatch := win.newMinimisedWatch()
 	defer minWatch.close()
@@ -444,9 +445,9 @@ func (win *window) tick(ctx context.Context) {
 				if !win.wall.Paused() {
 					win.updateStatus()
 					win.sidebar.Sync()
-					text := fmt.Sprintf("%d live of %d tiles · %.0f decoded fps · CPU %.0f%%",
-						live, tiles, decoded, pct)
-					win.status.SetText(text)
+					if text := line.add(live, tiles, decoded, pct); text != win.status.Text {
+						win.status.SetText(text)
+					}
 				}
 				minP, avgP := rateSummary(paint)
 				win.log.Info("wall", "live", live, "tiles", tiles, "decode_fps", round1(decoded),
@@ -458,8 +459,12 @@ func (win *window) tick(ctx context.Context) {
 	}
 }
 
+// updateStatus shows the wall's page and which page buttons apply; what
+// has not changed is left alone (a change repaints the whole window).
 func (win *window) updateStatus() {
-	win.pageLbl.SetText(fmt.Sprintf("page %d/%d", win.wall.Page()+1, win.wall.Pages()))
+	if page := fmt.Sprintf("page %d/%d", win.wall.Page()+1, win.wall.Pages()); win.pageLbl.Text != page {
+		win.pageLbl.SetText(page)
+	}
 	if win.wall.Page() > 0 && win.wall.Maximised() == "" {
 		win.prev.Enable()
 	} else {
