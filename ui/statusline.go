@@ -5,9 +5,9 @@ import "fmt"
 // statusFiguresEvery is how many seconds the status bar's figures (decoded
 // pictures a second, the window's CPU) average over, and how often they
 // change. Any change of the status bar repaints the whole window: through
-// software OpenGL, a figure rewritten every second was about a fifth of a
-// live wall's repainting and rasterising (docs/PERFORMANCE.md, "the status
-// bar"). The counts of live tiles and of tiles change at once.
+// software OpenGL, figures rewritten every second were most of what a live
+// wall still repainted (docs/PERFORMANCE.md, issue 22's seventh round). The
+// counts of live tiles and of tiles change at once.
 const statusFiguresEvery = 5
 
 // statusLine makes the main window's status bar text from the figures the
