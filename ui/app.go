@@ -443,11 +443,7 @@ func (win *window) tick(ctx context.Context) {
 				// Minimised, nobody reads the status bar: rewriting it
 				// would repaint the window every second for nothing.
 				if !win.wall.Paused() {
-					win.updateStatus()
-					win.sidebar.Sync()
-					if text := line.add(live, tiles, decoded, pct); text != win.status.Text {
-						win.status.SetText(text)
-					}
+					win.showSecond(&line, live, tiles, decoded, pct)
 				}
 				minP, avgP := rateSummary(paint)
 				win.log.Info("wall", "live", live, "tiles", tiles, "decode_fps", round1(decoded),
@@ -456,6 +452,17 @@ func (win *window) tick(ctx context.Context) {
 				return false
 			})
 		}
+	}
+}
+
+// showSecond shows one second's counts and figures in the status bar (the
+// figures as line averages them), the page and the sidebar's dots; what
+// has not changed is left alone. On the Fyne goroutine.
+func (win *window) showSecond(line *statusLine, live, tiles int, decoded, pct float64) {
+	win.updateStatus()
+	win.sidebar.Sync()
+	if text := line.add(live, tiles, decoded, pct); text != win.status.Text {
+		win.status.SetText(text)
 	}
 }
 

@@ -1,6 +1,11 @@
 package ui
 
-import "testing"
+import (
+	"path/filepath"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+)
 
 // TestStatusLineFiguresChangeEveryFiveSeconds: on a steady wall the status
 // bar's text changes once every statusFiguresEvery seconds, to the average
@@ -39,5 +44,41 @@ func TestStatusLineFiguresChangeEveryFiveSeconds(t *testing.T) {
 	}
 	if changes > 60/statusFiguresEvery+1 {
 		t.Fatalf("the text changed %d times in 60 s", changes)
+	}
+}
+
+// TestStatusBarShowsTheSecondsAsTheLineSays: the window's status bar, fed
+// one second at a time, shows the counts at once and the figures only
+// every statusFiguresEvery seconds; a message written into it (an account
+// saved) gives way to the counts the next second.
+func TestStatusBarShowsTheSecondsAsTheLineSays(t *testing.T) {
+	a := test.NewTempApp(t)
+	win, _ := buildStateWindow(t, a, filepath.Join(t.TempDir(), "state.json"), newLiveOpener())
+	var line statusLine
+	steps := []struct {
+		live    int
+		decoded float64
+		want    string
+	}{
+		{4, 100, "4 live of 4 tiles · 100 decoded fps · CPU 20%"},
+		{4, 101, "4 live of 4 tiles · 100 decoded fps · CPU 20%"},
+		{4, 102, "4 live of 4 tiles · 100 decoded fps · CPU 20%"},
+		{3, 103, "3 live of 4 tiles · 100 decoded fps · CPU 20%"},
+		{3, 104, "3 live of 4 tiles · 100 decoded fps · CPU 20%"},
+		{3, 105, "3 live of 4 tiles · 103 decoded fps · CPU 20%"},
+	}
+	for i, st := range steps {
+		win.showSecond(&line, st.live, 4, st.decoded, 20)
+		if win.status.Text != st.want {
+			t.Fatalf("second %d: %q, want %q", i+1, win.status.Text, st.want)
+		}
+	}
+	win.status.SetText("Saved acc to config.toml.")
+	win.showSecond(&line, 3, 4, 106, 20)
+	if want := "3 live of 4 tiles · 103 decoded fps · CPU 20%"; win.status.Text != want {
+		t.Fatalf("after a message: %q, want %q", win.status.Text, want)
+	}
+	if win.pageLbl.Text != "page 1/1" {
+		t.Fatalf("page label %q", win.pageLbl.Text)
 	}
 }
